@@ -1,0 +1,77 @@
+"""Who may do what in an organization. Every permission check in the app comes through here.
+
+admin: everything. member: sees the org; changes registries/servers with the grant
+`registries:write` and secrets with `secrets:write`. Anyone else does not see the org at all.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from pylee_tui.services.base import Service, one
+from pylee_tui.services.errors import NotFound, PermissionDenied
+
+# permission -> the grant that lets a plain member do it (None: admins only)
+PERMISSIONS: dict[str, str | None] = {
+    "org:read": "",
+    "org:manage": None,
+    "org:delete": None,
+    "members:manage": None,
+    "registries:write": "registries:write",
+    "variables:write": None,
+    "secrets:write": "secrets:write",
+    "secrets:reveal": None,
+}
+
+
+@dataclass(frozen=True)
+class Membership:
+    org_id: int
+    org_slug: str
+    email: str
+    role: str
+    grants: frozenset[str]
+
+    def allows(self, permission: str) -> bool:
+        if self.role == "admin":
+            return True
+        grant = PERMISSIONS[permission]
+        return grant == "" or (grant is not None and grant in self.grants)
+
+
+class AccessService(Service):
+    def membership(self, db, org_id: int, actor: str) -> Membership | None:
+        """The actor's active membership in the org, or None."""
+        row = one(
+            db,
+            "SELECT m.role, m.grants, o.slug FROM members m "
+            "JOIN organizations o ON o.id = m.org_id "
+            "WHERE m.org_id = ? AND m.email = ? AND m.status = 'active'",
+            [org_id, actor],
+        )
+        if row is None:
+            return None
+        return Membership(
+            org_id, row["slug"], actor, row["role"], frozenset(json.loads(row["grants"]))
+        )
+
+    def org_row(self, db, slug: str, actor: str) -> tuple[dict, Membership]:
+        """The org by slug and the actor's membership; an org the actor cannot see is NotFound."""
+        row = one(db, "SELECT * FROM organizations WHERE slug = ?", [slug])
+        member = self.membership(db, row["id"], actor) if row else None
+        if row is None or member is None:
+            raise NotFound(f"no organization '{slug}' (or you are not a member of it)")
+        return row, member
+
+    def require(self, member: Membership, permission: str, doing: str) -> None:
+        """Raise PermissionDenied, saying what would allow it, unless the member may do this."""
+        if member.allows(permission):
+            return
+        grant = PERMISSIONS[permission]
+        needs = "the admin role" if not grant else f"the admin role or the grant '{grant}'"
+        raise PermissionDenied(
+            f"you ({member.email}) cannot {doing} in '{member.org_slug}': it needs {needs}; "
+            f"you are a {member.role}"
+            + (f" with grants {', '.join(sorted(member.grants))}" if member.grants else "")
+        )

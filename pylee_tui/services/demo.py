@@ -1,0 +1,123 @@
+"""`pylee-tui demo`: fill a store with realistic sample orgs so a new user sees a living app.
+
+The acting user is admin of every sample org. The servers are real entries of the MCP registry's
+seed list, in the current server.json shape (pylee_tui/data/demo_servers.json).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING
+
+from pylee_tui.services.errors import Conflict
+
+if TYPE_CHECKING:
+    from pylee_tui.services import Services
+
+ACME_OVERVIEW = """# Acme Production
+
+The MCP servers our production agents may use. Everything here has been reviewed by the platform
+team.
+
+## Rules
+
+- Only servers from the **Core Tools** and **Data Sources** registries run in production.
+- Secrets live in the vault, never in client config files.
+- Ask in `#platform` before adding a server.
+
+## Contacts
+
+| Area | Owner |
+| --- | --- |
+| Registries | Bea Rivera |
+| Secrets | Carl Okafor |
+"""
+
+LAB_OVERVIEW = """# Personal Lab
+
+A sandbox for trying MCP servers before proposing them to the team.
+"""
+
+
+@dataclass(frozen=True)
+class DemoOrg:
+    name: str
+    slug: str
+    description: str
+    overview: str
+    registries: tuple[tuple[str, str, tuple[int, ...]], ...]  # name, description, server indexes
+    members: tuple[tuple[str, str, bool], ...]  # email, role, accepted
+    variables: tuple[tuple[str, str], ...]
+
+
+DEMO_ORGS = (
+    DemoOrg(
+        "Acme Production",
+        "acme-production",
+        "Production MCP servers for Acme's agents",
+        ACME_OVERVIEW,
+        (
+            ("Core Tools", "Search and automation servers", (1, 5, 6)),
+            ("Data Sources", "Databases and warehouses", (0, 2, 4, 7)),
+        ),
+        (
+            ("bea@acme.example", "admin", True),
+            ("carl@acme.example", "member", True),
+            ("dana@acme.example", "member", False),
+        ),
+        (("LOG_LEVEL", "info"), ("REGION", "eu-west-1")),
+    ),
+    DemoOrg(
+        "Acme Staging",
+        "acme-staging",
+        "Where new servers are tried before production",
+        "",
+        (("Staging Tools", "Candidates for Core Tools", (1, 3, 8)),),
+        (("bea@acme.example", "admin", True),),
+        (("LOG_LEVEL", "debug"),),
+    ),
+    DemoOrg(
+        "Personal Lab",
+        "personal-lab",
+        "",
+        LAB_OVERVIEW,
+        (("Experiments", "", (3,)),),
+        (),
+        (),
+    ),
+)
+
+
+def demo_servers() -> list[dict]:
+    text = resources.files("pylee_tui").joinpath("data/demo_servers.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def load_demo(services: Services, actor: str) -> list[str]:
+    """Create the sample orgs in one transaction; refuses if any of them already exists."""
+    servers = demo_servers()
+    created = []
+    with services.store.transaction() as db:
+        for org in DEMO_ORGS:
+            if list(db.query("SELECT 1 FROM organizations WHERE slug = ?", [org.slug])):
+                raise Conflict(f"the demo is already loaded: organization '{org.slug}' exists")
+        for org in DEMO_ORGS:
+            services.orgs.create(actor, org.name, org.slug, org.description, org.overview)
+            for reg_name, reg_description, indexes in org.registries:
+                registry = services.registries.create(
+                    actor, org.slug, reg_name, description=reg_description
+                )
+                for i in indexes:
+                    services.registries.add_server(actor, org.slug, registry.slug, servers[i])
+            for email, role, accepted in org.members:
+                if email == actor:
+                    continue
+                services.members.invite(actor, org.slug, email, role)
+                if accepted:
+                    services.members.accept(email, org.slug)
+            for key, value in org.variables:
+                services.variables.set_variable(actor, org.slug, key, value)
+            created.append(org.slug)
+    return created

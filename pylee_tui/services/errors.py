@@ -1,0 +1,28 @@
+"""The errors services raise. Each message is one line a person can act on, shown as is by the UI
+and printed by the CLI (which exits 1)."""
+
+from __future__ import annotations
+
+
+class PyleeError(Exception):
+    """A refused or invalid request."""
+
+
+class NotFound(PyleeError):
+    """The thing asked for does not exist, or the acting user may not see it."""
+
+
+class Conflict(PyleeError):
+    """The change collides with what is stored (a taken slug, an edit made elsewhere)."""
+
+
+class InvalidInput(PyleeError):
+    """A field broke its rule; the message is the rule's own."""
+
+
+class PermissionDenied(PyleeError):
+    """The acting user's role or grants do not allow this; the message says what would."""
+
+
+class IdentityRequired(PyleeError):
+    """No acting user is known."""

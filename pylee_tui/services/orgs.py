@@ -1,0 +1,284 @@
+"""Organizations: create (the creator becomes its first admin), list, edit, delete with cascade."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from pylee_tui.models import (
+    DeletionReport,
+    Organization,
+    OrgSummary,
+    slugify,
+    with_suffix,
+)
+from pylee_tui.services.base import Service, model_from_row, one, valid
+from pylee_tui.services.errors import Conflict, InvalidInput
+
+
+class OrgService(Service):
+    # --- reads ---------------------------------------------------------------------------
+
+    def list(self, actor: str) -> list[OrgSummary]:
+        """The orgs the actor is an active member of, by name, with counts and the actor's role."""
+        with self.store.reading() as db:
+            rows = db.query(
+                """
+                SELECT o.id, o.name, o.slug, o.description, o.created_at, m.role,
+                  (SELECT count(*) FROM registries r WHERE r.org_id = o.id) AS registry_count,
+                  (SELECT count(*) FROM members x WHERE x.org_id = o.id AND x.status = 'active')
+                    AS member_count,
+                  (SELECT group_concat(email, char(10)) FROM
+                     (SELECT email FROM members a WHERE a.org_id = o.id AND a.role = 'admin'
+                        AND a.status = 'active' ORDER BY email)) AS admins
+                FROM organizations o
+                JOIN members m ON m.org_id = o.id AND m.email = ? AND m.status = 'active'
+                ORDER BY o.name COLLATE NOCASE, o.slug
+                """,
+                [actor],
+            )
+            return [
+                OrgSummary.model_validate({**r, "admins": (r["admins"] or "").split("\n")})
+                for r in rows
+            ]
+
+    def get(self, actor: str, slug: str) -> Organization:
+        with self.store.reading() as db:
+            row, _member = self.services.access.org_row(db, slug, actor)
+            return model_from_row(Organization, row)
+
+    def role(self, actor: str, slug: str) -> str:
+        with self.store.reading() as db:
+            _row, member = self.services.access.org_row(db, slug, actor)
+            return member.role
+
+    def contents(self, actor: str, slug: str) -> DeletionReport:
+        """What deleting the org would remove (for the confirmation)."""
+        with self.store.reading() as db:
+            row, _member = self.services.access.org_row(db, slug, actor)
+            return self._contents(db, row["id"])
+
+    # --- writes --------------------------------------------------------------------------
+
+    def create(
+        self,
+        actor: str,
+        name: str,
+        slug: str | None = None,
+        description: str = "",
+        overview: str = "",
+    ) -> Organization:
+        name = valid("name", name)
+        description = valid("description", description)
+        overview = valid("overview", overview)
+        explicit = slug is not None and slug != ""
+        if explicit:
+            slug = valid("slug", slug)
+        now = self.now()
+        with self.store.transaction() as db:
+            if not explicit:
+                slug = self._free_slug(db, slugify(name))
+            elif one(db, "SELECT 1 FROM organizations WHERE slug = ?", [slug]):
+                raise Conflict(f"slug '{slug}' is already taken; choose another with --slug")
+            org_id = (
+                db["organizations"]
+                .insert(
+                    {
+                        "name": name,
+                        "slug": slug,
+                        "description": description,
+                        "overview": overview,
+                        "overview_updated_at": now if overview else None,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+                .last_pk
+            )
+            db["members"].insert(
+                {
+                    "org_id": org_id,
+                    "email": actor,
+                    "role": "admin",
+                    "status": "active",
+                    "grants": "[]",
+                    "invited_by": actor,
+                    "invited_at": now,
+                    "joined_at": now,
+                }
+            )
+            self.services.audit.record(
+                db,
+                actor=actor,
+                action="org.create",
+                org_id=org_id,
+                org_slug=slug,
+                target_type="organization",
+                target_id=org_id,
+                target_label=name,
+                metadata={"slug": slug, "first_admin": actor},
+            )
+            return model_from_row(
+                Organization, one(db, "SELECT * FROM organizations WHERE id = ?", [org_id])
+            )
+
+    def edit(
+        self,
+        actor: str,
+        slug: str,
+        *,
+        name: str | None = None,
+        new_slug: str | None = None,
+        description: str | None = None,
+        overview: str | None = None,
+        overview_base: datetime | None = None,
+        force: bool = False,
+    ) -> Organization:
+        """Apply several changes in one transaction, one audit event per field that changed.
+
+        `overview_base` is the `overview_updated_at` the editor started from: if the overview was
+        saved elsewhere since, the save is refused with Conflict unless `force`.
+        """
+        changes: dict[str, str] = {}
+        if name is not None:
+            changes["name"] = valid("name", name)
+        if new_slug is not None:
+            changes["slug"] = valid("slug", new_slug)
+        if description is not None:
+            changes["description"] = valid("description", description)
+        if overview is not None:
+            changes["overview"] = valid("overview", overview)
+        if not changes:
+            raise InvalidInput("nothing to change: give a new name, slug, description or overview")
+        now = self.now()
+        with self.store.transaction() as db:
+            row, member = self.services.access.org_row(db, slug, actor)
+            self.services.access.require(member, "org:manage", "edit the organization")
+            if "overview" in changes and not force:
+                self._check_overview_base(db, row, overview_base)
+            changed = {k: v for k, v in changes.items() if row[k] != v}
+            if "slug" in changed and one(
+                db, "SELECT 1 FROM organizations WHERE slug = ?", [changed["slug"]]
+            ):
+                raise Conflict(f"slug '{changed['slug']}' is already taken")
+            if not changed:
+                return model_from_row(Organization, row)
+            update = dict(changed, updated_at=now)
+            if "overview" in changed:
+                update["overview_updated_at"] = now
+            try:
+                db["organizations"].update(row["id"], update)
+            except sqlite3.IntegrityError:
+                raise Conflict(f"slug '{changed.get('slug')}' is already taken") from None
+            label = changed.get("name", row["name"])
+            audit_slug = changed.get("slug", row["slug"])
+            for field, value in changed.items():
+                if field == "overview":
+                    metadata = {"bytes_before": len(row["overview"]), "bytes_after": len(value)}
+                else:
+                    metadata = {"from": row[field], "to": value}
+                self.services.audit.record(
+                    db,
+                    actor=actor,
+                    action=_EDIT_ACTIONS[field],
+                    org_id=row["id"],
+                    org_slug=audit_slug,
+                    target_type="organization",
+                    target_id=row["id"],
+                    target_label=label,
+                    metadata=metadata,
+                )
+            return model_from_row(
+                Organization, one(db, "SELECT * FROM organizations WHERE id = ?", [row["id"]])
+            )
+
+    def rename(self, actor: str, slug: str, name: str) -> Organization:
+        return self.edit(actor, slug, name=name)
+
+    def change_slug(self, actor: str, slug: str, new_slug: str) -> Organization:
+        return self.edit(actor, slug, new_slug=new_slug)
+
+    def set_description(self, actor: str, slug: str, description: str) -> Organization:
+        return self.edit(actor, slug, description=description)
+
+    def set_overview(
+        self,
+        actor: str,
+        slug: str,
+        overview: str,
+        *,
+        base: datetime | None = None,
+        force: bool = False,
+    ) -> Organization:
+        return self.edit(actor, slug, overview=overview, overview_base=base, force=force)
+
+    def delete(self, actor: str, slug: str) -> DeletionReport:
+        """Delete the org and everything in it; returns what was removed. Its audit trail stays."""
+        with self.store.transaction() as db:
+            row, member = self.services.access.org_row(db, slug, actor)
+            self.services.access.require(member, "org:delete", "delete the organization")
+            report = self._contents(db, row["id"])
+            db.execute("DELETE FROM organizations WHERE id = ?", [row["id"]])
+            self.services.audit.record(
+                db,
+                actor=actor,
+                action="org.delete",
+                org_id=row["id"],
+                org_slug=row["slug"],
+                target_type="organization",
+                target_id=row["id"],
+                target_label=row["name"],
+                metadata=report.model_dump(exclude={"organizations"}),
+            )
+            return report
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _free_slug(self, db, base: str) -> str:
+        """`base`, or the first of `base-2`, `base-3`, ... that no org uses."""
+        candidate, n = base, 1
+        while one(db, "SELECT 1 FROM organizations WHERE slug = ?", [candidate]):
+            n += 1
+            candidate = with_suffix(base, n)
+        return candidate
+
+    def _contents(self, db, org_id: int) -> DeletionReport:
+        row = one(
+            db,
+            """
+            SELECT
+              (SELECT count(*) FROM registries WHERE org_id = :o) AS registries,
+              (SELECT count(*) FROM servers s JOIN registries r ON r.id = s.registry_id
+                 WHERE r.org_id = :o) AS servers,
+              (SELECT count(*) FROM members WHERE org_id = :o) AS members,
+              (SELECT count(*) FROM variables WHERE org_id = :o) AS variables
+            """,
+            {"o": org_id},
+        )
+        return DeletionReport(organizations=1, **row)
+
+    def _check_overview_base(self, db, row: dict, base: datetime | None) -> None:
+        if base is None:
+            return
+        stored = row["overview_updated_at"]
+        if stored is None or datetime.fromisoformat(stored) == base:
+            return
+        who = one(
+            db,
+            "SELECT actor FROM audit_events WHERE org_id = ? AND action = 'org.overview' "
+            "ORDER BY id DESC LIMIT 1",
+            [row["id"]],
+        )
+        by = f" by {who['actor']}" if who else ""
+        raise Conflict(
+            f"the overview was saved{by} at {stored[:19].replace('T', ' ')} UTC since you opened "
+            "it; overwrite it or reload"
+        )
+
+
+_EDIT_ACTIONS = {
+    "name": "org.rename",
+    "slug": "org.slug",
+    "description": "org.description",
+    "overview": "org.overview",
+}

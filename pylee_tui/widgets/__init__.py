@@ -1,0 +1,1 @@
+"""Reusable widgets: the onboarding timeline, the Markdown split editor and friends."""
