@@ -1,25 +1,261 @@
-"""PyleeApp: the Textual application."""
+"""PyleeApp: screens, bindings, the command palette, theme, and the one path for service calls.
+
+Every service call from the UI goes through `PyleeApp.call`: it runs in a thread worker, the result
+comes back on the UI thread, and a refused call becomes a notification (or the caller's inline
+message) instead of a crash.
+"""
 
 from __future__ import annotations
 
+import os
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from textual.app import App, ComposeResult
-from textual.widgets import Footer, Header, Static
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.worker import Worker
+
+from pylee_tui.commands import PyleeCommands
+from pylee_tui.models import OrgSummary
+from pylee_tui.screens.error import StartupErrorScreen
+from pylee_tui.screens.help import HelpScreen
+from pylee_tui.screens.org_form import OrgFormScreen
+from pylee_tui.screens.org_home import OrgScreen
+from pylee_tui.screens.org_switcher import NEW_ORG, OrgSwitcherScreen
+from pylee_tui.screens.welcome import WelcomeScreen
+from pylee_tui.services import PyleeError, Services
+from pylee_tui.store import Store, StoreError, describe_sqlite_error
+
+THEME_SETTING = "theme"
+LAST_ORG_SETTING = "last_org:{user}"
 
 
-class PyleeApp(App):
+class PyleeApp(App[None]):
+    CSS_PATH = "app.tcss"
     TITLE = "pylee-tui"
+    COMMANDS = App.COMMANDS | {PyleeCommands}
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
 
-    def __init__(self, db_path: str | Path, user: str | None = None):
+    def __init__(
+        self,
+        db_path: str | Path,
+        user: str | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        watch_interval: float = 1.5,
+    ) -> None:
         super().__init__()
         self.db_path = Path(db_path)
-        self.user = user
+        self.requested_user = user
+        self.clock = clock
+        self.watch_interval = watch_interval
+        self.services: Services | None = None
+        self.user: str | None = None
+        self.org_summaries: list[OrgSummary] = []
+        self._data_version: int | None = None
+        self._booted = False
+        self._watching = False
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static("pylee-tui")
-        yield Footer()
+    # --- start-up ------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self._boot()
+
+    @work(thread=True, exclusive=True, group="boot")
+    def _boot(self) -> None:
+        try:
+            store = Store(self.db_path)
+            services = Services(store) if self.clock is None else Services(store, self.clock)
+            user = services.identity.resolve(self.requested_user, os.environ.get("PYLEE_USER"))
+            theme = services.settings.get(THEME_SETTING)
+            orgs = services.orgs.list(user) if user else []
+            last = services.settings.get(LAST_ORG_SETTING.format(user=user)) if user else None
+        except (StoreError, PyleeError) as exc:
+            self.call_from_thread(self.push_screen, StartupErrorScreen(str(exc)))
+            return
+        except sqlite3.Error as exc:
+            message = describe_sqlite_error(exc, self.db_path)
+            self.call_from_thread(self.push_screen, StartupErrorScreen(message))
+            return
+        self.call_from_thread(self._booted_with, services, user, theme, orgs, last)
+
+    def _booted_with(self, services, user, theme, orgs, last) -> None:
+        self.services = services
+        self.user = user
+        self.org_summaries = orgs
+        if theme and theme in self.available_themes:
+            self.theme = theme
+        self._booted = True
+        if user is None or not orgs:
+            self.push_screen(WelcomeScreen(user), callback=self._welcomed)
+            return
+        slugs = [o.slug for o in orgs]
+        self._open_org(last if last in slugs else slugs[0])
+
+    def _welcomed(self, slug: str | None) -> None:
+        if slug:
+            self._open_org(slug)
+
+    def _open_org(self, slug: str) -> None:
+        """Show `slug`: in the org screen when it is on top, else on a new one. Remembered."""
+        if isinstance(self.screen, OrgScreen):
+            self.screen.show_org(slug)
+        else:
+            self.push_screen(OrgScreen(slug))
+            self.remember_org(slug)
+        if not self._watching:
+            self._watching = True
+            self.set_interval(self.watch_interval, self._watch_store)
+
+    # --- the one path for service calls --------------------------------------------------
+
+    def call(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        done: Callable[[Any], Any] | None = None,
+        failed: Callable[[Exception], Any] | None = None,
+        **kwargs: Any,
+    ) -> Worker:
+        """Run a blocking service call in a thread; `done(result)` or `failed(exc)` back on the UI.
+
+        Without `failed`, a refused call is shown as a notification with the service's message.
+        """
+
+        def job() -> None:
+            try:
+                result = fn(*args, **kwargs)
+            except (PyleeError, StoreError) as exc:
+                self.call_from_thread(self._failed, exc, failed)
+                return
+            except sqlite3.Error as exc:
+                error = StoreError(describe_sqlite_error(exc, self.db_path))
+                self.call_from_thread(self._failed, error, failed)
+                return
+            except Exception as exc:  # a bug: say so, keep the app alive
+                self.log.error("service call failed", exc)
+                self.call_from_thread(
+                    self._failed,
+                    RuntimeError(f"unexpected error: {type(exc).__name__}: {exc}"),
+                    None,
+                )
+                return
+            if done is not None:
+                self.call_from_thread(done, result)
+
+        return self.run_worker(job, thread=True, group="service", exit_on_error=False)
+
+    def _failed(self, exc: Exception, failed: Callable[[Exception], Any] | None) -> Any:
+        if failed is not None:
+            return failed(exc)
+        self.notify(str(exc), severity="error", title="Refused")
+        return None
+
+    # --- orgs ----------------------------------------------------------------------------
+
+    def remember_org(self, slug: str) -> None:
+        if self.services and self.user:
+            self.call(self.services.settings.set, LAST_ORG_SETTING.format(user=self.user), slug)
+
+    def switch_to_org(self, slug: str) -> None:
+        self._open_org(slug)
+
+    def org_vanished(self, slug: str) -> None:
+        """The shown org was deleted (here or elsewhere): go to another, or to the welcome."""
+        services, user = self.services, self.user
+        if services is None or user is None:
+            return
+
+        def next_org(orgs: list[OrgSummary]) -> None:
+            self.org_summaries = orgs
+            if orgs:
+                self._open_org(orgs[0].slug)
+                return
+            if isinstance(self.screen, OrgScreen):
+                self.pop_screen()
+            self.push_screen(WelcomeScreen(user), callback=self._welcomed)
+
+        self.call(services.orgs.list, user, done=next_org)
+
+    def action_switch_org(self) -> None:
+        if self.services is None or self.user is None:
+            return
+        current = self.screen.slug if isinstance(self.screen, OrgScreen) else None
+
+        def open_switcher(orgs: list[OrgSummary]) -> None:
+            self.org_summaries = orgs
+            self.push_screen(OrgSwitcherScreen(orgs, current), callback=self._switcher_closed)
+
+        self.call(self.services.orgs.list, self.user, done=open_switcher)
+
+    def _switcher_closed(self, choice: str | None) -> None:
+        if choice == NEW_ORG:
+            self.action_new_org()
+        elif choice:
+            self.switch_to_org(choice)
+
+    def action_new_org(self) -> None:
+        services, user = self.services, self.user
+        if services is None or user is None:
+            return
+
+        def create(values: dict[str, str]):
+            return services.orgs.create(
+                user, values["name"], values["slug"] or None, values["description"]
+            )
+
+        def created(org) -> None:
+            if org is not None:
+                self.notify(f"Created {org.name}; you are its admin.", timeout=4)
+                self.switch_to_org(org.slug)
+
+        self.push_screen(OrgFormScreen(create), callback=created)
+
+    def action_edit_overview(self) -> None:
+        if isinstance(self.screen, OrgScreen):
+            self.screen.action_section("overview")
+            self.screen.action_edit_overview()
+
+    def action_org_settings(self) -> None:
+        if isinstance(self.screen, OrgScreen):
+            self.screen.action_settings()
+
+    def action_show_section(self, key: str) -> None:
+        if isinstance(self.screen, OrgScreen):
+            self.screen.action_section(key)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    # --- watching for changes made elsewhere ---------------------------------------------
+
+    def _watch_store(self) -> None:
+        if self.services is None:
+            return
+        self.call(self.services.store.data_version, done=self._data_version_seen)
+
+    def _data_version_seen(self, version: int) -> None:
+        changed = self._data_version is not None and version != self._data_version
+        self._data_version = version
+        if changed:
+            for screen in self.screen_stack:
+                if isinstance(screen, OrgScreen):
+                    screen.reload()
+
+    # --- theme ---------------------------------------------------------------------------
+
+    def _theme_changed(self, theme) -> None:
+        if self.services is not None and self._booted:
+            self.call(self.services.settings.set, THEME_SETTING, theme.name)
 
 
 def run_app(db_path: Path, user: str | None) -> int:

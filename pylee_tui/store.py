@@ -296,3 +296,8 @@ class Store:
             with contextlib.suppress(sqlite3.Error):
                 self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self.db.close()
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits: how the app notices outside edits."""
+        with self._lock:
+            return self.db.execute("PRAGMA data_version").fetchone()[0]

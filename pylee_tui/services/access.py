@@ -75,3 +75,9 @@ class AccessService(Service):
             f"you are a {member.role}"
             + (f" with grants {', '.join(sorted(member.grants))}" if member.grants else "")
         )
+
+    def allowed(self, actor: str, org_slug: str) -> frozenset[str]:
+        """Every permission the actor has in the org, so a UI can disable what it cannot do."""
+        with self.store.reading() as db:
+            _row, member = self.org_row(db, org_slug, actor)
+        return frozenset(p for p in PERMISSIONS if member.allows(p))

@@ -60,7 +60,7 @@ class OnboardingService(Service):
                 OnboardingStep(
                     "describe",
                     "Set up your organization",
-                    "Write a description and an overview"
+                    "Add a description and overview"
                     if not described
                     else "Description and overview written",
                     described,
@@ -69,7 +69,7 @@ class OnboardingService(Service):
                 OnboardingStep(
                     "registry",
                     "Create your first registry",
-                    "A registry groups the MCP servers your team uses"
+                    "A registry groups MCP servers"
                     if not counts["registries"]
                     else plural(counts["registries"], "registry"),
                     counts["registries"] > 0,
@@ -78,18 +78,18 @@ class OnboardingService(Service):
                 OnboardingStep(
                     "members",
                     "Invite team members",
-                    "Invite at least one person by email"
+                    "Invite someone by email"
                     if not counts["others"]
-                    else f"{counts['others']} other member(s) or invitation(s)",
+                    else plural(counts["others"], "other member"),
                     counts["others"] > 0,
                     "members",
                 ),
                 OnboardingStep(
                     "variables",
                     "Configure variables and secrets",
-                    "Set a variable or secret at any scope"
+                    "Set one at any scope"
                     if not counts["variables"]
-                    else f"{counts['variables']} variable(s) or secret(s)",
+                    else plural(counts["variables"], "variable or secret"),
                     counts["variables"] > 0,
                     "vault",
                 ),

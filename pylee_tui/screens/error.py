@@ -1,0 +1,24 @@
+"""Shown when the app cannot start: a store that cannot be opened, a bad --as address."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+
+class StartupErrorScreen(Screen[None]):
+    BINDINGS = [Binding("q,escape", "app.quit", "Quit", id="error.quit")]
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog danger"):
+            yield Static("pylee-tui cannot start", classes="dialog-title")
+            yield Static(self.message, classes="dialog-message", markup=False)
+            yield Static("Nothing was changed. Press q to quit.", classes="dialog-hint")
+        yield Footer()

@@ -1,0 +1,51 @@
+"""Create an organization: name, a live slug preview, description."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from pylee_tui.models import slugify
+from pylee_tui.screens.form import FormField, FormScreen
+
+
+class OrgFormScreen(FormScreen):
+    def __init__(
+        self, submit: Callable[[dict[str, str]], Any], *, title: str = "New organization"
+    ) -> None:
+        super().__init__(
+            title,
+            [
+                FormField("name", "Name", "name", placeholder="Acme Production"),
+                FormField(
+                    "slug", "Slug", "slug", placeholder="derived from the name", optional=True
+                ),
+                FormField(
+                    "description",
+                    "Description",
+                    "description",
+                    placeholder="What this organization is for",
+                    optional=True,
+                ),
+            ],
+            submit,
+            submit_label="Create",
+        )
+
+    def compose_after(self, field) -> ComposeResult:
+        if field.name == "name":
+            yield Static("", id="slug-preview", classes="field-hint")
+
+    def on_values_changed(self, values: dict[str, str]) -> None:
+        preview = self.query_one("#slug-preview", Static)
+        if values["slug"]:
+            preview.update(f"URL slug: {values['slug']}")
+        elif values["name"].strip():
+            preview.update(
+                f"URL slug: {slugify(values['name'])}  (made unique with -2, -3 … if taken)"
+            )
+        else:
+            preview.update("")

@@ -1,0 +1,103 @@
+"""First launch: who you are (once), then your first organization."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from pylee_tui.screens.form import ModelRule
+from pylee_tui.screens.org_form import OrgFormScreen
+
+WELCOME = """[b]Welcome to pylee-tui[/b]
+
+Run your MCP infrastructure from the terminal: organizations, registries of MCP servers,
+members, and the variables and secrets they need, all on this machine."""
+
+
+class WelcomeScreen(Screen[str]):
+    """Asks for the email (unless known), then creates the first org; dismisses with its slug."""
+
+    HELP_TITLE = "welcome"
+    BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", id="welcome.quit")]
+
+    def __init__(self, user: str | None) -> None:
+        super().__init__()
+        self.user = user
+
+    def compose(self) -> ComposeResult:
+        with Center(), Vertical(id="welcome", classes="dialog"):
+            yield Static(WELCOME, id="welcome-text")
+            with Vertical(id="email-step"):
+                yield Label("Your email (it names you in the audit log and to your team)")
+                yield Input(
+                    placeholder="you@example.com",
+                    id="welcome-email",
+                    validators=[ModelRule("email")],
+                    validate_on=["changed", "submitted"],
+                )
+                yield Static("", id="welcome-email-error", classes="field-error")
+                yield Button("Continue", id="welcome-continue", variant="primary")
+            with Vertical(id="org-step"):
+                yield Static("", id="welcome-user")
+                yield Static("Next: create your first organization.")
+                yield Button("Create organization", id="welcome-create-org", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.user:
+            self._show_org_step()
+        else:
+            self.query_one("#org-step").display = False
+            self.query_one("#welcome-email", Input).focus()
+
+    @on(Input.Changed, "#welcome-email")
+    def _email_changed(self, event: Input.Changed) -> None:
+        result = event.validation_result
+        message = "" if result is None or result.is_valid else result.failure_descriptions[0]
+        self.query_one("#welcome-email-error", Static).update(message)
+
+    @on(Input.Submitted, "#welcome-email")
+    @on(Button.Pressed, "#welcome-continue")
+    def _email_submitted(self) -> None:
+        value = self.query_one("#welcome-email", Input).value
+        self.app.call(  # type: ignore[attr-defined]
+            self.app.services.identity.save,  # type: ignore[attr-defined]
+            value,
+            done=self._email_saved,
+            failed=lambda exc: self.query_one("#welcome-email-error", Static).update(str(exc)),
+        )
+
+    def _email_saved(self, email: str) -> None:
+        self.user = email
+        self.app.user = email  # type: ignore[attr-defined]
+        self._show_org_step()
+
+    def _show_org_step(self) -> None:
+        self.query_one("#email-step").display = False
+        org_step = self.query_one("#org-step")
+        org_step.display = True
+        self.query_one("#welcome-user", Static).update(f"Signed in as [b]{self.user}[/b].")
+        self.query_one("#welcome-create-org", Button).focus()
+        self._open_org_form()
+
+    @on(Button.Pressed, "#welcome-create-org")
+    def _open_org_form(self) -> None:
+        services = self.app.services  # type: ignore[attr-defined]
+        user = self.user
+
+        def create(values: dict[str, str]):
+            return services.orgs.create(
+                user, values["name"], values["slug"] or None, values["description"]
+            )
+
+        self.app.push_screen(
+            OrgFormScreen(create, title="Your first organization"), callback=self._org_created
+        )
+
+    def _org_created(self, org) -> None:
+        if org is not None:
+            self.dismiss(org.slug)

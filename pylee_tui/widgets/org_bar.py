@@ -1,0 +1,45 @@
+"""The bar at the top of every org screen: the current org (name, slug) and who you are."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+
+class OrgBar(Widget):
+    DEFAULT_CSS = """
+    OrgBar {
+        dock: top;
+        height: 1;
+        background: $primary-background;
+        color: $text;
+        padding: 0 1;
+    }
+    """
+
+    org_name: reactive[str] = reactive("")
+    org_slug: reactive[str] = reactive("")
+    user: reactive[str] = reactive("")
+    role: reactive[str] = reactive("")
+    position: reactive[str] = reactive("")
+
+    def render(self) -> Text:
+        left = Text()
+        left.append(" pylee ", style="bold reverse")
+        left.append("  ")
+        if self.org_name:
+            left.append(self.org_name, style="bold")
+            left.append(f"  {self.org_slug}", style="dim")
+            if self.position:
+                left.append(f"  ({self.position})", style="dim")
+        else:
+            left.append("no organization", style="dim italic")
+        right = Text()
+        if self.user:
+            right.append(self.user)
+            if self.role:
+                right.append(f" · {self.role}", style="bold" if self.role == "admin" else "")
+        width = self.size.width - 2
+        gap = max(1, width - left.cell_len - right.cell_len)
+        return Text.assemble(left, " " * gap, right)
