@@ -112,6 +112,7 @@ async def test_next_previous_and_switcher_filter_move_between_orgs(db_path, othe
         await settle(pilot)
         assert isinstance(app.screen, OrgSwitcherScreen)
         await type_text(pilot, "stg")  # fuzzy: s..t..g of "Acme Staging"
+        assert app.screen.query_one("#switcher-filter", Input).value == "stg"
         options = app.screen.query_one(OptionList)
         assert options.option_count == 1
         assert options.get_option_at_index(0).id == "acme-staging"

@@ -74,7 +74,8 @@ class OrgSwitcherScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog switcher"):
             yield Static("Switch organization", classes="dialog-title")
-            yield Input(placeholder="Type to filter…", id="switcher-filter")
+            # no select-on-focus: the first letter typed in the list lands here, then focus follows
+            yield Input(placeholder="Type to filter…", id="switcher-filter", select_on_focus=False)
             yield OptionList(id="switcher-list")
             yield Static(
                 "type to filter · ↑↓ move · enter switch · n new · esc close",

@@ -14,7 +14,7 @@ from pylee_tui.screens.org_form import OrgFormScreen
 
 WELCOME = """[b]Welcome to pylee-tui[/b]
 
-Run your MCP infrastructure from the terminal: organizations, registries of MCP servers,
+Run your MCP infrastructure from the terminal: organizations, registries of MCP servers, \
 members, and the variables and secrets they need, all on this machine."""
 
 

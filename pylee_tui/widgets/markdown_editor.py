@@ -253,4 +253,4 @@ class MarkdownSplitEditor(Widget):
         )
         if self._is_modified:
             status += " · ● modified"
-        self.query_one("#md-status", Static).update(status)
+        self.query_one("#md-status", Static).update(status, layout=False)
