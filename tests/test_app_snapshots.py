@@ -83,7 +83,9 @@ def test_split_editor(snap_compare, db_path, seed):
         ANN,
         "Acme Production",
         description="Production MCP servers",
-        overview="# Acme Production\n\n## Rules\n\n- Reviewed servers only\n- Secrets in the vault\n",
+        overview=(
+            "# Acme Production\n\n## Rules\n\n- Reviewed servers only\n- Secrets in the vault\n"
+        ),
     )
 
     async def run_before(pilot) -> None:
