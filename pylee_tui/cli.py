@@ -6,6 +6,7 @@ Errors are one line on stderr: exit 1 for a refused or invalid request, 2 for ba
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sqlite3
@@ -240,6 +241,21 @@ def cmd_demo(ctx: Context) -> int:
     return 0
 
 
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more (got {value})")
+    return value
+
+
+def one_line(message: object) -> str:
+    """Errors are one line, even when they quote input that holds line breaks."""
+    return " ".join(str(message).split())
+
+
 def read_text_file(path: str) -> str:
     if path == "-":
         return sys.stdin.read()
@@ -247,11 +263,11 @@ def read_text_file(path: str) -> str:
         with open(path, encoding="utf-8") as fh:
             return fh.read()
     except FileNotFoundError:
-        raise PyleeError(f"no such file: {path}") from None
+        raise PyleeError(f"no such file: {path!r}") from None
     except UnicodeDecodeError:
-        raise PyleeError(f"{path} is not UTF-8 text") from None
+        raise PyleeError(f"{path!r} is not UTF-8 text") from None
     except OSError as exc:
-        raise PyleeError(f"cannot read {path}: {exc.strerror}") from None
+        raise PyleeError(f"cannot read {path!r}: {exc.strerror}") from None
 
 
 # --- parser ----------------------------------------------------------------------------------
@@ -312,16 +328,23 @@ def build_parser() -> CliParser:
     p = add(sub, "audit", cmd_audit, "the audit log of an org (or your own events without --org)")
     p.add_argument("--org", metavar="SLUG")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--limit", type=int, metavar="N", help="at most N events, newest first")
+    p.add_argument("--limit", type=positive_int, metavar="N", help="at most N events, newest first")
 
     add(sub, "demo", cmd_demo, "fill the store with sample orgs, registries, servers and members")
     return parser
 
 
 def launch_app(args: argparse.Namespace) -> int:
+    """Open the app. A store that cannot be opened or a bad --as is a one-line error first."""
+    path = resolve_db_path(args.db)
+    store = Store(path)
+    try:
+        Services(store).identity.resolve(args.as_user, os.environ.get("PYLEE_USER"))
+    finally:
+        store.close()
     from pylee_tui.app import run_app
 
-    return run_app(db_path=resolve_db_path(args.db), user=args.as_user)
+    return run_app(db_path=path, user=args.as_user)
 
 
 def main(
@@ -331,9 +354,10 @@ def main(
     err = err or sys.stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        with contextlib.redirect_stdout(out):  # --help and --version print to `out`
+            args = parser.parse_args(argv)
     except UsageError as exc:
-        err.write(f"{PROG}: {exc}\n")
+        err.write(f"{PROG}: {one_line(exc)}\n")
         return 2
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0)
@@ -346,10 +370,10 @@ def main(
         ctx = Context(args, out, err)
         return args.func(ctx)
     except (PyleeError, StoreError) as exc:
-        err.write(f"{PROG}: {exc}\n")
+        err.write(f"{PROG}: {one_line(exc)}\n")
         return 1
     except sqlite3.Error as exc:
-        err.write(f"{PROG}: {describe_sqlite_error(exc, resolve_db_path(args.db))}\n")
+        err.write(f"{PROG}: {one_line(describe_sqlite_error(exc, resolve_db_path(args.db)))}\n")
         return 1
     except KeyboardInterrupt:
         err.write(f"{PROG}: interrupted\n")

@@ -62,13 +62,21 @@ def _check_name(value: str) -> str:
         raise ValueError("name must not be blank")
     if len(value) > NAME_MAX:
         raise ValueError(f"name must be at most {NAME_MAX} characters (got {len(value)})")
-    if _CONTROL.search(value):
+    if _CONTROL.search(value) or any(_is_unsafe_char(ch) for ch in value):
         raise ValueError("name must not contain control characters or line breaks")
     return value
 
 
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _is_unsafe_char(ch: str) -> bool:
+    """C1 controls (terminal escapes), Unicode line/paragraph separators and bidi overrides."""
+    return unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch in _BIDI_CONTROLS
+
+
 def _check_slug(value: str) -> str:
-    if not (SLUG_MIN <= len(value) <= SLUG_MAX) or not SLUG_PATTERN.match(value):
+    if not (SLUG_MIN <= len(value) <= SLUG_MAX) or not SLUG_PATTERN.fullmatch(value):
         raise ValueError(
             f"slug {value!r} is not valid: use {SLUG_MIN}-{SLUG_MAX} lowercase letters, digits "
             "and single hyphens, e.g. acme-production"
@@ -103,9 +111,9 @@ def _check_email(value: str) -> str:
     if (
         not local
         or len(local) > 64
-        or not _EMAIL_LOCAL.match(local)
+        or not _EMAIL_LOCAL.fullmatch(local)
         or len(labels) < 2
-        or not all(_DOMAIN_LABEL.match(label) for label in labels)
+        or not all(_DOMAIN_LABEL.fullmatch(label) for label in labels)
         or labels[-1].isdigit()
     ):
         raise ValueError(f"{value!r} is not a valid email address")
@@ -113,7 +121,7 @@ def _check_email(value: str) -> str:
 
 
 def _check_server_name(value: str) -> str:
-    if not (3 <= len(value) <= 200) or not SERVER_NAME_PATTERN.match(value):
+    if not (3 <= len(value) <= 200) or not SERVER_NAME_PATTERN.fullmatch(value):
         raise ValueError(
             f"server name {value!r} is not valid: use reverse-DNS form namespace/name, "
             "e.g. io.github.user/weather"
@@ -122,7 +130,7 @@ def _check_server_name(value: str) -> str:
 
 
 def _check_variable_key(value: str) -> str:
-    if not VARIABLE_KEY_PATTERN.match(value) or len(value) > 128:
+    if not VARIABLE_KEY_PATTERN.fullmatch(value) or len(value) > 128:
         raise ValueError(
             f"key {value!r} is not valid: use capital letters, digits and _, not starting "
             "with a digit, e.g. GITHUB_TOKEN"

@@ -213,6 +213,7 @@ class Store:
         _check_file_before_open(self.path)
         self._refuse_foreign_or_newer()
         _create_private_file(self.path)
+        conn = None
         try:
             conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=5)
             self.db = sqlite_utils.Database(conn, execute_plugins=False)
@@ -222,6 +223,8 @@ class Store:
             self.db.execute("PRAGMA synchronous = FULL")
             self._migrate()
         except sqlite3.Error as exc:
+            if conn is not None:
+                conn.close()
             raise StoreError(describe_sqlite_error(exc, self.path)) from None
 
     def _refuse_foreign_or_newer(self) -> None:
@@ -256,13 +259,16 @@ class Store:
                 f"{self.path} was written by a newer pylee-tui (schema {max(version, 0)}, this "
                 f"version knows {SCHEMA_VERSION}); upgrade pylee-tui to open it"
             )
-        if tables and not applied:
+        if tables - {"_sqlite_migrations"} and not applied:
             raise StoreError(f"{self.path} is a SQLite database but not a pylee-tui store")
 
     def _migrate(self) -> None:
+        # only write when there is something to do: a reader must not need the write lock
         with self._lock:
-            migrations.apply(self.db)
-            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            if migrations.pending(self.db):
+                migrations.apply(self.db)
+            if self.schema_version != SCHEMA_VERSION:
+                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @property
     def schema_version(self) -> int:

@@ -189,8 +189,9 @@ async def test_sections_by_number_keys_and_help_from_bindings(db_path, other):
         await pilot.press("question_mark")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
-        actions = {row[1] for row in app.screen.rows}
-        assert {"Orgs", "Next org", "Prev org", "Edit overview", "Settings", "Help"} <= actions
+        rows = {row[1]: row[2] for row in app.screen.rows}
+        assert {"Orgs", "Next", "Prev", "Edit", "Settings", "Help"} <= set(rows)
+        assert rows["Next"] == "Next organization"  # the tooltip explains the short label
         await pilot.press("escape")
         assert isinstance(app.screen, OrgScreen)
 

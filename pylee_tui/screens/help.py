@@ -19,9 +19,9 @@ def binding_rows(screen: Screen) -> list[tuple[str, str, str]]:
         if (binding.action, description) in seen and not binding.description:
             continue
         seen.add((binding.action, description))
-        note = "" if active.enabled else "not available here"
-        if active.tooltip:
-            note = active.tooltip
+        note = active.tooltip or binding.tooltip or ""
+        if not active.enabled:
+            note = f"{note} (not available to you here)".strip()
         rows.append((screen.app.get_key_display(binding), description, note))
     return rows
 

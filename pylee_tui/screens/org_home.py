@@ -77,16 +77,28 @@ def load_org_view(services: Services, user: str, slug: str) -> OrgView:
 class OrgScreen(Screen[None]):
     HELP_TITLE = "organization"
     BINDINGS = [
-        Binding("o,ctrl+o", "switch_org", "Orgs", id="org.switcher"),
-        Binding("right_square_bracket", "cycle_org(1)", "Next org", id="org.next"),
-        Binding("left_square_bracket", "cycle_org(-1)", "Prev org", id="org.previous"),
+        Binding("o,ctrl+o", "switch_org", "Orgs", id="org.switcher", tooltip="Org switcher"),
+        Binding(
+            "right_square_bracket",
+            "cycle_org(1)",
+            "Next",
+            id="org.next",
+            tooltip="Next organization",
+        ),
+        Binding(
+            "left_square_bracket",
+            "cycle_org(-1)",
+            "Prev",
+            id="org.previous",
+            tooltip="Previous organization",
+        ),
         Binding("1", "section('overview')", "Overview", show=False, id="section.overview"),
         Binding("2", "section('registries')", "Registries", show=False, id="section.registries"),
         Binding("3", "section('members')", "Members", show=False, id="section.members"),
         Binding("4", "section('vault')", "Vault", show=False, id="section.vault"),
         Binding("5", "section('audit')", "Audit", show=False, id="section.audit"),
-        Binding("e", "edit_overview", "Edit overview", id="overview.edit"),
-        Binding("t", "toggle_toc", "Contents", id="overview.toc"),
+        Binding("e", "edit_overview", "Edit", id="overview.edit", tooltip="Edit the overview"),
+        Binding("t", "toggle_toc", "TOC", id="overview.toc", tooltip="Table of contents"),
         Binding("s", "settings", "Settings", id="org.settings"),
         Binding("n", "new_item", "New", id="section.new"),
         Binding("i", "invite", "Invite", id="members.invite"),
@@ -146,7 +158,7 @@ class OrgScreen(Screen[None]):
                     "recorded: run [b]pylee-tui audit --org SLUG[/b] to read it.",
                     classes="empty-note",
                 )
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#registries-table", DataTable).add_columns("Registry", "Slug", "Servers")

@@ -61,7 +61,7 @@ class AccessService(Service):
         row = one(db, "SELECT * FROM organizations WHERE slug = ?", [slug])
         member = self.membership(db, row["id"], actor) if row else None
         if row is None or member is None:
-            raise NotFound(f"no organization '{slug}' (or you are not a member of it)")
+            raise NotFound(f"no organization {slug!r} (or you are not a member of it)")
         return row, member
 
     def require(self, member: Membership, permission: str, doing: str) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pylee_tui.models import AuditEvent
 from pylee_tui.services.base import Service, model_from_row
+from pylee_tui.services.errors import InvalidInput
 
 # metadata keys that must never carry a value into the log
 _FORBIDDEN_KEYS = {"value", "secret", "passphrase", "plaintext"}
@@ -59,6 +60,8 @@ class AuditService(Service):
             return self._select(db, "actor = ?", [actor], limit, "")
 
     def _select(self, db, where: str, params: list[Any], limit: int | None, query: str):
+        if limit is not None and limit < 1:
+            raise InvalidInput(f"limit must be 1 or more (got {limit})")
         sql = f"SELECT * FROM audit_events WHERE {where}"
         if query:
             sql += (
@@ -66,6 +69,6 @@ class AuditService(Service):
             )
             params = [*params, *([f"%{query}%"] * 4)]
         sql += " ORDER BY id DESC"
-        if limit:
+        if limit is not None:
             sql += f" LIMIT {int(limit)}"
         return [model_from_row(AuditEvent, r, ("metadata",)) for r in db.query(sql, params)]

@@ -174,7 +174,10 @@ class OrgService(Service):
             audit_slug = changed.get("slug", row["slug"])
             for field, value in changed.items():
                 if field == "overview":
-                    metadata = {"bytes_before": len(row["overview"]), "bytes_after": len(value)}
+                    metadata = {
+                        "bytes_before": len(row["overview"].encode("utf-8")),
+                        "bytes_after": len(value.encode("utf-8")),
+                    }
                 else:
                     metadata = {"from": row[field], "to": value}
                 self.services.audit.record(

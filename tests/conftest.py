@@ -1,0 +1,127 @@
+"""Shared fixtures: a store on a temporary file, services over it with a movable clock, and a
+helper that runs the CLI in-process. No test ever reads or writes the real ~/.local/share."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from pylee_tui.cli import main
+from pylee_tui.services import Services
+from pylee_tui.store import Store
+
+ANN = "ann@example.com"
+BOB = "bob@example.com"
+CARL = "carl@example.com"
+
+START = datetime(2025, 5, 16, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point every default location into tmp_path and forget any identity from the real shell."""
+    for name in ("PYLEE_DB", "PYLEE_USER", "PYLEE_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    xdg = tmp_path / "xdg-data"
+    monkeypatch.setenv("XDG_DATA_HOME", str(xdg))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    return xdg
+
+
+@pytest.fixture
+def ann() -> str:
+    return ANN
+
+
+class Clock:
+    """A clock the test moves by hand; Services calls it for every timestamp."""
+
+    def __init__(self, start: datetime = START):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "pylee.db"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[Store]:
+    opened = Store(db_path)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def services(store: Store, clock: Clock) -> Services:
+    return Services(store, clock=clock)
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def __iter__(self):
+        return iter((self.code, self.out, self.err))
+
+    @property
+    def err_lines(self) -> list[str]:
+        return self.err.splitlines()
+
+
+class CliRunner:
+    """`cli("org", "list")` runs `main(["--db", <tmp db>, "--as", ann, "org", "list"])`.
+
+    `user=None` leaves out --as; `db=None` leaves out --db. Returns (code, stdout, stderr).
+    """
+
+    def __init__(self, db: Path):
+        self.db = db
+
+    def __call__(
+        self, *argv: str, user: str | None = ANN, db: Path | str | None | bool = True
+    ) -> CliResult:
+        prefix: list[str] = []
+        if db is True:
+            prefix += ["--db", str(self.db)]
+        elif db:
+            prefix += ["--db", str(db)]
+        if user is not None:
+            prefix += ["--as", user]
+        out, err = io.StringIO(), io.StringIO()
+        code = main([*prefix, *argv], out=out, err=err)
+        return CliResult(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> CliRunner:
+    return CliRunner(tmp_path / "cli" / "pylee.db")
+
+
+def table_rows(store: Store) -> dict[str, list[tuple]]:
+    """Every row of every table, for 'nothing changed' assertions."""
+    conn = store.db.conn
+    names = [
+        r[0]
+        for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    ]
+    return {n: sorted(map(tuple, conn.execute(f'SELECT * FROM "{n}"'))) for n in names}
