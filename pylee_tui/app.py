@@ -24,7 +24,7 @@ from pylee_tui.models import OrgSummary
 from pylee_tui.screens.error import StartupErrorScreen
 from pylee_tui.screens.help import HelpScreen
 from pylee_tui.screens.org_form import OrgFormScreen
-from pylee_tui.screens.org_home import OrgScreen
+from pylee_tui.screens.org_home import OrgScreen, load_org_view
 from pylee_tui.screens.org_switcher import NEW_ORG, OrgSwitcherScreen
 from pylee_tui.screens.welcome import WelcomeScreen
 from pylee_tui.services import PyleeError, Services
@@ -78,6 +78,10 @@ class PyleeApp(App[None]):
             theme = services.settings.get(THEME_SETTING)
             orgs = services.orgs.list(user) if user else []
             last = services.settings.get(LAST_ORG_SETTING.format(user=user)) if user else None
+            slugs = [o.slug for o in orgs]
+            first = (last if last in slugs else slugs[0]) if slugs else None
+            # the first org's view is loaded here, so the first frame already shows it
+            view = load_org_view(services, user, first) if first else None
         except (StoreError, PyleeError) as exc:
             self.call_from_thread(self.push_screen, StartupErrorScreen(str(exc)))
             return
@@ -85,32 +89,39 @@ class PyleeApp(App[None]):
             message = describe_sqlite_error(exc, self.db_path)
             self.call_from_thread(self.push_screen, StartupErrorScreen(message))
             return
-        self.call_from_thread(self._booted_with, services, user, theme, orgs, last)
+        self.call_from_thread(self._booted_with, services, user, theme, orgs, view)
 
-    def _booted_with(self, services, user, theme, orgs, last) -> None:
+    def get_default_screen(self) -> OrgScreen:
+        # the org screen is the base of the stack: start-up fills it rather than pushing one
+        return OrgScreen()
+
+    @property
+    def org_screen(self) -> OrgScreen:
+        return self.screen_stack[0]  # type: ignore[return-value]
+
+    async def _booted_with(self, services, user, theme, orgs, view) -> None:
         self.services = services
         self.user = user
         self.org_summaries = orgs
         if theme and theme in self.available_themes:
             self.theme = theme
         self._booted = True
-        if user is None or not orgs:
+        if user is None or view is None:
             self.push_screen(WelcomeScreen(user), callback=self._welcomed)
             return
-        slugs = [o.slug for o in orgs]
-        self._open_org(last if last in slugs else slugs[0])
+        await self.org_screen.show_view(view)
+        self._start_watching()
 
     def _welcomed(self, slug: str | None) -> None:
         if slug:
             self._open_org(slug)
 
     def _open_org(self, slug: str) -> None:
-        """Show `slug`: in the org screen when it is on top, else on a new one. Remembered."""
-        if isinstance(self.screen, OrgScreen):
-            self.screen.show_org(slug)
-        else:
-            self.push_screen(OrgScreen(slug))
-            self.remember_org(slug)
+        """Show `slug` in the org screen (remembered for the next launch)."""
+        self.org_screen.show_org(slug)
+        self._start_watching()
+
+    def _start_watching(self) -> None:
         if not self._watching:
             self._watching = True
             self.set_interval(self.watch_interval, self._watch_store)
@@ -179,8 +190,7 @@ class PyleeApp(App[None]):
             if orgs:
                 self._open_org(orgs[0].slug)
                 return
-            if isinstance(self.screen, OrgScreen):
-                self.pop_screen()
+            self.org_screen.slug = None
             self.push_screen(WelcomeScreen(user), callback=self._welcomed)
 
         self.call(services.orgs.list, user, done=next_org)

@@ -15,8 +15,6 @@ from textual.widgets import (
     Footer,
     MarkdownViewer,
     Static,
-    Tab,
-    Tabs,
 )
 
 from pylee_tui.models import (
@@ -35,6 +33,7 @@ from pylee_tui.services import NotFound, Services
 from pylee_tui.services.onboarding import OnboardingState
 from pylee_tui.widgets.onboarding_timeline import OnboardingTimeline
 from pylee_tui.widgets.org_bar import OrgBar
+from pylee_tui.widgets.section_bar import SectionBar
 
 SECTIONS = (
     ("overview", "Overview"),
@@ -44,6 +43,11 @@ SECTIONS = (
     ("audit", "Audit"),
 )
 EMPTY_OVERVIEW = "*No overview yet.* Press **e** to write one in the split editor."
+TABLE_COLUMNS = {
+    "registries": ("Registry", "Slug", "Servers"),
+    "members": ("Email", "Role", "Status"),
+    "vault": ("Key", "Value", "Updated by"),
+}
 
 
 @dataclass(frozen=True)
@@ -104,68 +108,56 @@ class OrgScreen(Screen[None]):
         Binding("i", "invite", "Invite", id="members.invite"),
     ]
 
-    def __init__(self, slug: str) -> None:
+    def __init__(self, slug: str | None = None) -> None:
+        """Without a slug the screen waits, empty, for `show_view` (the app's start-up)."""
         super().__init__()
         self.slug = slug
         self.view: OrgView | None = None
+        self.overview_shown: str | None = None
         self.section = "overview"
 
     # --- layout --------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield OrgBar()
-        yield Tabs(
-            *(Tab(f"{i} {label}", id=f"tab-{key}") for i, (key, label) in enumerate(SECTIONS, 1))
-        )
-        with ContentSwitcher(initial="overview", id="sections"):
-            with Horizontal(id="overview"):
-                with Vertical(id="org-main"):
-                    yield Static("", id="org-name")
-                    yield Static("", id="org-description")
-                    yield MarkdownViewer(
-                        EMPTY_OVERVIEW, show_table_of_contents=False, id="org-overview"
-                    )
-                with VerticalScroll(id="org-side"):
-                    yield OnboardingTimeline(id="timeline")
-            with Vertical(id="registries", classes="section"):
-                yield Static("", classes="section-title", id="registries-title")
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="registries-table")
-                yield Static(
-                    "The registry tree, server editor and import arrive with the registries "
-                    "work. Today: [b]n[/b] creates a registry.",
-                    classes="empty-note",
-                )
-            with Vertical(id="members", classes="section"):
-                yield Static("", classes="section-title", id="members-title")
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="members-table")
-                yield Static(
-                    "Roles, grants and removal arrive with the members work. "
-                    "Today: [b]i[/b] invites someone by email.",
-                    classes="empty-note",
-                )
-            with Vertical(id="vault", classes="section"):
-                yield Static("", classes="section-title", id="vault-title")
-                yield DataTable(cursor_type="row", zebra_stripes=True, id="vault-table")
-                yield Static(
-                    "Secrets, inheritance and encryption arrive with the vault work. "
-                    "Today: [b]n[/b] sets an organization variable.",
-                    classes="empty-note",
-                )
-            with Vertical(id="audit", classes="section"):
-                yield Static("Audit log", classes="section-title")
-                yield Static(
-                    "The audit screen arrives with the members work. Every change is already "
-                    "recorded: run [b]pylee-tui audit --org SLUG[/b] to read it.",
-                    classes="empty-note",
-                )
+        yield SectionBar(SECTIONS, id="section-bar")
+        with ContentSwitcher(initial="overview", id="sections"), Horizontal(id="overview"):
+            with Vertical(id="org-main"):
+                yield Static("", id="org-name")
+                yield Static("", id="org-description")
+                yield MarkdownViewer("", show_table_of_contents=False, id="org-overview")
+            with VerticalScroll(id="org-side"):
+                yield OnboardingTimeline(id="timeline")
         yield Footer(compact=True)
 
+    def _section_widgets(self, key: str) -> Vertical:
+        """The other sections are built on first visit: start-up only pays for the overview."""
+        notes = {
+            "registries": "The registry tree, server editor and import arrive with the registries "
+            "work. Today: [b]n[/b] creates a registry.",
+            "members": "Roles, grants and removal arrive with the members work. "
+            "Today: [b]i[/b] invites someone by email.",
+            "vault": "Secrets, inheritance and encryption arrive with the vault work. "
+            "Today: [b]n[/b] sets an organization variable.",
+            "audit": "The audit screen arrives with the members work. Every change is already "
+            "recorded: run [b]pylee-tui audit --org SLUG[/b] to read it.",
+        }
+        children: list = [
+            Static(
+                "Audit log" if key == "audit" else "", classes="section-title", id=f"{key}-title"
+            )
+        ]
+        if key in TABLE_COLUMNS:
+            table = DataTable(cursor_type="row", zebra_stripes=True, id=f"{key}-table")
+            table.add_columns(*TABLE_COLUMNS[key])
+            children.append(table)
+        children.append(Static(notes[key], classes="empty-note"))
+        return Vertical(*children, id=key, classes="section")
+
     def on_mount(self) -> None:
-        self.query_one("#registries-table", DataTable).add_columns("Registry", "Slug", "Servers")
-        self.query_one("#members-table", DataTable).add_columns("Email", "Role", "Status")
-        self.query_one("#vault-table", DataTable).add_columns("Key", "Value", "Updated by")
         self.query_one("#org-overview", MarkdownViewer).can_focus = True
-        self.reload()
+        if self.slug is not None:
+            self.reload()
 
     # --- data ----------------------------------------------------------------------------
 
@@ -177,8 +169,15 @@ class OrgScreen(Screen[None]):
     def user(self) -> str:
         return self.app.user  # type: ignore[attr-defined]
 
+    async def show_view(self, view: OrgView) -> None:
+        """Show an org whose view the caller already loaded."""
+        self.slug = view.org.slug
+        await self._apply(view)
+
     def reload(self) -> None:
         """Load the current org again (after a change here or elsewhere)."""
+        if self.slug is None:
+            return
         self.app.call(  # type: ignore[attr-defined]
             load_org_view, self.services, self.user, self.slug, done=self._apply, failed=self._gone
         )
@@ -214,35 +213,38 @@ class OrgScreen(Screen[None]):
         self.query_one("#org-description", Static).update(
             _escape(org.description) if org.description else "[dim]No description yet.[/dim]"
         )
-        if previous is None or previous.org.overview != org.overview or previous.org.id != org.id:
+        self.query_one(OnboardingTimeline).state = view.onboarding
+        self._fill_section(self.section)
+        self.refresh_bindings()
+        # the Markdown last: it is the slow part, and everything above is already on screen
+        stale = previous is None or (previous.org.overview, previous.org.id) != (
+            org.overview,
+            org.id,
+        )
+        if stale:
             viewer = self.query_one("#org-overview", MarkdownViewer)
             await viewer.document.update(org.overview or EMPTY_OVERVIEW)
-        self.query_one(OnboardingTimeline).state = view.onboarding
-        self._fill_tables(view)
-        self.refresh_bindings()
+        self.overview_shown = org.overview
 
-    def _fill_tables(self, view: OrgView) -> None:
-        registries = self.query_one("#registries-table", DataTable)
-        registries.clear()
-        for r in view.registries:
-            registries.add_row(r.name, r.slug, str(r.server_count), key=str(r.id))
-        self.query_one("#registries-title", Static).update(
-            f"Registries · {plural(len(view.registries), 'registry')}"
-        )
-        members = self.query_one("#members-table", DataTable)
-        members.clear()
-        for m in view.members:
-            members.add_row(m.email, m.role, m.status, key=str(m.id))
-        self.query_one("#members-title", Static).update(
-            f"Members · {plural(len(view.members), 'member')}"
-        )
-        variables = self.query_one("#vault-table", DataTable)
-        variables.clear()
-        for v in view.variables:
-            variables.add_row(v.key, v.value or "", v.updated_by, key=str(v.id))
-        self.query_one("#vault-title", Static).update(
-            f"Organization variables · {len(view.variables)}"
-        )
+    def _fill_section(self, key: str) -> None:
+        view = self.view
+        if view is None or key not in TABLE_COLUMNS or not self.query(f"#{key}-table"):
+            return
+        table = self.query_one(f"#{key}-table", DataTable)
+        table.clear()
+        title = self.query_one(f"#{key}-title", Static)
+        if key == "registries":
+            for r in view.registries:
+                table.add_row(r.name, r.slug, str(r.server_count), key=str(r.id))
+            title.update(f"Registries · {plural(len(view.registries), 'registry')}")
+        elif key == "members":
+            for m in view.members:
+                table.add_row(m.email, m.role, m.status, key=str(m.id))
+            title.update(f"Members · {plural(len(view.members), 'member')}")
+        elif key == "vault":
+            for v in view.variables:
+                table.add_row(v.key, v.value or "", v.updated_by, key=str(v.id))
+            title.update(f"Organization variables · {len(view.variables)}")
 
     # --- actions -------------------------------------------------------------------------
 
@@ -268,17 +270,19 @@ class OrgScreen(Screen[None]):
 
     def action_section(self, key: str) -> None:
         self.section = key
-        self.query_one(ContentSwitcher).current = key
-        tabs = self.query_one(Tabs)
-        if tabs.active != f"tab-{key}":
-            tabs.active = f"tab-{key}"
+        switcher = self.query_one(ContentSwitcher)
+        if not switcher.query(f"#{key}"):
+            switcher.mount(self._section_widgets(key))
+            self.call_after_refresh(self._fill_section, key)
+        else:
+            self._fill_section(key)
+        switcher.current = key
+        self.query_one(SectionBar).active = key
         self.refresh_bindings()
 
-    @on(Tabs.TabActivated)
-    def _tab_activated(self, event: Tabs.TabActivated) -> None:
-        key = (event.tab.id or "").removeprefix("tab-")
-        if key and key != self.section:
-            self.action_section(key)
+    @on(SectionBar.Chosen)
+    def _section_clicked(self, event: SectionBar.Chosen) -> None:
+        self.action_section(event.key)
 
     def action_switch_org(self) -> None:
         self.app.action_switch_org()  # type: ignore[attr-defined]
