@@ -125,3 +125,20 @@ def table_rows(store: Store) -> dict[str, list[tuple]]:
         for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
     ]
     return {n: sorted(map(tuple, conn.execute(f'SELECT * FROM "{n}"'))) for n in names}
+
+
+def server_doc(name: str, version: str = "1.0.0", description: str = "An MCP server") -> dict:
+    """A minimal valid current-shape server.json document (one npm package over stdio)."""
+    return {
+        "name": name,
+        "description": description,
+        "version": version,
+        "packages": [
+            {
+                "registryType": "npm",
+                "identifier": "@" + name.split("/")[-1] + "/mcp",
+                "version": version,
+                "transport": {"type": "stdio"},
+            }
+        ],
+    }

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ANN, BOB, CARL, CliRunner
+from conftest import ANN, BOB, CARL, CliRunner, server_doc
 
 import pylee_tui.store
 from pylee_tui.cli import build_parser
@@ -179,7 +179,7 @@ def test_org_show_json(cli: CliRunner, tmp_path: Path) -> None:
 
     def fill(s: Services) -> None:
         s.registries.create(ANN, "acme", "Core Tools")
-        s.registries.add_server(ANN, "acme", "core-tools", {"name": "io.github.acme/weather"})
+        s.registries.add_server(ANN, "acme", "core-tools", server_doc("io.github.acme/weather"))
         s.members.invite(ANN, "acme", BOB)
 
     with_services(cli.db, fill)
@@ -248,7 +248,7 @@ def test_org_delete_says_what_it_removes(cli: CliRunner) -> None:
     def fill(s: Services) -> None:
         s.registries.create(ANN, "acme", "Core Tools")
         s.registries.create(ANN, "acme", "Data")
-        s.registries.add_server(ANN, "acme", "data", {"name": "io.github.acme/warehouse"})
+        s.registries.add_server(ANN, "acme", "data", server_doc("io.github.acme/warehouse"))
 
     with_services(cli.db, fill)
     warning = one_error_line(cli("org", "delete", "acme"))

@@ -1,20 +1,110 @@
-"""Registries inside an org, and the MCP servers they hold.
+"""Registries inside an org and the MCP servers they hold: CRUD, move, import and export.
 
-This is the foundation's part: create, list and add servers (used by the demo and onboarding).
-The registries issue brings the full server.json model, import/export and the editor.
+A server is addressed by its `name` (`io.github.user/weather`) within its registry. Documents are
+stored in the current server.json shape; one with faults a person can fix is a *draft* (stored as
+given, with its problems) and export refuses it until it is fixed.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from pylee_tui.models import Registry, RegistrySummary, Server, slugify, with_suffix
+from pylee_tui.models import DeletionReport, Registry, RegistrySummary, Server, slugify, with_suffix
+from pylee_tui.server_json import Problem, to_current, validate
+from pylee_tui.services.access import Membership
 from pylee_tui.services.base import Service, model_from_row, one, valid
 from pylee_tui.services.errors import Conflict, InvalidInput, NotFound
 
+_SERVER_JSON = ("document", "problems")
+
+
+@dataclass
+class ImportOutcome:
+    name: str
+    outcome: str  # imported, draft, replaced, skipped, rejected
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    """What one import did, entry by entry, with the reasons grouped for the summary line."""
+
+    outcomes: list[ImportOutcome] = field(default_factory=list)
+
+    def count(self, *outcomes: str) -> int:
+        return sum(1 for o in self.outcomes if o.outcome in outcomes)
+
+    @property
+    def imported(self) -> int:
+        """Stored valid (new or replacing)."""
+        return self.count("imported", "replaced")
+
+    @property
+    def drafts(self) -> int:
+        return self.count("draft", "replaced-draft")
+
+    @property
+    def skipped(self) -> int:
+        return self.count("skipped")
+
+    @property
+    def rejected(self) -> int:
+        return self.count("rejected")
+
+    def reasons(self, *outcomes: str) -> Counter[str]:
+        return Counter(
+            reason for o in self.outcomes if o.outcome in outcomes for reason in set(o.reasons)
+        )
+
+    def summary(self) -> str:
+        line = (
+            f"imported {self.imported}, drafts {self.drafts}, skipped {self.skipped}, "
+            f"rejected {self.rejected}"
+        )
+        groups = []
+        for label, outcomes in (
+            ("drafts", ("draft", "replaced-draft")),
+            ("skipped", ("skipped",)),
+            ("rejected", ("rejected",)),
+        ):
+            reasons = self.reasons(*outcomes)
+            if reasons:
+                parts = "; ".join(f"{n}× {reason}" for reason, n in reasons.most_common())
+                groups.append(f"{label}: {parts}")
+        return line + ("\n" + "\n".join(groups) if groups else "")
+
+
+def problem_group(problem: Problem) -> str:
+    """A problem without item indexes and sizes, so the same fault counts once across entries."""
+    reason = problem.reason.split(" (got")[0]
+    return f"{_strip_indexes(problem.path)} {reason}"
+
+
+def _strip_indexes(path: str) -> str:
+    out, skipping = [], False
+    for ch in path:
+        if ch == "[":
+            skipping = True
+            out.append("[]")
+        elif ch == "]":
+            skipping = False
+        elif not skipping:
+            out.append(ch)
+    return "".join(out)
+
+
+def server_name_of(entry: Any) -> str | None:
+    name = entry.get("name") if isinstance(entry, dict) else None
+    return name.strip() if isinstance(name, str) and name.strip() else None
+
 
 class RegistryService(Service):
+    # --- registries ----------------------------------------------------------------------
+
     def list(self, actor: str, org_slug: str) -> list[RegistrySummary]:
         with self.store.reading() as db:
             org, _member = self.services.access.org_row(db, org_slug, actor)
@@ -45,8 +135,7 @@ class RegistryService(Service):
             slug = valid("slug", slug)
         now = self.now()
         with self.store.transaction() as db:
-            org, member = self.services.access.org_row(db, org_slug, actor)
-            self.services.access.require(member, "registries:write", "create a registry")
+            org, member = self._writer(db, org_slug, actor, "create a registry")
             if not explicit:
                 base = slugify(name)
                 slug, n = base, 1
@@ -70,77 +159,323 @@ class RegistryService(Service):
                 )
                 .last_pk
             )
-            self.services.audit.record(
-                db,
-                actor=actor,
-                action="registry.create",
-                org_id=org["id"],
-                org_slug=org["slug"],
-                target_type="registry",
-                target_id=reg_id,
-                target_label=name,
-                metadata={"slug": slug},
-            )
+            self._audit(db, actor, org, "registry.create", "registry", reg_id, name, {"slug": slug})
             return model_from_row(
                 Registry, one(db, "SELECT * FROM registries WHERE id = ?", [reg_id])
             )
 
-    def list_servers(self, actor: str, org_slug: str, registry_slug: str) -> list[Server]:
+    def edit(
+        self,
+        actor: str,
+        org_slug: str,
+        slug: str,
+        *,
+        name: str | None = None,
+        new_slug: str | None = None,
+        description: str | None = None,
+        overview: str | None = None,
+        overview_base: datetime | None = None,
+        force: bool = False,
+    ) -> Registry:
+        """Several changes in one transaction; `overview_base` guards against lost updates."""
+        changes: dict[str, str] = {}
+        if name is not None:
+            changes["name"] = valid("name", name)
+        if new_slug is not None:
+            changes["slug"] = valid("slug", new_slug)
+        if description is not None:
+            changes["description"] = valid("description", description)
+        if overview is not None:
+            changes["overview"] = valid("overview", overview)
+        if not changes:
+            raise InvalidInput("nothing to change: give a new name, slug, description or overview")
+        now = self.now()
+        with self.store.transaction() as db:
+            org, _member = self._writer(db, org_slug, actor, "edit a registry")
+            row = self._row(db, org, slug)
+            stale = overview_base is not None and (
+                datetime.fromisoformat(row["updated_at"]) != overview_base
+            )
+            if "overview" in changes and not force and stale:
+                raise Conflict(
+                    f"registry '{slug}' was changed since you opened it; overwrite or reload"
+                )
+            changed = {k: v for k, v in changes.items() if row[k] != v}
+            if "slug" in changed and self._exists(db, org["id"], changed["slug"]):
+                raise Conflict(f"registry slug '{changed['slug']}' is already taken")
+            if not changed:
+                return model_from_row(Registry, row)
+            db["registries"].update(row["id"], dict(changed, updated_at=now))
+            label = changed.get("name", row["name"])
+            for key, value in changed.items():
+                metadata = (
+                    {"bytes": len(value.encode("utf-8"))}
+                    if key == "overview"
+                    else {"from": row[key], "to": value}
+                )
+                action = {
+                    "name": "registry.rename",
+                    "slug": "registry.slug",
+                    "description": "registry.description",
+                    "overview": "registry.overview",
+                }[key]
+                self._audit(db, actor, org, action, "registry", row["id"], label, metadata)
+            return model_from_row(
+                Registry, one(db, "SELECT * FROM registries WHERE id = ?", [row["id"]])
+            )
+
+    def contents(self, actor: str, org_slug: str, slug: str) -> DeletionReport:
+        """What deleting the registry would remove (for the confirmation)."""
+        with self.store.reading() as db:
+            org, _member = self.services.access.org_row(db, org_slug, actor)
+            return self._registry_contents(db, self._row(db, org, slug)["id"])
+
+    def delete(self, actor: str, org_slug: str, slug: str) -> DeletionReport:
+        with self.store.transaction() as db:
+            org, _member = self._writer(db, org_slug, actor, "delete a registry")
+            row = self._row(db, org, slug)
+            report = self._registry_contents(db, row["id"])
+            # server-scope variables hang off servers; delete them with the registry
+            db.execute("DELETE FROM registries WHERE id = ?", [row["id"]])
+            self._audit(
+                db,
+                actor,
+                org,
+                "registry.delete",
+                "registry",
+                row["id"],
+                row["name"],
+                report.model_dump(exclude={"organizations", "members"}),
+            )
+            return report
+
+    # --- servers -------------------------------------------------------------------------
+
+    def list_servers(
+        self, actor: str, org_slug: str, registry_slug: str, query: str = ""
+    ) -> list[Server]:
+        """Servers of a registry by name; `query` filters by a case-insensitive name fragment."""
         with self.store.reading() as db:
             org, _member = self.services.access.org_row(db, org_slug, actor)
             reg = self._row(db, org, registry_slug)
-            rows = db.query(
-                "SELECT * FROM servers WHERE registry_id = ? ORDER BY name", [reg["id"]]
-            )
-            return [model_from_row(Server, r, ("document", "problems")) for r in rows]
+            sql = "SELECT * FROM servers WHERE registry_id = ?"
+            params: list[Any] = [reg["id"]]
+            if query:
+                sql += " AND instr(lower(name), lower(?)) > 0"
+                params.append(query)
+            rows = db.query(sql + " ORDER BY name", params)
+            return [model_from_row(Server, r, _SERVER_JSON) for r in rows]
+
+    def get_server(self, actor: str, org_slug: str, registry_slug: str, name: str) -> Server:
+        with self.store.reading() as db:
+            org, _member = self.services.access.org_row(db, org_slug, actor)
+            reg = self._row(db, org, registry_slug)
+            return model_from_row(Server, self._server_row(db, reg, name), _SERVER_JSON)
 
     def add_server(
-        self, actor: str, org_slug: str, registry_slug: str, document: dict[str, Any]
+        self,
+        actor: str,
+        org_slug: str,
+        registry_slug: str,
+        document: Any,
+        *,
+        allow_draft: bool = False,
     ) -> Server:
-        if not isinstance(document, dict):
-            raise InvalidInput("a server must be a JSON object")
-        name = valid("server_name", document.get("name") or "")
-        now = self.now()
+        """Add one server (either shape). Faults refuse it, unless `allow_draft` keeps it as one."""
+        document, _notes = to_current(document)
+        name = server_name_of(document)
+        if name is None:
+            raise InvalidInput("a server needs a name, e.g. io.github.user/weather")
+        problems = validate(document)
+        if problems and not allow_draft:
+            raise InvalidInput(_problems_message(name, problems))
         with self.store.transaction() as db:
-            org, member = self.services.access.org_row(db, org_slug, actor)
-            self.services.access.require(member, "registries:write", "add a server")
+            org, _member = self._writer(db, org_slug, actor, "add a server")
             reg = self._row(db, org, registry_slug)
-            if one(
-                db, "SELECT 1 FROM servers WHERE registry_id = ? AND name = ?", [reg["id"], name]
-            ):
+            if self._server_exists(db, reg["id"], name):
                 raise Conflict(f"server '{name}' is already in registry '{registry_slug}'")
-            server_id = (
-                db["servers"]
-                .insert(
-                    {
-                        "registry_id": reg["id"],
-                        "name": name,
-                        "version": str(document.get("version") or ""),
-                        "description": str(document.get("description") or ""),
-                        "document": json.dumps(document, sort_keys=True),
-                        "status": "valid",
-                        "problems": "[]",
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                )
-                .last_pk
-            )
-            self.services.audit.record(
+            server_id = self._insert_server(db, reg["id"], name, document, problems)
+            self._audit(
                 db,
-                actor=actor,
-                action="server.add",
-                org_id=org["id"],
-                org_slug=org["slug"],
-                target_type="server",
-                target_id=server_id,
-                target_label=name,
-                metadata={"registry": reg["slug"]},
+                actor,
+                org,
+                "server.add",
+                "server",
+                server_id,
+                name,
+                {"registry": reg["slug"], "draft": bool(problems)},
             )
-            row = one(db, "SELECT * FROM servers WHERE id = ?", [server_id])
-            return model_from_row(Server, row, ("document", "problems"))
+            return self._server_by_id(db, server_id)
+
+    def update_server(
+        self, actor: str, org_slug: str, registry_slug: str, name: str, document: Any
+    ) -> Server:
+        """Replace a server's document. An invalid document is refused: nothing invalid is saved."""
+        document, _notes = to_current(document)
+        problems = validate(document)
+        if problems:
+            raise InvalidInput(_problems_message(server_name_of(document) or name, problems))
+        new_name = server_name_of(document) or name
+        with self.store.transaction() as db:
+            org, _member = self._writer(db, org_slug, actor, "edit a server")
+            reg = self._row(db, org, registry_slug)
+            row = self._server_row(db, reg, name)
+            if new_name != name and self._server_exists(db, reg["id"], new_name):
+                raise Conflict(f"server '{new_name}' is already in registry '{registry_slug}'")
+            db["servers"].update(row["id"], self._server_columns(new_name, document, []))
+            metadata: dict[str, Any] = {
+                "registry": reg["slug"],
+                "was_draft": row["status"] == "draft",
+            }
+            if new_name != name:
+                metadata["renamed_from"] = name
+            self._audit(db, actor, org, "server.edit", "server", row["id"], new_name, metadata)
+            return self._server_by_id(db, row["id"])
+
+    def remove_server(
+        self, actor: str, org_slug: str, registry_slug: str, name: str
+    ) -> DeletionReport:
+        with self.store.transaction() as db:
+            org, _member = self._writer(db, org_slug, actor, "remove a server")
+            reg = self._row(db, org, registry_slug)
+            row = self._server_row(db, reg, name)
+            variables = one(
+                db, "SELECT count(*) AS n FROM variables WHERE server_id = ?", [row["id"]]
+            )["n"]
+            db.execute("DELETE FROM servers WHERE id = ?", [row["id"]])
+            report = DeletionReport(servers=1, variables=variables)
+            self._audit(
+                db,
+                actor,
+                org,
+                "server.remove",
+                "server",
+                row["id"],
+                name,
+                {"registry": reg["slug"], "variables": variables},
+            )
+            return report
+
+    def move_server(
+        self, actor: str, org_slug: str, registry_slug: str, name: str, to_registry: str
+    ) -> Server:
+        """Move a server (with its server-scope variables) to another registry of the same org."""
+        with self.store.transaction() as db:
+            org, _member = self._writer(db, org_slug, actor, "move a server")
+            source = self._row(db, org, registry_slug)
+            target = self._row(db, org, to_registry)
+            row = self._server_row(db, source, name)
+            if source["id"] == target["id"]:
+                raise InvalidInput(f"server '{name}' is already in registry '{to_registry}'")
+            if self._server_exists(db, target["id"], name):
+                raise Conflict(f"registry '{to_registry}' already has a server named '{name}'")
+            db["servers"].update(row["id"], {"registry_id": target["id"], "updated_at": self.now()})
+            self._audit(
+                db,
+                actor,
+                org,
+                "server.move",
+                "server",
+                row["id"],
+                name,
+                {"from": source["slug"], "to": target["slug"]},
+            )
+            return self._server_by_id(db, row["id"])
+
+    def import_servers(
+        self,
+        actor: str,
+        org_slug: str,
+        registry_slug: str,
+        entries: list[Any],
+        *,
+        strict: bool = False,
+        replace: bool = False,
+        source: str = "",
+    ) -> ImportReport:
+        """Import entries of either shape in one transaction, entry by entry; see ImportReport."""
+        report = ImportReport()
+        with self.store.transaction() as db:
+            org, _member = self._writer(db, org_slug, actor, "import servers")
+            reg = self._row(db, org, registry_slug)
+            for index, entry in enumerate(entries):
+                report.outcomes.append(self._import_one(db, reg, index, entry, strict, replace))
+            self._audit(
+                db,
+                actor,
+                org,
+                "server.import",
+                "registry",
+                reg["id"],
+                reg["name"],
+                {
+                    "source": source,
+                    "imported": report.imported,
+                    "drafts": report.drafts,
+                    "skipped": report.skipped,
+                    "rejected": report.rejected,
+                },
+            )
+        return report
+
+    def _import_one(self, db, reg, index: int, entry: Any, strict: bool, replace: bool):
+        if not isinstance(entry, dict):
+            return ImportOutcome(f"#{index + 1}", "rejected", ["not a JSON object"])
+        name = server_name_of(entry)
+        if name is None:
+            return ImportOutcome(f"#{index + 1}", "rejected", ["no usable name"])
+        document, _notes = to_current(entry)
+        problems = validate(document)
+        reasons = [problem_group(p) for p in problems]
+        if problems and strict:
+            return ImportOutcome(name, "rejected", reasons)
+        existing = one(
+            db, "SELECT id FROM servers WHERE registry_id = ? AND name = ?", [reg["id"], name]
+        )
+        if existing and not replace:
+            return ImportOutcome(name, "skipped", [f"already in registry '{reg['slug']}'"])
+        if existing:
+            db["servers"].update(existing["id"], self._server_columns(name, document, problems))
+            return ImportOutcome(name, "replaced-draft" if problems else "replaced", reasons)
+        self._insert_server(db, reg["id"], name, document, problems)
+        return ImportOutcome(name, "draft" if problems else "imported", reasons)
+
+    def export_servers(
+        self, actor: str, org_slug: str, registry_slug: str, name: str | None = None
+    ) -> dict[str, Any] | list[dict[str, Any]]:
+        """Current-shape server.json: one object for a name, else a list; drafts are refused."""
+        if name is not None:
+            servers = [self.get_server(actor, org_slug, registry_slug, name)]
+        else:
+            servers = self.list_servers(actor, org_slug, registry_slug)
+        drafts = [s for s in servers if s.status == "draft"]
+        if drafts:
+            names = ", ".join(s.name for s in drafts[:5]) + (" …" if len(drafts) > 5 else "")
+            raise InvalidInput(
+                f"{len(drafts)} draft server(s) cannot be exported until fixed: {names}"
+            )
+        documents = [s.document for s in servers]
+        return documents[0] if name is not None else documents
 
     # --- helpers -------------------------------------------------------------------------
+
+    def _writer(self, db, org_slug: str, actor: str, doing: str) -> tuple[dict, Membership]:
+        org, member = self.services.access.org_row(db, org_slug, actor)
+        self.services.access.require(member, "registries:write", doing)
+        return org, member
+
+    def _audit(self, db, actor, org, action, target_type, target_id, label, metadata) -> None:
+        self.services.audit.record(
+            db,
+            actor=actor,
+            action=action,
+            org_id=org["id"],
+            org_slug=org["slug"],
+            target_type=target_type,
+            target_id=target_id,
+            target_label=label,
+            metadata=metadata,
+        )
 
     def _exists(self, db, org_id: int, slug: str) -> bool:
         return bool(
@@ -150,5 +485,60 @@ class RegistryService(Service):
     def _row(self, db, org: dict, slug: str) -> dict:
         row = one(db, "SELECT * FROM registries WHERE org_id = ? AND slug = ?", [org["id"], slug])
         if row is None:
-            raise NotFound(f"no registry '{slug}' in '{org['slug']}'")
+            raise NotFound(f"no registry {slug!r} in '{org['slug']}'")
         return row
+
+    def _server_exists(self, db, registry_id: int, name: str) -> bool:
+        return bool(
+            one(db, "SELECT 1 FROM servers WHERE registry_id = ? AND name = ?", [registry_id, name])
+        )
+
+    def _server_row(self, db, reg: dict, name: str) -> dict:
+        row = one(db, "SELECT * FROM servers WHERE registry_id = ? AND name = ?", [reg["id"], name])
+        if row is None:
+            raise NotFound(f"no server {name!r} in registry '{reg['slug']}'")
+        return row
+
+    def _server_by_id(self, db, server_id: int) -> Server:
+        return model_from_row(
+            Server, one(db, "SELECT * FROM servers WHERE id = ?", [server_id]), _SERVER_JSON
+        )
+
+    def _server_columns(self, name: str, document: dict, problems: list[Problem]) -> dict:
+        def text(key: str) -> str:
+            value = document.get(key)
+            return value if isinstance(value, str) else ""
+
+        return {
+            "name": name,
+            "version": text("version"),
+            "description": text("description"),
+            "document": json.dumps(document, ensure_ascii=False),
+            "status": "draft" if problems else "valid",
+            "problems": json.dumps([p.as_dict() for p in problems]),
+            "updated_at": self.now(),
+        }
+
+    def _insert_server(self, db, registry_id: int, name: str, document: dict, problems) -> int:
+        row = self._server_columns(name, document, problems)
+        row.update(registry_id=registry_id, created_at=row["updated_at"])
+        return db["servers"].insert(row).last_pk
+
+    def _registry_contents(self, db, registry_id: int) -> DeletionReport:
+        row = one(
+            db,
+            """
+            SELECT
+              (SELECT count(*) FROM servers WHERE registry_id = :r) AS servers,
+              (SELECT count(*) FROM variables WHERE registry_id = :r
+                 OR server_id IN (SELECT id FROM servers WHERE registry_id = :r)) AS variables
+            """,
+            {"r": registry_id},
+        )
+        return DeletionReport(registries=1, **row)
+
+
+def _problems_message(name: str, problems: list[Problem]) -> str:
+    shown = "; ".join(str(p) for p in problems[:4])
+    more = f"; and {len(problems) - 4} more" if len(problems) > 4 else ""
+    return f"server '{name}' is not valid: {shown}{more}"

@@ -1,0 +1,325 @@
+"""MCP `server.json`: validation against the official schema, legacy conversion, launch commands.
+
+The rules for a server document live in the bundled official schema (data/server.schema.json,
+2025-09-29) plus the few the schema states only in prose (no version ranges, no "latest"); this
+module is their one home. Nothing here imports the UI.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+from urllib.parse import urlparse
+
+from jsonschema import Draft7Validator
+
+SCHEMA_URL = "https://static.modelcontextprotocol.io/schemas/2025-09-29/server.schema.json"
+KNOWN_REGISTRY_TYPES = ("npm", "pypi", "oci", "nuget", "mcpb")
+TRANSPORTS = ("stdio", "streamable-http", "sse")
+# what the schema's prose forbids: '^1.2.3', '~1.2.3', '>=1.2.3', '1.x', '1.*', and "latest"
+_RANGE = re.compile(r"^\s*(?:[\^~<>=!]|.*(?:^|\.)(?:[xX*])(?:\.|$)|.*\s(?:-|\|\|)\s)")
+_URI_FIELDS = {"websiteUrl", "url", "registryBaseUrl", "$schema"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One fault in a document: where (a JSON path such as `$.packages[0].version`) and why."""
+
+    path: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "reason": self.reason}
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@cache
+def schema() -> dict[str, Any]:
+    text = resources.files("pylee_tui").joinpath("data/server.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@cache
+def _validator() -> Draft7Validator:
+    return Draft7Validator(schema())
+
+
+def json_path(parts) -> str:
+    path = "$"
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def is_version_range(version: str) -> bool:
+    return version.strip().lower() == "latest" or bool(_RANGE.match(version))
+
+
+def _schema_problems(document: Any) -> list[Problem]:
+    problems = []
+    for error in sorted(_validator().iter_errors(document), key=lambda e: list(e.absolute_path)):
+        path = json_path(error.absolute_path)
+        if error.validator == "anyOf" and error.context:
+            # e.g. a transport: say what the closest alternative wanted, not "is not valid"
+            best = min(error.context, key=lambda e: (len(list(e.relative_path)), e.message))
+            reason = _reason(best)
+            path = json_path([*error.absolute_path, *best.relative_path])
+        else:
+            reason = _reason(error)
+        problems.append(Problem(path, reason))
+    return problems
+
+
+def _reason(error) -> str:
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return f"'{missing}' is required"
+    if error.validator == "pattern" and error.absolute_path and error.absolute_path[-1] == "name":
+        return "must be reverse-DNS namespace/name, e.g. io.github.user/weather"
+    if error.validator == "minLength" and error.validator_value == 1:
+        return "must not be empty"
+    if error.validator == "maxLength":
+        return f"must be at most {error.validator_value} characters (got {len(error.instance)})"
+    if error.validator == "not":
+        return f"{error.instance!r} is not allowed here"
+    if error.validator == "enum":
+        return f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
+    if error.validator == "additionalProperties":
+        return error.message.replace("Additional properties are not allowed", "unknown field")
+    return error.message
+
+
+def _walk_uris(node: Any, parts: list) -> list[Problem]:
+    problems = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in _URI_FIELDS and isinstance(value, str) and value:
+                parsed = urlparse(value)
+                if not parsed.scheme or not (parsed.netloc or parsed.scheme == "file"):
+                    problems.append(Problem(json_path([*parts, key]), f"{value!r} is not a URL"))
+            problems.extend(_walk_uris(value, [*parts, key]))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            problems.extend(_walk_uris(value, [*parts, i]))
+    return problems
+
+
+def validate(document: Any) -> list[Problem]:
+    """Every fault of a current-shape document; an empty list means it is valid."""
+    if not isinstance(document, dict):
+        return [Problem("$", "a server must be a JSON object")]
+    problems = _schema_problems(document)
+    seen = {p.path for p in problems}
+
+    def add(path: str, reason: str) -> None:
+        if path not in seen:
+            seen.add(path)
+            problems.append(Problem(path, reason))
+
+    version = document.get("version")
+    if isinstance(version, str):
+        if not version.strip():
+            add("$.version", "must not be empty")
+        elif is_version_range(version):
+            add("$.version", f"{version!r} is a range or 'latest'; give one exact version")
+    for i, package in enumerate(document.get("packages") or []):
+        if not isinstance(package, dict):
+            continue
+        pv = package.get("version")
+        if isinstance(pv, str) and pv.strip() and is_version_range(pv):
+            add(
+                f"$.packages[{i}].version", f"{pv!r} is a range or 'latest'; give one exact version"
+            )
+        rt = package.get("registryType")
+        if isinstance(rt, str) and rt not in KNOWN_REGISTRY_TYPES:
+            add(
+                f"$.packages[{i}].registryType",
+                f"registry type {rt!r} cannot be launched; use one of "
+                + ", ".join(KNOWN_REGISTRY_TYPES),
+            )
+    if not document.get("packages") and not document.get("remotes"):
+        add("$", "a server needs at least one package or remote")
+    problems.extend(p for p in _walk_uris(document, []) if p.path not in seen)
+    return problems
+
+
+# --- the legacy (2025-07, snake_case) shape --------------------------------------------------
+
+_LEGACY_KEYS = {"version_detail", "registry_name", "environment_variables", "package_arguments"}
+
+
+def is_legacy(entry: Any) -> bool:
+    if not isinstance(entry, dict):
+        return False
+    if "version_detail" in entry:
+        return True
+    for package in entry.get("packages") or []:
+        if isinstance(package, dict) and _LEGACY_KEYS & set(package):
+            return True
+    return any(isinstance(r, dict) and "transport_type" in r for r in entry.get("remotes") or [])
+
+
+def _convert_input(item: dict[str, Any]) -> dict[str, Any]:
+    mapping = {
+        "is_required": "isRequired",
+        "is_secret": "isSecret",
+        "is_repeated": "isRepeated",
+        "value_hint": "valueHint",
+    }
+    out: dict[str, Any] = {}
+    for key, value in item.items():
+        if key == "variables" and isinstance(value, dict):
+            out[key] = {
+                k: _convert_input(v) if isinstance(v, dict) else v for k, v in value.items()
+            }
+        else:
+            out[mapping.get(key, key)] = value
+    return out
+
+
+def legacy_to_current(entry: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Convert a legacy entry to the current shape. Returns the document and what was converted.
+
+    Nothing is invented: a value the current shape cannot express (an 'unknown' registry, an empty
+    version, an empty remote transport) is carried over as it is, and `validate` reports it.
+    """
+    entry = copy.deepcopy(entry)
+    notes: list[str] = []
+    doc: dict[str, Any] = {"$schema": SCHEMA_URL}
+    for key in ("name", "description", "repository", "websiteUrl"):
+        if key in entry:
+            doc[key] = entry[key]
+    if "website_url" in entry:
+        doc["websiteUrl"] = entry["website_url"]
+    detail = entry.get("version_detail") or {}
+    if "version" in entry:
+        doc["version"] = entry["version"]
+    elif isinstance(detail, dict) and "version" in detail:
+        doc["version"] = detail["version"]
+        notes.append("version_detail.version → version")
+    packages = []
+    for package in entry.get("packages") or []:
+        if not isinstance(package, dict):
+            packages.append(package)
+            continue
+        new: dict[str, Any] = {}
+        registry = package.get("registry_name", package.get("registryType"))
+        if registry == "docker":
+            registry = "oci"
+            notes.append("registry docker → oci")
+        if registry is not None:
+            new["registryType"] = registry
+        identifier = package.get("name", package.get("identifier"))
+        if identifier is not None:
+            new["identifier"] = identifier
+        if "version" in package:
+            new["version"] = package["version"]
+        if "runtime_hint" in package:
+            new["runtimeHint"] = package["runtime_hint"]
+        # legacy packages ran locally over stdio: the only transport that shape could describe
+        new["transport"] = package.get("transport") or {"type": "stdio"}
+        for old, current in (
+            ("runtime_arguments", "runtimeArguments"),
+            ("package_arguments", "packageArguments"),
+            ("environment_variables", "environmentVariables"),
+        ):
+            if old in package and package[old] is not None:
+                new[current] = [
+                    _convert_input(i) if isinstance(i, dict) else i for i in package[old]
+                ]
+        for key, value in package.items():
+            if key not in {
+                "registry_name",
+                "name",
+                "version",
+                "runtime_hint",
+                "runtime_arguments",
+                "package_arguments",
+                "environment_variables",
+            }:
+                new.setdefault(key, value)
+        packages.append(new)
+    if packages:
+        doc["packages"] = packages
+    remotes = []
+    for remote in entry.get("remotes") or []:
+        if not isinstance(remote, dict):
+            remotes.append(remote)
+            continue
+        new = {"type": remote.get("transport_type", remote.get("type")), "url": remote.get("url")}
+        if "headers" in remote:
+            new["headers"] = [
+                _convert_input(h) if isinstance(h, dict) else h for h in remote["headers"]
+            ]
+        remotes.append(new)
+    if remotes:
+        doc["remotes"] = remotes
+    notes.append("legacy shape converted to 2025-09-29")
+    return doc, notes
+
+
+def to_current(entry: Any) -> tuple[Any, list[str]]:
+    """Either shape in, the current shape out (with the conversion notes)."""
+    if is_legacy(entry):
+        return legacy_to_current(entry)
+    return entry, []
+
+
+# --- how a client would launch it ------------------------------------------------------------
+
+
+def _argument_tokens(args: list[Any]) -> list[str]:
+    tokens: list[str] = []
+    for arg in args or []:
+        if not isinstance(arg, dict):
+            continue
+        value = arg.get("value", arg.get("default"))
+        if arg.get("type") == "named":
+            name = arg.get("name", "")
+            tokens.append(name if value in (None, "") or value == name else f"{name}={value}")
+        elif value not in (None, ""):
+            tokens.append(str(value))
+        elif arg.get("valueHint"):
+            tokens.append(f"<{arg['valueHint']}>")
+    return tokens
+
+
+def launch_command(document: dict[str, Any]) -> str:
+    """The command line (or URL) a client would use for the server's first package or remote."""
+    for package in document.get("packages") or []:
+        if not isinstance(package, dict):
+            continue
+        registry = package.get("registryType")
+        ident = package.get("identifier", "")
+        version = package.get("version", "")
+        runtime = _argument_tokens(package.get("runtimeArguments"))
+        rest = _argument_tokens(package.get("packageArguments"))
+        if registry == "npm":
+            spec = f"{ident}@{version}" if version else ident
+            return " ".join(["npx", "-y", *runtime, spec, *rest])
+        if registry == "pypi":
+            spec = f"{ident}=={version}" if version else ident
+            return " ".join(["uvx", *runtime, spec, *rest])
+        if registry == "oci":
+            env = [
+                token
+                for var in package.get("environmentVariables") or []
+                if isinstance(var, dict) and var.get("name")
+                for token in ("-e", var["name"])
+            ]
+            image = f"{ident}:{version}" if version else ident
+            return " ".join(["docker", "run", "-i", "--rm", *runtime, *env, image, *rest])
+        if registry == "nuget":
+            spec = f"{ident}@{version}" if version else ident
+            return " ".join(["dnx", *runtime, spec, "--yes", *rest])
+    for remote in document.get("remotes") or []:
+        if isinstance(remote, dict) and remote.get("url"):
+            return f"{remote.get('type') or 'remote'} {remote['url']}"
+    return ""
