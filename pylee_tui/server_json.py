@@ -51,6 +51,11 @@ def _validator() -> Draft7Validator:
     return Draft7Validator(schema())
 
 
+def _list(value: Any) -> list[Any]:
+    """A list from a document that may be a draft: anything else there is treated as empty."""
+    return value if isinstance(value, list) else []
+
+
 def json_path(parts) -> str:
     path = "$"
     for part in parts:
@@ -68,13 +73,48 @@ def _schema_problems(document: Any) -> list[Problem]:
         path = json_path(error.absolute_path)
         if error.validator == "anyOf" and error.context:
             # e.g. a transport: say what the closest alternative wanted, not "is not valid"
-            best = min(error.context, key=lambda e: (len(list(e.relative_path)), e.message))
+            best = _closest_alternative(error)
             reason = _reason(best)
             path = json_path([*error.absolute_path, *best.relative_path])
         else:
             reason = _reason(error)
         problems.append(Problem(path, reason))
     return problems
+
+
+def _closest_alternative(error):
+    """The error to show for a failed anyOf. Its alternatives (transports, remotes, arguments) are
+    told apart by `type`: only those whose `type` matches are considered; when none matches, the
+    fault is the `type` itself, with every value the alternatives allow."""
+
+    def wrong_type(e) -> bool:
+        return e.validator == "enum" and list(e.relative_path) == ["type"]
+
+    alternatives: dict[Any, list] = {}
+    for e in error.context:
+        alternatives.setdefault(e.relative_schema_path[0], []).append(e)
+    mismatched = [errs for errs in alternatives.values() if any(map(wrong_type, errs))]
+    candidates = [e for errs in alternatives.values() if errs not in mismatched for e in errs]
+    if mismatched and not candidates:
+        first = next(e for e in mismatched[0] if wrong_type(e))
+        allowed = [
+            v for errs in mismatched for e in errs if wrong_type(e) for v in e.validator_value
+        ]
+        return _AllowedTypes(first, allowed)
+    return min(candidates or error.context, key=lambda e: (len(list(e.relative_path)), e.message))
+
+
+class _AllowedTypes:
+    """A `type` that none of an anyOf's alternatives takes, seen as one enum error."""
+
+    validator = "enum"
+
+    def __init__(self, error, allowed: list[Any]):
+        self.relative_path = error.relative_path
+        self.absolute_path = error.absolute_path
+        self.instance = error.instance
+        self.validator_value = allowed
+        self.message = error.message
 
 
 def _reason(error) -> str:
@@ -129,7 +169,7 @@ def validate(document: Any) -> list[Problem]:
             add("$.version", "must not be empty")
         elif is_version_range(version):
             add("$.version", f"{version!r} is a range or 'latest'; give one exact version")
-    for i, package in enumerate(document.get("packages") or []):
+    for i, package in enumerate(_list(document.get("packages"))):
         if not isinstance(package, dict):
             continue
         pv = package.get("version")
@@ -160,10 +200,10 @@ def is_legacy(entry: Any) -> bool:
         return False
     if "version_detail" in entry:
         return True
-    for package in entry.get("packages") or []:
+    for package in _list(entry.get("packages")):
         if isinstance(package, dict) and _LEGACY_KEYS & set(package):
             return True
-    return any(isinstance(r, dict) and "transport_type" in r for r in entry.get("remotes") or [])
+    return any(isinstance(r, dict) and "transport_type" in r for r in _list(entry.get("remotes")))
 
 
 def _convert_input(item: dict[str, Any]) -> dict[str, Any]:
@@ -204,8 +244,11 @@ def legacy_to_current(entry: dict[str, Any]) -> tuple[dict[str, Any], list[str]]
     elif isinstance(detail, dict) and "version" in detail:
         doc["version"] = detail["version"]
         notes.append("version_detail.version → version")
+    for key in ("packages", "remotes"):  # not a list: carried over as given, for validate
+        if entry.get(key) is not None and not isinstance(entry[key], list):
+            doc[key] = entry[key]
     packages = []
-    for package in entry.get("packages") or []:
+    for package in _list(entry.get("packages")):
         if not isinstance(package, dict):
             packages.append(package)
             continue
@@ -232,8 +275,8 @@ def legacy_to_current(entry: dict[str, Any]) -> tuple[dict[str, Any], list[str]]
         ):
             if old in package and package[old] is not None:
                 new[current] = [
-                    _convert_input(i) if isinstance(i, dict) else i for i in package[old]
-                ]
+                    _convert_input(i) if isinstance(i, dict) else i for i in _list(package[old])
+                ] or package[old]
         for key, value in package.items():
             if key not in {
                 "registry_name",
@@ -249,15 +292,15 @@ def legacy_to_current(entry: dict[str, Any]) -> tuple[dict[str, Any], list[str]]
     if packages:
         doc["packages"] = packages
     remotes = []
-    for remote in entry.get("remotes") or []:
+    for remote in _list(entry.get("remotes")):
         if not isinstance(remote, dict):
             remotes.append(remote)
             continue
         new = {"type": remote.get("transport_type", remote.get("type")), "url": remote.get("url")}
         if "headers" in remote:
             new["headers"] = [
-                _convert_input(h) if isinstance(h, dict) else h for h in remote["headers"]
-            ]
+                _convert_input(h) if isinstance(h, dict) else h for h in _list(remote["headers"])
+            ] or remote["headers"]
         remotes.append(new)
     if remotes:
         doc["remotes"] = remotes
@@ -277,7 +320,7 @@ def to_current(entry: Any) -> tuple[Any, list[str]]:
 
 def _argument_tokens(args: list[Any]) -> list[str]:
     tokens: list[str] = []
-    for arg in args or []:
+    for arg in _list(args):
         if not isinstance(arg, dict):
             continue
         value = arg.get("value", arg.get("default"))
@@ -293,7 +336,7 @@ def _argument_tokens(args: list[Any]) -> list[str]:
 
 def launch_command(document: dict[str, Any]) -> str:
     """The command line (or URL) a client would use for the server's first package or remote."""
-    for package in document.get("packages") or []:
+    for package in _list(document.get("packages")):
         if not isinstance(package, dict):
             continue
         registry = package.get("registryType")
@@ -310,7 +353,7 @@ def launch_command(document: dict[str, Any]) -> str:
         if registry == "oci":
             env = [
                 token
-                for var in package.get("environmentVariables") or []
+                for var in _list(package.get("environmentVariables"))
                 if isinstance(var, dict) and var.get("name")
                 for token in ("-e", var["name"])
             ]
@@ -319,7 +362,40 @@ def launch_command(document: dict[str, Any]) -> str:
         if registry == "nuget":
             spec = f"{ident}@{version}" if version else ident
             return " ".join(["dnx", *runtime, spec, "--yes", *rest])
-    for remote in document.get("remotes") or []:
+    for remote in _list(document.get("remotes")):
         if isinstance(remote, dict) and remote.get("url"):
             return f"{remote.get('type') or 'remote'} {remote['url']}"
     return ""
+
+
+def read_entries(path: str) -> list[Any]:
+    """The entries of a server.json file: one object or a list of them (either shape).
+
+    Raises ValueError with one line naming the file (and line/column for bad JSON).
+    """
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except FileNotFoundError:
+        raise ValueError(f"no such file: {path!r}") from None
+    except IsADirectoryError:
+        raise ValueError(f"{path!r} is a directory, not a server.json file") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{path!r} is not UTF-8 text") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read {path!r}: {exc.strerror}") from None
+    return parse_entries(text, path)
+
+
+def parse_entries(text: str, source: str = "input") -> list[Any]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"{source!r} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        return [data]
+    raise ValueError(f"{source!r} must hold a server object or a list of them")

@@ -27,12 +27,14 @@ from pylee_tui.models import (
 )
 from pylee_tui.screens.form import FormField, FormScreen
 from pylee_tui.screens.org_settings import DELETE, OrgSettingsScreen
-from pylee_tui.screens.overview_editor import OverviewEditorScreen
+from pylee_tui.screens.overview_editor import MarkdownDocument, OverviewEditorScreen
 from pylee_tui.screens.type_to_confirm import TypeToConfirmScreen
 from pylee_tui.services import NotFound, Services
 from pylee_tui.services.onboarding import OnboardingState
 from pylee_tui.widgets.onboarding_timeline import OnboardingTimeline
 from pylee_tui.widgets.org_bar import OrgBar
+from pylee_tui.widgets.registry_browser import RegistryBrowser
+from pylee_tui.widgets.registry_tree import RegistryTree
 from pylee_tui.widgets.section_bar import SectionBar
 
 SECTIONS = (
@@ -44,7 +46,6 @@ SECTIONS = (
 )
 EMPTY_OVERVIEW = "*No overview yet.* Press **e** to write one in the split editor."
 TABLE_COLUMNS = {
-    "registries": ("Registry", "Slug", "Servers"),
     "members": ("Email", "Role", "Status"),
     "vault": ("Key", "Value", "Updated by"),
 }
@@ -132,9 +133,9 @@ class OrgScreen(Screen[None]):
 
     def _section_widgets(self, key: str) -> Vertical:
         """The other sections are built on first visit: start-up only pays for the overview."""
+        if key == "registries":
+            return Vertical(RegistryBrowser(id="registry-browser"), id=key, classes="section")
         notes = {
-            "registries": "The registry tree, server editor and import arrive with the registries "
-            "work. Today: [b]n[/b] creates a registry.",
             "members": "Roles, grants and removal arrive with the members work. "
             "Today: [b]i[/b] invites someone by email.",
             "vault": "Secrets, inheritance and encryption arrive with the vault work. "
@@ -227,17 +228,16 @@ class OrgScreen(Screen[None]):
         self.overview_shown = org.overview
 
     def _fill_section(self, key: str) -> None:
+        if key == "registries" and self.slug and self.query("#registry-browser"):
+            self.query_one(RegistryBrowser).show_org(self.slug)
+            return
         view = self.view
         if view is None or key not in TABLE_COLUMNS or not self.query(f"#{key}-table"):
             return
         table = self.query_one(f"#{key}-table", DataTable)
         table.clear()
         title = self.query_one(f"#{key}-title", Static)
-        if key == "registries":
-            for r in view.registries:
-                table.add_row(r.name, r.slug, str(r.server_count), key=str(r.id))
-            title.update(f"Registries · {plural(len(view.registries), 'registry')}")
-        elif key == "members":
+        if key == "members":
             for m in view.members:
                 table.add_row(m.email, m.role, m.status, key=str(m.id))
             title.update(f"Members · {plural(len(view.members), 'member')}")
@@ -257,8 +257,6 @@ class OrgScreen(Screen[None]):
         if action == "settings":
             return True if "org:manage" in allowed else None
         if action == "new_item":
-            if self.section == "registries":
-                return True if "registries:write" in allowed else None
             if self.section == "vault":
                 return True if "variables:write" in allowed else None
             return False
@@ -277,6 +275,8 @@ class OrgScreen(Screen[None]):
         else:
             self._fill_section(key)
         switcher.current = key
+        if key == "registries" and self.query(RegistryTree):
+            self.query_one(RegistryTree).focus()  # a new browser focuses itself when mounted
         self.query_one(SectionBar).active = key
         self.refresh_bindings()
 
@@ -302,8 +302,22 @@ class OrgScreen(Screen[None]):
     def action_edit_overview(self) -> None:
         if not self.view:
             return
+        org, user, orgs = self.view.org, self.user, self.services.orgs
+
+        def save(text: str, base, force: bool):
+            return orgs.set_overview(
+                user, org.slug, text, base=base, force=force
+            ).overview_updated_at
+
+        def load():
+            fresh = orgs.get(user, org.slug)
+            return fresh.overview, fresh.overview_updated_at
+
+        document = MarkdownDocument(
+            f"{org.name} · overview", org.slug, org.overview, org.overview_updated_at, save, load
+        )
         self.app.push_screen(
-            OverviewEditorScreen(self.view.org, self.user, self.view.role),
+            OverviewEditorScreen(document, user, self.view.role),
             callback=lambda _saved: self.reload(),
         )
 
@@ -359,32 +373,8 @@ class OrgScreen(Screen[None]):
         )
 
     def action_new_item(self) -> None:
-        if self.section == "registries":
-            self._new_registry()
-        elif self.section == "vault":
+        if self.section == "vault":
             self._new_variable()
-
-    def _new_registry(self) -> None:
-        def create(values: dict[str, str]):
-            return self.services.registries.create(
-                self.user, self.slug, values["name"], values["slug"] or None, values["description"]
-            )
-
-        self._form(
-            FormScreen(
-                "New registry",
-                [
-                    FormField("name", "Name", "name", placeholder="Core Tools"),
-                    FormField(
-                        "slug", "Slug", "slug", placeholder="derived from the name", optional=True
-                    ),
-                    FormField("description", "Description", "description", optional=True),
-                ],
-                create,
-                submit_label="Create",
-            ),
-            lambda reg: f"Created registry {reg.name}.",
-        )
 
     def _new_variable(self) -> None:
         def create(values: dict[str, str]):
@@ -447,7 +437,11 @@ class OrgScreen(Screen[None]):
             return
         if step.section == "members" and self.check_action("invite", ()):
             self.action_invite()
-        elif step.section in ("registries", "vault") and self.check_action("new_item", ()):
+        elif step.section == "registries" and "registries:write" in (
+            self.view.allowed if self.view else ()
+        ):
+            self.call_after_refresh(lambda: self.query_one(RegistryBrowser).new_registry())
+        elif step.section == "vault" and self.check_action("new_item", ()):
             self.action_new_item()
 
 

@@ -1,6 +1,11 @@
-"""The org overview in the split-pane Markdown editor: save, unsaved-changes guard, conflicts."""
+"""A Markdown overview (an org's or a registry's) in the split-pane editor: save, the
+unsaved-changes guard, and conflicts with a save made elsewhere."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 
 from textual import on
 from textual.app import ComposeResult
@@ -8,11 +13,26 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from pylee_tui.models import Organization
 from pylee_tui.screens.choice import ChoiceScreen
 from pylee_tui.services import Conflict
 from pylee_tui.widgets.markdown_editor import MarkdownSplitEditor
 from pylee_tui.widgets.org_bar import OrgBar
+
+# save(text, base, force) -> the new base; load() -> (text, base). Both run in a worker.
+SaveFn = Callable[[str, datetime | None, bool], datetime | None]
+LoadFn = Callable[[], tuple[str, datetime | None]]
+
+
+@dataclass(frozen=True)
+class MarkdownDocument:
+    """What the editor edits: its text, the version it started from, and how to save/reload."""
+
+    title: str
+    slug: str
+    text: str
+    base: datetime | None
+    save: SaveFn
+    load: LoadFn
 
 
 class OverviewEditorScreen(Screen[bool]):
@@ -22,24 +42,24 @@ class OverviewEditorScreen(Screen[bool]):
     # priority: the code editor uses escape to leave the text area, and here it must close
     BINDINGS = [Binding("escape", "close", "Close", id="overview_editor.close", priority=True)]
 
-    def __init__(self, org: Organization, user: str, role: str) -> None:
+    def __init__(self, document: MarkdownDocument, user: str, role: str) -> None:
         super().__init__()
-        self.org = org
+        self.document = document
         self.user = user
         self.role = role
-        self.base = org.overview_updated_at
+        self.base = document.base
         self.saved_any = False
         self._close_after_save = False
 
     def compose(self) -> ComposeResult:
         bar = OrgBar()
-        bar.org_name = f"{self.org.name} · overview"
-        bar.org_slug = self.org.slug
+        bar.org_name = self.document.title
+        bar.org_slug = self.document.slug
         bar.user = self.user
         bar.role = self.role
         yield bar
-        yield MarkdownSplitEditor(self.org.overview, id="overview-editor")
-        yield Footer()
+        yield MarkdownSplitEditor(self.document.text, id="overview-editor")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#md-editor").focus()
@@ -53,24 +73,20 @@ class OverviewEditorScreen(Screen[bool]):
         self.save(event.text)
 
     def save(self, text: str, *, force: bool = False) -> None:
-        services = self.app.services  # type: ignore[attr-defined]
         self.app.call(  # type: ignore[attr-defined]
-            services.orgs.set_overview,
-            self.user,
-            self.org.slug,
+            self.document.save,
             text,
-            base=self.base,
-            force=force,
-            done=lambda org: self._saved(org, text),
+            self.base,
+            force,
+            done=lambda base: self._saved(base, text),
             failed=self._save_failed,
         )
 
-    def _saved(self, org: Organization, text: str) -> None:
-        self.org = org
-        self.base = org.overview_updated_at
+    def _saved(self, base: datetime | None, text: str) -> None:
+        self.base = base
         self.saved_any = True
         self.editor.mark_saved(text)
-        self.notify("Overview saved.", timeout=3)
+        self.notify("Saved.", timeout=3)
         if self._close_after_save:
             self.dismiss(True)
 
@@ -79,7 +95,7 @@ class OverviewEditorScreen(Screen[bool]):
         if isinstance(exc, Conflict):
             self.app.push_screen(
                 ChoiceScreen(
-                    "The overview changed elsewhere",
+                    "Changed elsewhere",
                     f"{exc}.\nOverwrite replaces their text with yours; Reload replaces yours "
                     "with theirs.",
                     [
@@ -98,16 +114,12 @@ class OverviewEditorScreen(Screen[bool]):
         if answer == "overwrite":
             self.save(self.editor.text, force=True)
         elif answer == "reload":
-            services = self.app.services  # type: ignore[attr-defined]
-            self.app.call(  # type: ignore[attr-defined]
-                services.orgs.get, self.user, self.org.slug, done=self._reloaded
-            )
+            self.app.call(self.document.load, done=self._reloaded)  # type: ignore[attr-defined]
 
-    def _reloaded(self, org: Organization) -> None:
-        self.org = org
-        self.base = org.overview_updated_at
-        self.editor.load(org.overview)
-        self.notify("Reloaded the saved overview.", timeout=3)
+    def _reloaded(self, loaded: tuple[str, datetime | None]) -> None:
+        text, self.base = loaded
+        self.editor.load(text)
+        self.notify("Reloaded the saved text.", timeout=3)
 
     def action_close(self) -> None:
         if not self.editor.modified:

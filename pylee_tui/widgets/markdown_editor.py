@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
 from time import perf_counter
-from typing import Literal
+from typing import Any, Literal
 
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,11 +17,62 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import MarkdownViewer, Static, TextArea
+from textual.widgets import Markdown, MarkdownViewer, Static, TextArea
+from textual.widgets.markdown import MarkdownBlock
 
 ViewMode = Literal["split", "editor", "preview"]
 
 _NEXT_MODE: dict[ViewMode, ViewMode] = {"split": "editor", "editor": "preview", "preview": "split"}
+
+
+@dataclass
+class _TopBlock:
+    """One top-level Markdown block: its lines in the source and the tokens that build it."""
+
+    start: int
+    end: int
+    source: str
+    tokens: list[Token]
+
+
+@dataclass
+class _ParsedDocument:
+    blocks: list[_TopBlock]
+    references: dict[str, Any]
+
+
+def _parse_document(text: str) -> _ParsedDocument | None:
+    """Split `text` into top-level blocks, or None when a block has no source position."""
+    env: dict[str, Any] = {}
+    # The parser Markdown itself uses, so our blocks line up with the widgets it builds.
+    tokens = MarkdownIt("gfm-like").parse(text, env)
+    lines = text.splitlines(keepends=True)
+    blocks: list[_TopBlock] = []
+    pending: list[Token] = []
+    depth = 0
+    for token in tokens:
+        pending.append(token)
+        depth += token.nesting
+        if depth:
+            continue
+        if pending[0].map is None:
+            return None
+        start, end = pending[0].map
+        blocks.append(_TopBlock(start, end, "".join(lines[start:end]), pending))
+        pending = []
+    return _ParsedDocument(blocks, env.get("references", {}))
+
+
+class _PreviewViewer(MarkdownViewer):
+    """A MarkdownViewer that never swaps the previewed text for a linked file."""
+
+    def _on_markdown_link_clicked(self, message: Markdown.LinkClicked) -> None:
+        # MarkdownViewer would load the link target as a local file in place of the preview
+        # (and fail on a URL); the Markdown document has already offered it to the browser.
+        message.prevent_default()
+        message.stop()
+        if message.href.startswith("#"):
+            self.document.goto_anchor(message.href[1:])
 
 
 class MarkdownSplitEditor(Widget):
@@ -42,6 +97,7 @@ class MarkdownSplitEditor(Widget):
         }
         & > #md-status {
             dock: bottom;
+            width: 1fr;
             height: 1;
             padding: 0 1;
             background: $panel;
@@ -102,6 +158,7 @@ class MarkdownSplitEditor(Widget):
         self._baseline = text
         # MarkdownViewer renders its initial text on mount, so that text is already on screen.
         self._rendered_text = text
+        self._rendered_blocks: _ParsedDocument | None = None
         self._debounce_timer: Timer | None = None
         self._preview_due = False
         self._rendering = False
@@ -117,7 +174,7 @@ class MarkdownSplitEditor(Widget):
             yield TextArea.code_editor(
                 self._initial_text, language="markdown", soft_wrap=True, id="md-editor"
             )
-            yield MarkdownViewer(self._initial_text, show_table_of_contents=False, id="md-preview")
+            yield _PreviewViewer(self._initial_text, show_table_of_contents=False, id="md-preview")
         yield Static(id="md-status", markup=False)
 
     def on_mount(self) -> None:
@@ -204,9 +261,8 @@ class MarkdownSplitEditor(Widget):
         self._update_status()
 
     def _preview_delay(self) -> float:
-        # A long document takes a while to render and blocks the event loop while its blocks mount,
-        # so wait at least as long as the last render took: a slow preview then refreshes during
-        # real pauses in typing rather than between keystrokes.
+        # Never let renders queue up behind each other: after a slow render (a large paste into a
+        # long document), wait at least as long as it took before starting the next one.
         return max(self.debounce, self._last_render_seconds)
 
     def _debounce_elapsed(self) -> None:
@@ -222,9 +278,9 @@ class MarkdownSplitEditor(Widget):
             self.run_worker(self._render_preview(), group="md-preview", exit_on_error=False)
 
     async def _render_preview(self) -> None:
-        # Runs as a worker so our message queue (status line, timers) keeps moving while the
-        # preview mounts; the loop folds every request made meanwhile into one render of the
-        # latest text, and never runs two renders at once.
+        # A worker, so our message queue (status line, timers) keeps moving while the preview
+        # mounts; the loop folds every request made meanwhile into one render of the latest text
+        # and never runs two renders at once.
         try:
             while self._preview_due and self.mode != "editor":
                 self._preview_due = False
@@ -232,11 +288,105 @@ class MarkdownSplitEditor(Widget):
                 if text == self._rendered_text:
                     continue
                 started = perf_counter()
-                await self._viewer.document.update(text)
+                await self._update_preview(text)
                 self._last_render_seconds = perf_counter() - started
                 self._rendered_text = text
         finally:
             self._rendering = False
+
+    async def _update_preview(self, text: str) -> None:
+        # Rebuilding every block of a 2,000-line document takes seconds and stalls typing
+        # throughout, so only the blocks that changed since the last render are rebuilt.
+        loop = asyncio.get_running_loop()
+        old = self._rendered_blocks
+        if old is None:
+            old = await loop.run_in_executor(None, _parse_document, self._rendered_text)
+        new = await loop.run_in_executor(None, _parse_document, text)
+        document = self._viewer.document
+        patched = (
+            old is not None
+            and new is not None
+            # Reference-style links resolve across blocks; a changed definition changes them all.
+            and old.references == new.references
+            and await self._patch_preview(document, old, new, text)
+        )
+        if not patched:
+            await document.update(text)
+        self._rendered_blocks = new
+
+    async def _patch_preview(
+        self, document: Markdown, old: _ParsedDocument, new: _ParsedDocument, text: str
+    ) -> bool:
+        """Swap the changed top-level blocks in place; False if the document is not as expected.
+
+        Builds blocks with Markdown's private `_parse_markdown`, which is why textual is pinned
+        exactly; any surprise in the document's children falls back to a full update.
+        """
+        async with document.lock:
+            children = [child for child in document.children if isinstance(child, MarkdownBlock)]
+            by_start = {child.source_range[0]: child for child in children}
+            if len(by_start) != len(document.children) or not by_start.keys() <= {
+                block.start for block in old.blocks
+            }:
+                return False
+
+            same = min(len(old.blocks), len(new.blocks))
+            prefix = 0
+            while prefix < same and old.blocks[prefix].source == new.blocks[prefix].source:
+                prefix += 1
+            suffix = 0
+            while (
+                suffix < same - prefix
+                and old.blocks[-1 - suffix].source == new.blocks[-1 - suffix].source
+            ):
+                suffix += 1
+            removed = old.blocks[prefix : len(old.blocks) - suffix]
+            added = new.blocks[prefix : len(new.blocks) - suffix]
+            kept = [
+                (by_start[before.start], after)
+                for before, after in (
+                    *zip(old.blocks[:prefix], new.blocks[:prefix], strict=True),
+                    *zip(
+                        old.blocks[len(old.blocks) - suffix :],
+                        new.blocks[len(new.blocks) - suffix :],
+                        strict=True,
+                    ),
+                )
+                if before.start in by_start
+            ]
+            anchor = next(
+                (
+                    by_start[b.start]
+                    for b in old.blocks[len(old.blocks) - suffix :]
+                    if b.start in by_start
+                ),
+                None,
+            )
+            stale = [by_start[block.start] for block in removed if block.start in by_start]
+            fresh = list(document._parse_markdown(token for b in added for token in b.tokens))
+
+            # Blocks read their source lines from the document, so it must hold the new text;
+            # unchanged blocks may still have moved (a line added above them).
+            document._markdown = text
+            for widget, block in kept:
+                widget.source_range = (block.start, block.end)
+            if not stale and not fresh:
+                return True
+            # One repaint for the swap, so the preview never shows the gap between the two.
+            with self.app.batch_update():
+                if fresh:
+                    await document.mount_all(fresh, before=anchor)
+                if stale:
+                    await document.remove_children(stale)
+
+            if any(block.tokens[0].type == "heading_open" for block in (*removed, *added)):
+                document._table_of_contents = None
+                document.post_message(
+                    Markdown.TableOfContentsUpdated(
+                        document, document.table_of_contents
+                    ).set_sender(document)
+                )
+        return True
 
     def _refresh_counts(self, text: str) -> None:
         self._word_count = len(text.split())
@@ -253,4 +403,5 @@ class MarkdownSplitEditor(Widget):
         )
         if self._is_modified:
             status += " · ● modified"
+        # The bar's size is fixed, and a layout pass would reflow every preview block.
         self.query_one("#md-status", Static).update(status, layout=False)

@@ -1,0 +1,207 @@
+"""A server's raw server.json in a code editor, validated on save; each problem names its JSON path
+and selecting it puts the cursor on that place. Nothing invalid is saved."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from pylee_tui.screens.choice import confirm
+from pylee_tui.server_json import Problem, json_path, to_current, validate
+
+
+def locate_paths(text: str) -> dict[str, tuple[int, int]]:
+    """Where each JSON path starts in `text`, as (row, column), for a well-formed document."""
+    positions: dict[str, tuple[int, int]] = {}
+    decoder = json.JSONDecoder()
+    line_starts = [0]
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            line_starts.append(i + 1)
+
+    def where(offset: int) -> tuple[int, int]:
+        lo, hi = 0, len(line_starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if line_starts[mid] <= offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo, offset - line_starts[lo]
+
+    def skip(i: int) -> int:
+        while i < len(text) and text[i] in " \t\r\n":
+            i += 1
+        return i
+
+    def value(i: int, parts: list) -> int:
+        i = skip(i)
+        positions[json_path(parts)] = where(i)
+        if i >= len(text):
+            return i
+        if text[i] == "{":
+            i = skip(i + 1)
+            if text[i] == "}":
+                return i + 1
+            while True:
+                i = skip(i)
+                key, end = decoder.raw_decode(text, i)
+                key_pos = where(i)
+                i = skip(end)
+                i = skip(i + 1)  # the colon
+                i = value(i, [*parts, key])
+                positions.setdefault(json_path([*parts, key]), key_pos)
+                positions[json_path([*parts, key])] = key_pos
+                i = skip(i)
+                if text[i] == ",":
+                    i += 1
+                    continue
+                return i + 1
+        if text[i] == "[":
+            i = skip(i + 1)
+            if text[i] == "]":
+                return i + 1
+            index = 0
+            while True:
+                i = value(i, [*parts, index])
+                i = skip(i)
+                index += 1
+                if text[i] == ",":
+                    i += 1
+                    continue
+                return i + 1
+        _, end = decoder.raw_decode(text, i)
+        return end
+
+    with contextlib.suppress(ValueError, IndexError):  # a broken document: what was found so far
+        value(0, [])
+    return positions
+
+
+def nearest_position(positions: dict[str, tuple[int, int]], path: str) -> tuple[int, int]:
+    """The place of `path`, or of its closest ancestor that exists (a missing field's parent)."""
+    while path:
+        if path in positions:
+            return positions[path]
+        cut = max(path.rfind("."), path.rfind("["))
+        path = path[:cut] if cut > 0 else "$" if path != "$" else ""
+    return (0, 0)
+
+
+class RawJsonScreen(Screen[Any]):
+    """Dismisses with whatever `save(document)` returned, or None when closed unsaved."""
+
+    HELP_TITLE = "raw server.json"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="raw.save", priority=True),
+        Binding("escape", "close", "Close", id="raw.close", priority=True),
+        Binding("f6", "problems", "Problems", id="raw.problems", tooltip="Jump to the problems"),
+    ]
+
+    def __init__(self, title: str, document: dict[str, Any], save: Callable[[dict], Any]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.original = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        self.save_fn = save
+        self.problems: list[Problem] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="raw"):
+            yield Static(self.title_text, classes="dialog-title", markup=False)
+            yield TextArea.code_editor(self.original, language="json", id="raw-editor")
+            yield Static("", id="raw-status")
+            yield OptionList(id="raw-problems")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#raw-problems").display = False
+        self.query_one(TextArea).focus()
+        self._check(quiet=True)
+
+    @property
+    def editor(self) -> TextArea:
+        return self.query_one(TextArea)
+
+    def _parse(self) -> tuple[Any, list[Problem]]:
+        text = self.editor.text
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            return None, [Problem(f"line {exc.lineno}, column {exc.colno}", exc.msg)]
+        document, _notes = to_current(document)
+        return document, validate(document)
+
+    def _check(self, *, quiet: bool = False) -> Any:
+        document, problems = self._parse()
+        self.problems = problems
+        status = self.query_one("#raw-status", Static)
+        listing = self.query_one("#raw-problems", OptionList)
+        listing.clear_options()
+        if not problems:
+            status.update(Text("✔ valid server.json", style="green"))
+            listing.display = False
+            return document
+        status.update(
+            Text(
+                f"⚠ {len(problems)} problem(s): fix them to save (f6 to jump, enter goes there)",
+                style="yellow",
+            )
+        )
+        for problem in problems:
+            listing.add_option(Option(Text(str(problem)), id=problem.path))
+        listing.display = True
+        if not quiet:
+            self._goto(problems[0])
+        return None
+
+    def _goto(self, problem: Problem) -> None:
+        if problem.path.startswith("line "):
+            row, col = (int(x.split()[-1]) - 1 for x in problem.path.split(","))
+        else:
+            row, col = nearest_position(locate_paths(self.editor.text), problem.path)
+        self.editor.move_cursor((row, col), center=True)
+        self.editor.focus()
+
+    @on(OptionList.OptionSelected, "#raw-problems")
+    def _problem_chosen(self, event: OptionList.OptionSelected) -> None:
+        problem = next((p for p in self.problems if p.path == event.option.id), None)
+        if problem:
+            self._goto(problem)
+
+    def action_problems(self) -> None:
+        listing = self.query_one("#raw-problems", OptionList)
+        if listing.display:
+            listing.focus()
+
+    def action_save(self) -> None:
+        document = self._check()
+        if document is None:
+            return
+        self.app.call(  # type: ignore[attr-defined]
+            self.save_fn, document, done=self.dismiss, failed=self._save_failed
+        )
+
+    def _save_failed(self, exc: Exception) -> None:
+        self.query_one("#raw-status", Static).update(Text(f"Not saved: {exc}", style="red"))
+
+    def action_close(self) -> None:
+        if self.editor.text == self.original:
+            self.dismiss(None)
+            return
+        self.app.push_screen(
+            confirm(
+                "Discard your edits?", "The raw document has unsaved changes.", "Discard", "error"
+            ),
+            callback=lambda answer: self.dismiss(None) if answer == "yes" else None,
+        )
