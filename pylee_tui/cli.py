@@ -11,11 +11,14 @@ import json
 import os
 import sqlite3
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from pylee_tui import __version__
-from pylee_tui.models import AuditEvent, plural
+from pylee_tui.models import AuditEvent, DeletionReport, Server, plural
+from pylee_tui.server_json import launch_command
 from pylee_tui.services import PyleeError, Services
 from pylee_tui.services.demo import load_demo
 from pylee_tui.store import Store, StoreError, describe_sqlite_error, resolve_db_path
@@ -232,6 +235,393 @@ def cmd_audit(ctx: Context) -> int:
     return 0
 
 
+# --- registries ------------------------------------------------------------------------------
+
+
+def cmd_registry_list(ctx: Context) -> int:
+    org = ctx.args.org
+    registries = ctx.services.registries.list(ctx.user, org)
+    if ctx.args.json:
+        emit_json(
+            [
+                {
+                    "slug": r.slug,
+                    "name": r.name,
+                    "description": r.description,
+                    "servers": r.server_count,
+                    "drafts": r.draft_count,
+                }
+                for r in registries
+            ],
+            ctx.out,
+        )
+        return 0
+    if not registries:
+        ctx.out.write(
+            f"No registries in '{org}' yet. Create one: {PROG} registry create NAME --org {org}\n"
+        )
+        return 0
+    emit_table(
+        ["SLUG", "NAME", "SERVERS", "DRAFTS", "DESCRIPTION"],
+        [(r.slug, r.name, r.server_count, r.draft_count, cell(r.description)) for r in registries],
+        ctx.out,
+    )
+    return 0
+
+
+def cmd_registry_create(ctx: Context) -> int:
+    reg = ctx.services.registries.create(
+        ctx.user,
+        ctx.args.org,
+        ctx.args.name,
+        slug=ctx.args.slug,
+        description=ctx.args.description or "",
+    )
+    ctx.out.write(f"Created registry {reg.name} ({reg.slug}) in {ctx.args.org}.\n")
+    return 0
+
+
+def cmd_registry_show(ctx: Context) -> int:
+    org = ctx.args.org
+    reg = ctx.services.registries.get(ctx.user, org, ctx.args.slug)
+    servers = ctx.services.registries.list_servers(ctx.user, org, reg.slug)
+    if ctx.args.json:
+        emit_json(
+            {
+                "org": org,
+                "slug": reg.slug,
+                "name": reg.name,
+                "description": reg.description,
+                "overview": reg.overview,
+                "created_at": reg.created_at.isoformat(),
+                "updated_at": reg.updated_at.isoformat(),
+                "servers": [server_summary_json(s) for s in servers],
+            },
+            ctx.out,
+        )
+        return 0
+    out = ctx.out
+    drafts = sum(1 for s in servers if s.status == "draft")
+    out.write(f"{reg.name} ({reg.slug}) in {org}\n")
+    if reg.description:
+        out.write(f"{reg.description}\n")
+    out.write(f"Created: {reg.created_at:%Y-%m-%d %H:%M} UTC\n")
+    out.write(f"\nServers ({len(servers)}" + (f", {plural(drafts, 'draft')}" if drafts else ""))
+    out.write("):\n")
+    if servers:
+        server_table(servers, out)
+    else:
+        out.write(
+            f"  none yet; add one: {PROG} server add FILE --org {org} --registry {reg.slug}\n"
+        )
+    if reg.overview:
+        size = len(reg.overview.encode("utf-8"))
+        lines = len(reg.overview.splitlines())
+        out.write(f"\nOverview: {plural(lines, 'line')} of Markdown ({plural(size, 'byte')})\n")
+    else:
+        out.write("\nOverview: none\n")
+    return 0
+
+
+def cmd_registry_edit(ctx: Context) -> int:
+    overview = None
+    if ctx.args.overview_file:
+        overview = read_text_file(ctx.args.overview_file)
+    reg = ctx.services.registries.edit(
+        ctx.user,
+        ctx.args.org,
+        ctx.args.slug,
+        name=ctx.args.name,
+        new_slug=ctx.args.new_slug,
+        description=ctx.args.description,
+        overview=overview,
+    )
+    ctx.out.write(f"Updated registry {reg.name} ({reg.slug}) in {ctx.args.org}.\n")
+    return 0
+
+
+def cmd_registry_delete(ctx: Context) -> int:
+    org, slug = ctx.args.org, ctx.args.slug
+    if not ctx.args.yes:
+        contents = ctx.services.registries.contents(ctx.user, org, slug)
+        raise PyleeError(
+            f"deleting registry '{slug}' removes {registry_contents(contents)}; "
+            "pass --yes to confirm"
+        )
+    report = ctx.services.registries.delete(ctx.user, org, slug)
+    ctx.out.write(f"Deleted registry {slug} with {registry_contents(report)}.\n")
+    return 0
+
+
+def registry_contents(report: DeletionReport) -> str:
+    return (
+        f"{plural(report.servers, 'server')} and {plural(report.variables, 'variable or secret')}"
+    )
+
+
+# --- servers ---------------------------------------------------------------------------------
+
+
+def server_summary_json(server: Server) -> dict[str, Any]:
+    return {
+        "name": server.name,
+        "version": server.version,
+        "description": server.description,
+        "status": server.status,
+        "problems": [{"path": p.get("path"), "reason": p.get("reason")} for p in server.problems],
+    }
+
+
+def server_status(server: Server) -> str:
+    if server.status == "draft":
+        return f"DRAFT ({plural(len(server.problems), 'problem')})"
+    return "valid"
+
+
+def server_table(servers: Sequence[Server], out: TextIO) -> None:
+    emit_table(
+        ["NAME", "VERSION", "STATUS", "DESCRIPTION"],
+        [
+            (cell(s.name, 0), cell(s.version, 20), server_status(s), cell(s.description, 60))
+            for s in servers
+        ],
+        out,
+    )
+
+
+def cmd_server_list(ctx: Context) -> int:
+    org, registry, query = ctx.args.org, ctx.args.registry, ctx.args.filter or ""
+    servers = ctx.services.registries.list_servers(ctx.user, org, registry, query)
+    if ctx.args.json:
+        emit_json([server_summary_json(s) for s in servers], ctx.out)
+        return 0
+    if not servers:
+        if query:
+            ctx.out.write(f"No server in registry '{registry}' matches {query!r}.\n")
+        else:
+            ctx.out.write(
+                f"No servers in registry '{registry}' yet. Add one: {PROG} server add FILE "
+                f"--org {org} --registry {registry}\n"
+            )
+        return 0
+    server_table(servers, ctx.out)
+    drafts = sum(1 for s in servers if s.status == "draft")
+    ctx.out.write(
+        f"\n{plural(len(servers), 'server')}"
+        + (f", {plural(drafts, 'draft')} (exported only once fixed)" if drafts else "")
+        + "\n"
+    )
+    return 0
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """The objects of a list in a document that may be a draft (so anything may be anywhere)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def declared_inputs(document: dict[str, Any]) -> tuple[list[dict], list[dict]]:
+    """The environment variables and headers a server declares, each with where it comes from."""
+
+    def row(item: dict[str, Any], source: str) -> dict[str, Any]:
+        default = item.get("default")
+        return {
+            "name": item.get("name"),
+            "description": item.get("description"),
+            "required": item.get("isRequired") is True,
+            "secret": item.get("isSecret") is True,
+            "default": default,
+            "source": source,
+        }
+
+    env, headers = [], []
+    for package in _dicts(document.get("packages")):
+        source = str(package.get("identifier") or package.get("registryType") or "package")
+        env += [row(v, source) for v in _dicts(package.get("environmentVariables"))]
+        transport = package.get("transport")
+        if isinstance(transport, dict):
+            headers += [row(h, source) for h in _dicts(transport.get("headers"))]
+    for remote in _dicts(document.get("remotes")):
+        source = str(remote.get("url") or "remote")
+        headers += [row(h, source) for h in _dicts(remote.get("headers"))]
+    return env, headers
+
+
+def cmd_server_show(ctx: Context) -> int:
+    org, registry = ctx.args.org, ctx.args.registry
+    server = ctx.services.registries.get_server(ctx.user, org, registry, ctx.args.name)
+    doc = server.document
+    env, headers = declared_inputs(doc)
+    launch = launch_command(doc)
+    repository = doc.get("repository") if isinstance(doc.get("repository"), dict) else None
+    website = doc.get("websiteUrl") if isinstance(doc.get("websiteUrl"), str) else None
+    if ctx.args.json:
+        emit_json(
+            {
+                **server_summary_json(server),
+                "org": org,
+                "registry": registry,
+                "website": website,
+                "repository": repository,
+                "launch": launch,
+                "environment_variables": env,
+                "headers": headers,
+                "document": doc,
+                "created_at": server.created_at.isoformat(),
+                "updated_at": server.updated_at.isoformat(),
+            },
+            ctx.out,
+        )
+        return 0
+    out = ctx.out
+    fields = [
+        ("Version", server.version or "(none)"),
+        ("Status", server_status(server)),
+        ("Description", server.description or "(none)"),
+    ]
+    if repository:
+        url, source = repository.get("url"), repository.get("source")
+        fields.append(("Repository", f"{url}" + (f" ({source})" if source else "")))
+    if website:
+        fields.append(("Website", website))
+    fields.append(("Registry", f"{registry} in {org}"))
+    fields.append(("Launch", launch or "(no package or remote a client could launch)"))
+    out.write(cell(server.name, 0) + "\n")
+    for label, value in fields:
+        out.write(f"  {label + ':':<13}{cell(value, 0)}\n")
+    packages = _dicts(doc.get("packages"))
+    remotes = _dicts(doc.get("remotes"))
+    if packages:
+        out.write(f"\nPackages ({len(packages)}):\n")
+        for p in packages:
+            transport = p.get("transport") if isinstance(p.get("transport"), dict) else {}
+            parts = [p.get("registryType"), p.get("identifier"), p.get("version")]
+            text = " ".join(str(x) for x in parts if x not in (None, ""))
+            out.write(f"  {cell(text, 0)} ({cell(transport.get('type') or '?', 0)})\n")
+    if remotes:
+        out.write(f"\nRemotes ({len(remotes)}):\n")
+        for r in remotes:
+            out.write(f"  {cell(r.get('type') or '?', 0)} {cell(r.get('url') or '?', 0)}\n")
+    for title, rows in (("Environment variables", env), ("Headers", headers)):
+        out.write(f"\n{title}: none\n" if not rows else f"\n{title} ({len(rows)}):\n")
+        if rows:
+            emit_table(
+                ["NAME", "REQUIRED", "SECRET", "DEFAULT", "FROM", "DESCRIPTION"],
+                [
+                    (
+                        cell(r["name"]),
+                        "yes" if r["required"] else "no",
+                        "yes" if r["secret"] else "no",
+                        cell(r["default"], 30),
+                        cell(r["source"], 40),
+                        cell(r["description"], 50),
+                    )
+                    for r in rows
+                ],
+                out,
+            )
+    if server.problems:
+        out.write(
+            f"\nProblems ({len(server.problems)}); fix them with: {PROG} server edit "
+            f"{cell(server.name, 0)} --org {org} --registry {registry} --file FILE\n"
+        )
+        for p in server.problems:
+            out.write(f"  {cell(p.get('path'), 0)}: {cell(p.get('reason'), 0)}\n")
+    return 0
+
+
+def cmd_server_add(ctx: Context) -> int:
+    document = read_json_file(ctx.args.file)
+    if isinstance(document, list):
+        raise PyleeError(
+            f"{file_label(ctx.args.file)} holds a list of {plural(len(document), 'entry')}; "
+            f"`server add` takes one server object (use `server import` for a list)"
+        )
+    server = ctx.services.registries.add_server(
+        ctx.user, ctx.args.org, ctx.args.registry, document, allow_draft=ctx.args.draft
+    )
+    name, where = cell(server.name, 0), f"registry {ctx.args.registry}"
+    if server.status == "draft":
+        ctx.out.write(
+            f"Added {name} to {where} as a draft with {plural(len(server.problems), 'problem')}; "
+            f"see: {PROG} server show {name} --org {ctx.args.org} --registry {ctx.args.registry}\n"
+        )
+    else:
+        ctx.out.write(f"Added {name} {cell(server.version, 0)} to {where}.\n")
+    return 0
+
+
+def cmd_server_edit(ctx: Context) -> int:
+    document = read_json_file(ctx.args.file)
+    if not isinstance(document, dict):
+        raise PyleeError(f"{file_label(ctx.args.file)} must hold one server object")
+    org, registry, name = ctx.args.org, ctx.args.registry, ctx.args.name
+    before = ctx.services.registries.get_server(ctx.user, org, registry, name)
+    server = ctx.services.registries.update_server(ctx.user, org, registry, name, document)
+    renamed = f" (renamed from {name})" if server.name != name else ""
+    fixed = "; it is no longer a draft" if before.status == "draft" else ""
+    ctx.out.write(f"Updated {cell(server.name, 0)} {server.version}{renamed}{fixed}.\n")
+    return 0
+
+
+def cmd_server_remove(ctx: Context) -> int:
+    org, registry, name = ctx.args.org, ctx.args.registry, ctx.args.name
+    if not ctx.args.yes:
+        server = ctx.services.registries.get_server(ctx.user, org, registry, name)
+        raise PyleeError(
+            f"removing server '{server.name}' from registry '{registry}' removes it and its "
+            "server-scope variables; pass --yes to confirm"
+        )
+    report = ctx.services.registries.remove_server(ctx.user, org, registry, name)
+    ctx.out.write(
+        f"Removed {name} from registry {registry}"
+        + (f" with {plural(report.variables, 'variable or secret')}" if report.variables else "")
+        + ".\n"
+    )
+    return 0
+
+
+def cmd_server_move(ctx: Context) -> int:
+    org, registry, name, target = ctx.args.org, ctx.args.registry, ctx.args.name, ctx.args.to
+    ctx.services.registries.move_server(ctx.user, org, registry, name, target)
+    ctx.out.write(f"Moved {name} from registry {registry} to {target}.\n")
+    return 0
+
+
+def cmd_server_import(ctx: Context) -> int:
+    entries: list[Any] = []
+    for path in ctx.args.files:  # read every file first: a bad one means nothing is imported
+        data = read_json_file(path, nothing_done="; nothing was imported")
+        entries.extend(data if isinstance(data, list) else [data])
+    files = ", ".join(file_label(p) for p in ctx.args.files)
+    if not entries:
+        raise PyleeError(f"{files} holds no server entries; nothing was imported")
+    report = ctx.services.registries.import_servers(
+        ctx.user,
+        ctx.args.org,
+        ctx.args.registry,
+        entries,
+        strict=ctx.args.strict,
+        replace=ctx.args.replace,
+        source=", ".join("stdin" if p == "-" else p for p in ctx.args.files),
+    )
+    ctx.out.write(report.summary() + "\n")
+    return 0
+
+
+def cmd_server_export(ctx: Context) -> int:
+    data = ctx.services.registries.export_servers(
+        ctx.user, ctx.args.org, ctx.args.registry, ctx.args.name
+    )
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if not ctx.args.out or ctx.args.out == "-":
+        ctx.out.write(text)
+        return 0
+    write_text_file(ctx.args.out, text)
+    count = 1 if isinstance(data, dict) else len(data)
+    ctx.out.write(f"Exported {plural(count, 'server')} to {ctx.args.out}\n")
+    return 0
+
+
 def cmd_demo(ctx: Context) -> int:
     slugs = load_demo(ctx.services, ctx.user)
     ctx.out.write(
@@ -268,6 +658,77 @@ def read_text_file(path: str) -> str:
         raise PyleeError(f"{path!r} is not UTF-8 text") from None
     except OSError as exc:
         raise PyleeError(f"cannot read {path!r}: {exc.strerror}") from None
+
+
+def file_label(path: str) -> str:
+    return "stdin" if path == "-" else repr(path)
+
+
+class _RefusedJson(ValueError):
+    """JSON that Python would read but that is not plain JSON data (NaN, duplicate keys)."""
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:  # Python would keep the last silently; never drop data silently
+            raise _RefusedJson(f"the key {key!r} appears twice in one object")
+        seen[key] = value
+    return seen
+
+
+def _no_constant(name: str) -> Any:
+    raise _RefusedJson(f"{name} is not a JSON value")
+
+
+def read_json_file(path: str, nothing_done: str = "") -> Any:
+    """A JSON file (`-` = stdin), or one line naming the file and, for bad JSON, where."""
+    text = read_text_file(path)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise PyleeError(
+            f"{file_label(path)} is not valid JSON: {exc.msg} at line {exc.lineno}, "
+            f"column {exc.colno}{nothing_done}"
+        ) from None
+    except _RefusedJson as exc:
+        raise PyleeError(f"{file_label(path)} is not valid JSON: {exc}{nothing_done}") from None
+    except RecursionError:
+        raise PyleeError(f"{file_label(path)} is nested too deeply{nothing_done}") from None
+
+
+def write_text_file(path: str, text: str) -> None:
+    """Write all or nothing: a temporary file beside the target, then an atomic rename."""
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise PyleeError(f"cannot write {path!r}: {exc.strerror or exc}") from None
+
+
+_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def cell(value: Any, width: int = 40) -> str:
+    """Text from a document, safe for one terminal line: whitespace runs folded to one space,
+    control and bidi characters shown escaped (imported data never reaches the terminal as an
+    escape sequence), cut to `width` characters (0: no limit)."""
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())
+    text = "".join(
+        ascii(ch)[1:-1] if unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS else ch
+        for ch in text
+    )
+    if width and len(text) > width:
+        text = text[: width - 1] + "…"
+    return text
 
 
 # --- parser ----------------------------------------------------------------------------------
@@ -331,6 +792,79 @@ def build_parser() -> CliParser:
     p.add_argument("--limit", type=positive_int, metavar="N", help="at most N events, newest first")
 
     add(sub, "demo", cmd_demo, "fill the store with sample orgs, registries, servers and members")
+
+    def org_option(p) -> None:
+        p.add_argument("--org", metavar="SLUG", required=True, help="the organization")
+
+    def registry_options(p) -> None:
+        org_option(p)
+        p.add_argument("--registry", metavar="SLUG", required=True, help="the registry")
+
+    registry = sub.add_parser("registry", help="registries of MCP servers", parents=[common])
+    reg_sub = registry.add_subparsers(
+        dest="registry_command", metavar="ACTION", parser_class=CliParser
+    )
+    reg_sub.required = True
+    p = add(reg_sub, "list", cmd_registry_list, "list the registries of an organization")
+    org_option(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = add(reg_sub, "create", cmd_registry_create, "create a registry (admins)")
+    p.add_argument("name", metavar="NAME")
+    org_option(p)
+    p.add_argument("--slug", metavar="S", help="URL-safe id (derived from NAME when omitted)")
+    p.add_argument("--description", metavar="D", help="one line, up to 280 characters")
+    p = add(reg_sub, "show", cmd_registry_show, "show one registry with its servers")
+    p.add_argument("slug", metavar="SLUG")
+    org_option(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = add(reg_sub, "edit", cmd_registry_edit, "change a registry (admins)")
+    p.add_argument("slug", metavar="SLUG")
+    org_option(p)
+    p.add_argument("--name", metavar="N")
+    p.add_argument("--slug", dest="new_slug", metavar="S", help="a new slug")
+    p.add_argument("--description", metavar="D")
+    p.add_argument("--overview-file", metavar="F", help="Markdown overview from a file (- = stdin)")
+    p = add(reg_sub, "delete", cmd_registry_delete, "delete a registry and its servers (admins)")
+    p.add_argument("slug", metavar="SLUG")
+    org_option(p)
+    p.add_argument("--yes", action="store_true", help="confirm the deletion")
+
+    server = sub.add_parser("server", help="MCP servers in a registry", parents=[common])
+    srv_sub = server.add_subparsers(dest="server_command", metavar="ACTION", parser_class=CliParser)
+    srv_sub.required = True
+    p = add(srv_sub, "list", cmd_server_list, "list the servers of a registry")
+    registry_options(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--filter", metavar="TEXT", help="only names containing TEXT (any case)")
+    p = add(srv_sub, "show", cmd_server_show, "show one server: summary, launch command, inputs")
+    p.add_argument("name", metavar="NAME", help="the server's name, e.g. io.github.user/weather")
+    registry_options(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = add(srv_sub, "add", cmd_server_add, "add one server from a server.json file (admins)")
+    p.add_argument("file", metavar="FILE", help="one server.json object, either shape (- = stdin)")
+    registry_options(p)
+    p.add_argument("--draft", action="store_true", help="keep an invalid server as a draft")
+    p = add(srv_sub, "edit", cmd_server_edit, "replace a server's document (admins)")
+    p.add_argument("name", metavar="NAME")
+    registry_options(p)
+    p.add_argument("--file", metavar="F", required=True, help="the new server.json (- = stdin)")
+    p = add(srv_sub, "remove", cmd_server_remove, "remove a server (admins)")
+    p.add_argument("name", metavar="NAME")
+    registry_options(p)
+    p.add_argument("--yes", action="store_true", help="confirm the removal")
+    p = add(srv_sub, "move", cmd_server_move, "move a server to another registry (admins)")
+    p.add_argument("name", metavar="NAME")
+    registry_options(p)
+    p.add_argument("--to", metavar="SLUG", required=True, help="the registry to move it to")
+    p = add(srv_sub, "import", cmd_server_import, "import server.json files in one go (admins)")
+    p.add_argument("files", metavar="FILE", nargs="+", help="one server or a list (- = stdin)")
+    registry_options(p)
+    p.add_argument("--strict", action="store_true", help="reject invalid entries, no drafts")
+    p.add_argument("--replace", action="store_true", help="replace servers already there")
+    p = add(srv_sub, "export", cmd_server_export, "write current-shape server.json")
+    p.add_argument("name", metavar="NAME", nargs="?", help="one server (default: all of them)")
+    registry_options(p)
+    p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
     return parser
 
 
@@ -378,6 +912,10 @@ def main(
     except KeyboardInterrupt:
         err.write(f"{PROG}: interrupted\n")
         return 130
+    except BrokenPipeError:  # `pylee-tui server list | head`: the reader has gone; not an error
+        with contextlib.suppress(Exception):  # and no second complaint when Python flushes
+            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+        return 141
     except Exception as exc:  # the promise is: never a traceback
         if os.environ.get("PYLEE_DEBUG"):
             raise

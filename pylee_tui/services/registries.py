@@ -56,8 +56,12 @@ class ImportReport:
         return self.count("rejected")
 
     def reasons(self, *outcomes: str) -> Counter[str]:
+        # each reason once per entry, in the order met, so ties in the summary keep one order
         return Counter(
-            reason for o in self.outcomes if o.outcome in outcomes for reason in set(o.reasons)
+            reason
+            for o in self.outcomes
+            if o.outcome in outcomes
+            for reason in dict.fromkeys(o.reasons)
         )
 
     def summary(self) -> str:
