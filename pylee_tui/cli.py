@@ -11,14 +11,13 @@ import json
 import os
 import sqlite3
 import sys
-import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from pylee_tui import __version__
-from pylee_tui.models import AuditEvent, DeletionReport, Server, plural
-from pylee_tui.server_json import launch_command
+from pylee_tui.models import AuditEvent, DeletionReport, Server, is_unsafe_char, plural
+from pylee_tui.server_json import launch_command, loads_strict, read_text
 from pylee_tui.services import PyleeError, Services
 from pylee_tui.services.demo import load_demo
 from pylee_tui.store import Store, StoreError, describe_sqlite_error, resolve_db_path
@@ -566,10 +565,10 @@ def cmd_server_edit(ctx: Context) -> int:
 def cmd_server_remove(ctx: Context) -> int:
     org, registry, name = ctx.args.org, ctx.args.registry, ctx.args.name
     if not ctx.args.yes:
-        server = ctx.services.registries.get_server(ctx.user, org, registry, name)
+        report = ctx.services.registries.server_contents(ctx.user, org, registry, name)
         raise PyleeError(
-            f"removing server '{server.name}' from registry '{registry}' removes it and its "
-            "server-scope variables; pass --yes to confirm"
+            f"removing server '{name}' from registry '{registry}' removes it and "
+            f"{plural(report.variables, 'variable or secret')}; pass --yes to confirm"
         )
     report = ctx.services.registries.remove_server(ctx.user, org, registry, name)
     ctx.out.write(
@@ -650,53 +649,22 @@ def read_text_file(path: str) -> str:
     if path == "-":
         return sys.stdin.read()
     try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    except FileNotFoundError:
-        raise PyleeError(f"no such file: {path!r}") from None
-    except UnicodeDecodeError:
-        raise PyleeError(f"{path!r} is not UTF-8 text") from None
-    except OSError as exc:
-        raise PyleeError(f"cannot read {path!r}: {exc.strerror}") from None
+        return read_text(path)
+    except ValueError as exc:
+        raise PyleeError(str(exc)) from None
 
 
 def file_label(path: str) -> str:
     return "stdin" if path == "-" else repr(path)
 
 
-class _RefusedJson(ValueError):
-    """JSON that Python would read but that is not plain JSON data (NaN, duplicate keys)."""
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:  # Python would keep the last silently; never drop data silently
-            raise _RefusedJson(f"the key {key!r} appears twice in one object")
-        seen[key] = value
-    return seen
-
-
-def _no_constant(name: str) -> Any:
-    raise _RefusedJson(f"{name} is not a JSON value")
-
-
 def read_json_file(path: str, nothing_done: str = "") -> Any:
     """A JSON file (`-` = stdin), or one line naming the file and, for bad JSON, where."""
     text = read_text_file(path)
-    if text.startswith("\ufeff"):
-        text = text[1:]
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
-    except json.JSONDecodeError as exc:
-        raise PyleeError(
-            f"{file_label(path)} is not valid JSON: {exc.msg} at line {exc.lineno}, "
-            f"column {exc.colno}{nothing_done}"
-        ) from None
-    except _RefusedJson as exc:
-        raise PyleeError(f"{file_label(path)} is not valid JSON: {exc}{nothing_done}") from None
-    except RecursionError:
-        raise PyleeError(f"{file_label(path)} is nested too deeply{nothing_done}") from None
+        return loads_strict(text, file_label(path))
+    except ValueError as exc:
+        raise PyleeError(f"{exc}{nothing_done}") from None
 
 
 def write_text_file(path: str, text: str) -> None:
@@ -712,9 +680,6 @@ def write_text_file(path: str, text: str) -> None:
         raise PyleeError(f"cannot write {path!r}: {exc.strerror or exc}") from None
 
 
-_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
 def cell(value: Any, width: int = 40) -> str:
     """Text from a document, safe for one terminal line: whitespace runs folded to one space,
     control and bidi characters shown escaped (imported data never reaches the terminal as an
@@ -722,10 +687,7 @@ def cell(value: Any, width: int = 40) -> str:
     if value is None:
         return ""
     text = " ".join(str(value).split())
-    text = "".join(
-        ascii(ch)[1:-1] if unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS else ch
-        for ch in text
-    )
+    text = "".join(ascii(ch)[1:-1] if is_unsafe_char(ch) else ch for ch in text)
     if width and len(text) > width:
         text = text[: width - 1] + "…"
     return text

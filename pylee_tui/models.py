@@ -62,7 +62,7 @@ def _check_name(value: str) -> str:
         raise ValueError("name must not be blank")
     if len(value) > NAME_MAX:
         raise ValueError(f"name must be at most {NAME_MAX} characters (got {len(value)})")
-    if _CONTROL.search(value) or any(_is_unsafe_char(ch) for ch in value):
+    if _CONTROL.search(value) or any(is_unsafe_char(ch) for ch in value):
         raise ValueError("name must not contain control characters or line breaks")
     return value
 
@@ -70,7 +70,7 @@ def _check_name(value: str) -> str:
 _BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-def _is_unsafe_char(ch: str) -> bool:
+def is_unsafe_char(ch: str) -> bool:
     """C1 controls (terminal escapes), Unicode line/paragraph separators and bidi overrides."""
     return unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch in _BIDI_CONTROLS
 

@@ -368,34 +368,61 @@ def launch_command(document: dict[str, Any]) -> str:
     return ""
 
 
-def read_entries(path: str) -> list[Any]:
-    """The entries of a server.json file: one object or a list of them (either shape).
+class JsonRefused(ValueError):
+    """Text Python's json would read but that is not plain JSON data (NaN, duplicate keys)."""
 
-    Raises ValueError with one line naming the file (and line/column for bad JSON).
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:  # Python would keep the last silently; never drop data silently
+            raise JsonRefused(f"the key {key!r} appears twice in one object")
+        seen[key] = value
+    return seen
+
+
+def _no_constant(name: str) -> Any:
+    raise JsonRefused(f"{name} is not a JSON value")
+
+
+def loads_strict(text: str, source: str = "input") -> Any:
+    """Plain JSON only: a leading BOM is allowed; duplicate keys, NaN and Infinity are not.
+
+    Raises ValueError with one line naming `source` (and line/column for a syntax error).
     """
+    text = text.removeprefix("\ufeff")
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
+    except JsonRefused as exc:
+        raise ValueError(f"{source} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ValueError(f"{source} is nested too deeply") from None
+
+
+def read_text(path: str) -> str:
+    """A UTF-8 file's text, or ValueError with one line naming the file."""
     try:
         with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+            return fh.read()
     except FileNotFoundError:
         raise ValueError(f"no such file: {path!r}") from None
     except IsADirectoryError:
-        raise ValueError(f"{path!r} is a directory, not a server.json file") from None
+        raise ValueError(f"{path!r} is a directory, not a file") from None
     except UnicodeDecodeError:
         raise ValueError(f"{path!r} is not UTF-8 text") from None
     except OSError as exc:
         raise ValueError(f"cannot read {path!r}: {exc.strerror}") from None
-    return parse_entries(text, path)
 
 
-def parse_entries(text: str, source: str = "input") -> list[Any]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(
-            f"{source!r} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-        ) from None
+def read_entries(path: str) -> list[Any]:
+    """The entries of a server.json file: one object or a list of them (either shape)."""
+    data = loads_strict(read_text(path), repr(path))
     if isinstance(data, list):
         return data
     if isinstance(data, dict):
         return [data]
-    raise ValueError(f"{source!r} must hold a server object or a list of them")
+    raise ValueError(f"{path!r} must hold a server object or a list of them")

@@ -512,7 +512,15 @@ MUTATIONS: list[tuple[str, Callable[[Services], Any]]] = [
 def test_the_permission_table_covers_every_mutating_method() -> None:
     from pylee_tui.services.registries import RegistryService
 
-    reads = {"list", "get", "contents", "list_servers", "get_server", "export_servers"}
+    reads = {
+        "list",
+        "get",
+        "contents",
+        "server_contents",
+        "list_servers",
+        "get_server",
+        "export_servers",
+    }
     public = {
         n
         for n in vars(RegistryService)
@@ -556,3 +564,28 @@ def test_an_outsider_sees_nothing(acme: Services) -> None:
     ):
         with pytest.raises(NotFound, match="no organization 'acme'"):
             call()
+
+
+def test_server_contents_counts_the_variables_removing_would_take(services, store) -> None:
+    org = services.orgs.create(ANN, "Acme")
+    services.registries.create(ANN, "acme", "Core")
+    server = services.registries.add_server(ANN, "acme", "core", WEATHER)
+    now = "2026-01-01T00:00:00+00:00"
+    for key in ("A", "B"):
+        store.db["variables"].insert(
+            {
+                "org_id": org.id,
+                "registry_id": None,
+                "server_id": server.id,
+                "scope": "server",
+                "key": key,
+                "kind": "variable",
+                "value": "x",
+                "created_at": now,
+                "updated_at": now,
+                "updated_by": ANN,
+            }
+        )
+    report = services.registries.server_contents(ANN, "acme", "core", WEATHER["name"])
+    assert (report.servers, report.variables) == (1, 2)
+    assert services.registries.remove_server(ANN, "acme", "core", WEATHER["name"]) == report

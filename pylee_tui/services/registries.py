@@ -336,6 +336,18 @@ class RegistryService(Service):
             self._audit(db, actor, org, "server.edit", "server", row["id"], new_name, metadata)
             return self._server_by_id(db, row["id"])
 
+    def server_contents(
+        self, actor: str, org_slug: str, registry_slug: str, name: str
+    ) -> DeletionReport:
+        """What removing the server would remove (for the confirmation)."""
+        with self.store.reading() as db:
+            org, _member = self.services.access.org_row(db, org_slug, actor)
+            row = self._server_row(db, self._row(db, org, registry_slug), name)
+            return DeletionReport(servers=1, variables=self._server_variables(db, row["id"]))
+
+    def _server_variables(self, db, server_id: int) -> int:
+        return one(db, "SELECT count(*) AS n FROM variables WHERE server_id = ?", [server_id])["n"]
+
     def remove_server(
         self, actor: str, org_slug: str, registry_slug: str, name: str
     ) -> DeletionReport:
@@ -343,9 +355,7 @@ class RegistryService(Service):
             org, _member = self._writer(db, org_slug, actor, "remove a server")
             reg = self._row(db, org, registry_slug)
             row = self._server_row(db, reg, name)
-            variables = one(
-                db, "SELECT count(*) AS n FROM variables WHERE server_id = ?", [row["id"]]
-            )["n"]
+            variables = self._server_variables(db, row["id"])
             db.execute("DELETE FROM servers WHERE id = ?", [row["id"]])
             report = DeletionReport(servers=1, variables=variables)
             self._audit(

@@ -435,16 +435,28 @@ class RegistryBrowser(Widget):
 
             self.call(registries.contents, self.user, org, summary.slug, done=ask)
         else:
-            self.app.push_screen(
-                confirm(
-                    f"Remove {data.server}?",
-                    f"It is removed from registry {data.registry} with its server variables.",
-                    yes="Remove",
-                    variant="error",
-                ),
-                callback=lambda answer: self._run_delete(
-                    answer, registries.remove_server, org, data.registry, data.server
-                ),
+
+            def ask_server(report) -> None:
+                self.app.push_screen(
+                    confirm(
+                        f"Remove {data.server}?",
+                        f"It is removed from registry {data.registry} with "
+                        f"{plural(report.variables, 'variable or secret')}.",
+                        yes="Remove",
+                        variant="error",
+                    ),
+                    callback=lambda answer: self._run_delete(
+                        answer, registries.remove_server, org, data.registry, data.server
+                    ),
+                )
+
+            self.call(
+                registries.server_contents,
+                self.user,
+                org,
+                data.registry,
+                data.server,
+                done=ask_server,
             )
 
     def _run_delete(self, answer: str | None, fn, *args) -> None:
