@@ -300,3 +300,26 @@ def test_server_detail_snapshot(snap_compare, db_path, other):
         await settle(pilot)
 
     assert snap_compare(app_for(db_path), run_before=run_before, terminal_size=SIZE)
+
+
+async def test_edit_a_registry_overview_in_the_split_editor(db_path, other):
+    other.registries.create(ANN, "acme", "Core Tools")
+    async with app_for(db_path).run_test(size=SIZE) as pilot:
+        tree = await open_registries(pilot)
+        cursor_to(tree, NodeData("registry", "core-tools"))
+        await pilot.press("e")
+        await settle(pilot)
+        from pylee_tui.screens.overview_editor import OverviewEditorScreen
+
+        editor_screen = pilot.app.screen
+        assert isinstance(editor_screen, OverviewEditorScreen)
+        area = editor_screen.query_one(TextArea)
+        area.insert("# Core Tools\n\nOnly reviewed servers.\n")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        stored = other.registries.get(ANN, "acme", "core-tools").overview
+        assert stored == "# Core Tools\n\nOnly reviewed servers.\n"
+        await pilot.press("escape")
+        await settle(pilot)
+        events = [e.action for e in other.audit.list_for_org(ANN, "acme")]
+        assert events[0] == "registry.overview"
