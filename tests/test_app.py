@@ -404,3 +404,20 @@ async def test_palette_provider_lists_orgs_and_actions(db_path, other):
         callback()
         await settle(pilot)
         assert org_screen(app).view.org.slug == "beta"
+
+
+async def test_a_relative_link_in_the_overview_does_not_replace_it_or_crash(db_path, other):
+    from textual.widgets import Markdown
+
+    other.orgs.create(ANN, "Alpha", overview="# Alpha\n\nSee [notes](missing-notes.md).\n")
+    app = PyleeApp(db_path=db_path, user=ANN, watch_interval=60)
+    opened: list[str] = []
+    app.open_url = lambda url, **_kw: opened.append(url)  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        viewer = org_screen(app).query_one("#org-overview", MarkdownViewer)
+        viewer.document.post_message(Markdown.LinkClicked(viewer.document, "missing-notes.md"))
+        await settle(pilot)
+        assert app.is_running
+        assert "See" in viewer.document.source
+        assert opened == ["missing-notes.md"]

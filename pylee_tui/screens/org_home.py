@@ -35,6 +35,7 @@ from pylee_tui.widgets.onboarding_timeline import OnboardingTimeline
 from pylee_tui.widgets.org_bar import OrgBar
 from pylee_tui.widgets.registry_browser import RegistryBrowser
 from pylee_tui.widgets.registry_tree import RegistryTree
+from pylee_tui.widgets.safe_markdown import SafeMarkdownViewer
 from pylee_tui.widgets.section_bar import SectionBar
 
 SECTIONS = (
@@ -126,7 +127,7 @@ class OrgScreen(Screen[None]):
             with Vertical(id="org-main"):
                 yield Static("", id="org-name")
                 yield Static("", id="org-description")
-                yield MarkdownViewer("", show_table_of_contents=False, id="org-overview")
+                yield SafeMarkdownViewer("", show_table_of_contents=False, id="org-overview")
             with VerticalScroll(id="org-side"):
                 yield OnboardingTimeline(id="timeline")
         yield Footer(compact=True)

@@ -20,6 +20,8 @@ from textual.widget import Widget
 from textual.widgets import Markdown, MarkdownViewer, Static, TextArea
 from textual.widgets.markdown import MarkdownBlock
 
+from pylee_tui.widgets.safe_markdown import SafeMarkdownViewer
+
 ViewMode = Literal["split", "editor", "preview"]
 
 _NEXT_MODE: dict[ViewMode, ViewMode] = {"split": "editor", "editor": "preview", "preview": "split"}
@@ -60,19 +62,16 @@ def _parse_document(text: str) -> _ParsedDocument | None:
         start, end = pending[0].map
         blocks.append(_TopBlock(start, end, "".join(lines[start:end]), pending))
         pending = []
-    return _ParsedDocument(blocks, env.get("references", {}))
+    # Where a definition sits does not matter to the blocks that use it, only what it says.
+    references = {
+        label: (ref.get("href"), ref.get("title"))
+        for label, ref in env.get("references", {}).items()
+    }
+    return _ParsedDocument(blocks, references)
 
 
-class _PreviewViewer(MarkdownViewer):
-    """A MarkdownViewer that never swaps the previewed text for a linked file."""
-
-    def _on_markdown_link_clicked(self, message: Markdown.LinkClicked) -> None:
-        # MarkdownViewer would load the link target as a local file in place of the preview
-        # (and fail on a URL); the Markdown document has already offered it to the browser.
-        message.prevent_default()
-        message.stop()
-        if message.href.startswith("#"):
-            self.document.goto_anchor(message.href[1:])
+class _PreviewViewer(SafeMarkdownViewer):
+    """The preview: a viewer whose links never replace the previewed text."""
 
 
 class MarkdownSplitEditor(Widget):
@@ -116,7 +115,8 @@ class MarkdownSplitEditor(Widget):
             id="editor.cycle_view",
             tooltip="Switch between split, editor only and preview only",
         ),
-        # Priority, or TextArea would swallow ctrl+s before it bubbles up to us.
+        # Priority: checked before the focused TextArea sees the key, so no editing binding,
+        # present or future, can claim ctrl+s first.
         Binding(
             "ctrl+s",
             "request_save",
@@ -174,7 +174,9 @@ class MarkdownSplitEditor(Widget):
             yield TextArea.code_editor(
                 self._initial_text, language="markdown", soft_wrap=True, id="md-editor"
             )
-            yield _PreviewViewer(self._initial_text, show_table_of_contents=False, id="md-preview")
+            yield _PreviewViewer(
+                self._initial_text, show_table_of_contents=False, open_links=False, id="md-preview"
+            )
         yield Static(id="md-status", markup=False)
 
     def on_mount(self) -> None:
@@ -227,6 +229,11 @@ class MarkdownSplitEditor(Widget):
 
     def action_request_save(self) -> None:
         self.post_message(self.SaveRequested(self, self.text))
+
+    def validate_mode(self, mode: str) -> ViewMode:
+        if mode not in _NEXT_MODE:
+            raise ValueError(f"mode must be one of {', '.join(_NEXT_MODE)}, not {mode!r}")
+        return mode  # type: ignore[return-value]
 
     def watch_mode(self, mode: ViewMode) -> None:
         if self._ready:

@@ -25,6 +25,7 @@ from pylee_tui.screens.pick import PickScreen
 from pylee_tui.screens.server_detail import ServerScreen, new_server_document
 from pylee_tui.server_json import KNOWN_REGISTRY_TYPES, read_entries
 from pylee_tui.widgets.registry_tree import NodeData, RegistryTree
+from pylee_tui.widgets.safe_markdown import SafeMarkdownViewer
 
 EMPTY_REGISTRY_OVERVIEW = "*No overview yet.* Press **e** to write one."
 
@@ -66,7 +67,9 @@ class RegistryBrowser(Widget):
                 yield Static("", id="detail-title")
                 yield Static("", id="detail-body")
                 with VerticalScroll(id="detail-scroll"):
-                    yield MarkdownViewer("", show_table_of_contents=False, id="registry-overview")
+                    yield SafeMarkdownViewer(
+                        "", show_table_of_contents=False, id="registry-overview"
+                    )
 
     # --- plumbing ------------------------------------------------------------------------
 

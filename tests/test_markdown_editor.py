@@ -1,0 +1,246 @@
+"""Pilot and snapshot tests for the split-pane Markdown editor widget."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.widget import Widget
+from textual.widgets import Markdown, MarkdownViewer, Static, TextArea
+
+from pylee_tui.widgets.markdown_editor import MarkdownSplitEditor
+
+HANDBOOK = """\
+# Team handbook
+
+How we run **our** MCP servers.
+
+- Registries live in `registry/`
+- Secrets never leave the vault
+
+| Server | Port | Owner |
+| ------ | ---- | ----- |
+| api    | 8080 | ops   |
+| search | 9200 | data  |
+"""
+
+
+class EditorApp(App[None]):
+    """The smallest host for the widget: it records save requests instead of saving."""
+
+    def __init__(self, text: str = "", *, debounce: float = 0.05) -> None:
+        super().__init__()
+        self.initial_text = text
+        self.debounce = debounce
+        self.save_requests: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield MarkdownSplitEditor(self.initial_text, debounce=self.debounce)
+
+    def on_mount(self) -> None:
+        # A blinking cursor would make snapshots depend on timing.
+        self.query_one(TextArea).cursor_blink = False
+
+    def on_markdown_split_editor_save_requested(
+        self, message: MarkdownSplitEditor.SaveRequested
+    ) -> None:
+        self.save_requests.append(message.text)
+
+
+def status(app: App) -> str:
+    return str(app.query_one("#md-status", Static).content)
+
+
+def preview_text(app: App) -> str:
+    """Every line of text the preview shows, in order."""
+    return rendered_text(app.query_one("#md-preview", MarkdownViewer).document)
+
+
+def rendered_text(node: Widget) -> str:
+    lines: list[str] = []
+    for child in node.children:
+        if child.children:
+            lines.append(rendered_text(child))
+        elif isinstance(child, Static):
+            lines.append(str(child.render()))
+    return "\n".join(line for line in lines if line)
+
+
+async def test_typing_updates_counts_position_and_modified_marker() -> None:
+    app = EditorApp("# Notes\n\nhello world")
+    async with app.run_test(size=(100, 24)) as pilot:
+        assert status(app) == "Ln 1, Col 1 · 4 words · 3 lines · split"
+
+        await pilot.press("down", "down", "end", "space", *"again", "enter", *"bye")
+
+        editor = app.query_one(MarkdownSplitEditor)
+        assert editor.text == "# Notes\n\nhello world again\nbye"
+        assert editor.modified
+        assert status(app) == "Ln 4, Col 4 · 6 words · 4 lines · split · ● modified"
+
+        # Typing the change away again is not a modification.
+        await pilot.press("backspace", "backspace", "backspace", "backspace")
+        await pilot.press(*["backspace"] * 6)
+        assert editor.text == "# Notes\n\nhello world"
+        assert not editor.modified
+        assert status(app) == "Ln 3, Col 12 · 4 words · 3 lines · split"
+
+
+async def test_cursor_moves_update_the_status_line() -> None:
+    app = EditorApp("first line\nsecond")
+    async with app.run_test(size=(100, 24)) as pilot:
+        await pilot.press("down", "right", "right")
+        assert status(app).startswith("Ln 2, Col 3 · ")
+
+
+async def test_preview_follows_the_text_only_after_the_debounce() -> None:
+    # A generous debounce, so "not yet" cannot flake on a slow machine.
+    app = EditorApp("# Draft\n", debounce=0.5)
+    async with app.run_test(size=(100, 24)) as pilot:
+        assert preview_text(app) == "Draft"
+
+        await pilot.press("end", *" v2")
+        assert preview_text(app) == "Draft", "the preview re-rendered on a keystroke"
+
+        await pilot.pause(0.8)
+        assert preview_text(app) == "Draft v2"
+
+
+async def test_preview_renders_the_latest_text_of_a_burst() -> None:
+    app = EditorApp("# Draft\n", debounce=0.05)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await pilot.press("end", *" one", "enter", "enter", *"- item")
+        await pilot.pause(0.2)
+        assert preview_text(app) == "Draft one\nitem"
+        document = app.query_one("#md-preview", MarkdownViewer).document
+        assert len(document.query("MarkdownBulletList")) == 1
+
+
+async def test_edits_in_a_long_document_render_like_a_fresh_preview() -> None:
+    # Nine lines a part: heading, text (line 9n + 2), list (9n + 4), fenced code (9n + 6).
+    parts = [
+        f"## Part {n}\n\nText of part {n}.\n\n- point {n}\n\n```\ncode {n}\n```\n"
+        for n in range(30)
+    ]
+    app = EditorApp("".join(parts))
+    async with app.run_test(size=(100, 24)) as pilot:
+        area = app.query_one(TextArea)
+        expected = Markdown()
+        await app.mount(expected)
+        edits = [
+            lambda: area.insert(" More", (29, 15)),  # a word at the end of part 3's text
+            lambda: area.insert("# Inserted\n\n", (90, 0)),  # a heading before part 10
+            lambda: area.delete((49, 0), (51, 0)),  # part 5's list
+            lambda: area.insert("```\n", (180, 0)),  # a fence that re-pairs all that follows
+        ]
+        for edit in edits:
+            edit()
+            await pilot.pause(0.2)
+            await expected.update(area.text)
+            assert preview_text(app) == rendered_text(expected)
+        shown = preview_text(app)
+        assert "Text of part 3. More" in shown
+        assert "Inserted" in shown
+        assert "point 5" not in shown
+        assert "## Part 20" in shown  # now inside a code block
+
+
+async def test_f2_cycles_split_editor_and_preview() -> None:
+    app = EditorApp("# Title\n")
+    async with app.run_test(size=(100, 24)) as pilot:
+        area = app.query_one("#md-editor", TextArea)
+        viewer = app.query_one("#md-preview", MarkdownViewer)
+        assert area.display and viewer.display
+        assert app.focused is area
+
+        await pilot.press("f2")
+        assert area.display and not viewer.display
+        assert app.focused is area
+        assert status(app).endswith(" · editor")
+
+        await pilot.press("f2")
+        assert viewer.display and not area.display
+        assert app.focused is not None and viewer in app.focused.ancestors_with_self
+        assert status(app).endswith(" · preview")
+
+        await pilot.press("f2")
+        assert area.display and viewer.display
+        assert app.focused is area
+        assert status(app).endswith(" · split")
+
+
+async def test_editor_only_mode_defers_the_preview_until_it_is_shown() -> None:
+    app = EditorApp("# Title\n")
+    async with app.run_test(size=(100, 24)) as pilot:
+        await pilot.press("f2", "end", *" two")
+        await pilot.pause(0.2)
+        assert preview_text(app) == "Title"
+
+        await pilot.press("f2")
+        await pilot.pause(0.2)
+        assert preview_text(app) == "Title two"
+
+
+async def test_ctrl_s_asks_the_owner_to_save_the_current_text() -> None:
+    app = EditorApp("# Title\n")
+    async with app.run_test(size=(100, 24)) as pilot:
+        await pilot.press("end", *"!", "ctrl+s")
+        assert app.save_requests == ["# Title!\n"]
+        editor = app.query_one(MarkdownSplitEditor)
+        # Saving is the owner's job: until it confirms, the text is still modified.
+        assert editor.text == "# Title!\n"
+        assert editor.modified
+
+
+async def test_mark_saved_clears_the_modified_marker() -> None:
+    app = EditorApp("# Title\n")
+    async with app.run_test(size=(100, 24)) as pilot:
+        editor = app.query_one(MarkdownSplitEditor)
+        await pilot.press("end", *"!")
+        assert "● modified" in status(app)
+
+        editor.mark_saved()
+        assert not editor.modified
+        assert "modified" not in status(app)
+
+        await pilot.press("!")
+        assert editor.modified
+        assert "● modified" in status(app)
+
+        # The store may normalise what it saved; the marker compares against that.
+        editor.mark_saved("# Title!!\n")
+        assert not editor.modified
+        editor.mark_saved("# Something else\n")
+        assert editor.modified
+        assert "● modified" in status(app)
+
+
+async def test_load_replaces_text_and_baseline_and_previews_at_once() -> None:
+    # A long debounce proves the loaded text is rendered without waiting for it.
+    app = EditorApp("# Mine\n", debounce=10)
+    async with app.run_test(size=(100, 24)) as pilot:
+        editor = app.query_one(MarkdownSplitEditor)
+        await pilot.press("end", *" edited")
+        assert editor.modified
+
+        editor.load("# Theirs\n\nSaved elsewhere.\n")
+        await pilot.pause(0.3)
+        assert editor.text == "# Theirs\n\nSaved elsewhere.\n"
+        assert not editor.modified
+        assert "modified" not in status(app)
+        assert preview_text(app) == "Theirs\nSaved elsewhere."
+
+
+async def test_a_link_in_the_preview_opens_elsewhere_and_keeps_the_document() -> None:
+    app = EditorApp("# Title\n\nSee [the guide](guide.md).\n")
+    opened: list[str] = []
+    async with app.run_test(size=(100, 24)) as pilot:
+        app.open_url = lambda url, **kwargs: opened.append(url)  # type: ignore[method-assign]
+        document = app.query_one("#md-preview", MarkdownViewer).document
+        document.post_message(Markdown.LinkClicked(document, "guide.md"))
+        await pilot.pause(0.1)
+        assert app.is_running
+        assert opened == ["guide.md"]
+        assert preview_text(app) == "Title\nSee the guide."
+
+
+def test_split_editor_snapshot(snap_compare) -> None:
+    assert snap_compare(EditorApp(HANDBOOK), terminal_size=(120, 36))
