@@ -142,3 +142,17 @@ def server_doc(name: str, version: str = "1.0.0", description: str = "An MCP ser
             }
         ],
     }
+
+
+async def settle(pilot, rounds: int = 4) -> None:
+    """Let thread workers finish and their results land on the UI, a few times over."""
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def type_text(pilot, text: str) -> None:
+    """Type like a person: one key press per character."""
+    for ch in text:
+        await pilot.press(ch if ch != " " else "space")
+    await pilot.pause()

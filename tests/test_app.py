@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import settle, type_text
 from textual.widgets import Input, MarkdownViewer, OptionList, TextArea
 
 from pylee_tui.app import PyleeApp
@@ -35,19 +36,6 @@ def other(db_path):
     store = Store(db_path)
     yield Services(store)
     store.close()
-
-
-async def settle(pilot, rounds: int = 4) -> None:
-    """Let thread workers finish and their results land on the UI, a few times over."""
-    for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-async def type_text(pilot, text: str) -> None:
-    for ch in text:
-        await pilot.press(ch if ch != " " else "space")
-    await pilot.pause()
 
 
 def org_screen(app) -> OrgScreen:

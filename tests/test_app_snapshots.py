@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import settle as settle_workers
 from textual.widgets import Input, TextArea
 
 from pylee_tui.app import PyleeApp
@@ -27,9 +28,7 @@ def seed(db_path):
 
 
 async def settle(pilot) -> None:
-    for _ in range(4):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+    await settle_workers(pilot)
     # a blinking cursor would make the picture depend on timing
     for widget in pilot.app.screen.query(Input):
         widget.cursor_blink = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import server_doc
+from conftest import server_doc, settle, type_text
 from textual.widgets import Input, OptionList, TextArea
 
 from pylee_tui.app import PyleeApp
@@ -30,18 +30,6 @@ def other(db_path):
     services.orgs.create(ANN, "Acme")
     yield services
     store.close()
-
-
-async def settle(pilot, rounds: int = 5) -> None:
-    for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-async def type_text(pilot, text: str) -> None:
-    for ch in text:
-        await pilot.press(ch if ch != " " else "space")
-    await pilot.pause()
 
 
 async def open_registries(pilot) -> RegistryTree:

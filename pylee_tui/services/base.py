@@ -49,3 +49,11 @@ def model_from_row(model: type, row: dict[str, Any], json_fields: tuple[str, ...
 def one(db, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> dict[str, Any] | None:
     rows = list(db.query(sql, params))
     return rows[0] if rows else None
+
+
+def named_changes(**fields: str | None) -> dict[str, str]:
+    """The given fields (name, slug, description, overview) cleaned by their rules; at least one."""
+    changes = {key: valid(key, value) for key, value in fields.items() if value is not None}
+    if not changes:
+        raise InvalidInput(f"nothing to change: give a new {', '.join(fields)}")
+    return changes

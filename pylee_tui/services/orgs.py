@@ -12,8 +12,8 @@ from pylee_tui.models import (
     slugify,
     with_suffix,
 )
-from pylee_tui.services.base import Service, model_from_row, one, valid
-from pylee_tui.services.errors import Conflict, InvalidInput
+from pylee_tui.services.base import Service, model_from_row, named_changes, one, valid
+from pylee_tui.services.errors import Conflict
 
 
 class OrgService(Service):
@@ -139,17 +139,9 @@ class OrgService(Service):
         `overview_base` is the `overview_updated_at` the editor started from: if the overview was
         saved elsewhere since, the save is refused with Conflict unless `force`.
         """
-        changes: dict[str, str] = {}
-        if name is not None:
-            changes["name"] = valid("name", name)
-        if new_slug is not None:
-            changes["slug"] = valid("slug", new_slug)
-        if description is not None:
-            changes["description"] = valid("description", description)
-        if overview is not None:
-            changes["overview"] = valid("overview", overview)
-        if not changes:
-            raise InvalidInput("nothing to change: give a new name, slug, description or overview")
+        changes = named_changes(
+            name=name, slug=new_slug, description=description, overview=overview
+        )
         now = self.now()
         with self.store.transaction() as db:
             row, member = self.services.access.org_row(db, slug, actor)

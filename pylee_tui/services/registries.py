@@ -16,7 +16,7 @@ from typing import Any
 from pylee_tui.models import DeletionReport, Registry, RegistrySummary, Server, slugify, with_suffix
 from pylee_tui.server_json import Problem, to_current, validate
 from pylee_tui.services.access import Membership
-from pylee_tui.services.base import Service, model_from_row, one, valid
+from pylee_tui.services.base import Service, model_from_row, named_changes, one, valid
 from pylee_tui.services.errors import Conflict, InvalidInput, NotFound
 
 _SERVER_JSON = ("document", "problems")
@@ -182,17 +182,9 @@ class RegistryService(Service):
         force: bool = False,
     ) -> Registry:
         """Several changes in one transaction; `overview_base` guards against lost updates."""
-        changes: dict[str, str] = {}
-        if name is not None:
-            changes["name"] = valid("name", name)
-        if new_slug is not None:
-            changes["slug"] = valid("slug", new_slug)
-        if description is not None:
-            changes["description"] = valid("description", description)
-        if overview is not None:
-            changes["overview"] = valid("overview", overview)
-        if not changes:
-            raise InvalidInput("nothing to change: give a new name, slug, description or overview")
+        changes = named_changes(
+            name=name, slug=new_slug, description=description, overview=overview
+        )
         now = self.now()
         with self.store.transaction() as db:
             org, _member = self._writer(db, org_slug, actor, "edit a registry")
