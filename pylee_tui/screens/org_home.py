@@ -23,7 +23,6 @@ from pylee_tui.models import (
     OrgSummary,
     RegistrySummary,
     Variable,
-    plural,
 )
 from pylee_tui.screens.form import FormField, FormScreen
 from pylee_tui.screens.org_settings import DELETE, OrgSettingsScreen
@@ -31,10 +30,11 @@ from pylee_tui.screens.overview_editor import MarkdownDocument, OverviewEditorSc
 from pylee_tui.screens.type_to_confirm import TypeToConfirmScreen
 from pylee_tui.services import NotFound, Services
 from pylee_tui.services.onboarding import OnboardingState
+from pylee_tui.widgets.audit_pane import AuditPane
+from pylee_tui.widgets.members_pane import MembersPane
 from pylee_tui.widgets.onboarding_timeline import OnboardingTimeline
 from pylee_tui.widgets.org_bar import OrgBar
 from pylee_tui.widgets.registry_browser import RegistryBrowser
-from pylee_tui.widgets.registry_tree import RegistryTree
 from pylee_tui.widgets.safe_markdown import SafeMarkdownViewer
 from pylee_tui.widgets.section_bar import SectionBar
 
@@ -47,7 +47,6 @@ SECTIONS = (
 )
 EMPTY_OVERVIEW = "*No overview yet.* Press **e** to write one in the split editor."
 TABLE_COLUMNS = {
-    "members": ("Email", "Role", "Status"),
     "vault": ("Key", "Value", "Updated by"),
 }
 
@@ -107,7 +106,6 @@ class OrgScreen(Screen[None]):
         Binding("t", "toggle_toc", "TOC", id="overview.toc", tooltip="Table of contents"),
         Binding("s", "settings", "Settings", id="org.settings"),
         Binding("n", "new_item", "New", id="section.new"),
-        Binding("i", "invite", "Invite", id="members.invite"),
     ]
 
     def __init__(self, slug: str | None = None) -> None:
@@ -136,19 +134,15 @@ class OrgScreen(Screen[None]):
         """The other sections are built on first visit: start-up only pays for the overview."""
         if key == "registries":
             return Vertical(RegistryBrowser(id="registry-browser"), id=key, classes="section")
+        if key == "members":
+            return Vertical(MembersPane(id="members-pane"), id=key, classes="section")
+        if key == "audit":
+            return Vertical(AuditPane(id="audit-pane"), id=key, classes="section")
         notes = {
-            "members": "Roles, grants and removal arrive with the members work. "
-            "Today: [b]i[/b] invites someone by email.",
             "vault": "Secrets, inheritance and encryption arrive with the vault work. "
             "Today: [b]n[/b] sets an organization variable.",
-            "audit": "The audit screen arrives with the members work. Every change is already "
-            "recorded: run [b]pylee-tui audit --org SLUG[/b] to read it.",
         }
-        children: list = [
-            Static(
-                "Audit log" if key == "audit" else "", classes="section-title", id=f"{key}-title"
-            )
-        ]
+        children: list = [Static("", classes="section-title", id=f"{key}-title")]
         if key in TABLE_COLUMNS:
             table = DataTable(cursor_type="row", zebra_stripes=True, id=f"{key}-table")
             table.add_columns(*TABLE_COLUMNS[key])
@@ -232,17 +226,19 @@ class OrgScreen(Screen[None]):
         if key == "registries" and self.slug and self.query("#registry-browser"):
             self.query_one(RegistryBrowser).show_org(self.slug)
             return
+        if key == "audit" and self.slug and self.query("#audit-pane"):
+            self.query_one(AuditPane).show_org(self.slug)
+            return
+        if key == "members" and self.view and self.query("#members-pane"):
+            self.query_one(MembersPane).show(self.view.members)
+            return
         view = self.view
         if view is None or key not in TABLE_COLUMNS or not self.query(f"#{key}-table"):
             return
         table = self.query_one(f"#{key}-table", DataTable)
         table.clear()
         title = self.query_one(f"#{key}-title", Static)
-        if key == "members":
-            for m in view.members:
-                table.add_row(m.email, m.role, m.status, key=str(m.id))
-            title.update(f"Members · {plural(len(view.members), 'member')}")
-        elif key == "vault":
+        if key == "vault":
             for v in view.variables:
                 table.add_row(v.key, v.value or "", v.updated_by, key=str(v.id))
             title.update(f"Organization variables · {len(view.variables)}")
@@ -261,23 +257,23 @@ class OrgScreen(Screen[None]):
             if self.section == "vault":
                 return True if "variables:write" in allowed else None
             return False
-        if action == "invite":
-            if self.section != "members":
-                return False
-            return True if "members:manage" in allowed else None
         return True
 
     def action_section(self, key: str) -> None:
         self.section = key
         switcher = self.query_one(ContentSwitcher)
+        # focus the section's list: never leave it on a hidden widget (a hidden filter input
+        # would swallow the next number key); a section built just now focuses itself
+        self.set_focus(None)
         if not switcher.query(f"#{key}"):
             switcher.mount(self._section_widgets(key))
             self.call_after_refresh(self._fill_section, key)
         else:
             self._fill_section(key)
+            lists = switcher.query_one(f"#{key}").query("RegistryTree, DataTable")
+            if lists:
+                lists.first().focus()
         switcher.current = key
-        if key == "registries" and self.query(RegistryTree):
-            self.query_one(RegistryTree).focus()  # a new browser focuses itself when mounted
         self.query_one(SectionBar).active = key
         self.refresh_bindings()
 
@@ -397,25 +393,6 @@ class OrgScreen(Screen[None]):
             lambda var: f"Set {var.key}.",
         )
 
-    def action_invite(self) -> None:
-        def invite(values: dict[str, str]):
-            return self.services.members.invite(
-                self.user, self.slug, values["email"], values["role"]
-            )
-
-        self._form(
-            FormScreen(
-                "Invite a member",
-                [
-                    FormField("email", "Email", "email", placeholder="bea@example.com"),
-                    FormField("role", "Role (admin or member)", "role", value="member"),
-                ],
-                invite,
-                submit_label="Invite",
-            ),
-            lambda member: f"Invited {member.email} as {member.role}.",
-        )
-
     def _form(self, form: FormScreen, message) -> None:
         def closed(result) -> None:
             if result is not None:
@@ -436,8 +413,10 @@ class OrgScreen(Screen[None]):
         self.action_section(step.section)
         if step.done:
             return
-        if step.section == "members" and self.check_action("invite", ()):
-            self.action_invite()
+        if step.section == "members" and "members:manage" in (
+            self.view.allowed if self.view else ()
+        ):
+            self.call_after_refresh(lambda: self.query_one(MembersPane).action_invite())
         elif step.section == "registries" and "registries:write" in (
             self.view.allowed if self.view else ()
         ):

@@ -1,0 +1,246 @@
+"""Section 3 of the org screen: members and invitations in a sortable, filterable table.
+
+Keys: i invite, r change role, g grant or withdraw a permission, x revoke an invitation or remove
+a member (after a confirmation), enter details. What a role may not do is shown disabled; the
+service decides and its message is shown when it refuses.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Static
+
+from pylee_tui.models import GRANTS, ROLES, Member, plural
+from pylee_tui.screens.choice import confirm
+from pylee_tui.screens.form import FormField, FormScreen
+from pylee_tui.screens.pick import PickScreen
+
+COLUMNS = ("Email", "Name", "Role", "Status", "Grants", "Invited by", "Invited", "Joined")
+
+
+def member_row(m: Member) -> tuple[str, ...]:
+    return (
+        m.email,
+        m.display_name,
+        m.role,
+        m.status,
+        ", ".join(sorted(m.grants)) if m.role != "admin" else "all",
+        m.invited_by or "",
+        f"{m.invited_at:%Y-%m-%d}",
+        f"{m.joined_at:%Y-%m-%d}" if m.joined_at else "",
+    )
+
+
+class MembersPane(Widget):
+    BINDINGS = [
+        Binding("i", "invite", "Invite", id="members.invite"),
+        Binding("r", "role", "Role", id="members.role", tooltip="Change the role"),
+        Binding("g", "grant", "Grants", id="members.grant", tooltip="Grant or withdraw"),
+        Binding("x", "remove", "Remove", id="members.remove", tooltip="Revoke or remove"),
+        Binding("slash", "filter", "Filter", id="members.filter"),
+    ]
+    DEFAULT_CSS = """
+    MembersPane { height: 1fr; }
+    MembersPane #members-title { text-style: bold; }
+    MembersPane #members-filter { margin: 1 0; }
+    MembersPane DataTable { height: 1fr; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.members: list[Member] = []
+        self.sort_column = 0
+        self.sort_reverse = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("Members", id="members-title")
+        yield Input(placeholder="Filter by email, name, role or status…", id="members-filter")
+        yield DataTable(cursor_type="row", zebra_stripes=True, id="members-table")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(*COLUMNS)
+        table.focus()
+        self.show(self.members)
+
+    # --- data ----------------------------------------------------------------------------
+
+    @property
+    def org_screen(self):
+        return self.screen
+
+    def allowed(self, permission: str) -> bool:
+        view = getattr(self.screen, "view", None)
+        return bool(view and permission in view.allowed)
+
+    def show(self, members: list[Member]) -> None:
+        self.members = list(members)
+        if not self.query("#members-table"):
+            return
+        needle = self.query_one("#members-filter", Input).value.strip().lower()
+        rows = [member_row(m) for m in self.members]
+        if needle:
+            rows = [r for r in rows if any(needle in cell.lower() for cell in r[:4])]
+        rows.sort(key=lambda r: r[self.sort_column].lower(), reverse=self.sort_reverse)
+        table = self.query_one(DataTable)
+        current = self.selected.email if self.selected else None
+        table.clear()
+        for row in rows:
+            table.add_row(*row, key=row[0])
+        pending = sum(1 for m in self.members if m.status == "invited")
+        self.query_one("#members-title", Static).update(
+            f"Members · {plural(len(self.members) - pending, 'member')}"
+            + (f", {plural(pending, 'pending invitation')}" if pending else "")
+        )
+        if current is not None and current in [r[0] for r in rows]:
+            table.move_cursor(row=[r[0] for r in rows].index(current))
+
+    @property
+    def selected(self) -> Member | None:
+        if not self.query("#members-table"):
+            return None
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        email = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((m for m in self.members if m.email == email), None)
+
+    @on(DataTable.HeaderSelected)
+    def _sort(self, event: DataTable.HeaderSelected) -> None:
+        if event.column_index == self.sort_column:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_column, self.sort_reverse = event.column_index, False
+        self.show(self.members)
+
+    @on(Input.Changed, "#members-filter")
+    def _filter(self) -> None:
+        self.show(self.members)
+
+    @on(Input.Submitted, "#members-filter")
+    def _filter_done(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def action_filter(self) -> None:
+        self.query_one("#members-filter", Input).focus()
+
+    # --- actions -------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("invite", "role", "grant", "remove"):
+            if not self.allowed("members:manage"):
+                return None
+            if action != "invite" and self.selected is None:
+                return None
+        return True
+
+    def _call(self, fn, *args, message: str) -> None:
+        def done(_result) -> None:
+            self.notify(message, timeout=4)
+            self.screen.reload()  # type: ignore[attr-defined]
+
+        app = self.app
+        app.call(fn, app.user, self.screen.slug, *args, done=done)  # type: ignore[attr-defined]
+
+    @property
+    def service(self):
+        return self.app.services.members  # type: ignore[attr-defined]
+
+    def action_invite(self) -> None:
+        org, user, service = self.screen.slug, self.app.user, self.service  # type: ignore[attr-defined]
+
+        def invite(values: dict[str, str]):
+            return service.invite(user, org, values["email"], values["role"])
+
+        def closed(member) -> None:
+            if member is not None:
+                self.notify(f"Invited {member.email} as {member.role}.", timeout=4)
+                self.screen.reload()  # type: ignore[attr-defined]
+
+        self.app.push_screen(
+            FormScreen(
+                "Invite a member",
+                [
+                    FormField("email", "Email", "email", placeholder="bea@example.com"),
+                    FormField("role", "Role (admin or member)", "role", value="member"),
+                ],
+                invite,
+                submit_label="Invite",
+                intro="The invitation is pending until they launch pylee-tui as this email (or "
+                "run `pylee-tui member accept`); it expires after 7 days.",
+            ),
+            callback=closed,
+        )
+
+    def action_role(self) -> None:
+        member = self.selected
+        if member is None:
+            return
+        choices = [
+            (role, f"{role}{'  (current)' if role == member.role else ''}") for role in ROLES
+        ]
+
+        def picked(role: str | None) -> None:
+            if role and role != member.role:
+                self._call(
+                    self.service.change_role,
+                    member.email,
+                    role,
+                    message=f"{member.email} is now {role}.",
+                )
+
+        self.app.push_screen(PickScreen(f"Role of {member.email}", choices), callback=picked)
+
+    def action_grant(self) -> None:
+        member = self.selected
+        if member is None:
+            return
+        choices = [(grant, f"{'✔' if grant in member.grants else '·'} {grant}") for grant in GRANTS]
+
+        def picked(grant: str | None) -> None:
+            if not grant:
+                return
+            if grant in member.grants:
+                self._call(
+                    self.service.revoke_grant, member.email, grant, message=f"Withdrew {grant}."
+                )
+            else:
+                self._call(self.service.grant, member.email, grant, message=f"Granted {grant}.")
+
+        self.app.push_screen(
+            PickScreen(f"Grant or withdraw for {member.email}", choices), callback=picked
+        )
+
+    def action_remove(self) -> None:
+        member = self.selected
+        if member is None:
+            return
+        what = "Revoke the invitation of" if member.status == "invited" else "Remove"
+        self.app.push_screen(
+            confirm(
+                f"{what} {member.email}?",
+                f"{member.email} will no longer see '{self.screen.slug}'.",  # type: ignore[attr-defined]
+                yes=what.split()[0],
+                variant="error",
+            ),
+            callback=lambda answer: (
+                self._call(
+                    self.service.remove, member.email, message=f"{what} {member.email}: done."
+                )
+                if answer == "yes"
+                else None
+            ),
+        )
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        member = self.selected
+        if member is None:
+            return
+        details = "\n".join(
+            f"{name}: {value or '—'}"
+            for name, value in zip(COLUMNS, member_row(member), strict=True)
+        )
+        self.app.push_screen(confirm(member.email, details, yes="OK"), callback=lambda _a: None)
