@@ -76,6 +76,9 @@ class PyleeApp(App[None]):
             services = Services(store) if self.clock is None else Services(store, self.clock)
             user = services.identity.resolve(self.requested_user, os.environ.get("PYLEE_USER"))
             theme = services.settings.get(THEME_SETTING)
+            # launching as an invited email accepts the invitations waiting for it
+            pending = services.members.pending_for(user) if user else []
+            joined = [services.members.accept(user, slug) for slug in pending]
             orgs = services.orgs.list(user) if user else []
             last = services.settings.get(LAST_ORG_SETTING.format(user=user)) if user else None
             slugs = [o.slug for o in orgs]
@@ -89,7 +92,7 @@ class PyleeApp(App[None]):
             message = describe_sqlite_error(exc, self.db_path)
             self.call_from_thread(self.push_screen, StartupErrorScreen(message))
             return
-        self.call_from_thread(self._booted_with, services, user, theme, orgs, view)
+        self.call_from_thread(self._booted_with, services, user, theme, orgs, view, joined)
 
     def get_default_screen(self) -> OrgScreen:
         # the org screen is the base of the stack: start-up fills it rather than pushing one
@@ -99,7 +102,11 @@ class PyleeApp(App[None]):
     def org_screen(self) -> OrgScreen:
         return self.screen_stack[0]  # type: ignore[return-value]
 
-    async def _booted_with(self, services, user, theme, orgs, view) -> None:
+    async def _booted_with(self, services, user, theme, orgs, view, joined=()) -> None:
+        for membership in joined:
+            org = next((o for o in orgs if o.id == membership.org_id), None)
+            if org is not None:
+                self.notify(f"You joined {org.name} as {membership.role}.", timeout=6)
         self.services = services
         self.user = user
         self.org_summaries = orgs
