@@ -16,7 +16,16 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from pylee_tui import __version__
-from pylee_tui.models import AuditEvent, DeletionReport, Server, is_unsafe_char, plural
+from pylee_tui.models import (
+    GRANTS,
+    ROLES,
+    AuditEvent,
+    DeletionReport,
+    Member,
+    Server,
+    is_unsafe_char,
+    plural,
+)
 from pylee_tui.server_json import launch_command, loads_strict, read_text
 from pylee_tui.services import PyleeError, Services
 from pylee_tui.services.demo import load_demo
@@ -621,6 +630,92 @@ def cmd_server_export(ctx: Context) -> int:
     return 0
 
 
+# --- members ---------------------------------------------------------------------------------
+
+
+def member_json(member: Member) -> dict[str, Any]:
+    return {
+        "email": member.email,
+        "display_name": member.display_name,
+        "role": member.role,
+        "status": member.status,
+        "grants": sorted(member.grants),
+        "invited_by": member.invited_by,
+        "invited_at": member.invited_at.isoformat(),
+        "joined_at": member.joined_at.isoformat() if member.joined_at else None,
+    }
+
+
+def cmd_member_list(ctx: Context) -> int:
+    members = ctx.services.members.list(ctx.user, ctx.args.org)
+    if ctx.args.json:
+        emit_json([member_json(m) for m in members], ctx.out)
+        return 0
+    emit_table(
+        ["EMAIL", "ROLE", "STATUS", "GRANTS", "INVITED_BY"],
+        [
+            (m.email, m.role, m.status, ",".join(sorted(m.grants)) or "-", m.invited_by or "-")
+            for m in members
+        ],
+        ctx.out,
+    )
+    return 0
+
+
+def cmd_member_invite(ctx: Context) -> int:
+    member = ctx.services.members.invite(ctx.user, ctx.args.org, ctx.args.email, ctx.args.role)
+    ctx.out.write(
+        f"Invited {member.email} to {ctx.args.org} as {member.role}; they accept with: "
+        f"{PROG} --as {member.email} member accept --org {ctx.args.org} (within 7 days)\n"
+    )
+    return 0
+
+
+def cmd_member_role(ctx: Context) -> int:
+    member = ctx.services.members.change_role(ctx.user, ctx.args.org, ctx.args.email, ctx.args.role)
+    ctx.out.write(f"{member.email} is now {member.role} of {ctx.args.org}.\n")
+    return 0
+
+
+def cmd_member_grant(ctx: Context) -> int:
+    member = ctx.services.members.grant(ctx.user, ctx.args.org, ctx.args.email, ctx.args.permission)
+    ctx.out.write(
+        f"Granted {ctx.args.permission} to {member.email} in {ctx.args.org}; "
+        f"grants now: {', '.join(sorted(member.grants))}.\n"
+    )
+    return 0
+
+
+def cmd_member_revoke(ctx: Context) -> int:
+    member = ctx.services.members.revoke_grant(
+        ctx.user, ctx.args.org, ctx.args.email, ctx.args.permission
+    )
+    ctx.out.write(
+        f"Withdrew {ctx.args.permission} from {member.email} in {ctx.args.org}; "
+        f"grants now: {', '.join(sorted(member.grants)) or 'none'}.\n"
+    )
+    return 0
+
+
+def cmd_member_remove(ctx: Context) -> int:
+    org, email = ctx.args.org, ctx.args.email
+    if not ctx.args.yes:
+        plan = ctx.services.members.removal(ctx.user, org, email)
+        raise PyleeError(f"{plan}; pass --yes to confirm")
+    member = ctx.services.members.remove(ctx.user, org, email)
+    if member.joined_at is not None:
+        ctx.out.write(f"Removed {member.email} from {org}.\n")
+    else:
+        ctx.out.write(f"Revoked the invitation of {member.email} to {org}.\n")
+    return 0
+
+
+def cmd_member_accept(ctx: Context) -> int:
+    member = ctx.services.members.accept(ctx.user, ctx.args.org)
+    ctx.out.write(f"Welcome to {ctx.args.org}: you ({member.email}) are a {member.role}.\n")
+    return 0
+
+
 def cmd_demo(ctx: Context) -> int:
     slugs = load_demo(ctx.services, ctx.user)
     ctx.out.write(
@@ -790,6 +885,37 @@ def build_parser() -> CliParser:
     p.add_argument("slug", metavar="SLUG")
     org_option(p)
     p.add_argument("--yes", action="store_true", help="confirm the deletion")
+
+    member = sub.add_parser("member", help="members, invitations and grants", parents=[common])
+    mem_sub = member.add_subparsers(dest="member_command", metavar="ACTION", parser_class=CliParser)
+    mem_sub.required = True
+    p = add(mem_sub, "list", cmd_member_list, "list members and invitations of an organization")
+    org_option(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = add(mem_sub, "invite", cmd_member_invite, "invite someone by email (admins)")
+    p.add_argument("email", metavar="EMAIL")
+    org_option(p)
+    p.add_argument("--role", metavar="R", default="member", help=f"one of {', '.join(ROLES)}")
+    p = add(mem_sub, "role", cmd_member_role, "change a member's role (admins)")
+    p.add_argument("email", metavar="EMAIL")
+    p.add_argument("role", metavar="ROLE", help=f"one of {', '.join(ROLES)}")
+    org_option(p)
+    p = add(mem_sub, "grant", cmd_member_grant, "grant a member a permission (admins)")
+    p.add_argument("email", metavar="EMAIL")
+    p.add_argument("permission", metavar="PERM", help=f"one of {', '.join(GRANTS)}")
+    org_option(p)
+    p = add(mem_sub, "revoke", cmd_member_revoke, "withdraw a permission from a member (admins)")
+    p.add_argument("email", metavar="EMAIL")
+    p.add_argument("permission", metavar="PERM", help=f"one of {', '.join(GRANTS)}")
+    org_option(p)
+    p = add(
+        mem_sub, "remove", cmd_member_remove, "remove a member or revoke an invitation (admins)"
+    )
+    p.add_argument("email", metavar="EMAIL")
+    org_option(p)
+    p.add_argument("--yes", action="store_true", help="confirm the removal")
+    p = add(mem_sub, "accept", cmd_member_accept, "accept your invitation to an organization")
+    org_option(p)
 
     server = sub.add_parser("server", help="MCP servers in a registry", parents=[common])
     srv_sub = server.add_subparsers(dest="server_command", metavar="ACTION", parser_class=CliParser)

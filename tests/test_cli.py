@@ -521,10 +521,11 @@ def leaf_commands() -> set[str]:
 
 
 def test_the_bad_input_table_covers_every_command() -> None:
-    # registry and server commands have their own table, with their own fixture
+    # registry, server and member commands have their own tables, with their own fixtures
+    from test_cli_members import BAD_INPUT as MEMBER_BAD_INPUT
     from test_cli_registries import BAD_INPUT as REGISTRY_BAD_INPUT
 
-    covered = {command for command, *_ in BAD_INPUT + REGISTRY_BAD_INPUT}
+    covered = {command for command, *_ in BAD_INPUT + REGISTRY_BAD_INPUT + MEMBER_BAD_INPUT}
     assert covered == leaf_commands()
 
 

@@ -1,16 +1,17 @@
 """Members of an org and invitations by email.
 
-The foundation's part: list, invite, accept (with the 7-day expiry). The members issue adds role
-changes, grants, removal and the last-admin rule.
+List, invite, accept (with the 7-day expiry), role changes, grants, removal and the last-admin
+rule. Every change is checked and audited inside one transaction.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
-from pylee_tui.models import Member
+from pylee_tui.models import GRANTS, Member
 from pylee_tui.services.base import Service, model_from_row, one, valid
-from pylee_tui.services.errors import Conflict, NotFound
+from pylee_tui.services.errors import Conflict, InvalidInput, NotFound
 
 INVITATION_TTL = timedelta(days=7)
 
@@ -125,6 +126,150 @@ class MemberService(Service):
                 Member, one(db, "SELECT * FROM members WHERE id = ?", [row["id"]]), ("grants",)
             )
 
+    def get(self, actor: str, org_slug: str, email: str) -> Member:
+        """One member or invitation of the org; any member may look."""
+        email = valid("email", email)
+        with self.store.reading() as db:
+            org, _member = self.services.access.org_row(db, org_slug, actor)
+            row = self._target(db, org, email, include_revoked=True)
+            if (
+                row["status"] == "invited"
+                and datetime.fromisoformat(row["invited_at"])
+                < self.services.clock() - INVITATION_TTL
+            ):
+                row["status"] = "expired"
+            return model_from_row(Member, row, ("grants",))
+
+    def change_role(self, actor: str, org_slug: str, email: str, role: str) -> Member:
+        email = valid("email", email)
+        role = valid("role", role)
+        with self.store.transaction() as db:
+            org, row = self._managed(db, org_slug, actor, email, "change member roles")
+            if row["role"] == role:
+                raise Conflict(f"{email} is already {_article(role)} {role} of '{org_slug}'")
+            if row["role"] == "admin":
+                self._keep_an_admin(db, org, row, "demote")
+            # admins hold every permission, so grants start afresh in either direction
+            self._update(db, row, {"role": role, "grants": "[]"})
+            self._audit(
+                db,
+                actor,
+                "member.role",
+                org,
+                row,
+                {"from": row["role"], "to": role, "grants_cleared": json.loads(row["grants"])},
+            )
+            return self._member(db, row["id"])
+
+    def grant(self, actor: str, org_slug: str, email: str, permission: str) -> Member:
+        permission = _permission(permission)
+        email = valid("email", email)
+        with self.store.transaction() as db:
+            org, row = self._managed(db, org_slug, actor, email, "grant permissions")
+            if row["role"] == "admin":
+                raise Conflict(
+                    f"{email} is an admin of '{org_slug}' and already has every permission; "
+                    "grants are for members"
+                )
+            grants = set(json.loads(row["grants"]))
+            if permission in grants:
+                raise Conflict(f"{email} already has '{permission}' in '{org_slug}'")
+            self._update(db, row, {"grants": json.dumps(sorted(grants | {permission}))})
+            self._audit(db, actor, "member.grant", org, row, {"permission": permission})
+            return self._member(db, row["id"])
+
+    def revoke_grant(self, actor: str, org_slug: str, email: str, permission: str) -> Member:
+        permission = _permission(permission)
+        email = valid("email", email)
+        with self.store.transaction() as db:
+            org, row = self._managed(db, org_slug, actor, email, "withdraw permissions")
+            grants = set(json.loads(row["grants"]))
+            if permission not in grants:
+                raise Conflict(f"{email} does not have '{permission}' in '{org_slug}'")
+            self._update(db, row, {"grants": json.dumps(sorted(grants - {permission}))})
+            self._audit(db, actor, "member.revoke_grant", org, row, {"permission": permission})
+            return self._member(db, row["id"])
+
+    def removal(self, actor: str, org_slug: str, email: str) -> str:
+        """What `remove` would do, in words, after the same checks (for a confirmation)."""
+        email = valid("email", email)
+        with self.store.transaction() as db:
+            org, row = self._managed(db, org_slug, actor, email, "remove members")
+            if row["status"] == "active":
+                self._keep_an_admin(db, org, row, "remove")
+                return f"removing {email} ({row['role']}) from '{org_slug}' ends their access to it"
+            return f"revoking the {row['status']} invitation of {email} to '{org_slug}'"
+
+    def remove(self, actor: str, org_slug: str, email: str) -> Member:
+        """An active member loses access; a pending (or expired) invitation is revoked.
+
+        The row stays, marked 'revoked', so the members table shows who was removed and an
+        invitation can be sent again later.
+        """
+        email = valid("email", email)
+        with self.store.transaction() as db:
+            org, row = self._managed(db, org_slug, actor, email, "remove members")
+            if row["status"] == "active":
+                self._keep_an_admin(db, org, row, "remove")
+                action = "member.remove"
+            else:
+                action = "member.revoke_invitation"
+            self._update(db, row, {"status": "revoked"})
+            self._audit(db, actor, action, org, row, {"role": row["role"], "was": row["status"]})
+            return self._member(db, row["id"])
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _managed(self, db, org_slug: str, actor: str, email: str, doing: str):
+        """The org and the target's row, once the actor may manage members."""
+        org, member = self.services.access.org_row(db, org_slug, actor)
+        self.services.access.require(member, "members:manage", doing)
+        self._expire(db, org["id"])
+        return org, self._target(db, org, email)
+
+    def _target(self, db, org: dict, email: str, include_revoked: bool = False) -> dict:
+        row = one(db, "SELECT * FROM members WHERE org_id = ? AND email = ?", [org["id"], email])
+        if row is None or (row["status"] == "revoked" and not include_revoked):
+            raise NotFound(f"{email} is not a member of '{org['slug']}' and has no invitation")
+        return row
+
+    def _keep_an_admin(self, db, org: dict, row: dict, doing: str) -> None:
+        """Refuse to take away the last active admin (checked in the caller's transaction)."""
+        if row["role"] != "admin" or row["status"] != "active":
+            return
+        admins = one(
+            db,
+            "SELECT count(*) AS n FROM members "
+            "WHERE org_id = ? AND role = 'admin' AND status = 'active'",
+            [org["id"]],
+        )["n"]
+        if admins <= 1:
+            raise Conflict(
+                f"cannot {doing} {row['email']}: they are the last active admin of "
+                f"'{org['slug']}'; make another member admin first"
+            )
+
+    def _update(self, db, row: dict, changes: dict) -> None:
+        db["members"].update(row["id"], changes)
+
+    def _member(self, db, member_id: int) -> Member:
+        return model_from_row(
+            Member, one(db, "SELECT * FROM members WHERE id = ?", [member_id]), ("grants",)
+        )
+
+    def _audit(self, db, actor: str, action: str, org: dict, row: dict, metadata: dict) -> None:
+        self.services.audit.record(
+            db,
+            actor=actor,
+            action=action,
+            org_id=org["id"],
+            org_slug=org["slug"],
+            target_type="member",
+            target_id=row["id"],
+            target_label=row["email"],
+            metadata=metadata,
+        )
+
     def _expire(self, db, org_id: int | None) -> None:
         """Mark invitations older than seven days as expired (computed from the clock)."""
         cutoff = self.services.clock() - INVITATION_TTL
@@ -139,3 +284,13 @@ class MemberService(Service):
         if expired:
             marks = ",".join("?" * len(expired))
             db.execute(f"UPDATE members SET status = 'expired' WHERE id IN ({marks})", expired)
+
+
+def _permission(permission: str) -> str:
+    if permission not in GRANTS:
+        raise InvalidInput(f"unknown permission {permission!r}: use one of {', '.join(GRANTS)}")
+    return permission
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"

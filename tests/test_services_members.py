@@ -1,0 +1,345 @@
+"""MemberService: the invitation lifecycle, roles, grants, removal, the last-admin rule, and the
+permission matrix over every mutating service method."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import ANN, BOB, CARL, Clock, server_doc, table_rows
+
+from pylee_tui.services import Conflict, InvalidInput, NotFound, PermissionDenied, Services
+
+DAN = "dan@example.com"  # member with secrets:write
+EVE = "eve@example.com"  # invited, has not accepted
+OLA = "ola@example.com"  # outsider: admin of another org only
+WEATHER = server_doc("io.github.acme/weather", "1.0.0", "Weather")
+
+
+def events(services: Services, slug: str = "acme") -> list[tuple[str, str]]:
+    """(action, target label) of the org's audit events, oldest first."""
+    return [(e.action, e.target_label) for e in reversed(services.audit.list_for_org(ANN, slug))]
+
+
+def last_event(services: Services, slug: str = "acme"):
+    return services.audit.list_for_org(ANN, slug)[0]
+
+
+def join(services: Services, email: str, role: str = "member", org: str = "acme") -> None:
+    services.members.invite(ANN, org, email, role)
+    services.members.accept(email, org)
+
+
+def status(services: Services, email: str) -> dict[str, Any]:
+    m = services.members.get(ANN, "acme", email)
+    return {"role": m.role, "status": m.status, "grants": set(m.grants)}
+
+
+@pytest.fixture
+def acme(services: Services) -> Services:
+    """acme: ann admin, bob a plain member."""
+    services.orgs.create(ANN, "Acme")
+    join(services, BOB)
+    return services
+
+
+# --- invitations -----------------------------------------------------------------------------
+
+
+def test_invitation_lifecycle_with_expiry_and_reinvite(acme: Services, clock: Clock) -> None:
+    invited = acme.members.invite(ANN, "acme", "  Carl@Example.COM ")
+    assert (invited.email, invited.status, invited.grants) == (CARL, "invited", frozenset())
+    assert invited.invited_by == ANN
+    with pytest.raises(Conflict, match="pending invitation"):
+        acme.members.invite(ANN, "acme", CARL)
+    with pytest.raises(Conflict, match="already a member"):
+        acme.members.invite(ANN, "acme", BOB)
+    assert acme.members.pending_for(CARL) == ["acme"]
+    assert [o.slug for o in acme.orgs.list(CARL)] == []  # not a member until accepted
+
+    clock.advance(days=7, seconds=1)
+    assert status(acme, CARL)["status"] == "expired"
+    assert acme.members.pending_for(CARL) == []
+    with pytest.raises(Conflict, match="expired"):
+        acme.members.accept(CARL, "acme")
+
+    again = acme.members.invite(ANN, "acme", CARL, "admin")  # renewed in place
+    assert (again.id, again.status, again.role) == (invited.id, "invited", "admin")
+    clock.advance(days=6)
+    accepted = acme.members.accept(CARL, "acme")
+    assert (accepted.status, accepted.joined_at) == ("active", clock.now)
+    assert [o.slug for o in acme.orgs.list(CARL)] == ["acme"]
+    with pytest.raises(Conflict, match="already a member"):
+        acme.members.accept(CARL, "acme")
+    assert events(acme)[-3:] == [
+        ("member.invite", CARL),
+        ("member.invite", CARL),
+        ("member.accept", CARL),
+    ]
+
+
+def test_invite_refuses_bad_emails_and_roles(acme: Services) -> None:
+    before = table_rows(acme.store)
+    with pytest.raises(InvalidInput, match="not a valid email"):
+        acme.members.invite(ANN, "acme", "carl@")
+    with pytest.raises(InvalidInput):
+        acme.members.invite(ANN, "acme", CARL, "owner")
+    assert table_rows(acme.store) == before
+
+
+# --- roles, grants, removal ------------------------------------------------------------------
+
+
+def test_role_change_grant_and_withdraw_are_audited(acme: Services) -> None:
+    m = acme.members.grant(ANN, "acme", "BOB@example.com", "registries:write")
+    assert m.grants == {"registries:write"}
+    acme.members.grant(ANN, "acme", BOB, "secrets:write")
+    assert status(acme, BOB)["grants"] == {"registries:write", "secrets:write"}
+    with pytest.raises(Conflict, match="already has 'secrets:write'"):
+        acme.members.grant(ANN, "acme", BOB, "secrets:write")
+    assert acme.members.revoke_grant(ANN, "acme", BOB, "secrets:write").grants == {
+        "registries:write"
+    }
+    with pytest.raises(Conflict, match="does not have"):
+        acme.members.revoke_grant(ANN, "acme", BOB, "secrets:write")
+
+    promoted = acme.members.change_role(ANN, "acme", BOB, "admin")
+    assert (promoted.role, promoted.grants) == ("admin", frozenset())
+    assert last_event(acme).metadata == {
+        "from": "member",
+        "to": "admin",
+        "grants_cleared": ["registries:write"],
+    }
+    with pytest.raises(Conflict, match="already an admin"):
+        acme.members.change_role(ANN, "acme", BOB, "admin")
+    acme.members.change_role(ANN, "acme", BOB, "member")
+    assert events(acme)[-5:] == [
+        ("member.grant", BOB),
+        ("member.grant", BOB),
+        ("member.revoke_grant", BOB),
+        ("member.role", BOB),
+        ("member.role", BOB),
+    ]
+
+
+def test_unknown_permission_is_refused_with_the_list(acme: Services) -> None:
+    with pytest.raises(InvalidInput, match="use one of registries:write, secrets:write"):
+        acme.members.grant(ANN, "acme", BOB, "members:manage")
+    with pytest.raises(InvalidInput, match="registries:write, secrets:write"):
+        acme.members.revoke_grant(ANN, "acme", BOB, "admin")
+
+
+def test_admins_cannot_be_given_grants(acme: Services) -> None:
+    with pytest.raises(Conflict, match="already has every permission"):
+        acme.members.grant(ANN, "acme", ANN, "registries:write")
+
+
+def test_unknown_target_is_not_found(acme: Services) -> None:
+    for call in (
+        lambda: acme.members.grant(ANN, "acme", CARL, "secrets:write"),
+        lambda: acme.members.change_role(ANN, "acme", CARL, "admin"),
+        lambda: acme.members.remove(ANN, "acme", CARL),
+        lambda: acme.members.get(ANN, "acme", CARL),
+    ):
+        with pytest.raises(NotFound, match=CARL):
+            call()
+
+
+def test_remove_a_member_and_revoke_an_invitation(acme: Services, clock: Clock) -> None:
+    acme.members.invite(ANN, "acme", CARL)
+    assert "revoking the invited invitation" in acme.members.removal(ANN, "acme", CARL)
+    assert acme.members.remove(ANN, "acme", CARL).status == "revoked"
+    with pytest.raises(NotFound, match="no invitation"):
+        acme.members.accept(CARL, "acme")
+    assert "ends their access" in acme.members.removal(ANN, "acme", BOB)
+    assert acme.members.remove(ANN, "acme", BOB).status == "revoked"
+    assert [o.slug for o in acme.orgs.list(BOB)] == []
+    with pytest.raises(NotFound):
+        acme.registries.list(BOB, "acme")
+    with pytest.raises(NotFound):
+        acme.members.remove(ANN, "acme", BOB)  # already gone
+    assert events(acme)[-2:] == [("member.revoke_invitation", CARL), ("member.remove", BOB)]
+    # removed people can be invited again
+    clock.advance(days=1)
+    assert acme.members.invite(ANN, "acme", BOB).status == "invited"
+
+
+# --- the last admin --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("label", "call"),
+    [
+        ("remove", lambda s: s.members.remove(ANN, "acme", ANN)),
+        ("demote", lambda s: s.members.change_role(ANN, "acme", ANN, "member")),
+        ("removal preview", lambda s: s.members.removal(ANN, "acme", ANN)),
+    ],
+)
+def test_the_last_active_admin_cannot_go(acme: Services, label: str, call) -> None:
+    acme.members.invite(ANN, "acme", CARL, "admin")  # a pending admin does not count
+    before = table_rows(acme.store)
+    with pytest.raises(Conflict, match="last active admin of 'acme'"):
+        call(acme)
+    assert table_rows(acme.store) == before
+    assert status(acme, ANN) == {"role": "admin", "status": "active", "grants": set()}
+
+
+def test_with_two_admins_one_may_be_demoted_or_leave_but_not_both(acme: Services) -> None:
+    join(acme, CARL, "admin")
+    acme.members.change_role(CARL, "acme", ANN, "member")  # carl demotes ann
+    with pytest.raises(Conflict, match="last active admin"):
+        acme.members.remove(CARL, "acme", CARL)  # carl is now the last one
+    acme.members.change_role(CARL, "acme", ANN, "admin")
+    acme.members.remove(ANN, "acme", ANN)  # ann leaves herself
+    assert [o.slug for o in acme.orgs.list(ANN)] == []
+    assert acme.orgs.list(CARL)[0].admins == (CARL,)
+    with pytest.raises(Conflict, match="last active admin"):
+        acme.members.change_role(CARL, "acme", CARL, "member")
+
+
+# --- who may do what -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(services: Services) -> Services:
+    """acme with registries core (weather) and data; ann admin, bob plain member, carl with
+    registries:write, dan with secrets:write, eve invited (not accepted); ola runs 'other'."""
+    s = services
+    s.orgs.create(ANN, "Acme")
+    s.orgs.create(OLA, "Other")
+    s.registries.create(ANN, "acme", "Core", slug="core")
+    s.registries.create(ANN, "acme", "Data", slug="data")
+    s.registries.add_server(ANN, "acme", "core", WEATHER)
+    for email in (BOB, CARL, DAN):
+        join(s, email)
+    s.members.grant(ANN, "acme", CARL, "registries:write")
+    s.members.grant(ANN, "acme", DAN, "secrets:write")
+    s.members.invite(ANN, "acme", EVE)
+    return s
+
+
+W = WEATHER["name"]
+CALLS: dict[str, tuple[str, Callable[[Services, str], Any]]] = {
+    # name: (who besides admins may do it: "" nobody, or the grant), call
+    "orgs.edit": ("", lambda s, a: s.orgs.edit(a, "acme", description="new")),
+    "orgs.delete": ("", lambda s, a: s.orgs.delete(a, "acme")),
+    "registries.create": ("registries:write", lambda s, a: s.registries.create(a, "acme", "N")),
+    "registries.edit": (
+        "registries:write",
+        lambda s, a: s.registries.edit(a, "acme", "core", description="new"),
+    ),
+    "registries.delete": ("registries:write", lambda s, a: s.registries.delete(a, "acme", "data")),
+    "registries.add_server": (
+        "registries:write",
+        lambda s, a: s.registries.add_server(a, "acme", "core", server_doc("io.github.acme/n")),
+    ),
+    "registries.update_server": (
+        "registries:write",
+        lambda s, a: s.registries.update_server(a, "acme", "core", W, server_doc(W, "2.0.0")),
+    ),
+    "registries.remove_server": (
+        "registries:write",
+        lambda s, a: s.registries.remove_server(a, "acme", "core", W),
+    ),
+    "registries.move_server": (
+        "registries:write",
+        lambda s, a: s.registries.move_server(a, "acme", "core", W, "data"),
+    ),
+    "registries.import_servers": (
+        "registries:write",
+        lambda s, a: s.registries.import_servers(
+            a, "acme", "core", [server_doc("io.github.acme/i")]
+        ),
+    ),
+    "members.invite": ("", lambda s, a: s.members.invite(a, "acme", "new@example.com")),
+    "members.change_role": ("", lambda s, a: s.members.change_role(a, "acme", BOB, "admin")),
+    "members.grant": ("", lambda s, a: s.members.grant(a, "acme", BOB, "secrets:write")),
+    "members.revoke_grant": (
+        "",
+        lambda s, a: s.members.revoke_grant(a, "acme", CARL, "registries:write"),
+    ),
+    "members.remove": ("", lambda s, a: s.members.remove(a, "acme", BOB)),
+    "variables.set_variable": ("", lambda s, a: s.variables.set_variable(a, "acme", "KEY", "v")),
+}
+ACTORS = {
+    "admin": (ANN, None),
+    "member": (BOB, None),
+    "registries:write": (CARL, "registries:write"),
+    "secrets:write": (DAN, "secrets:write"),
+    "invited": (EVE, "hidden"),
+    "outsider": (OLA, "hidden"),
+}
+
+
+def expected(call: str, actor: str) -> str:
+    grant_needed = CALLS[call][0]
+    _email, has = ACTORS[actor]
+    if actor == "admin":
+        return "allowed"
+    if has == "hidden":
+        return "not found"
+    return "allowed" if grant_needed and has == grant_needed else "denied"
+
+
+MATRIX = [(c, a, expected(c, a)) for c in CALLS for a in ACTORS]
+
+
+@pytest.mark.parametrize(
+    ("call", "actor", "outcome"), MATRIX, ids=[f"{c}-{a}" for c, a, _ in MATRIX]
+)
+def test_permission_matrix(world: Services, call: str, actor: str, outcome: str) -> None:
+    email = ACTORS[actor][0]
+    audit_before = len(world.audit.list_for_org(ANN, "acme"))
+    before = table_rows(world.store)
+    run = CALLS[call][1]
+    if outcome == "allowed":
+        run(world, email)
+        if call != "orgs.delete":  # deleting the org takes its events with it from the view
+            assert len(world.audit.list_for_org(ANN, "acme")) > audit_before
+        return
+    if outcome == "denied":
+        with pytest.raises(PermissionDenied) as refused:
+            run(world, email)
+        message = str(refused.value)
+        assert email in message and "'acme'" in message
+        assert "admin role" in message
+        if CALLS[call][0]:
+            assert f"grant '{CALLS[call][0]}'" in message
+    else:
+        with pytest.raises(NotFound, match="no organization 'acme'"):
+            run(world, email)
+    assert table_rows(world.store) == before
+
+
+def test_the_matrix_covers_every_mutating_method() -> None:
+    covered = {name.split(".")[1] for name in CALLS}
+    assert covered >= {"edit", "delete", "create", "add_server", "update_server"}
+    assert {n for n in CALLS if n.startswith("members.")} == {
+        "members.invite",
+        "members.change_role",
+        "members.grant",
+        "members.revoke_grant",
+        "members.remove",
+    }
+
+
+def test_members_do_not_manage_members_and_are_told_who_can(world: Services) -> None:
+    with pytest.raises(PermissionDenied, match="invite members in 'acme': it needs the admin role"):
+        world.members.invite(CARL, "acme", "x@example.com")
+
+
+@pytest.mark.parametrize("who", [EVE, OLA])
+def test_invitees_and_outsiders_do_not_see_the_org(world: Services, who: str) -> None:
+    assert "acme" not in [o.slug for o in world.orgs.list(who)]
+    with pytest.raises(NotFound):
+        world.members.list(who, "acme")
+    with pytest.raises(NotFound):
+        world.members.get(who, "acme", ANN)
+
+
+def test_members_see_the_org_and_its_members(world: Services) -> None:
+    assert [o.slug for o in world.orgs.list(BOB)] == ["acme"]
+    listed = {m.email: m.status for m in world.members.list(BOB, "acme")}
+    assert listed == {ANN: "active", BOB: "active", CARL: "active", DAN: "active", EVE: "invited"}
+    assert world.members.get(BOB, "acme", "CARL@example.com").grants == {"registries:write"}
