@@ -46,6 +46,31 @@ class AuditService(Service):
             }
         )
 
+    def record_in_org(
+        self,
+        db,
+        org: dict,
+        *,
+        actor: str,
+        action: str,
+        target_type: str,
+        target_id: Any,
+        target_label: str,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        """`record` for a change inside `org` (an organizations row)."""
+        self.record(
+            db,
+            actor=actor,
+            action=action,
+            org_id=org["id"],
+            org_slug=org["slug"],
+            target_type=target_type,
+            target_id=target_id,
+            target_label=target_label,
+            metadata=metadata,
+        )
+
     def list_for_org(
         self, actor: str, org_slug: str, *, limit: int | None = None, query: str = ""
     ) -> list[AuditEvent]:

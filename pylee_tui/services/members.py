@@ -258,12 +258,11 @@ class MemberService(Service):
         )
 
     def _audit(self, db, actor: str, action: str, org: dict, row: dict, metadata: dict) -> None:
-        self.services.audit.record(
+        self.services.audit.record_in_org(
             db,
+            org,
             actor=actor,
             action=action,
-            org_id=org["id"],
-            org_slug=org["slug"],
             target_type="member",
             target_id=row["id"],
             target_label=row["email"],

@@ -471,12 +471,11 @@ class RegistryService(Service):
         return org, member
 
     def _audit(self, db, actor, org, action, target_type, target_id, label, metadata) -> None:
-        self.services.audit.record(
+        self.services.audit.record_in_org(
             db,
+            org,
             actor=actor,
             action=action,
-            org_id=org["id"],
-            org_slug=org["slug"],
             target_type=target_type,
             target_id=target_id,
             target_label=label,
