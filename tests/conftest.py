@@ -156,3 +156,12 @@ async def type_text(pilot, text: str) -> None:
     for ch in text:
         await pilot.press(ch if ch != " " else "space")
     await pilot.pause()
+
+
+def with_services(path: Path, fn) -> None:
+    """Run `fn(services)` on its own connection to the database at `path`, then close it."""
+    store = Store(path)
+    try:
+        fn(Services(store))
+    finally:
+        store.close()

@@ -15,12 +15,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ANN, BOB, CARL, CliRunner, server_doc
+from conftest import ANN, BOB, CARL, CliRunner, server_doc, with_services
 
 import pylee_tui.store
 from pylee_tui.cli import build_parser
 from pylee_tui.services import Services
-from pylee_tui.store import Store
 
 
 def one_error_line(result) -> str:
@@ -51,14 +50,6 @@ def snapshot(path: Path) -> dict[str, list[tuple]]:
         return {n: sorted(conn.execute(f'SELECT * FROM "{n}"').fetchall()) for n in names}
     finally:
         conn.close()
-
-
-def with_services(path: Path, fn) -> None:
-    store = Store(path)
-    try:
-        fn(Services(store))
-    finally:
-        store.close()
 
 
 # --- the issue's "Done when" -----------------------------------------------------------------

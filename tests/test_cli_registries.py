@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ANN, BOB, CARL, CliRunner, server_doc, table_rows
+from conftest import ANN, BOB, CARL, CliRunner, server_doc, table_rows, with_services
 from jsonschema import Draft7Validator
 
 from pylee_tui.services import Services
@@ -61,14 +61,6 @@ def rows(db: Path) -> dict[str, list[tuple]]:
     store = Store(db)
     try:
         return table_rows(store)
-    finally:
-        store.close()
-
-
-def with_services(db: Path, fn) -> None:
-    store = Store(db)
-    try:
-        fn(Services(store))
     finally:
         store.close()
 
