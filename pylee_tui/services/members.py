@@ -23,13 +23,9 @@ class MemberService(Service):
             rows = db.query(
                 "SELECT * FROM members WHERE org_id = ? ORDER BY role, email", [org["id"]]
             )
-            cutoff = self.services.clock() - INVITATION_TTL
             members = []
             for row in rows:
-                if (
-                    row["status"] == "invited"
-                    and datetime.fromisoformat(row["invited_at"]) < cutoff
-                ):
+                if self._is_expired(row):
                     row["status"] = "expired"  # shown as it is; stored on the next write
                 members.append(model_from_row(Member, row, ("grants",)))
             return members
@@ -80,15 +76,16 @@ class MemberService(Service):
             return model_from_row(Member, row, ("grants",))
 
     def pending_for(self, email: str) -> list[str]:
-        """Slugs of orgs where `email` has a pending, unexpired invitation."""
-        with self.store.transaction() as db:
-            self._expire(db, None)
+        """Slugs of orgs where `email` has a pending, unexpired invitation (a read: the app asks
+        at every launch, and expiry is stored by the next write, as in `list`)."""
+        with self.store.reading() as db:
             rows = db.query(
-                "SELECT o.slug FROM members m JOIN organizations o ON o.id = m.org_id "
+                "SELECT o.slug, m.status, m.invited_at FROM members m "
+                "JOIN organizations o ON o.id = m.org_id "
                 "WHERE m.email = ? AND m.status = 'invited' ORDER BY o.slug",
                 [email],
             )
-            return [r["slug"] for r in rows]
+            return [r["slug"] for r in rows if not self._is_expired(r)]
 
     def accept(self, actor: str, org_slug: str) -> Member:
         """The invited person (the actor) accepts: the invitation becomes an active membership."""
@@ -132,11 +129,7 @@ class MemberService(Service):
         with self.store.reading() as db:
             org, _member = self.services.access.org_row(db, org_slug, actor)
             row = self._target(db, org, email, include_revoked=True)
-            if (
-                row["status"] == "invited"
-                and datetime.fromisoformat(row["invited_at"])
-                < self.services.clock() - INVITATION_TTL
-            ):
+            if self._is_expired(row):
                 row["status"] = "expired"
             return model_from_row(Member, row, ("grants",))
 
@@ -269,17 +262,20 @@ class MemberService(Service):
             metadata=metadata,
         )
 
+    def _is_expired(self, row: dict) -> bool:
+        """A pending invitation older than seven days by the clock."""
+        return row["status"] == "invited" and (
+            datetime.fromisoformat(row["invited_at"]) < self.services.clock() - INVITATION_TTL
+        )
+
     def _expire(self, db, org_id: int | None) -> None:
         """Mark invitations older than seven days as expired (computed from the clock)."""
-        cutoff = self.services.clock() - INVITATION_TTL
-        rows = list(
-            db.query(
-                "SELECT id, invited_at FROM members WHERE status = 'invited'"
-                + (" AND org_id = ?" if org_id is not None else ""),
-                [org_id] if org_id is not None else [],
-            )
+        rows = db.query(
+            "SELECT id, status, invited_at FROM members WHERE status = 'invited'"
+            + (" AND org_id = ?" if org_id is not None else ""),
+            [org_id] if org_id is not None else [],
         )
-        expired = [r["id"] for r in rows if datetime.fromisoformat(r["invited_at"]) < cutoff]
+        expired = [r["id"] for r in rows if self._is_expired(r)]
         if expired:
             marks = ",".join("?" * len(expired))
             db.execute(f"UPDATE members SET status = 'expired' WHERE id IN ({marks})", expired)
