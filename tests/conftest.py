@@ -165,3 +165,9 @@ def with_services(path: Path, fn) -> None:
         fn(Services(store))
     finally:
         store.close()
+
+
+# three valid servers the service and CLI tests share
+WEATHER = server_doc("io.github.acme/weather", "1.0.0", "Weather")
+SEARCH = server_doc("io.github.acme/search", "0.2.0", "Search")
+WAREHOUSE = server_doc("io.github.acme/warehouse", "3.1.0", "SQL")

@@ -9,7 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ANN, BOB, CARL, CliRunner, server_doc, table_rows, with_services
+from conftest import (
+    ANN,
+    BOB,
+    CARL,
+    SEARCH,
+    WAREHOUSE,
+    CliRunner,
+    server_doc,
+    table_rows,
+    with_services,
+)
 from jsonschema import Draft7Validator
 
 from pylee_tui.services import Services
@@ -21,6 +31,7 @@ SCHEMA = json.loads(
 )
 GOOGLE = "io.github.adenot/mcp-google-search"  # a seed entry: empty description, 'unknown' package
 
+# its own copy: this module adds a website, variables and a remote to it
 WEATHER = server_doc("io.github.acme/weather", "1.0.0", "Weather")
 WEATHER["websiteUrl"] = "https://weather.acme.example"
 WEATHER["packages"][0]["environmentVariables"] = [
@@ -34,8 +45,6 @@ WEATHER["remotes"] = [
         "headers": [{"name": "Authorization", "isRequired": True, "isSecret": True}],
     }
 ]
-SEARCH = server_doc("io.github.acme/search", "0.2.0", "Search")
-WAREHOUSE = server_doc("io.github.acme/warehouse", "3.1.0", "SQL")
 FIXABLE = server_doc("io.github.acme/fixable", "1.0.0", "d" * 101)  # too long: a draft
 
 

@@ -7,14 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import ANN, BOB, CARL, Clock, server_doc, table_rows
+from conftest import ANN, BOB, CARL, WEATHER, Clock, server_doc, table_rows
 
 from pylee_tui.services import Conflict, InvalidInput, NotFound, PermissionDenied, Services
 
 DAN = "dan@example.com"  # member with secrets:write
 EVE = "eve@example.com"  # invited, has not accepted
 OLA = "ola@example.com"  # outsider: admin of another org only
-WEATHER = server_doc("io.github.acme/weather", "1.0.0", "Weather")
 
 
 def events(services: Services, slug: str = "acme") -> list[tuple[str, str]]:

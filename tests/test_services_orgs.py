@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from conftest import ANN, BOB, CARL, Clock, server_doc, table_rows
+from conftest import ANN, BOB, CARL, SEARCH, WAREHOUSE, WEATHER, Clock, table_rows
 
 from pylee_tui.services import (
     Conflict,
@@ -17,10 +17,6 @@ from pylee_tui.services import (
 from pylee_tui.services.audit import AuditService
 from pylee_tui.services.demo import DEMO_ORGS, load_demo
 from pylee_tui.store import Store
-
-WEATHER = server_doc("io.github.acme/weather", "1.0.0", "Weather")
-SEARCH = server_doc("io.github.acme/search", "0.2.0", "Search")
-WAREHOUSE = server_doc("io.github.acme/warehouse", "3.1.0", "SQL")
 
 
 def actions(services: Services, slug: str, actor: str = ANN) -> list[str]:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import ANN, BOB, CARL, Clock, server_doc, table_rows
+from conftest import ANN, BOB, CARL, SEARCH, WAREHOUSE, WEATHER, Clock, server_doc, table_rows
 
 from pylee_tui.services import (
     Conflict,
@@ -20,9 +20,6 @@ from pylee_tui.services import (
 from pylee_tui.services.audit import AuditService
 from pylee_tui.store import Store
 
-WEATHER = server_doc("io.github.acme/weather", "1.0.0", "Weather")
-SEARCH = server_doc("io.github.acme/search", "0.2.0", "Search")
-WAREHOUSE = server_doc("io.github.acme/warehouse", "3.1.0", "SQL")
 # a server a person can fix: the description is too long and the package version is a range
 FIXABLE = server_doc("io.github.acme/fixable", "1.0.0", "d" * 101)
 FIXABLE["packages"][0]["version"] = "^1.0.0"
