@@ -26,7 +26,7 @@ from pylee_tui.models import (
     is_unsafe_char,
     plural,
 )
-from pylee_tui.server_json import launch_command, loads_strict, read_text
+from pylee_tui.server_json import declared_inputs, dicts, launch_command, loads_strict, read_text
 from pylee_tui.services import PyleeError, Services
 from pylee_tui.services.demo import load_demo
 from pylee_tui.store import Store, StoreError, describe_sqlite_error, resolve_db_path
@@ -422,38 +422,6 @@ def cmd_server_list(ctx: Context) -> int:
     return 0
 
 
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    """The objects of a list in a document that may be a draft (so anything may be anywhere)."""
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
-def declared_inputs(document: dict[str, Any]) -> tuple[list[dict], list[dict]]:
-    """The environment variables and headers a server declares, each with where it comes from."""
-
-    def row(item: dict[str, Any], source: str) -> dict[str, Any]:
-        default = item.get("default")
-        return {
-            "name": item.get("name"),
-            "description": item.get("description"),
-            "required": item.get("isRequired") is True,
-            "secret": item.get("isSecret") is True,
-            "default": default,
-            "source": source,
-        }
-
-    env, headers = [], []
-    for package in _dicts(document.get("packages")):
-        source = str(package.get("identifier") or package.get("registryType") or "package")
-        env += [row(v, source) for v in _dicts(package.get("environmentVariables"))]
-        transport = package.get("transport")
-        if isinstance(transport, dict):
-            headers += [row(h, source) for h in _dicts(transport.get("headers"))]
-    for remote in _dicts(document.get("remotes")):
-        source = str(remote.get("url") or "remote")
-        headers += [row(h, source) for h in _dicts(remote.get("headers"))]
-    return env, headers
-
-
 def cmd_server_show(ctx: Context) -> int:
     org, registry = ctx.args.org, ctx.args.registry
     server = ctx.services.registries.get_server(ctx.user, org, registry, ctx.args.name)
@@ -496,8 +464,8 @@ def cmd_server_show(ctx: Context) -> int:
     out.write(cell(server.name, 0) + "\n")
     for label, value in fields:
         out.write(f"  {label + ':':<13}{cell(value, 0)}\n")
-    packages = _dicts(doc.get("packages"))
-    remotes = _dicts(doc.get("remotes"))
+    packages = dicts(doc.get("packages"))
+    remotes = dicts(doc.get("remotes"))
     if packages:
         out.write(f"\nPackages ({len(packages)}):\n")
         for p in packages:

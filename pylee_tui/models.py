@@ -33,6 +33,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 SERVER_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9.-]+/[a-zA-Z0-9._-]+$")
 VARIABLE_KEY_PATTERN = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 VARIABLE_VALUE_MAX_BYTES = 64 * 1024
+PASSPHRASE_MIN = 8
+PASSPHRASE_MAX = 1024
 
 Role = Literal["admin", "member"]
 ROLES: tuple[str, ...] = ("admin", "member")
@@ -142,6 +144,19 @@ def _check_variable_value(value: str) -> str:
     size = len(value.encode("utf-8"))
     if size > VARIABLE_VALUE_MAX_BYTES:
         raise ValueError(f"value must be at most 64 KiB (got {size:,} bytes)")
+    if "\x00" in value:
+        raise ValueError("value cannot contain a NUL character")
+    return value
+
+
+def _check_passphrase(value: str) -> str:
+    # the message never repeats the passphrase
+    if len(value) < PASSPHRASE_MIN:
+        raise ValueError(f"the vault passphrase must be at least {PASSPHRASE_MIN} characters")
+    if len(value) > PASSPHRASE_MAX:
+        raise ValueError(f"the vault passphrase must be at most {PASSPHRASE_MAX} characters")
+    if value != value.strip():
+        raise ValueError("the vault passphrase cannot start or end with a space")
     return value
 
 
@@ -159,6 +174,7 @@ Email = Annotated[str, AfterValidator(_check_email)]
 ServerName = Annotated[str, AfterValidator(_check_server_name)]
 VariableKey = Annotated[str, AfterValidator(_check_variable_key)]
 VariableValue = Annotated[str, AfterValidator(_check_variable_value)]
+Passphrase = Annotated[str, AfterValidator(_check_passphrase)]
 
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {
     "name": TypeAdapter(Name),
@@ -170,6 +186,7 @@ _ADAPTERS: dict[str, TypeAdapter[Any]] = {
     "variable_key": TypeAdapter(VariableKey),
     "variable_value": TypeAdapter(VariableValue),
     "role": TypeAdapter(Role),
+    "passphrase": TypeAdapter(Passphrase),
 }
 
 
@@ -321,6 +338,19 @@ class Variable(Record):
     created_at: datetime
     updated_at: datetime
     updated_by: str
+
+
+class VariableVersion(Record):
+    """One write of a key at a scope. A secret version carries no value: reveal decrypts it."""
+
+    version: int
+    key: str
+    kind: VariableKind
+    action: Literal["set", "rollback", "unset"]
+    value: str | None = None
+    created_at: datetime
+    created_by: str
+    current: bool = False
 
 
 class AuditEvent(Record):

@@ -426,3 +426,35 @@ def read_entries(path: str) -> list[Any]:
     if isinstance(data, dict):
         return [data]
     raise ValueError(f"{path!r} must hold a server object or a list of them")
+
+
+def dicts(value: Any) -> list[dict[str, Any]]:
+    """The objects of a list in a document that may be a draft (so anything may be anywhere)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def declared_inputs(document: dict[str, Any]) -> tuple[list[dict], list[dict]]:
+    """The environment variables and headers a server declares, each with where it comes from."""
+
+    def row(item: dict[str, Any], source: str) -> dict[str, Any]:
+        default = item.get("default")
+        return {
+            "name": item.get("name"),
+            "description": item.get("description"),
+            "required": item.get("isRequired") is True,
+            "secret": item.get("isSecret") is True,
+            "default": default,
+            "source": source,
+        }
+
+    env, headers = [], []
+    for package in dicts(document.get("packages")):
+        source = str(package.get("identifier") or package.get("registryType") or "package")
+        env += [row(v, source) for v in dicts(package.get("environmentVariables"))]
+        transport = package.get("transport")
+        if isinstance(transport, dict):
+            headers += [row(h, source) for h in dicts(transport.get("headers"))]
+    for remote in dicts(document.get("remotes")):
+        source = str(remote.get("url") or "remote")
+        headers += [row(h, source) for h in dicts(remote.get("headers"))]
+    return env, headers

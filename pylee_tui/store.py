@@ -147,6 +147,48 @@ def _m0001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0002_vault")
+def _m0002_vault(db: sqlite_utils.Database) -> None:
+    """The vault's wrapped data key (one per store) and the history of every variable and secret."""
+    db.executescript(
+        """
+        CREATE TABLE vault (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            kdf TEXT NOT NULL,
+            wrapped_key BLOB NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL
+        );
+        -- every write of a key at a scope, newest last; the service keeps the last 11
+        -- (the current value and the 10 before it). Secrets stay encrypted here too.
+        CREATE TABLE variable_versions (
+            id INTEGER PRIMARY KEY,
+            org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            registry_id INTEGER REFERENCES registries(id) ON DELETE CASCADE,
+            server_id INTEGER REFERENCES servers(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('set', 'rollback', 'unset')),
+            kind TEXT NOT NULL CHECK (kind IN ('variable', 'secret')),
+            value TEXT,
+            encrypted_value BLOB,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            CHECK ((action = 'unset' AND value IS NULL AND encrypted_value IS NULL)
+                OR (action != 'unset' AND kind = 'variable' AND encrypted_value IS NULL
+                    AND value IS NOT NULL)
+                OR (action != 'unset' AND kind = 'secret' AND value IS NULL
+                    AND encrypted_value IS NOT NULL))
+        );
+        CREATE UNIQUE INDEX variable_versions_per_key ON variable_versions
+            (org_id, coalesce(registry_id, 0), coalesce(server_id, 0), key, version);
+        CREATE INDEX variables_server ON variables (server_id);
+        CREATE INDEX variables_registry ON variables (registry_id);
+        """
+    )
+
+
 def known_migrations() -> list[str]:
     return [m.name for m in migrations._migrations]
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pylee_tui import crypto
 from pylee_tui.cli import main
 from pylee_tui.services import Services
 from pylee_tui.store import Store
@@ -31,6 +32,14 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     monkeypatch.setenv("XDG_DATA_HOME", str(xdg))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     return xdg
+
+
+@pytest.fixture(autouse=True)
+def cheap_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id at 64 MiB costs ~0.1 s per derivation; tests derive keys hundreds of times.
+    The parameters are stored with each vault, so this only changes how new vaults are made
+    (test_crypto checks the real defaults separately)."""
+    monkeypatch.setattr(crypto, "DEFAULT_KDF", {"iterations": 1, "lanes": 1, "memory_kib": 8})
 
 
 @pytest.fixture

@@ -18,6 +18,9 @@ from pylee_tui.services.errors import (
     NotFound,
     PermissionDenied,
     PyleeError,
+    SecretUnreadable,
+    VaultLocked,
+    WrongPassphrase,
 )
 from pylee_tui.services.identity import IdentityService
 from pylee_tui.services.members import MemberService
@@ -26,6 +29,7 @@ from pylee_tui.services.orgs import OrgService
 from pylee_tui.services.registries import RegistryService
 from pylee_tui.services.settings import SettingsService
 from pylee_tui.services.variables import VariableService
+from pylee_tui.services.vault import VaultService
 from pylee_tui.store import Store
 
 __all__ = [
@@ -35,7 +39,10 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "PyleeError",
+    "SecretUnreadable",
     "Services",
+    "VaultLocked",
+    "WrongPassphrase",
 ]
 
 
@@ -52,6 +59,7 @@ class Services:
         self.orgs = OrgService(self)
         self.registries = RegistryService(self)
         self.members = MemberService(self)
+        self.vault = VaultService(self)
         self.variables = VariableService(self)
         self.onboarding = OnboardingService(self)
 

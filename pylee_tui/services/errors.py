@@ -26,3 +26,15 @@ class PermissionDenied(PyleeError):
 
 class IdentityRequired(PyleeError):
     """No acting user is known."""
+
+
+class VaultLocked(PyleeError):
+    """The vault's data key is not in memory: unlock it with the passphrase first."""
+
+
+class WrongPassphrase(PyleeError):
+    """The passphrase does not open the vault; nothing was changed."""
+
+
+class SecretUnreadable(PyleeError):
+    """A stored ciphertext failed to decrypt (altered, or moved from another key)."""

@@ -1,28 +1,111 @@
-"""Variables at org, registry or server scope.
+"""Variables and secrets at org, registry or server scope, their history and the effective
+configuration of a scope.
 
-The foundation's part: plain variables at org and registry scope (used by the demo and onboarding).
-The vault issue brings secrets, inheritance resolution, history and encryption.
+Rules:
+- a key is a variable or a secret at one scope, never both; keys and values follow models.py;
+- plain variables need `variables:write`; secrets `secrets:write` (write-only) and an unlocked
+  vault; reading a secret's plaintext (reveal, copy, export) needs `secrets:reveal`;
+- a secret's value is stored only as AES-256-GCM ciphertext bound to its org, scope and key;
+- every write appends a version (the current value and the 10 before it are kept);
+  history lists versions; rollback writes an old value as a new version;
+- every change, reveal, copy and export is an audit event carrying no value.
 """
 
 from __future__ import annotations
 
-from pylee_tui.models import Variable
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pylee_tui import crypto
+from pylee_tui.models import Variable, VariableVersion
 from pylee_tui.services.base import Service, model_from_row, one, valid
-from pylee_tui.services.errors import Conflict, NotFound
+from pylee_tui.services.errors import Conflict, InvalidInput, NotFound, SecretUnreadable
+from pylee_tui.services.resolver import Definition, EffectiveConfig, resolve
+
+KEEP_PREVIOUS = 10
+Kind = Literal["variable", "secret"]
+# the columns a Variable is built from; a secret's ciphertext never leaves this module
+_COLUMNS = (
+    "id, org_id, registry_id, server_id, scope, key, kind, "
+    "CASE kind WHEN 'variable' THEN value END AS value, created_at, updated_at, updated_by"
+)
+
+
+@dataclass(frozen=True)
+class ScopeRef:
+    """Where a key lives: an org, one of its registries, or a server of that registry."""
+
+    org: dict
+    scope: str
+    registry: dict | None = None
+    server: dict | None = None
+
+    @property
+    def scope_id(self) -> int:
+        if self.server is not None:
+            return self.server["id"]
+        if self.registry is not None:
+            return self.registry["id"]
+        return self.org["id"]
+
+    @property
+    def registry_id(self) -> int | None:
+        """The `registry_id` column of a row at this scope (server rows hang off the server)."""
+        return self.registry["id"] if self.scope == "registry" else None
+
+    @property
+    def server_id(self) -> int | None:
+        return self.server["id"] if self.server is not None else None
+
+    @property
+    def label(self) -> str:
+        if self.server is not None:
+            return f"server {self.server['name']}"
+        if self.registry is not None:
+            return f"registry {self.registry['slug']}"
+        return f"org {self.org['slug']}"
+
+    def where_sql(self, alias: str = "") -> tuple[str, list[Any]]:
+        """SQL selecting this scope's own rows (in `variables` or `variable_versions`)."""
+        p = f"{alias}." if alias else ""
+        return (
+            f"{p}org_id = ? AND {p}registry_id IS ? AND {p}server_id IS ?",
+            [self.org["id"], self.registry_id, self.server_id],
+        )
+
+    def metadata(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"scope": self.scope}
+        if self.registry is not None:
+            data["registry"] = self.registry["slug"]
+        if self.server is not None:
+            data["server"] = self.server["name"]
+        return data
+
+    def aad(self, key: str) -> bytes:
+        return crypto.associated_data(self.org["id"], self.scope, self.scope_id, key)
 
 
 class VariableService(Service):
-    def list(self, actor: str, org_slug: str, registry_slug: str | None = None) -> list[Variable]:
+    # --- reading ------------------------------------------------------------------------------
+
+    def list(
+        self,
+        actor: str,
+        org_slug: str,
+        registry_slug: str | None = None,
+        server_name: str | None = None,
+        kind: Kind | None = None,
+    ) -> list[Variable]:
+        """The keys defined at exactly this scope (a secret without its value)."""
         with self.store.reading() as db:
-            org, _member = self.services.access.org_row(db, org_slug, actor)
-            registry_id = self._registry_id(db, org, registry_slug)
-            rows = db.query(
-                "SELECT id, org_id, registry_id, server_id, scope, key, kind, "
-                "CASE kind WHEN 'variable' THEN value END AS value, created_at, updated_at, "
-                "updated_by FROM variables WHERE org_id = ? AND registry_id IS ? "
-                "AND server_id IS NULL ORDER BY key",
-                [org["id"], registry_id],
-            )
+            ref, _member = self._scope(db, actor, org_slug, registry_slug, server_name)
+            where, params = ref.where_sql()
+            if kind:
+                where += " AND kind = ?"
+                params.append(kind)
+            rows = db.query(f"SELECT {_COLUMNS} FROM variables WHERE {where} ORDER BY key", params)
             return [model_from_row(Variable, r) for r in rows]
 
     def count(self, actor: str, org_slug: str) -> int:
@@ -31,75 +114,446 @@ class VariableService(Service):
             org, _member = self.services.access.org_row(db, org_slug, actor)
             return one(db, "SELECT count(*) AS n FROM variables WHERE org_id = ?", [org["id"]])["n"]
 
-    def set_variable(
-        self, actor: str, org_slug: str, key: str, value: str, registry_slug: str | None = None
+    def get(
+        self,
+        actor: str,
+        org_slug: str,
+        key: str,
+        registry_slug: str | None = None,
+        server_name: str | None = None,
     ) -> Variable:
+        with self.store.reading() as db:
+            ref, _member = self._scope(db, actor, org_slug, registry_slug, server_name)
+            return model_from_row(Variable, self._row(db, ref, key, columns=_COLUMNS))
+
+    def reveal(
+        self,
+        actor: str,
+        org_slug: str,
+        key: str,
+        registry_slug: str | None = None,
+        server_name: str | None = None,
+        purpose: Literal["reveal", "copy"] = "reveal",
+    ) -> str:
+        """A value in plaintext. For a secret: needs `secrets:reveal` and an unlocked vault, and
+        is an audit event (`secret.reveal` or `secret.copy`)."""
+        with self.store.transaction() as db:
+            ref, member = self._scope(db, actor, org_slug, registry_slug, server_name)
+            row = self._row(db, ref, key)
+            if row["kind"] == "variable":
+                return row["value"]
+            self.services.access.require(member, "secrets:reveal", f"{purpose} secrets")
+            value = self._decrypt(ref, key, row["encrypted_value"])
+            self._audit(db, actor, ref, f"secret.{purpose}", row["id"], key)
+            return value
+
+    def history(
+        self,
+        actor: str,
+        org_slug: str,
+        key: str,
+        registry_slug: str | None = None,
+        server_name: str | None = None,
+    ) -> list[VariableVersion]:
+        """Every kept version of the key at this scope, newest first (a secret's without value)."""
+        key = valid("variable_key", key)
+        with self.store.reading() as db:
+            ref, _member = self._scope(db, actor, org_slug, registry_slug, server_name)
+            return self._versions(db, ref, key)
+
+    def effective(
+        self,
+        actor: str,
+        org_slug: str,
+        registry_slug: str | None = None,
+        server_name: str | None = None,
+        reveal: bool = False,
+    ) -> EffectiveConfig:
+        """org ⊕ registry ⊕ server for the scope. With `reveal`, secrets are decrypted (needs
+        `secrets:reveal` and an unlocked vault) and the export is an audit event."""
+        if reveal:
+            with self.store.transaction() as db:
+                ref, member = self._scope(db, actor, org_slug, registry_slug, server_name)
+                self.services.access.require(member, "secrets:reveal", "reveal secrets")
+                config = self._effective(db, ref, reveal=True)
+                secrets = [e.key for e in config.entries if e.kind == "secret"]
+                if secrets:
+                    self._audit(db, actor, ref, "secret.export", None, ref.label, {"keys": secrets})
+                return config
+        with self.store.reading() as db:
+            ref, _member = self._scope(db, actor, org_slug, registry_slug, server_name)
+            return self._effective(db, ref, reveal=False)
+
+    def effective_for_servers(
+        self, actor: str, org_slug: str, registry_slug: str
+    ) -> dict[str, EffectiveConfig]:
+        """The (masked) effective configuration of every server of a registry, by server name."""
+        with self.store.reading() as db:
+            ref, _member = self._scope(db, actor, org_slug, registry_slug, None)
+            rows = list(
+                db.query(
+                    "SELECT v.*, s.name AS server_name, r.slug AS registry_slug FROM variables v "
+                    "LEFT JOIN servers s ON s.id = v.server_id "
+                    "LEFT JOIN registries r ON r.id = v.registry_id "
+                    "WHERE v.org_id = ? AND ((v.registry_id IS NULL AND v.server_id IS NULL) "
+                    "OR (v.registry_id = ? AND v.server_id IS NULL) "
+                    "OR v.server_id IN (SELECT id FROM servers WHERE registry_id = ?))",
+                    [ref.org["id"], ref.registry["id"], ref.registry["id"]],
+                )
+            )
+            servers = list(
+                db.query(
+                    "SELECT id, name, document FROM servers WHERE registry_id = ? ORDER BY name",
+                    [ref.registry["id"]],
+                )
+            )
+        org_layer = [self._definition(ref.org, r) for r in rows if r["scope"] == "org"]
+        registry_layer = [self._definition(ref.org, r) for r in rows if r["scope"] == "registry"]
+        by_server: dict[int, list[Definition]] = {}
+        for r in rows:
+            if r["scope"] == "server":
+                by_server.setdefault(r["server_id"], []).append(self._definition(ref.org, r))
+        return {
+            s["name"]: resolve(
+                [org_layer, registry_layer, by_server.get(s["id"], [])], _document(s)
+            )
+            for s in servers
+        }
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def set(
+        self,
+        actor: str,
+        org_slug: str,
+        key: str,
+        value: str,
+        kind: Kind = "variable",
+        registry_slug: str | None = None,
+        server_name: str | None = None,
+    ) -> Variable:
+        """Create or change a key at a scope (a new version either way)."""
         key = valid("variable_key", key)
         value = valid("variable_value", value)
-        now = self.now()
+        if kind not in ("variable", "secret"):
+            raise InvalidInput(f"kind must be variable or secret, not {kind!r}")
         with self.store.transaction() as db:
-            org, member = self.services.access.org_row(db, org_slug, actor)
-            self.services.access.require(member, "variables:write", "set variables")
-            registry_id = self._registry_id(db, org, registry_slug)
-            scope = "registry" if registry_id else "org"
-            existing = one(
-                db,
-                "SELECT * FROM variables WHERE org_id = ? AND registry_id IS ? "
-                "AND server_id IS NULL AND key = ?",
-                [org["id"], registry_id, key],
-            )
-            if existing and existing["kind"] == "secret":
-                raise Conflict(
-                    f"{key} is a secret at this scope; unset it before making it a variable"
-                )
-            if existing:
-                db["variables"].update(
-                    existing["id"], {"value": value, "updated_at": now, "updated_by": actor}
-                )
-                var_id = existing["id"]
-            else:
-                var_id = (
-                    db["variables"]
-                    .insert(
-                        {
-                            "org_id": org["id"],
-                            "registry_id": registry_id,
-                            "server_id": None,
-                            "scope": scope,
-                            "key": key,
-                            "kind": "variable",
-                            "value": value,
-                            "encrypted_value": None,
-                            "created_at": now,
-                            "updated_at": now,
-                            "updated_by": actor,
-                        }
-                    )
-                    .last_pk
-                )
-            self.services.audit.record(
-                db,
-                actor=actor,
-                action="variable.set",
-                org_id=org["id"],
-                org_slug=org["slug"],
-                target_type="variable",
-                target_id=var_id,
-                target_label=key,
-                metadata={"scope": scope, "registry": registry_slug},
-            )
+            ref, member = self._scope(db, actor, org_slug, registry_slug, server_name)
+            self._require_write(member, kind)
+            row_id = self._write(db, actor, ref, key, kind, value, action="set")
             return model_from_row(
-                Variable, one(db, "SELECT * FROM variables WHERE id = ?", [var_id])
+                Variable, one(db, f"SELECT {_COLUMNS} FROM variables WHERE id = ?", [row_id])
             )
 
-    def _registry_id(self, db, org: dict, registry_slug: str | None) -> int | None:
+    def set_variable(
+        self,
+        actor: str,
+        org_slug: str,
+        key: str,
+        value: str,
+        registry_slug: str | None = None,
+        server_name: str | None = None,
+    ) -> Variable:
+        return self.set(actor, org_slug, key, value, "variable", registry_slug, server_name)
+
+    def set_secret(
+        self,
+        actor: str,
+        org_slug: str,
+        key: str,
+        value: str,
+        registry_slug: str | None = None,
+        server_name: str | None = None,
+    ) -> Variable:
+        return self.set(actor, org_slug, key, value, "secret", registry_slug, server_name)
+
+    def unset(
+        self,
+        actor: str,
+        org_slug: str,
+        key: str,
+        registry_slug: str | None = None,
+        server_name: str | None = None,
+        kind: Kind | None = None,
+    ) -> Variable:
+        """Delete a key at a scope (its history stays, so it can be rolled back)."""
+        with self.store.transaction() as db:
+            ref, member = self._scope(db, actor, org_slug, registry_slug, server_name)
+            row = self._row(db, ref, key)
+            if kind and row["kind"] != kind:
+                raise Conflict(f"{key} at {ref.label} is a {row['kind']}, not a {kind}")
+            self._require_write(member, row["kind"])
+            removed = model_from_row(
+                Variable, one(db, f"SELECT {_COLUMNS} FROM variables WHERE id = ?", [row["id"]])
+            )
+            db["variables"].delete(row["id"])
+            version = self._next_version(db, ref, key)
+            self._add_version(db, actor, ref, key, version, "unset", row["kind"], None, None)
+            self._audit(
+                db, actor, ref, f"{row['kind']}.unset", row["id"], key, {"version": version}
+            )
+            return removed
+
+    def rollback(
+        self,
+        actor: str,
+        org_slug: str,
+        key: str,
+        version: int,
+        registry_slug: str | None = None,
+        server_name: str | None = None,
+    ) -> Variable:
+        """Write the value of an earlier version as a new version."""
+        key = valid("variable_key", key)
+        with self.store.transaction() as db:
+            ref, member = self._scope(db, actor, org_slug, registry_slug, server_name)
+            where, params = ref.where_sql()
+            old = one(
+                db,
+                f"SELECT * FROM variable_versions WHERE {where} AND key = ? AND version = ?",
+                [*params, key, version],
+            )
+            if old is None:
+                raise NotFound(f"{key} at {ref.label} has no version {version} (see its history)")
+            if old["action"] == "unset":
+                raise InvalidInput(
+                    f"version {version} of {key} is its deletion; roll back to a version "
+                    "with a value"
+                )
+            self._require_write(member, old["kind"])
+            if old["kind"] == "secret":
+                value = self._decrypt(ref, key, old["encrypted_value"])
+            else:
+                value = old["value"]
+            row_id = self._write(
+                db, actor, ref, key, old["kind"], value, action="rollback", from_version=version
+            )
+            return model_from_row(
+                Variable, one(db, f"SELECT {_COLUMNS} FROM variables WHERE id = ?", [row_id])
+            )
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _scope(
+        self,
+        db,
+        actor: str,
+        org_slug: str,
+        registry_slug: str | None,
+        server_name: str | None,
+    ):
+        org, member = self.services.access.org_row(db, org_slug, actor)
+        if server_name and not registry_slug:
+            raise InvalidInput("a server is named within its registry: give the registry too")
         if not registry_slug:
-            return None
-        row = one(
+            return ScopeRef(org, "org"), member
+        registry = one(
             db,
-            "SELECT id FROM registries WHERE org_id = ? AND slug = ?",
+            "SELECT id, slug, name FROM registries WHERE org_id = ? AND slug = ?",
             [org["id"], registry_slug],
         )
-        if row is None:
+        if registry is None:
             raise NotFound(f"no registry '{registry_slug}' in '{org['slug']}'")
-        return row["id"]
+        if not server_name:
+            return ScopeRef(org, "registry", registry), member
+        server = one(
+            db,
+            "SELECT id, name, document FROM servers WHERE registry_id = ? AND name = ?",
+            [registry["id"], server_name],
+        )
+        if server is None:
+            raise NotFound(f"no server '{server_name}' in registry '{registry_slug}'")
+        return ScopeRef(org, "server", registry, server), member
+
+    def _row(self, db, ref: ScopeRef, key: str, columns: str = "*") -> dict:
+        key = valid("variable_key", key)
+        where, params = ref.where_sql()
+        row = one(db, f"SELECT {columns} FROM variables WHERE {where} AND key = ?", [*params, key])
+        if row is None:
+            raise NotFound(f"no {key} at {ref.label}")
+        return row
+
+    def _require_write(self, member, kind: str) -> None:
+        if kind == "secret":
+            self.services.access.require(member, "secrets:write", "change secrets")
+        else:
+            self.services.access.require(member, "variables:write", "change variables")
+
+    def _write(
+        self,
+        db,
+        actor: str,
+        ref: ScopeRef,
+        key: str,
+        kind: str,
+        value: str,
+        action: str,
+        from_version: int | None = None,
+    ) -> int:
+        where, params = ref.where_sql()
+        existing = one(
+            db, f"SELECT id, kind FROM variables WHERE {where} AND key = ?", [*params, key]
+        )
+        if existing and existing["kind"] != kind:
+            raise Conflict(
+                f"{key} is a {existing['kind']} at {ref.label}; unset it before making it a {kind}"
+            )
+        encrypted = None
+        if kind == "secret":
+            encrypted = crypto.encrypt(self.services.vault.data_key(), value, ref.aad(key))
+        now = self.now()
+        columns = {
+            "value": value if kind == "variable" else None,
+            "encrypted_value": encrypted,
+            "updated_at": now,
+            "updated_by": actor,
+        }
+        if existing:
+            db["variables"].update(existing["id"], columns)
+            row_id = existing["id"]
+        else:
+            row_id = (
+                db["variables"]
+                .insert(
+                    {
+                        "org_id": ref.org["id"],
+                        "registry_id": ref.registry_id,
+                        "server_id": ref.server_id,
+                        "scope": ref.scope,
+                        "key": key,
+                        "kind": kind,
+                        "created_at": now,
+                        **columns,
+                    }
+                )
+                .last_pk
+            )
+        version = self._next_version(db, ref, key)
+        self._add_version(db, actor, ref, key, version, action, kind, columns["value"], encrypted)
+        metadata: dict[str, Any] = {"version": version}
+        if from_version is not None:
+            metadata["from_version"] = from_version
+        self._audit(db, actor, ref, f"{kind}.{action}", row_id, key, metadata)
+        return row_id
+
+    def _next_version(self, db, ref: ScopeRef, key: str) -> int:
+        where, params = ref.where_sql()
+        row = one(
+            db,
+            f"SELECT max(version) AS v FROM variable_versions WHERE {where} AND key = ?",
+            [*params, key],
+        )
+        return (row["v"] or 0) + 1
+
+    def _add_version(
+        self, db, actor, ref: ScopeRef, key, version, action, kind, value, encrypted
+    ) -> None:
+        db["variable_versions"].insert(
+            {
+                "org_id": ref.org["id"],
+                "registry_id": ref.registry_id,
+                "server_id": ref.server_id,
+                "key": key,
+                "version": version,
+                "action": action,
+                "kind": kind,
+                "value": value,
+                "encrypted_value": encrypted,
+                "created_at": self.now(),
+                "created_by": actor,
+            }
+        )
+        where, params = ref.where_sql()
+        db.execute(
+            f"DELETE FROM variable_versions WHERE {where} AND key = ? AND version <= ?",
+            [*params, key, version - KEEP_PREVIOUS - 1],
+        )
+
+    def _versions(self, db, ref: ScopeRef, key: str) -> list[VariableVersion]:
+        where, params = ref.where_sql()
+        rows = list(
+            db.query(
+                "SELECT version, key, kind, action, "
+                "CASE kind WHEN 'variable' THEN value END AS value, created_at, created_by "
+                f"FROM variable_versions WHERE {where} AND key = ? ORDER BY version DESC",
+                [*params, key],
+            )
+        )
+        if not rows:
+            raise NotFound(f"no {key} at {ref.label}, and no history of one")
+        current = one(db, f"SELECT 1 AS x FROM variables WHERE {where} AND key = ?", [*params, key])
+        versions = [model_from_row(VariableVersion, r) for r in rows]
+        if current is not None:
+            versions[0] = versions[0].model_copy(update={"current": True})
+        return versions
+
+    def _decrypt(self, ref: ScopeRef, key: str, blob: bytes) -> str:
+        try:
+            return crypto.decrypt(self.services.vault.data_key(), blob, ref.aad(key))
+        except crypto.Undecryptable as exc:
+            raise SecretUnreadable(f"{key} at {ref.label} cannot be decrypted: {exc}") from None
+
+    def _definition(self, org: dict, row: dict, reveal: bool = False) -> Definition:
+        scope = row["scope"]
+        if scope == "server":
+            label = f"server {row.get('server_name') or row['server_id']}"
+        elif scope == "registry":
+            label = f"registry {row.get('registry_slug') or row['registry_id']}"
+        else:
+            label = f"org {org['slug']}"
+        if row["kind"] == "variable":
+            return Definition(row["key"], "variable", scope, label, row["value"])
+        if not reveal:
+            return Definition(row["key"], "secret", scope, label, None)
+        scope_id = {"org": row["org_id"], "registry": row["registry_id"]}.get(
+            scope, row["server_id"]
+        )
+        try:
+            value = crypto.decrypt(
+                self.services.vault.data_key(),
+                row["encrypted_value"],
+                crypto.associated_data(row["org_id"], scope, scope_id, row["key"]),
+            )
+        except crypto.Undecryptable as exc:
+            return Definition(row["key"], "secret", scope, label, None, error=str(exc))
+        return Definition(row["key"], "secret", scope, label, value)
+
+    def _effective(self, db, ref: ScopeRef, reveal: bool) -> EffectiveConfig:
+        layers: list[Iterable[Definition]] = []
+        chain = [ScopeRef(ref.org, "org")]
+        if ref.registry is not None:
+            chain.append(ScopeRef(ref.org, "registry", ref.registry))
+        if ref.server is not None:
+            chain.append(ref)
+        for level in chain:
+            where, params = level.where_sql("v")
+            rows = db.query(
+                "SELECT v.*, r.slug AS registry_slug, s.name AS server_name FROM variables v "
+                "LEFT JOIN registries r ON r.id = v.registry_id "
+                "LEFT JOIN servers s ON s.id = v.server_id "
+                f"WHERE {where} "
+                "ORDER BY v.key",
+                params,
+            )
+            layers.append([self._definition(ref.org, r, reveal) for r in rows])
+        return resolve(layers, _document(ref.server) if ref.server else None)
+
+    def _audit(self, db, actor, ref: ScopeRef, action, target_id, label, extra=None) -> None:
+        self.services.audit.record_in_org(
+            db,
+            ref.org,
+            actor=actor,
+            action=action,
+            target_type="variable",
+            target_id=target_id,
+            target_label=label,
+            metadata={**ref.metadata(), **(extra or {})},
+        )
+
+
+def _document(server: dict) -> dict[str, Any] | None:
+    try:
+        document = json.loads(server["document"])
+    except (TypeError, ValueError):
+        return None
+    return document if isinstance(document, dict) else None

@@ -1,0 +1,153 @@
+"""The vault's passphrase and data key: initialise, unlock, lock, change the passphrase.
+
+One vault per store. Its data key is kept only wrapped in the database; once unlocked it lives
+in this object's memory until `lock()`. Key derivation is slow on purpose (Argon2id): the TUI
+calls these methods from a worker thread, never on the UI thread.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+
+from pylee_tui import crypto
+from pylee_tui.services.base import Service, one, valid
+from pylee_tui.services.errors import Conflict, InvalidInput, VaultLocked, WrongPassphrase
+
+
+@dataclass(frozen=True)
+class VaultStatus:
+    initialized: bool
+    unlocked: bool
+
+
+class VaultService(Service):
+    def __init__(self, services):
+        super().__init__(services)
+        self._data_key: bytes | None = None
+        self._guard = threading.Lock()
+
+    # --- state --------------------------------------------------------------------------------
+
+    def status(self) -> VaultStatus:
+        return VaultStatus(initialized=self.initialized(), unlocked=self.unlocked)
+
+    def initialized(self) -> bool:
+        with self.store.reading() as db:
+            return one(db, "SELECT 1 AS x FROM vault WHERE id = 1") is not None
+
+    @property
+    def unlocked(self) -> bool:
+        return self._data_key is not None
+
+    def data_key(self) -> bytes:
+        key = self._data_key
+        if key is None:
+            if not self.initialized():
+                raise VaultLocked(
+                    "the vault has no passphrase yet: choose one when you create the first secret"
+                )
+            raise VaultLocked("the vault is locked: unlock it with its passphrase first")
+        return key
+
+    def lock(self) -> None:
+        with self._guard:
+            self._data_key = None
+
+    # --- passphrase ---------------------------------------------------------------------------
+
+    def initialize(self, actor: str, passphrase: str) -> None:
+        """Create the vault: a new data key wrapped under this passphrase. Leaves it unlocked."""
+        passphrase = valid("passphrase", passphrase)
+        params = crypto.new_kdf_params()
+        data_key = crypto.new_data_key()
+        wrapped = crypto.wrap_key(data_key, crypto.derive_key(passphrase, params))
+        now = self.now()
+        with self.store.transaction() as db:
+            if one(db, "SELECT 1 AS x FROM vault WHERE id = 1") is not None:
+                raise Conflict("the vault already has a passphrase; unlock it instead")
+            db["vault"].insert(
+                {
+                    "id": 1,
+                    "kdf": json.dumps(params.to_json(), sort_keys=True),
+                    "wrapped_key": wrapped,
+                    "created_at": now,
+                    "updated_at": now,
+                    "updated_by": actor,
+                }
+            )
+            self._audit(db, actor, "vault.create")
+        with self._guard:
+            self._data_key = data_key
+
+    def unlock(self, passphrase: str) -> None:
+        row = self._row()
+        data_key = self._open(row, passphrase)
+        with self._guard:
+            self._data_key = data_key
+
+    def unlock_or_initialize(self, actor: str, passphrase: str) -> bool:
+        """The CLI's first use: the same passphrase initialises the vault. True if it did."""
+        if self.initialized():
+            self.unlock(passphrase)
+            return False
+        self.initialize(actor, passphrase)
+        return True
+
+    def change_passphrase(self, actor: str, old: str, new: str) -> None:
+        """Re-wrap the data key under a new passphrase (fresh salt); no secret is touched."""
+        new = valid("passphrase", new)
+        row = self._row()
+        data_key = self._open(row, old)
+        params = crypto.new_kdf_params()
+        wrapped = crypto.wrap_key(data_key, crypto.derive_key(new, params))
+        with self.store.transaction() as db:
+            current = one(db, "SELECT wrapped_key FROM vault WHERE id = 1")
+            if current is None or current["wrapped_key"] != row["wrapped_key"]:
+                raise Conflict("the vault passphrase was changed elsewhere meanwhile; try again")
+            db["vault"].update(
+                1,
+                {
+                    "kdf": json.dumps(params.to_json(), sort_keys=True),
+                    "wrapped_key": wrapped,
+                    "updated_at": self.now(),
+                    "updated_by": actor,
+                },
+            )
+            self._audit(db, actor, "vault.passwd")
+        with self._guard:
+            self._data_key = data_key
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _row(self) -> dict:
+        with self.store.reading() as db:
+            row = one(db, "SELECT * FROM vault WHERE id = 1")
+        if row is None:
+            raise VaultLocked(
+                "the vault has no passphrase yet: choose one when you create the first secret"
+            )
+        return row
+
+    def _open(self, row: dict, passphrase: str) -> bytes:
+        if not isinstance(passphrase, str) or not passphrase:
+            raise InvalidInput("type the vault passphrase")
+        try:
+            params = crypto.KdfParams.from_json(json.loads(row["kdf"]))
+            return crypto.unwrap_key(row["wrapped_key"], crypto.derive_key(passphrase, params))
+        except crypto.WrongPassphrase:
+            raise WrongPassphrase("wrong vault passphrase; nothing was changed") from None
+        except (crypto.CryptoError, ValueError) as exc:
+            raise InvalidInput(f"the vault key in this store is damaged: {exc}") from None
+
+    def _audit(self, db, actor: str, action: str) -> None:
+        self.services.audit.record(
+            db,
+            actor=actor,
+            action=action,
+            org_id=None,
+            org_slug=None,
+            target_type="vault",
+            target_label="vault",
+        )
