@@ -22,6 +22,7 @@ from pylee_tui.services.errors import (
     VaultLocked,
     WrongPassphrase,
 )
+from pylee_tui.services.export import ExportService
 from pylee_tui.services.identity import IdentityService
 from pylee_tui.services.members import MemberService
 from pylee_tui.services.onboarding import OnboardingService
@@ -62,6 +63,7 @@ class Services:
         self.vault = VaultService(self)
         self.variables = VariableService(self)
         self.onboarding = OnboardingService(self)
+        self.export = ExportService(self)
 
     def now(self) -> str:
         from pylee_tui.models import to_iso
