@@ -315,14 +315,14 @@ class ExportService(Service):
         return result
 
     def install_with_names(
-        self, actor: str, path: Path, dry_run: bool = False, replace_file: bool = False, **plan_args
+        self, path: Path, *, dry_run: bool = False, replace_file: bool = False, **plan_args
     ) -> tuple[ExportPlan, InstallResult]:
         """`plan` then `install`, choosing entry names around the file's foreign entries."""
         taken: set[str] = set()
         for _attempt in range(2):
             plan = self.plan(taken=taken, **plan_args)
             try:
-                return plan, self.install(actor, plan, path, dry_run, replace_file)
+                return plan, self.install(plan_args["actor"], plan, path, dry_run, replace_file)
             except _Clash as clash:
                 taken = set(clash.names)
         raise Conflict(f"cannot choose entry names that do not clash in {path}")
