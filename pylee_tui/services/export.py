@@ -281,8 +281,8 @@ class ExportService(Service):
         new_text = json.dumps(merged, indent=2, ensure_ascii=False) + "\n"
         diff = "".join(
             difflib.unified_diff(
-                (old_text or "").splitlines(keepends=True),
-                new_text.splitlines(keepends=True),
+                _lines(old_text or ""),
+                _lines(new_text),
                 fromfile=str(path) if old_text is not None else "/dev/null",
                 tofile=str(path),
             )
@@ -711,6 +711,14 @@ def _parse_config(path: Path, text: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InvalidInput(f"{path} does not hold a JSON object; nothing was written")
     return data
+
+
+def _lines(text: str) -> list[str]:
+    """Lines for a diff; a last line without its newline still ends one."""
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    return lines
 
 
 def _mode_of(path: Path) -> int:

@@ -40,6 +40,7 @@ class RegistryBrowser(Widget):
         Binding("slash", "filter", "Filter", id="registries.filter"),
         Binding("i", "import", "Import", id="registries.import", tooltip="Import server.json"),
         Binding("e", "edit_overview", "Edit", id="registries.edit", tooltip="Edit the overview"),
+        Binding("x", "export", "Export", id="registries.export", tooltip="Export to an MCP client"),
     ]
     DEFAULT_CSS = """
     RegistryBrowser { height: 1fr; }
@@ -258,6 +259,8 @@ class RegistryBrowser(Widget):
             return True if writes and data is not None and data.registry else None
         if action == "edit_overview":
             return True if writes and data is not None and data.kind == "registry" else None
+        if action == "export":
+            return True if data is not None and data.registry else None
         return True
 
     def action_filter(self) -> None:
@@ -501,6 +504,14 @@ class RegistryBrowser(Widget):
             ),
             callback=picked,
         )
+
+    def action_export(self) -> None:
+        data = self.cursor
+        if data is None or not data.registry:
+            return
+        from pylee_tui.screens.export_preview import ExportScreen
+
+        self.app.push_screen(ExportScreen(self.org_slug, data.registry))
 
     def action_import(self) -> None:
         data = self.cursor
