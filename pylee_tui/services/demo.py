@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING
 
+from pylee_tui.models import slugify
 from pylee_tui.services.errors import Conflict
 
 if TYPE_CHECKING:
@@ -50,7 +51,12 @@ class DemoOrg:
     registries: tuple[tuple[str, str, tuple[int, ...]], ...]  # name, description, server indexes
     members: tuple[tuple[str, str, bool], ...]  # email, role, accepted
     variables: tuple[tuple[str, str], ...]
+    # (registry name or None, server index or None, key, value, kind) at narrower scopes;
+    # secrets are only created when the vault is unlocked (their values are fake)
+    scoped: tuple[tuple[str | None, int | None, str, str, str], ...] = ()
 
+
+DEMO_SECRET = "demo-only-not-a-real-key"
 
 DEMO_ORGS = (
     DemoOrg(
@@ -67,7 +73,18 @@ DEMO_ORGS = (
             ("carl@acme.example", "member", True),
             ("dana@acme.example", "member", False),
         ),
-        (("LOG_LEVEL", "info"), ("REGION", "eu-west-1")),
+        (("LOG_LEVEL", "info"), ("REGION", "eu-west-1"), ("GLEAN_INSTANCE", "acme")),
+        (
+            ("Core Tools", 1, "LOG_LEVEL", "debug", "variable"),
+            ("Data Sources", None, "QDRANT_URL", "http://qdrant.internal:6333", "variable"),
+            ("Data Sources", None, "COLLECTION_NAME", "agent-memory", "variable"),
+            ("Data Sources", 7, "KBC_WORKSPACE_SCHEMA", "WORKSPACE_${REGION}", "variable"),
+            (None, None, "EXA_API_KEY", DEMO_SECRET, "secret"),
+            (None, None, "GLEAN_API_TOKEN", DEMO_SECRET, "secret"),
+            (None, None, "APIFY_TOKEN", DEMO_SECRET, "secret"),
+            ("Data Sources", 4, "QDRANT_API_KEY", DEMO_SECRET, "secret"),
+            ("Data Sources", None, "KBC_STORAGE_TOKEN", DEMO_SECRET, "secret"),
+        ),
     ),
     DemoOrg(
         "Acme Staging",
@@ -119,5 +136,17 @@ def load_demo(services: Services, actor: str) -> list[str]:
                     services.members.accept(email, org.slug)
             for key, value in org.variables:
                 services.variables.set_variable(actor, org.slug, key, value)
+            for registry_name, index, key, value, kind in org.scoped:
+                if kind == "secret" and not services.vault.unlocked:
+                    continue
+                services.variables.set(
+                    actor,
+                    org.slug,
+                    key,
+                    value,
+                    kind,
+                    slugify(registry_name) if registry_name else None,
+                    servers[index]["name"] if index is not None else None,
+                )
             created.append(org.slug)
     return created
