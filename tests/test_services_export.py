@@ -509,3 +509,31 @@ def test_every_entry_name_in_every_golden_file_is_valid() -> None:
         doc = json.loads((GOLDEN / f"export_{client}.json").read_text("utf-8"))
         servers = doc["servers" if client == "vscode" else "mcpServers"]
         assert servers and all(re.fullmatch(ENTRY_NAME, name) for name in servers)
+
+
+def test_the_demo_exports_to_every_client_once_its_secrets_exist(services: Services) -> None:
+    from pylee_tui.services.demo import DEMO_SECRET, load_demo
+
+    services.vault.initialize(ANN, "correct horse battery")
+    load_demo(services, ANN)
+    for registry in ("core-tools", "data-sources"):
+        for client in CLIENTS:
+            p = services.export.plan(
+                actor=ANN,
+                org_slug="acme-production",
+                registry_slug=registry,
+                client=client,
+                inline_secrets=client == "claude",
+            )
+            assert p.entries and not p.placeholders
+            assert (DEMO_SECRET in render(p)) == (client == "claude")
+
+
+def test_the_demo_without_a_vault_says_which_secrets_are_missing(services: Services) -> None:
+    from pylee_tui.services.demo import load_demo
+
+    load_demo(services, ANN)
+    with pytest.raises(InvalidInput, match="QDRANT_API_KEY"):
+        services.export.plan(
+            actor=ANN, org_slug="acme-production", registry_slug="data-sources", client="cursor"
+        )
