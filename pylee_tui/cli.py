@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
+import getpass
 import json
 import os
+import shlex
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -19,16 +23,29 @@ from pylee_tui import __version__
 from pylee_tui.models import (
     GRANTS,
     ROLES,
+    VARIABLE_VALUE_MAX_BYTES,
     AuditEvent,
     DeletionReport,
     Member,
     Server,
+    Variable,
+    VariableVersion,
+    clean,
     is_unsafe_char,
     plural,
 )
 from pylee_tui.server_json import declared_inputs, dicts, launch_command, loads_strict, read_text
-from pylee_tui.services import PyleeError, Services
+from pylee_tui.services import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    PyleeError,
+    Services,
+    VaultLocked,
+)
 from pylee_tui.services.demo import load_demo
+from pylee_tui.services.resolver import MASK, EffectiveConfig, Entry
 from pylee_tui.store import Store, StoreError, describe_sqlite_error, resolve_db_path
 
 PROG = "pylee-tui"
@@ -684,6 +701,553 @@ def cmd_member_accept(ctx: Context) -> int:
     return 0
 
 
+# --- variables, secrets and the vault --------------------------------------------------------
+
+PASSPHRASE_ENV = "PYLEE_PASSPHRASE"
+NEW_PASSPHRASE_ENV = "PYLEE_NEW_PASSPHRASE"
+NO_VAULT = f"the vault has no passphrase yet: the first `{PROG} secret set` creates it"
+
+
+def stdin_is_tty() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError, OSError):  # closed or replaced stdin
+        return False
+
+
+def ask_hidden(prompt: str) -> str:
+    """One line typed at the terminal without echo (tests replace `getpass.getpass`)."""
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:
+        raise PyleeError("nothing was typed; nothing was changed") from None
+
+
+def ask_twice(prompt: str, what: str, check: Callable[[str], Any] | None = None) -> str:
+    """Typed twice, hidden; the two must match (`check` runs on the first, before the second)."""
+    first = ask_hidden(prompt)
+    if check is not None:
+        check(first)
+    if ask_hidden("Type it again: ") != first:
+        raise PyleeError(f"the two {what} typed do not match; nothing was changed")
+    return first
+
+
+def check_passphrase(value: str) -> str:
+    try:
+        return clean("passphrase", value)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+def read_passphrase(env: str, prompt: str, new: bool = False) -> str:
+    """A passphrase from the environment variable `env`, else typed at the terminal (twice, and
+    checked against the passphrase rule, when it is a `new` one). An empty variable is unset."""
+    value = os.environ.get(env)
+    if value:
+        return check_passphrase(value) if new else value
+    if not stdin_is_tty():
+        which = "the new vault passphrase" if env == NEW_PASSPHRASE_ENV else "the vault passphrase"
+        raise PyleeError(f"{which} is needed: set {env} (there is no terminal to ask on)")
+    if new:
+        return ask_twice(prompt, "passphrases", check_passphrase)
+    return ask_hidden(prompt)
+
+
+def open_vault(ctx: Context, create: bool = False) -> None:
+    """Unlock the vault with its passphrase; with `create`, make it first when it has none."""
+    vault = ctx.services.vault
+    if vault.initialized():
+        vault.unlock(read_passphrase(PASSPHRASE_ENV, "Vault passphrase: "))
+        return
+    if not create:
+        raise VaultLocked(NO_VAULT)
+    passphrase = read_passphrase(
+        PASSPHRASE_ENV, "The vault has no passphrase yet; choose one: ", new=True
+    )
+    if vault.unlock_or_initialize(ctx.user, passphrase):
+        ctx.err.write(
+            f"{PROG}: created the vault with this passphrase; keep it safe: it cannot be "
+            "recovered\n"
+        )
+
+
+def with_vault(ctx: Context, action: Callable[[], Any], create: bool = False) -> Any:
+    """Run `action`; only if it needs the vault's key, ask for the passphrase and run it again.
+    So every other check (scope, key, permission) is made before anyone is asked anything, and
+    a refused attempt changes nothing (the service's transaction rolls back)."""
+    try:
+        return action()
+    except VaultLocked:
+        pass
+    open_vault(ctx, create)
+    return action()
+
+
+def check_scope(parser: CliParser, args: argparse.Namespace) -> None:
+    for flag, value in (("--registry", args.registry), ("--server", args.server)):
+        if value is not None and not value.strip():
+            parser.error(f"{flag} cannot be empty")
+    if args.server and not args.registry:
+        parser.error("--server needs --registry: a server is named within its registry")
+
+
+def scope_args(ctx: Context) -> tuple[str, str | None, str | None]:
+    return ctx.args.org, ctx.args.registry, ctx.args.server
+
+
+def where(args: argparse.Namespace) -> str:
+    if args.server:
+        return f"server {cell(args.server, 0)} in registry {args.registry} of {args.org}"
+    if args.registry:
+        return f"registry {args.registry} of {args.org}"
+    return f"org {args.org}"
+
+
+def scope_flags(args: argparse.Namespace) -> str:
+    """The scope options again, for a command line the user can copy."""
+    flags = ["--org", args.org]
+    if args.registry:
+        flags += ["--registry", args.registry]
+    if args.server:
+        flags += ["--server", args.server]
+    return shlex.join(flags)
+
+
+def valid_key(key: str) -> str:
+    try:
+        return clean("variable_key", key)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+def when(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}"
+
+
+def variable_json(v: Variable) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "key": v.key,
+        "scope": v.scope,
+        "created_at": v.created_at.isoformat(),
+        "updated_at": v.updated_at.isoformat(),
+        "updated_by": v.updated_by,
+    }
+    if v.kind == "variable":
+        data["value"] = v.value
+    return data
+
+
+def overrides_note(ctx: Context, key: str) -> str:
+    """'; it overrides org acme' when the key just set hides a less specific definition."""
+    if not ctx.args.registry:
+        return ""
+    org, registry, server = scope_args(ctx)
+    entry = ctx.services.variables.effective(ctx.user, org, registry, server).get(key)
+    if entry is None or not entry.overrides:
+        return ""
+    return f"; it overrides {', '.join(cell(s, 0) for s in entry.overrides)}"
+
+
+def inherited_note(ctx: Context, key: str) -> str:
+    """'; KEY now comes from org acme' when removing a key uncovers a less specific one."""
+    if not ctx.args.registry:
+        return ""
+    org, registry, server = scope_args(ctx)
+    entry = ctx.services.variables.effective(ctx.user, org, registry, server).get(key)
+    return f"; {key} now comes from {cell(entry.source, 0)}" if entry is not None else ""
+
+
+def defined(ctx: Context, key: str, kind: str) -> Variable:
+    """The key at exactly this scope, which must be of `kind` (else: which command to use)."""
+    org, registry, server = scope_args(ctx)
+    found = ctx.services.variables.get(ctx.user, org, key, registry, server)
+    if found.kind != kind:
+        action = ctx.args.secret_command if kind == "secret" else ctx.args.var_command
+        group = "var" if found.kind == "variable" else "secret"
+        raise PyleeError(
+            f"{key} at {where(ctx.args)} is a {found.kind}, not a {kind}: use "
+            f"{PROG} {group} {action} {key} {scope_flags(ctx.args)}"
+        )
+    return found
+
+
+def cmd_var_list(ctx: Context) -> int:
+    org, registry, server = scope_args(ctx)
+    variables = ctx.services.variables.list(ctx.user, org, registry, server, kind="variable")
+    if ctx.args.json:
+        emit_json([variable_json(v) for v in variables], ctx.out)
+        return 0
+    if not variables:
+        ctx.out.write(
+            f"No variables at {where(ctx.args)}. Set one: {PROG} var set KEY VALUE "
+            f"{scope_flags(ctx.args)}\n"
+        )
+        return 0
+    emit_table(
+        ["KEY", "VALUE", "UPDATED", "BY"],
+        [(v.key, cell(v.value, 60), when(v.updated_at), v.updated_by) for v in variables],
+        ctx.out,
+    )
+    return 0
+
+
+def cmd_var_set(ctx: Context) -> int:
+    org, registry, server = scope_args(ctx)
+    key = ctx.args.key
+    ctx.services.variables.set_variable(ctx.user, org, key, ctx.args.value, registry, server)
+    ctx.out.write(f"Set {key} at {where(ctx.args)}{overrides_note(ctx, key)}.\n")
+    return 0
+
+
+def cmd_var_get(ctx: Context) -> int:
+    found = defined(ctx, ctx.args.key, "variable")
+    ctx.out.write(f"{found.value}\n")
+    return 0
+
+
+def cmd_var_unset(ctx: Context) -> int:
+    org, registry, server = scope_args(ctx)
+    key = defined(ctx, ctx.args.key, "variable").key
+    ctx.services.variables.unset(ctx.user, org, key, registry, server, kind="variable")
+    ctx.out.write(f"Unset {key} at {where(ctx.args)}{inherited_note(ctx, key)}.\n")
+    return 0
+
+
+def read_stdin_value() -> str:
+    """All of stdin as UTF-8, less exactly one trailing newline (bytes, so CRLF stays CRLF)."""
+    stream = sys.stdin
+    if stream is None:
+        return ""
+    limit = VARIABLE_VALUE_MAX_BYTES + 1  # the largest value and its newline
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        data = buffer.read(limit + 1)
+        if len(data) > limit:
+            raise InvalidInput("the value on stdin is larger than 64 KiB; nothing was stored")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput("the value on stdin is not UTF-8 text; nothing was stored") from None
+    else:  # a text stream without bytes underneath (tests)
+        text = stream.read(limit + 1)
+    return text[:-1] if text.endswith("\n") else text
+
+
+def secret_value(ctx: Context, key: str) -> str:
+    """From --value, else stdin when it is not a terminal, else typed twice without echo."""
+    if ctx.args.value is not None:
+        value = ctx.args.value
+    elif stdin_is_tty():
+        value = ask_twice(f"Value of {key} (hidden): ", "values")
+    else:
+        value = read_stdin_value()
+    if value == "":
+        raise InvalidInput("empty value: a secret cannot be empty; nothing was stored")
+    return value
+
+
+def cmd_secret_set(ctx: Context) -> int:
+    org, registry, server = scope_args(ctx)
+    key = valid_key(ctx.args.key)
+    # everything that can be checked before a value or passphrase is asked for
+    existing = ctx.services.variables.list(ctx.user, org, registry, server)
+    if any(v.key == key and v.kind == "variable" for v in existing):
+        raise Conflict(
+            f"{key} is a variable at {where(ctx.args)}; unset it before making it a secret: "
+            f"{PROG} var unset {key} {scope_flags(ctx.args)}"
+        )
+    if "secrets:write" not in ctx.services.access.allowed(ctx.user, org):
+        raise PermissionDenied(
+            f"you ({ctx.user}) cannot change secrets in '{org}': it needs the admin role or the "
+            "grant 'secrets:write'"
+        )
+    value = secret_value(ctx, key)
+    with_vault(
+        ctx,
+        lambda: ctx.services.variables.set_secret(ctx.user, org, key, value, registry, server),
+        create=True,
+    )
+    ctx.out.write(f"Set secret {key} at {where(ctx.args)}{overrides_note(ctx, key)}.\n")
+    if ctx.args.value is not None:  # after the outcome: a failure stays one line
+        ctx.err.write(
+            f"{PROG}: warning: --value leaves the secret in your shell history and the process "
+            "list; pipe it on stdin or type it at the prompt instead\n"
+        )
+    return 0
+
+
+def cmd_secret_get(ctx: Context) -> int:
+    org, registry, server = scope_args(ctx)
+    key = defined(ctx, ctx.args.key, "secret").key
+    if not ctx.args.reveal:
+        ctx.out.write(
+            f"{MASK}\n({key} is a secret at {where(ctx.args)}; print it with: "
+            f"{PROG} secret get {key} {scope_flags(ctx.args)} --reveal)\n"
+        )
+        return 0
+    value = with_vault(
+        ctx, lambda: ctx.services.variables.reveal(ctx.user, org, key, registry, server)
+    )
+    ctx.out.write(f"{value}\n")
+    return 0
+
+
+def cmd_secret_list(ctx: Context) -> int:
+    org, registry, server = scope_args(ctx)
+    secrets = ctx.services.variables.list(ctx.user, org, registry, server, kind="secret")
+    if ctx.args.json:
+        emit_json([variable_json(v) for v in secrets], ctx.out)
+        return 0
+    if not secrets:
+        ctx.out.write(
+            f"No secrets at {where(ctx.args)}. Set one: {PROG} secret set KEY "
+            f"{scope_flags(ctx.args)} (the value from stdin or a prompt)\n"
+        )
+        return 0
+    emit_table(
+        ["KEY", "UPDATED", "BY"],
+        [(v.key, when(v.updated_at), v.updated_by) for v in secrets],
+        ctx.out,
+    )
+    return 0
+
+
+def cmd_secret_unset(ctx: Context) -> int:
+    org, registry, server = scope_args(ctx)
+    key = defined(ctx, ctx.args.key, "secret").key
+    ctx.services.variables.unset(ctx.user, org, key, registry, server, kind="secret")
+    ctx.out.write(
+        f"Unset secret {key} at {where(ctx.args)}{inherited_note(ctx, key)}. Its history is "
+        f"kept: {PROG} secret history {key} {scope_flags(ctx.args)}\n"
+    )
+    return 0
+
+
+def secret_versions(ctx: Context, key: str) -> list[VariableVersion]:
+    org, registry, server = scope_args(ctx)
+    versions = ctx.services.variables.history(ctx.user, org, key, registry, server)
+    if not any(v.kind == "secret" for v in versions):
+        raise PyleeError(
+            f"{key} at {where(ctx.args)} has never been a secret; see {PROG} var get {key} "
+            f"{scope_flags(ctx.args)}"
+        )
+    return versions
+
+
+def cmd_secret_history(ctx: Context) -> int:
+    key = valid_key(ctx.args.key)
+    versions = secret_versions(ctx, key)
+    if ctx.args.json:
+        emit_json(
+            [
+                {
+                    "version": v.version,
+                    "action": v.action,
+                    "kind": v.kind,
+                    "created_at": v.created_at.isoformat(),
+                    "created_by": v.created_by,
+                    "current": v.current,
+                }
+                for v in versions
+            ],
+            ctx.out,
+        )
+        return 0
+    emit_table(
+        ["VERSION", "ACTION", "WHEN", "WHO", "CURRENT"],
+        [
+            (
+                v.version,
+                v.action if v.kind == "secret" else f"{v.action} (as a variable)",
+                when(v.created_at),
+                v.created_by,
+                "current" if v.current else "",
+            )
+            for v in versions
+        ],
+        ctx.out,
+    )
+    ctx.out.write(f"\nRoll back: {PROG} secret rollback {key} VERSION {scope_flags(ctx.args)}\n")
+    return 0
+
+
+def cmd_secret_rollback(ctx: Context) -> int:
+    org, registry, server = scope_args(ctx)
+    key, version = valid_key(ctx.args.key), ctx.args.version
+    target = next((v for v in secret_versions(ctx, key) if v.version == version), None)
+    if target is None:
+        raise NotFound(
+            f"{key} at {where(ctx.args)} has no version {version}; see {PROG} secret history "
+            f"{key} {scope_flags(ctx.args)}"
+        )
+    if target.kind != "secret":
+        raise PyleeError(f"version {version} of {key} is a variable, not a secret")
+    with_vault(
+        ctx,
+        lambda: ctx.services.variables.rollback(ctx.user, org, key, version, registry, server),
+    )
+    now = ctx.services.variables.history(ctx.user, org, key, registry, server)[0].version
+    ctx.out.write(
+        f"Rolled secret {key} at {where(ctx.args)} back to version {version}; "
+        f"its value is now version {now}.\n"
+    )
+    return 0
+
+
+def cmd_vault_status(ctx: Context) -> int:
+    initialized = ctx.services.vault.initialized()
+    if ctx.args.json:
+        emit_json({"initialized": initialized}, ctx.out)
+    elif initialized:
+        ctx.out.write(
+            f"The vault has a passphrase. Secret values are read and written with it "
+            f"({PASSPHRASE_ENV}, or a prompt in a terminal); change it: {PROG} vault passwd\n"
+        )
+    else:
+        ctx.out.write(
+            f"The vault has no passphrase yet; the first `{PROG} secret set` creates it.\n"
+        )
+    return 0
+
+
+def cmd_vault_passwd(ctx: Context) -> int:
+    vault = ctx.services.vault
+    user = ctx.user
+    if not vault.initialized():
+        raise VaultLocked(f"{NO_VAULT}; there is no passphrase to change")
+    old = read_passphrase(PASSPHRASE_ENV, "Current vault passphrase: ")
+    vault.unlock(old)  # a wrong one fails here, before the new one is asked for
+    new = read_passphrase(NEW_PASSPHRASE_ENV, "New vault passphrase: ", new=True)
+    if new == old:
+        raise InvalidInput("the new passphrase is the same as the current one; nothing was changed")
+    vault.change_passphrase(user, old, new)
+    ctx.out.write(
+        "Changed the vault passphrase; every secret is kept, and the old passphrase no longer "
+        "opens the vault.\n"
+    )
+    return 0
+
+
+def sh_quote(value: str) -> str:
+    """POSIX single quotes: everything literal, `'` written as `'\\''`."""
+    return "'" + value.replace("'", "'\\''") + "'"
+
+
+def entry_json(entry: Entry, reveal: bool) -> dict[str, Any]:
+    value = entry.value if reveal else entry.display
+    if entry.problems:  # unusable: a cycle, too deep, cannot be decrypted
+        value = None
+    return {
+        "key": entry.key,
+        "kind": entry.kind,
+        "value": value,
+        "raw": entry.raw,
+        "source": entry.source,
+        "scope": entry.scope,
+        "overrides": list(entry.overrides),
+        "references": list(entry.references),
+        "embeds_secret": entry.embeds_secret,
+        "warnings": list(entry.warnings),
+        "problems": list(entry.problems),
+    }
+
+
+def env_json(ctx: Context, config: EffectiveConfig) -> dict[str, Any]:
+    org, registry, server = scope_args(ctx)
+    return {
+        "scope": {"org": org, "registry": registry, "server": server},
+        "revealed": ctx.args.reveal,
+        "entries": [entry_json(e, ctx.args.reveal) for e in config.entries],
+        "missing": [
+            {"name": d.name, "description": d.description, "secret": d.secret}
+            for d in config.missing
+        ],
+        "warnings": config.warnings,
+        "problems": config.problems,
+    }
+
+
+def env_dotenv(ctx: Context, config: EffectiveConfig) -> str:
+    """`KEY='value'` lines that `set -a; . FILE` in sh reads back exactly; what cannot be
+    written (an unrevealed secret, an unusable value) is a comment saying why."""
+    lines = [f"# {PROG} env: the effective configuration of {where(ctx.args)}"]
+    for e in config.entries:
+        for warning in e.warnings:
+            lines.append(f"# {e.key}: {cell(warning, 0)}")
+        if e.problems:
+            lines.append(f"# {e.key} is left out: {cell('; '.join(e.problems), 0)}")
+        elif e.value is None:
+            what = "is a secret" if e.kind == "secret" else "embeds a secret"
+            lines.append(f"# {e.key} {what}: pass --reveal")
+        else:
+            lines.append(f"{e.key}={sh_quote(e.value)}")
+    for d in config.missing:
+        lines.append(f"# missing: {cell(d.name, 0)} is required by the server and not set")
+    return "\n".join(lines) + "\n"
+
+
+def env_table(ctx: Context, config: EffectiveConfig) -> None:
+    out, reveal = ctx.out, ctx.args.reveal
+    if config.entries:
+        emit_table(
+            ["KEY", "KIND", "VALUE", "SOURCE", "OVERRIDES"],
+            [
+                (
+                    e.key,
+                    e.kind,
+                    cell(e.value if reveal and e.value is not None else e.display, 60),
+                    cell(e.source, 0),
+                    ", ".join(cell(s, 0) for s in e.overrides) or "-",
+                )
+                for e in config.entries
+            ],
+            out,
+        )
+    else:
+        out.write(
+            f"Nothing is set for {where(ctx.args)}. Set a variable: {PROG} var set KEY VALUE "
+            f"{scope_flags(ctx.args)}\n"
+        )
+    if not reveal and any(e.embeds_secret or e.kind == "secret" for e in config.entries):
+        out.write(
+            "\nSecrets are masked; --reveal prints them (admins, with the vault passphrase).\n"
+        )
+    for title, items in (("Warnings", config.warnings), ("Problems", config.problems)):
+        if items:
+            out.write(f"\n{title} ({len(items)}):\n")
+            for item in items:
+                out.write(f"  {cell(item, 0)}\n")
+    if config.missing:
+        out.write(
+            f"\nMissing ({len(config.missing)}): required by server {cell(ctx.args.server, 0)}, "
+            "not set and without a default:\n"
+        )
+        for d in config.missing:
+            text = cell(d.name, 0) + (" (secret)" if d.secret else "")
+            out.write(
+                f"  {text}" + (f": {cell(d.description, 60)}" if d.description else "") + "\n"
+            )
+
+
+def cmd_env(ctx: Context) -> int:
+    org, registry, server = scope_args(ctx)
+    reveal = ctx.args.reveal
+
+    def effective() -> EffectiveConfig:
+        return ctx.services.variables.effective(ctx.user, org, registry, server, reveal=reveal)
+
+    config = with_vault(ctx, effective) if reveal else effective()
+    output = ctx.args.format or "table"
+    if output == "json":
+        emit_json(env_json(ctx, config), ctx.out)
+    elif output == "dotenv":
+        ctx.out.write(env_dotenv(ctx, config))
+    else:
+        env_table(ctx, config)
+    return 0
+
+
 def cmd_demo(ctx: Context) -> int:
     slugs = load_demo(ctx.services, ctx.user)
     ctx.out.write(
@@ -921,6 +1485,99 @@ def build_parser() -> CliParser:
     p.add_argument("name", metavar="NAME", nargs="?", help="one server (default: all of them)")
     registry_options(p)
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+
+    def scope_options(p) -> None:
+        org_option(p)
+        p.add_argument(
+            "--registry", metavar="SLUG", help="a registry of the org (default: the org)"
+        )
+        p.add_argument("--server", metavar="NAME", help="a server of that registry")
+        p.set_defaults(check=functools.partial(check_scope, p))
+
+    def key_argument(p) -> None:
+        p.add_argument("key", metavar="KEY", help="capital letters, digits and _, e.g. LOG_LEVEL")
+
+    var = sub.add_parser(
+        "var", help="plain variables of an org, registry or server", parents=[common]
+    )
+    var_sub = var.add_subparsers(dest="var_command", metavar="ACTION", parser_class=CliParser)
+    var_sub.required = True
+    p = add(var_sub, "list", cmd_var_list, "list the variables set at exactly this scope")
+    scope_options(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = add(var_sub, "set", cmd_var_set, "set a variable (admins); a new version each time")
+    key_argument(p)
+    p.add_argument("value", metavar="VALUE", help="the value (one starting with - goes after --)")
+    scope_options(p)
+    p = add(var_sub, "get", cmd_var_get, "print a variable's value as written at this scope")
+    key_argument(p)
+    scope_options(p)
+    p = add(var_sub, "unset", cmd_var_unset, "remove a variable from this scope (admins)")
+    key_argument(p)
+    scope_options(p)
+
+    passphrase = f"the vault passphrase comes from {PASSPHRASE_ENV} or a prompt"
+    secret = sub.add_parser("secret", help="encrypted secrets (the vault)", parents=[common])
+    sec_sub = secret.add_subparsers(dest="secret_command", metavar="ACTION", parser_class=CliParser)
+    sec_sub.required = True
+    p = add(sec_sub, "list", cmd_secret_list, "list the secrets at this scope (never their values)")
+    scope_options(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = add(
+        sec_sub,
+        "set",
+        cmd_secret_set,
+        f"set a secret from stdin or a hidden prompt; {passphrase} (the first creates the vault)",
+    )
+    key_argument(p)
+    scope_options(p)
+    p.add_argument("--value", metavar="V", help="the value (lands in shell history: avoid)")
+    p = add(sec_sub, "get", cmd_secret_get, "show a secret masked, or its value with --reveal")
+    key_argument(p)
+    scope_options(p)
+    p.add_argument("--reveal", action="store_true", help=f"print the value (admins); {passphrase}")
+    p = add(sec_sub, "unset", cmd_secret_unset, "remove a secret from this scope")
+    key_argument(p)
+    scope_options(p)
+    p = add(sec_sub, "history", cmd_secret_history, "the kept versions of a secret, newest first")
+    key_argument(p)
+    scope_options(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = add(sec_sub, "rollback", cmd_secret_rollback, f"set an earlier version again; {passphrase}")
+    key_argument(p)
+    p.add_argument("version", metavar="VERSION", type=positive_int, help="see `secret history`")
+    scope_options(p)
+
+    vault = sub.add_parser("vault", help="the vault's passphrase", parents=[common])
+    vault_sub = vault.add_subparsers(dest="vault_command", metavar="ACTION", parser_class=CliParser)
+    vault_sub.required = True
+    p = add(vault_sub, "status", cmd_vault_status, "whether the vault has a passphrase yet")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    add(
+        vault_sub,
+        "passwd",
+        cmd_vault_passwd,
+        f"change the vault passphrase: the current from {PASSPHRASE_ENV}, the new from "
+        f"{NEW_PASSPHRASE_ENV}, else prompts",
+    )
+
+    p = add(
+        sub,
+        "env",
+        cmd_env,
+        "the effective configuration of a scope, with where each key comes from",
+    )
+    scope_options(p)
+    p.add_argument(
+        "--reveal", action="store_true", help=f"secrets in plaintext (admins); {passphrase}"
+    )
+    output = p.add_mutually_exclusive_group()
+    output.add_argument(
+        "--format", choices=("table", "json", "dotenv"), default=None, help="default: table"
+    )
+    output.add_argument(
+        "--json", dest="format", action="store_const", const="json", help="= --format json"
+    )
     return parser
 
 
@@ -946,6 +1603,9 @@ def main(
     try:
         with contextlib.redirect_stdout(out):  # --help and --version print to `out`
             args = parser.parse_args(argv)
+            check = getattr(args, "check", None)  # rules between options, e.g. --server
+            if check is not None:
+                check(args)
     except UsageError as exc:
         err.write(f"{PROG}: {one_line(exc)}\n")
         return 2

@@ -512,11 +512,15 @@ def leaf_commands() -> set[str]:
 
 
 def test_the_bad_input_table_covers_every_command() -> None:
-    # registry, server and member commands have their own tables, with their own fixtures
+    # registry, server, member and var/secret/vault/env commands have their own tables
     from test_cli_members import BAD_INPUT as MEMBER_BAD_INPUT
     from test_cli_registries import BAD_INPUT as REGISTRY_BAD_INPUT
+    from test_cli_vault import BAD_INPUT as VAULT_BAD_INPUT
 
-    covered = {command for command, *_ in BAD_INPUT + REGISTRY_BAD_INPUT + MEMBER_BAD_INPUT}
+    covered = {
+        command
+        for command, *_ in BAD_INPUT + REGISTRY_BAD_INPUT + MEMBER_BAD_INPUT + VAULT_BAD_INPUT
+    }
     assert covered == leaf_commands()
 
 
