@@ -45,6 +45,8 @@ from pylee_tui.services import (
     VaultLocked,
 )
 from pylee_tui.services.demo import load_demo
+from pylee_tui.services.export import CLIENTS, default_config_path
+from pylee_tui.services.export import render as render_export
 from pylee_tui.services.resolver import MASK, EffectiveConfig, Entry
 from pylee_tui.store import Store, StoreError, describe_sqlite_error, resolve_db_path
 
@@ -1249,12 +1251,71 @@ def cmd_env(ctx: Context) -> int:
 
 
 def cmd_demo(ctx: Context) -> int:
+    if os.environ.get(PASSPHRASE_ENV):
+        open_vault(ctx, create=True)  # then the demo's (fake) secrets are created too
     slugs = load_demo(ctx.services, ctx.user)
     ctx.out.write(
         f"Loaded the demo: {', '.join(slugs)}; you ({ctx.user}) are admin of each.\n"
         f"Open it with: {PROG}" + (f" --db {ctx.args.db}" if ctx.args.db else "") + "\n"
     )
+    if not ctx.services.vault.unlocked:
+        ctx.out.write(
+            f"Its secrets were left out (the vault was not opened): set them with "
+            f"`{PROG} secret set`, or load the demo with {PASSPHRASE_ENV} set for fake ones.\n"
+        )
     return 0
+
+
+def cmd_export(ctx: Context) -> int:
+    a = ctx.args
+    options = {
+        "actor": ctx.user,
+        "org_slug": a.org,
+        "registry_slug": a.registry,
+        "client": a.client,
+        "servers": a.server or None,
+        "inline_secrets": a.inline_secrets,
+        "allow_missing": a.allow_missing,
+    }
+    exports = ctx.services.export
+    if not (a.install or a.out):
+        plan = with_vault(ctx, lambda: exports.plan(**options))
+        ctx.out.write(render_export(plan))
+        exports.record_print(ctx.user, plan)
+        export_notes(ctx, plan)
+        return 0
+    path = Path(a.out).expanduser() if a.out else default_config_path(a.client)
+    plan, result = with_vault(
+        ctx, lambda: exports.install_with_names(path, dry_run=a.dry_run, **options)
+    )
+    if a.dry_run:
+        ctx.out.write(result.diff or f"No change: {path} already holds this export.\n")
+    elif not result.written:
+        ctx.out.write(f"No change: {path} already holds this export.\n")
+    else:
+        changes = [
+            f"{verb} {', '.join(names)}"
+            for verb, names in (
+                ("added", result.added),
+                ("replaced", result.replaced),
+                ("removed", result.removed),
+            )
+            if names
+        ]
+        if result.kept:
+            changes.append(f"kept {plural(len(result.kept), 'other server')}")
+        backup = f"; the previous file is {result.backup}" if result.backup else ""
+        ctx.out.write(f"Wrote {path}: {'; '.join(changes)}{backup}\n")
+    export_notes(ctx, plan)
+    return 0
+
+
+def export_notes(ctx: Context, plan) -> None:
+    """Skipped drafts and warnings (inlined secrets, placeholders) go to stderr, one per line."""
+    for skipped in plan.skipped:
+        ctx.err.write(f"{PROG}: skipped {one_line(skipped)}\n")
+    for warning in plan.warnings:
+        ctx.err.write(f"{PROG}: warning: {one_line(warning)}\n")
 
 
 def positive_int(text: str) -> int:
@@ -1578,7 +1639,39 @@ def build_parser() -> CliParser:
     output.add_argument(
         "--json", dest="format", action="store_const", const="json", help="= --format json"
     )
+
+    p = add(
+        sub,
+        "export",
+        cmd_export,
+        "a registry's servers as an MCP client config (Claude Desktop, VS Code, Cursor)",
+    )
+    registry_options(p)
+    p.add_argument("--client", required=True, choices=CLIENTS, help="the MCP client")
+    p.add_argument(
+        "--server", nargs="+", metavar="NAME", help="only these servers (default: every valid one)"
+    )
+    target = p.add_mutually_exclusive_group()
+    target.add_argument("--out", metavar="FILE", help="merge into FILE (default: print the file)")
+    target.add_argument(
+        "--install", action="store_true", help="merge into the client's own config file"
+    )
+    p.add_argument("--dry-run", action="store_true", help="print the diff; write nothing")
+    p.add_argument(
+        "--inline-secrets",
+        action="store_true",
+        help=f"write secret values (Claude Desktop needs it; admins; {passphrase})",
+    )
+    p.add_argument(
+        "--allow-missing", action="store_true", help="placeholders for missing required variables"
+    )
+    p.set_defaults(check=functools.partial(check_export, p))
     return parser
+
+
+def check_export(parser: CliParser, args: argparse.Namespace) -> None:
+    if args.dry_run and not (args.install or args.out):
+        parser.error("--dry-run needs --install or --out (without them nothing is written)")
 
 
 def launch_app(args: argparse.Namespace) -> int:

@@ -1,0 +1,205 @@
+"""`pylee-tui export` end to end, including the issue's "done when" from the demo store."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from conftest import ANN, BOB, CliRunner, with_services
+from test_cli_registries import ok, one_error_line, rows
+
+from pylee_tui.services.demo import DEMO_SECRET
+
+PASS = "correct horse battery"
+DEMO = ("--org", "acme-production", "--registry", "core-tools")
+OTHERS = {
+    "globalShortcut": "Ctrl+Space",
+    "mcpServers": {"filesystem": {"command": "npx", "args": ["-y", "server-filesystem", "/"]}},
+    "servers": {"github": {"type": "http", "url": "https://api.githubcopilot.com/mcp/"}},
+}
+
+
+@pytest.fixture
+def demo(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("PYLEE_PASSPHRASE", PASS)
+    result = cli("demo")
+    assert result.code == 0
+    assert "created the vault" in result.err
+    assert "secrets were left out" not in result.out
+    monkeypatch.delenv("PYLEE_PASSPHRASE")
+    return cli
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """HOME and the working directory, where --install finds each client's config."""
+    home = tmp_path / "home"
+    project = tmp_path / "project"
+    home.mkdir(exist_ok=True)
+    project.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.chdir(project)
+    return home
+
+
+def test_done_when_export_the_demo_for_each_client_into_configs_with_other_servers(
+    demo: CliRunner, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    targets = {
+        "claude": home / ".config/Claude/claude_desktop_config.json",
+        "cursor": home / ".cursor/mcp.json",
+        "vscode": Path.cwd() / ".vscode/mcp.json",
+    }
+    for path in targets.values():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(OTHERS, indent=2), "utf-8")
+
+    # printed first, as a new user would look before installing
+    printed = json.loads(ok(demo("export", *DEMO, "--client", "vscode")))
+    assert set(printed["servers"]) == {"actors-mcp-server", "exa-mcp-server", "mcp-server"}
+    assert DEMO_SECRET not in json.dumps(printed)
+
+    for client in ("vscode", "cursor"):
+        result = demo("export", *DEMO, "--client", client, "--install")
+        assert result.code == 0, result.err
+        assert f"Wrote {targets[client]}" in result.out
+    refused = demo("export", *DEMO, "--client", "claude", "--install")
+    assert refused.code == 1
+    assert "--inline-secrets" in one_error_line(refused)
+    assert json.loads(targets["claude"].read_text("utf-8")) == OTHERS
+
+    monkeypatch.setenv("PYLEE_PASSPHRASE", PASS)
+    result = demo("export", *DEMO, "--client", "claude", "--install", "--inline-secrets")
+    assert result.code == 0, result.err
+    assert "warning: 3 secret value(s) written in plain text" in result.err
+    assert stat.S_IMODE(targets["claude"].stat().st_mode) == 0o600
+
+    for client, path in targets.items():
+        doc = json.loads(path.read_text("utf-8"))
+        key = "servers" if client == "vscode" else "mcpServers"
+        assert doc["globalShortcut"] == "Ctrl+Space"
+        assert doc["mcpServers"]["filesystem"] == OTHERS["mcpServers"]["filesystem"]
+        assert doc["servers"]["github"] == OTHERS["servers"]["github"]
+        assert {"actors-mcp-server", "exa-mcp-server", "mcp-server"} <= set(doc[key])
+        assert (DEMO_SECRET in path.read_text("utf-8")) == (client == "claude")
+        assert json.loads(path.with_name(path.name + ".bak").read_text("utf-8")) == OTHERS
+
+
+def test_dry_run_prints_the_diff_and_changes_nothing(demo: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "mcp.json"
+    target.write_text(json.dumps(OTHERS), "utf-8")
+    out = ok(demo("export", *DEMO, "--client", "cursor", "--out", str(target), "--dry-run"))
+    assert out.startswith(f"--- {target}")
+    assert '+      "command": "npx",' in out
+    assert json.loads(target.read_text("utf-8")) == OTHERS
+    assert not target.with_name("mcp.json.bak").exists()
+
+
+def test_a_second_export_replaces_its_own_entries_only(demo: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "mcp.json"
+    target.write_text(json.dumps(OTHERS), "utf-8")
+    ok(demo("export", *DEMO, "--client", "cursor", "--out", str(target)))
+    out = ok(
+        demo(
+            "export", *DEMO, "--client", "cursor", "--out", str(target),
+            "--server", "io.github.exa-labs/exa-mcp-server",
+        )
+    )  # fmt: skip
+    assert "replaced exa-mcp-server" in out
+    assert "removed actors-mcp-server, mcp-server" in out
+    doc = json.loads(target.read_text("utf-8"))
+    assert set(doc["mcpServers"]) == {"filesystem", "exa-mcp-server"}
+    again = ok(
+        demo(
+            "export", *DEMO, "--client", "cursor", "--out", str(target),
+            "--server", "io.github.exa-labs/exa-mcp-server",
+        )
+    )  # fmt: skip
+    assert again.startswith("No change")
+
+
+def test_allow_missing_writes_placeholders_and_warns(cli: CliRunner) -> None:
+    ok(cli("demo"))  # no passphrase: the demo's secrets are left out
+    refused = cli("export", *DEMO, "--client", "cursor")
+    assert refused.code == 1
+    assert "missing required variables" in one_error_line(refused)
+    result = cli("export", *DEMO, "--client", "cursor", "--allow-missing")
+    assert result.code == 0
+    # the demo's server-scope LOG_LEVEL goes with it; org variables it does not declare do not
+    assert json.loads(result.out)["mcpServers"]["exa-mcp-server"]["env"] == {
+        "EXA_API_KEY": "${env:EXA_API_KEY}",
+        "LOG_LEVEL": "debug",
+    }
+    assert "warning: placeholders for missing required variables" in result.err
+
+
+def test_a_member_cannot_inline_secrets(demo: CliRunner, monkeypatch) -> None:
+    with_services(
+        demo.db,
+        lambda s: (
+            s.members.invite(ANN, "acme-production", BOB),
+            s.members.accept(BOB, "acme-production"),
+        ),
+    )
+    monkeypatch.setenv("PYLEE_PASSPHRASE", PASS)
+    result = demo("export", *DEMO, "--client", "claude", "--inline-secrets", user=BOB)
+    assert result.code == 1
+    assert "reveal secrets" in one_error_line(result)
+    assert ok(demo("export", *DEMO, "--client", "cursor", user=BOB))
+
+
+def case(command, argv, user, code, says=""):
+    return (command, argv, user, code, says)
+
+
+BAD_INPUT = [
+    case("export", ("export", *DEMO), ANN, 2),
+    case("export", ("export", *DEMO, "--client", "zed"), ANN, 2),
+    case("export", ("export", "--registry", "core-tools", "--client", "vscode"), ANN, 2),
+    case("export", ("export", *DEMO, "--client", "vscode", "--dry-run"), ANN, 2, "--dry-run"),
+    case(
+        "export",
+        ("export", *DEMO, "--client", "vscode", "--install", "--out", "x.json"),
+        ANN,
+        2,
+    ),
+    case("export", ("export", "--org", "nope", "--registry", "x", "--client", "vscode"), ANN, 1),
+    case("export", ("export", *DEMO[:2], "--registry", "nope", "--client", "vscode"), ANN, 1),
+    case("export", ("export", *DEMO, "--client", "vscode", "--server", "a/b"), ANN, 1, "no server"),
+    case("export", ("export", *DEMO, "--client", "claude"), ANN, 1, "--inline-secrets"),
+    case("export", ("export", *DEMO, "--client", "vscode", "--inline-secrets"), ANN, 1, "VS Code"),
+    case(
+        "export",
+        ("export", *DEMO, "--client", "cursor", "--inline-secrets"),
+        ANN,
+        1,
+        "PYLEE_PASSPHRASE",
+    ),
+    case("export", ("export", *DEMO, "--client", "cursor", "--out", "{bad}"), ANN, 1, "not valid"),
+    case("export", ("export", *DEMO, "--client", "cursor", "--out", "{dir}"), ANN, 1, "directory"),
+    case("export", ("export", *DEMO, "--client", "cursor"), "nobody@example.com", 1),
+]
+
+
+@pytest.mark.parametrize(
+    ("command", "argv", "user", "code", "says"),
+    BAD_INPUT,
+    ids=[f"{i:02d} {' '.join(argv)[:50]}" for i, (_, argv, *_) in enumerate(BAD_INPUT)],
+)
+def test_bad_input(
+    demo: CliRunner, tmp_path: Path, monkeypatch, command, argv, user, code, says
+) -> None:
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False, raising=False)
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", "utf-8")
+    argv = tuple(a.replace("{bad}", str(bad)).replace("{dir}", str(tmp_path)) for a in argv)
+    before = rows(demo.db)
+    result = demo(*argv, user=user)
+    assert result.code == code
+    assert says in one_error_line(result)
+    assert result.out == ""
+    assert rows(demo.db) == before
+    assert bad.read_text("utf-8") == "{not json"
