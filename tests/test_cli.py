@@ -513,9 +513,9 @@ def leaf_commands() -> set[str]:
 
 def test_the_bad_input_table_covers_every_command() -> None:
     # registry, server, member and var/secret/vault/env commands have their own tables
+    from test_cli_export import BAD_INPUT as EXPORT_BAD_INPUT
     from test_cli_members import BAD_INPUT as MEMBER_BAD_INPUT
     from test_cli_registries import BAD_INPUT as REGISTRY_BAD_INPUT
-    from test_cli_export import BAD_INPUT as EXPORT_BAD_INPUT
     from test_cli_vault import BAD_INPUT as VAULT_BAD_INPUT
 
     covered = {
