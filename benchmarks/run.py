@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-BENCHMARKS = ["bench_startup", "bench_markdown_editor", "bench_registry_tree"]
+BENCHMARKS = ["bench_startup", "bench_markdown_editor", "bench_registry_tree", "bench_vault"]
 
 
 def main() -> int:

@@ -3,6 +3,7 @@ permission matrix over every mutating service method."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from conftest import ANN, BOB, CARL, WEATHER, Clock, server_doc, table_rows
 
 from pylee_tui.services import Conflict, InvalidInput, NotFound, PermissionDenied, Services
+from pylee_tui.services.variables import VariableService
 
 DAN = "dan@example.com"  # member with secrets:write
 EVE = "eve@example.com"  # invited, has not accepted
@@ -215,6 +217,13 @@ def world(services: Services) -> Services:
     s.members.grant(ANN, "acme", CARL, "registries:write")
     s.members.grant(ANN, "acme", DAN, "secrets:write")
     s.members.invite(ANN, "acme", EVE)
+    # the vault unlocked, a secret and a variable with two versions each, keys at every scope
+    s.vault.initialize(ANN, "correct horse battery")
+    for value in ("v1", "v2"):
+        s.variables.set_secret(ANN, "acme", "TOKEN", f"token-{value}")
+        s.variables.set_variable(ANN, "acme", "MODE", value)
+    s.variables.set_secret(ANN, "acme", "DB_PASSWORD", "pw", "core")
+    s.variables.set_variable(ANN, "acme", "URL", "https://${TOKEN}@${HOST}", "core", W)
     return s
 
 
@@ -260,6 +269,59 @@ CALLS: dict[str, tuple[str, Callable[[Services, str], Any]]] = {
     ),
     "members.remove": ("", lambda s, a: s.members.remove(a, "acme", BOB)),
     "variables.set_variable": ("", lambda s, a: s.variables.set_variable(a, "acme", "KEY", "v")),
+    "variables.set_variable@registry": (
+        "",
+        lambda s, a: s.variables.set_variable(a, "acme", "KEY", "v", "core"),
+    ),
+    "variables.set_variable@server": (
+        "",
+        lambda s, a: s.variables.set_variable(a, "acme", "HOST", "h", "core", W),
+    ),
+    "variables.set_variable@change": (
+        "",
+        lambda s, a: s.variables.set_variable(a, "acme", "MODE", "x"),
+    ),
+    "variables.set_secret": (
+        "secrets:write",
+        lambda s, a: s.variables.set_secret(a, "acme", "NEW_TOKEN", "s"),
+    ),
+    "variables.set_secret@change": (
+        "secrets:write",
+        lambda s, a: s.variables.set_secret(a, "acme", "TOKEN", "token-v3"),
+    ),
+    "variables.set_secret@server": (
+        "secrets:write",
+        lambda s, a: s.variables.set_secret(a, "acme", "API_KEY", "s", "core", W),
+    ),
+    "variables.set@secret": (
+        "secrets:write",
+        lambda s, a: s.variables.set(a, "acme", "KEY", "s", "secret", "data"),
+    ),
+    "variables.set@variable": (
+        "",
+        lambda s, a: s.variables.set(a, "acme", "KEY", "v", "variable", "data"),
+    ),
+    "variables.unset@variable": ("", lambda s, a: s.variables.unset(a, "acme", "MODE")),
+    "variables.unset@secret": ("secrets:write", lambda s, a: s.variables.unset(a, "acme", "TOKEN")),
+    "variables.unset@registry": (
+        "secrets:write",
+        lambda s, a: s.variables.unset(a, "acme", "DB_PASSWORD", "core"),
+    ),
+    "variables.rollback@variable": ("", lambda s, a: s.variables.rollback(a, "acme", "MODE", 1)),
+    "variables.rollback@secret": (
+        "secrets:write",
+        lambda s, a: s.variables.rollback(a, "acme", "TOKEN", 1),
+    ),
+    # reading a secret's plaintext (secrets:reveal) is for admins alone: write-only grants
+    "variables.reveal": ("", lambda s, a: s.variables.reveal(a, "acme", "TOKEN")),
+    "variables.reveal@copy": (
+        "",
+        lambda s, a: s.variables.reveal(a, "acme", "DB_PASSWORD", "core", purpose="copy"),
+    ),
+    "variables.effective@reveal": (
+        "",
+        lambda s, a: s.variables.effective(a, "acme", "core", W, reveal=True),
+    ),
 }
 ACTORS = {
     "admin": (ANN, None),
@@ -321,6 +383,47 @@ def test_the_matrix_covers_every_mutating_method() -> None:
         "members.revoke_grant",
         "members.remove",
     }
+    # every public method of the variable service is either a read any member may do or in
+    # the matrix (a new method has to choose); the gated ones at more than one scope
+    methods = {
+        name
+        for name, _ in inspect.getmembers(VariableService, inspect.isfunction)
+        if not name.startswith("_") and name in vars(VariableService)
+    }
+    in_matrix = {n.split(".")[1].split("@")[0] for n in CALLS if n.startswith("variables.")}
+    assert methods == in_matrix | set(VARIABLE_READS)
+    assert in_matrix == methods - {"list", "count", "get", "history", "effective_for_servers"}
+    assert {"set_variable@registry", "set_variable@server", "set_secret@server"} <= {
+        n.split(".")[1] for n in CALLS
+    }
+
+
+# what the variable service offers every member (and hides from everyone else)
+VARIABLE_READS: dict[str, Callable[[Services, str], Any]] = {
+    "list": lambda s, a: s.variables.list(a, "acme", "core", W),
+    "count": lambda s, a: s.variables.count(a, "acme"),
+    "get": lambda s, a: s.variables.get(a, "acme", "TOKEN"),
+    "history": lambda s, a: s.variables.history(a, "acme", "TOKEN"),
+    "effective": lambda s, a: s.variables.effective(a, "acme", "core", W),
+    "effective_for_servers": lambda s, a: s.variables.effective_for_servers(a, "acme", "core"),
+    "reveal": lambda s, a: s.variables.reveal(a, "acme", "MODE"),  # a variable: no secret
+}
+
+
+@pytest.mark.parametrize("actor", list(ACTORS))
+@pytest.mark.parametrize("read", list(VARIABLE_READS))
+def test_variable_reads_are_for_members_and_never_show_a_secret(
+    world: Services, read: str, actor: str
+) -> None:
+    email, has = ACTORS[actor]
+    before = table_rows(world.store)
+    if has == "hidden":
+        with pytest.raises(NotFound, match="no organization 'acme'"):
+            VARIABLE_READS[read](world, email)
+    else:
+        result = VARIABLE_READS[read](world, email)
+        assert "token-v2" not in repr(result)
+    assert table_rows(world.store) == before
 
 
 def test_members_do_not_manage_members_and_are_told_who_can(world: Services) -> None:

@@ -130,7 +130,7 @@ def resolve(
     entries = []
     for key in sorted(winners):
         d = winners[key]
-        result = expander.expand(key, (key,))
+        result = expander.expand(key)
         entries.append(
             Entry(
                 key=key,
@@ -161,18 +161,134 @@ class _Expanded:
     embeds_secret: bool = False
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    height: int = 0  # how many levels of references lie below this key
 
 
 class _Expander:
+    """Expands each key once. The reference graph is analysed first (strongly connected
+    components, in linear time), so cycles and depth are properties of a key, not of the path
+    that reached it: no path is walked twice, however tangled the references."""
+
     def __init__(self, winners: dict[str, Definition]):
         self.winners = winners
         self.memo: dict[str, _Expanded] = {}
+        # the known keys each variable refers to, in order of first mention; a key that
+        # refers to none (most of them) is left out of the analysis below
+        self.refs: dict[str, list[str]] = {}
+        for key, d in winners.items():
+            if d.kind == "variable" and d.value and "${" in d.value:
+                found = [n for n in dict.fromkeys(REFERENCE.findall(d.value)) if n in winners]
+                if found:
+                    self.refs[key] = found
+        # for keys that refer to others (the rest: no component, height 0, no secret inside)
+        self.component: dict[str, int] = {}
+        self.cycle: dict[str, str] = {}  # key -> "A → B → A" for a key on a cycle
+        self.height: dict[str, int] = {}  # the longest chain of references below a key
+        self.embeds: dict[str, bool] = {}  # some secret is reachable through its references
+        for number, members in enumerate(self._components()):
+            self._analyse(number, members)
 
-    def expand(self, key: str, chain: tuple[str, ...]) -> _Expanded:
+    def _components(self) -> list[list[str]]:
+        """Tarjan's strongly connected components, iteratively (chains may be long); each
+        component comes after every component it refers to."""
+        index: dict[str, int] = {}
+        low: dict[str, int] = {}
+        stack: list[str] = []
+        on_stack: set[str] = set()
+        components: list[list[str]] = []
+        for root in self.refs:
+            if root in index:
+                continue
+            index[root] = low[root] = len(index)
+            stack.append(root)
+            on_stack.add(root)
+            work = [(root, 0)]
+            while work:
+                node, i = work[-1]
+                refs = self.refs[node]
+                if i < len(refs):
+                    work[-1] = (node, i + 1)
+                    nxt = refs[i]
+                    if nxt not in self.refs:
+                        continue  # refers to nothing: a component of its own, already done
+                    if nxt not in index:
+                        index[nxt] = low[nxt] = len(index)
+                        stack.append(nxt)
+                        on_stack.add(nxt)
+                        work.append((nxt, 0))
+                    elif nxt in on_stack:
+                        low[node] = min(low[node], index[nxt])
+                    continue
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    members = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        members.append(member)
+                        if member == node:
+                            break
+                    components.append(members)
+        return components
+
+    def _analyse(self, number: int, members: list[str]) -> None:
+        for m in members:
+            self.component[m] = number
+        outside = [r for m in members for r in self.refs[m] if self.component.get(r) != number]
+        embeds = any(self.winners[r].kind == "secret" or self.embeds.get(r) for r in outside)
+        for m in members:
+            self.embeds[m] = embeds
+            self.height[m] = max(
+                (
+                    1 + self.height.get(r, 0)
+                    for r in self.refs[m]
+                    if self.component.get(r) != number
+                ),
+                default=0,
+            )
+        if len(members) > 1 or members[0] in self.refs[members[0]]:
+            for m in members:
+                self.cycle[m] = " → ".join(self._shortest_cycle(m, number))
+
+    def _shortest_cycle(self, start: str, number: int) -> list[str]:
+        """The shortest cycle from the key back to itself, looked for up to MAX_DEPTH + 1
+        references long; a longer one is named by its first step only."""
+        previous: dict[str, str] = {}
+        level = [start]
+        for _ in range(MAX_DEPTH + 1):
+            following = []
+            for node in level:
+                for nxt in self.refs[node]:
+                    if self.component.get(nxt) != number:
+                        continue
+                    if nxt == start:
+                        path = [node]
+                        while path[-1] != start:
+                            path.append(previous[path[-1]])
+                        return [*reversed(path), start]
+                    if nxt not in previous:
+                        previous[nxt] = node
+                        following.append(nxt)
+            level = following
+        step = next(r for r in self.refs[start] if self.component.get(r) == number)
+        return [start, step, "…", start]
+
+    def _too_deep_at(self, key: str) -> str:
+        """The reference that lies MAX_DEPTH + 1 levels down a deepest chain below the key."""
+        node = key
+        for _ in range(MAX_DEPTH + 1):
+            number = self.component[node]
+            node = max(
+                (r for r in self.refs[node] if self.component.get(r) != number),
+                key=lambda r: self.height.get(r, 0),
+            )
+        return node
+
+    def expand(self, key: str) -> _Expanded:
         cached = self.memo.get(key)
-        # a shared result is only valid if its references still fit under the depth limit here
-        if cached is not None and len(chain) - 1 + cached.height <= MAX_DEPTH:
+        if cached is not None:
             return cached
         d = self.winners[key]
         if d.kind == "secret":
@@ -185,9 +301,16 @@ class _Expander:
             self.memo[key] = result
             return result
         text = d.value or ""
+        result = _Expanded(display="", value=None, embeds_secret=self.embeds.get(key, False))
+        if key in self.cycle:
+            result.problems.append(f"reference cycle {self.cycle[key]}")
+        too_deep = self.height.get(key, 0) > MAX_DEPTH
+        if too_deep:
+            result.problems.append(
+                f"references nested deeper than {MAX_DEPTH} levels at ${{{self._too_deep_at(key)}}}"
+            )
         display_parts: list[str] = []
         value_parts: list[str] | None = []
-        result = _Expanded(display="", value=None)
         position = 0
         for match in REFERENCE.finditer(text):
             display_parts.append(text[position : match.start()])
@@ -199,21 +322,15 @@ class _Expander:
             if name not in self.winners:
                 result.warnings.append(f"${{{name}}} refers to no key; left as written")
                 inner = _Expanded(display=literal, value=literal)
-            elif name in chain:
-                cycle = " → ".join((*chain[chain.index(name) :], name))
-                result.problems.append(f"reference cycle {cycle}")
-                inner = _Expanded(display=literal, value=None)
-            elif len(chain) > MAX_DEPTH:
-                result.problems.append(
-                    f"references nested deeper than {MAX_DEPTH} levels at ${{{name}}}"
-                )
+            elif too_deep or (
+                key in self.cycle and self.component.get(name) == self.component[key]
+            ):
+                # unusable already (reported above): do not descend (a cycle, or a long chain)
                 inner = _Expanded(display=literal, value=None)
             else:
-                inner = self.expand(name, (*chain, name))
+                inner = self.expand(name)  # at most MAX_DEPTH levels deep: heights decrease
                 result.problems += inner.problems
                 result.warnings += inner.warnings
-                result.height = max(result.height, inner.height + 1)
-            result.embeds_secret = result.embeds_secret or inner.embeds_secret
             winner = self.winners.get(name)
             secret_part = winner is not None and winner.kind == "secret"
             display_parts.append(REDACTED if secret_part else inner.display)
@@ -229,7 +346,5 @@ class _Expander:
         if result.problems:
             result.value = None
             result.display = text  # an unusable value is shown as written
-        # a result with a cycle or depth problem depends on the chain that reached it
-        if not result.problems:
-            self.memo[key] = result
+        self.memo[key] = result
         return result

@@ -33,6 +33,22 @@ _COLUMNS = (
 )
 
 
+_SHARED = "id, org_id, registry_id, server_id, key, kind, value, created_at"
+_STORED = {
+    "variables": f"{_SHARED}, scope, updated_at, updated_by",
+    "variable_versions": f"{_SHARED}, version, action, created_by",
+}
+
+
+def _stored(table: str = "variables", alias: str = "") -> str:
+    """Every column of a `variables` or `variable_versions` row, the ciphertext read as a BLOB:
+    one edited to text (maybe not even UTF-8) must reach decrypt and fail there, for its key
+    alone, rather than break every read of the scope."""
+    p = f"{alias}." if alias else ""
+    names = ", ".join(f"{p}{c}" for c in _STORED[table].split(", "))
+    return f"{names}, CAST({p}encrypted_value AS BLOB) AS encrypted_value"
+
+
 @dataclass(frozen=True)
 class ScopeRef:
     """Where a key lives: an org, one of its registries, or a server of that registry."""
@@ -137,6 +153,8 @@ class VariableService(Service):
     ) -> str:
         """A value in plaintext. For a secret: needs `secrets:reveal` and an unlocked vault, and
         is an audit event (`secret.reveal` or `secret.copy`)."""
+        if purpose not in ("reveal", "copy"):
+            raise InvalidInput(f"purpose must be reveal or copy, not {purpose!r}")
         with self.store.transaction() as db:
             ref, member = self._scope(db, actor, org_slug, registry_slug, server_name)
             row = self._row(db, ref, key)
@@ -192,7 +210,8 @@ class VariableService(Service):
             ref, _member = self._scope(db, actor, org_slug, registry_slug, None)
             rows = list(
                 db.query(
-                    "SELECT v.*, s.name AS server_name, r.slug AS registry_slug FROM variables v "
+                    f"SELECT {_stored('variables', 'v')}, s.name AS server_name, "
+                    "r.slug AS registry_slug FROM variables v "
                     "LEFT JOIN servers s ON s.id = v.server_id "
                     "LEFT JOIN registries r ON r.id = v.registry_id "
                     "WHERE v.org_id = ? AND ((v.registry_id IS NULL AND v.server_id IS NULL) "
@@ -286,6 +305,7 @@ class VariableService(Service):
             removed = model_from_row(
                 Variable, one(db, f"SELECT {_COLUMNS} FROM variables WHERE id = ?", [row["id"]])
             )
+            self._backfill(db, ref, key)
             db["variables"].delete(row["id"])
             version = self._next_version(db, ref, key)
             self._add_version(db, actor, ref, key, version, "unset", row["kind"], None, None)
@@ -307,10 +327,12 @@ class VariableService(Service):
         key = valid("variable_key", key)
         with self.store.transaction() as db:
             ref, member = self._scope(db, actor, org_slug, registry_slug, server_name)
+            self._backfill(db, ref, key)
             where, params = ref.where_sql()
             old = one(
                 db,
-                f"SELECT * FROM variable_versions WHERE {where} AND key = ? AND version = ?",
+                f"SELECT {_stored('variable_versions')} FROM variable_versions "
+                f"WHERE {where} AND key = ? AND version = ?",
                 [*params, key, version],
             )
             if old is None:
@@ -365,9 +387,10 @@ class VariableService(Service):
             raise NotFound(f"no server '{server_name}' in registry '{registry_slug}'")
         return ScopeRef(org, "server", registry, server), member
 
-    def _row(self, db, ref: ScopeRef, key: str, columns: str = "*") -> dict:
+    def _row(self, db, ref: ScopeRef, key: str, columns: str | None = None) -> dict:
         key = valid("variable_key", key)
         where, params = ref.where_sql()
+        columns = columns or _stored()
         row = one(db, f"SELECT {columns} FROM variables WHERE {where} AND key = ?", [*params, key])
         if row is None:
             raise NotFound(f"no {key} at {ref.label}")
@@ -390,6 +413,7 @@ class VariableService(Service):
         action: str,
         from_version: int | None = None,
     ) -> int:
+        self._backfill(db, ref, key)
         where, params = ref.where_sql()
         existing = one(
             db, f"SELECT id, kind FROM variables WHERE {where} AND key = ?", [*params, key]
@@ -469,6 +493,39 @@ class VariableService(Service):
             [*params, key, version - KEEP_PREVIOUS - 1],
         )
 
+    def _first_version(self, db, ref: ScopeRef, key: str) -> dict | None:
+        """A key written before history existed (a store from before migration 0002) has a
+        current value and no version: that value is its version 1."""
+        where, params = ref.where_sql()
+        if one(
+            db, f"SELECT 1 AS x FROM variable_versions WHERE {where} AND key = ?", [*params, key]
+        ):
+            return None
+        row = one(
+            db, f"SELECT {_stored()} FROM variables WHERE {where} AND key = ?", [*params, key]
+        )
+        if row is None:
+            return None
+        return {
+            "org_id": ref.org["id"],
+            "registry_id": ref.registry_id,
+            "server_id": ref.server_id,
+            "key": key,
+            "version": 1,
+            "action": "set",
+            "kind": row["kind"],
+            "value": row["value"],
+            "encrypted_value": row["encrypted_value"],
+            "created_at": row["updated_at"],
+            "created_by": row["updated_by"],
+        }
+
+    def _backfill(self, db, ref: ScopeRef, key: str) -> None:
+        """Record a pre-history key's current value as version 1 before it changes."""
+        first = self._first_version(db, ref, key)
+        if first is not None:
+            db["variable_versions"].insert(first)
+
     def _versions(self, db, ref: ScopeRef, key: str) -> list[VariableVersion]:
         where, params = ref.where_sql()
         rows = list(
@@ -479,6 +536,9 @@ class VariableService(Service):
                 [*params, key],
             )
         )
+        first = self._first_version(db, ref, key) if not rows else None
+        if first is not None:
+            rows = [{**first, "value": first["value"] if first["kind"] == "variable" else None}]
         if not rows:
             raise NotFound(f"no {key} at {ref.label}, and no history of one")
         current = one(db, f"SELECT 1 AS x FROM variables WHERE {where} AND key = ?", [*params, key])
@@ -528,7 +588,8 @@ class VariableService(Service):
         for level in chain:
             where, params = level.where_sql("v")
             rows = db.query(
-                "SELECT v.*, r.slug AS registry_slug, s.name AS server_name FROM variables v "
+                f"SELECT {_stored('variables', 'v')}, r.slug AS registry_slug, "
+                "s.name AS server_name FROM variables v "
                 "LEFT JOIN registries r ON r.id = v.registry_id "
                 "LEFT JOIN servers s ON s.id = v.server_id "
                 f"WHERE {where} "

@@ -59,7 +59,7 @@ class VaultService(Service):
 
     def initialize(self, actor: str, passphrase: str) -> None:
         """Create the vault: a new data key wrapped under this passphrase. Leaves it unlocked."""
-        passphrase = valid("passphrase", passphrase)
+        passphrase = _encodable(valid("passphrase", passphrase))
         params = crypto.new_kdf_params()
         data_key = crypto.new_data_key()
         wrapped = crypto.wrap_key(data_key, crypto.derive_key(passphrase, params))
@@ -97,7 +97,7 @@ class VaultService(Service):
 
     def change_passphrase(self, actor: str, old: str, new: str) -> None:
         """Re-wrap the data key under a new passphrase (fresh salt); no secret is touched."""
-        new = valid("passphrase", new)
+        new = _encodable(valid("passphrase", new))
         row = self._row()
         data_key = self._open(row, old)
         params = crypto.new_kdf_params()
@@ -133,6 +133,7 @@ class VaultService(Service):
     def _open(self, row: dict, passphrase: str) -> bytes:
         if not isinstance(passphrase, str) or not passphrase:
             raise InvalidInput("type the vault passphrase")
+        _encodable(passphrase)
         try:
             params = crypto.KdfParams.from_json(json.loads(row["kdf"]))
             return crypto.unwrap_key(row["wrapped_key"], crypto.derive_key(passphrase, params))
@@ -151,3 +152,16 @@ class VaultService(Service):
             target_type="vault",
             target_label="vault",
         )
+
+
+def _encodable(passphrase: str) -> str:
+    """Key derivation needs the passphrase as UTF-8; a terminal in another encoding can hand us
+    undecodable bytes (lone surrogates). Say so, without echoing any of it."""
+    try:
+        passphrase.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(
+            "the vault passphrase contains bytes that are not valid text; "
+            "check your terminal's character encoding (UTF-8)"
+        ) from None
+    return passphrase
