@@ -141,7 +141,10 @@ def _check_variable_key(value: str) -> str:
 
 
 def _check_variable_value(value: str) -> str:
-    size = len(value.encode("utf-8"))
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError:  # a lone surrogate; the message must not quote the value
+        raise ValueError("value must be valid text (it holds an undecodable character)") from None
     if size > VARIABLE_VALUE_MAX_BYTES:
         raise ValueError(f"value must be at most 64 KiB (got {size:,} bytes)")
     if "\x00" in value:

@@ -287,3 +287,10 @@ def test_with_suffix_of_any_slugified_name_is_valid(name: str, n: int) -> None:
     result = with_suffix(slugify(name), n)
     assert is_valid_slug(result)
     assert result.endswith(f"-{n}")
+
+
+def test_an_undecodable_value_is_refused_without_quoting_it() -> None:
+    with pytest.raises(ValueError) as refused:
+        clean("variable_value", "sk-live-\udcff-secret")
+    assert "valid text" in str(refused.value)
+    assert "secret" not in str(refused.value) and "sk-live" not in str(refused.value)
