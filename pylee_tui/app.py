@@ -3,20 +3,30 @@
 Every service call from the UI goes through `PyleeApp.call`: it runs in a thread worker, the result
 comes back on the UI thread, and a refused call becomes a notification (or the caller's inline
 message) instead of a crash.
+
+The vault is app-wide: `with_vault` asks for its passphrase (or a first one) before a secret
+operation, ctrl+l locks it, and it locks itself after `vault_idle_lock` seconds without a key
+press or mouse event. `vault_changed` tells the panes, so a revealed value never outlives the lock.
 """
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import os
 import sqlite3
+import traceback
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from time import monotonic
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
+from textual.signal import Signal
+from textual.timer import Timer
 from textual.worker import Worker
 
 from pylee_tui.commands import PyleeCommands
@@ -26,12 +36,29 @@ from pylee_tui.screens.help import HelpScreen
 from pylee_tui.screens.org_form import OrgFormScreen
 from pylee_tui.screens.org_home import OrgScreen, load_org_view
 from pylee_tui.screens.org_switcher import NEW_ORG, OrgSwitcherScreen
+from pylee_tui.screens.pick import PickScreen
+from pylee_tui.screens.vault_unlock import ChoosePassphraseScreen, VaultUnlockScreen
 from pylee_tui.screens.welcome import WelcomeScreen
 from pylee_tui.services import PyleeError, Services
 from pylee_tui.store import Store, StoreError, describe_sqlite_error
 
 THEME_SETTING = "theme"
 LAST_ORG_SETTING = "last_org:{user}"
+VAULT_IDLE_SETTING = "vault_idle_lock"
+VAULT_IDLE_CHOICES = (
+    ("300", "5 minutes"),
+    ("900", "15 minutes"),
+    ("1800", "30 minutes"),
+    ("3600", "1 hour"),
+    ("0", "never"),
+)
+
+
+def describe_seconds(seconds: float) -> str:
+    if seconds >= 60:
+        minutes = seconds / 60
+        return f"{minutes:g} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds:g} second{'s' if seconds != 1 else ''}"
 
 
 class PyleeApp(App[None]):
@@ -41,6 +68,15 @@ class PyleeApp(App[None]):
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding(
+            "ctrl+l",
+            "lock_vault",
+            "Lock vault",
+            id="app.lock_vault",
+            show=False,
+            priority=True,
+            tooltip="Forget the vault key; revealed secrets hide",
+        ),
     ]
 
     def __init__(
@@ -50,7 +86,10 @@ class PyleeApp(App[None]):
         *,
         clock: Callable[[], datetime] | None = None,
         watch_interval: float = 1.5,
+        vault_idle_lock: float = 15 * 60,
     ) -> None:
+        """`vault_idle_lock`: seconds without input before the vault locks itself (0: never);
+        a choice saved from the command palette replaces it at start-up."""
         super().__init__()
         self.db_path = Path(db_path)
         self.requested_user = user
@@ -62,6 +101,10 @@ class PyleeApp(App[None]):
         self._data_version: int | None = None
         self._booted = False
         self._watching = False
+        self.vault_idle_lock = vault_idle_lock
+        self.vault_changed: Signal[bool] = Signal(self, "vault-changed")  # True: unlocked
+        self._last_input = monotonic()
+        self._idle_timer: Timer | None = None
 
     # --- start-up ------------------------------------------------------------------------
 
@@ -76,6 +119,7 @@ class PyleeApp(App[None]):
             services = Services(store) if self.clock is None else Services(store, self.clock)
             user = services.identity.resolve(self.requested_user, os.environ.get("PYLEE_USER"))
             theme = services.settings.get(THEME_SETTING)
+            idle_lock = services.settings.get(VAULT_IDLE_SETTING)
             # launching as an invited email accepts the invitations waiting for it
             pending = services.members.pending_for(user) if user else []
             joined = [services.members.accept(user, slug) for slug in pending]
@@ -92,7 +136,9 @@ class PyleeApp(App[None]):
             message = describe_sqlite_error(exc, self.db_path)
             self.call_from_thread(self.push_screen, StartupErrorScreen(message))
             return
-        self.call_from_thread(self._booted_with, services, user, theme, orgs, view, joined)
+        self.call_from_thread(
+            self._booted_with, services, user, theme, orgs, view, joined, idle_lock
+        )
 
     def get_default_screen(self) -> OrgScreen:
         # the org screen is the base of the stack: start-up fills it rather than pushing one
@@ -102,7 +148,9 @@ class PyleeApp(App[None]):
     def org_screen(self) -> OrgScreen:
         return self.screen_stack[0]  # type: ignore[return-value]
 
-    async def _booted_with(self, services, user, theme, orgs, view, joined=()) -> None:
+    async def _booted_with(
+        self, services, user, theme, orgs, view, joined=(), idle_lock=None
+    ) -> None:
         for membership in joined:
             org = next((o for o in orgs if o.id == membership.org_id), None)
             if org is not None:
@@ -112,6 +160,10 @@ class PyleeApp(App[None]):
         self.org_summaries = orgs
         if theme and theme in self.available_themes:
             self.theme = theme
+        if idle_lock is not None:
+            with contextlib.suppress(ValueError):
+                self.vault_idle_lock = float(idle_lock)
+        self._arm_idle_lock()
         self._booted = True
         if user is None or view is None:
             self.push_screen(WelcomeScreen(user), callback=self._welcomed)
@@ -167,9 +219,26 @@ class PyleeApp(App[None]):
                 )
                 return
             if done is not None:
-                self.call_from_thread(done, result)
+                self.call_from_thread(self._deliver, done, result)
 
         return self.run_worker(job, thread=True, group="service", exit_on_error=False)
+
+    async def _deliver(self, done: Callable[[Any], Any], result: Any) -> None:
+        """Hand a result to its callback on the UI thread. A bug there is said, not swallowed
+        by the worker; only the exception's type is shown (its text might quote a value)."""
+        try:
+            outcome = done(result)
+            if inspect.isawaitable(outcome):
+                await outcome
+        except Exception as exc:
+            # where it failed, without the message: the message might quote a value
+            where = "".join(traceback.format_tb(exc.__traceback__))
+            self.log.error(f"result callback failed: {type(exc).__name__}\n{where}")
+            self.notify(
+                f"unexpected error: {type(exc).__name__} (details in the log)",
+                severity="error",
+                title="Bug",
+            )
 
     def _failed(self, exc: Exception, failed: Callable[[Exception], Any] | None) -> Any:
         if failed is not None:
@@ -252,6 +321,110 @@ class PyleeApp(App[None]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+    # --- the vault ------------------------------------------------------------------------
+
+    def with_vault(
+        self,
+        then: Callable[[], Any],
+        reason: str = "",
+        cancelled: Callable[[], Any] | None = None,
+    ) -> None:
+        """Run `then` once the vault is unlocked: at once, after its passphrase, or (for the
+        store's first secret) after choosing one. `cancelled` runs if the person gives up."""
+        services = self.services
+        if services is None:
+            return
+        if services.vault.unlocked:
+            then()
+            return
+
+        def ask(status) -> None:
+            if status.unlocked:  # unlocked meanwhile
+                then()
+                return
+            screen = (
+                VaultUnlockScreen(reason) if status.initialized else ChoosePassphraseScreen(reason)
+            )
+
+            def closed(ok: bool | None) -> None:
+                if ok:
+                    then()
+                elif cancelled is not None:
+                    cancelled()
+
+            self.push_screen(screen, callback=closed)
+
+        self.call(services.vault.status, done=ask)
+
+    def action_lock_vault(self) -> None:
+        self.lock_vault()
+
+    def lock_vault(self, message: str = "Vault locked") -> None:
+        """Forget the data key now; every revealed value hides."""
+        if self.services is None:
+            return
+        self.services.vault.lock()
+        self.vault_changed.publish(False)
+        self.notify(message, timeout=4)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseEvent)):
+            self._last_input = monotonic()
+        await super().on_event(event)
+
+    def _arm_idle_lock(self) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.stop()
+            self._idle_timer = None
+        limit = self.vault_idle_lock
+        if limit and limit > 0:
+            # checked a few times per period: the lock comes at most a fifth late (30 s at most)
+            every = max(0.05, min(limit / 5, 30.0))
+            self._idle_timer = self.set_interval(every, self._check_idle)
+
+    def _check_idle(self) -> None:
+        services = self.services
+        if services is None or not services.vault.unlocked:
+            return
+        if monotonic() - self._last_input >= self.vault_idle_lock:
+            self.lock_vault(
+                f"Vault locked after {describe_seconds(self.vault_idle_lock)} without input."
+            )
+
+    def set_vault_idle_lock(self, seconds: float) -> None:
+        """Change (and remember) how long the vault stays unlocked without input."""
+        self.vault_idle_lock = seconds
+        self._last_input = monotonic()
+        self._arm_idle_lock()
+        if self.services is not None:
+            self.call(self.services.settings.set, VAULT_IDLE_SETTING, f"{seconds:g}")
+
+    def action_vault_idle_lock(self) -> None:
+        current = f"{self.vault_idle_lock:g}"
+        items = [
+            (value, f"{label}{'  (current)' if value == current else ''}")
+            for value, label in VAULT_IDLE_CHOICES
+        ]
+
+        def picked(choice: str | None) -> None:
+            if choice is None:
+                return
+            self.set_vault_idle_lock(float(choice))
+            seconds = float(choice)
+            self.notify(
+                f"The vault locks after {describe_seconds(seconds)} without input."
+                if seconds
+                else "The vault no longer locks itself; ctrl+l locks it.",
+                timeout=4,
+            )
+
+        self.push_screen(PickScreen("Lock the vault after… without input", items), callback=picked)
+
+    def action_vault(self, action: str, *args: str) -> None:
+        """A vault pane action from the palette: opens section 4 first."""
+        if isinstance(self.screen, OrgScreen):
+            self.screen.vault_action(action, *args)
 
     # --- watching for changes made elsewhere ---------------------------------------------
 

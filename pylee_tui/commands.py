@@ -1,4 +1,4 @@
-"""The command palette (ctrl+p): jump to any org, and run the app's actions by name."""
+"""The command palette (ctrl+p): jump to any org or vault scope, and run the app's actions."""
 
 from __future__ import annotations
 
@@ -16,6 +16,15 @@ ACTIONS = (
     ("Go to Members", "Section 3", "show_section('members')"),
     ("Go to Vault", "Section 4", "show_section('vault')"),
     ("Go to Audit", "Section 5", "show_section('audit')"),
+    ("Vault: scope…", "Pick the org, a registry or a server in section 4", "vault('pick_scope')"),
+    ("Vault: defined here / effective", "Switch the vault table (t)", "vault('toggle_mode')"),
+    ("Vault: new variable or secret", "At the vault's current scope (n)", "vault('new')"),
+    ("Vault: lock", "Forget the vault key; revealed secrets hide (ctrl+l)", "lock_vault"),
+    (
+        "Vault: auto-lock after…",
+        "How long the vault stays unlocked without input",
+        "vault_idle_lock",
+    ),
     ("Help: keys", "Every key of the current screen", "help"),
 )
 
@@ -31,6 +40,14 @@ class PyleeCommands(Provider):
             )
         for title, help_text, action in ACTIONS:
             yield title, help_text, partial(app.run_action, action)
+        # every scope of the org once section 4 has loaded them
+        for pane in app.screen_stack[0].query("VaultPane") if app.screen_stack else ():
+            for scope_id, label in pane.scope_items():
+                yield (
+                    f"Vault: scope {label.strip()}",
+                    "Show its variables and secrets in section 4",
+                    partial(app.action_vault, "scope", scope_id),  # type: ignore[attr-defined]
+                )
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self._commands():

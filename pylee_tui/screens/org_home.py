@@ -1,4 +1,5 @@
-"""The org screen: header, section tabs (1-5), the overview with its onboarding timeline."""
+"""The org screen: header, section tabs (1-5), the overview with its onboarding timeline; the
+other sections are panes built on first visit."""
 
 from __future__ import annotations
 
@@ -9,22 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import (
-    ContentSwitcher,
-    DataTable,
-    Footer,
-    MarkdownViewer,
-    Static,
-)
+from textual.widgets import ContentSwitcher, Footer, MarkdownViewer, Static
 
-from pylee_tui.models import (
-    Member,
-    Organization,
-    OrgSummary,
-    RegistrySummary,
-    Variable,
-)
-from pylee_tui.screens.form import FormField, FormScreen
+from pylee_tui.models import Member, Organization, OrgSummary, RegistrySummary
 from pylee_tui.screens.org_settings import DELETE, OrgSettingsScreen
 from pylee_tui.screens.overview_editor import MarkdownDocument, OverviewEditorScreen
 from pylee_tui.screens.type_to_confirm import TypeToConfirmScreen
@@ -37,6 +25,7 @@ from pylee_tui.widgets.org_bar import OrgBar
 from pylee_tui.widgets.registry_browser import RegistryBrowser
 from pylee_tui.widgets.safe_markdown import SafeMarkdownViewer
 from pylee_tui.widgets.section_bar import SectionBar
+from pylee_tui.widgets.vault_pane import VaultPane
 
 SECTIONS = (
     ("overview", "Overview"),
@@ -46,9 +35,6 @@ SECTIONS = (
     ("audit", "Audit"),
 )
 EMPTY_OVERVIEW = "*No overview yet.* Press **e** to write one in the split editor."
-TABLE_COLUMNS = {
-    "vault": ("Key", "Value", "Updated by"),
-}
 
 
 @dataclass(frozen=True)
@@ -62,7 +48,6 @@ class OrgView:
     onboarding: OnboardingState
     registries: list[RegistrySummary]
     members: list[Member]
-    variables: list[Variable]
 
 
 def load_org_view(services: Services, user: str, slug: str) -> OrgView:
@@ -75,7 +60,6 @@ def load_org_view(services: Services, user: str, slug: str) -> OrgView:
         onboarding=services.onboarding.state(user, slug),
         registries=services.registries.list(user, slug),
         members=services.members.list(user, slug),
-        variables=services.variables.list(user, slug),
     )
 
 
@@ -105,7 +89,6 @@ class OrgScreen(Screen[None]):
         Binding("e", "edit_overview", "Edit", id="overview.edit", tooltip="Edit the overview"),
         Binding("t", "toggle_toc", "TOC", id="overview.toc", tooltip="Table of contents"),
         Binding("s", "settings", "Settings", id="org.settings"),
-        Binding("n", "new_item", "New", id="section.new"),
     ]
 
     def __init__(self, slug: str | None = None) -> None:
@@ -132,23 +115,13 @@ class OrgScreen(Screen[None]):
 
     def _section_widgets(self, key: str) -> Vertical:
         """The other sections are built on first visit: start-up only pays for the overview."""
-        if key == "registries":
-            return Vertical(RegistryBrowser(id="registry-browser"), id=key, classes="section")
-        if key == "members":
-            return Vertical(MembersPane(id="members-pane"), id=key, classes="section")
-        if key == "audit":
-            return Vertical(AuditPane(id="audit-pane"), id=key, classes="section")
-        notes = {
-            "vault": "Secrets, inheritance and encryption arrive with the vault work. "
-            "Today: [b]n[/b] sets an organization variable.",
+        panes = {
+            "registries": lambda: RegistryBrowser(id="registry-browser"),
+            "members": lambda: MembersPane(id="members-pane"),
+            "vault": lambda: VaultPane(id="vault-pane"),
+            "audit": lambda: AuditPane(id="audit-pane"),
         }
-        children: list = [Static("", classes="section-title", id=f"{key}-title")]
-        if key in TABLE_COLUMNS:
-            table = DataTable(cursor_type="row", zebra_stripes=True, id=f"{key}-table")
-            table.add_columns(*TABLE_COLUMNS[key])
-            children.append(table)
-        children.append(Static(notes[key], classes="empty-note"))
-        return Vertical(*children, id=key, classes="section")
+        return Vertical(panes[key](), id=key, classes="section")
 
     def on_mount(self) -> None:
         self.query_one("#org-overview", MarkdownViewer).can_focus = True
@@ -232,16 +205,8 @@ class OrgScreen(Screen[None]):
         if key == "members" and self.view and self.query("#members-pane"):
             self.query_one(MembersPane).show(self.view.members)
             return
-        view = self.view
-        if view is None or key not in TABLE_COLUMNS or not self.query(f"#{key}-table"):
-            return
-        table = self.query_one(f"#{key}-table", DataTable)
-        table.clear()
-        title = self.query_one(f"#{key}-title", Static)
-        if key == "vault":
-            for v in view.variables:
-                table.add_row(v.key, v.value or "", v.updated_by, key=str(v.id))
-            title.update(f"Organization variables · {len(view.variables)}")
+        if key == "vault" and self.slug and self.query("#vault-pane"):
+            self.query_one(VaultPane).show_org(self.slug)
 
     # --- actions -------------------------------------------------------------------------
 
@@ -253,10 +218,6 @@ class OrgScreen(Screen[None]):
             return True if action == "toggle_toc" or "org:manage" in allowed else None
         if action == "settings":
             return True if "org:manage" in allowed else None
-        if action == "new_item":
-            if self.section == "vault":
-                return True if "variables:write" in allowed else None
-            return False
         return True
 
     def action_section(self, key: str) -> None:
@@ -369,37 +330,17 @@ class OrgScreen(Screen[None]):
             self.services.orgs.delete, self.user, org.slug, done=done
         )
 
-    def action_new_item(self) -> None:
-        if self.section == "vault":
-            self._new_variable()
+    def vault_action(self, action: str, *args: str) -> None:
+        """Run a vault pane action (from the palette), opening section 4 first."""
+        if self.section != "vault":
+            self.action_section("vault")
 
-    def _new_variable(self) -> None:
-        def create(values: dict[str, str]):
-            return self.services.variables.set_variable(
-                self.user, self.slug, values["key"], values["value"]
-            )
+        def run() -> None:
+            pane = self.query_one(VaultPane)
+            if pane.check_action(action, args):
+                getattr(pane, f"action_{action}")(*args)
 
-        self._form(
-            FormScreen(
-                "New organization variable",
-                [
-                    FormField("key", "Key", "variable_key", placeholder="LOG_LEVEL"),
-                    FormField("value", "Value", "variable_value", placeholder="info"),
-                ],
-                create,
-                submit_label="Set",
-                intro="Variables are plain text. Secrets (encrypted) arrive with the vault.",
-            ),
-            lambda var: f"Set {var.key}.",
-        )
-
-    def _form(self, form: FormScreen, message) -> None:
-        def closed(result) -> None:
-            if result is not None:
-                self.notify(message(result), timeout=3)
-                self.reload()
-
-        self.app.push_screen(form, callback=closed)
+        self.call_after_refresh(run)
 
     @on(OnboardingTimeline.StepSelected)
     def _step_selected(self, event: OnboardingTimeline.StepSelected) -> None:
@@ -421,8 +362,8 @@ class OrgScreen(Screen[None]):
             self.view.allowed if self.view else ()
         ):
             self.call_after_refresh(lambda: self.query_one(RegistryBrowser).new_registry())
-        elif step.section == "vault" and self.check_action("new_item", ()):
-            self.action_new_item()
+        elif step.section == "vault":
+            self.vault_action("new")
 
 
 def _escape(text: str) -> str:

@@ -1,0 +1,176 @@
+"""The kept versions of one key at one scope, newest first; roll back to a selected one.
+
+A rollback writes the old value as a new version (after a confirmation). A secret's versions carry
+no value here: they show masked, and rolling one back needs the vault key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from pylee_tui.models import VariableVersion, plural
+from pylee_tui.screens.choice import confirm
+from pylee_tui.screens.vault_unlock import say
+from pylee_tui.services import VaultLocked
+from pylee_tui.services.resolver import MASK
+
+COLUMNS = ("Version", "Action", "When", "Who", "Value")
+
+
+def version_value(version: VariableVersion) -> str:
+    if version.action == "unset":
+        return ""
+    if version.kind == "secret":
+        return MASK
+    value = version.value or ""
+    return value if len(value) <= 40 else value[:39] + "…"
+
+
+class VariableHistoryScreen(ModalScreen[bool]):
+    """Dismisses True when something was rolled back (so the caller reloads)."""
+
+    CSS_PATH = "vault.tcss"
+    BINDINGS = [
+        Binding("escape,q", "close", "Close", id="history.close"),
+        Binding("r", "rollback", "Roll back", id="history.rollback"),
+    ]
+
+    def __init__(
+        self,
+        key: str,
+        where: str,
+        load: Callable[[], list[VariableVersion]],
+        rollback: Callable[[int], Any],
+        *,
+        can_write: bool,
+    ) -> None:
+        """`load` and `rollback(version)` run in workers."""
+        super().__init__()
+        self.var_key = key
+        self.where = where
+        self.load = load
+        self.rollback = rollback
+        self.can_write = can_write
+        self.versions: list[VariableVersion] = []
+        self.changed = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog history", id="history"):
+            yield Static(
+                f"History of {self.var_key} at {self.where}", classes="dialog-title", markup=False
+            )
+            yield DataTable(cursor_type="row", zebra_stripes=True, id="history-table")
+            yield Static("", id="history-error", classes="form-error", markup=False)
+            yield Static(
+                "r or enter: roll back to the selected version · esc: close"
+                if self.can_write
+                else "esc: close (rolling back needs write access to this key)",
+                classes="dialog-hint",
+            )
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns(*COLUMNS)
+        table.focus()
+        say(self.query_one("#history-error", Static), "")
+        self.refresh_versions()
+
+    def refresh_versions(self) -> None:
+        self.app.call(  # type: ignore[attr-defined]
+            self.load, done=self._show, failed=self._refused
+        )
+
+    def _show(self, versions: list[VariableVersion]) -> None:
+        self.versions = versions
+        table = self.query_one(DataTable)
+        table.clear()
+        for v in versions:
+            action = Text(v.action, style="red" if v.action == "unset" else "")
+            if v.current:
+                action.append("  current", style="bold green")
+            table.add_row(
+                str(v.version),
+                action,
+                f"{v.created_at:%Y-%m-%d %H:%M}",
+                v.created_by,
+                version_value(v),
+                key=str(v.version),
+            )
+        self.query_one("#history", Vertical).border_subtitle = plural(len(versions), "version")
+        self.refresh_bindings()
+
+    def _refused(self, exc: Exception) -> None:
+        say(self.query_one("#history-error", Static), Text(str(exc)))
+
+    @property
+    def selected(self) -> VariableVersion | None:
+        table = self.query_one(DataTable)
+        if not self.versions or table.row_count == 0:
+            return None
+        return self.versions[min(table.cursor_row, len(self.versions) - 1)]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "rollback":
+            chosen = self.selected
+            if not self.can_write or chosen is None:
+                return None
+            if chosen.current or chosen.action == "unset":
+                return None
+        return True
+
+    @on(DataTable.RowHighlighted)
+    def _moved(self) -> None:
+        say(self.query_one("#history-error", Static), "")
+        self.refresh_bindings()
+
+    @on(DataTable.RowSelected)
+    def _selected(self) -> None:
+        if self.check_action("rollback", ()):
+            self.action_rollback()
+
+    def action_rollback(self) -> None:
+        chosen = self.selected
+        if chosen is None or not self.check_action("rollback", ()):
+            return
+        self.app.push_screen(
+            confirm(
+                f"Roll {self.var_key} back to version {chosen.version}?",
+                f"The value of version {chosen.version} ({chosen.created_at:%Y-%m-%d %H:%M}, "
+                f"{chosen.created_by}) becomes a new version at {self.where}. "
+                "The versions in between are kept.",
+                yes="Roll back",
+                variant="warning",
+            ),
+            callback=lambda answer: self._roll_back(chosen) if answer == "yes" else None,
+        )
+
+    def _roll_back(self, chosen: VariableVersion) -> None:
+        def done(_variable: Any) -> None:
+            self.changed = True
+            self.notify(f"Rolled {self.var_key} back to version {chosen.version}.", timeout=4)
+            self.refresh_versions()
+
+        def failed(exc: Exception) -> None:
+            if isinstance(exc, VaultLocked) and chosen.kind == "secret":
+                self.app.with_vault(  # type: ignore[attr-defined]
+                    lambda: self._roll_back(chosen),
+                    reason=f"Rolling back the secret {self.var_key} needs the vault key.",
+                )
+                return
+            self._refused(exc)
+
+        self.app.call(  # type: ignore[attr-defined]
+            self.rollback, chosen.version, done=done, failed=failed
+        )
+
+    def action_close(self) -> None:
+        self.dismiss(self.changed)
