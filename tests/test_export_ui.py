@@ -11,6 +11,7 @@ from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
 from pylee_tui.app import PyleeApp
 from pylee_tui.screens.export_preview import ExportScreen
+from pylee_tui.screens.vault_unlock import VaultUnlockScreen
 from pylee_tui.services import Services
 from pylee_tui.store import Store
 from pylee_tui.widgets.registry_tree import NodeData, RegistryTree
@@ -108,8 +109,37 @@ async def test_claude_refusal_is_shown_inline_and_nothing_is_written(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(pilot.app.screen, ExportScreen)
-        # inlining with a locked vault says how to unlock rather than writing anything
+        # inlining with a locked vault asks for the passphrase first
         screen.query_one("#export-inline", Checkbox).value = True
         await settle(pilot)
-        assert "vault" in status(screen).lower()
-    assert not target.exists()
+        assert isinstance(pilot.app.screen, VaultUnlockScreen)
+        pilot.app.screen.query_one("#vault-passphrase", Input).focus()
+        await type_text(pilot, "correct horse battery")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        assert "1 secret value(s) written in plain text" in status(screen)
+        preview = screen.query_one("#export-preview", TextArea).text
+        assert '"WEATHER_KEY": "••••••••"' in preview and SECRET not in preview
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert json.loads(target.read_text("utf-8"))["mcpServers"]["weather"]["env"] == {
+        "WEATHER_KEY": SECRET
+    }
+    assert oct(target.stat().st_mode & 0o777) == "0o600"
+
+
+async def test_cancelling_the_unlock_unchecks_inline_secrets(world: Path, tmp_path: Path) -> None:
+    async with PyleeApp(db_path=world, user=ANN, watch_interval=3600).run_test(size=SIZE) as pilot:
+        screen = await open_export(pilot)
+        screen.query_one("#export-client", Select).value = "cursor"
+        await settle(pilot)
+        await set_path(pilot, screen, tmp_path / "c.json")
+        screen.query_one("#export-inline", Checkbox).value = True
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, VaultUnlockScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        assert screen.query_one("#export-inline", Checkbox).value is False
+        assert "adds weather" in status(screen)

@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
+from pylee_tui.services.errors import VaultLocked
 from pylee_tui.services.export import CLIENT_NAMES, CLIENTS, default_config_path
 
 
@@ -34,6 +35,7 @@ class ExportScreen(ModalScreen[bool]):
     ExportScreen Select { width: 24; }
     ExportScreen Checkbox { width: auto; border: none; padding: 0 1; }
     ExportScreen #export-path { width: 1fr; }
+    ExportScreen .export-label { width: auto; padding: 1 0 0 1; }
     ExportScreen #export-status { height: auto; max-height: 6; }
     ExportScreen #export-preview { height: 1fr; }
     """
@@ -73,7 +75,9 @@ class ExportScreen(ModalScreen[bool]):
                 )
                 yield Checkbox("Inline secrets", id="export-inline")
                 yield Checkbox("Allow missing", id="export-missing")
-            yield Input(str(default_config_path(self.client)), id="export-path")
+            with Horizontal(classes="export-row"):
+                yield Static("File ", classes="export-label")
+                yield Input(str(default_config_path(self.client)), id="export-path")
             yield Static("", id="export-status")
             yield TextArea(
                 "", read_only=True, show_line_numbers=False, id="export-preview", soft_wrap=False
@@ -171,6 +175,16 @@ class ExportScreen(ModalScreen[bool]):
             return
         self._status(str(exc), "red")
         self.query_one("#export-preview", TextArea).text = ""
+        if isinstance(exc, VaultLocked):
+            # inlining secrets needs the data key: ask for the passphrase, then try again
+            inline = self.query_one("#export-inline", Checkbox)
+
+            def cancelled() -> None:
+                inline.value = False
+
+            self.app.with_vault(  # type: ignore[attr-defined]
+                self.refresh_preview, "to write secret values into the export", cancelled
+            )
 
     def _status(self, message: str, style: str) -> None:
         self.query_one("#export-status", Static).update(Text(message, style=style))
