@@ -37,7 +37,11 @@ from pylee_tui.screens.org_form import OrgFormScreen
 from pylee_tui.screens.org_home import OrgScreen, load_org_view
 from pylee_tui.screens.org_switcher import NEW_ORG, OrgSwitcherScreen
 from pylee_tui.screens.pick import PickScreen
-from pylee_tui.screens.vault_unlock import ChoosePassphraseScreen, VaultUnlockScreen
+from pylee_tui.screens.vault_unlock import (
+    ChangePassphraseScreen,
+    ChoosePassphraseScreen,
+    VaultUnlockScreen,
+)
 from pylee_tui.screens.welcome import WelcomeScreen
 from pylee_tui.services import PyleeError, Services
 from pylee_tui.store import Store, StoreError, describe_sqlite_error
@@ -420,6 +424,22 @@ class PyleeApp(App[None]):
             )
 
         self.push_screen(PickScreen("Lock the vault after… without input", items), callback=picked)
+
+    def action_vault_passwd(self) -> None:
+        """Change the vault passphrase (the CLI's `vault passwd`)."""
+        if self.services is None:
+            return
+
+        def ask(status) -> None:
+            if not status.initialized:
+                self.notify(
+                    "The vault has no passphrase yet: it is chosen with the first secret.",
+                    severity="warning",
+                )
+                return
+            self.push_screen(ChangePassphraseScreen())
+
+        self.call(self.services.vault.status, done=ask)
 
     def action_vault(self, action: str, *args: str) -> None:
         """A vault pane action from the palette: opens section 4 first."""

@@ -21,6 +21,11 @@ ACTIONS = (
     ("Vault: new variable or secret", "At the vault's current scope (n)", "vault('new')"),
     ("Vault: lock", "Forget the vault key; revealed secrets hide (ctrl+l)", "lock_vault"),
     (
+        "Vault: change passphrase",
+        "Re-wrap the vault key under a new passphrase; secrets stay as they are",
+        "vault_passwd",
+    ),
+    (
         "Vault: auto-lock after…",
         "How long the vault stays unlocked without input",
         "vault_idle_lock",

@@ -16,8 +16,13 @@ from pylee_tui.screens.choice import ChoiceScreen
 from pylee_tui.screens.pick import PickScreen
 from pylee_tui.screens.variable_form import VariableFormScreen
 from pylee_tui.screens.variable_history import VariableHistoryScreen
-from pylee_tui.screens.vault_unlock import ChoosePassphraseScreen, VaultUnlockScreen
+from pylee_tui.screens.vault_unlock import (
+    ChangePassphraseScreen,
+    ChoosePassphraseScreen,
+    VaultUnlockScreen,
+)
 from pylee_tui.services import Services
+from pylee_tui.services.errors import WrongPassphrase
 from pylee_tui.services.resolver import MASK
 from pylee_tui.store import Store
 from pylee_tui.widgets.vault_pane import NARROW, Scope, VaultPane
@@ -519,3 +524,41 @@ async def test_a_failing_result_callback_is_said_not_swallowed(db_path, seed):
         said = notes(pilot.app)
         assert "unexpected error: ValueError (details in the log)" in said
         assert all(FAKE not in n for n in said)
+
+
+async def test_change_the_passphrase_from_the_palette(db_path, with_secret):
+    async with app_for(db_path).run_test(size=SIZE) as pilot:
+        pane = await open_vault(pilot)
+        pilot.app.action_vault_passwd()
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, ChangePassphraseScreen)
+        # a wrong current passphrase is said inline and changes nothing
+        await type_text(pilot, "not the passphrase")
+        await pilot.press("enter")
+        await type_text(pilot, "battery staple")
+        await pilot.press("enter")
+        await type_text(pilot, "battery staple")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        assert "wrong vault passphrase" in str(screen.query_one("#vault-error").render())
+        screen.query_one("#vault-current", Input).focus()
+        await type_text(pilot, PASSPHRASE)
+        await pilot.press("enter")
+        await pilot.press("enter")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pilot.app.screen is not screen
+        assert any("passphrase changed" in n for n in notes(pilot.app))
+        cursor_to(pane, "API_TOKEN")
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+    # the new passphrase opens the vault, the old one does not; the secret is intact
+    store = Store(db_path)
+    services = Services(store)
+    with pytest.raises(WrongPassphrase):
+        services.vault.unlock(PASSPHRASE)
+    services.vault.unlock("battery staple")
+    assert services.variables.reveal(ANN, "acme", "API_TOKEN") == FAKE
+    store.close()
