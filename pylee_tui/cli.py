@@ -1251,9 +1251,14 @@ def cmd_env(ctx: Context) -> int:
 
 
 def cmd_demo(ctx: Context) -> int:
-    if os.environ.get(PASSPHRASE_ENV):
-        open_vault(ctx, create=True)  # then the demo's (fake) secrets are created too
-    slugs = load_demo(ctx.services, ctx.user)
+    # with a passphrase, the vault is opened (or created) and the demo's fake secrets added
+    had_vault = ctx.services.vault.initialized()
+    slugs = load_demo(ctx.services, ctx.user, os.environ.get(PASSPHRASE_ENV) or None)
+    if ctx.services.vault.unlocked and not had_vault:
+        ctx.err.write(
+            f"{PROG}: created the vault with this passphrase; keep it safe: it cannot be "
+            "recovered\n"
+        )
     ctx.out.write(
         f"Loaded the demo: {', '.join(slugs)}; you ({ctx.user}) are admin of each.\n"
         f"Open it with: {PROG}" + (f" --db {ctx.args.db}" if ctx.args.db else "") + "\n"
@@ -1670,6 +1675,8 @@ def build_parser() -> CliParser:
 
 
 def check_export(parser: CliParser, args: argparse.Namespace) -> None:
+    if args.out is not None and not args.out.strip():
+        parser.error("--out needs a file name (an empty one would print the export instead)")
     if args.dry_run and not (args.install or args.out):
         parser.error("--dry-run needs --install or --out (without them nothing is written)")
 

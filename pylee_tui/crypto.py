@@ -29,6 +29,10 @@ SALT_BYTES = 16
 SECRET_FORMAT = b"\x01"
 WRAP_FORMAT = b"\x01"
 WRAP_AAD = b"pylee-tui vault data key v1"
+# the most a stored KDF setting may ask for (the defaults are 3 passes, 4 lanes, 64 MiB)
+MAX_ITERATIONS = 32
+MAX_LANES = 16
+MAX_MEMORY_KIB = 1024 * 1024
 
 
 class CryptoError(Exception):
@@ -63,14 +67,24 @@ class KdfParams:
         if data.get("algorithm") != "argon2id":
             raise CryptoError(f"unknown key derivation {data.get('algorithm')!r}")
         try:
-            return cls(
+            params = cls(
                 salt=base64.b64decode(data["salt"], validate=True),
                 iterations=int(data["iterations"]),
                 lanes=int(data["lanes"]),
                 memory_kib=int(data["memory_kib"]),
             )
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             raise CryptoError("the vault's key derivation parameters are damaged") from None
+        # parameters come from the database file: bound them, so an edited file cannot make
+        # unlocking allocate gigabytes or run for hours
+        if not (
+            len(params.salt) >= SALT_BYTES
+            and 1 <= params.iterations <= MAX_ITERATIONS
+            and 1 <= params.lanes <= MAX_LANES
+            and 8 * params.lanes <= params.memory_kib <= MAX_MEMORY_KIB
+        ):
+            raise CryptoError("the vault's key derivation parameters are out of bounds")
+        return params
 
 
 # RFC 9106's second recommended option (64 MiB, 3 passes, 4 lanes): about 0.1 s here.

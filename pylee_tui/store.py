@@ -261,6 +261,9 @@ class Store:
             self.db = sqlite_utils.Database(conn, execute_plugins=False)
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self.db.execute("PRAGMA foreign_keys = ON")
+            # deleted content (old history versions, a re-wrapped vault key) is overwritten,
+            # not left readable in free pages
+            self.db.execute("PRAGMA secure_delete = ON")
             self.db.enable_wal()
             self.db.execute("PRAGMA synchronous = FULL")
             self._migrate()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 from pathlib import Path
 
@@ -108,10 +109,14 @@ def test_a_second_export_replaces_its_own_entries_only(demo: CliRunner, tmp_path
             "--server", "io.github.exa-labs/exa-mcp-server",
         )
     )  # fmt: skip
-    assert "replaced exa-mcp-server" in out
-    assert "removed actors-mcp-server, mcp-server" in out
+    # a --server export replaces its entries and keeps the registry's others
+    assert out == f"Wrote {target}: replaced exa-mcp-server; kept 3 other servers; " + (
+        f"the previous file is {target}.bak\n"
+    )
     doc = json.loads(target.read_text("utf-8"))
-    assert set(doc["mcpServers"]) == {"filesystem", "exa-mcp-server"}
+    assert set(doc["mcpServers"]) == {
+        "filesystem", "exa-mcp-server", "actors-mcp-server", "mcp-server",
+    }  # fmt: skip
     again = ok(
         demo(
             "export", *DEMO, "--client", "cursor", "--out", str(target),
@@ -181,6 +186,42 @@ BAD_INPUT = [
     case("export", ("export", *DEMO, "--client", "cursor", "--out", "{bad}"), ANN, 1, "not valid"),
     case("export", ("export", *DEMO, "--client", "cursor", "--out", "{dir}"), ANN, 1, "directory"),
     case("export", ("export", *DEMO, "--client", "cursor"), "nobody@example.com", 1),
+    case(
+        "export",
+        ("export", *DEMO, "--client", "cursor", "--out", "/dev/zero"),
+        ANN,
+        1,
+        "/dev/zero is not a regular file",
+    ),
+    case(
+        "export",
+        ("export", *DEMO, "--client", "cursor", "--out", "/dev/zero", "--dry-run"),
+        ANN,
+        1,
+        "not a regular file",
+    ),
+    case(
+        "export",
+        ("export", *DEMO, "--client", "cursor", "--out", "{fifo}"),
+        ANN,
+        1,
+        "pipe.json is not a regular file",
+    ),
+    case(
+        "export",
+        ("export", *DEMO, "--client", "cursor", "--out", "{dir}/nowhere/mcp.json"),
+        ANN,
+        1,
+        "no directory",
+    ),
+    case(
+        "export",
+        ("export", *DEMO, "--client", "cursor", "--out", "/proc/x.json"),
+        ANN,
+        1,
+        "pylee-tui: cannot write /proc/x.json: ",
+    ),
+    case("export", ("export", *DEMO, "--client", "cursor", "--out", ""), ANN, 2, "--out"),
 ]
 
 
@@ -195,7 +236,12 @@ def test_bad_input(
     monkeypatch.setattr("sys.stdin.isatty", lambda: False, raising=False)
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", "utf-8")
-    argv = tuple(a.replace("{bad}", str(bad)).replace("{dir}", str(tmp_path)) for a in argv)
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    argv = tuple(
+        a.replace("{bad}", str(bad)).replace("{dir}", str(tmp_path)).replace("{fifo}", str(fifo))
+        for a in argv
+    )
     before = rows(demo.db)
     result = demo(*argv, user=user)
     assert result.code == code
@@ -203,3 +249,48 @@ def test_bad_input(
     assert result.out == ""
     assert rows(demo.db) == before
     assert bad.read_text("utf-8") == "{not json"
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert not (tmp_path / "nowhere").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith((".tmp", ".bak"))]
+
+
+def succeeded(result) -> str:
+    assert result.code == 0, result.err
+    assert "Traceback" not in result.err
+    return result.out
+
+
+def test_dry_run_masks_secrets_inlined_earlier_and_since_rotated(
+    demo: CliRunner, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYLEE_PASSPHRASE", PASS)
+    target = home / "claude.json"
+    args = ("export", *DEMO, "--client", "claude", "--out", str(target), "--inline-secrets")
+    succeeded(demo(*args))
+    assert DEMO_SECRET in target.read_text("utf-8")
+    rotated = "démo-rotated-ключ"
+    keys = [k for k in ("EXA_API_KEY", "APIFY_TOKEN") if k in target.read_text("utf-8")]
+    assert keys
+    for key in keys:
+        succeeded(demo("secret", "set", key, "--org", "acme-production", "--value", rotated))
+    out = succeeded(demo(*args, "--dry-run"))
+    assert out.startswith(f"--- {target}")
+    assert "••••••••" in out
+    assert DEMO_SECRET not in out and rotated not in out
+    assert json.dumps(rotated)[1:-1] not in out
+    succeeded(demo(*args))
+    assert rotated in target.read_text("utf-8")
+
+
+def test_install_through_a_symlink_keeps_the_link(demo: CliRunner, home: Path) -> None:
+    real = home / "dotfiles" / "mcp.json"
+    real.parent.mkdir()
+    real.write_text(json.dumps(OTHERS), "utf-8")
+    (home / ".cursor").mkdir()
+    (home / ".cursor" / "mcp.json").symlink_to(real)
+    out = succeeded(demo("export", *DEMO, "--client", "cursor", "--install"))
+    assert out.startswith(f"Wrote {home / '.cursor' / 'mcp.json'}")
+    assert (home / ".cursor" / "mcp.json").is_symlink()
+    assert "exa-mcp-server" in json.loads(real.read_text("utf-8"))["mcpServers"]
+    assert json.loads(real.with_name("mcp.json.bak").read_text("utf-8")) == OTHERS
+    assert [p.name for p in (home / ".cursor").iterdir()] == ["mcp.json"]

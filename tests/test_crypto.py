@@ -170,6 +170,7 @@ def test_production_kdf_defaults_are_argon2id_64_mib_3_passes() -> None:
 def test_a_vault_stores_the_parameters_it_was_derived_with(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    services.orgs.create("ann@example.com", "Acme")
     services.vault.initialize("ann@example.com", "correct horse battery")
     row = services.store.db.execute("SELECT kdf, wrapped_key FROM vault").fetchone()
     stored = crypto.KdfParams.from_json(json.loads(row[0]))
@@ -182,3 +183,24 @@ def test_a_vault_stores_the_parameters_it_was_derived_with(
     services.vault.lock()
     services.vault.unlock("correct horse battery")
     assert services.vault.data_key() == data_key
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"memory_kib": 8 * 1024 * 1024},
+        {"iterations": 1_000_000},
+        {"lanes": 4096},
+        {"memory_kib": -1},
+        {"iterations": 0},
+        {"iterations": 1e30},
+        {"salt": "c2hvcnQ="},
+    ],
+    ids=lambda c: next(iter(c)) + "=" + str(next(iter(c.values()))),
+)
+def test_stored_kdf_parameters_out_of_bounds_are_refused_before_deriving(change) -> None:
+    """An edited database must not make unlocking allocate gigabytes or run for hours."""
+    data = crypto.KdfParams(salt=b"0123456789abcdef", iterations=3, lanes=4, memory_kib=65536)
+    data = {**data.to_json(), **change}
+    with pytest.raises(crypto.CryptoError, match="out of bounds|damaged"):
+        crypto.KdfParams.from_json(data)

@@ -3,6 +3,7 @@ install (ownership, backup, atomic write), missing variables."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -454,7 +455,7 @@ def test_a_crash_during_install_keeps_the_old_config(
         return real_replace(src, dst)
 
     monkeypatch.setattr(os, "replace", failing_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(InvalidInput, match=f"cannot write {target}: disk full"):
         world.export.install_with_names(
             target, actor=ANN, org_slug="acme", registry_slug="tools", client="cursor"
         )
@@ -514,8 +515,7 @@ def test_every_entry_name_in_every_golden_file_is_valid() -> None:
 def test_the_demo_exports_to_every_client_once_its_secrets_exist(services: Services) -> None:
     from pylee_tui.services.demo import DEMO_SECRET, load_demo
 
-    services.vault.initialize(ANN, "correct horse battery")
-    load_demo(services, ANN)
+    load_demo(services, ANN, "correct horse battery")  # creates the vault, adds fake secrets
     for registry in ("core-tools", "data-sources"):
         for client in CLIENTS:
             p = services.export.plan(
@@ -537,3 +537,313 @@ def test_the_demo_without_a_vault_says_which_secrets_are_missing(services: Servi
         services.export.plan(
             actor=ANN, org_slug="acme-production", registry_slug="data-sources", client="cursor"
         )
+
+
+# --- review fixes: masked diffs, ownership per entry, odd targets -----------------------------
+
+
+def install(s: Services, target: Path, client: str = "cursor", **kw):
+    return s.export.install_with_names(
+        target, actor=ANN, org_slug="acme", registry_slug=kw.pop("registry", "tools"),
+        client=client, **kw,
+    )  # fmt: skip
+
+
+def test_dry_run_masks_a_non_ascii_inlined_secret(world: Services, tmp_path: Path) -> None:
+    secret = "clé-sécrète-✓-ü"
+    world.variables.set_secret(ANN, "acme", "WEATHER_API_KEY", secret)
+    target = tmp_path / "mcp.json"
+    _p, result = install(world, target, inline_secrets=True, dry_run=True)
+    assert not target.exists()
+    assert "•" in result.diff
+    for encoded in (secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)):
+        assert encoded not in result.diff
+    # the real write still holds the real value
+    install(world, target, inline_secrets=True)
+    doc = json.loads(target.read_text("utf-8"))
+    assert doc["mcpServers"]["weather"]["env"]["WEATHER_API_KEY"] == secret
+
+
+def test_dry_run_masks_a_rotated_secret_still_inlined_in_the_file(
+    world: Services, tmp_path: Path
+) -> None:
+    target = tmp_path / "claude.json"
+    install(world, target, "claude", inline_secrets=True)
+    world.variables.set_secret(ANN, "acme", "WEATHER_API_KEY", "sk-FAKE-rotated-value")
+    world.variables.set_secret(ANN, "acme", "DOCS_TOKEN", "docs-FAKE-rotated")
+    _p, result = install(world, target, "claude", inline_secrets=True, dry_run=True)
+    assert result.diff.startswith(f"--- {target}")
+    for secret in (SECRET_API, "docs-FAKE-token", "sk-FAKE-rotated-value", "docs-FAKE-rotated"):
+        assert secret not in result.diff
+    for secret in (SECRET_TOKEN, SECRET_QDRANT):  # unchanged: on neither side of the diff
+        assert secret not in result.diff
+    # public values stay readable on both sides
+    assert '"LOG_LEVEL": "info"' in result.diff or "LOG_LEVEL" not in result.diff
+    # a changed secret still shows as a change: the file's value is masked differently
+    lines = result.diff.splitlines()
+    assert '-        "WEATHER_API_KEY": "•••••••• (in the file)",' in lines
+    assert '+        "WEATHER_API_KEY": "••••••••",' in lines
+    # the real install writes the new value
+    install(world, target, "claude", inline_secrets=True)
+    assert "sk-FAKE-rotated-value" in target.read_text("utf-8")
+    assert SECRET_API not in target.read_text("utf-8")
+
+
+def other_registry(s: Services) -> None:
+    """acme / more: its own weather server (same entry name as tools' one) and a secret."""
+    s.registries.create(ANN, "acme", name="More")
+    other = {**WEATHER, "name": "io.github.carol/weather", "description": "Carol's weather"}
+    s.registries.add_server(ANN, "acme", "more", other)
+    s.variables.set_secret(ANN, "acme", "WEATHER_API_KEY", "sk-FAKE-more-key", "more")
+
+
+def test_exporting_another_registry_into_the_same_file_keeps_the_first(
+    world: Services, tmp_path: Path
+) -> None:
+    other_registry(world)
+    target = tmp_path / "mcp.json"
+    install(world, target, inline_secrets=True)
+    tools_entries = json.loads(target.read_text("utf-8"))["mcpServers"]
+    _p, result = install(world, target, registry="more", inline_secrets=True)
+    doc = json.loads(target.read_text("utf-8"))["mcpServers"]
+    assert result.removed == [] and result.replaced == []
+    assert result.added == ["weather-3"]  # weather and weather-2 belong to tools
+    assert set(result.kept) == set(tools_entries)
+    for name, entry in tools_entries.items():
+        assert doc[name] == entry
+    assert doc["weather-3"]["env"]["WEATHER_API_KEY"] == "sk-FAKE-more-key"
+    # and exporting tools again keeps more's entry
+    _p, again = install(world, target, inline_secrets=True)
+    assert again.removed == [] and "weather-3" in again.kept
+    doc = json.loads(target.read_text("utf-8"))["mcpServers"]
+    assert doc["weather-3"]["env"]["WEATHER_API_KEY"] == "sk-FAKE-more-key"
+    # a dry run of tools masks more's inlined secret on both sides
+    world.variables.set_secret(ANN, "acme", "WEATHER_API_KEY", "sk-FAKE-new")
+    _p, dry = install(world, target, inline_secrets=True, dry_run=True)
+    for secret in ("sk-FAKE-more-key", "sk-FAKE-new", SECRET_API):
+        assert secret not in dry.diff
+
+
+def test_a_server_subset_keeps_the_registrys_other_entries(world: Services, tmp_path: Path) -> None:
+    target = tmp_path / "mcp.json"
+    install(world, target)
+    full = json.loads(target.read_text("utf-8"))["mcpServers"]
+    _p, result = install(world, target, servers=[SEARCH["name"]])
+    assert result.replaced == ["search"] and result.removed == [] and result.added == []
+    assert json.loads(target.read_text("utf-8"))["mcpServers"] == full
+    # the twin is named weather-2: a subset with only the twin keeps that name
+    _p, twin = install(world, target, servers=[WEATHER_TWIN["name"]])
+    assert twin.replaced == ["weather-2"] and twin.added == [] and twin.removed == []
+    assert json.loads(target.read_text("utf-8"))["mcpServers"] == full
+    # a subset removes the entries whose server is gone, not the others
+    world.registries.remove_server(ANN, "acme", "tools", SSE["name"])
+    _p, gone = install(world, target, servers=[SEARCH["name"]])
+    assert gone.removed == ["events"]
+    assert set(json.loads(target.read_text("utf-8"))["mcpServers"]) == set(full) - {"events"}
+
+
+def test_a_whole_registry_export_removes_a_server_that_became_a_draft(
+    world: Services, tmp_path: Path
+) -> None:
+    target = tmp_path / "mcp.json"
+    install(world, target)
+    broken = {**SEARCH, "description": ""}
+    report = world.registries.import_servers(ANN, "acme", "tools", [broken], replace=True)
+    assert report.drafts == 1
+    _p, subset = install(world, target, servers=[SSE["name"]])
+    assert "search" in json.loads(target.read_text("utf-8"))["mcpServers"]  # still exists
+    assert subset.removed == []
+    _p, result = install(world, target)
+    assert result.removed == ["search"]
+    assert "search" not in json.loads(target.read_text("utf-8"))["mcpServers"]
+
+
+def test_ownership_recorded_as_a_list_of_names_counts_as_this_registrys(
+    world: Services, tmp_path: Path
+) -> None:
+    from pylee_tui.services.export import _owner_key
+
+    target = tmp_path / "mcp.json"
+    target.write_text(
+        json.dumps({"mcpServers": {"old-entry": {"command": "x"}, "search": {"command": "y"}}}),
+        "utf-8",
+    )
+    world.settings.set(_owner_key(target, "servers"), json.dumps(["old-entry", "search"]))
+    _p, result = install(world, target)
+    assert result.removed == ["old-entry"] and result.replaced == ["search"]
+    doc = json.loads(target.read_text("utf-8"))["mcpServers"]
+    assert "old-entry" not in doc and doc["search"]["command"] == "uvx"
+
+
+def test_install_through_a_symlink_writes_the_target(world: Services, tmp_path: Path) -> None:
+    real = tmp_path / "dotfiles" / "mcp.json"
+    real.parent.mkdir()
+    real.write_text(json.dumps(FOREIGN), "utf-8")
+    link = tmp_path / "config" / "mcp.json"
+    link.parent.mkdir()
+    link.symlink_to(real)
+    _p, result = install(world, link)
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert "search" in json.loads(real.read_text("utf-8"))["mcpServers"]
+    assert result.backup == real.with_name("mcp.json.bak")
+    assert json.loads(result.backup.read_text("utf-8")) == FOREIGN
+    assert sorted(p.name for p in link.parent.iterdir()) == ["mcp.json"]
+    # ownership follows the target: a second export through the link replaces, keeps nothing new
+    _p, again = install(world, link)
+    assert again.added == [] and not again.written
+
+
+def test_vscode_inputs_the_user_wrote_are_kept_and_ours_renamed(
+    world: Services, tmp_path: Path
+) -> None:
+    target = tmp_path / "mcp.json"
+    mine = {"type": "promptString", "id": "weather-api-key", "description": "my own key"}
+    mine_upper = {"type": "promptString", "id": "GITHUB-TOKEN", "description": "mine too"}
+    target.write_text(json.dumps({"servers": {}, "inputs": [mine, mine_upper]}), "utf-8")
+    _p, result = install(world, target, "vscode")
+    doc = json.loads(target.read_text("utf-8"))
+    assert doc["inputs"][:2] == [mine, mine_upper]
+    ids = [i["id"] for i in doc["inputs"]]
+    assert ids.count("weather-api-key") == 1 and "weather-api-key-2" in ids
+    assert "github-token-2" in ids and "github-token" not in ids
+    assert doc["servers"]["weather"]["env"]["WEATHER_API_KEY"] == "${input:weather-api-key-2}"
+    assert doc["servers"]["search"]["env"]["GITHUB_TOKEN"] == "${input:github-token-2}"
+    _p, again = install(world, target, "vscode")
+    assert not again.written and json.loads(target.read_text("utf-8")) == doc
+
+
+def test_vscode_inputs_of_another_registry_are_kept(world: Services, tmp_path: Path) -> None:
+    other_registry(world)
+    target = tmp_path / "mcp.json"
+    install(world, target, "vscode")
+    first = json.loads(target.read_text("utf-8"))
+    install(world, target, "vscode", registry="more")
+    doc = json.loads(target.read_text("utf-8"))
+    assert doc["inputs"][: len(first["inputs"])] == first["inputs"]
+    for name, entry in first["servers"].items():
+        assert doc["servers"][name] == entry
+    ids = [i["id"] for i in doc["inputs"]]
+    assert len(ids) == len(set(ids))
+
+
+def test_a_foreign_entry_clashes_whatever_its_case(world: Services, tmp_path: Path) -> None:
+    target = tmp_path / "mcp.json"
+    target.write_text(json.dumps({"mcpServers": {"SEARCH": {"command": "mine"}}}), "utf-8")
+    _p, result = install(world, target)
+    doc = json.loads(target.read_text("utf-8"))["mcpServers"]
+    assert doc["SEARCH"] == {"command": "mine"}
+    assert doc["search-2"]["command"] == "uvx" and "search" not in doc
+    assert result.kept == ["SEARCH"]
+
+
+@pytest.mark.parametrize("kind", ["char device", "fifo", "directory"])
+def test_a_target_that_is_not_a_regular_file_is_refused(
+    world: Services, tmp_path: Path, kind: str
+) -> None:
+    where = tmp_path / "configs"
+    where.mkdir()
+    if kind == "char device":
+        target = Path("/dev/zero")  # read, it never ends
+    elif kind == "fifo":
+        target = where / "pipe.json"  # read, it blocks until a writer comes
+        os.mkfifo(target)
+    else:
+        target = where / "dir.json"
+        target.mkdir()
+    for dry_run in (True, False):
+        with pytest.raises(InvalidInput, match="directory|not a regular file") as refused:
+            install(world, target, dry_run=dry_run)
+        assert str(target) in str(refused.value)
+    assert sorted(p.name for p in where.iterdir()) == (
+        [] if kind == "char device" else [target.name]
+    )
+
+
+def test_a_write_error_is_one_clear_line(
+    world: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "mcp.json"
+
+    def full(src, dst):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "replace", full)
+        with pytest.raises(InvalidInput, match=r"cannot write .*mcp\.json: No space left"):
+            install(world, target)
+    assert not target.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_an_unwritable_directory_is_one_clear_line(world: Services, tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as root: permissions are not enforced")
+        with pytest.raises(InvalidInput, match=r"cannot write .*locked/mcp\.json: Permission"):
+            install(world, locked / "mcp.json")
+    finally:
+        locked.chmod(0o700)
+
+
+def test_proc_is_refused_cleanly(world: Services) -> None:
+    with pytest.raises(InvalidInput, match="/proc/x.json"):
+        install(world, Path("/proc/x.json"))
+
+
+def test_a_missing_directory_is_refused_unless_it_is_the_clients_usual_place(
+    world: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for dry_run in (True, False):
+        with pytest.raises(InvalidInput, match="no directory .*nowhere"):
+            install(world, tmp_path / "nowhere" / "mcp.json", dry_run=dry_run)
+    assert not (tmp_path / "nowhere").exists()
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    usual = default_config_path("cursor")
+    assert usual == tmp_path / "home" / ".cursor" / "mcp.json"
+    _p, result = install(world, usual)
+    assert result.written and usual.is_file()
+
+
+def test_an_empty_path_is_refused(world: Services) -> None:
+    with pytest.raises(InvalidInput, match="file name"):
+        install(world, "")
+
+
+def test_dry_run_shows_swapped_secrets_as_changed(world: Services, tmp_path: Path) -> None:
+    target = tmp_path / "claude.json"
+    install(world, target, "claude", inline_secrets=True)
+    world.variables.set_secret(ANN, "acme", "WEATHER_API_KEY", SECRET_TOKEN)
+    world.variables.set_secret(ANN, "acme", "GITHUB_TOKEN", SECRET_API)
+    _p, result = install(world, target, "claude", inline_secrets=True, dry_run=True)
+    lines = result.diff.splitlines()
+    for key in ("WEATHER_API_KEY", "GITHUB_TOKEN"):
+        assert f'-        "{key}": "•••••••• (in the file)"' in {line.rstrip(",") for line in lines}
+        assert f'+        "{key}": "••••••••"' in {line.rstrip(",") for line in lines}
+    assert SECRET_TOKEN not in result.diff and SECRET_API not in result.diff
+
+
+def test_a_registry_keeps_its_entries_when_its_slug_is_renamed(
+    world: Services, tmp_path: Path
+) -> None:
+    target = tmp_path / "mcp.json"
+    install(world, target)
+    before = json.loads(target.read_text("utf-8"))
+    world.registries.edit(ANN, "acme", "tools", new_slug="toolbox")
+    _p, result = install(world, target, registry="toolbox")
+    assert result.added == [] and result.kept == [] and not result.written
+    assert json.loads(target.read_text("utf-8")) == before
+
+
+def test_a_wrong_demo_passphrase_loads_nothing(services: Services) -> None:
+    from pylee_tui.services.demo import load_demo
+    from pylee_tui.services.errors import WrongPassphrase
+
+    services.orgs.create(ANN, "Mine")
+    services.vault.initialize(ANN, "correct horse battery")
+    services.vault.lock()
+    with pytest.raises(WrongPassphrase):
+        load_demo(services, ANN, "not the passphrase")
+    assert [o.slug for o in services.orgs.list(ANN)] == ["mine"]

@@ -19,6 +19,7 @@ from pylee_tui.services import (
     Conflict,
     InvalidInput,
     NotFound,
+    PermissionDenied,
     PyleeError,
     SecretUnreadable,
     Services,
@@ -493,6 +494,7 @@ def test_the_vault_before_its_first_passphrase(services: Services) -> None:
 def test_a_passphrase_that_is_not_text_is_refused_clearly(services: Services) -> None:
     """Undecodable terminal input (lone surrogates) is neither a crash nor a 'damaged store'."""
     garbled = "p\udce4sswort-lang"
+    services.orgs.create(ANN, "Acme")
     before = table_rows(services.store)
     with pytest.raises(InvalidInput, match="not valid text") as caught:
         services.vault.initialize(ANN, garbled)
@@ -1111,3 +1113,50 @@ def test_variables_from_before_the_vault_have_a_history(tmp_path: Path, clock: C
         assert s.variables.get(ANN, "acme", "LOG_LEVEL").value == "info"
     finally:
         opened.close()
+
+
+def test_only_admins_change_the_vault_passphrase(acme: Services) -> None:
+    """The vault guards every org's secrets: knowing the passphrase is not enough to change it."""
+    before = table_rows(acme.store)
+    for who in (BOB, DAN, "nobody@example.com"):
+        with pytest.raises(PermissionDenied, match="change the vault passphrase"):
+            acme.vault.change_passphrase(who, PASSPHRASE, "mallory's passphrase")
+    assert table_rows(acme.store) == before
+    acme.vault.lock()
+    acme.vault.unlock(PASSPHRASE)
+    acme.vault.change_passphrase(ANN, PASSPHRASE, "a brand new passphrase")
+    # every org's admins see it in their own log
+    assert "vault.passwd" in [e.action for e in acme.audit.list_for_org(ANN, "acme")]
+
+
+def test_the_first_secret_may_create_the_vault_only_for_a_secret_writer(
+    services: Services,
+) -> None:
+    services.orgs.create(ANN, "Acme")
+    for email in (BOB, DAN):
+        services.members.invite(ANN, "acme", email)
+        services.members.accept(email, "acme")
+    services.members.grant(ANN, "acme", DAN, "secrets:write")
+    for who in (BOB, "nobody@example.com"):
+        with pytest.raises(PermissionDenied, match="create the vault"):
+            services.vault.initialize(who, PASSPHRASE)
+    assert not services.vault.initialized()
+    services.vault.initialize(DAN, PASSPHRASE)
+    services.variables.set_secret(DAN, "acme", "TOKEN", "x")
+    assert [e.action for e in services.audit.list_for_org(ANN, "acme")][:2] == [
+        "secret.set",
+        "vault.create",
+    ]
+
+
+def test_a_variable_that_becomes_a_secret_loses_its_plaintext_history(acme: Services) -> None:
+    leaked = "ghp_LEAKED_BY_MISTAKE_0001"
+    acme.variables.set_variable(ANN, "acme", "GITHUB_TOKEN", leaked)
+    acme.variables.unset(ANN, "acme", "GITHUB_TOKEN")
+    acme.variables.set_secret(ANN, "acme", "GITHUB_TOKEN", "ghp_the_real_secret_0002")
+    versions = acme.variables.history(BOB, "acme", "GITHUB_TOKEN")
+    assert all(v.value != leaked for v in versions)
+    assert [v.kind for v in versions if v.action != "unset"] == ["secret"]
+    acme.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw = Path(acme.store.path).read_bytes()
+    assert leaked.encode() not in raw  # secure_delete: not even in free pages

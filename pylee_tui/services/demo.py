@@ -112,10 +112,28 @@ def demo_servers() -> list[dict]:
     return json.loads(text)
 
 
-def load_demo(services: Services, actor: str) -> list[str]:
-    """Create the sample orgs in one transaction; refuses if any of them already exists."""
+def load_demo(services: Services, actor: str, passphrase: str | None = None) -> list[str]:
+    """Create the sample orgs in one transaction; refuses if any of them already exists.
+
+    With a `passphrase`, the vault is opened (or created with it, once `actor` is an admin of
+    the sample orgs) and the demo's fake secrets are added too; a wrong one changes nothing."""
     servers = demo_servers()
     created = []
+
+    def scoped(org: DemoOrg, kinds: tuple[str, ...]) -> None:
+        for registry_name, index, key, value, kind in org.scoped:
+            if kind not in kinds:
+                continue
+            services.variables.set(
+                actor,
+                org.slug,
+                key,
+                value,
+                kind,
+                slugify(registry_name) if registry_name else None,
+                servers[index]["name"] if index is not None else None,
+            )
+
     with services.store.transaction() as db:
         for org in DEMO_ORGS:
             if list(db.query("SELECT 1 FROM organizations WHERE slug = ?", [org.slug])):
@@ -136,17 +154,11 @@ def load_demo(services: Services, actor: str) -> list[str]:
                     services.members.accept(email, org.slug)
             for key, value in org.variables:
                 services.variables.set_variable(actor, org.slug, key, value)
-            for registry_name, index, key, value, kind in org.scoped:
-                if kind == "secret" and not services.vault.unlocked:
-                    continue
-                services.variables.set(
-                    actor,
-                    org.slug,
-                    key,
-                    value,
-                    kind,
-                    slugify(registry_name) if registry_name else None,
-                    servers[index]["name"] if index is not None else None,
-                )
+            scoped(org, ("variable",))
             created.append(org.slug)
+        if passphrase is not None and not services.vault.unlocked:
+            services.vault.unlock_or_initialize(actor, passphrase)
+        if services.vault.unlocked:
+            for org in DEMO_ORGS:
+                scoped(org, ("secret",))
     return created

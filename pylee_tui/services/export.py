@@ -31,6 +31,7 @@ import difflib
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 from collections.abc import Callable
@@ -105,6 +106,10 @@ class ExportPlan:
     skipped: list[str] = field(default_factory=list)  # drafts, nothing to launch
     secret_values: list[str] = field(default_factory=list, repr=False)  # to mask in diffs
     input_ids: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
+    registry_id: int | None = None
+    registry_servers: set[str] = field(default_factory=set, repr=False)  # drafts included
+    partial: bool = False  # only the servers named (--server), not the whole registry
+    taken_inputs: set[str] = field(default_factory=set, repr=False)  # input ids to avoid
 
     @property
     def servers_key(self) -> str:
@@ -122,10 +127,33 @@ class ExportPlan:
         return doc
 
     def mask(self, text: str) -> str:
+        """The text with every inlined secret masked, as JSON writes it either way (escaped
+        to ASCII, or as is)."""
         for value in sorted(self.secret_values, key=len, reverse=True):
             if value:
-                text = text.replace(json.dumps(value)[1:-1], MASK)
+                for encoded in (json.dumps(value, ensure_ascii=False), json.dumps(value)):
+                    text = text.replace(encoded[1:-1], MASK)
         return text
+
+    def owner(self, server: str | None = None) -> dict[str, Any]:
+        """Who an entry (with its server) or an input written by this plan belongs to."""
+        owner: dict[str, Any] = {
+            "org": self.org,
+            "registry": self.registry,
+            "registry_id": self.registry_id,
+        }
+        if server is not None:
+            owner["server"] = server
+        return owner
+
+    def owns(self, owner: dict[str, Any] | None) -> bool:
+        """Whether an entry recorded with `owner` belongs to this plan's registry. Ownership
+        recorded as a bare list of names (no owner) counts as this registry's."""
+        if owner is None:
+            return True
+        if owner.get("registry_id") is not None and self.registry_id is not None:
+            return owner["registry_id"] == self.registry_id
+        return owner.get("org") == self.org and owner.get("registry") == self.registry
 
 
 @dataclass
@@ -151,6 +179,7 @@ class ExportService(Service):
         inline_secrets: bool = False,
         allow_missing: bool = False,
         taken: set[str] = frozenset(),
+        taken_inputs: set[str] = frozenset(),
     ) -> ExportPlan:
         if client not in CLIENTS:
             raise InvalidInput(f"unknown client {client!r}: use one of {', '.join(CLIENTS)}")
@@ -159,6 +188,7 @@ class ExportService(Service):
                 "VS Code keeps secrets in its own prompt store (inputs); --inline-secrets "
                 "is for Claude Desktop and Cursor"
             )
+        registry = self.services.registries.get(actor, org_slug, registry_slug)
         all_servers = {
             s.name: s for s in self.services.registries.list_servers(actor, org_slug, registry_slug)
         }
@@ -170,7 +200,17 @@ class ExportService(Service):
         else:
             chosen = all_servers
         configs = self.services.variables.effective_for_servers(actor, org_slug, registry_slug)
-        plan = ExportPlan(client, org_slug, registry_slug, {}, {})
+        plan = ExportPlan(
+            client,
+            org_slug,
+            registry_slug,
+            {},
+            {},
+            registry_id=registry.id,
+            registry_servers=set(all_servers),
+            partial=bool(servers),
+            taken_inputs=set(taken_inputs),
+        )
         exportable = {}
         for name, server in sorted(chosen.items()):
             if server.status != "valid":
@@ -232,84 +272,67 @@ class ExportService(Service):
         self,
         actor: str,
         plan: ExportPlan,
-        path: Path,
+        path: Path | str,
         dry_run: bool = False,
         replace_file: bool = False,
     ) -> InstallResult:
-        """Merge the plan into the client's config at `path`: entries pylee-tui wrote there
-        before are replaced or removed, everything else is kept; the old file is kept as
-        `<name>.bak`; the new one is written atomically. With `replace_file`, the file becomes
-        exactly the plan (`--out` to a new file)."""
+        """Merge the plan into the client's config at `path`. Entries are owned per entry
+        (org, registry, server): this registry's are replaced, or removed when their server
+        is gone from the registry or, for a whole-registry export, is not exported (a draft);
+        a `--server` export keeps the registry's other entries. Entries and VS Code inputs of
+        another registry or of the user are kept, and ours are named around them. The old file
+        is kept as `<name>.bak`; the new one is written atomically, through a symlink to its
+        target. With `replace_file`, the file becomes exactly the plan."""
+        if isinstance(path, str) and not path.strip():
+            raise InvalidInput("no file name to write the export to")
         path = Path(path).expanduser()
+        target = _link_target(path)
+        _check_target(path, target, create_parent=_is_usual_place(path, plan.client))
         old_text = _read_config(path)
         existing = _parse_config(path, old_text) if old_text is not None else {}
-        owned = set(self._owned(path))
-        key = plan.servers_key
-        current = existing.get(key, {})
-        if not isinstance(current, dict):
-            raise InvalidInput(f"{path}: '{key}' is not an object; fix it by hand first")
-        foreign = [name for name in current if name not in owned]
-        clash = [n for n in plan.entries if n in foreign]
-        if clash:
-            # entry names were chosen before the file was read: choose again around the clash
-            raise _Clash(foreign)
-        if replace_file:
-            merged: dict[str, Any] = plan.document()
-            kept: list[str] = []
-        else:
-            merged = dict(existing)
-            servers = {n: v for n, v in current.items() if n not in owned}
-            kept = list(servers)
-            servers.update(plan.entries)
-            merged[key] = servers
-            if plan.client == "vscode":
-                inputs = existing.get("inputs", [])
-                if not isinstance(inputs, list):
-                    raise InvalidInput(f"{path}: 'inputs' is not a list; fix it by hand first")
-                owned_inputs = set(self._owned(path, "inputs"))
-                ours = {i["id"] for i in plan.inputs}
-                merged_inputs = [
-                    i
-                    for i in inputs
-                    if not (isinstance(i, dict) and i.get("id") in owned_inputs | ours)
-                ]
-                merged_inputs += plan.inputs
-                if merged_inputs:
-                    merged["inputs"] = merged_inputs
-                else:
-                    merged.pop("inputs", None)
-        new_text = json.dumps(merged, indent=2, ensure_ascii=False) + "\n"
+        owners = self._owners(path, "servers")
+        merge = _merge(plan, path, existing, owners, self._owners(path, "inputs"), replace_file)
+        new_text = json.dumps(merge.document, indent=2, ensure_ascii=False) + "\n"
+        # the diff is of masked texts: no secret value, inlined now or earlier, is shown
+        secrets = [v for v in plan.secret_values if v]
+        public = {
+            v for e in plan.entries.values() for v in _env_values(e) if not _holds(v, secrets)
+        }
+        current = existing.get(plan.servers_key, {})
+        hidden = {v for n, e in current.items() if n in owners for v in _env_values(e)} - public
+        fromfile = str(path) if old_text is not None else "/dev/null"
         diff = "".join(
             difflib.unified_diff(
-                _lines(old_text or ""),
-                _lines(new_text),
-                fromfile=str(path) if old_text is not None else "/dev/null",
+                _lines(_mask_json(old_text or "", secrets, hidden, existing, merge.document)),
+                _lines(_mask_json(new_text, secrets, hidden)),
+                fromfile=fromfile,
                 tofile=str(path),
             )
         )
-        previous = set(current) & owned
+        if not diff and old_text != new_text:  # two secret values swapped, say
+            diff = f"--- {fromfile}\n+++ {path}\n# only masked secret values change\n"
         result = InstallResult(
             path=path,
             written=False,
-            diff=plan.mask(diff),
+            diff=diff,
             backup=None,
-            added=sorted(set(plan.entries) - previous),
-            replaced=sorted(set(plan.entries) & previous),
-            removed=sorted(previous - set(plan.entries)),
-            kept=sorted(kept),
+            added=sorted(set(plan.entries) - set(merge.replaced)),
+            replaced=sorted(merge.replaced),
+            removed=sorted(merge.removed),
+            kept=sorted(merge.kept),
         )
         if dry_run:
             return result
         if old_text is not None and old_text == new_text:
-            self._remember(actor, plan, path)
+            self._remember(actor, plan, path, merge)
             return result
         backup = None
-        if old_text is not None:
-            backup = path.with_name(path.name + ".bak")
-            write_atomic(backup, old_text, mode=_mode_of(path))
-        mode = plan.file_mode if old_text is None else min_mode(_mode_of(path), plan.file_mode)
-        write_atomic(path, new_text, mode=mode)
-        self._remember(actor, plan, path)
+        if old_text is not None:  # beside the file a symlink points to, as the new one
+            backup = target.with_name(target.name + ".bak")
+            _write(backup, old_text, _mode_of(target))
+        mode = plan.file_mode if old_text is None else min_mode(_mode_of(target), plan.file_mode)
+        _write(target, new_text, mode, shown=path)
+        self._remember(actor, plan, path, merge)
         result.written = True
         result.backup = backup
         return result
@@ -317,34 +340,46 @@ class ExportService(Service):
     def install_with_names(
         self, path: Path, *, dry_run: bool = False, replace_file: bool = False, **plan_args
     ) -> tuple[ExportPlan, InstallResult]:
-        """`plan` then `install`, choosing entry names around the file's foreign entries."""
+        """`plan` then `install`, choosing entry names and input ids around the file's
+        entries and inputs that are not this registry's."""
         taken: set[str] = set()
+        taken_inputs: set[str] = set()
         for _attempt in range(2):
-            plan = self.plan(taken=taken, **plan_args)
+            plan = self.plan(taken=taken, taken_inputs=taken_inputs, **plan_args)
             try:
                 return plan, self.install(plan_args["actor"], plan, path, dry_run, replace_file)
             except _Clash as clash:
-                taken = set(clash.names)
+                taken, taken_inputs = set(clash.names), set(clash.inputs)
         raise Conflict(f"cannot choose entry names that do not clash in {path}")
 
-    def _owned(self, path: Path, what: str = "servers") -> list[str]:
+    def _owners(self, path: Path, what: str = "servers") -> dict[str, dict[str, Any] | None]:
+        """Who owns each entry (or input) pylee-tui wrote to the file: name -> owner. An older
+        record, a bare list of names, gives no owner (None: counted as the exporter's)."""
         data = self.services.settings.get(_owner_key(path, what))
         try:
-            names = json.loads(data) if data else []
+            recorded = json.loads(data) if data else {}
         except ValueError:
-            return []
-        return [n for n in names if isinstance(n, str)]
+            return {}
+        if isinstance(recorded, list):
+            return {n: None for n in recorded if isinstance(n, str)}
+        if not isinstance(recorded, dict):
+            return {}
+        return {
+            n: owner if isinstance(owner, dict) else None
+            for n, owner in recorded.items()
+            if isinstance(n, str)
+        }
 
-    def _remember(self, actor: str, plan: ExportPlan, path: Path) -> None:
+    def _remember(self, actor: str, plan: ExportPlan, path: Path, merge: _Merge) -> None:
         with self.store.transaction() as db:
-            for what, names in (
-                ("servers", sorted(plan.entries)),
-                ("inputs", sorted(i["id"] for i in plan.inputs)),
-            ):
+            records = [("servers", merge.owners)]
+            if plan.client == "vscode":
+                records.append(("inputs", merge.input_owners))
+            for what, owners in records:
                 db.execute(
                     "INSERT INTO settings (key, value) VALUES (?, ?) "
                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    [_owner_key(path, what), json.dumps(names)],
+                    [_owner_key(path, what), json.dumps(owners, sort_keys=True)],
                 )
             org, _member = self.services.access.org_row(db, plan.org, actor)
             self.services.audit.record_in_org(
@@ -385,9 +420,131 @@ class ExportService(Service):
 
 
 class _Clash(Exception):
-    def __init__(self, names: list[str]):
+    """Entry names or input ids of the plan are taken in the file: plan again around them."""
+
+    def __init__(self, names: list[str], inputs: list[str] = ()):
         super().__init__("entry names clash")
-        self.names = names
+        self.names = list(names)
+        self.inputs = list(inputs)
+
+
+@dataclass
+class _Merge:
+    """The file's new content and what happened to each entry and input."""
+
+    document: dict[str, Any]
+    replaced: list[str]
+    removed: list[str]
+    kept: list[str]  # entries that are not this export's: the user's, another registry's, or
+    # this registry's not named by a --server export
+    owners: dict[str, dict[str, Any] | None]  # entry -> owner, for every entry pylee-tui wrote
+    input_owners: dict[str, dict[str, Any] | None]
+
+
+def _merge(
+    plan: ExportPlan,
+    path: Path,
+    existing: dict[str, Any],
+    owners: dict[str, dict[str, Any] | None],
+    input_owners: dict[str, dict[str, Any] | None],
+    replace_file: bool,
+) -> _Merge:
+    key = plan.servers_key
+    current = existing.get(key, {})
+    if not isinstance(current, dict):
+        raise InvalidInput(f"{path}: '{key}' is not an object; fix it by hand first")
+    exported = set(plan.servers.values())
+    servers: dict[str, Any] = {}
+    new_owners: dict[str, dict[str, Any] | None] = {}
+    replaced: list[str] = []
+    removed: list[str] = []
+    kept: list[str] = []
+    for name, entry in current.items():
+        owner = owners.get(name) if name in owners else _FOREIGN
+        if owner is not _FOREIGN and plan.owns(owner):
+            server = owner.get("server") if owner else None
+            still_here = server is not None and server in plan.registry_servers
+            if not (plan.partial and still_here and server not in exported):
+                (replaced if name in plan.entries else removed).append(name)
+                continue
+            # a --server export that did not name this server: it stays, still ours
+        kept.append(name)
+        servers[name] = entry
+        if owner is not _FOREIGN:
+            new_owners[name] = owner
+    if replace_file:
+        document = plan.document()
+        new_owners = {}
+        kept = []
+    else:
+        taken = {n.lower() for n in kept}
+        if any(n.lower() in taken for n in plan.entries):
+            # entry names were chosen before the file was read: choose again around these
+            raise _Clash(kept, _foreign_inputs(plan, existing, input_owners))
+        document = dict(existing)
+        servers.update(plan.entries)
+        document[key] = servers
+    for name, server in plan.servers.items():
+        new_owners[name] = plan.owner(server)
+    new_input_owners = dict(input_owners)
+    if plan.client == "vscode" and not replace_file:
+        new_input_owners = _merge_inputs(plan, path, document, servers, kept, input_owners)
+    elif plan.client == "vscode":
+        new_input_owners = {i["id"]: plan.owner() for i in plan.inputs}
+    return _Merge(document, replaced, removed, kept, new_owners, new_input_owners)
+
+
+_FOREIGN: Any = object()  # no ownership record: the user's own entry
+_INPUT_REFERENCE = re.compile(r"\$\{input:([^}]+)\}")
+
+
+def _foreign_inputs(
+    plan: ExportPlan, existing: dict[str, Any], input_owners: dict[str, dict[str, Any] | None]
+) -> list[str]:
+    """Input ids in the file that are not this registry's (the user's, another registry's)."""
+    inputs = existing.get("inputs", []) if plan.client == "vscode" else []
+    if not isinstance(inputs, list):
+        return []
+    ids = [i["id"] for i in inputs if isinstance(i, dict) and isinstance(i.get("id"), str)]
+    return [i for i in ids if i not in input_owners or not plan.owns(input_owners[i])]
+
+
+def _merge_inputs(
+    plan: ExportPlan,
+    path: Path,
+    document: dict[str, Any],
+    servers: dict[str, Any],
+    kept: list[str],
+    input_owners: dict[str, dict[str, Any] | None],
+) -> dict[str, dict[str, Any] | None]:
+    """VS Code inputs: the user's and other registries' are kept (and ours are named around
+    them); this registry's are replaced, kept while a kept entry still uses them, else removed."""
+    inputs = document.get("inputs", [])
+    if not isinstance(inputs, list):
+        raise InvalidInput(f"{path}: 'inputs' is not a list; fix it by hand first")
+    foreign = _foreign_inputs(plan, document, input_owners)
+    ours = {i["id"] for i in plan.inputs}
+    if {i.lower() for i in ours} & {i.lower() for i in foreign}:
+        raise _Clash(kept, foreign)
+    used = set(_INPUT_REFERENCE.findall(json.dumps({n: servers[n] for n in kept})))
+    merged: list[Any] = []
+    owners: dict[str, dict[str, Any] | None] = {}
+    for item in inputs:
+        ident = item.get("id") if isinstance(item, dict) else None
+        if isinstance(ident, str) and ident in input_owners:
+            owner = input_owners[ident]
+            if plan.owns(owner) and (ident in ours or ident not in used):
+                continue  # replaced below, or no longer used
+            owners[ident] = owner
+        merged.append(item)
+    merged += plan.inputs
+    for item in plan.inputs:
+        owners[item["id"]] = plan.owner()
+    if merged:
+        document["inputs"] = merged
+    else:
+        document.pop("inputs", None)
+    return owners
 
 
 # --- one entry -------------------------------------------------------------------------------
@@ -539,6 +696,12 @@ class _EntryBuilder:
             return known
         ids = set(self.plan.input_ids.values())
         candidate = base if base not in ids else f"{base}-{self.entry_name}"
+        # ids of the target file's inputs that are not ours (the user's, another registry's)
+        avoid = {i.lower() for i in ids | self.plan.taken_inputs}
+        stem, n = candidate, 1
+        while candidate.lower() in avoid:
+            n += 1
+            candidate = f"{stem}-{n}"
         description = f"{key} ({'secret' if password else 'value'} from pylee {source})"
         if source == "missing":
             description = f"{key} for {self.server_name} (not set in the pylee vault)"
@@ -687,6 +850,151 @@ def render(plan: ExportPlan) -> str:
     return json.dumps(plan.document(), indent=2, ensure_ascii=False) + "\n"
 
 
+def _link_target(path: Path) -> Path:
+    """The file a symlink points to (followed to the end), else the path itself: writing
+    there keeps the link."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
+def _is_usual_place(path: Path, client: str) -> bool:
+    """Whether `path` is where the client reads its config (`--install`): its directory may
+    be created. Elsewhere (`--out`), a missing directory is more likely a typo."""
+    try:
+        usual = default_config_path(client)
+    except (InvalidInput, RuntimeError):
+        return False
+    return os.path.abspath(path) == os.path.abspath(usual)
+
+
+def _check_target(path: Path, target: Path, create_parent: bool) -> None:
+    """Refuse, before reading anything, a target that is not a regular file (a device never
+    ends, a pipe blocks) or, unless it may be created, whose directory does not exist."""
+    try:
+        mode = os.stat(path).st_mode  # through a symlink
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    if mode is not None:
+        if stat.S_ISDIR(mode):
+            raise InvalidInput(f"{path} is a directory, not a config file")
+        if not stat.S_ISREG(mode):
+            raise InvalidInput(
+                f"{path} is not a regular file (a device, a pipe or a socket); nothing was written"
+            )
+        return
+    parent = Path(os.path.realpath(target)).parent
+    if not create_parent and not parent.is_dir():
+        raise InvalidInput(f"no directory {parent}: create it first; nothing was written")
+
+
+def _write(path: Path, text: str, mode: int, shown: Path | None = None) -> None:
+    try:
+        write_atomic(path, text, mode=mode)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {shown or path}: {exc.strerror or exc}") from None
+
+
+def _env_values(entry: Any) -> list[str]:
+    """The string values of an entry's `env` and `headers`: where values, secrets included,
+    are written."""
+    values: list[str] = []
+    if isinstance(entry, dict):
+        for part in ("env", "headers"):
+            items = entry.get(part)
+            if isinstance(items, dict):
+                values += [v for v in items.values() if isinstance(v, str) and v]
+    return values
+
+
+def _holds(value: str, secrets: list[str]) -> bool:
+    return any(secret in value for secret in secrets)
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+MASK_IN_FILE = f"{MASK} (in the file)"  # a masked value the new file no longer holds there
+_MISSING: Any = object()
+
+
+def _mask_json(
+    text: str,
+    secrets: list[str],
+    hidden: set[str],
+    document: Any = _MISSING,
+    new_document: Any = _MISSING,
+) -> str:
+    """JSON text with every one of `secrets` masked wherever a string holds it, and every
+    string equal to one of `hidden` masked whole. Strings are compared decoded, so the way
+    one is escaped (`\\u00e9` or `é`) does not matter; line breaks stay where they are.
+
+    For the old side of a diff, give the text's `document` and the `new_document`: a masked
+    string the new document does not hold at the same place becomes MASK_IN_FILE, so that a
+    changed secret still shows as a change."""
+    if not secrets and not hidden:
+        return text
+    ordered = sorted(set(secrets), key=len, reverse=True)
+    matches = list(_JSON_STRING.finditer(text))
+    values = [_decoded(m.group(0)) for m in matches]
+    places: list[tuple[Any, ...] | None] | None = None
+    if document is not _MISSING:
+        strings = list(_strings(document))
+        aligned = len(strings) == len(values) and all(
+            s == v for (s, _), v in zip(strings, values, strict=True)
+        )
+        # duplicate keys, say: the places are unknown, every masked string counts as changed
+        places = [place for _, place in strings] if aligned else [()] * len(values)
+    out: list[str] = []
+    last = 0
+    for i, match in enumerate(matches):
+        value = values[i]
+        if not isinstance(value, str):
+            continue
+        masked = MASK if value in hidden else value
+        for secret in ordered:
+            masked = masked.replace(secret, MASK)
+        if masked == value:
+            continue
+        place = places[i] if places is not None else None
+        if place is not None and _at(new_document, place) != value:
+            masked = MASK_IN_FILE
+        out += [text[last : match.start()], json.dumps(masked, ensure_ascii=False)]
+        last = match.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _decoded(token: str) -> Any:
+    try:
+        return json.loads(token)
+    except ValueError:
+        return None
+
+
+def _strings(value: Any, place: tuple[Any, ...] = ()):
+    """The strings of a parsed JSON document in the order its text holds them, each with its
+    place (None for an object key)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key, None
+            yield from _strings(item, (*place, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*place, index))
+    elif isinstance(value, str):
+        yield value, place
+
+
+def _at(document: Any, place: tuple[Any, ...]) -> Any:
+    for step in place:
+        try:
+            document = document[step]
+        except (KeyError, IndexError, TypeError):
+            return _MISSING
+    return document
+
+
 def _read_config(path: Path) -> str | None:
     try:
         return path.read_text("utf-8")
@@ -744,7 +1052,8 @@ def write_atomic(
     _before_replace: Callable[[Path], None] | None = None,
 ) -> None:
     """Write `text` to a temporary file beside `path`, fsync it, then rename it over `path`:
-    a crash at any point leaves either the old file or the new one, whole."""
+    a crash at any point leaves either the old file or the new one, whole. A symlink at `path`
+    is replaced, not followed (`install` passes the link's target itself)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)

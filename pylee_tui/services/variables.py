@@ -424,6 +424,12 @@ class VariableService(Service):
             )
         encrypted = None
         if kind == "secret":
+            # a key that was a plain variable here and becomes a secret: its old plaintext
+            # versions go (it was likely a secret pasted as a variable by mistake)
+            db.execute(
+                f"DELETE FROM variable_versions WHERE {where} AND key = ? AND kind = 'variable'",
+                [*params, key],
+            )
             encrypted = crypto.encrypt(self.services.vault.data_key(), value, ref.aad(key))
         now = self.now()
         columns = {

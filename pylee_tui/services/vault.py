@@ -12,8 +12,15 @@ import threading
 from dataclasses import dataclass
 
 from pylee_tui import crypto
+from pylee_tui.services.access import PERMISSIONS
 from pylee_tui.services.base import Service, one, valid
-from pylee_tui.services.errors import Conflict, InvalidInput, VaultLocked, WrongPassphrase
+from pylee_tui.services.errors import (
+    Conflict,
+    InvalidInput,
+    PermissionDenied,
+    VaultLocked,
+    WrongPassphrase,
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,7 @@ class VaultService(Service):
         wrapped = crypto.wrap_key(data_key, crypto.derive_key(passphrase, params))
         now = self.now()
         with self.store.transaction() as db:
+            self._require(db, actor, "secrets:write", "create the vault")
             if one(db, "SELECT 1 AS x FROM vault WHERE id = 1") is not None:
                 raise Conflict("the vault already has a passphrase; unlock it instead")
             db["vault"].insert(
@@ -98,11 +106,14 @@ class VaultService(Service):
     def change_passphrase(self, actor: str, old: str, new: str) -> None:
         """Re-wrap the data key under a new passphrase (fresh salt); no secret is touched."""
         new = _encodable(valid("passphrase", new))
+        with self.store.reading() as db:  # refused before any slow key derivation
+            self._require(db, actor, "secrets:reveal", "change the vault passphrase")
         row = self._row()
         data_key = self._open(row, old)
         params = crypto.new_kdf_params()
         wrapped = crypto.wrap_key(data_key, crypto.derive_key(new, params))
         with self.store.transaction() as db:
+            self._require(db, actor, "secrets:reveal", "change the vault passphrase")
             current = one(db, "SELECT wrapped_key FROM vault WHERE id = 1")
             if current is None or current["wrapped_key"] != row["wrapped_key"]:
                 raise Conflict("the vault passphrase was changed elsewhere meanwhile; try again")
@@ -142,16 +153,33 @@ class VaultService(Service):
         except (crypto.CryptoError, ValueError) as exc:
             raise InvalidInput(f"the vault key in this store is damaged: {exc}") from None
 
+    def _require(self, db, actor: str, permission: str, doing: str) -> None:
+        """The vault serves every org of the store: acting on it needs `permission` in at
+        least one of them (admins have every permission)."""
+        access = self.services.access
+        for row in db.query(
+            "SELECT org_id FROM members WHERE email = ? AND status = 'active'", [actor]
+        ):
+            member = access.membership(db, row["org_id"], actor)
+            if member is not None and member.allows(permission):
+                return
+        grant = PERMISSIONS[permission]
+        needs = "the admin role" if not grant else f"the admin role or the grant '{grant}'"
+        raise PermissionDenied(f"you ({actor}) cannot {doing}: it needs {needs} in an organization")
+
     def _audit(self, db, actor: str, action: str) -> None:
-        self.services.audit.record(
-            db,
-            actor=actor,
-            action=action,
-            org_id=None,
-            org_slug=None,
-            target_type="vault",
-            target_label="vault",
-        )
+        """Recorded in every org of the store: the vault guards all of their secrets, so every
+        org's admins see who created it or changed its passphrase."""
+        for org in list(db.query("SELECT id, slug FROM organizations ORDER BY id")):
+            self.services.audit.record_in_org(
+                db,
+                org,
+                actor=actor,
+                action=action,
+                target_type="vault",
+                target_id=None,
+                target_label="vault",
+            )
 
 
 def _encodable(passphrase: str) -> str:
