@@ -100,6 +100,7 @@ class PyleeApp(App[None]):
         self.clock = clock
         self.watch_interval = watch_interval
         self.services: Services | None = None
+        self._clipboard_holds_secret = False
         self.user: str | None = None
         self.org_summaries: list[OrgSummary] = []
         self._data_version: int | None = None
@@ -369,8 +370,18 @@ class PyleeApp(App[None]):
         if self.services is None:
             return
         self.services.vault.lock()
+        if self._clipboard_holds_secret:
+            # a copied secret must not outlive the unlock: ctrl+v in the app would paste it
+            # (the terminal's own clipboard, set by OSC 52, is overwritten too)
+            self.copy_to_clipboard("")
+            self._clipboard_holds_secret = False
         self.vault_changed.publish(False)
         self.notify(message, timeout=4)
+
+    def copy_secret_to_clipboard(self, value: str) -> None:
+        """Copy a secret's plaintext; locking the vault clears it again."""
+        self.copy_to_clipboard(value)
+        self._clipboard_holds_secret = True
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseEvent)):

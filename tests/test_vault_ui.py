@@ -325,6 +325,20 @@ async def test_copy_puts_the_value_on_the_clipboard_and_is_audited(db_path, with
         await pilot.press("c")
         await settle(pilot)
         assert pilot.app.clipboard == "info"
+        # a copied secret does not outlive the unlock; a copied variable does
+        cursor_to(pane, "API_TOKEN")
+        await pilot.press("c")
+        await settle(pilot)
+        assert pilot.app.clipboard == FAKE
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert pilot.app.clipboard == ""
+        pilot.app.services.vault.unlock(PASSPHRASE)
+        cursor_to(pane, "LOG_LEVEL")
+        await pilot.press("c")
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert pilot.app.clipboard == "info"
 
 
 async def test_the_vault_locks_itself_after_idle_time(db_path, with_secret):

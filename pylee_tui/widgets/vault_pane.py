@@ -847,7 +847,10 @@ class VaultPane(Widget):
             if value is None:
                 self.notify(f"{row.key} has no usable value to copy.", severity="warning")
                 return
-            self.app.copy_to_clipboard(value)
+            if row.secretive:
+                self.app.copy_secret_to_clipboard(value)  # type: ignore[attr-defined]
+            else:
+                self.app.copy_to_clipboard(value)
             self.notify(f"Copied {row.key} to the clipboard.", timeout=3)
 
         if not row.secretive:
