@@ -1700,6 +1700,16 @@ def main(
     out = out or sys.stdout
     err = err or sys.stderr
     parser = build_parser()
+    given = list(sys.argv[1:] if argv is None else argv)
+    for position, arg in enumerate(given, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:  # bytes the terminal's encoding could not decode
+            err.write(
+                f"{PROG}: argument {position} is not valid text (check the terminal's "
+                "character encoding: UTF-8)\n"
+            )
+            return 2
     try:
         with contextlib.redirect_stdout(out):  # --help and --version print to `out`
             args = parser.parse_args(argv)

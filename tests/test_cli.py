@@ -655,3 +655,18 @@ def test_real_subprocess_of_the_module_and_the_console_script(tmp_path: Path) ->
     assert failed.returncode == 1
     assert len(failed.stderr.splitlines()) == 1
     assert "Traceback" not in failed.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("org", "show", "acme\udcff"),
+        ("env", "--org", "\udcff"),
+        ("export", "--org", "a", "--registry", "b", "--client", "cursor", "--out", "/tmp/\udcff"),
+    ],
+)
+def test_arguments_that_are_not_text_are_one_line(cli: CliRunner, argv) -> None:
+    result = cli(*argv)
+    assert result.code == 2
+    assert "not valid text" in one_error_line(result)
+    assert "internal error" not in result.err
