@@ -371,35 +371,21 @@ class ExportService(Service):
         }
 
     def _remember(self, actor: str, plan: ExportPlan, path: Path, merge: _Merge) -> None:
-        with self.store.transaction() as db:
+        with self.store.transaction():
             records = [("servers", merge.owners)]
             if plan.client == "vscode":
                 records.append(("inputs", merge.input_owners))
-            for what, owners in records:
-                db.execute(
-                    "INSERT INTO settings (key, value) VALUES (?, ?) "
-                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    [_owner_key(path, what), json.dumps(owners, sort_keys=True)],
+            for what, owners in records:  # nested: part of this one transaction
+                self.services.settings.set(
+                    _owner_key(path, what), json.dumps(owners, sort_keys=True)
                 )
-            org, _member = self.services.access.org_row(db, plan.org, actor)
-            self.services.audit.record_in_org(
-                db,
-                org,
-                actor=actor,
-                action="registry.export",
-                target_type="registry",
-                target_id=plan.registry,
-                target_label=plan.registry,
-                metadata={
-                    "client": plan.client,
-                    "path": str(path),
-                    "servers": sorted(plan.servers.values()),
-                    "inlined_secrets": len(plan.inlined_secrets),
-                },
-            )
+            self._audit(actor, plan, str(path))
 
     def record_print(self, actor: str, plan: ExportPlan) -> None:
         """An export printed to stdout is still an export (audited, nothing remembered)."""
+        self._audit(actor, plan, "-")
+
+    def _audit(self, actor: str, plan: ExportPlan, path: str) -> None:
         with self.store.transaction() as db:
             org, _member = self.services.access.org_row(db, plan.org, actor)
             self.services.audit.record_in_org(
@@ -412,7 +398,7 @@ class ExportService(Service):
                 target_label=plan.registry,
                 metadata={
                     "client": plan.client,
-                    "path": "-",
+                    "path": path,
                     "servers": sorted(plan.servers.values()),
                     "inlined_secrets": len(plan.inlined_secrets),
                 },
