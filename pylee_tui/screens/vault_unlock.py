@@ -26,6 +26,24 @@ def say(widget: Static, message: str | Text) -> None:
     widget.display = bool(str(message))
 
 
+def new_passphrase_input() -> Input:
+    """A new passphrase, checked against the model's rule as it is typed."""
+    return Input(
+        password=True,
+        id="vault-new",
+        validators=[ModelRule("passphrase")],
+        validate_on=["changed"],
+    )
+
+
+def rule_message(event: Input.Changed) -> str:
+    """What the rule says of a typed new passphrase (nothing while the field is empty)."""
+    result = event.validation_result
+    if event.value and result is not None and not result.is_valid:
+        return "; ".join(result.failure_descriptions)
+    return ""
+
+
 def hide_empty_messages(screen: ModalScreen) -> None:
     for widget in screen.query(".field-error, .form-error, .field-hint").results(Static):
         widget.display = bool(str(widget.render()))
@@ -125,12 +143,7 @@ class ChoosePassphraseScreen(ModalScreen[bool]):
                 markup=False,
             )
             yield Label("Passphrase")
-            yield Input(
-                password=True,
-                id="vault-new",
-                validators=[ModelRule("passphrase")],
-                validate_on=["changed"],
-            )
+            yield new_passphrase_input()
             yield Static("", id="vault-new-error", classes="field-error", markup=False)
             yield Label("The same passphrase again")
             yield Input(password=True, id="vault-again")
@@ -145,10 +158,7 @@ class ChoosePassphraseScreen(ModalScreen[bool]):
 
     @on(Input.Changed, "#vault-new")
     def _rule(self, event: Input.Changed) -> None:
-        message = ""
-        if event.value and event.validation_result and not event.validation_result.is_valid:
-            message = "; ".join(event.validation_result.failure_descriptions)
-        say(self.query_one("#vault-new-error", Static), message)
+        say(self.query_one("#vault-new-error", Static), rule_message(event))
         say(self.query_one("#vault-error", Static), "")
 
     @on(Input.Changed, "#vault-again")
@@ -228,12 +238,7 @@ class ChangePassphraseScreen(ModalScreen[bool]):
             yield Label("Current passphrase")
             yield Input(password=True, id="vault-current")
             yield Label("New passphrase")
-            yield Input(
-                password=True,
-                id="vault-new",
-                validators=[ModelRule("passphrase")],
-                validate_on=["changed"],
-            )
+            yield new_passphrase_input()
             yield Static("", id="vault-new-error", classes="field-error", markup=False)
             yield Label("The new passphrase again")
             yield Input(password=True, id="vault-again")
@@ -249,10 +254,7 @@ class ChangePassphraseScreen(ModalScreen[bool]):
     def _typing(self, event: Input.Changed) -> None:
         say(self.query_one("#vault-error", Static), "")
         if event.input.id == "vault-new":
-            message = ""
-            if event.value and event.validation_result and not event.validation_result.is_valid:
-                message = "; ".join(event.validation_result.failure_descriptions)
-            say(self.query_one("#vault-new-error", Static), message)
+            say(self.query_one("#vault-new-error", Static), rule_message(event))
 
     @on(Input.Submitted, "#vault-current")
     def _to_new(self) -> None:
