@@ -242,7 +242,7 @@ class ExportService(Service):
             raise InvalidInput(
                 "Claude Desktop takes literal values only, so exporting would write "
                 f"{len(secrets_needed)} secret(s) ({', '.join(secrets_needed)}) in plain text; "
-                "pass --inline-secrets to write them (the file is written 0600)"
+                "allow inline secrets (--inline-secrets) to write them (the file is written 0600)"
             )
         revealed: dict[str, EffectiveConfig] = {}
         if inline_secrets and secrets_needed:
