@@ -847,3 +847,12 @@ def test_a_wrong_demo_passphrase_loads_nothing(services: Services) -> None:
     with pytest.raises(WrongPassphrase):
         load_demo(services, ANN, "not the passphrase")
     assert [o.slug for o in services.orgs.list(ANN)] == ["mine"]
+
+
+def test_the_export_says_where_a_secret_header_is_sent(world: Services) -> None:
+    """A server.json chooses its URL; whoever exports must see which secret goes where."""
+    p = plan(world, "cursor")
+    assert "docs-remote: secret DOCS_TOKEN is sent to https://docs.example.com/mcp in a header" in (
+        p.warnings
+    )
+    assert not any("events" in w for w in p.warnings)  # no secret, no warning

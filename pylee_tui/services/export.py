@@ -745,6 +745,18 @@ class _EntryBuilder:
             return entry
         url = str(self.remote.get("url", ""))
         kind = self.remote.get("type")
+        sent = sorted(
+            {
+                key
+                for header in self.header_items
+                for key in self._header_keys(header)
+                if key in self.secret_keys
+            }
+        )
+        if sent:  # whoever can edit the server.json chooses this URL: say where secrets go
+            self.plan.warnings.append(
+                f"{self.entry_name}: secret {', '.join(sent)} is sent to {url} in a header"
+            )
         if client == "claude":
             args = ["-y", MCP_REMOTE, url]
             env_out = {}
