@@ -42,7 +42,13 @@ from typing import Any, Literal
 from pylee_tui.server_json import dicts
 from pylee_tui.services.base import Service
 from pylee_tui.services.errors import Conflict, InvalidInput
-from pylee_tui.services.resolver import MASK, REFERENCE, EffectiveConfig
+from pylee_tui.services.resolver import (
+    MASK,
+    REFERENCE,
+    Declared,
+    EffectiveConfig,
+    declared_environment,
+)
 
 Client = Literal["claude", "vscode", "cursor"]
 CLIENTS: tuple[str, ...] = ("claude", "vscode", "cursor")
@@ -562,27 +568,22 @@ class _EntryBuilder:
         if self.package is None and self.remote is None:
             self.problems.append(f"{self.server_name} has no package or remote to launch")
             return
-        declared: list[dict] = []
+        declared: list[Declared] = []
         if self.package is not None:
-            declared = dicts(self.package.get("environmentVariables"))
+            # the resolver's reading of declared variables, for the one package exported
+            declared = declared_environment({"packages": [self.package]})
             transport = self.package.get("transport")
             if isinstance(transport, dict):
                 self.header_items = dicts(transport.get("headers"))
         else:
             self.header_items = dicts(self.remote.get("headers"))
-        names = [d["name"] for d in declared if isinstance(d.get("name"), str)]
         own = [e.key for e in self.config.entries if e.scope == "server"]
-        self.env_names = list(dict.fromkeys([*names, *own]))
-        required = {d["name"] for d in declared if d.get("isRequired") is True}
-        self.declared_secret = {d["name"] for d in declared if d.get("isSecret") is True}
-        defaults = {
-            d["name"]: d["default"]
-            for d in declared
-            if isinstance(d.get("default"), str) and d["default"] != ""
-        }
-        self.defaults = defaults
+        self.env_names = list(dict.fromkeys([*(d.name for d in declared), *own]))
+        required = {d.name for d in declared if d.required}
+        self.declared_secret = {d.name for d in declared if d.secret}
+        self.defaults = {d.name: d.default for d in declared if d.default is not None}
         for name in self.env_names:
-            self._check(name, required=name in required and name not in defaults)
+            self._check(name, required=name in required and name not in self.defaults)
         for header in self.header_items:
             for key in self._header_keys(header):
                 self._check(
