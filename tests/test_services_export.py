@@ -856,3 +856,13 @@ def test_the_export_says_where_a_secret_header_is_sent(world: Services) -> None:
         p.warnings
     )
     assert not any("events" in w for w in p.warnings)  # no secret, no warning
+
+
+def test_a_required_header_template_with_no_value_is_missing(world: Services) -> None:
+    """`Bearer {docs_token}` on a required header needs DOCS_TOKEN: unset, the export stops
+    rather than writing the template literally."""
+    world.variables.unset(ANN, "acme", "DOCS_TOKEN", "tools")
+    with pytest.raises(InvalidInput, match="com.example/docs-remote: DOCS_TOKEN"):
+        plan(world, "cursor")
+    p = plan(world, "cursor", allow_missing=True)
+    assert p.entries["docs-remote"]["headers"] == {"Authorization": "Bearer ${env:DOCS_TOKEN}"}

@@ -586,9 +586,8 @@ class _EntryBuilder:
             self._check(name, required=name in required and name not in self.defaults)
         for header in self.header_items:
             for key in self._header_keys(header):
-                self._check(
-                    key, required=header.get("isRequired") is True and not header.get("value")
-                )
+                # a template's variables are what the header needs, so they are required too
+                self._check(key, required=header.get("isRequired") is True)
 
     def _header_keys(self, header: dict) -> list[str]:
         value = header.get("value")
