@@ -45,7 +45,7 @@ from pylee_tui.services import (
     VaultLocked,
 )
 from pylee_tui.services.demo import load_demo
-from pylee_tui.services.export import CLIENTS, default_config_path
+from pylee_tui.services.export import CLIENTS, default_config_path, write_atomic
 from pylee_tui.services.export import render as render_export
 from pylee_tui.services.resolver import MASK, EffectiveConfig, Entry
 from pylee_tui.store import Store, StoreError, describe_sqlite_error, resolve_db_path
@@ -1361,15 +1361,10 @@ def read_json_file(path: str, nothing_done: str = "") -> Any:
 
 
 def write_text_file(path: str, text: str) -> None:
-    """Write all or nothing: a temporary file beside the target, then an atomic rename."""
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    """Write all or nothing (the export's atomic write: temp file, fsync, rename)."""
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
+        write_atomic(Path(path), text)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
         raise PyleeError(f"cannot write {path!r}: {exc.strerror or exc}") from None
 
 

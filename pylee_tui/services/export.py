@@ -888,6 +888,8 @@ def _check_target(path: Path, target: Path, create_parent: bool) -> None:
 
 def _write(path: Path, text: str, mode: int, shown: Path | None = None) -> None:
     try:
+        # _check_target refused a missing directory unless it is the client's usual place
+        path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, text, mode=mode)
     except OSError as exc:
         raise InvalidInput(f"cannot write {shown or path}: {exc.strerror or exc}") from None
@@ -1051,8 +1053,8 @@ def write_atomic(
 ) -> None:
     """Write `text` to a temporary file beside `path`, fsync it, then rename it over `path`:
     a crash at any point leaves either the old file or the new one, whole. A symlink at `path`
-    is replaced, not followed (`install` passes the link's target itself)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    is replaced, not followed (`install` passes the link's target itself). The directory must
+    exist."""
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
     try:
