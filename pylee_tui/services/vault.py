@@ -3,6 +3,10 @@
 One vault per store. Its data key is kept only wrapped in the database; once unlocked it lives
 in this object's memory until `lock()`. Key derivation is slow on purpose (Argon2id): the TUI
 calls these methods from a worker thread, never on the UI thread.
+
+Who may: create the vault, anyone who may write secrets in some org (no secret exists yet, so
+none is put at stake); change its passphrase, only an admin of every org that holds secrets,
+since the new passphrase locks out everyone else (any admin while no org holds any).
 """
 
 from __future__ import annotations
@@ -104,16 +108,16 @@ class VaultService(Service):
         return True
 
     def change_passphrase(self, actor: str, old: str, new: str) -> None:
-        """Re-wrap the data key under a new passphrase (fresh salt); no secret is touched."""
+        """Re-wrap the data key under a new passphrase (fresh salt); no secret is touched.
+        Only for an admin of every org that holds secrets (`check_change_passphrase`)."""
         new = _encodable(valid("passphrase", new))
-        with self.store.reading() as db:  # refused before any slow key derivation
-            self._require(db, actor, "secrets:reveal", "change the vault passphrase")
+        self.check_change_passphrase(actor)  # refused before any slow key derivation
         row = self._row()
         data_key = self._open(row, old)
         params = crypto.new_kdf_params()
         wrapped = crypto.wrap_key(data_key, crypto.derive_key(new, params))
         with self.store.transaction() as db:
-            self._require(db, actor, "secrets:reveal", "change the vault passphrase")
+            self._require_passphrase_changer(db, actor)
             current = one(db, "SELECT wrapped_key FROM vault WHERE id = 1")
             if current is None or current["wrapped_key"] != row["wrapped_key"]:
                 raise Conflict("the vault passphrase was changed elsewhere meanwhile; try again")
@@ -129,6 +133,12 @@ class VaultService(Service):
             self._audit(db, actor, "vault.passwd")
         with self._guard:
             self._data_key = data_key
+
+    def check_change_passphrase(self, actor: str) -> None:
+        """PermissionDenied unless the actor may change the passphrase (see
+        `_require_passphrase_changer`), so a refused user is told before typing any passphrase."""
+        with self.store.reading() as db:
+            self._require_passphrase_changer(db, actor)
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -166,6 +176,47 @@ class VaultService(Service):
         grant = PERMISSIONS[permission]
         needs = "the admin role" if not grant else f"the admin role or the grant '{grant}'"
         raise PermissionDenied(f"you ({actor}) cannot {doing}: it needs {needs} in an organization")
+
+    def _require_passphrase_changer(self, db, actor: str) -> None:
+        """A new passphrase locks out everyone who only knows the old one, so it is for an admin
+        of every organization that holds secrets (a current value or a kept version: rolling
+        back needs the key too). While none holds any, nobody's secret is at stake and any
+        admin may (as the vault may be created by anyone who may write secrets)."""
+        access = self.services.access
+        holding = list(
+            db.query(
+                "SELECT o.id, o.slug FROM organizations o WHERE "
+                "EXISTS (SELECT 1 FROM variables v "
+                "WHERE v.org_id = o.id AND v.encrypted_value IS NOT NULL) "
+                "OR EXISTS (SELECT 1 FROM variable_versions v "
+                "WHERE v.org_id = o.id AND v.encrypted_value IS NOT NULL) "
+                "ORDER BY o.slug"
+            )
+        )
+        if not holding:
+            self._require(db, actor, "secrets:reveal", "change the vault passphrase")
+            return
+        seen: list[str] = []  # orgs the actor belongs to without being an admin: named
+        unseen = 0  # orgs the actor may not see: counted, never named
+        for org in holding:
+            member = access.membership(db, org["id"], actor)
+            if member is None:
+                unseen += 1
+            elif member.role != "admin":
+                seen.append(f"'{org['slug']}'")
+        if not seen and not unseen:
+            return
+        if seen and unseen:
+            which = f"{', '.join(seen)} and {unseen} other{'s' if unseen > 1 else ''}"
+        elif seen:
+            which = seen[0] if len(seen) == 1 else f"{', '.join(seen[:-1])} and {seen[-1]}"
+        else:
+            which = f"{unseen} of them"
+        raise PermissionDenied(
+            f"you ({actor}) cannot change the vault passphrase: it guards every organization's "
+            "secrets, so it needs the admin role in each organization that holds secrets; "
+            f"you are not an admin of {which}"
+        )
 
     def _audit(self, db, actor: str, action: str) -> None:
         """Recorded in every org of the store: the vault guards all of their secrets, so every
