@@ -13,11 +13,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pylee_tui.models import DeletionReport, Registry, RegistrySummary, Server, slugify, with_suffix
+from pylee_tui.models import (
+    DeletionReport,
+    Registry,
+    RegistrySummary,
+    Server,
+    plural,
+    slugify,
+    with_suffix,
+)
 from pylee_tui.server_json import Problem, to_current, validate
 from pylee_tui.services.access import Membership
 from pylee_tui.services.base import Service, model_from_row, named_changes, one, valid
-from pylee_tui.services.errors import Conflict, InvalidInput, NotFound
+from pylee_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 _SERVER_JSON = ("document", "problems")
 
@@ -220,16 +228,27 @@ class RegistryService(Service):
                 Registry, one(db, "SELECT * FROM registries WHERE id = ?", [row["id"]])
             )
 
-    def contents(self, actor: str, org_slug: str, slug: str) -> DeletionReport:
-        """What deleting the registry would remove (for the confirmation)."""
+    def contents(
+        self, actor: str, org_slug: str, slug: str, *, check: bool = False
+    ) -> DeletionReport:
+        """What deleting the registry would remove (for the confirmation). With `check`, first
+        refuse as `delete` would, so nobody confirms a deletion that cannot happen."""
         with self.store.reading() as db:
+            if check:
+                org, member = self._writer(db, org_slug, actor, "delete a registry")
+                row = self._row(db, org, slug)
+                self._guard_registry_secrets(db, member, row)
+                return self._registry_contents(db, row["id"])
             org, _member = self.services.access.org_row(db, org_slug, actor)
             return self._registry_contents(db, self._row(db, org, slug)["id"])
 
     def delete(self, actor: str, org_slug: str, slug: str) -> DeletionReport:
+        """Delete the registry with its servers and the keys of every scope in it, history and
+        all: so a registry holding secrets also needs `secrets:write` (admins have it)."""
         with self.store.transaction() as db:
-            org, _member = self._writer(db, org_slug, actor, "delete a registry")
+            org, member = self._writer(db, org_slug, actor, "delete a registry")
             row = self._row(db, org, slug)
+            self._guard_registry_secrets(db, member, row)
             report = self._registry_contents(db, row["id"])
             # server-scope variables hang off servers; delete them with the registry
             db.execute("DELETE FROM registries WHERE id = ?", [row["id"]])
@@ -329,12 +348,19 @@ class RegistryService(Service):
             return self._server_by_id(db, row["id"])
 
     def server_contents(
-        self, actor: str, org_slug: str, registry_slug: str, name: str
+        self, actor: str, org_slug: str, registry_slug: str, name: str, *, check: bool = False
     ) -> DeletionReport:
-        """What removing the server would remove (for the confirmation)."""
+        """What removing the server would remove (for the confirmation). With `check`, first
+        refuse as `remove_server` would."""
         with self.store.reading() as db:
-            org, _member = self.services.access.org_row(db, org_slug, actor)
-            row = self._server_row(db, self._row(db, org, registry_slug), name)
+            if check:
+                org, member = self._writer(db, org_slug, actor, "remove a server")
+                reg = self._row(db, org, registry_slug)
+                row = self._server_row(db, reg, name)
+                self._guard_server_secrets(db, member, reg, row)
+            else:
+                org, _member = self.services.access.org_row(db, org_slug, actor)
+                row = self._server_row(db, self._row(db, org, registry_slug), name)
             return DeletionReport(servers=1, variables=self._server_variables(db, row["id"]))
 
     def _server_variables(self, db, server_id: int) -> int:
@@ -343,10 +369,13 @@ class RegistryService(Service):
     def remove_server(
         self, actor: str, org_slug: str, registry_slug: str, name: str
     ) -> DeletionReport:
+        """Remove the server with its server-scope keys, history and all: so a server holding
+        secrets also needs `secrets:write` (admins have it)."""
         with self.store.transaction() as db:
-            org, _member = self._writer(db, org_slug, actor, "remove a server")
+            org, member = self._writer(db, org_slug, actor, "remove a server")
             reg = self._row(db, org, registry_slug)
             row = self._server_row(db, reg, name)
+            self._guard_server_secrets(db, member, reg, row)
             variables = self._server_variables(db, row["id"])
             db.execute("DELETE FROM servers WHERE id = ?", [row["id"]])
             report = DeletionReport(servers=1, variables=variables)
@@ -469,6 +498,60 @@ class RegistryService(Service):
         org, member = self.services.access.org_row(db, org_slug, actor)
         self.services.access.require(member, "registries:write", doing)
         return org, member
+
+    def _guard_registry_secrets(self, db, member: Membership, reg: dict) -> None:
+        """Deleting a registry deletes the secrets of its scope and of its servers' scopes."""
+        self._guard_secrets(
+            db,
+            member,
+            f"delete registry '{reg['slug']}' in '{member.org_slug}'",
+            "{t}.registry_id = :r "
+            "OR {t}.server_id IN (SELECT id FROM servers WHERE registry_id = :r)",
+            {"r": reg["id"]},
+        )
+
+    def _guard_server_secrets(self, db, member: Membership, reg: dict, server: dict) -> None:
+        self._guard_secrets(
+            db,
+            member,
+            f"remove server '{server['name']}' from registry '{reg['slug']}' "
+            f"in '{member.org_slug}'",
+            "{t}.server_id = :s",
+            {"s": server["id"]},
+        )
+
+    def _guard_secrets(self, db, member: Membership, doing: str, where: str, params) -> None:
+        """The keys of a deleted scope go with their history (ON DELETE CASCADE), beyond any
+        rollback: for secrets that is `secrets:write`'s to decide, not `registries:write`'s.
+        Counts the secrets set there and the secrets only kept in history (unset ones)."""
+        if member.allows("secrets:write"):
+            return
+        held = one(
+            db,
+            f"""
+            SELECT
+              (SELECT count(*) FROM variables v
+                 WHERE v.kind = 'secret' AND ({where.format(t="v")})) AS current,
+              (SELECT count(*) FROM (
+                 SELECT DISTINCT h.registry_id, h.server_id, h.key FROM variable_versions h
+                 WHERE h.kind = 'secret' AND ({where.format(t="h")})
+                   AND NOT EXISTS (
+                     SELECT 1 FROM variables v WHERE v.kind = 'secret' AND v.org_id = h.org_id
+                       AND v.registry_id IS h.registry_id AND v.server_id IS h.server_id
+                       AND v.key = h.key))) AS unset
+            """,
+            params,
+        )
+        current, unset = held["current"], held["unset"]
+        if not current and not unset:
+            return
+        what = [plural(current, "secret")] if current else []
+        if unset:
+            what.append(f"the history of {plural(unset, 'unset secret')}")
+        raise PermissionDenied(
+            f"you ({member.email}) cannot {doing}: it holds {' and '.join(what)}, and deleting "
+            "secrets with their history needs the admin role or the grant 'secrets:write'"
+        )
 
     def _audit(self, db, actor, org, action, target_type, target_id, label, metadata) -> None:
         self.services.audit.record_in_org(
