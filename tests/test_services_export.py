@@ -866,3 +866,140 @@ def test_a_required_header_template_with_no_value_is_missing(world: Services) ->
         plan(world, "cursor")
     p = plan(world, "cursor", allow_missing=True)
     assert p.entries["docs-remote"]["headers"] == {"Authorization": "Bearer ${env:DOCS_TOKEN}"}
+
+
+# --- issue 11: a workspace config linked out of its workspace; duplicate keys; a BOM -----------
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cloned repository, the working directory."""
+    project = tmp_path / "project"
+    project.mkdir()
+    monkeypatch.chdir(project)
+    return project
+
+
+def user_settings(tmp_path: Path) -> Path:
+    settings = tmp_path / "home" / ".config" / "Code" / "User" / "settings.json"
+    settings.parent.mkdir(parents=True)
+    settings.write_text('{"editor.fontSize": 14}\n', "utf-8")
+    return settings
+
+
+def test_a_workspace_config_linked_to_the_users_settings_is_refused(
+    world: Services, workspace: Path, tmp_path: Path
+) -> None:
+    """A repository can ship `.vscode/mcp.json` as a symlink; --install must not follow it out
+    of the repository. The real path, given itself, is written as any other."""
+    settings = user_settings(tmp_path)
+    (workspace / ".vscode").mkdir()
+    link = workspace / ".vscode" / "mcp.json"
+    link.symlink_to(settings)
+    usual = default_config_path("vscode")
+    assert usual == link
+    for dry_run in (True, False):
+        with pytest.raises(InvalidInput) as refused:
+            install(world, usual, "vscode", dry_run=dry_run)
+        message = str(refused.value)
+        assert "\n" not in message
+        assert (
+            f"{link} is a symlink to {settings}" in message and "outside the workspace" in message
+        )
+    assert settings.read_text("utf-8") == '{"editor.fontSize": 14}\n'
+    assert sorted(p.name for p in settings.parent.iterdir()) == ["settings.json"]
+    # on purpose: the real path itself
+    _p, result = install(world, settings, "vscode")
+    assert result.written and "weather" in json.loads(settings.read_text("utf-8"))["servers"]
+
+
+@pytest.mark.parametrize("how", ["the .vscode folder", "a dangling file link"])
+def test_a_workspace_config_that_leads_anywhere_outside_is_refused(
+    world: Services, workspace: Path, tmp_path: Path, how: str
+) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    if how == "the .vscode folder":
+        link = workspace / ".vscode"
+        link.symlink_to(outside, target_is_directory=True)
+    else:
+        (workspace / ".vscode").mkdir()
+        link = workspace / ".vscode" / "mcp.json"
+        link.symlink_to(outside / "planted.json")  # does not exist yet
+    with pytest.raises(InvalidInput, match=f"{re.escape(str(link))} is a symlink to .*elsewhere"):
+        install(world, default_config_path("vscode"), "vscode")
+    assert list(outside.iterdir()) == []
+    # a link that stays inside the workspace is followed as before
+    shared = workspace / "config"
+    shared.mkdir()
+    if how == "the .vscode folder":
+        link.unlink()
+        link.symlink_to(shared, target_is_directory=True)
+    else:
+        link.unlink()
+        link.symlink_to(Path("..") / "config" / "mcp.json")
+    _p, result = install(world, default_config_path("vscode"), "vscode")
+    assert result.written and (shared / "mcp.json").is_file() and list(outside.iterdir()) == []
+
+
+def test_the_cli_refuses_a_linked_workspace_config_in_one_line(
+    world: Services, workspace: Path, tmp_path: Path, db_path: Path
+) -> None:
+    from conftest import CliRunner
+
+    settings = user_settings(tmp_path)
+    (workspace / ".vscode").symlink_to(settings.parent, target_is_directory=True)
+    cli = CliRunner(db_path)
+    result = cli(
+        "export", "--org", "acme", "--registry", "tools", "--client", "vscode", "--install"
+    )
+    assert result.code != 0 and "Traceback" not in result.err
+    assert result.err_lines == [
+        f"pylee-tui: {workspace / '.vscode'} is a symlink to {settings.parent}, outside the "
+        f"workspace {workspace}; nothing was written (to write there, give that path itself)"
+    ]
+    assert sorted(p.name for p in settings.parent.iterdir()) == ["settings.json"]
+
+
+@pytest.mark.parametrize(
+    ("client", "content", "key"),
+    [
+        ("cursor", '{"mcpServers": {"mine": {"command": "a"}}, "mcpServers": {}}', "mcpServers"),
+        ("vscode", '{"servers": {"mine": {"command": "a"}, "mine": {"command": "b"}}}', "mine"),
+        ("claude", '{"mcpServers": {"x": {"env": {"K": "1", "K": "2"}}}}', "K"),
+    ],
+)
+def test_a_config_with_a_duplicate_key_is_refused_and_left_alone(
+    world: Services, tmp_path: Path, client: str, content: str, key: str, db_path: Path
+) -> None:
+    """Merging would keep only the last of the two blocks: the user's first one would be lost."""
+    from conftest import CliRunner
+
+    target = tmp_path / "config.json"
+    target.write_text(content, "utf-8")
+    for dry_run in (True, False):
+        with pytest.raises(InvalidInput) as refused:
+            install(world, target, client, dry_run=dry_run, inline_secrets=client == "claude")
+        assert f"{target} is not valid JSON: the key '{key}' appears twice" in str(refused.value)
+    assert target.read_text("utf-8") == content
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("config")) == [
+        "config.json"
+    ]
+    # the CLI: one line (the file is read before anything is merged, whatever the client)
+    argv = ["export", "--org", "acme", "--registry", "tools", "--client", "cursor"]
+    result = CliRunner(db_path)(*argv, "--out", str(target))
+    assert result.code != 0 and len(result.err_lines) == 1 and f"'{key}'" in result.err
+
+
+def test_a_config_with_a_bom_is_merged_and_keeps_its_bom(world: Services, tmp_path: Path) -> None:
+    target = tmp_path / "mcp.json"
+    target.write_text("\ufeff" + json.dumps(FOREIGN, indent=2), "utf-8")
+    _p, result = install(world, target)
+    text = target.read_text("utf-8")
+    assert result.written and text.startswith("\ufeff{") and text.count("\ufeff") == 1
+    doc = json.loads(text.removeprefix("\ufeff"))
+    assert doc["globalShortcut"] == "Ctrl+Space"
+    assert doc["mcpServers"]["filesystem"] == FOREIGN["mcpServers"]["filesystem"]
+    assert "search" in doc["mcpServers"] and set(result.kept) == {"filesystem", "weather"}
+    _p, again = install(world, target)
+    assert not again.written and again.diff == ""

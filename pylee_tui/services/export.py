@@ -26,21 +26,31 @@ placeholder per client: a VS Code prompt, a Cursor `${env:KEY}`, a Claude `<set 
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import json
 import os
 import re
-import stat
 import sys
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from pylee_tui.server_json import dicts
 from pylee_tui.services.base import Service
+from pylee_tui.services.config_files import (
+    bom_of,
+    check_target,
+    file_identity,
+    link_target,
+    min_mode,
+    mode_of,
+    parse_config,
+    read_config,
+    refuse_workspace_link,
+    remove_stale_temps,
+    write_config,
+)
+from pylee_tui.services.config_files import write_atomic as write_atomic  # the CLI's writer
 from pylee_tui.services.errors import Conflict, InvalidInput
 from pylee_tui.services.resolver import (
     MASK,
@@ -292,13 +302,16 @@ class ExportService(Service):
         if isinstance(path, str) and not path.strip():
             raise InvalidInput("no file name to write the export to")
         path = Path(path).expanduser()
-        target = _link_target(path)
-        _check_target(path, target, create_parent=_is_usual_place(path, plan.client))
-        old_text = _read_config(path)
-        existing = _parse_config(path, old_text) if old_text is not None else {}
+        refuse_workspace_link(path)
+        target = link_target(path)
+        check_target(path, target, create_parent=_is_usual_place(path, plan.client))
+        old_text = read_config(path)
+        existing = parse_config(path, old_text) if old_text is not None else {}
         owners = self._owners(path, "servers")
-        merge = _merge(plan, path, existing, owners, self._owners(path, "inputs"), replace_file)
-        new_text = json.dumps(merge.document, indent=2, ensure_ascii=False) + "\n"
+        input_owners = self._owners(path, "inputs")
+        merge = _merge(plan, path, existing, owners, input_owners, replace_file)
+        new_text = bom_of(old_text) + json.dumps(merge.document, indent=2, ensure_ascii=False)
+        new_text += "\n"
         # the diff is of masked texts: no secret value, inlined now or earlier, is shown
         secrets = [v for v in plan.secret_values if v]
         public = {
@@ -329,18 +342,23 @@ class ExportService(Service):
         )
         if dry_run:
             return result
+        backup = target.with_name(target.name + ".bak")  # beside the file a symlink points to
+        for written in (target, backup):  # what a killed export left (inlined secrets, say)
+            remove_stale_temps(written)
         if old_text is not None and old_text == new_text:
             self._remember(actor, plan, path, merge)
             return result
-        backup = None
-        if old_text is not None:  # beside the file a symlink points to, as the new one
-            backup = target.with_name(target.name + ".bak")
-            _write(backup, old_text, _mode_of(target))
-        mode = plan.file_mode if old_text is None else min_mode(_mode_of(target), plan.file_mode)
-        _write(target, new_text, mode, shown=path)
+        if old_text is not None:
+            write_config(backup, old_text, mode_of(target))
+        mode = plan.file_mode if old_text is None else min_mode(mode_of(target), plan.file_mode)
+
+        def intend(tmp: Path) -> None:  # the new file is whole and not yet in place
+            self._intend(path, tmp, {"servers": owners, "inputs": input_owners}, merge)
+
+        write_config(target, new_text, mode, shown=path, before_replace=intend)
         self._remember(actor, plan, path, merge)
         result.written = True
-        result.backup = backup
+        result.backup = backup if old_text is not None else None
         return result
 
     def install_with_names(
@@ -360,24 +378,46 @@ class ExportService(Service):
 
     def _owners(self, path: Path, what: str = "servers") -> dict[str, dict[str, Any] | None]:
         """Who owns each entry (or input) pylee-tui wrote to the file: name -> owner. An older
-        record, a bare list of names, gives no owner (None: counted as the exporter's)."""
-        data = self.services.settings.get(_owner_key(path, what))
+        record, a bare list of names, gives no owner (None: counted as the exporter's).
+
+        An export killed between renaming the new file into place and recording its owners
+        left its intent (`_intend`): if the file is the one it wrote, the intent's owners are
+        the file's; if not (killed before the rename, or the file replaced since), the owners
+        before it and the ones it meant, together (so none of ours is ever taken for the
+        user's: the names it meant are not in the old file, or were ours already)."""
+        intent = self._intent(path)
+        if intent is None:
+            return _owner_map(self.services.settings.get(_owner_key(path, what)))
+        before, after = intent["before"].get(what), intent["after"].get(what)
+        if intent["file"] == file_identity(path):
+            return _owner_map(after)
+        return {**_owner_map(after), **_owner_map(before)}
+
+    def _intent(self, path: Path) -> dict[str, Any] | None:
+        data = self.services.settings.get(_intent_key(path))
         try:
-            recorded = json.loads(data) if data else {}
+            intent = json.loads(data) if data else None
         except ValueError:
-            return {}
-        if isinstance(recorded, list):
-            return {n: None for n in recorded if isinstance(n, str)}
-        if not isinstance(recorded, dict):
-            return {}
-        return {
-            n: owner if isinstance(owner, dict) else None
-            for n, owner in recorded.items()
-            if isinstance(n, str)
+            return None
+        shaped = (
+            isinstance(intent, dict)
+            and isinstance(intent.get("before"), dict)
+            and isinstance(intent.get("after"), dict)
+        )
+        return intent if shaped else None
+
+    def _intend(self, path: Path, tmp: Path, before: dict[str, Any], merge: _Merge) -> None:
+        """Before the new file replaces the old one, record (committed) which file it is and
+        the owners of both: whenever the export is killed, the next one knows the file's."""
+        intent = {
+            "file": file_identity(tmp),
+            "before": before,
+            "after": {"servers": merge.owners, "inputs": merge.input_owners},
         }
+        self.services.settings.set(_intent_key(path), json.dumps(intent, sort_keys=True))
 
     def _remember(self, actor: str, plan: ExportPlan, path: Path, merge: _Merge) -> None:
-        with self.store.transaction():
+        with self.store.transaction() as db:
             records = [("servers", merge.owners)]
             if plan.client == "vscode":
                 records.append(("inputs", merge.input_owners))
@@ -385,6 +425,7 @@ class ExportService(Service):
                 self.services.settings.set(
                     _owner_key(path, what), json.dumps(owners, sort_keys=True)
                 )
+            db.execute("DELETE FROM settings WHERE key = ?", [_intent_key(path)])
             self._audit(actor, plan, str(path))
 
     def record_print(self, actor: str, plan: ExportPlan) -> None:
@@ -848,12 +889,6 @@ def render(plan: ExportPlan) -> str:
     return json.dumps(plan.document(), indent=2, ensure_ascii=False) + "\n"
 
 
-def _link_target(path: Path) -> Path:
-    """The file a symlink points to (followed to the end), else the path itself: writing
-    there keeps the link."""
-    return Path(os.path.realpath(path)) if path.is_symlink() else path
-
-
 def _is_usual_place(path: Path, client: str) -> bool:
     """Whether `path` is where the client reads its config (`--install`): its directory may
     be created. Elsewhere (`--out`), a missing directory is more likely a typo."""
@@ -862,37 +897,6 @@ def _is_usual_place(path: Path, client: str) -> bool:
     except (InvalidInput, RuntimeError):
         return False
     return os.path.abspath(path) == os.path.abspath(usual)
-
-
-def _check_target(path: Path, target: Path, create_parent: bool) -> None:
-    """Refuse, before reading anything, a target that is not a regular file (a device never
-    ends, a pipe blocks) or, unless it may be created, whose directory does not exist."""
-    try:
-        mode = os.stat(path).st_mode  # through a symlink
-    except FileNotFoundError:
-        mode = None
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
-    if mode is not None:
-        if stat.S_ISDIR(mode):
-            raise InvalidInput(f"{path} is a directory, not a config file")
-        if not stat.S_ISREG(mode):
-            raise InvalidInput(
-                f"{path} is not a regular file (a device, a pipe or a socket); nothing was written"
-            )
-        return
-    parent = Path(os.path.realpath(target)).parent
-    if not create_parent and not parent.is_dir():
-        raise InvalidInput(f"no directory {parent}: create it first; nothing was written")
-
-
-def _write(path: Path, text: str, mode: int, shown: Path | None = None) -> None:
-    try:
-        # _check_target refused a missing directory unless it is the client's usual place
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text, mode=mode)
-    except OSError as exc:
-        raise InvalidInput(f"cannot write {shown or path}: {exc.strerror or exc}") from None
 
 
 def _env_values(entry: Any) -> list[str]:
@@ -995,32 +999,6 @@ def _at(document: Any, place: tuple[Any, ...]) -> Any:
     return document
 
 
-def _read_config(path: Path) -> str | None:
-    try:
-        return path.read_text("utf-8")
-    except FileNotFoundError:
-        return None
-    except IsADirectoryError:
-        raise InvalidInput(f"{path} is a directory, not a config file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
-
-
-def _parse_config(path: Path, text: str) -> dict[str, Any]:
-    if not text.strip():
-        return {}
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise InvalidInput(
-            f"{path} is not valid JSON (line {getattr(exc, 'lineno', '?')}): fix or move it; "
-            "nothing was written"
-        ) from None
-    if not isinstance(data, dict):
-        raise InvalidInput(f"{path} does not hold a JSON object; nothing was written")
-    return data
-
-
 def _lines(text: str) -> list[str]:
     """Lines for a diff; a last line without its newline still ends one."""
     lines = text.splitlines(keepends=True)
@@ -1029,50 +1007,27 @@ def _lines(text: str) -> list[str]:
     return lines
 
 
-def _mode_of(path: Path) -> int:
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        return 0o644
-
-
-def min_mode(a: int, b: int) -> int:
-    """The stricter of two permission sets (what both allow)."""
-    return a & b
-
-
 def _owner_key(path: Path, what: str) -> str:
     return f"export.owned.{what}:{path.resolve()}"
 
 
-def write_atomic(
-    path: Path,
-    text: str,
-    mode: int = 0o644,
-    _before_replace: Callable[[Path], None] | None = None,
-) -> None:
-    """Write `text` to a temporary file beside `path`, fsync it, then rename it over `path`:
-    a crash at any point leaves either the old file or the new one, whole. A symlink at `path`
-    is replaced, not followed (`install` passes the link's target itself). The directory must
-    exist."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if _before_replace is not None:
-            _before_replace(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(path.parent, os.O_DIRECTORY)
+def _intent_key(path: Path) -> str:
+    return f"export.intent:{path.resolve()}"
+
+
+def _owner_map(recorded: Any) -> dict[str, dict[str, Any] | None]:
+    """Owners as recorded (JSON text, or parsed): name -> owner, or None for a bare name."""
+    if isinstance(recorded, str):
         try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+            recorded = json.loads(recorded) if recorded else {}
+        except ValueError:
+            return {}
+    if isinstance(recorded, list):
+        return {n: None for n in recorded if isinstance(n, str)}
+    if not isinstance(recorded, dict):
+        return {}
+    return {
+        n: owner if isinstance(owner, dict) else None
+        for n, owner in recorded.items()
+        if isinstance(n, str)
+    }
