@@ -18,6 +18,7 @@ import test_services_export
 from conftest import ANN, server_doc
 from test_services_export import FOREIGN, SSE, install
 
+import pylee_tui
 from pylee_tui.services import Services
 from pylee_tui.services.export import write_atomic
 
@@ -84,7 +85,9 @@ def killed_export(db: Path, target: Path, step: str, client: str) -> None:
     args = ["--org", "acme", "--registry", "tools", "--client", client]
     if client != "vscode":
         args.append("--inline-secrets")
-    env = {**os.environ, "PYLEE_PASSPHRASE": PASS}
+    here = str(Path(pylee_tui.__file__).parents[1])  # the child runs this same pylee_tui
+    paths = [here, *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = {**os.environ, "PYLEE_PASSPHRASE": PASS, "PYTHONPATH": os.pathsep.join(paths)}
     child = subprocess.run(
         [sys.executable, "-c", CHILD, step, str(KILLED), str(db), str(target), ANN, *args],
         env=env,
