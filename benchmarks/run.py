@@ -8,7 +8,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-BENCHMARKS = ["bench_startup", "bench_markdown_editor", "bench_registry_tree", "bench_vault"]
+BENCHMARKS = [
+    "bench_startup",
+    "bench_markdown_editor",
+    "bench_registry_tree",
+    "bench_vault",
+    "bench_quick_check",
+]
 
 
 def main() -> int:

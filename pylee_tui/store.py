@@ -2,13 +2,23 @@
 
 Only services use this module. Every multi-row change goes through `Store.transaction()`: one
 `db.atomic()` transaction, started with BEGIN IMMEDIATE so a read-then-write cannot be overtaken.
+
+Damage. Opening checks, read-only and cheaply, that the schema is byte for byte what our
+migrations wrote (a flipped bit in it otherwise surfaces as odd errors, or as a write under a
+changed constraint). The first write in a Store's life, a migration or `transaction()`, runs
+`PRAGMA integrity_check` once and remembers the result: a damaged store is refused before anything
+is written to it, while reads stay as fast as before. A brand-new store is built under a temporary
+name and linked into place whole, so the path never holds a half-made (or empty) database.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
+import stat
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,8 +44,14 @@ def default_db_path() -> Path:
 
 
 def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """`--db PATH` wins, then `PYLEE_DB`, then the default path."""
-    if explicit:
+    """`--db PATH` wins, then `PYLEE_DB`, then the default path.
+
+    `None` means "not given". An explicitly empty `--db ''` is an error, never the default store;
+    an empty `PYLEE_DB` counts as unset (like an empty PYLEE_PASSPHRASE).
+    """
+    if explicit is not None:
+        if not os.fspath(explicit):
+            raise StoreError("--db needs a file name")
         return Path(explicit).expanduser()
     env = os.environ.get("PYLEE_DB")
     if env:
@@ -196,15 +212,89 @@ def known_migrations() -> list[str]:
 SCHEMA_VERSION = len(known_migrations())
 
 
+# --- damage ----------------------------------------------------------------------------------
+
+# what SQLite (and Python's sqlite3, for text that is not UTF-8) says about a damaged file
+_DAMAGE_WORDS = ("malformed", "not a database", "corrupt", "could not decode to utf-8")
+# the columns sqlite-utils reads from its table of applied migrations
+_MIGRATION_COLUMNS = {b"migration_set", b"name", b"applied_at"}
+_MIGRATIONS_TABLE = Migrations.migrations_table.encode()
+
+
+def damaged_message(path: Path | str, detail: str | None = None) -> str:
+    why = f" ({detail})" if detail else ""
+    return f"the database {path} is damaged{why}; restore it from a backup"
+
+
+def _is_damage(exc: BaseException) -> bool:
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return False
+    text = str(exc).lower()
+    return any(word in text for word in _DAMAGE_WORDS)
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _damage_detail(exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "could not decode to utf-8" in text.lower():
+        return "a text value is not valid UTF-8"  # never quote the value: it could be anything
+    return " ".join(text.split())[:120]
+
+
+# sqlite_master rows: (type, name) -> (tbl_name, sql), all as the bytes in the file
+Schema = dict[tuple[bytes, bytes], tuple[bytes, bytes | None]]
+
+
+@functools.lru_cache(maxsize=8)
+def _expected_schema(applied: tuple[str, ...]) -> Schema | None:
+    """What our migrations named in `applied` (run in our order) put in sqlite_master, built once
+    in memory. None when that set cannot be built, e.g. a later migration without an earlier one.
+
+    The comparison is exact, so migrations must create objects from literal SQL (executescript),
+    never from sqlite-utils helpers whose generated text could change between its versions. The
+    `_sqlite_migrations` table is sqlite-utils' own and is left out for that reason."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.text_factory = bytes
+        db = sqlite_utils.Database(conn, execute_plugins=False)
+        for migration in migrations._migrations:
+            if migration.name in applied:
+                migration.fn(db)
+        rows = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    return {(t, n): (tbl, sql) for t, n, tbl, sql in rows if tbl != _MIGRATIONS_TABLE}
+
+
 # --- opening ---------------------------------------------------------------------------------
 
 
-def _check_file_before_open(path: Path) -> None:
-    """Refuse a file that is not SQLite without letting SQLite touch (and maybe rewrite) it."""
-    if path.is_dir():
+def _check_file_before_open(path: Path) -> bool:
+    """Refuse a file that is not SQLite without letting SQLite touch (and maybe rewrite) it.
+
+    Returns whether the file exists. Only a path that does not exist may become a new store: an
+    existing empty file is refused (it is not a database; SQLite would quietly fill it)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror}") from None
+    if stat.S_ISDIR(st.st_mode):
         raise StoreError(f"{path} is a directory, not a pylee-tui database")
-    if not path.exists() or path.stat().st_size == 0:
-        return
+    if not stat.S_ISREG(st.st_mode):
+        raise StoreError(f"{path} is not a regular file, not a pylee-tui database")
+    if st.st_size == 0:
+        raise StoreError(f"{path} is empty, not a pylee-tui database")
     try:
         with path.open("rb") as fh:
             header = fh.read(len(_SQLITE_HEADER))
@@ -212,33 +302,67 @@ def _check_file_before_open(path: Path) -> None:
         raise StoreError(f"cannot read {path}: {exc.strerror}") from None
     if header != _SQLITE_HEADER:
         raise StoreError(f"{path} is not a SQLite database; refusing to open it")
+    return True
 
 
-def _create_private_file(path: Path) -> None:
-    """Create the directory (0700) and an empty database file (0600) before SQLite opens it."""
+def _create_new_store(path: Path) -> None:
+    """Build a whole new store (file 0600, new directory 0700) under a temporary name beside
+    `path`, then link it into place.
+
+    The path only ever appears holding a complete store: a crash part-way leaves a stray hidden
+    `.pylee.db.*.creating` file, never an empty or half-migrated database at the path. When
+    another process creates the path first, its store is kept and ours is thrown away."""
     parent = path.parent
     if not parent.exists():
         try:
             parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create {parent}: {exc.strerror}") from None
-    if not path.exists():
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".creating", dir=parent)
+        os.close(fd)  # mkstemp makes it 0600 whatever the umask
+    except OSError as exc:
+        raise StoreError(f"cannot create {path}: {exc.strerror}") from None
+    try:
+        conn = sqlite3.connect(name)
         try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-            os.close(fd)
+            db = sqlite_utils.Database(conn, execute_plugins=False)
+            db.execute("PRAGMA synchronous = FULL")
+            migrations.apply(db)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.enable_wal()
+        finally:
+            conn.close()  # the last connection: SQLite checkpoints and removes the -wal
+        try:
+            os.link(name, path)  # fails rather than replace a file that appeared meanwhile
         except FileExistsError:
             pass
-        except OSError as exc:
-            raise StoreError(f"cannot create {path}: {exc.strerror}") from None
+        except OSError:  # a file system without hard links: rename, after a last look
+            if not os.path.lexists(path):
+                os.rename(name, path)
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+    except sqlite3.Error as exc:
+        raise StoreError(describe_sqlite_error(exc, path)) from None
+    except OSError as exc:
+        raise StoreError(f"cannot create {path}: {exc.strerror}") from None
+    finally:
+        for leftover in (name, f"{name}-wal", f"{name}-shm", f"{name}-journal"):
+            with contextlib.suppress(OSError):
+                os.unlink(leftover)
 
 
 def describe_sqlite_error(exc: sqlite3.Error, path: Path | str) -> str:
     """Turn SQLite's error into one line that says what to do."""
     text = str(exc)
+    if _is_damage(exc):
+        return damaged_message(path, _damage_detail(exc))
     if "locked" in text or "busy" in text:
         return f"the database {path} is locked by another process; try again in a moment"
-    if "malformed" in text or "not a database" in text or "corrupt" in text:
-        return f"the database {path} is damaged ({text}); restore it from a backup"
     if "readonly" in text or "read-only" in text:
         return f"the database {path} is read-only; check its permissions"
     if "disk" in text and "full" in text:
@@ -252,9 +376,12 @@ class Store:
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
         self._lock = threading.RLock()
-        _check_file_before_open(self.path)
-        self._refuse_foreign_or_newer()
-        _create_private_file(self.path)
+        self._sound = False  # integrity_check has passed on this connection
+        self._damage: str | None = None  # the refusal, once damage is known
+        if not _check_file_before_open(self.path):
+            _create_new_store(self.path)
+            _check_file_before_open(self.path)  # ours, or whatever won the race to the path
+        self._refuse_foreign_newer_or_damaged()
         conn = None
         try:
             conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=5)
@@ -264,31 +391,48 @@ class Store:
             # deleted content (old history versions, a re-wrapped vault key) is overwritten,
             # not left readable in free pages
             self.db.execute("PRAGMA secure_delete = ON")
-            self.db.enable_wal()
+            if self.db.journal_mode != "wal":  # a write to the file header
+                self._require_sound()
+                self.db.enable_wal()
             self.db.execute("PRAGMA synchronous = FULL")
             self._migrate()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, UnicodeDecodeError, StoreError) as exc:
             if conn is not None:
                 conn.close()
+            if isinstance(exc, StoreError):
+                raise
+            if isinstance(exc, UnicodeDecodeError):
+                raise StoreError(damaged_message(self.path)) from None
             raise StoreError(describe_sqlite_error(exc, self.path)) from None
 
-    def _refuse_foreign_or_newer(self) -> None:
-        """Read-only look at an existing file: refuse a newer schema or someone else's database."""
-        if not self.path.exists() or self.path.stat().st_size == 0:
-            return
+    def _refuse_foreign_newer_or_damaged(self) -> None:
+        """Read-only look at the file, before anything writes to it: refuse a newer schema,
+        someone else's database, or a schema that is not byte for byte what our migrations wrote.
+
+        Everything is read as bytes: a flipped bit in the schema must be reported as damage, not
+        surface as a UnicodeDecodeError (or as an odd 'no such column' much later)."""
         uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        applied: list[str] = []
         try:
             conn = sqlite3.connect(uri, uri=True, timeout=5)
             try:
+                conn.text_factory = bytes
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
-                tables = {
-                    r[0]
-                    for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                found: Schema = {
+                    (t, n): (tbl, sql)
+                    for t, n, tbl, sql in conn.execute(
+                        "SELECT type, name, tbl_name, sql FROM sqlite_master"
+                    )
                 }
-                applied: list[str] = []
-                if "_sqlite_migrations" in tables:
+                tables = {n for t, n in found if t == b"table"}
+                if _MIGRATIONS_TABLE in tables:
+                    columns = {r[1] for r in conn.execute("PRAGMA table_info(_sqlite_migrations)")}
+                    if not columns >= _MIGRATION_COLUMNS or not all(map(_is_utf8, columns)):
+                        raise StoreError(
+                            damaged_message(self.path, "its list of migrations cannot be read")
+                        )
                     applied = [
-                        r[0]
+                        r[0].decode("utf-8", "replace")
                         for r in conn.execute(
                             "SELECT name FROM _sqlite_migrations WHERE migration_set = ?",
                             [MIGRATION_SET],
@@ -296,21 +440,88 @@ class Store:
                     ]
             finally:
                 conn.close()
+        except UnicodeDecodeError:  # SQLite's message quoted the damaged bytes
+            raise StoreError(damaged_message(self.path, "its schema cannot be read")) from None
         except sqlite3.Error as exc:
             raise StoreError(describe_sqlite_error(exc, self.path)) from None
-        unknown = [name for name in applied if name not in known_migrations()]
+        known = known_migrations()
+        unknown = [name for name in applied if name not in known]
         if version > SCHEMA_VERSION or unknown:
             raise StoreError(
                 f"{self.path} was written by a newer pylee-tui (schema {max(version, 0)}, this "
                 f"version knows {SCHEMA_VERSION}); upgrade pylee-tui to open it"
             )
-        if tables - {"_sqlite_migrations"} and not applied:
+        if tables - {_MIGRATIONS_TABLE} and not applied:
             raise StoreError(f"{self.path} is a SQLite database but not a pylee-tui store")
+        self._compare_schema(found, tuple(name for name in known if name in applied))
+
+    def _compare_schema(self, found: Schema, applied: tuple[str, ...]) -> None:
+        expected = _expected_schema(applied)
+        if expected is None:
+            raise StoreError(damaged_message(self.path, "its list of migrations is inconsistent"))
+        for key, want in expected.items():
+            if found.get(key) != want:
+                kind, name = (part.decode() for part in key)
+                raise StoreError(
+                    damaged_message(self.path, f"the schema of {kind} {name} is not as written")
+                )
+        # what a migration still to apply would create must not be there already
+        later = (_expected_schema(tuple(known_migrations())) or {}).keys() - expected.keys()
+        if later & found.keys():
+            raise StoreError(damaged_message(self.path, "its list of migrations is inconsistent"))
+
+    def _require_sound(self) -> None:
+        """Before the first write in this Store's life: `PRAGMA integrity_check`, once.
+
+        The result is remembered, so the cost (a read of the whole file) is paid by one write per
+        Store, and reads never pay it. quick_check would be a little cheaper but does not compare
+        indexes with their tables: a damaged index passes it, and writes through that index
+        spread the damage."""
+        with self._lock:
+            if self._damage is not None:
+                raise StoreError(self._damage)
+            if self._sound:
+                return
+            try:
+                rows = self.db.execute("PRAGMA integrity_check(1)").fetchall()
+            except UnicodeDecodeError:
+                self._damage = damaged_message(self.path)
+            except sqlite3.DatabaseError as exc:
+                if not _is_damage(exc):
+                    raise  # e.g. locked: not a verdict on the file
+                self._damage = damaged_message(self.path, _damage_detail(exc))
+            else:
+                if rows == [("ok",)]:
+                    self._sound = True
+                    return
+                lines = [x for r in rows for x in str(r[0]).splitlines() if x.strip()]
+                found = [x for x in lines if not x.startswith("***")]  # "*** in database main ***"
+                detail = " ".join(found[0].split())[:120] if found else None
+                self._damage = damaged_message(self.path, detail)
+            raise StoreError(self._damage)
+
+    def _refuse_if_damage(self, exc: BaseException) -> None:
+        """Raise StoreError when `exc` (from using the connection) says the file is damaged; the
+        damage is remembered so that no later write is attempted."""
+        if isinstance(exc, sqlite3.DatabaseError) and _is_damage(exc):
+            self._damage = damaged_message(self.path, _damage_detail(exc))
+            raise StoreError(self._damage) from None
+        if isinstance(exc, UnicodeDecodeError):
+            # SQLite quoting bytes that are not UTF-8 means its schema changed under us; a
+            # UnicodeDecodeError of our own (a bug) is left as it is
+            try:
+                self._refuse_foreign_newer_or_damaged()
+            except StoreError as refusal:
+                self._damage = str(refusal)
+                raise StoreError(self._damage) from None
 
     def _migrate(self) -> None:
         # only write when there is something to do: a reader must not need the write lock
         with self._lock:
-            if migrations.pending(self.db):
+            pending = migrations.pending(self.db)
+            if pending or self.schema_version != SCHEMA_VERSION:
+                self._require_sound()
+            if pending:
                 migrations.apply(self.db)
             if self.schema_version != SCHEMA_VERSION:
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -321,26 +532,35 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
-        """One atomic write: everything inside commits together or not at all."""
+        """One atomic write: everything inside commits together or not at all.
+
+        The first one in this Store's life checks the file first; a damaged store is refused
+        before anything is written (StoreError, `... is damaged; restore it from a backup`)."""
         with self._lock:
             if self.db.conn.in_transaction:
                 with self.db.atomic():
                     yield self.db
                 return
+            self._require_sound()
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 with self.db.atomic():
                     yield self.db
                 self.db.execute("COMMIT")
-            except BaseException:
+            except BaseException as exc:
                 self.db.rollback()
+                self._refuse_if_damage(exc)
                 raise
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[sqlite_utils.Database]:
         """Reads share the connection, so they take the same lock as writes."""
         with self._lock:
-            yield self.db
+            try:
+                yield self.db
+            except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+                self._refuse_if_damage(exc)
+                raise
 
     def close(self) -> None:
         with self._lock:
