@@ -31,6 +31,7 @@ from textual.worker import Worker
 
 from pylee_tui.commands import PyleeCommands
 from pylee_tui.models import OrgSummary
+from pylee_tui.safe_text import escape
 from pylee_tui.screens.error import StartupErrorScreen
 from pylee_tui.screens.help import HelpScreen
 from pylee_tui.screens.org_form import OrgFormScreen
@@ -45,6 +46,7 @@ from pylee_tui.screens.vault_unlock import (
 from pylee_tui.screens.welcome import WelcomeScreen
 from pylee_tui.services import PyleeError, Services
 from pylee_tui.store import Store, StoreError, describe_sqlite_error
+from pylee_tui.terminal_guard import install_terminal_guard
 
 THEME_SETTING = "theme"
 LAST_ORG_SETTING = "last_org:{user}"
@@ -94,6 +96,7 @@ class PyleeApp(App[None]):
     ) -> None:
         """`vault_idle_lock`: seconds without input before the vault locks itself (0: never);
         a choice saved from the command palette replaces it at start-up."""
+        install_terminal_guard()
         super().__init__()
         self.db_path = Path(db_path)
         self.requested_user = user
@@ -244,6 +247,15 @@ class PyleeApp(App[None]):
                 severity="error",
                 title="Bug",
             )
+
+    def notify(  # type: ignore[override]
+        self, message: str, *, title: str = "", markup: bool = False, **kwargs: Any
+    ) -> None:
+        """Messages quote names and values (a draft's name, a refused key): shown escaped, and
+        never read as markup (a name holding `[link=…]` stays text)."""
+        super().notify(
+            escape(message, multiline=True), title=escape(title), markup=markup, **kwargs
+        )
 
     def _failed(self, exc: Exception, failed: Callable[[Exception], Any] | None) -> Any:
         if failed is not None:

@@ -9,6 +9,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from pylee_tui.safe_text import escape
+
 
 class ChoiceScreen(ModalScreen[str | None]):
     """Dismisses with the id of the chosen answer, or None on escape."""
@@ -32,8 +34,10 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
-            yield Static(self.message, classes="dialog-message")
+            yield Static(escape(self.title_text), classes="dialog-title", markup=False)
+            yield Static(
+                escape(self.message, multiline=True), classes="dialog-message", markup=False
+            )
             with Horizontal(classes="dialog-buttons"):
                 for choice_id, label, variant in self.choices:
                     yield Button(label, id=f"choice-{choice_id}", variant=variant)

@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
+from pylee_tui.safe_text import escape, escape_json
 from pylee_tui.services.errors import VaultLocked
 from pylee_tui.services.export import CLIENT_NAMES, CLIENTS, default_config_path
 
@@ -146,7 +147,7 @@ class ExportScreen(ModalScreen[bool]):
             return
         plan, install = result
         lines = [
-            f"{CLIENT_NAMES[plan.client]}: {len(plan.entries)} server(s) → {install.path}",
+            escape(f"{CLIENT_NAMES[plan.client]}: {len(plan.entries)} server(s) → {install.path}"),
         ]
         changes = []
         if install.added:
@@ -158,16 +159,19 @@ class ExportScreen(ModalScreen[bool]):
         if install.kept:
             changes.append(f"keeps {len(install.kept)} other server(s)")
         if changes:
-            lines.append("; ".join(changes))
+            lines.append(escape("; ".join(changes)))
         if not install.diff:
             lines.append("The file already holds exactly this.")
         text = Text("\n".join(lines))
         for skipped in plan.skipped:
-            text.append(f"\nskipped {skipped}", style="dim")
+            text.append(f"\nskipped {escape(str(skipped))}", style="dim")
         for warning in plan.warnings:
-            text.append(f"\n⚠ {warning}", style="yellow")
+            text.append(f"\n⚠ {escape(str(warning))}", style="yellow")
         self.query_one("#export-status", Static).update(text)
-        self.query_one("#export-preview", TextArea).text = install.diff or ""
+        # the diff is JSON: characters JSON leaves raw are shown as its own \uXXXX escapes
+        self.query_one("#export-preview", TextArea).text = escape(
+            escape_json(install.diff or ""), keep="\n\t"
+        )
         self.ready = bool(install.diff)
 
     def _failed(self, generation: int, exc: Exception) -> None:
@@ -187,7 +191,7 @@ class ExportScreen(ModalScreen[bool]):
             )
 
     def _status(self, message: str, style: str) -> None:
-        self.query_one("#export-status", Static).update(Text(message, style=style))
+        self.query_one("#export-status", Static).update(Text(escape(message), style=style))
 
     # --- writing --------------------------------------------------------------------------------
 

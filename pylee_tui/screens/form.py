@@ -19,6 +19,7 @@ from textual.validation import ValidationResult, Validator
 from textual.widgets import Button, Input, Label, Static
 
 from pylee_tui.models import field_error
+from pylee_tui.safe_text import escape
 
 
 class ModelRule(Validator):
@@ -68,14 +69,15 @@ class FormScreen(ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form"):
-            yield Static(self.title_text, classes="dialog-title")
+            yield Static(escape(self.title_text), classes="dialog-title", markup=False)
             if self.intro:
-                yield Static(self.intro, classes="dialog-message")
+                yield Static(escape(self.intro, multiline=True), classes="dialog-message")
             with VerticalScroll(classes="form-fields"):
                 for field in self.fields:
                     yield Label(field.label + ("  (optional)" if field.optional else ""))
                     yield Input(
-                        value=field.value,
+                        # a stored value with control characters is edited as their escapes
+                        value=escape(field.value),
                         placeholder=field.placeholder,
                         id=f"field-{field.name}",
                         password=field.password,
@@ -83,9 +85,9 @@ class FormScreen(ModalScreen[Any]):
                         valid_empty=field.optional,
                         validate_on=["changed", "submitted"],
                     )
-                    yield Static("", id=f"error-{field.name}", classes="field-error")
+                    yield Static("", id=f"error-{field.name}", classes="field-error", markup=False)
                     yield from self.compose_after(field)
-            yield Static("", id="form-error", classes="form-error")
+            yield Static("", id="form-error", classes="form-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.submit_label, id="form-submit", variant="primary")
                 yield Button("Cancel", id="form-cancel")
@@ -110,7 +112,7 @@ class FormScreen(ModalScreen[Any]):
         message = ""
         if event.validation_result and not event.validation_result.is_valid:
             message = "; ".join(event.validation_result.failure_descriptions)
-        self.query_one(f"#error-{name}", Static).update(message)
+        self.query_one(f"#error-{name}", Static).update(escape(message))
         self.query_one("#form-error", Static).update("")
         self.on_values_changed(self.values())
 
@@ -124,7 +126,7 @@ class FormScreen(ModalScreen[Any]):
             if field.optional and value == "":
                 continue
             message = field_error(field.rule, value) if field.rule else None
-            self.query_one(f"#error-{field.name}", Static).update(message or "")
+            self.query_one(f"#error-{field.name}", Static).update(escape(message or ""))
             if message and first_bad is None:
                 first_bad = field
         if first_bad is not None:
@@ -140,7 +142,7 @@ class FormScreen(ModalScreen[Any]):
 
     def _failed(self, exc: Exception) -> None:
         self.query_one("#form-submit", Button).disabled = False
-        self.query_one("#form-error", Static).update(str(exc))
+        self.query_one("#form-error", Static).update(escape(str(exc), multiline=True))
 
     @on(Button.Pressed, "#form-cancel")
     def action_cancel(self) -> None:

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, MarkdownViewer, Static
 
 from pylee_tui.models import Member, Organization, OrgSummary, RegistrySummary
+from pylee_tui.safe_text import escape
 from pylee_tui.screens.org_settings import DELETE, OrgSettingsScreen
 from pylee_tui.screens.overview_editor import MarkdownDocument, OverviewEditorScreen
 from pylee_tui.screens.type_to_confirm import TypeToConfirmScreen
@@ -180,7 +181,9 @@ class OrgScreen(Screen[None]):
             f"[b]{_escape(org.name)}[/b]  [dim]{org.slug}[/dim]"
         )
         self.query_one("#org-description", Static).update(
-            _escape(org.description) if org.description else "[dim]No description yet.[/dim]"
+            _escape(escape(org.description))
+            if org.description
+            else "[dim]No description yet.[/dim]"
         )
         self.query_one(OnboardingTimeline).state = view.onboarding
         self._fill_section(self.section)
@@ -191,8 +194,8 @@ class OrgScreen(Screen[None]):
             org.id,
         )
         if stale:
-            viewer = self.query_one("#org-overview", MarkdownViewer)
-            await viewer.document.update(org.overview or EMPTY_OVERVIEW)
+            viewer = self.query_one("#org-overview", SafeMarkdownViewer)
+            await viewer.show(org.overview or EMPTY_OVERVIEW)
         self.overview_shown = org.overview
 
     def _fill_section(self, key: str) -> None:

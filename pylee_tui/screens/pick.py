@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,6 +10,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
+
+from pylee_tui.safe_text import escape
 
 
 class PickScreen(ModalScreen[str | None]):
@@ -22,8 +25,11 @@ class PickScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title", markup=False)
-            yield OptionList(*(Option(label, id=key) for key, label in self.items), id="pick-list")
+            yield Static(escape(self.title_text), classes="dialog-title", markup=False)
+            yield OptionList(
+                *(Option(Text(escape(label)), id=key) for key, label in self.items),
+                id="pick-list",
+            )
             yield Static("enter choose · esc cancel", classes="dialog-hint")
 
     def on_mount(self) -> None:

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from pylee_tui.safe_text import escape, escape_json
 from pylee_tui.screens.choice import confirm
 from pylee_tui.server_json import Problem, json_path, to_current, validate
 
@@ -112,13 +113,15 @@ class RawJsonScreen(Screen[Any]):
     def __init__(self, title: str, document: dict[str, Any], save: Callable[[dict], Any]) -> None:
         super().__init__()
         self.title_text = title
-        self.original = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        # control, bidi and separator characters inside strings as \uXXXX: the same JSON, and
+        # the text area neither shows them raw nor splits a line at them
+        self.original = escape_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
         self.save_fn = save
         self.problems: list[Problem] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="raw"):
-            yield Static(self.title_text, classes="dialog-title", markup=False)
+            yield Static(escape(self.title_text), classes="dialog-title", markup=False)
             yield TextArea.code_editor(self.original, language="json", id="raw-editor")
             yield Static("", id="raw-status")
             yield OptionList(id="raw-problems")

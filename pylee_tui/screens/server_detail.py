@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from pylee_tui.models import Server, plural
+from pylee_tui.safe_text import escape
 from pylee_tui.screens.form import FormField, FormScreen
 from pylee_tui.screens.raw_json_editor import RawJsonScreen
 from pylee_tui.server_json import SCHEMA_URL, launch_command
@@ -130,29 +131,32 @@ class ServerScreen(Screen[bool]):
         doc = server.document
         repo = doc.get("repository") if isinstance(doc.get("repository"), dict) else {}
         summary = Text()
-        summary.append(server.name, style="bold")
-        summary.append(f"  {server.version or 'no version'}", style="dim")
+        summary.append(escape(server.name), style="bold")
+        summary.append(f"  {escape(server.version) or 'no version'}", style="dim")
         if server.status == "draft":
             summary.append(f"  ⚠ draft, {plural(len(server.problems), 'problem')}", style="yellow")
-        summary.append(f"\n{server.description or '(no description)'}\n")
+        summary.append(f"\n{escape(server.description or '(no description)')}\n")
         if repo.get("url"):
-            summary.append(f"repository  {repo.get('url')}\n", style="dim")
+            summary.append(f"repository  {escape(str(repo.get('url')))}\n", style="dim")
         if doc.get("websiteUrl"):
-            summary.append(f"website     {doc['websiteUrl']}\n", style="dim")
+            summary.append(f"website     {escape(str(doc['websiteUrl']))}\n", style="dim")
         self.query_one("#server-summary", Static).update(summary)
         command = launch_command(doc)
         self.query_one("#server-launch", Static).update(
-            Text(command or "(nothing a client can launch yet)", style="bold" if command else "dim")
+            Text(
+                escape(command) if command else "(nothing a client can launch yet)",
+                style="bold" if command else "dim",
+            )
         )
         table = self.query_one(DataTable)
         table.clear()
         for row in declared_inputs(doc):
-            table.add_row(*row)
+            table.add_row(*(Text(escape(cell)) for cell in row))
         problems = self.query_one("#server-problems", Static)
         if server.problems:
             text = Text("Problems (fix them in the raw editor: j)\n", style="bold yellow")
             for p in server.problems:
-                text.append(f"  {p['path']}: {p['reason']}\n")
+                text.append(f"  {escape(p['path'])}: {escape(p['reason'])}\n")
             problems.update(text)
         else:
             problems.update("")

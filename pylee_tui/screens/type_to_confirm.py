@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
+
+from pylee_tui.safe_text import escape
 
 
 class TypeToConfirmScreen(ModalScreen[bool]):
@@ -22,9 +25,14 @@ class TypeToConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog danger"):
-            yield Static(self.title_text, classes="dialog-title")
-            yield Static(self.message, classes="dialog-message")
-            yield Static(f"Type [b]{self.word}[/b] to confirm:", classes="dialog-message")
+            yield Static(escape(self.title_text), classes="dialog-title", markup=False)
+            yield Static(
+                escape(self.message, multiline=True), classes="dialog-message", markup=False
+            )
+            yield Static(
+                Text.assemble("Type ", (escape(self.word), "bold"), " to confirm:"),
+                classes="dialog-message",
+            )
             yield Input(placeholder=self.word, id="confirm-word")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.action_label, id="confirm-yes", variant="error", disabled=True)

@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from pylee_tui.models import VariableVersion, plural
+from pylee_tui.safe_text import escape
 from pylee_tui.screens.choice import confirm
 from pylee_tui.screens.vault_unlock import say
 from pylee_tui.services import VaultLocked
@@ -31,7 +32,7 @@ def version_value(version: VariableVersion) -> str:
         return ""
     if version.kind == "secret":
         return MASK
-    value = version.value or ""
+    value = escape(version.value or "")
     return value if len(value) <= 40 else value[:39] + "…"
 
 
@@ -66,7 +67,9 @@ class VariableHistoryScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog history", id="history"):
             yield Static(
-                f"History of {self.var_key} at {self.where}", classes="dialog-title", markup=False
+                escape(f"History of {self.var_key} at {self.where}"),
+                classes="dialog-title",
+                markup=False,
             )
             yield DataTable(cursor_type="row", zebra_stripes=True, id="history-table")
             yield Static("", id="history-error", classes="form-error", markup=False)
@@ -102,14 +105,14 @@ class VariableHistoryScreen(ModalScreen[bool]):
                 action,
                 f"{v.created_at:%Y-%m-%d %H:%M}",
                 v.created_by,
-                version_value(v),
+                Text(version_value(v)),
                 key=str(v.version),
             )
         self.query_one("#history", Vertical).border_subtitle = plural(len(versions), "version")
         self.refresh_bindings()
 
     def _refused(self, exc: Exception) -> None:
-        say(self.query_one("#history-error", Static), Text(str(exc)))
+        say(self.query_one("#history-error", Static), Text(escape(str(exc))))
 
     @property
     def selected(self) -> VariableVersion | None:

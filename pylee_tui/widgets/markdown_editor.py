@@ -20,6 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Markdown, MarkdownViewer, Static, TextArea
 from textual.widgets.markdown import MarkdownBlock
 
+from pylee_tui.safe_text import escape_markdown
 from pylee_tui.widgets.safe_markdown import SafeMarkdownViewer
 
 ViewMode = Literal["split", "editor", "preview"]
@@ -153,6 +154,9 @@ class MarkdownSplitEditor(Widget):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        # stored text may hold control characters: the editor shows (and saves) them as
+        # visible escapes, so neither pane nor the saved text can drive a terminal
+        text = escape_markdown(text)
         self.debounce = debounce
         self._initial_text = text
         self._baseline = text
@@ -210,6 +214,7 @@ class MarkdownSplitEditor(Widget):
 
     def load(self, text: str) -> None:
         """Replace the document and its saved baseline, e.g. to reload after a conflict."""
+        text = escape_markdown(text)
         self._baseline = text
         if not self._ready:
             self._initial_text = self._rendered_text = text

@@ -6,6 +6,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from pylee_tui.safe_text import escape
+
 
 class OrgBar(Widget):
     DEFAULT_CSS = """
@@ -29,8 +31,8 @@ class OrgBar(Widget):
         left.append(" pylee ", style="bold reverse")
         left.append("  ")
         if self.org_name:
-            left.append(self.org_name, style="bold")
-            left.append(f"  {self.org_slug}", style="dim")
+            left.append(escape(self.org_name), style="bold")
+            left.append(f"  {escape(self.org_slug)}", style="dim")
             if self.position:
                 left.append(f"  ({self.position})", style="dim")
         else:

@@ -18,6 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Input, MarkdownViewer, Static, Tree
 
 from pylee_tui.models import Registry, Server, plural
+from pylee_tui.safe_text import escape
 from pylee_tui.screens.choice import confirm
 from pylee_tui.screens.form import FormField, FormScreen
 from pylee_tui.screens.overview_editor import MarkdownDocument, OverviewEditorScreen
@@ -190,12 +191,12 @@ class RegistryBrowser(Widget):
             summary = self.tree.registries.get(data.registry or "")
             if summary is None:
                 return
-            title.update(Text(summary.name))
+            title.update(Text(escape(summary.name)))
             body.update(
                 Text(
                     f"{summary.slug} · {plural(summary.server_count, 'server')}"
                     + (f" · {summary.draft_count} draft" if summary.draft_count else "")
-                    + (f"\n{summary.description}" if summary.description else "")
+                    + (f"\n{escape(summary.description)}" if summary.description else "")
                 )
             )
             viewer.display = True
@@ -211,11 +212,14 @@ class RegistryBrowser(Widget):
         if server is None:
             return
         viewer.display = False
-        title.update(Text(server.name))
-        lines = [f"version {server.version or '—'} · {server.status}", server.description or ""]
+        title.update(Text(escape(server.name)))
+        lines = [
+            f"version {escape(server.version) or '—'} · {server.status}",
+            escape(server.description or ""),
+        ]
         if server.problems:
             lines.append(f"{plural(len(server.problems), 'problem')}:")
-            lines += [f"  {p['path']}: {p['reason']}" for p in server.problems[:6]]
+            lines += [f"  {escape(p['path'])}: {escape(p['reason'])}" for p in server.problems[:6]]
         lines.append("enter opens it")
         body.update(Text("\n".join(line for line in lines if line)))
 
@@ -223,8 +227,8 @@ class RegistryBrowser(Widget):
         data = self.cursor
         if data is None or data.kind != "registry" or data.registry != registry.slug:
             return
-        viewer = self.query_one("#registry-overview", MarkdownViewer)
-        await viewer.document.update(registry.overview or EMPTY_REGISTRY_OVERVIEW)
+        viewer = self.query_one("#registry-overview", SafeMarkdownViewer)
+        await viewer.show(registry.overview or EMPTY_REGISTRY_OVERVIEW)
 
     @on(Tree.NodeSelected)
     def _selected(self, event: Tree.NodeSelected) -> None:

@@ -12,6 +12,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from pylee_tui.models import RegistrySummary, Server, plural
+from pylee_tui.safe_text import escape
 
 LOADING = "loading…"
 
@@ -24,7 +25,7 @@ class NodeData:
 
 
 def registry_label(registry: RegistrySummary, shown: int | None = None) -> Text:
-    text = Text(registry.name, style="bold")
+    text = Text(escape(registry.name), style="bold")
     count = plural(registry.server_count, "server")
     if shown is not None and shown != registry.server_count:
         count = f"{shown} of {count}"
@@ -37,12 +38,12 @@ def registry_label(registry: RegistrySummary, shown: int | None = None) -> Text:
 def server_label(server: Server) -> Text:
     if server.status == "draft":
         text = Text("⚠ ", style="yellow")
-        text.append(server.name)
+        text.append(escape(server.name))
         text.append(f"  draft, {plural(len(server.problems), 'problem')}", style="yellow dim")
         return text
-    text = Text(server.name)
+    text = Text(escape(server.name))
     if server.version:
-        text.append(f"  {server.version}", style="dim")
+        text.append(f"  {escape(server.version)}", style="dim")
     return text
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from textual.await_complete import AwaitComplete
 from textual.widgets import Markdown, MarkdownViewer
+
+from pylee_tui.safe_text import escape_markdown
 
 
 class SafeMarkdownViewer(MarkdownViewer):
@@ -12,6 +15,10 @@ class SafeMarkdownViewer(MarkdownViewer):
         # the inner Markdown would open the URL itself too: this class is the one place that does
         kwargs["open_links"] = False
         super().__init__(*args, **kwargs)
+
+    def show(self, markdown: str) -> AwaitComplete:
+        """Show stored Markdown: its control characters as visible escapes, never raw."""
+        return self.document.update(escape_markdown(markdown))
 
     def _on_markdown_link_clicked(self, message: Markdown.LinkClicked) -> None:
         # MarkdownViewer would load the target as a local file in place of the document, and a

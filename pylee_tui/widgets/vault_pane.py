@@ -23,6 +23,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static, Tree
 
 from pylee_tui.models import Variable, plural
+from pylee_tui.safe_text import escape
 from pylee_tui.screens.choice import confirm
 from pylee_tui.screens.pick import PickScreen
 from pylee_tui.screens.variable_form import VariableFormScreen
@@ -211,7 +212,7 @@ def build_rows(view: VaultView, mode: str) -> list[Row]:
 
 
 def shorten(text: str, width: int = VALUE_WIDTH[1]) -> str:
-    text = text.replace("\r\n", "⏎").replace("\n", "⏎")
+    text = escape(text.replace("\r\n", "⏎").replace("\n", "⏎"))
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -229,14 +230,14 @@ class ScopeTree(Tree[Scope]):
         if self.shown != (org_name, registries):
             self.shown = (org_name, registries)
             self.clear()
-            self.root.set_label(Text(org_name, style="bold"))
+            self.root.set_label(Text(escape(org_name), style="bold"))
             for reg in registries:
-                node = self.root.add(Text(reg.name), data=Scope(reg.slug), expand=True)
+                node = self.root.add(Text(escape(reg.name)), data=Scope(reg.slug), expand=True)
                 short = [s.rsplit("/", 1)[-1] for s in reg.servers]
                 for name, label in zip(reg.servers, short, strict=True):
                     # a short name unless two servers of the registry share it
                     shown = label if short.count(label) == 1 else name
-                    node.add_leaf(shown, data=Scope(reg.slug, name))
+                    node.add_leaf(Text(escape(shown)), data=Scope(reg.slug, name))
             self.root.expand()
         self.point_at(scope)
 
@@ -417,7 +418,9 @@ class VaultPane(Widget):
     def _show_head(self) -> None:
         if not self.composed:
             return
-        self.query_one("#vault-title", Static).update(self.label if self.org else "Vault")
+        self.query_one("#vault-title", Static).update(
+            Text(escape(self.label) if self.org else "Vault")
+        )
         lock = Text()
         if self.initialized is False:
             lock.append("vault: no passphrase yet", style="dim")
@@ -464,7 +467,7 @@ class VaultPane(Widget):
         if row.missing is not None:
             red = "bold red"
             return (
-                Text(row.key, style=red),
+                Text(escape(row.key), style=red),
                 Text(row.kind, style="red"),
                 Text("missing (required)", style=red),
                 Text("—", style="red"),
@@ -475,7 +478,7 @@ class VaultPane(Widget):
             key.append("⚠ ", style="bold red")
         elif row.warnings:
             key.append("⚠ ", style="yellow")
-        key.append(row.key)
+        key.append(escape(row.key))
         kind = Text(row.kind, style="magenta" if row.kind == "secret" else "")
         plaintext = self.revealed.get(row.ident) if row.secretive else None
         if plaintext is not None:
@@ -485,7 +488,7 @@ class VaultPane(Widget):
         else:
             value = Text(shorten(row.display, width), style="red" if row.problems else "")
         source = Text(self._where(row.level), style="bold" if here else "dim")
-        return key, kind, value, source, Text(self._hidden(row), style="dim")
+        return key, kind, value, source, Text(escape(self._hidden(row)), style="dim")
 
     def _show_rows(self) -> None:
         if not self.composed:
@@ -504,7 +507,7 @@ class VaultPane(Widget):
             table.move_cursor(row=ids.index(current), animate=False)
         empty = self.query_one("#vault-empty", Static)
         empty.display = self.view is not None and not self.rows
-        empty.update(self._empty_text())
+        empty.update(Text(escape(self._empty_text())))
         self._show_detail()
         self._show_head()
         self.refresh_bindings()
@@ -529,36 +532,37 @@ class VaultPane(Widget):
         text = Text()
         if row.missing is not None:
             d = row.missing
-            text.append(f"{row.key} is required by {d.source or 'the server'}", style="red")
+            text.append(escape(f"{row.key} is required by {d.source or 'the server'}"), style="red")
             text.append(" and defined nowhere")
             if self.may_write(row.kind):
                 text.append(": press e to define it here")
             text.append(".")
             if d.description:
-                text.append(f"\n{d.description}", style="dim")
+                text.append(f"\n{escape(d.description)}", style="dim")
             detail.update(text)
             return
-        text.append(row.key, style="bold")
-        text.append(f" · {row.kind} · {row.source}")
+        text.append(escape(row.key), style="bold")
+        text.append(f" · {row.kind} · {escape(row.source)}")
         if row.updated is not None:
             text.append(
                 f" · set {row.updated.updated_at:%Y-%m-%d %H:%M} by {row.updated.updated_by}",
                 style="dim",
             )
         if row.overrides:
-            text.append(f" · overrides {', '.join(row.overrides)}", style="dim")
+            text.append(f" · overrides {escape(', '.join(row.overrides))}", style="dim")
         if row.references:
             text.append(
-                " · refers to " + ", ".join(f"${{{r}}}" for r in row.references), style="dim"
+                escape(" · refers to " + ", ".join(f"${{{r}}}" for r in row.references)),
+                style="dim",
             )
         if row.secretive and row.ident in self.revealed:
             seconds = self.reveal_seconds
             after = f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
             text.append(f"\nrevealed: hidden again after {after} (v hides it now)", style="yellow")
         for problem in row.problems:
-            text.append(f"\n⚠ {problem}", style="bold red")
+            text.append(f"\n⚠ {escape(problem)}", style="bold red")
         for warning in row.warnings:
-            text.append(f"\n⚠ {warning}", style="yellow")
+            text.append(f"\n⚠ {escape(warning)}", style="yellow")
         detail.update(text)
 
     def on_resize(self) -> None:

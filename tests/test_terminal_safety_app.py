@@ -1,0 +1,203 @@
+"""Stored text never drives the terminal from the app: a hostile value in every free-text field,
+then every section and every screen that shows stored text is scanned, segment by segment, for a
+raw control, C1 or bidi character. And the last line of defence: a widget that forgets to escape
+still cannot send one to the terminal."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import server_doc, settle
+from rich.segment import Segment
+from textual.app import App, ComposeResult
+from textual.strip import Strip
+from textual.widgets import DataTable, Static
+
+from pylee_tui.app import PyleeApp
+from pylee_tui.screens.export_preview import ExportScreen
+from pylee_tui.screens.server_detail import ServerScreen
+from pylee_tui.services import Services
+from pylee_tui.store import Store
+from pylee_tui.terminal_guard import install_terminal_guard
+from pylee_tui.widgets.registry_tree import NodeData, RegistryTree
+from pylee_tui.widgets.vault_pane import Scope, VaultPane
+
+ANN = "ann@example.com"
+SIZE = (120, 40)
+HOSTILE = "ok\x1b[31mred\x1b]0;PWNED\x07\x1b]52;c;ZXZpbA==\x07\x9b2J\x7f\u202eevil\u2028x\rz"
+RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+PASSPHRASE = "correct horse battery"
+GOOD = "io.github.acme/weather"
+DRAFT = f"io.github.acme/draft{HOSTILE}"
+
+
+@pytest.fixture
+def hostile(db_path):
+    """An org whose every free-text field holds HOSTILE: description, overview, a registry's
+    description and overview, a server's description and declared variables, a draft's name,
+    variable and secret values (and so the audit log's labels)."""
+    store = Store(db_path)
+    services = Services(store)
+    services.orgs.create(ANN, "Hostile", description=HOSTILE)
+    overview = f"# Title {HOSTILE}\n\n{HOSTILE}\n\n`{HOSTILE}`\n\n| a |\n|---|\n| {HOSTILE} |\n"
+    services.orgs.set_overview(ANN, "hostile", overview)
+    services.registries.create(ANN, "hostile", "Tools", description=HOSTILE)
+    services.registries.edit(ANN, "hostile", "tools", overview=overview)
+    good = server_doc(GOOD, "1.0.0", HOSTILE)
+    good["packages"][0]["environmentVariables"] = [
+        {"name": "API_TOKEN", "description": HOSTILE, "isRequired": True, "isSecret": True},
+        {"name": "REGION", "description": HOSTILE, "default": HOSTILE},
+    ]
+    good["packages"][0]["packageArguments"] = [{"type": "positional", "value": HOSTILE}]
+    report = services.registries.import_servers(
+        ANN, "hostile", "tools", [good, server_doc(DRAFT, "2.0.0", HOSTILE)]
+    )
+    assert report.imported == 1 and report.drafts == 1
+    services.variables.set(ANN, "hostile", "GREETING", HOSTILE)
+    services.variables.set(ANN, "hostile", "REGION", HOSTILE, registry_slug="tools")
+    services.variables.set(ANN, "hostile", "GREETING", HOSTILE + "2")  # a history
+    services.vault.initialize(ANN, PASSPHRASE)
+    services.variables.set(
+        ANN, "hostile", "API_TOKEN", HOSTILE, "secret", registry_slug="tools", server_name=GOOD
+    )
+    services.vault.lock()
+    yield services
+    store.close()
+
+
+def raw_characters(app: App) -> list[str]:
+    """Each line of every screen on the stack, as the compositor hands it to the terminal,
+    that holds a raw unsafe character."""
+    found = []
+    for screen in app.screen_stack:
+        update = screen._compositor.render_full_update()
+        for line in update.strips:
+            text = "".join(segment.text for strip in line for segment in strip)
+            if RAW.search(text):
+                found.append(text.strip())
+    return found
+
+
+class Scan:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.leaks: dict[str, list[str]] = {}
+        self.places: list[str] = []
+
+    def __call__(self, place: str) -> None:
+        self.places.append(place)
+        found = raw_characters(self.app)
+        if found:
+            self.leaks[place] = found
+
+
+async def test_every_section_shows_stored_control_characters_escaped(db_path, hostile) -> None:
+    app = PyleeApp(db_path=db_path, user=ANN, watch_interval=3600)
+    async with app.run_test(size=SIZE) as pilot:
+        scan = Scan(app)
+        await settle(pilot)
+        scan("overview")
+        description = str(app.screen.query_one("#org-description", Static).render())
+
+        await pilot.press("2")
+        await settle(pilot)
+        tree = app.screen.query_one(RegistryTree)
+        tree.select_data(NodeData("registry", "tools"))
+        await pilot.press("right")
+        await settle(pilot)
+        scan("registries: a registry")
+        for name in (DRAFT, GOOD):
+            tree.select_data(NodeData("server", "tools", name))
+            await settle(pilot)
+            scan(f"registries: the server {name[:20]}")
+        for name in (GOOD, DRAFT):
+            app.push_screen(ServerScreen("hostile", "tools", name, "admin"))
+            await settle(pilot)
+            scan(f"server detail {name[:20]}")
+            await pilot.press("j")  # the raw server.json editor
+            await settle(pilot)
+            scan(f"raw server.json {name[:20]}")
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("escape")
+            await settle(pilot)
+        app.push_screen(ExportScreen("hostile", "tools", "vscode"))
+        await settle(pilot)
+        scan("export preview")
+        await pilot.press("escape")
+        await settle(pilot)
+        tree.select_data(NodeData("registry", "tools"))
+        tree.focus()
+        await pilot.press("e")
+        await settle(pilot)
+        scan("registry overview editor")
+        await pilot.press("escape")
+        await settle(pilot)
+
+        await pilot.press("3")
+        await settle(pilot)
+        scan("members")
+
+        await pilot.press("4")
+        await settle(pilot)
+        pane = app.screen.query_one(VaultPane)
+        scan("vault: org, defined here")
+        for scope in (Scope("tools"), Scope("tools", GOOD)):
+            pane.show_scope(scope)
+            await settle(pilot)
+            scan(f"vault: {scope}")
+            pane.action_toggle_mode()
+            await settle(pilot)
+            scan(f"vault: {scope}, effective")
+            pane.action_toggle_mode()
+        pane.show_scope(Scope())
+        await settle(pilot)
+        table = pane.query_one(DataTable)
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.press("h")
+        await settle(pilot)
+        scan("vault: history")
+        await pilot.press("escape")
+        await settle(pilot)
+
+        await pilot.press("5")
+        await settle(pilot)
+        scan("audit")
+
+        await pilot.press("1")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        scan("org overview editor")
+        assert len(scan.places) >= 15
+    assert scan.leaks == {}
+    assert "\\x1b[31m" in description and "⟨U+202E⟩" in description  # shown, not dropped
+
+
+def test_the_guard_escapes_what_a_widget_forgot() -> None:
+    """A strip holding raw escapes reaches the terminal with them replaced, one cell each."""
+    install_terminal_guard()
+    from rich.console import Console
+
+    strip = Strip([Segment("a\x1b]52;c;ZXZpbA==\x07b\x9b\u202ec")])
+    rendered = strip.render(Console())
+    assert not RAW.search(rendered)
+    assert rendered.startswith("a") and "]52;c;" in rendered
+
+
+async def test_a_widget_that_forgets_to_escape_cannot_reach_the_terminal() -> None:
+    class Careless(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Static(HOSTILE, markup=False)
+
+    app = Careless()
+    install_terminal_guard()
+    async with app.run_test(size=(60, 5)) as pilot:
+        await pilot.pause()
+        assert raw_characters(app)  # the widget did forget
+        written = app.screen._compositor.render_full_update().render_segments(app.console)
+    # the terminal output less Textual's own sequences (cursor moves, colours) holds no escape
+    assert not RAW.search(re.sub(r"\x1b\[[0-9;]*[mH]", "", written))
+    assert "ok\ufffd[31mred" in written
