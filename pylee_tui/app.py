@@ -460,7 +460,12 @@ class PyleeApp(App[None]):
                     severity="warning",
                 )
                 return
-            self.push_screen(ChangePassphraseScreen())
+            # refused (not an admin of every org with secrets) before any passphrase is typed
+            self.call(
+                self.services.vault.check_change_passphrase,
+                self.user,
+                done=lambda _: self.push_screen(ChangePassphraseScreen()),
+            )
 
         self.call(self.services.vault.status, done=ask)
 

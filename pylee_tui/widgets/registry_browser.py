@@ -443,7 +443,8 @@ class RegistryBrowser(Widget):
                     ),
                 )
 
-            self.call(registries.contents, self.user, org, summary.slug, done=ask)
+            # check: a delete this user may not make is refused now, not after "Delete?"
+            self.call(registries.contents, self.user, org, summary.slug, check=True, done=ask)
         else:
 
             def ask_server(report) -> None:
@@ -466,6 +467,7 @@ class RegistryBrowser(Widget):
                 org,
                 data.registry,
                 data.server,
+                check=True,
                 done=ask_server,
             )
 
