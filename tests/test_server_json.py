@@ -18,6 +18,7 @@ from pylee_tui.server_json import (
     is_version_range,
     launch_command,
     legacy_to_current,
+    loads_strict,
     to_current,
     validate,
 )
@@ -663,3 +664,71 @@ def test_every_seed_package_and_environment_variable_survives_conversion() -> No
         for v in p.get("environmentVariables", [])
     ]
     assert len(env_after) == 400
+
+
+# --- numbers and nesting JSON cannot carry back out ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"a": [1, 1e999999]}', "at $.a[1], the number 1e999999 is out of range"),
+        ('{"a": {"b": -1E+309}}', "at $.a.b, the number -1E+309 is out of range"),
+        ('{"a": NaN}', "at $.a, NaN is not a JSON number"),
+        ('[{"x": 1}, {"y": Infinity}]', "at $[1].y, Infinity is not a JSON number"),
+        ("-Infinity", "at $, -Infinity is not a JSON number"),
+    ],
+)
+def test_loads_strict_refuses_numbers_that_are_not_finite_naming_where(
+    text: str, message: str
+) -> None:
+    with pytest.raises(ValueError) as caught:
+        loads_strict(text, "'f.json'")
+    assert str(caught.value).startswith(f"'f.json' is not valid JSON: {message}")
+
+
+def test_loads_strict_keeps_large_and_tiny_finite_numbers() -> None:
+    assert loads_strict('{"a": [1e308, -1e308, 1e-999999, 12345678901234567890]}') == {
+        "a": [1e308, -1e308, 0.0, 12345678901234567890]
+    }
+
+
+def test_loads_strict_names_the_source_for_an_integer_with_thousands_of_digits() -> None:
+    with pytest.raises(ValueError) as caught:
+        loads_strict('{"a": ' + "9" * 5000 + "}", "'f.json'")
+    assert str(caught.value) == "'f.json' is not valid JSON: a number with 5,000 digits is too long"
+
+
+@pytest.mark.parametrize("depth", [65, 990, 100_000])
+def test_loads_strict_refuses_nesting_deeper_than_64(depth: int) -> None:
+    with pytest.raises(ValueError) as caught:
+        loads_strict("[" * depth + "]" * depth, "stdin")
+    assert str(caught.value) == "stdin is nested too deeply (more than 64 levels)"
+
+
+def test_loads_strict_reads_nesting_of_64() -> None:
+    assert loads_strict("[" * 64 + "]" * 64) == json.loads("[" * 64 + "]" * 64)
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (float("inf"), "Infinity is not a JSON number"),
+        (float("-inf"), "-Infinity is not a JSON number"),
+        (float("nan"), "NaN is not a JSON number"),
+    ],
+)
+def test_validate_refuses_a_number_that_is_not_finite(value: float, reason: str) -> None:
+    """The app's raw JSON editor parses with json.loads, which takes NaN and Infinity."""
+    doc = with_("packages.0.transport", {"type": "stdio", "weight": [1, value]})
+    assert validate(doc) == [Problem("$.packages[0].transport.weight[1]", reason)]
+
+
+def test_validate_refuses_nesting_deeper_than_64_without_recursing() -> None:
+    deep: list = []
+    for _ in range(5000):
+        deep = [deep]
+    doc = with_("packages.0.transport", {"type": "stdio", "extra": deep})
+    problems = validate(doc)
+    assert len(problems) == 1 and problems[0].reason == "nested too deeply (more than 64 levels)"
+    assert problems[0].path.startswith("$.packages[0].transport.extra[0][0]")

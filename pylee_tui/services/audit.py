@@ -9,6 +9,8 @@ from pylee_tui.models import AuditEvent
 from pylee_tui.services.base import Service, model_from_row
 from pylee_tui.services.errors import InvalidInput
 
+# the most events one listing returns (SQLite takes a 64-bit LIMIT; a person never needs more)
+LIMIT_MAX = 100_000
 # metadata keys that must never carry a value into the log
 _FORBIDDEN_KEYS = {"value", "secret", "passphrase", "plaintext"}
 
@@ -85,8 +87,12 @@ class AuditService(Service):
             return self._select(db, "actor = ?", [actor], limit, "")
 
     def _select(self, db, where: str, params: list[Any], limit: int | None, query: str):
-        if limit is not None and limit < 1:
-            raise InvalidInput(f"limit must be 1 or more (got {limit})")
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= LIMIT_MAX
+        ):
+            big = isinstance(limit, int) and limit.bit_length() > 64
+            shown = "a number too large for the store" if big else repr(limit)
+            raise InvalidInput(f"limit must be from 1 to {LIMIT_MAX:,} (got {shown})")
         sql = f"SELECT * FROM audit_events WHERE {where}"
         if query:
             sql += (
