@@ -31,9 +31,9 @@ from pylee_tui.models import (
     Variable,
     VariableVersion,
     clean,
-    is_unsafe_char,
     plural,
 )
+from pylee_tui.safe_text import SafeWriter, escape, escape_json
 from pylee_tui.server_json import declared_inputs, dicts, launch_command, loads_strict, read_text
 from pylee_tui.services import (
     Conflict,
@@ -44,8 +44,9 @@ from pylee_tui.services import (
     Services,
     VaultLocked,
 )
+from pylee_tui.services.config_files import write_atomic
 from pylee_tui.services.demo import load_demo
-from pylee_tui.services.export import CLIENTS, default_config_path, write_atomic
+from pylee_tui.services.export import CLIENTS, default_config_path
 from pylee_tui.services.export import render as render_export
 from pylee_tui.services.resolver import MASK, EffectiveConfig, Entry
 from pylee_tui.store import Store, StoreError, describe_sqlite_error, resolve_db_path
@@ -68,11 +69,12 @@ class CliParser(argparse.ArgumentParser):
 
 
 def emit_json(data: Any, out: TextIO) -> None:
-    out.write(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    """Control and bidi characters in values come out as \\uXXXX: the same JSON, safe to show."""
+    out.write(escape_json(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)) + "\n")
 
 
 def emit_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO) -> None:
-    cells = [[str(c) for c in row] for row in rows]
+    cells = [[escape(str(c)) for c in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     for row in [list(headers), *cells]:
         out.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
@@ -98,13 +100,24 @@ def audit_json(event: AuditEvent) -> dict[str, Any]:
 class Context:
     """What a command needs: the services, the acting user (resolved lazily), the streams."""
 
-    def __init__(self, args: argparse.Namespace, out: TextIO, err: TextIO):
+    def __init__(
+        self, args: argparse.Namespace, out: TextIO, err: TextIO, raw_out: TextIO | None = None
+    ):
         self.args = args
-        self.out = out
+        self.out = out  # escapes what stored text could do to a terminal (safe_text.SafeWriter)
         self.err = err
+        self.raw_out = raw_out or out  # byte-exact values: see `value_out`
         self.store = Store(resolve_db_path(args.db))
         self.services = Services(self.store)
         self._user: str | None = None
+
+    @property
+    def value_out(self) -> TextIO:
+        """Where a plain value (`var get`, `secret get --reveal`, dotenv) goes: byte-exact when
+        stdout is not a terminal (a pipe, a file, `$(…)`) or with --raw; escaped on a terminal."""
+        if getattr(self.args, "raw", False) or not self.raw_out.isatty():
+            return self.raw_out
+        return self.out
 
     @property
     def user(self) -> str:
@@ -370,7 +383,7 @@ def cmd_registry_edit(ctx: Context) -> int:
 def cmd_registry_delete(ctx: Context) -> int:
     org, slug = ctx.args.org, ctx.args.slug
     if not ctx.args.yes:
-        contents = ctx.services.registries.contents(ctx.user, org, slug)
+        contents = ctx.services.registries.contents(ctx.user, org, slug, check=True)
         raise PyleeError(
             f"deleting registry '{slug}' removes {registry_contents(contents)}; "
             "pass --yes to confirm"
@@ -561,7 +574,7 @@ def cmd_server_edit(ctx: Context) -> int:
 def cmd_server_remove(ctx: Context) -> int:
     org, registry, name = ctx.args.org, ctx.args.registry, ctx.args.name
     if not ctx.args.yes:
-        report = ctx.services.registries.server_contents(ctx.user, org, registry, name)
+        report = ctx.services.registries.server_contents(ctx.user, org, registry, name, check=True)
         raise PyleeError(
             f"removing server '{name}' from registry '{registry}' removes it and "
             f"{plural(report.variables, 'variable or secret')}; pass --yes to confirm"
@@ -609,7 +622,7 @@ def cmd_server_export(ctx: Context) -> int:
     )
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if not ctx.args.out or ctx.args.out == "-":
-        ctx.out.write(text)
+        ctx.out.write(escape_json(text))
         return 0
     write_text_file(ctx.args.out, text)
     count = 1 if isinstance(data, dict) else len(data)
@@ -904,7 +917,7 @@ def cmd_var_set(ctx: Context) -> int:
 
 def cmd_var_get(ctx: Context) -> int:
     found = defined(ctx, ctx.args.key, "variable")
-    ctx.out.write(f"{found.value}\n")
+    ctx.value_out.write(f"{found.value}\n")
     return 0
 
 
@@ -991,7 +1004,7 @@ def cmd_secret_get(ctx: Context) -> int:
     value = with_vault(
         ctx, lambda: ctx.services.variables.reveal(ctx.user, org, key, registry, server)
     )
-    ctx.out.write(f"{value}\n")
+    ctx.value_out.write(f"{value}\n")
     return 0
 
 
@@ -1118,6 +1131,7 @@ def cmd_vault_passwd(ctx: Context) -> int:
     user = ctx.user
     if not vault.initialized():
         raise VaultLocked(f"{NO_VAULT}; there is no passphrase to change")
+    vault.check_change_passphrase(user)  # refused before any passphrase is asked for
     old = read_passphrase(PASSPHRASE_ENV, "Current vault passphrase: ")
     vault.unlock(old)  # a wrong one fails here, before the new one is asked for
     new = read_passphrase(NEW_PASSPHRASE_ENV, "New vault passphrase: ", new=True)
@@ -1244,7 +1258,7 @@ def cmd_env(ctx: Context) -> int:
     if output == "json":
         emit_json(env_json(ctx, config), ctx.out)
     elif output == "dotenv":
-        ctx.out.write(env_dotenv(ctx, config))
+        ctx.value_out.write(env_dotenv(ctx, config))
     else:
         env_table(ctx, config)
     return 0
@@ -1285,7 +1299,7 @@ def cmd_export(ctx: Context) -> int:
     exports = ctx.services.export
     if not (a.install or a.out):
         plan = with_vault(ctx, lambda: exports.plan(**options))
-        ctx.out.write(render_export(plan))
+        ctx.out.write(escape_json(render_export(plan)))
         exports.record_print(ctx.user, plan)
         export_notes(ctx, plan)
         return 0
@@ -1323,13 +1337,16 @@ def export_notes(ctx: Context, plan) -> None:
         ctx.err.write(f"{PROG}: warning: {one_line(warning)}\n")
 
 
-def positive_int(text: str) -> int:
+def positive_int(text: str, maximum: int | None = None) -> int:
+    """A whole number from 1 (to `maximum`, when given) for argparse."""
+    shown = text.strip() if len(text.strip()) <= 24 else text.strip()[:20] + "…"
     try:
         value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more (got {value})")
+    except ValueError:  # also more digits than Python converts
+        raise argparse.ArgumentTypeError(f"{shown!r} is not a whole number") from None
+    if value < 1 or (maximum is not None and value > maximum):
+        allowed = "1 or more" if maximum is None else f"from 1 to {maximum:,}"
+        raise argparse.ArgumentTypeError(f"must be {allowed} (got {shown})")
     return value
 
 
@@ -1338,11 +1355,13 @@ def one_line(message: object) -> str:
     return " ".join(str(message).split())
 
 
-def read_text_file(path: str) -> str:
-    if path == "-":
-        return sys.stdin.read()
+def read_text_file(path: str, limit: int | None = None) -> str:
+    """A UTF-8 text file (`-` = stdin) of at most `limit` bytes, by default an overview's 1 MiB
+    (the overview options are the callers), or one line naming the file."""
+    from pylee_tui.models import OVERVIEW_MAX_BYTES
+
     try:
-        return read_text(path)
+        return read_text(path, OVERVIEW_MAX_BYTES if limit is None else limit, stdin=sys.stdin)
     except ValueError as exc:
         raise PyleeError(str(exc)) from None
 
@@ -1352,10 +1371,10 @@ def file_label(path: str) -> str:
 
 
 def read_json_file(path: str, nothing_done: str = "") -> Any:
-    """A JSON file (`-` = stdin), or one line naming the file and, for bad JSON, where."""
-    text = read_text_file(path)
+    """A JSON file (`-` = stdin) of at most 16 MiB, or one line naming the file and, for bad
+    JSON, where."""
     try:
-        return loads_strict(text, file_label(path))
+        return loads_strict(read_text(path, stdin=sys.stdin), file_label(path))
     except ValueError as exc:
         raise PyleeError(f"{exc}{nothing_done}") from None
 
@@ -1375,7 +1394,7 @@ def cell(value: Any, width: int = 40) -> str:
     if value is None:
         return ""
     text = " ".join(str(value).split())
-    text = "".join(ascii(ch)[1:-1] if is_unsafe_char(ch) else ch for ch in text)
+    text = escape(text)
     if width and len(text) > width:
         text = text[: width - 1] + "…"
     return text
@@ -1439,7 +1458,14 @@ def build_parser() -> CliParser:
     p = add(sub, "audit", cmd_audit, "the audit log of an org (or your own events without --org)")
     p.add_argument("--org", metavar="SLUG")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--limit", type=positive_int, metavar="N", help="at most N events, newest first")
+    from pylee_tui.services.audit import LIMIT_MAX as AUDIT_LIMIT_MAX
+
+    p.add_argument(
+        "--limit",
+        type=functools.partial(positive_int, maximum=AUDIT_LIMIT_MAX),
+        metavar="N",
+        help=f"at most N events, newest first (up to {AUDIT_LIMIT_MAX:,})",
+    )
 
     add(sub, "demo", cmd_demo, "fill the store with sample orgs, registries, servers and members")
 
@@ -1573,6 +1599,11 @@ def build_parser() -> CliParser:
     p = add(var_sub, "get", cmd_var_get, "print a variable's value as written at this scope")
     key_argument(p)
     scope_options(p)
+    p.add_argument(
+        "--raw",
+        action="store_true",
+        help="write the value byte for byte even to a terminal (default: only to a pipe or file)",
+    )
     p = add(var_sub, "unset", cmd_var_unset, "remove a variable from this scope (admins)")
     key_argument(p)
     scope_options(p)
@@ -1597,6 +1628,11 @@ def build_parser() -> CliParser:
     key_argument(p)
     scope_options(p)
     p.add_argument("--reveal", action="store_true", help=f"print the value (admins); {passphrase}")
+    p.add_argument(
+        "--raw",
+        action="store_true",
+        help="write the value byte for byte even to a terminal (default: only to a pipe or file)",
+    )
     p = add(sec_sub, "unset", cmd_secret_unset, "remove a secret from this scope")
     key_argument(p)
     scope_options(p)
@@ -1638,6 +1674,11 @@ def build_parser() -> CliParser:
     )
     output.add_argument(
         "--json", dest="format", action="store_const", const="json", help="= --format json"
+    )
+    p.add_argument(
+        "--raw",
+        action="store_true",
+        help="dotenv values byte for byte even to a terminal (default: only to a pipe or file)",
     )
 
     p = add(
@@ -1692,8 +1733,11 @@ def launch_app(args: argparse.Namespace) -> int:
 def main(
     argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
-    out = out or sys.stdout
-    err = err or sys.stderr
+    raw_out = out or sys.stdout
+    # every line the CLI prints shows stored control characters escaped, whichever command
+    # wrote it; only `Context.value_out` may bypass this, for values written to a pipe or file
+    out: TextIO = SafeWriter(raw_out)  # type: ignore[assignment]
+    err: TextIO = SafeWriter(err or sys.stderr)  # type: ignore[assignment]
     parser = build_parser()
     given = list(sys.argv[1:] if argv is None else argv)
     for position, arg in enumerate(given, 1):
@@ -1722,7 +1766,7 @@ def main(
     try:
         if args.command is None:
             return launch_app(args)
-        ctx = Context(args, out, err)
+        ctx = Context(args, out, err, raw_out)
         return args.func(ctx)
     except (PyleeError, StoreError) as exc:
         err.write(f"{PROG}: {one_line(exc)}\n")

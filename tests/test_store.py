@@ -129,14 +129,12 @@ def test_a_new_file_gets_the_whole_schema(db_path: Path) -> None:
     assert applied == known_migrations()
 
 
-def test_an_empty_existing_file_is_treated_as_new(db_path: Path) -> None:
+def test_an_empty_existing_file_is_refused_untouched(db_path: Path) -> None:
+    """Only a path that does not exist becomes a new store: an empty file may be someone's."""
     db_path.touch()
-    store = Store(db_path)
-    try:
-        assert store.schema_version == SCHEMA_VERSION
-        assert set(store.db.table_names()) >= TABLES
-    finally:
-        store.close()
+    with pytest.raises(StoreError, match="is empty, not a pylee-tui database"):
+        Store(db_path)
+    assert db_path.stat().st_size == 0
 
 
 def test_opening_twice_keeps_data_and_applies_nothing_again(db_path: Path) -> None:

@@ -38,7 +38,7 @@ class OrgService(Service):
                 [actor],
             )
             return [
-                OrgSummary.model_validate({**r, "admins": (r["admins"] or "").split("\n")})
+                model_from_row(OrgSummary, {**r, "admins": (r["admins"] or "").split("\n")})
                 for r in rows
             ]
 

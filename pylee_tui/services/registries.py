@@ -130,7 +130,7 @@ class RegistryService(Service):
                 """,
                 [org["id"]],
             )
-            return [RegistrySummary.model_validate(r) for r in rows]
+            return [model_from_row(RegistrySummary, r) for r in rows]
 
     def get(self, actor: str, org_slug: str, slug: str) -> Registry:
         with self.store.reading() as db:
