@@ -311,3 +311,35 @@ async def test_edit_a_registry_overview_in_the_split_editor(db_path, other):
         await settle(pilot)
         events = [e.action for e in other.audit.list_for_org(ANN, "acme")]
         assert events[0] == "registry.overview"
+
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("[" * 5_000 + "]" * 5_000, "nested too deeply"),
+        ('{"name": "io.github.acme/weather", "size": 1e999999}', "Infinity is not a JSON number"),
+        ('{"name": "io.github.acme/weather", "size": NaN}', "not a JSON number"),
+    ],
+    ids=["deep nesting", "overflowing number", "NaN"],
+)
+async def test_the_raw_editor_refuses_odd_json_without_crashing(db_path, other, text, reason):
+    """What the CLI's reader refuses, the raw editor refuses too: a problem, nothing saved."""
+    other.registries.create(ANN, "acme", "Core Tools")
+    other.registries.add_server(ANN, "acme", "core-tools", server_doc("io.github.acme/weather"))
+    before = other.registries.get_server(ANN, "acme", "core-tools", "io.github.acme/weather")
+    async with app_for(db_path).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pilot.app.push_screen(ServerScreen("acme", "core-tools", "io.github.acme/weather", "admin"))
+        await settle(pilot)
+        await pilot.press("j")
+        await settle(pilot)
+        raw = pilot.app.screen
+        assert isinstance(raw, RawJsonScreen)
+        raw.query_one(TextArea).text = text
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is raw
+        listed = [str(o.prompt) for o in raw.query_one("#raw-problems", OptionList).options]
+        assert any(reason in line for line in listed), listed
+    after = other.registries.get_server(ANN, "acme", "core-tools", "io.github.acme/weather")
+    assert after.document == before.document

@@ -50,10 +50,15 @@ def hostile(db_path):
         {"name": "REGION", "description": HOSTILE, "default": HOSTILE},
     ]
     good["packages"][0]["packageArguments"] = [{"type": "positional", "value": HOSTILE}]
+    gone = f"io.github.acme/gone{HOSTILE}"
     report = services.registries.import_servers(
-        ANN, "hostile", "tools", [good, server_doc(DRAFT, "2.0.0", HOSTILE)]
+        ANN,
+        "hostile",
+        "tools",
+        [good, server_doc(DRAFT, "2.0.0", HOSTILE), server_doc(gone, "1.0.0", HOSTILE)],
     )
-    assert report.imported == 1 and report.drafts == 1
+    assert report.imported == 1 and report.drafts == 2
+    services.registries.remove_server(ANN, "hostile", "tools", gone)  # its name in the audit log
     services.variables.set(ANN, "hostile", "GREETING", HOSTILE)
     services.variables.set(ANN, "hostile", "REGION", HOSTILE, registry_slug="tools")
     services.variables.set(ANN, "hostile", "GREETING", HOSTILE + "2")  # a history

@@ -142,6 +142,8 @@ class RawJsonScreen(Screen[Any]):
             document = json.loads(text)
         except json.JSONDecodeError as exc:
             return None, [Problem(f"line {exc.lineno}, column {exc.colno}", exc.msg)]
+        except RecursionError:  # thousands of nested brackets: a problem, not a crash
+            return None, [Problem("line 1, column 1", "nested too deeply")]
         document, _notes = to_current(document)
         return document, validate(document)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,6 +11,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
 from pylee_tui.models import AuditEvent
+from pylee_tui.safe_text import escape
 
 LIMIT = 500
 
@@ -66,7 +68,8 @@ class AuditPane(Widget):
         table = self.query_one(DataTable)
         table.clear()
         for event in events:
-            table.add_row(*event_row(event), key=str(event.id))
+            # Text cells: a label is shown as written, never read as markup
+            table.add_row(*(Text(escape(cell)) for cell in event_row(event)), key=str(event.id))
         shown = f"{len(events)} event{'s' if len(events) != 1 else ''}"
         if len(events) == LIMIT:
             shown = f"the newest {LIMIT} events (filter to narrow)"

@@ -7,6 +7,7 @@ service decides and its message is shown when it refuses.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,6 +15,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
 from pylee_tui.models import GRANTS, ROLES, Member, plural
+from pylee_tui.safe_text import escape
 from pylee_tui.screens.choice import confirm
 from pylee_tui.screens.form import FormField, FormScreen
 from pylee_tui.screens.pick import PickScreen
@@ -89,7 +91,8 @@ class MembersPane(Widget):
         current = self.selected.email if self.selected else None
         table.clear()
         for row in rows:
-            table.add_row(*row, key=row[0])
+            # Text cells: a name is shown as written, never read as markup
+            table.add_row(*(Text(escape(cell)) for cell in row), key=row[0])
         pending = sum(1 for m in self.members if m.status == "invited")
         self.query_one("#members-title", Static).update(
             f"Members · {plural(len(self.members) - pending, 'member')}"
