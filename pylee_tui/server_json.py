@@ -476,7 +476,9 @@ def loads_strict(text: str, source: str = "input") -> Any:
         )
     except json.JSONDecodeError as exc:
         raise ValueError(
-            f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+            # json says "Invalid control character at": the position follows, said once
+            f"{source} is not valid JSON: {exc.msg.removesuffix(' at')} at line {exc.lineno}, "
+            f"column {exc.colno}"
         ) from None
     except JsonRefused as exc:
         raise ValueError(f"{source} is not valid JSON: {exc}") from None

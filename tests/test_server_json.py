@@ -732,3 +732,11 @@ def test_validate_refuses_nesting_deeper_than_64_without_recursing() -> None:
     problems = validate(doc)
     assert len(problems) == 1 and problems[0].reason == "nested too deeply (more than 64 levels)"
     assert problems[0].path.startswith("$.packages[0].transport.extra[0][0]")
+
+
+def test_a_raw_control_character_in_a_json_string_is_named_once_with_its_place() -> None:
+    with pytest.raises(ValueError) as caught:
+        loads_strict('{"name": "a\x1bb"}', "'f.json'")
+    assert str(caught.value) == (
+        "'f.json' is not valid JSON: Invalid control character at line 1, column 12"
+    )
