@@ -85,8 +85,9 @@ def raw_characters(app: App) -> list[str]:
 
 
 class Scan:
-    def __init__(self, app: App) -> None:
-        self.app = app
+    def __init__(self, pilot) -> None:
+        self.pilot = pilot
+        self.app = pilot.app
         self.leaks: dict[str, list[str]] = {}
         self.places: list[str] = []
 
@@ -96,11 +97,18 @@ class Scan:
         if found:
             self.leaks[place] = found
 
+    async def after(self, place: str, *keys: str) -> None:
+        """Press `keys` (each let settle), then scan what the screen shows."""
+        for key in keys:
+            await self.pilot.press(key)
+            await settle(self.pilot)
+        self(place)
+
 
 async def test_every_section_shows_stored_control_characters_escaped(db_path, hostile) -> None:
     app = PyleeApp(db_path=db_path, user=ANN, watch_interval=3600)
     async with app.run_test(size=SIZE) as pilot:
-        scan = Scan(app)
+        scan = Scan(pilot)
         await settle(pilot)
         scan("overview")
         description = str(app.screen.query_one("#org-description", Static).render())
@@ -118,15 +126,9 @@ async def test_every_section_shows_stored_control_characters_escaped(db_path, ho
             scan(f"registries: the server {name[:20]}")
         for name in (GOOD, DRAFT):
             app.push_screen(ServerScreen("hostile", "tools", name, "admin"))
-            await settle(pilot)
-            scan(f"server detail {name[:20]}")
-            await pilot.press("j")  # the raw server.json editor
-            await settle(pilot)
-            scan(f"raw server.json {name[:20]}")
-            await pilot.press("escape")
-            await settle(pilot)
-            await pilot.press("escape")
-            await settle(pilot)
+            await scan.after(f"server detail {name[:20]}")
+            await scan.after(f"raw server.json {name[:20]}", "j")  # the raw editor
+            await scan.after("closed", "escape", "escape")
         app.push_screen(ExportScreen("hostile", "tools", "vscode"))
         await settle(pilot)
         scan("export preview")
@@ -134,20 +136,10 @@ async def test_every_section_shows_stored_control_characters_escaped(db_path, ho
         await settle(pilot)
         tree.select_data(NodeData("registry", "tools"))
         tree.focus()
-        await pilot.press("e")
-        await settle(pilot)
-        scan("registry overview editor")
-        await pilot.press("escape")
-        await settle(pilot)
-
-        await pilot.press("3")
-        await settle(pilot)
-        scan("members")
-
-        await pilot.press("4")
-        await settle(pilot)
+        await scan.after("registry overview editor", "e")
+        await scan.after("members", "escape", "3")
+        await scan.after("vault: org, defined here", "4")
         pane = app.screen.query_one(VaultPane)
-        scan("vault: org, defined here")
         for scope in (Scope("tools"), Scope("tools", GOOD)):
             pane.show_scope(scope)
             await settle(pilot)
@@ -161,21 +153,9 @@ async def test_every_section_shows_stored_control_characters_escaped(db_path, ho
         table = pane.query_one(DataTable)
         table.focus()
         table.move_cursor(row=0)
-        await pilot.press("h")
-        await settle(pilot)
-        scan("vault: history")
-        await pilot.press("escape")
-        await settle(pilot)
-
-        await pilot.press("5")
-        await settle(pilot)
-        scan("audit")
-
-        await pilot.press("1")
-        await settle(pilot)
-        await pilot.press("e")
-        await settle(pilot)
-        scan("org overview editor")
+        await scan.after("vault: history", "h")
+        await scan.after("audit", "escape", "5")
+        await scan.after("org overview editor", "1", "e")
         assert len(scan.places) >= 15
     assert scan.leaks == {}
     assert "\\x1b[31m" in description and "⟨U+202E⟩" in description  # shown, not dropped

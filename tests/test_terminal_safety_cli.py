@@ -19,6 +19,8 @@ from tests.conftest import ANN, CliRunner, server_doc
 HOSTILE = "ok\x1b[31mred\x1b]0;PWNED\x07\x1b]52;c;ZXZpbA==\x07\x9b2J\x7f\u202eevil\u2028x\rz"
 RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 PASS = "correct horse battery"
+REG = ("--org", "hostile", "--registry", "tools")
+WEATHER = ("--org", "hostile", "--registry", "tools", "--server", "io.github.acme/weather")
 
 
 class Terminal(io.StringIO):
@@ -67,31 +69,8 @@ def hostile_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     ok("server", "import", *REG, *files)
     ok("var", "set", "GREETING", HOSTILE, "--org", "hostile")
     ok("var", "set", "REGION", HOSTILE, "--org", "hostile", "--registry", "tools")
-    ok(
-        "var",
-        "set",
-        "NOTE",
-        "${GREETING}",
-        "--org",
-        "hostile",
-        "--registry",
-        "tools",
-        "--server",
-        "io.github.acme/weather",
-    )
-    ok(
-        "secret",
-        "set",
-        "API_TOKEN",
-        "--value",
-        HOSTILE,
-        "--org",
-        "hostile",
-        "--registry",
-        "tools",
-        "--server",
-        "io.github.acme/weather",
-    )
+    ok("var", "set", "NOTE", "${GREETING}", *WEATHER)
+    ok("secret", "set", "API_TOKEN", "--value", HOSTILE, *WEATHER)
     return db
 
 
@@ -102,8 +81,6 @@ def draft_name(db: Path) -> str:
     return next(n for n in names if n.startswith("io.github.acme/draft"))
 
 
-REG = ("--org", "hostile", "--registry", "tools")
-WEATHER = ("--org", "hostile", "--registry", "tools", "--server", "io.github.acme/weather")
 READS = [
     ("org", "list"),
     ("org", "list", "--json"),
