@@ -59,6 +59,9 @@ async def test_first_launch_asks_email_then_first_org_and_lands_on_overview(db_p
         await type_text(pilot, "Ann@Example.com")
         await pilot.press("enter")
         await settle(pilot)
+        assert isinstance(app.screen, WelcomeScreen)  # create an org, or load the demo
+        await pilot.press("enter")  # "Create organization" has the focus
+        await settle(pilot)
         assert isinstance(app.screen, FormScreen)  # the first-org form
         await type_text(pilot, "Acme Production")
         assert "acme-production" in str(app.screen.query_one("#slug-preview").render())

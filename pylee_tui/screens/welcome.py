@@ -1,16 +1,19 @@
-"""First launch: who you are (once), then your first organization."""
+"""First launch: who you are (once), then your first organization, or the demo's sample orgs."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Center, Vertical
+from textual.containers import Center, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
+from pylee_tui.safe_text import escape
 from pylee_tui.screens.form import ModelRule
 from pylee_tui.screens.org_form import OrgFormScreen
+from pylee_tui.services.demo import load_demo
 
 WELCOME = """[b]Welcome to pylee-tui[/b]
 
@@ -43,8 +46,15 @@ class WelcomeScreen(Screen[str]):
                 yield Button("Continue", id="welcome-continue", variant="primary")
             with Vertical(id="org-step"):
                 yield Static("", id="welcome-user")
-                yield Static("Next: create your first organization.")
-                yield Button("Create organization", id="welcome-create-org", variant="primary")
+                yield Static(
+                    "Next: create your first organization, or look around a sample one first: "
+                    "the demo loads three orgs with registries of real MCP servers, members and "
+                    "variables (you are admin of each; delete them any time)."
+                )
+                with Horizontal(id="welcome-choices"):
+                    yield Button("Create organization", id="welcome-create-org", variant="primary")
+                    yield Button("Load the demo", id="welcome-demo")
+                yield Static("", id="welcome-demo-error", classes="field-error")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -80,9 +90,35 @@ class WelcomeScreen(Screen[str]):
         self.query_one("#email-step").display = False
         org_step = self.query_one("#org-step")
         org_step.display = True
-        self.query_one("#welcome-user", Static).update(f"Signed in as [b]{self.user}[/b].")
+        self.query_one("#welcome-user", Static).update(
+            Text.assemble("Signed in as ", (escape(self.user or ""), "bold"), ".")
+        )
         self.query_one("#welcome-create-org", Button).focus()
-        self._open_org_form()
+
+    @on(Button.Pressed, "#welcome-demo")
+    def _load_demo(self) -> None:
+        """The demo's sample orgs, without secrets (the vault is not opened here): the Personal
+        Lab's registry needs none, so it exports straight away."""
+        self.query_one("#welcome-demo", Button).disabled = True
+        self.app.call(  # type: ignore[attr-defined]
+            load_demo,
+            self.app.services,  # type: ignore[attr-defined]
+            self.user,
+            done=self._demo_loaded,
+            failed=self._demo_failed,
+        )
+
+    def _demo_loaded(self, slugs: list[str]) -> None:
+        self.notify(
+            "Loaded the demo. Its secrets were left out: add them in the vault (4); the "
+            "Personal Lab's Experiments registry exports as it is (2, then x).",
+            timeout=8,
+        )
+        self.dismiss(slugs[0])
+
+    def _demo_failed(self, exc: Exception) -> None:
+        self.query_one("#welcome-demo", Button).disabled = False
+        self.query_one("#welcome-demo-error", Static).update(Text(escape(str(exc))))
 
     @on(Button.Pressed, "#welcome-create-org")
     def _open_org_form(self) -> None:

@@ -93,14 +93,19 @@ DEMO_ORGS = (
         "",
         (("Staging Tools", "Candidates for Core Tools", (1, 3, 8)),),
         (("bea@acme.example", "admin", True),),
-        (("LOG_LEVEL", "debug"),),
+        (("LOG_LEVEL", "debug"), ("KAGI_SUMMARIZER_ENGINE", "cecil")),
+        (
+            (None, None, "EXA_API_KEY", DEMO_SECRET, "secret"),
+            (None, None, "KAGI_API_KEY", DEMO_SECRET, "secret"),
+        ),
     ),
     DemoOrg(
         "Personal Lab",
         "personal-lab",
         "",
         LAB_OVERVIEW,
-        (("Experiments", "", (3,)),),
+        # servers that need no secret: this registry exports before the vault exists
+        (("Experiments", "Servers that need no API key", (0, 2, 8)),),
         (),
         (),
     ),
