@@ -1,10 +1,23 @@
-"""The command palette (ctrl+p): jump to any org or vault scope, and run the app's actions."""
+"""The command palette (ctrl+p): jump to any org or vault scope, run the app's actions, and
+search the shown org (servers, registries, keys, members) as you type; a result goes there."""
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
+from typing import Any
 
+from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.widgets import DataTable
+
+from pylee_tui.safe_text import escape
+from pylee_tui.services.errors import PyleeError
+from pylee_tui.services.search import SearchHit
+from pylee_tui.store import StoreError
+
+SEARCH_MIN = 2  # characters typed before the org is searched
+KIND_LABEL = {"server": "Server", "registry": "Registry", "key": "Key", "member": "Member"}
 
 ACTIONS = (
     ("New organization", "Create an organization; you become its admin", "new_org"),
@@ -64,3 +77,64 @@ class PyleeCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
+        for hit in await self._search_org(query):
+            title = f"{KIND_LABEL[hit.kind]}: {escape(hit.title)}"
+            # a match in the description alone still counts, below the name matches
+            score = max(matcher.match(title), 0.05)
+            yield Hit(
+                score,
+                matcher.highlight(title) if matcher.match(title) else Text(title),
+                partial(go_to, self.app, hit),
+                help=escape(hit.detail),
+            )
+
+    async def _search_org(self, query: str) -> list[SearchHit]:
+        app: Any = self.app
+        org = org_screen(app)
+        if len(query.strip()) < SEARCH_MIN or org is None or app.services is None:
+            return []
+        # the store's lock serialises this with the app's own workers
+        try:
+            return await asyncio.to_thread(app.services.search.search, app.user, org.slug, query)
+        except (PyleeError, StoreError):  # the org went away meanwhile: nothing to offer
+            return []
+
+
+def org_screen(app: Any) -> Any:
+    """The org screen at the bottom of the stack, when it shows an org."""
+    from pylee_tui.screens.org_home import OrgScreen
+
+    base = app.screen_stack[0] if app.screen_stack else None
+    return base if isinstance(base, OrgScreen) and base.slug else None
+
+
+async def go_to(app: Any, hit: SearchHit) -> None:
+    """Show a search result: its section, with the cursor on it (a server opens its page)."""
+    screen = org_screen(app)
+    if screen is None:
+        return
+    if hit.kind == "key":
+        app.action_vault("scope", hit.scope_id)
+        return
+    section = "members" if hit.kind == "member" else "registries"
+    switcher = screen.query_one("#sections")
+    if not switcher.query(f"#{section}"):  # built on first visit: build it now, and wait
+        await switcher.mount(screen._section_widgets(section))
+    screen.action_section(section)
+    await app.workers.wait_for_complete()  # the section's list has loaded
+    if hit.kind == "member":
+        table = screen.query_one("#members-pane").query_one(DataTable)
+        emails = [str(key.value) for key in table.rows]
+        if hit.email in emails:
+            table.move_cursor(row=emails.index(hit.email))
+            table.focus()
+        return
+    from pylee_tui.widgets.registry_tree import NodeData, RegistryTree
+
+    tree = screen.query_one(RegistryTree)
+    tree.select_data(NodeData("registry", hit.registry))
+    tree.focus()
+    if hit.kind == "server" and screen.view is not None:
+        from pylee_tui.screens.server_detail import ServerScreen
+
+        app.push_screen(ServerScreen(screen.slug, hit.registry, hit.server, screen.view.role))

@@ -28,6 +28,7 @@ from pylee_tui.services.members import MemberService
 from pylee_tui.services.onboarding import OnboardingService
 from pylee_tui.services.orgs import OrgService
 from pylee_tui.services.registries import RegistryService
+from pylee_tui.services.search import SearchService
 from pylee_tui.services.settings import SettingsService
 from pylee_tui.services.variables import VariableService
 from pylee_tui.services.vault import VaultService
@@ -64,6 +65,7 @@ class Services:
         self.variables = VariableService(self)
         self.onboarding = OnboardingService(self)
         self.export = ExportService(self)
+        self.search = SearchService(self)
 
     def now(self) -> str:
         from pylee_tui.models import to_iso
