@@ -43,9 +43,7 @@ def test_search_finds_each_kind_names_first(org: Services) -> None:
         ("key", "WEATHER_UNITS"),
     ]
     assert hits[-1].scope_id == "registry/data"
-    assert [(h.kind, h.email) for h in org.search.search(ANN, "acme", "bob@")] == [
-        ("member", BOB)
-    ]
+    assert [(h.kind, h.email) for h in org.search.search(ANN, "acme", "bob@")] == [("member", BOB)]
     assert org.search.search(ANN, "acme", "  ") == []
 
 
