@@ -79,7 +79,7 @@ class OrgService(Service):
             if not explicit:
                 slug = self._free_slug(db, slugify(name))
             elif one(db, "SELECT 1 FROM organizations WHERE slug = ?", [slug]):
-                raise Conflict(f"slug '{slug}' is already taken; choose another with --slug")
+                raise Conflict(f"slug '{slug}' is already taken; choose another slug")
             org_id = (
                 db["organizations"]
                 .insert(
