@@ -25,7 +25,7 @@ from jsonschema import Draft7Validator
 from pylee_tui.services import Services
 from pylee_tui.store import Store
 
-SEED = Path(__file__).parents[2] / "shared/mcp/registry-seed-2025-05-16.json"
+SEED = Path(__file__).parent / "data" / "registry-seed-2025-05-16.json"
 SCHEMA = json.loads(
     (Path(__file__).parents[1] / "pylee_tui/data/server.schema.json").read_text(encoding="utf-8")
 )
@@ -129,7 +129,7 @@ def acme(cli: CliRunner, tmp_path: Path) -> CliRunner:
 
 
 def seed_path() -> str:
-    assert SEED.is_file(), f"the MCP registry seed list is missing: {SEED} (../shared/mcp)"
+    assert SEED.is_file(), f"the MCP registry seed list is missing: {SEED} (see tests/data/README.md)"
     return str(SEED)
 
 

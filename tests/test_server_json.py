@@ -24,7 +24,7 @@ from pylee_tui.server_json import (
 )
 from pylee_tui.services import Services
 
-SEED = Path(__file__).parents[2] / "shared/mcp/registry-seed-2025-05-16.json"
+SEED = Path(__file__).parent / "data" / "registry-seed-2025-05-16.json"
 PACKAGE_DATA = Path(__file__).parents[1] / "pylee_tui" / "data"
 SCHEMA = json.loads((PACKAGE_DATA / "server.schema.json").read_text(encoding="utf-8"))
 DEMO = json.loads((PACKAGE_DATA / "demo_servers.json").read_text(encoding="utf-8"))
@@ -494,9 +494,8 @@ def test_launch_command(document: dict[str, Any], command: str) -> None:
 
 def seed_entries() -> list[dict[str, Any]]:
     assert SEED.is_file(), (
-        f"the MCP registry seed list is missing: {SEED} (it lives in ../shared/mcp beside the "
-        "repository); these tests check the importer against that real data and cannot run "
-        "without it"
+        f"the MCP registry seed list is missing: {SEED} (see tests/data/README.md); these "
+        "tests check the importer against that real data and cannot run without it"
     )
     return json.loads(SEED.read_text(encoding="utf-8"))
 
