@@ -129,7 +129,7 @@ def acme(cli: CliRunner, tmp_path: Path) -> CliRunner:
 
 
 def seed_path() -> str:
-    assert SEED.is_file(), f"the MCP registry seed list is missing: {SEED} (see tests/data/README.md)"
+    assert SEED.is_file(), f"the seed list is missing: {SEED} (see tests/data/README.md)"
     return str(SEED)
 
 

@@ -640,8 +640,8 @@ def test_export_json_validates_one_server_at_a_time(services: Services) -> None:
 
 
 def test_every_seed_package_and_environment_variable_survives_conversion() -> None:
-    # ../shared/mcp/README.md: "npm, pypi, docker and unknown packages; 400 environment
-    # variables; a few SSE remotes" - the legacy features the converter has to handle
+    # the seed list holds "npm, pypi, docker and unknown packages; 400 environment variables;
+    # a few SSE remotes" - the legacy features the converter has to handle
     entries = seed_entries()
     registries = Counter(p["registry_name"] for e in entries for p in e.get("packages") or [])
     assert set(registries) == {"npm", "pypi", "docker", "unknown"}
