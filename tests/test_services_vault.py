@@ -908,6 +908,81 @@ def test_unset_keeps_history_and_rollback_brings_the_key_back(acme: Services) ->
         acme.variables.history(ANN, "acme", "NEVER")
 
 
+def test_deleted_lists_the_keys_deleted_at_a_scope_until_they_are_set_again(
+    acme: Services, clock: Clock
+) -> None:
+    put(acme, ORG, "LOG_LEVEL", "info")
+    put(acme, ORG, "LOG_LEVEL", "debug")
+    put(acme, ORG, "TOKEN", "tok", "secret")
+    put(acme, ORG, "KEPT", "here")
+    put(acme, REG, "LOG_LEVEL", "warn")  # another scope: not listed at the org
+    assert acme.variables.deleted(BOB, "acme") == []
+    clock.advance(minutes=5)
+    acme.variables.unset(ANN, "acme", "LOG_LEVEL")
+    acme.variables.unset(DAN, "acme", "TOKEN")
+    acme.variables.unset(ANN, "acme", "LOG_LEVEL", "core")
+    deleted = acme.variables.deleted(BOB, "acme")  # any member may see them
+    assert [(d.key, d.kind, d.version, d.restores, d.value) for d in deleted] == [
+        ("LOG_LEVEL", "variable", 3, 2, "debug"),
+        ("TOKEN", "secret", 2, 1, None),  # a secret's value never leaves the service
+    ]
+    assert deleted[1].deleted_by == DAN and deleted[1].deleted_at == clock.now
+    assert [d.key for d in acme.variables.deleted(ANN, "acme", kind="secret")] == ["TOKEN"]
+    assert [d.key for d in acme.variables.deleted(ANN, "acme", kind="variable")] == ["LOG_LEVEL"]
+    assert [d.key for d in acme.variables.deleted(ANN, "acme", "core")] == ["LOG_LEVEL"]
+    assert acme.variables.deleted(ANN, "acme", "core", W) == []
+    # set again: no longer deleted; rolled back: no longer deleted either
+    put(acme, ORG, "LOG_LEVEL", "error")
+    acme.variables.rollback(ANN, "acme", "TOKEN", 1)
+    assert acme.variables.deleted(ANN, "acme") == []
+    with pytest.raises(NotFound):
+        acme.variables.deleted(ANN, "acme", "nope")
+
+
+def test_restore_brings_back_the_value_a_key_had_when_deleted(acme: Services) -> None:
+    put(acme, ORG, "LOG_LEVEL", "info")
+    put(acme, ORG, "LOG_LEVEL", "debug")
+    put(acme, REG, "TOKEN", "tok-2", "secret")
+    acme.variables.unset(ANN, "acme", "LOG_LEVEL")
+    acme.variables.unset(ANN, "acme", "TOKEN", "core")
+    with pytest.raises(PermissionDenied, match="change variables"):
+        acme.variables.restore(BOB, "acme", "LOG_LEVEL")
+    restored = acme.variables.restore(ANN, "acme", "LOG_LEVEL", deletion=3)
+    assert (restored.key, restored.value) == ("LOG_LEVEL", "debug")
+    history = acme.variables.history(ANN, "acme", "LOG_LEVEL")
+    assert [(v.version, v.action, v.current) for v in history][:2] == [
+        (4, "rollback", True),
+        (3, "unset", False),
+    ]
+    # a secret comes back with a secret writer and the vault key
+    acme.vault.lock()
+    with pytest.raises(VaultLocked):
+        acme.variables.restore(DAN, "acme", "TOKEN", "core")
+    assert acme.variables.deleted(ANN, "acme", "core")[0].key == "TOKEN"  # nothing changed
+    acme.vault.unlock(PASSPHRASE)
+    acme.variables.restore(DAN, "acme", "TOKEN", "core")
+    assert acme.variables.reveal(ANN, "acme", "TOKEN", "core") == "tok-2"
+    # nothing to restore: set, never deleted, or unknown
+    with pytest.raises(Conflict, match="LOG_LEVEL at org acme is not a deleted key"):
+        acme.variables.restore(ANN, "acme", "LOG_LEVEL")
+    with pytest.raises(Conflict, match="NEVER at org acme is not a deleted key"):
+        acme.variables.restore(ANN, "acme", "NEVER")
+
+
+def test_an_undo_never_undoes_a_later_change(acme: Services) -> None:
+    """restore(deletion=N) is what the app's undo calls: it refuses once the key has moved on."""
+    put(acme, ORG, "LOG_LEVEL", "info")
+    acme.variables.unset(ANN, "acme", "LOG_LEVEL")  # version 2
+    put(acme, ORG, "LOG_LEVEL", "someone else's")  # version 3
+    acme.variables.unset(ANN, "acme", "LOG_LEVEL")  # version 4: deleted again
+    before = acme.variables.history(ANN, "acme", "LOG_LEVEL")
+    with pytest.raises(Conflict, match="has changed since it was deleted"):
+        acme.variables.restore(ANN, "acme", "LOG_LEVEL", deletion=2)
+    assert acme.variables.history(ANN, "acme", "LOG_LEVEL") == before
+    acme.variables.restore(ANN, "acme", "LOG_LEVEL", deletion=4)
+    assert acme.variables.get(ANN, "acme", "LOG_LEVEL").value == "someone else's"
+
+
 def test_rollback_to_a_version_of_the_other_kind_is_a_conflict(acme: Services) -> None:
     put(acme, ORG, "TOKEN", "was-secret", "secret")
     acme.variables.unset(ANN, "acme", "TOKEN")

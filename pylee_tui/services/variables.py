@@ -8,6 +8,8 @@ Rules:
 - a secret's value is stored only as AES-256-GCM ciphertext bound to its org, scope and key;
 - every write appends a version (the current value and the 10 before it are kept);
   history lists versions; rollback writes an old value as a new version;
+- deleting (unset) is a version too: a deleted key keeps its history, is listed by `deleted`
+  and comes back with `rollback` (or `restore`, which brings back the value it had);
 - every change, reveal, copy and export is an audit event carrying no value.
 """
 
@@ -15,7 +17,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from pylee_tui import crypto
@@ -23,84 +24,22 @@ from pylee_tui.models import Variable, VariableVersion
 from pylee_tui.services.base import Service, model_from_row, one, valid
 from pylee_tui.services.errors import Conflict, InvalidInput, NotFound, SecretUnreadable
 from pylee_tui.services.resolver import Definition, EffectiveConfig, resolve
-
-KEEP_PREVIOUS = 10
-Kind = Literal["variable", "secret"]
-# the columns a Variable is built from; a secret's ciphertext never leaves this module
-_COLUMNS = (
-    "id, org_id, registry_id, server_id, scope, key, kind, "
-    "CASE kind WHEN 'variable' THEN value END AS value, created_at, updated_at, updated_by"
+from pylee_tui.services.variable_scope import VARIABLE_COLUMNS as _COLUMNS
+from pylee_tui.services.variable_scope import ScopeRef
+from pylee_tui.services.variable_scope import stored_columns as _stored
+from pylee_tui.services.variable_versions import (
+    KEEP_PREVIOUS,
+    DeletedKey,
+    Kind,
+    add_version,
+    backfill,
+    deleted_keys,
+    has_history,
+    next_version,
+    versions,
 )
 
-
-_SHARED = "id, org_id, registry_id, server_id, key, kind, value, created_at"
-_STORED = {
-    "variables": f"{_SHARED}, scope, updated_at, updated_by",
-    "variable_versions": f"{_SHARED}, version, action, created_by",
-}
-
-
-def _stored(table: str = "variables", alias: str = "") -> str:
-    """Every column of a `variables` or `variable_versions` row, the ciphertext read as a BLOB:
-    one edited to text (maybe not even UTF-8) must reach decrypt and fail there, for its key
-    alone, rather than break every read of the scope."""
-    p = f"{alias}." if alias else ""
-    names = ", ".join(f"{p}{c}" for c in _STORED[table].split(", "))
-    return f"{names}, CAST({p}encrypted_value AS BLOB) AS encrypted_value"
-
-
-@dataclass(frozen=True)
-class ScopeRef:
-    """Where a key lives: an org, one of its registries, or a server of that registry."""
-
-    org: dict
-    scope: str
-    registry: dict | None = None
-    server: dict | None = None
-
-    @property
-    def scope_id(self) -> int:
-        if self.server is not None:
-            return self.server["id"]
-        if self.registry is not None:
-            return self.registry["id"]
-        return self.org["id"]
-
-    @property
-    def registry_id(self) -> int | None:
-        """The `registry_id` column of a row at this scope (server rows hang off the server)."""
-        return self.registry["id"] if self.scope == "registry" else None
-
-    @property
-    def server_id(self) -> int | None:
-        return self.server["id"] if self.server is not None else None
-
-    @property
-    def label(self) -> str:
-        if self.server is not None:
-            return f"server {self.server['name']}"
-        if self.registry is not None:
-            return f"registry {self.registry['slug']}"
-        return f"org {self.org['slug']}"
-
-    def where_sql(self, alias: str = "") -> tuple[str, list[Any]]:
-        """SQL selecting this scope's own rows (in `variables` or `variable_versions`)."""
-        p = f"{alias}." if alias else ""
-        return (
-            f"{p}org_id = ? AND {p}registry_id IS ? AND {p}server_id IS ?",
-            [self.org["id"], self.registry_id, self.server_id],
-        )
-
-    def metadata(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"scope": self.scope}
-        if self.registry is not None:
-            data["registry"] = self.registry["slug"]
-        if self.server is not None:
-            data["server"] = self.server["name"]
-        return data
-
-    def aad(self, key: str) -> bytes:
-        return crypto.associated_data(self.org["id"], self.scope, self.scope_id, key)
+__all__ = ["KEEP_PREVIOUS", "DeletedKey", "Kind", "ScopeRef", "VariableService"]
 
 
 class VariableService(Service):
@@ -177,7 +116,21 @@ class VariableService(Service):
         key = valid("variable_key", key)
         with self.store.reading() as db:
             ref, _member = self._scope(db, actor, org_slug, registry_slug, server_name)
-            return self._versions(db, ref, key)
+            return versions(db, ref, key)
+
+    def deleted(
+        self,
+        actor: str,
+        org_slug: str,
+        registry_slug: str | None = None,
+        server_name: str | None = None,
+        kind: Kind | None = None,
+    ) -> list[DeletedKey]:
+        """The keys deleted at exactly this scope and not set again, by key: each one's newest
+        version is its deletion, and its history is kept."""
+        with self.store.reading() as db:
+            ref, _member = self._scope(db, actor, org_slug, registry_slug, server_name)
+            return deleted_keys(db, ref, kind)
 
     def effective(
         self,
@@ -305,10 +258,12 @@ class VariableService(Service):
             removed = model_from_row(
                 Variable, one(db, f"SELECT {_COLUMNS} FROM variables WHERE id = ?", [row["id"]])
             )
-            self._backfill(db, ref, key)
+            backfill(db, ref, key)
             db["variables"].delete(row["id"])
-            version = self._next_version(db, ref, key)
-            self._add_version(db, actor, ref, key, version, "unset", row["kind"], None, None)
+            version = next_version(db, ref, key)
+            add_version(
+                db, ref, key, version, "unset", row["kind"], None, None, actor=actor, now=self.now()
+            )
             self._audit(
                 db, actor, ref, f"{row['kind']}.unset", row["id"], key, {"version": version}
             )
@@ -323,36 +278,38 @@ class VariableService(Service):
         registry_slug: str | None = None,
         server_name: str | None = None,
     ) -> Variable:
-        """Write the value of an earlier version as a new version."""
+        """Write the value of an earlier version as a new version (a deleted key comes back)."""
         key = valid("variable_key", key)
         with self.store.transaction() as db:
             ref, member = self._scope(db, actor, org_slug, registry_slug, server_name)
-            self._backfill(db, ref, key)
-            where, params = ref.where_sql()
-            old = one(
-                db,
-                f"SELECT {_stored('variable_versions')} FROM variable_versions "
-                f"WHERE {where} AND key = ? AND version = ?",
-                [*params, key, version],
-            )
-            if old is None:
-                raise NotFound(f"{key} at {ref.label} has no version {version} (see its history)")
-            if old["action"] == "unset":
-                raise InvalidInput(
-                    f"version {version} of {key} is its deletion; roll back to a version "
-                    "with a value"
+            return self._rollback(db, actor, ref, member, key, version)
+
+    def restore(
+        self,
+        actor: str,
+        org_slug: str,
+        key: str,
+        registry_slug: str | None = None,
+        server_name: str | None = None,
+        deletion: int | None = None,
+    ) -> Variable:
+        """Bring a deleted key back with the value it had: a rollback to its newest version
+        with a value. With `deletion` (the version that deleted it), refused when the key has
+        changed since, so an undo never undoes someone else's later write."""
+        key = valid("variable_key", key)
+        with self.store.transaction() as db:
+            ref, member = self._scope(db, actor, org_slug, registry_slug, server_name)
+            found = next((d for d in deleted_keys(db, ref) if d.key == key), None)
+            if found is None or (deletion is not None and found.version != deletion):
+                raise Conflict(
+                    f"{key} at {ref.label} has changed since it was deleted; nothing was "
+                    "restored (see its history)"
+                    if deletion is not None and has_history(db, ref, key)
+                    else f"{key} at {ref.label} is not a deleted key; nothing was restored"
                 )
-            self._require_write(member, old["kind"])
-            if old["kind"] == "secret":
-                value = self._decrypt(ref, key, old["encrypted_value"])
-            else:
-                value = old["value"]
-            row_id = self._write(
-                db, actor, ref, key, old["kind"], value, action="rollback", from_version=version
-            )
-            return model_from_row(
-                Variable, one(db, f"SELECT {_COLUMNS} FROM variables WHERE id = ?", [row_id])
-            )
+            if found.restores is None:
+                raise NotFound(f"{key} at {ref.label} has no kept version with a value")
+            return self._rollback(db, actor, ref, member, key, found.restores)
 
     # --- internals ----------------------------------------------------------------------------
 
@@ -387,6 +344,33 @@ class VariableService(Service):
             raise NotFound(f"no server '{server_name}' in registry '{registry_slug}'")
         return ScopeRef(org, "server", registry, server), member
 
+    def _rollback(self, db, actor: str, ref: ScopeRef, member, key: str, version: int) -> Variable:
+        backfill(db, ref, key)
+        where, params = ref.where_sql()
+        old = one(
+            db,
+            f"SELECT {_stored('variable_versions')} FROM variable_versions "
+            f"WHERE {where} AND key = ? AND version = ?",
+            [*params, key, version],
+        )
+        if old is None:
+            raise NotFound(f"{key} at {ref.label} has no version {version} (see its history)")
+        if old["action"] == "unset":
+            raise InvalidInput(
+                f"version {version} of {key} is its deletion; roll back to a version with a value"
+            )
+        self._require_write(member, old["kind"])
+        if old["kind"] == "secret":
+            value = self._decrypt(ref, key, old["encrypted_value"])
+        else:
+            value = old["value"]
+        row_id = self._write(
+            db, actor, ref, key, old["kind"], value, action="rollback", from_version=version
+        )
+        return model_from_row(
+            Variable, one(db, f"SELECT {_COLUMNS} FROM variables WHERE id = ?", [row_id])
+        )
+
     def _row(self, db, ref: ScopeRef, key: str, columns: str | None = None) -> dict:
         key = valid("variable_key", key)
         where, params = ref.where_sql()
@@ -413,14 +397,15 @@ class VariableService(Service):
         action: str,
         from_version: int | None = None,
     ) -> int:
-        self._backfill(db, ref, key)
+        backfill(db, ref, key)
         where, params = ref.where_sql()
         existing = one(
             db, f"SELECT id, kind FROM variables WHERE {where} AND key = ?", [*params, key]
         )
         if existing and existing["kind"] != kind:
             raise Conflict(
-                f"{key} is a {existing['kind']} at {ref.label}; unset it before making it a {kind}"
+                f"{key} is a {existing['kind']} at {ref.label}; delete it there before making it "
+                f"a {kind}"
             )
         encrypted = None
         if kind == "secret":
@@ -458,100 +443,15 @@ class VariableService(Service):
                 )
                 .last_pk
             )
-        version = self._next_version(db, ref, key)
-        self._add_version(db, actor, ref, key, version, action, kind, columns["value"], encrypted)
+        version = next_version(db, ref, key)
+        add_version(
+            db, ref, key, version, action, kind, columns["value"], encrypted, actor=actor, now=now
+        )
         metadata: dict[str, Any] = {"version": version}
         if from_version is not None:
             metadata["from_version"] = from_version
         self._audit(db, actor, ref, f"{kind}.{action}", row_id, key, metadata)
         return row_id
-
-    def _next_version(self, db, ref: ScopeRef, key: str) -> int:
-        where, params = ref.where_sql()
-        row = one(
-            db,
-            f"SELECT max(version) AS v FROM variable_versions WHERE {where} AND key = ?",
-            [*params, key],
-        )
-        return (row["v"] or 0) + 1
-
-    def _add_version(
-        self, db, actor, ref: ScopeRef, key, version, action, kind, value, encrypted
-    ) -> None:
-        db["variable_versions"].insert(
-            {
-                "org_id": ref.org["id"],
-                "registry_id": ref.registry_id,
-                "server_id": ref.server_id,
-                "key": key,
-                "version": version,
-                "action": action,
-                "kind": kind,
-                "value": value,
-                "encrypted_value": encrypted,
-                "created_at": self.now(),
-                "created_by": actor,
-            }
-        )
-        where, params = ref.where_sql()
-        db.execute(
-            f"DELETE FROM variable_versions WHERE {where} AND key = ? AND version <= ?",
-            [*params, key, version - KEEP_PREVIOUS - 1],
-        )
-
-    def _first_version(self, db, ref: ScopeRef, key: str) -> dict | None:
-        """A key written before history existed (a store from before migration 0002) has a
-        current value and no version: that value is its version 1."""
-        where, params = ref.where_sql()
-        if one(
-            db, f"SELECT 1 AS x FROM variable_versions WHERE {where} AND key = ?", [*params, key]
-        ):
-            return None
-        row = one(
-            db, f"SELECT {_stored()} FROM variables WHERE {where} AND key = ?", [*params, key]
-        )
-        if row is None:
-            return None
-        return {
-            "org_id": ref.org["id"],
-            "registry_id": ref.registry_id,
-            "server_id": ref.server_id,
-            "key": key,
-            "version": 1,
-            "action": "set",
-            "kind": row["kind"],
-            "value": row["value"],
-            "encrypted_value": row["encrypted_value"],
-            "created_at": row["updated_at"],
-            "created_by": row["updated_by"],
-        }
-
-    def _backfill(self, db, ref: ScopeRef, key: str) -> None:
-        """Record a pre-history key's current value as version 1 before it changes."""
-        first = self._first_version(db, ref, key)
-        if first is not None:
-            db["variable_versions"].insert(first)
-
-    def _versions(self, db, ref: ScopeRef, key: str) -> list[VariableVersion]:
-        where, params = ref.where_sql()
-        rows = list(
-            db.query(
-                "SELECT version, key, kind, action, "
-                "CASE kind WHEN 'variable' THEN value END AS value, created_at, created_by "
-                f"FROM variable_versions WHERE {where} AND key = ? ORDER BY version DESC",
-                [*params, key],
-            )
-        )
-        first = self._first_version(db, ref, key) if not rows else None
-        if first is not None:
-            rows = [{**first, "value": first["value"] if first["kind"] == "variable" else None}]
-        if not rows:
-            raise NotFound(f"no {key} at {ref.label}, and no history of one")
-        current = one(db, f"SELECT 1 AS x FROM variables WHERE {where} AND key = ?", [*params, key])
-        versions = [model_from_row(VariableVersion, r) for r in rows]
-        if current is not None:
-            versions[0] = versions[0].model_copy(update={"current": True})
-        return versions
 
     def _decrypt(self, ref: ScopeRef, key: str, blob: bytes) -> str:
         try:

@@ -1,0 +1,85 @@
+"""Where a variable lives (an org, a registry or a server) and the columns its rows are read
+with. A secret's ciphertext is read as a BLOB here and never leaves the variable services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pylee_tui import crypto
+
+# the columns a Variable is built from; a secret's ciphertext never leaves the services
+VARIABLE_COLUMNS = (
+    "id, org_id, registry_id, server_id, scope, key, kind, "
+    "CASE kind WHEN 'variable' THEN value END AS value, created_at, updated_at, updated_by"
+)
+
+
+_SHARED = "id, org_id, registry_id, server_id, key, kind, value, created_at"
+_STORED = {
+    "variables": f"{_SHARED}, scope, updated_at, updated_by",
+    "variable_versions": f"{_SHARED}, version, action, created_by",
+}
+
+
+def stored_columns(table: str = "variables", alias: str = "") -> str:
+    """Every column of a `variables` or `variable_versions` row, the ciphertext read as a BLOB:
+    one edited to text (maybe not even UTF-8) must reach decrypt and fail there, for its key
+    alone, rather than break every read of the scope."""
+    p = f"{alias}." if alias else ""
+    names = ", ".join(f"{p}{c}" for c in _STORED[table].split(", "))
+    return f"{names}, CAST({p}encrypted_value AS BLOB) AS encrypted_value"
+
+
+@dataclass(frozen=True)
+class ScopeRef:
+    """Where a key lives: an org, one of its registries, or a server of that registry."""
+
+    org: dict
+    scope: str
+    registry: dict | None = None
+    server: dict | None = None
+
+    @property
+    def scope_id(self) -> int:
+        if self.server is not None:
+            return self.server["id"]
+        if self.registry is not None:
+            return self.registry["id"]
+        return self.org["id"]
+
+    @property
+    def registry_id(self) -> int | None:
+        """The `registry_id` column of a row at this scope (server rows hang off the server)."""
+        return self.registry["id"] if self.scope == "registry" else None
+
+    @property
+    def server_id(self) -> int | None:
+        return self.server["id"] if self.server is not None else None
+
+    @property
+    def label(self) -> str:
+        if self.server is not None:
+            return f"server {self.server['name']}"
+        if self.registry is not None:
+            return f"registry {self.registry['slug']}"
+        return f"org {self.org['slug']}"
+
+    def where_sql(self, alias: str = "") -> tuple[str, list[Any]]:
+        """SQL selecting this scope's own rows (in `variables` or `variable_versions`)."""
+        p = f"{alias}." if alias else ""
+        return (
+            f"{p}org_id = ? AND {p}registry_id IS ? AND {p}server_id IS ?",
+            [self.org["id"], self.registry_id, self.server_id],
+        )
+
+    def metadata(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"scope": self.scope}
+        if self.registry is not None:
+            data["registry"] = self.registry["slug"]
+        if self.server is not None:
+            data["server"] = self.server["name"]
+        return data
+
+    def aad(self, key: str) -> bytes:
+        return crypto.associated_data(self.org["id"], self.scope, self.scope_id, key)
