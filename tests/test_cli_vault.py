@@ -536,7 +536,10 @@ def test_var_list_get_unset(acme: CliRunner, keyboard: Keyboard) -> None:
     assert ok(acme("var", "get", "REGION", *PROD, user=BOB)) == "eu-west-1\n"
 
     said = ok(acme("var", "unset", "LOG_LEVEL", *PROD))
-    assert said == "Unset LOG_LEVEL at registry prod of acme; LOG_LEVEL now comes from org acme.\n"
+    assert said == (
+        "Unset LOG_LEVEL at registry prod of acme; LOG_LEVEL now comes from org acme. Its "
+        "history is kept: pylee-tui var history LOG_LEVEL --org acme --registry prod\n"
+    )
     assert ok(acme("var", "get", "LOG_LEVEL", *ORG)) == "info\n"
     assert "No variables at server" in ok(acme("var", "list", *SERVER))
 
@@ -605,6 +608,105 @@ def test_secret_history_rollback_and_unset(
     assert "has no version 9" in one_error_line(refused)
     ok(acme("secret", "rollback", "TOKEN", "2", *ORG))
     assert reveal(acme, monkeypatch, "TOKEN") == "tok-3f9a"
+
+
+def test_a_deleted_variable_is_listed_and_rolled_back(acme: CliRunner, keyboard: Keyboard) -> None:
+    ok(acme("var", "set", "LOG_LEVEL", "debug", *ORG))
+    assert ok(acme("var", "list", *ORG, "--deleted")) == "No deleted variables at org acme.\n"
+    said = ok(acme("var", "unset", "LOG_LEVEL", *ORG))
+    assert "Its history is kept: pylee-tui var history LOG_LEVEL --org acme" in said
+    assert "No variables at org acme" in ok(acme("var", "list", *ORG))
+
+    lines = ok(acme("var", "list", *ORG, "--deleted", user=BOB)).splitlines()
+    assert lines[0].split() == ["KEY", "LAST", "VALUE", "DELETED", "BY", "ROLL", "BACK", "TO"]
+    assert lines[1].split()[:2] == ["LOG_LEVEL", "debug"]
+    assert lines[1].split()[-2:] == [ANN, "2"]
+    assert lines[-1] == "Bring one back: pylee-tui var rollback KEY VERSION --org acme"
+    listed = as_json(acme("var", "list", *ORG, "--deleted", "--json"))
+    assert [(d["key"], d["value"], d["deleted_version"], d["restore_version"]) for d in listed] == [
+        ("LOG_LEVEL", "debug", 3, 2)
+    ]
+    assert set(listed[0]) == {
+        "key",
+        "scope",
+        "value",
+        "deleted_at",
+        "deleted_by",
+        "deleted_version",
+        "restore_version",
+    }
+    assert (listed[0]["scope"], listed[0]["deleted_by"]) == ("org", ANN)
+
+    lines = ok(acme("var", "history", "LOG_LEVEL", *ORG, user=BOB)).splitlines()
+    assert lines[0].split() == ["VERSION", "ACTION", "WHEN", "WHO", "VALUE", "CURRENT"]
+    assert [line.split()[:2] for line in lines[1:4]] == [["3", "unset"], ["2", "set"], ["1", "set"]]
+    assert lines[2].split()[-1] == "debug" and lines[3].split()[-1] == "info"
+    assert lines[-1] == "Roll back: pylee-tui var rollback LOG_LEVEL VERSION --org acme"
+    history = as_json(acme("var", "history", "LOG_LEVEL", *ORG, "--json"))
+    assert [(h["version"], h["action"], h["value"], h["current"]) for h in history] == [
+        (3, "unset", None, False),
+        (2, "set", "debug", False),
+        (1, "set", "info", False),
+    ]
+
+    said = ok(acme("var", "rollback", "LOG_LEVEL", "2", *ORG))  # no passphrase for a variable
+    assert said == "Rolled LOG_LEVEL at org acme back to version 2; its value is now version 4.\n"
+    assert keyboard.prompts == []
+    assert ok(acme("var", "get", "LOG_LEVEL", *ORG)) == "debug\n"
+    assert as_json(acme("var", "list", *ORG, "--deleted", "--json")) == []
+    assert as_json(acme("var", "history", "LOG_LEVEL", *ORG, "--json"))[0]["current"] is True
+
+
+def test_a_deleted_secret_is_listed_without_its_value(
+    acme: CliRunner, keyboard: Keyboard, monkeypatch
+) -> None:
+    ok(acme("secret", "unset", "TOKEN", *ORG))
+    lines = ok(acme("secret", "list", *ORG, "--deleted")).splitlines()
+    assert lines[0].split() == ["KEY", "DELETED", "BY", "ROLL", "BACK", "TO"]
+    assert lines[1].split()[0] == "TOKEN" and lines[1].split()[-1] == "2"
+    assert lines[-1] == "Bring one back: pylee-tui secret rollback KEY VERSION --org acme"
+    listed = as_json(acme("secret", "list", *ORG, "--deleted", "--json"))
+    assert [(d["key"], d["deleted_version"], d["restore_version"]) for d in listed] == [
+        ("TOKEN", 3, 2)
+    ]
+    assert "value" not in listed[0]
+    assert "tok-3f9a" not in str(listed)
+    # a variable is not a secret, and the other way round
+    assert as_json(acme("var", "list", *ORG, "--deleted", "--json")) == []
+    passphrase(monkeypatch)
+    ok(acme("secret", "rollback", "TOKEN", "2", *ORG))
+    assert reveal(acme, monkeypatch, "TOKEN") == "tok-3f9a"
+    assert as_json(acme("secret", "list", *ORG, "--deleted", "--json")) == []
+
+
+def test_deleted_lists_and_history_never_send_a_stored_control_character(
+    acme: CliRunner, keyboard: Keyboard
+) -> None:
+    hostile = "red\x1b[31m\u202ehidden\x07"
+    ok(acme("var", "set", "ODD", hostile, *ORG))
+    ok(acme("var", "unset", "ODD", *ORG))
+    for argv in (
+        ("var", "list", *ORG, "--deleted"),
+        ("var", "list", *ORG, "--deleted", "--json"),
+        ("var", "history", "ODD", *ORG),
+        ("var", "history", "ODD", *ORG, "--json"),
+    ):
+        out = ok(acme(*argv))
+        assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out, argv
+        assert "red" in out
+    listed = as_json(acme("var", "list", *ORG, "--deleted", "--json"))
+    assert listed[0]["value"] == hostile  # the same JSON value, written as \uXXXX
+
+
+def test_var_history_and_rollback_refuse_secrets(acme: CliRunner, keyboard: Keyboard) -> None:
+    for argv, message in (
+        (("var", "history", "TOKEN", *ORG), "use pylee-tui secret history"),
+        (("var", "rollback", "TOKEN", "1", *ORG), "use pylee-tui secret history"),
+        (("secret", "history", "LOG_LEVEL", *ORG), "see pylee-tui var history LOG_LEVEL"),
+    ):
+        result = acme(*argv)
+        assert result.code == 1
+        assert message.removeprefix("use ").removeprefix("see ") in one_error_line(result)
 
 
 def test_secret_commands_refuse_variables(acme: CliRunner, keyboard: Keyboard) -> None:
@@ -850,11 +952,41 @@ BAD_INPUT = [
     case("var unset", ("var", "unset", "LOG_LEVEL", *ORG), BOB, 1),
     case("var unset", ("var", "unset", "LOG_LEVEL", *SERVER), ANN, 1),
     case("var unset", ("var", "unset", *ORG), ANN, 2),
+    case("var list", ("var", "list", *ORG, "--deleted"), CARL, 1),
+    case("var list", ("var", "list", *BAD_SERVER, "--deleted"), ANN, 1),
+    case("var list", ("var", "list", *ORG, "--deleted=yes"), ANN, 2),
+    case("var history", ("var", "history", "NOPE", *ORG), ANN, 1, says="no history"),
+    case("var history", ("var", "history", "bad", *ORG), ANN, 1, says="is not valid"),
+    case("var history", ("var", "history", "TOKEN", *ORG), ANN, 1, says="secret history"),
+    case("var history", ("var", "history", "LOG_LEVEL", *ORG), CARL, 1),
+    case("var history", ("var", "history", "LOG_LEVEL", *PROD), ANN, 1, says="no history"),
+    case("var history", ("var", "history", "LOG_LEVEL", *BAD_SERVER), ANN, 1, says="no server"),
+    case("var history", ("var", "history", *ORG), ANN, 2),
+    case("var history", ("var", "history", "LOG_LEVEL", *ORG, "extra"), ANN, 2),
+    case("var rollback", ("var", "rollback", "LOG_LEVEL", "9", *ORG), ANN, 1, says="no version 9"),
+    case(
+        "var rollback",
+        ("var", "rollback", "LOG_LEVEL", "1", *ORG),
+        BOB,
+        1,
+        says="change variables",
+    ),
+    case("var rollback", ("var", "rollback", "LOG_LEVEL", "1", *ORG), CARL, 1),
+    case("var rollback", ("var", "rollback", "TOKEN", "1", *ORG), ANN, 1, says="secret history"),
+    case("var rollback", ("var", "rollback", "LOG_LEVEL", "1", *PROD), ANN, 1),
+    case("var rollback", ("var", "rollback", "bad", "1", *ORG), ANN, 1),
+    case("var rollback", ("var", "rollback", "LOG_LEVEL", "0", *ORG), ANN, 2),
+    case("var rollback", ("var", "rollback", "LOG_LEVEL", "one", *ORG), ANN, 2),
+    case("var rollback", ("var", "rollback", "LOG_LEVEL", *ORG), ANN, 2),
+    case("var rollback", ("var", "rollback", "LOG_LEVEL", "1", *NO_REGISTRY), ANN, 2),
     case("secret list", ("secret", "list", "--org", "nope"), ANN, 1),
     case("secret list", ("secret", "list", *ORG), CARL, 1),
     case("secret list", ("secret", "list", *BAD_SERVER), ANN, 1),
     case("secret list", ("secret", "list", *NO_REGISTRY), ANN, 2),
     case("secret list", ("secret", "list"), ANN, 2),
+    case("secret list", ("secret", "list", *ORG, "--deleted"), CARL, 1),
+    case("secret list", ("secret", "list", *BAD_SERVER, "--deleted", "--json"), ANN, 1),
+    case("secret list", ("secret", "list", *ORG, "--deleted", "extra"), ANN, 2),
     case("secret set", ("secret", "set", "bad-key", *ORG), ANN, 1, stdin="v\n"),
     case("secret set", ("secret", "set", "K", *ORG), BOB, 1, stdin="v\n", says="secrets:write"),
     case("secret set", ("secret", "set", "K", *ORG), CARL, 1, stdin="v\n"),
@@ -907,7 +1039,7 @@ BAD_INPUT = [
     case("secret unset", ("secret", "unset", "TOKEN"), ANN, 2),
     case("secret history", ("secret", "history", "NOPE", *ORG), ANN, 1, says="no history"),
     case("secret history", ("secret", "history", "bad", *ORG), ANN, 1),
-    case("secret history", ("secret", "history", "LOG_LEVEL", *ORG), ANN, 1),
+    case("secret history", ("secret", "history", "LOG_LEVEL", *ORG), ANN, 1, says="var history"),
     case("secret history", ("secret", "history", "TOKEN", *ORG), CARL, 1),
     case("secret history", ("secret", "history", "TOKEN", *ORG, "extra"), ANN, 2),
     case(
