@@ -7,6 +7,11 @@ message) instead of a crash.
 The vault is app-wide: `with_vault` asks for its passphrase (or a first one) before a secret
 operation, ctrl+l locks it, and it locks itself after `vault_idle_lock` seconds without a key
 press or mouse event. `vault_changed` tells the panes, so a revealed value never outlives the lock.
+
+Unsaved work is never closed silently: a screen holding edits (`UnsavedWork`) is asked before
+anything closes it. Quitting (ctrl+q, q on the org screen, the palette's Quit) and every jump
+from the palette (another org, a section, settings, the switcher) go through `_leave`, which asks
+each such screen Save / Discard / Cancel on the way down to the org screen.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from time import monotonic
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from textual import events, work
 from textual.app import App
@@ -58,6 +63,23 @@ VAULT_IDLE_CHOICES = (
     ("3600", "1 hour"),
     ("0", "never"),
 )
+
+
+@runtime_checkable
+class UnsavedWork(Protocol):
+    """A screen that may hold edits not saved yet (the overview editor, the raw server.json
+    editor). The app asks it before anything closes it; it needs no import of this class."""
+
+    @property
+    def has_unsaved_changes(self) -> bool: ...
+
+    def ask_before_leaving(self, then: Callable[[], object]) -> None:
+        """Ask Save / Discard / Cancel. After a save that succeeded, or Discard, close the
+        screen and call `then`; after Cancel, or a save that failed, stay and never call it."""
+
+
+def _unsaved(screen: object) -> bool:
+    return isinstance(screen, UnsavedWork) and screen.has_unsaved_changes
 
 
 def describe_seconds(seconds: float) -> str:
@@ -270,7 +292,9 @@ class PyleeApp(App[None]):
             self.call(self.services.settings.set, LAST_ORG_SETTING.format(user=self.user), slug)
 
     def switch_to_org(self, slug: str) -> None:
-        self._open_org(slug)
+        """Show another org (the palette, `]`/`[`, the switcher): screens above the org screen
+        close first, and unsaved work there is asked about."""
+        self.leave_to_org_screen(lambda: self._open_org(slug))
 
     def org_vanished(self, slug: str) -> None:
         """The shown org was deleted (here or elsewhere): go to another, or to the welcome."""
@@ -289,6 +313,9 @@ class PyleeApp(App[None]):
         self.call(services.orgs.list, user, done=next_org)
 
     def action_switch_org(self) -> None:
+        self.leave_to_org_screen(self._open_switcher)
+
+    def _open_switcher(self) -> None:
         if self.services is None or self.user is None:
             return
         current = self.screen.slug if isinstance(self.screen, OrgScreen) else None
@@ -306,6 +333,9 @@ class PyleeApp(App[None]):
             self.switch_to_org(choice)
 
     def action_new_org(self) -> None:
+        self.leave_to_org_screen(self._new_org)
+
+    def _new_org(self) -> None:
         services, user = self.services, self.user
         if services is None or user is None:
             return
@@ -323,17 +353,50 @@ class PyleeApp(App[None]):
         self.push_screen(OrgFormScreen(create), callback=created)
 
     def action_edit_overview(self) -> None:
-        if isinstance(self.screen, OrgScreen):
-            self.screen.action_section("overview")
-            self.screen.action_edit_overview()
+        def edit() -> None:
+            self.org_screen.action_section("overview")
+            self.org_screen.action_edit_overview()
+
+        self.leave_to_org_screen(edit)
 
     def action_org_settings(self) -> None:
-        if isinstance(self.screen, OrgScreen):
-            self.screen.action_settings()
+        self.leave_to_org_screen(lambda: self.org_screen.action_settings())
 
     def action_show_section(self, key: str) -> None:
-        if isinstance(self.screen, OrgScreen):
-            self.screen.action_section(key)
+        self.leave_to_org_screen(lambda: self.org_screen.action_section(key))
+
+    # --- leaving screens: the unsaved-changes guard ----------------------------------------
+
+    def leave_to_org_screen(self, then: Callable[[], object]) -> None:
+        """Close every screen above the org screen, then run `then`. A screen with unsaved
+        work asks Save / Discard / Cancel first; Cancel (or a failed save) stops here."""
+        self._leave(then, quitting=False)
+
+    def action_quit(self) -> None:  # type: ignore[override]
+        """ctrl+q, `q` on the org screen and the palette's Quit: unsaved work is asked about
+        first, from the top screen down."""
+        self._leave(self.exit, quitting=True)
+
+    def _leave(self, then: Callable[[], object], *, quitting: bool) -> None:
+        stack = self.screen_stack
+        if quitting and not any(_unsaved(screen) for screen in stack):
+            then()
+            return
+        if any(isinstance(screen, (WelcomeScreen, StartupErrorScreen)) for screen in stack):
+            return  # no org shown yet (or the store did not open): nowhere to go
+        if len(stack) == 1:
+            then()
+            return
+        top = self.screen
+        if _unsaved(top):
+            # once it has closed, carry on down (after its pop has been processed)
+            top.ask_before_leaving(  # type: ignore[union-attr]
+                lambda: self.call_later(self._leave, then, quitting=quitting)
+            )
+            return
+        # a dialog, a list, a detail screen: nothing of its own to lose
+        self.pop_screen()
+        self.call_later(self._leave, then, quitting=quitting)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, MarkdownViewer, Static
+from textual.widgets import ContentSwitcher, Footer, Input, MarkdownViewer, Static, TextArea
 
 from pylee_tui.models import Member, Organization, OrgSummary, RegistrySummary
 from pylee_tui.safe_text import escape
@@ -90,6 +90,8 @@ class OrgScreen(Screen[None]):
         Binding("e", "edit_overview", "Edit", id="overview.edit", tooltip="Edit the overview"),
         Binding("t", "toggle_toc", "TOC", id="overview.toc", tooltip="Table of contents"),
         Binding("s", "settings", "Settings", id="org.settings"),
+        # k9s/lazygit habit; never while a text field has focus (it types the q)
+        Binding("q", "quit", "Quit", show=False, id="org.quit", tooltip="Quit (asks first)"),
     ]
 
     def __init__(self, slug: str | None = None) -> None:
@@ -221,6 +223,8 @@ class OrgScreen(Screen[None]):
             return True if action == "toggle_toc" or "org:manage" in allowed else None
         if action == "settings":
             return True if "org:manage" in allowed else None
+        if action == "quit":
+            return not isinstance(self.focused, (Input, TextArea))
         return True
 
     def action_section(self, key: str) -> None:
@@ -254,7 +258,11 @@ class OrgScreen(Screen[None]):
             return
         slugs = [o.slug for o in self.view.orgs]
         index = slugs.index(self.slug) if self.slug in slugs else 0
-        self.show_org(slugs[(index + step) % len(slugs)])
+        # the app's path: anything open above this screen is closed (and asked) first
+        self.app.switch_to_org(slugs[(index + step) % len(slugs)])  # type: ignore[attr-defined]
+
+    def action_quit(self) -> None:
+        self.app.action_quit()  # type: ignore[attr-defined]
 
     def action_toggle_toc(self) -> None:
         viewer = self.query_one("#org-overview", MarkdownViewer)

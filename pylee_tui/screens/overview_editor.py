@@ -49,7 +49,8 @@ class OverviewEditorScreen(Screen[bool]):
         self.role = role
         self.base = document.base
         self.saved_any = False
-        self._close_after_save = False
+        # set while a Save chosen on the way out is running: what to do once it is stored
+        self._after_save: Callable[[], object] | None = None
 
     def compose(self) -> ComposeResult:
         bar = OrgBar()
@@ -87,11 +88,13 @@ class OverviewEditorScreen(Screen[bool]):
         self.saved_any = True
         self.editor.mark_saved(text)
         self.notify("Saved.", timeout=3)
-        if self._close_after_save:
+        then, self._after_save = self._after_save, None
+        if then is not None:
             self.dismiss(True)
+            then()
 
     def _save_failed(self, exc: Exception) -> None:
-        self._close_after_save = False
+        self._after_save = None  # not stored: stay, whatever was on the way
         if isinstance(exc, Conflict):
             self.app.push_screen(
                 ChoiceScreen(
@@ -121,10 +124,14 @@ class OverviewEditorScreen(Screen[bool]):
         self.editor.load(text)
         self.notify("Reloaded the saved text.", timeout=3)
 
-    def action_close(self) -> None:
-        if not self.editor.modified:
-            self.dismiss(self.saved_any)
-            return
+    # --- the unsaved-changes guard (the app's UnsavedWork protocol) ---------------------------
+
+    @property
+    def has_unsaved_changes(self) -> bool:
+        return self.is_mounted and bool(self.query(MarkdownSplitEditor)) and self.editor.modified
+
+    def ask_before_leaving(self, then: Callable[[], object]) -> None:
+        """Save / Discard / Cancel; `then` runs once this screen has closed (saved or not)."""
         self.app.push_screen(
             ChoiceScreen(
                 "Unsaved changes",
@@ -136,12 +143,19 @@ class OverviewEditorScreen(Screen[bool]):
                 ],
                 default="save",
             ),
-            callback=self._close_answer,
+            callback=lambda answer: self._leave_answer(answer, then),
         )
 
-    def _close_answer(self, answer: str | None) -> None:
+    def _leave_answer(self, answer: str | None, then: Callable[[], object]) -> None:
         if answer == "save":
-            self._close_after_save = True
+            self._after_save = then
             self.save(self.editor.text)
         elif answer == "discard":
             self.dismiss(self.saved_any)
+            then()
+
+    def action_close(self) -> None:
+        if not self.has_unsaved_changes:
+            self.dismiss(self.saved_any)
+            return
+        self.ask_before_leaving(lambda: None)

@@ -18,7 +18,7 @@ from textual.widgets import Footer, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from pylee_tui.safe_text import escape, escape_json
-from pylee_tui.screens.choice import confirm
+from pylee_tui.screens.choice import ChoiceScreen
 from pylee_tui.server_json import Problem, json_path, to_current, validate
 
 
@@ -107,7 +107,22 @@ class RawJsonScreen(Screen[Any]):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="raw.save", priority=True),
         Binding("escape", "close", "Close", id="raw.close", priority=True),
-        Binding("f6", "problems", "Problems", id="raw.problems", tooltip="Jump to the problems"),
+        # f8/shift+f8 as in VS Code: keys the text area does not own (its f5-f7 select)
+        Binding(
+            "f8",
+            "next_problem",
+            "Next problem",
+            id="raw.next_problem",
+            tooltip="Put the cursor on the next problem",
+        ),
+        Binding(
+            "shift+f8",
+            "next_problem(-1)",
+            "Previous problem",
+            show=False,
+            id="raw.previous_problem",
+            tooltip="Put the cursor on the previous problem",
+        ),
     ]
 
     def __init__(self, title: str, document: dict[str, Any], save: Callable[[dict], Any]) -> None:
@@ -159,7 +174,7 @@ class RawJsonScreen(Screen[Any]):
             return document
         status.update(
             Text(
-                f"⚠ {len(problems)} problem(s): fix them to save (f6 to jump, enter goes there)",
+                f"⚠ {len(problems)} problem(s): fix them to save (f8 goes to the next one)",
                 style="yellow",
             )
         )
@@ -170,11 +185,27 @@ class RawJsonScreen(Screen[Any]):
             self._goto(problems[0])
         return None
 
-    def _goto(self, problem: Problem) -> None:
-        if problem.path.startswith("line "):
+    def _position(
+        self, problem: Problem, positions: Callable[[], dict[str, tuple[int, int]]]
+    ) -> tuple[int, int]:
+        if problem.path.startswith("line "):  # a syntax error: the document has no paths
             row, col = (int(x.split()[-1]) - 1 for x in problem.path.split(","))
-        else:
-            row, col = nearest_position(locate_paths(self.editor.text), problem.path)
+            return row, col
+        return nearest_position(positions(), problem.path)
+
+    def _paths(self) -> Callable[[], dict[str, tuple[int, int]]]:
+        """Where each JSON path is, worked out once and only when a problem needs it."""
+        found: list[dict[str, tuple[int, int]]] = []
+
+        def positions() -> dict[str, tuple[int, int]]:
+            if not found:
+                found.append(locate_paths(self.editor.text))
+            return found[0]
+
+        return positions
+
+    def _goto(self, problem: Problem) -> None:
+        row, col = self._position(problem, self._paths())
         self.editor.move_cursor((row, col), center=True)
         self.editor.focus()
 
@@ -184,29 +215,79 @@ class RawJsonScreen(Screen[Any]):
         if problem:
             self._goto(problem)
 
-    def action_problems(self) -> None:
-        listing = self.query_one("#raw-problems", OptionList)
-        if listing.display:
-            listing.focus()
+    def action_next_problem(self, step: int = 1) -> None:
+        """The problem after (or, with -1, before) the cursor, going round; the text is
+        checked again first, so the list is of the text as it is now."""
+        self._check(quiet=True)
+        if not self.problems:
+            self.notify("No problems: ctrl+s saves.", timeout=3)
+            return
+        positions = self._paths()
+        places = sorted(
+            (self._position(p, positions), index) for index, p in enumerate(self.problems)
+        )
+        cursor = self.editor.cursor_location
+        if step > 0:
+            after = [place for place in places if place[0] > cursor]
+            chosen = after[0] if after else places[0]
+        else:
+            before = [place for place in places if place[0] < cursor]
+            chosen = before[-1] if before else places[-1]
+        (row, col), index = chosen
+        self.query_one("#raw-problems", OptionList).highlighted = index
+        self.editor.move_cursor((row, col), center=True)
+        self.editor.focus()
 
-    def action_save(self) -> None:
+    def action_save(self, then: Callable[[], object] | None = None) -> None:
+        """Validate, then store; `then` (the way out that asked for the save) runs once stored."""
         document = self._check()
         if document is None:
             return
+
+        def saved(result: Any) -> None:
+            self.dismiss(result)
+            if then is not None:
+                then()
+
         self.app.call(  # type: ignore[attr-defined]
-            self.save_fn, document, done=self.dismiss, failed=self._save_failed
+            self.save_fn, document, done=saved, failed=self._save_failed
         )
 
     def _save_failed(self, exc: Exception) -> None:
         self.query_one("#raw-status", Static).update(Text(f"Not saved: {exc}", style="red"))
 
+    # --- the unsaved-changes guard (the app's UnsavedWork protocol) ---------------------------
+
+    @property
+    def has_unsaved_changes(self) -> bool:
+        return self.is_mounted and bool(self.query(TextArea)) and self.editor.text != self.original
+
+    def ask_before_leaving(self, then: Callable[[], object]) -> None:
+        """Save / Discard / Cancel; an invalid document is not saved, and the screen stays."""
+        self.app.push_screen(
+            ChoiceScreen(
+                "Unsaved changes",
+                "The raw server.json has changes that are not saved. Save checks it first: "
+                "a document with problems is not saved and the editor stays open.",
+                [
+                    ("save", "Save", "primary"),
+                    ("discard", "Discard", "error"),
+                    ("cancel", "Cancel", "default"),
+                ],
+                default="save",
+            ),
+            callback=lambda answer: self._leave_answer(answer, then),
+        )
+
+    def _leave_answer(self, answer: str | None, then: Callable[[], object]) -> None:
+        if answer == "save":
+            self.action_save(then)
+        elif answer == "discard":
+            self.dismiss(None)
+            then()
+
     def action_close(self) -> None:
-        if self.editor.text == self.original:
+        if not self.has_unsaved_changes:
             self.dismiss(None)
             return
-        self.app.push_screen(
-            confirm(
-                "Discard your edits?", "The raw document has unsaved changes.", "Discard", "error"
-            ),
-            callback=lambda answer: self.dismiss(None) if answer == "yes" else None,
-        )
+        self.ask_before_leaving(lambda: None)
