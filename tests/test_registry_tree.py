@@ -11,6 +11,7 @@ from textual.widgets import Input, OptionList, TextArea
 from pylee_tui.app import PyleeApp
 from pylee_tui.screens.choice import ChoiceScreen
 from pylee_tui.screens.form import FormScreen
+from pylee_tui.screens.import_result import ImportResultScreen
 from pylee_tui.screens.pick import PickScreen
 from pylee_tui.screens.raw_json_editor import RawJsonScreen, locate_paths, nearest_position
 from pylee_tui.screens.server_detail import ServerScreen
@@ -174,8 +175,8 @@ async def test_import_from_the_tree_keeps_drafts_and_reports(db_path, other, tmp
         await pilot.press("enter")
         await settle(pilot)
         summary = pilot.app.screen
-        assert isinstance(summary, ChoiceScreen)
-        assert "imported 1, drafts 1, skipped 0, rejected 1" in summary.message
+        assert isinstance(summary, ImportResultScreen)
+        assert "imported 1, drafts 1, skipped 0, rejected 1" in summary.text
         await pilot.press("escape")
         await settle(pilot)
         await expand(pilot, tree, "core-tools")

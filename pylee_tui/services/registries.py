@@ -8,8 +8,6 @@ given, with its problems) and export refuses it until it is fixed.
 from __future__ import annotations
 
 import json
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -26,68 +24,11 @@ from pylee_tui.server_json import Problem, to_current, validate
 from pylee_tui.services.access import Membership
 from pylee_tui.services.base import Service, model_from_row, named_changes, one, valid
 from pylee_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from pylee_tui.services.import_report import ImportOutcome, ImportReport
+
+__all__ = ["ImportOutcome", "ImportReport", "RegistryService", "problem_group", "server_name_of"]
 
 _SERVER_JSON = ("document", "problems")
-
-
-@dataclass
-class ImportOutcome:
-    name: str
-    outcome: str  # imported, draft, replaced, skipped, rejected
-    reasons: list[str] = field(default_factory=list)
-
-
-@dataclass
-class ImportReport:
-    """What one import did, entry by entry, with the reasons grouped for the summary line."""
-
-    outcomes: list[ImportOutcome] = field(default_factory=list)
-
-    def count(self, *outcomes: str) -> int:
-        return sum(1 for o in self.outcomes if o.outcome in outcomes)
-
-    @property
-    def imported(self) -> int:
-        """Stored valid (new or replacing)."""
-        return self.count("imported", "replaced")
-
-    @property
-    def drafts(self) -> int:
-        return self.count("draft", "replaced-draft")
-
-    @property
-    def skipped(self) -> int:
-        return self.count("skipped")
-
-    @property
-    def rejected(self) -> int:
-        return self.count("rejected")
-
-    def reasons(self, *outcomes: str) -> Counter[str]:
-        # each reason once per entry, in the order met, so ties in the summary keep one order
-        return Counter(
-            reason
-            for o in self.outcomes
-            if o.outcome in outcomes
-            for reason in dict.fromkeys(o.reasons)
-        )
-
-    def summary(self) -> str:
-        line = (
-            f"imported {self.imported}, drafts {self.drafts}, skipped {self.skipped}, "
-            f"rejected {self.rejected}"
-        )
-        groups = []
-        for label, outcomes in (
-            ("drafts", ("draft", "replaced-draft")),
-            ("skipped", ("skipped",)),
-            ("rejected", ("rejected",)),
-        ):
-            reasons = self.reasons(*outcomes)
-            if reasons:
-                parts = "; ".join(f"{n}× {reason}" for reason, n in reasons.most_common())
-                groups.append(f"{label}: {parts}")
-        return line + ("\n" + "\n".join(groups) if groups else "")
 
 
 def problem_group(problem: Problem) -> str:
@@ -267,9 +208,16 @@ class RegistryService(Service):
     # --- servers -------------------------------------------------------------------------
 
     def list_servers(
-        self, actor: str, org_slug: str, registry_slug: str, query: str = ""
+        self,
+        actor: str,
+        org_slug: str,
+        registry_slug: str,
+        query: str = "",
+        *,
+        drafts_only: bool = False,
     ) -> list[Server]:
-        """Servers of a registry by name; `query` filters by a case-insensitive name fragment."""
+        """Servers of a registry by name; `query` filters by a case-insensitive name fragment,
+        `drafts_only` keeps the drafts."""
         with self.store.reading() as db:
             org, _member = self.services.access.org_row(db, org_slug, actor)
             reg = self._row(db, org, registry_slug)
@@ -278,8 +226,26 @@ class RegistryService(Service):
             if query:
                 sql += " AND instr(lower(name), lower(?)) > 0"
                 params.append(query)
+            if drafts_only:
+                sql += " AND status = 'draft'"
             rows = db.query(sql + " ORDER BY name", params)
             return [model_from_row(Server, r, _SERVER_JSON) for r in rows]
+
+    def drafts(self, actor: str, org_slug: str, query: str = "") -> list[tuple[str, str]]:
+        """(registry slug, server name) of every draft of the org, in the order `list` and
+        `list_servers` show them; `query` filters names as `list_servers` does."""
+        with self.store.reading() as db:
+            org, _member = self.services.access.org_row(db, org_slug, actor)
+            sql = (
+                "SELECT r.slug, s.name FROM servers s JOIN registries r ON r.id = s.registry_id "
+                "WHERE r.org_id = ? AND s.status = 'draft'"
+            )
+            params: list[Any] = [org["id"]]
+            if query:
+                sql += " AND instr(lower(s.name), lower(?)) > 0"
+                params.append(query)
+            sql += " ORDER BY r.name COLLATE NOCASE, r.slug, s.name"
+            return [(row["slug"], row["name"]) for row in db.query(sql, params)]
 
     def get_server(self, actor: str, org_slug: str, registry_slug: str, name: str) -> Server:
         with self.store.reading() as db:
@@ -427,14 +393,21 @@ class RegistryService(Service):
         strict: bool = False,
         replace: bool = False,
         source: str = "",
+        origins: list[tuple[str, int]] | None = None,
     ) -> ImportReport:
-        """Import entries of either shape in one transaction, entry by entry; see ImportReport."""
+        """Import entries of either shape in one transaction, entry by entry; see ImportReport.
+        `origins`: (file, 1-based position in it) of each entry, so the report can point at an
+        entry without a name; by default the entries' positions in the list."""
+        if origins is None or len(origins) != len(entries):
+            origins = [("", i + 1) for i in range(len(entries))]
         report = ImportReport()
         with self.store.transaction() as db:
             org, _member = self._writer(db, org_slug, actor, "import servers")
             reg = self._row(db, org, registry_slug)
-            for index, entry in enumerate(entries):
-                report.outcomes.append(self._import_one(db, reg, index, entry, strict, replace))
+            for entry, (file, position) in zip(entries, origins, strict=True):
+                outcome = self._import_one(db, reg, position, entry, strict, replace)
+                outcome.position, outcome.file = position, file
+                report.outcomes.append(outcome)
             self._audit(
                 db,
                 actor,
@@ -453,17 +426,20 @@ class RegistryService(Service):
             )
         return report
 
-    def _import_one(self, db, reg, index: int, entry: Any, strict: bool, replace: bool):
+    def _import_one(
+        self, db, reg, position: int, entry: Any, strict: bool, replace: bool
+    ) -> ImportOutcome:
         if not isinstance(entry, dict):
-            return ImportOutcome(f"#{index + 1}", "rejected", ["not a JSON object"])
+            return ImportOutcome(f"#{position}", "rejected", ["not a JSON object"], named=False)
         name = server_name_of(entry)
         if name is None:
-            return ImportOutcome(f"#{index + 1}", "rejected", ["no usable name"])
+            return ImportOutcome(f"#{position}", "rejected", ["no usable name"], named=False)
         document, _notes = to_current(entry)
         problems = validate(document)
         reasons = [problem_group(p) for p in problems]
+        details = [str(p) for p in problems]
         if problems and strict:
-            return ImportOutcome(name, "rejected", reasons)
+            return ImportOutcome(name, "rejected", reasons, details=details)
         existing = one(
             db, "SELECT id FROM servers WHERE registry_id = ? AND name = ?", [reg["id"], name]
         )
@@ -471,9 +447,10 @@ class RegistryService(Service):
             return ImportOutcome(name, "skipped", [f"already in registry '{reg['slug']}'"])
         if existing:
             db["servers"].update(existing["id"], self._server_columns(name, document, problems))
-            return ImportOutcome(name, "replaced-draft" if problems else "replaced", reasons)
+            outcome = "replaced-draft" if problems else "replaced"
+            return ImportOutcome(name, outcome, reasons, details=details)
         self._insert_server(db, reg["id"], name, document, problems)
-        return ImportOutcome(name, "draft" if problems else "imported", reasons)
+        return ImportOutcome(name, "draft" if problems else "imported", reasons, details=details)
 
     def export_servers(
         self, actor: str, org_slug: str, registry_slug: str, name: str | None = None

@@ -1,34 +1,72 @@
 """Section 2 of the org screen: the registry tree, a filter, and the detail of what is selected.
 
 Keys: n new (a registry at the root, else a server in the registry under the cursor), r rename,
-d delete, m move a server, / filter, enter open, i import, e edit a registry's overview.
+d delete, m move a server, / filter, D drafts only, > and < next and previous draft, enter open,
+i import, e edit a registry's overview, x export, j and k down and up.
+
+After every change the cursor goes to the changed item (or the nearest one still shown) with the
+tree's open registries kept, and the detail always describes the item under the cursor. A key
+that is shown disabled says why when pressed.
 """
 
 from __future__ import annotations
 
+import os
+import shlex
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, MarkdownViewer, Static, Tree
+from textual.worker import Worker
 
-from pylee_tui.models import Registry, Server, plural
+from pylee_tui.models import Registry, RegistrySummary, Server, plural
 from pylee_tui.safe_text import escape
 from pylee_tui.screens.choice import confirm
-from pylee_tui.screens.form import FormField, FormScreen
+from pylee_tui.screens.import_result import REPLACE, ImportResultScreen
 from pylee_tui.screens.overview_editor import MarkdownDocument, OverviewEditorScreen
 from pylee_tui.screens.pick import PickScreen
 from pylee_tui.screens.server_detail import ServerScreen, new_server_document
-from pylee_tui.server_json import KNOWN_REGISTRY_TYPES, read_entries
-from pylee_tui.widgets.registry_tree import NodeData, RegistryTree
+from pylee_tui.server_json import read_entries
+from pylee_tui.services import InvalidInput
+from pylee_tui.services.access import PERMISSIONS
+from pylee_tui.widgets.registry_forms import (
+    import_form,
+    new_registry_form,
+    new_server_form,
+    rename_registry_form,
+    rename_server_form,
+)
+from pylee_tui.widgets.registry_tree import ROOT, NodeData, RegistryTree
 from pylee_tui.widgets.safe_markdown import SafeMarkdownViewer
 
 EMPTY_REGISTRY_OVERVIEW = "*No overview yet.* Press **e** to write one."
+WRITES = "registries:write"
+
+# what each key does, for "you cannot …" (said when a disabled key is pressed)
+DOING = {
+    "new": "add registries or servers",
+    "rename": "rename registries or servers",
+    "delete": "delete registries or remove servers",
+    "move": "move servers",
+    "import": "import servers",
+    "edit_overview": "edit a registry's overview",
+}
+# what the cursor must be on, for a key that needs another item
+NEEDS_ITEM = {
+    "rename": "Put the cursor on a registry or a server to rename it.",
+    "delete": "Put the cursor on a registry or a server to delete or remove it.",
+    "move": "m moves a server: put the cursor on a server first.",
+    "import": "Put the cursor on a registry (or one of its servers) to import into it.",
+    "edit_overview": "e edits a registry's overview: put the cursor on a registry.",
+    "export": "Put the cursor on a registry (or one of its servers) to export it.",
+}
 
 
 class RegistryBrowser(Widget):
@@ -42,6 +80,28 @@ class RegistryBrowser(Widget):
         Binding("i", "import", "Import", id="registries.import", tooltip="Import server.json"),
         Binding("e", "edit_overview", "Edit", id="registries.edit", tooltip="Edit the overview"),
         Binding("x", "export", "Export", id="registries.export", tooltip="Export to an MCP client"),
+        Binding(
+            "D",
+            "drafts_only",
+            "Drafts only",
+            show=False,
+            id="registries.drafts_only",
+            tooltip="Show only the drafts (again: everything)",
+        ),
+        Binding(
+            "greater_than_sign",
+            "next_draft(1)",
+            "Next draft",
+            show=False,
+            id="registries.next_draft",
+        ),
+        Binding(
+            "less_than_sign",
+            "next_draft(-1)",
+            "Previous draft",
+            show=False,
+            id="registries.previous_draft",
+        ),
     ]
     DEFAULT_CSS = """
     RegistryBrowser { height: 1fr; }
@@ -58,8 +118,14 @@ class RegistryBrowser(Widget):
         super().__init__(id=id)
         self.org_slug: str | None = None
         self.query_text = ""
+        self.drafts_only = False
         self.servers: dict[tuple[str, str], Server] = {}
         self._filter_timer: Timer | None = None
+        # where the cursor goes (and what opens) once the next load lands
+        self._want: list[NodeData] = []
+        self._expand: set[str] = set()
+        self._open_before_filter: set[str] | None = None
+        self._loading: Worker | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Filter servers by name…", id="registry-filter")
@@ -87,17 +153,25 @@ class RegistryBrowser(Widget):
     def user(self) -> str:
         return self.app.user  # type: ignore[attr-defined]
 
-    def call(self, fn, *args, done=None, failed=None, **kwargs) -> None:
-        self.app.call(fn, *args, done=done, failed=failed, **kwargs)  # type: ignore[attr-defined]
+    @property
+    def view(self):
+        return getattr(self.screen, "view", None)
+
+    def call(self, fn, *args, done=None, failed=None, **kwargs) -> Worker:
+        return self.app.call(fn, *args, done=done, failed=failed, **kwargs)  # type: ignore[attr-defined]
 
     def allowed(self, permission: str) -> bool:
-        view = getattr(self.screen, "view", None)
+        view = self.view
         return bool(view and permission in view.allowed)
 
     @property
     def cursor(self) -> NodeData | None:
         node = self.tree.cursor_node
         return node.data if node else None
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.query_text) or self.drafts_only
 
     def on_mount(self) -> None:
         self.tree.focus()
@@ -110,59 +184,92 @@ class RegistryBrowser(Widget):
             return
         if org_slug != self.org_slug:
             self.query_text = ""
+            self.drafts_only = False
+            self.tree.note = ""
+            self._open_before_filter = None
+            self._want, self._expand = [], set()
             filter_input = self.query_one("#registry-filter", Input)
             filter_input.value = ""
             filter_input.remove_class("-shown")
         self.org_slug = org_slug
         self.refresh_data()
 
-    def refresh_data(self) -> None:
-        """Reload the registries (and the servers of every open or filtered registry)."""
+    # --- loading -------------------------------------------------------------------------
+
+    def refresh_data(self, *, prefer: Sequence[NodeData] = (), expand: Iterable[str] = ()) -> None:
+        """Reload the registries and the servers of every open (or, filtered, every) registry.
+        The cursor then goes to the first of `prefer` shown, else stays on its item or the
+        nearest one; `expand` opens registries besides those open now. Only the last load asked
+        for is shown, so an older one landing late cannot move anything back."""
         if self.org_slug is None:
             return
-        org = self.org_slug
-        open_registries = [
-            n.data.registry for n in self.tree.root.children if n.data and n.is_expanded
-        ]
+        if prefer:
+            self._want = list(prefer)
+        self._expand |= set(expand)
+        org, query, drafts_only, filtered = (
+            self.org_slug,
+            self.query_text,
+            self.drafts_only,
+            self.filtered,
+        )
+        wanted_open = (
+            self.tree.open_registries()
+            | self._expand
+            | {d.registry for d in self._want if d.registry}
+        )
+        registries_service, user = self.services.registries, self.user
 
         def load():
-            registries = self.services.registries.list(self.user, org)
+            registries = registries_service.list(user, org)
             slugs = [r.slug for r in registries]
-            wanted = slugs if self.query_text else [s for s in open_registries if s in slugs]
+            wanted = slugs if filtered else [s for s in slugs if s in wanted_open]
             servers = {
-                slug: self.services.registries.list_servers(self.user, org, slug, self.query_text)
+                slug: registries_service.list_servers(
+                    user, org, slug, query, drafts_only=drafts_only
+                )
                 for slug in wanted
             }
             return registries, servers
 
-        self.call(load, done=self._loaded)
+        worker: Worker | None = None
 
-    def _loaded(self, result) -> None:
-        registries, servers = result
-        self.tree.set_registries(registries)
-        for slug, found in servers.items():
-            self._show_servers(slug, found)
-        if self.query_text:
-            for slug, found in servers.items():
-                node = self.tree.registry_node(slug)
-                if node is not None and found:
-                    node.expand()
+        def loaded(result) -> None:
+            if worker is self._loading:
+                self._loaded(*result)
+
+        worker = self.call(load, done=loaded)
+        self._loading = worker
+
+    def _loaded(self, registries: list[RegistrySummary], servers: dict[str, list[Server]]) -> None:
+        self.servers = {
+            (slug, server.name): server for slug, found in servers.items() for server in found
+        }
+        expand = set(self._expand)
+        if self.filtered:
+            expand |= {slug for slug, found in servers.items() if found}
+        self.tree.rebuild(
+            registries, servers, filtered=self.filtered, expand=expand, prefer=self._want
+        )
+        self._want, self._expand = [], set()
         self._show_detail()
 
     def _show_servers(self, slug: str, servers: list[Server]) -> None:
+        self.servers = {k: v for k, v in self.servers.items() if k[0] != slug}
         for server in servers:
             self.servers[(slug, server.name)] = server
-        self.tree.set_servers(slug, servers, filtered=bool(self.query_text))
+        self.tree.set_servers(slug, servers, filtered=self.filtered)
+        self._show_detail()
 
     @on(RegistryTree.NeedServers)
     def _need_servers(self, event: RegistryTree.NeedServers) -> None:
-        org, slug, query = self.org_slug, event.registry, self.query_text
+        org, slug = self.org_slug, event.registry
         self.call(
             self.services.registries.list_servers,
             self.user,
             org,
             slug,
-            query,
+            self.query_text,
+            drafts_only=self.drafts_only,
             done=lambda servers: self._show_servers(slug, servers),
         )
 
@@ -173,24 +280,15 @@ class RegistryBrowser(Widget):
         self._show_detail()
 
     def _show_detail(self) -> None:
+        """Describe the item under the cursor (whatever moved it there)."""
+        self.refresh_bindings()  # which keys apply depends on the item: the footer follows it
         data = self.cursor
         title = self.query_one("#detail-title", Static)
         body = self.query_one("#detail-body", Static)
         viewer = self.query_one("#registry-overview", MarkdownViewer)
-        if data is None or data.kind in ("root", "placeholder"):
-            count = len(self.tree.registries)
-            title.update(f"{plural(count, 'registry')}")
-            body.update(
-                "A registry is a curated collection of MCP servers. n creates one."
-                if not count
-                else "n new registry · enter or → open · / filter · i import into a registry"
-            )
-            viewer.display = False
-            return
-        if data.kind == "registry":
-            summary = self.tree.registries.get(data.registry or "")
-            if summary is None:
-                return
+        summary = self.tree.registries.get(data.registry or "") if data else None
+        server = self.servers.get((data.registry or "", data.server or "")) if data else None
+        if data is not None and data.kind == "registry" and summary is not None:
             title.update(Text(escape(summary.name)))
             body.update(
                 Text(
@@ -208,20 +306,35 @@ class RegistryBrowser(Widget):
                 done=self._registry_loaded,
             )
             return
-        server = self.servers.get((data.registry or "", data.server or ""))
-        if server is None:
-            return
         viewer.display = False
-        title.update(Text(escape(server.name)))
-        lines = [
-            f"version {escape(server.version) or '—'} · {server.status}",
-            escape(server.description or ""),
-        ]
-        if server.problems:
-            lines.append(f"{plural(len(server.problems), 'problem')}:")
-            lines += [f"  {escape(p['path'])}: {escape(p['reason'])}" for p in server.problems[:6]]
-        lines.append("enter opens it")
-        body.update(Text("\n".join(line for line in lines if line)))
+        if data is not None and data.kind == "server" and server is not None:
+            title.update(Text(escape(server.name)))
+            lines = [
+                f"in {escape(data.registry or '')} · version {escape(server.version) or '—'} · "
+                f"{server.status}",
+                escape(server.description or ""),
+            ]
+            if server.problems:
+                lines.append(f"{plural(len(server.problems), 'problem')}:")
+                lines += [
+                    f"  {escape(p['path'])}: {escape(p['reason'])}" for p in server.problems[:6]
+                ]
+            lines.append("enter opens it")
+            body.update(Text("\n".join(line for line in lines if line)))
+            return
+        if data is not None and data.kind in ("registry", "server", "placeholder"):
+            # not known (yet): say so rather than keep describing another item
+            title.update(Text(escape(data.server or data.registry or "")))
+            body.update("loading…")
+            return
+        count = len(self.tree.registries)
+        title.update(plural(count, "registry") + (" · drafts only" if self.drafts_only else ""))
+        body.update(
+            "A registry is a curated collection of MCP servers. n creates one."
+            if not count
+            else "n new registry · enter or → open · / filter · D drafts only · > next draft"
+            " · i import into a registry"
+        )
 
     async def _registry_loaded(self, registry: Registry) -> None:
         data = self.cursor
@@ -237,35 +350,65 @@ class RegistryBrowser(Widget):
             self.open_server(data.registry or "", data.server or "")
 
     def open_server(self, registry: str, name: str) -> None:
-        view = getattr(self.screen, "view", None)
-        role = view.role if view else ""
-        self.app.push_screen(
-            ServerScreen(self.org_slug or "", registry, name, role),
-            callback=lambda _changed: self.refresh_data(),
-        )
+        view = self.view
+        screen = ServerScreen(self.org_slug or "", registry, name, view.role if view else "")
 
-    # --- actions -------------------------------------------------------------------------
+        def closed(_changed: bool | None) -> None:
+            # saved under a new name: the cursor follows it
+            self.refresh_data(prefer=[NodeData("server", registry, screen.name_)])
+
+        self.app.push_screen(screen, callback=closed)
+
+    # --- keys that are shown but cannot be used here say why ------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return True if self.why_not(action) is None else None
+
+    def why_not(self, action: str) -> str | None:
+        """Why `action` cannot be done here now (None: it can). A missing right comes first."""
         data = self.cursor
-        writes = self.allowed("registries:write")
-        if action == "filter":
-            return True
-        if action == "new":
-            return True if writes else None
-        if action in ("rename", "delete"):
-            if data is None or data.kind not in ("registry", "server"):
-                return None
-            return True if writes else None
-        if action == "move":
-            return True if writes and data is not None and data.kind == "server" else None
-        if action == "import":
-            return True if writes and data is not None and data.registry else None
-        if action == "edit_overview":
-            return True if writes and data is not None and data.kind == "registry" else None
-        if action == "export":
-            return True if data is not None and data.registry else None
-        return True
+        if action in DOING and not self.allowed(WRITES):
+            return self._refusal(DOING[action])
+        on_item = data is not None and data.kind in ("registry", "server")
+        needs = {
+            "rename": on_item,
+            "delete": on_item,
+            "move": data is not None and data.kind == "server",
+            "import": data is not None and bool(data.registry),
+            "edit_overview": data is not None and data.kind == "registry",
+            "export": data is not None and bool(data.registry),
+        }
+        if not needs.get(action, True):
+            return NEEDS_ITEM[action]
+        return None
+
+    def _refusal(self, doing: str) -> str:
+        """The services' PermissionDenied, in the app's words."""
+        view = self.view
+        grant = PERMISSIONS[WRITES]
+        needs = f"the admin role or the grant {grant}" if grant else "the admin role"
+        role = f"; you are {'an' if view.role == 'admin' else 'a'} {view.role}" if view else ""
+        org = f" in {view.org.name}" if view else ""
+        return f"You cannot {doing}{org}: it needs {needs}{role}."
+
+    def action_for_key(self, key: str) -> str | None:
+        """The action of this section bound to `key` (without its arguments)."""
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            if key in (k.strip() for k in binding.key.split(",")):
+                return binding.action.split("(")[0]
+        return None
+
+    def on_key(self, event: events.Key) -> None:
+        # a disabled binding lets the key pass silently; say why instead (and stop it here)
+        action = self.action_for_key(event.key)
+        reason = self.why_not(action) if action else None
+        if reason is not None:
+            event.stop()
+            event.prevent_default()
+            self.notify(reason, severity="warning", timeout=5)
+
+    # --- filter and drafts ---------------------------------------------------------------
 
     def action_filter(self) -> None:
         filter_input = self.query_one("#registry-filter", Input)
@@ -280,8 +423,21 @@ class RegistryBrowser(Widget):
         self._filter_timer = self.set_timer(0.15, lambda: self._apply_filter(value))
 
     def _apply_filter(self, value: str) -> None:
-        self.query_text = value
-        self.refresh_data()
+        if value == self.query_text:
+            return
+        self._set_filter(value, self.drafts_only)
+
+    def _set_filter(self, query: str, drafts_only: bool) -> None:
+        """Filter (or stop filtering); the registries open before a filter open again after."""
+        was_filtered = self.filtered
+        self.query_text, self.drafts_only = query, drafts_only
+        self.tree.note = "drafts only" if drafts_only else ""
+        if self.filtered and not was_filtered:
+            self._open_before_filter = self.tree.open_registries()
+        expand: set[str] = set()
+        if not self.filtered and self._open_before_filter is not None:
+            expand, self._open_before_filter = self._open_before_filter, None
+        self.refresh_data(expand=expand)
 
     @on(Input.Submitted, "#registry-filter")
     def _filter_done(self) -> None:
@@ -290,18 +446,69 @@ class RegistryBrowser(Widget):
     def key_escape(self) -> None:
         filter_input = self.query_one("#registry-filter", Input)
         if filter_input.has_class("-shown"):
+            if self._filter_timer is not None:
+                self._filter_timer.stop()
             filter_input.value = ""
             filter_input.remove_class("-shown")
-            self.query_text = ""
             self.tree.focus()
-            self.refresh_data()
+            self._set_filter("", self.drafts_only)
 
-    def _form(self, form: FormScreen, message) -> None:
+    def action_drafts_only(self) -> None:
+        self._set_filter(self.query_text, not self.drafts_only)
+        self.notify(
+            "Drafts only: D again shows every server." if self.drafts_only else "All servers.",
+            timeout=3,
+        )
+
+    def action_next_draft(self, step: int = 1) -> None:
+        """Go to the next (step 1) or previous (-1) draft after the cursor, round the end."""
+        order = {slug: i for i, slug in enumerate(self.tree.registries)}
+        data = self.cursor or ROOT
+        if data.kind == "root" or data.registry not in order:
+            here: tuple[int, int, str] = (-1, 0, "")
+        elif data.kind == "server":
+            here = (order[data.registry or ""], 1, data.server or "")
+        else:
+            here = (order[data.registry or ""], 0, "")
+
+        def go(drafts: list[tuple[str, str]]) -> None:
+            keyed = sorted((order[r], 1, n) for r, n in drafts if r in order)
+            if not keyed:
+                self.notify("No drafts here: every server is valid.", timeout=4)
+                return
+            after = [k for k in keyed if k > here] if step > 0 else [k for k in keyed if k < here]
+            if after:
+                target = after[0] if step > 0 else after[-1]
+            else:
+                target = keyed[0] if step > 0 else keyed[-1]
+                self.notify(
+                    "Round the end: the first draft again."
+                    if step > 0
+                    else "Round the start: the last draft again.",
+                    timeout=2,
+                )
+            slug = list(order)[target[0]]
+            self.refresh_data(prefer=[NodeData("server", slug, target[2])], expand=[slug])
+
+        self.call(
+            self.services.registries.drafts, self.user, self.org_slug, self.query_text, done=go
+        )
+
+    # --- changes -------------------------------------------------------------------------
+
+    def _form(
+        self, form, message: Callable[[Any], str], focus: Callable[[Any], tuple[list, list]]
+    ) -> None:
+        """Open `form`; once saved, say `message(result)` and put the cursor on `focus(result)`:
+        (prefer, expand)."""
+
         def closed(result: Any) -> None:
-            if result is not None:
-                self.notify(message(result), timeout=4)
-                self.refresh_data()
-                self.screen.reload()  # type: ignore[attr-defined]
+            if result is None:
+                return
+            self.notify(message(result), timeout=4)
+            prefer, expand = focus(result)
+            self.refresh_data(prefer=prefer, expand=expand)
+            self.screen.reload()  # type: ignore[attr-defined]
 
         self.app.push_screen(form, callback=closed)
 
@@ -313,70 +520,43 @@ class RegistryBrowser(Widget):
             self.new_server(data.registry)
 
     def new_registry(self) -> None:
-        org = self.org_slug
+        org, registries, user = self.org_slug, self.services.registries, self.user
 
         def create(values: dict[str, str]):
-            return self.services.registries.create(
-                self.user, org, values["name"], values["slug"] or None, values["description"]
+            return registries.create(
+                user, org, values["name"], values["slug"] or None, values["description"]
             )
 
         self._form(
-            FormScreen(
-                "New registry",
-                [
-                    FormField("name", "Name", "name", placeholder="Core Tools"),
-                    FormField(
-                        "slug", "Slug", "slug", placeholder="derived from the name", optional=True
-                    ),
-                    FormField("description", "Description", "description", optional=True),
-                ],
-                create,
-                submit_label="Create",
-            ),
+            new_registry_form(create),
             lambda reg: f"Created registry {reg.name}.",
+            lambda reg: ([NodeData("registry", reg.slug)], []),
         )
 
     def new_server(self, registry: str) -> None:
-        org = self.org_slug
+        org, registries, user = self.org_slug, self.services.registries, self.user
 
         def create(values: dict[str, str]):
-            document = new_server_document(values)
-            return self.services.registries.add_server(self.user, org, registry, document)
+            return registries.add_server(user, org, registry, new_server_document(values))
 
         self._form(
-            FormScreen(
-                f"New server in {registry}",
-                [
-                    FormField("name", "Name", "server_name", placeholder="io.github.user/weather"),
-                    FormField("description", "Description (1-100 characters)", None),
-                    FormField("version", "Version", None, placeholder="1.0.0"),
-                    FormField(
-                        "registryType",
-                        f"Package registry ({', '.join(KNOWN_REGISTRY_TYPES)})",
-                        None,
-                        value="npm",
-                    ),
-                    FormField("identifier", "Package", None, placeholder="@user/weather-mcp"),
-                ],
-                create,
-                submit_label="Add",
-                intro="A server launched from a package over stdio. Edit the raw server.json "
-                "afterwards for remotes, arguments and environment variables.",
-            ),
+            new_server_form(registry, create),
             lambda server: f"Added {server.name}.",
+            lambda server: ([NodeData("server", registry, server.name)], [registry]),
         )
 
     def action_rename(self) -> None:
         data = self.cursor
-        if data is None:
+        if data is None or not data.registry:
             return
-        org = self.org_slug
+        org, registries, user = self.org_slug, self.services.registries, self.user
         if data.kind == "registry":
-            summary = self.tree.registries[data.registry or ""]
+            summary = self.tree.registries[data.registry]
+            was_open = summary.slug in self.tree.open_registries()
 
             def save(values: dict[str, str]):
-                return self.services.registries.edit(
-                    self.user,
+                return registries.edit(
+                    user,
                     org,
                     summary.slug,
                     name=values["name"],
@@ -385,85 +565,74 @@ class RegistryBrowser(Widget):
                 )
 
             self._form(
-                FormScreen(
-                    f"Rename registry {summary.name}",
-                    [
-                        FormField("name", "Name", "name", value=summary.name),
-                        FormField("slug", "Slug", "slug", value=summary.slug),
-                        FormField(
-                            "description",
-                            "Description",
-                            "description",
-                            value=summary.description,
-                            optional=True,
-                        ),
-                    ],
-                    save,
-                ),
+                rename_registry_form(summary, save),
                 lambda reg: f"Saved registry {reg.name}.",
+                lambda reg: ([NodeData("registry", reg.slug)], [reg.slug] if was_open else []),
             )
         elif data.kind == "server":
-            server = self.servers[(data.registry or "", data.server or "")]
+            server, registry = self.servers[(data.registry, data.server or "")], data.registry
 
             def rename(values: dict[str, str]):
                 document = dict(server.document, name=values["name"])
-                return self.services.registries.update_server(
-                    self.user, org, data.registry, server.name, document
-                )
+                return registries.update_server(user, org, registry, server.name, document)
 
             self._form(
-                FormScreen(
-                    f"Rename {server.name}",
-                    [FormField("name", "Name", "server_name", value=server.name)],
-                    rename,
-                    intro="Drafts must be fixed before they can be renamed (open with enter).",
-                ),
+                rename_server_form(server, rename),
                 lambda s: f"Renamed to {s.name}.",
+                lambda s: ([NodeData("server", registry, s.name)], []),
             )
 
     def action_delete(self) -> None:
-        data = self.cursor
-        if data is None or data.kind not in ("registry", "server"):
+        data = self.cursor  # what the screen shows now is what the question names
+        if data is None or data.kind not in ("registry", "server") or not data.registry:
             return
-        org, registries = self.org_slug, self.services.registries
+        org, registries, user = self.org_slug, self.services.registries, self.user
         if data.kind == "registry":
-            summary = self.tree.registries[data.registry or ""]
+            summary = self.tree.registries[data.registry]
 
             def ask(report) -> None:
                 self.app.push_screen(
                     confirm(
                         f"Delete registry {summary.name}?",
-                        f"This removes {plural(report.servers, 'server')} and "
-                        f"{plural(report.variables, 'variable or secret')} with it.",
+                        f"This deletes its {plural(report.servers, 'server')} and "
+                        f"{plural(report.variables, 'variable or secret')} (of the registry "
+                        "and of its servers) with their history. This cannot be undone.",
                         yes="Delete",
                         variant="error",
                     ),
                     callback=lambda answer: self._run_delete(
-                        answer, registries.delete, org, summary.slug
+                        answer, data, summary.name, registries.delete, org, summary.slug
                     ),
                 )
 
             # check: a delete this user may not make is refused now, not after "Delete?"
-            self.call(registries.contents, self.user, org, summary.slug, check=True, done=ask)
+            self.call(registries.contents, user, org, summary.slug, check=True, done=ask)
         else:
 
             def ask_server(report) -> None:
                 self.app.push_screen(
                     confirm(
                         f"Remove {data.server}?",
-                        f"It is removed from registry {data.registry} with "
-                        f"{plural(report.variables, 'variable or secret')}.",
+                        f"It is removed from registry {data.registry} with its "
+                        f"{plural(report.variables, 'variable or secret')} and their history. "
+                        "This cannot be undone.",
                         yes="Remove",
                         variant="error",
                     ),
                     callback=lambda answer: self._run_delete(
-                        answer, registries.remove_server, org, data.registry, data.server
+                        answer,
+                        data,
+                        data.server or "",
+                        registries.remove_server,
+                        org,
+                        data.registry,
+                        data.server,
                     ),
                 )
 
             self.call(
                 registries.server_contents,
-                self.user,
+                user,
                 org,
                 data.registry,
                 data.server,
@@ -471,8 +640,19 @@ class RegistryBrowser(Widget):
                 done=ask_server,
             )
 
-    def _run_delete(self, answer: str | None, fn, *args) -> None:
+    def _run_delete(
+        self, answer: str | None, asked: NodeData, name: str, fn: Callable[..., Any], *args: Any
+    ) -> None:
         if answer != "yes":
+            return
+        if self.cursor != asked:
+            # the tree changed under the question (a change made elsewhere): act on nothing
+            self.notify(
+                f"{name} is no longer under the cursor (it changed meanwhile); nothing was "
+                "removed.",
+                severity="warning",
+                timeout=6,
+            )
             return
 
         def done(report) -> None:
@@ -484,12 +664,17 @@ class RegistryBrowser(Widget):
 
     def action_move(self) -> None:
         data = self.cursor
-        if data is None or data.kind != "server":
+        if data is None or data.kind != "server" or not data.registry:
             return
         others = [r for slug, r in self.tree.registries.items() if slug != data.registry]
         if not others:
             self.notify("There is no other registry to move it to.", severity="warning")
             return
+
+        def moved(server: Server, target: str) -> None:
+            self.notify(f"Moved {server.name} to {target}.", timeout=4)
+            self.refresh_data(prefer=[NodeData("server", target, server.name)], expand=[target])
+            self.screen.reload()  # type: ignore[attr-defined]
 
         def picked(target: str | None) -> None:
             if target is None:
@@ -501,7 +686,7 @@ class RegistryBrowser(Widget):
                 data.registry,
                 data.server,
                 target,
-                done=lambda s: (self.notify(f"Moved {s.name} to {target}."), self.refresh_data()),
+                done=lambda server: moved(server, target),
             )
 
         self.app.push_screen(
@@ -519,46 +704,55 @@ class RegistryBrowser(Widget):
 
         self.app.push_screen(ExportScreen(self.org_slug, data.registry))
 
+    # --- import --------------------------------------------------------------------------
+
     def action_import(self) -> None:
         data = self.cursor
         if data is None or not data.registry:
             return
-        org, registry = self.org_slug, data.registry
+        org, registry, user = self.org_slug, data.registry, self.user
+        registries = self.services.registries
+        read: dict[str, Any] = {}
 
         def run(values: dict[str, str]):
-            entries = []
-            paths = values["path"].split()
-            for path in paths:
-                try:
-                    entries += read_entries(path)
-                except ValueError as exc:
-                    from pylee_tui.services import InvalidInput
-
-                    raise InvalidInput(str(exc)) from None
-            return self.services.registries.import_servers(
-                self.user, org, registry, entries, source=" ".join(paths)
+            entries, origins = read_import_files(values["path"])
+            read.update(entries=entries, origins=origins, source=values["path"].strip())
+            return registries.import_servers(
+                user, org, registry, entries, source=read["source"], origins=origins
             )
 
-        def closed(report) -> None:
+        def replace_skipped() -> None:
+            self.call(
+                registries.import_servers,
+                user,
+                org,
+                registry,
+                read["entries"],
+                replace=True,
+                source=read["source"],
+                origins=read["origins"],
+                done=lambda report: imported(report, replaced=True),
+            )
+
+        def imported(report, replaced: bool = False) -> None:
             if report is None:
                 return
             self.refresh_data()
             self.screen.reload()  # type: ignore[attr-defined]
+
+            def closed(choice: str | None) -> None:
+                if choice == REPLACE:
+                    replace_skipped()
+                elif choice:  # a draft: go to it
+                    self.refresh_data(
+                        prefer=[NodeData("server", registry, choice)], expand=[registry]
+                    )
+
             self.app.push_screen(
-                confirm("Import finished", report.summary(), yes="OK"), callback=lambda _: None
+                ImportResultScreen(registry, report, replaced=replaced), callback=closed
             )
 
-        self.app.push_screen(
-            FormScreen(
-                f"Import into {registry}",
-                [FormField("path", "server.json file(s), separated by spaces", None)],
-                run,
-                submit_label="Import",
-                intro="Each file holds one server or a list, in the current or the legacy shape. "
-                "Entries with faults you can fix are kept as drafts.",
-            ),
-            callback=closed,
-        )
+        self.app.push_screen(import_form(registry, run), callback=imported)
 
     def action_edit_overview(self) -> None:
         data = self.cursor
@@ -584,10 +778,34 @@ class RegistryBrowser(Widget):
             text, base = loaded
             summary = self.tree.registries[slug]
             document = MarkdownDocument(f"{summary.name} · overview", slug, text, base, save, load)
-            view = getattr(self.screen, "view", None)
+            view = self.view
             self.app.push_screen(
                 OverviewEditorScreen(document, user, view.role if view else ""),
                 callback=lambda _saved: self._show_detail(),
             )
 
         self.call(load, done=opened)
+
+
+def read_import_files(paths: str) -> tuple[list[Any], list[tuple[str, int]]]:
+    """The entries of every file named (quotes for spaces, ~ for home) with (file, position)
+    of each; a file that cannot be read is one line, and nothing is imported."""
+    try:
+        names = shlex.split(paths)
+    except ValueError as exc:  # an unclosed quote
+        raise InvalidInput(f"the file names cannot be read: {exc}") from None
+    if not names:
+        raise InvalidInput("name at least one server.json file")
+    entries: list[Any] = []
+    origins: list[tuple[str, int]] = []
+    for name in names:
+        path = os.path.expanduser(name)
+        try:
+            found = read_entries(path)
+        except ValueError as exc:
+            raise InvalidInput(f"{exc}; nothing was imported") from None
+        entries += found
+        origins += [(name, i + 1) for i in range(len(found))]
+    if not entries:
+        raise InvalidInput("the files hold no server entries; nothing was imported")
+    return entries, origins

@@ -1,8 +1,13 @@
 """The registry tree: registries -> servers, counts on each registry, drafts marked, children
-loaded lazily (the owner supplies them when a registry is expanded)."""
+loaded lazily (the owner supplies them when a registry is expanded).
+
+Whatever is rebuilt, the tree keeps which registries are open and puts the cursor back on its
+item, or on the nearest one still shown (the next sibling, the previous one, then the parent):
+a rebuild never leaves the cursor on another item that happens to sit on the same line."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -22,6 +27,9 @@ class NodeData:
     kind: str  # "root", "registry", "server", "placeholder"
     registry: str | None = None
     server: str | None = None
+
+
+ROOT = NodeData("root")
 
 
 def registry_label(registry: RegistrySummary, shown: int | None = None) -> Text:
@@ -49,7 +57,7 @@ def server_label(server: Server) -> Text:
 
 class RegistryTree(Tree[NodeData]):
     """Posts `NeedServers` when a registry's children are wanted; the owner answers with
-    `set_servers`. Filtering is the owner's too: it calls `set_servers` with the matches."""
+    `set_servers`, or rebuilds everything with `rebuild`. Filtering is the owner's too."""
 
     class NeedServers(Message):
         def __init__(self, tree: RegistryTree, registry: str) -> None:
@@ -64,46 +72,81 @@ class RegistryTree(Tree[NodeData]):
     BINDINGS = [
         Binding("right", "open_node", "Expand", show=False, id="tree.expand"),
         Binding("left", "close_node", "Collapse", show=False, id="tree.collapse"),
+        Binding("j", "cursor_down", "Down", show=False, id="tree.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="tree.up"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("Registries", data=NodeData("root"), id=id)
+        super().__init__("Registries", data=ROOT, id=id)
         self.show_root = True
         self.guide_depth = 3
         self.registries: dict[str, RegistrySummary] = {}
+        self.note = ""  # said after the count on the root line ("drafts only")
         self._loaded: set[str] = set()
 
-    def set_registries(self, registries: list[RegistrySummary]) -> None:
-        """Rebuild the registry level, keeping which registries were open."""
-        expanded = {
-            node.data.registry
-            for node in self.root.children
-            if node.data and node.data.kind == "registry" and node.is_expanded
-        }
-        cursor = self.cursor_node.data if self.cursor_node else None
+    # --- building --------------------------------------------------------------------------
+
+    def rebuild(
+        self,
+        registries: list[RegistrySummary],
+        servers: dict[str, list[Server]],
+        *,
+        filtered: bool = False,
+        expand: Iterable[str] = (),
+        prefer: Sequence[NodeData] = (),
+    ) -> None:
+        """Rebuild both levels at once. `servers`: the children of the registries they are
+        given for (the others load when opened). Registries open before stay open, with those in
+        `expand`. The cursor goes to the first of `prefer` shown, else back to its item or the
+        nearest one."""
+        opened = self.open_registries() | set(expand)
+        candidates = [*prefer, *self._around_cursor()]
         self.registries = {r.slug: r for r in registries}
         self._loaded.clear()
         self.root.remove_children()
-        self.root.set_label(Text.assemble(("Registries", "bold"), (f"  {len(registries)}", "dim")))
+        self.set_root_label()
         for registry in registries:
             node = self.root.add(
                 registry_label(registry),
                 data=NodeData("registry", registry.slug),
                 allow_expand=registry.server_count > 0,
             )
-            if registry.server_count:
+            if registry.slug in servers:
+                self._fill(node, registry.slug, servers[registry.slug], filtered)
+            elif registry.server_count:
                 node.add_leaf(Text(LOADING, style="dim italic"), data=NodeData("placeholder"))
-            if registry.slug in expanded:
+            if registry.slug in opened and node.allow_expand:
                 node.expand()
         self.root.expand()
-        if cursor is not None:
-            self.select_data(cursor)
+        self.place_cursor(candidates)
+
+    def set_root_label(self) -> None:
+        label = Text.assemble(("Registries", "bold"), (f"  {len(self.registries)}", "dim"))
+        if self.note:
+            label.append(f" · {self.note}", style="yellow")
+        self.root.set_label(label)
 
     def set_servers(self, registry: str, servers: list[Server], *, filtered: bool = False) -> None:
+        """The children of one registry (an answer to `NeedServers`)."""
         node = self.registry_node(registry)
         if node is None:
             return
-        cursor = self.cursor_node.data if self.cursor_node else None
+        inside = self.cursor_node is not None and self.cursor_node.parent is node
+        candidates = self._around_cursor()
+        if (
+            inside
+            and self.cursor_node is not None
+            and self.cursor_node.data == NodeData("placeholder")
+        ):
+            # the cursor waited on "loading…": it goes to the first server that arrived
+            candidates = [*(NodeData("server", registry, s.name) for s in servers[:1]), *candidates]
+        self._fill(node, registry, servers, filtered)
+        if inside:
+            self.place_cursor(candidates)
+
+    def _fill(
+        self, node: TreeNode[NodeData], registry: str, servers: list[Server], filtered: bool
+    ) -> None:
         node.remove_children()
         for server in servers:
             node.add_leaf(server_label(server), data=NodeData("server", registry, server.name))
@@ -112,8 +155,15 @@ class RegistryTree(Tree[NodeData]):
             node.set_label(registry_label(summary, len(servers) if filtered else None))
         node.allow_expand = bool(servers)
         self._loaded.add(registry)
-        if cursor is not None and cursor.registry == registry:
-            self.select_data(cursor)
+
+    # --- finding and placing ---------------------------------------------------------------
+
+    def open_registries(self) -> set[str]:
+        return {
+            node.data.registry
+            for node in self.root.children
+            if node.data and node.data.registry and node.is_expanded
+        }
 
     def registry_node(self, registry: str) -> TreeNode[NodeData] | None:
         for node in self.root.children:
@@ -121,16 +171,52 @@ class RegistryTree(Tree[NodeData]):
                 return node
         return None
 
-    def select_data(self, data: NodeData) -> None:
+    def find(self, data: NodeData) -> TreeNode[NodeData] | None:
+        if data == ROOT:
+            return self.root
+        if data.registry is None:
+            return None
+        node = self.registry_node(data.registry)
+        if node is None or data.kind == "registry":
+            return node
+        return next((c for c in node.children if c.data == data), None)
+
+    def select_data(self, data: NodeData) -> bool:
         """Put the cursor on the node holding `data`, when it is shown."""
-        for node in [
-            self.root,
-            *self.root.children,
-            *(c for n in self.root.children for c in n.children),
-        ]:
-            if node.data == data:
+        return self.place_cursor([data])
+
+    def place_cursor(self, candidates: Iterable[NodeData]) -> bool:
+        """Put the cursor on the first candidate shown (its registry open); True if one was."""
+        self.last_line  # noqa: B018 - builds the lines, so every node knows where it is shown
+        for data in candidates:
+            node = self.find(data)
+            if node is not None and node.line >= 0:
                 self.move_cursor(node)
-                return
+                return True
+        return False
+
+    def _around_cursor(self) -> list[NodeData]:
+        """The cursor's item, then the nearest others: the siblings after it, those before it
+        (closest first), its parent, the root."""
+        node = self.cursor_node
+        if node is None or node.data is None:
+            return [ROOT]
+        if node.data.kind == "placeholder":
+            parent = node.parent
+            return [parent.data, ROOT] if parent is not None and parent.data else [ROOT]
+        parent = node.parent
+        if parent is None:
+            return [ROOT]
+        siblings = [c.data for c in parent.children if c.data and c.data.kind != "placeholder"]
+        at = siblings.index(node.data) if node.data in siblings else 0
+        around = [node.data, *siblings[at + 1 :], *reversed(siblings[:at])]
+        return [*around, *([parent.data] if parent.data else []), ROOT]
+
+    def neighbours(self) -> list[NodeData]:
+        """What the cursor would go to if its item disappeared."""
+        return self._around_cursor()[1:]
+
+    # --- keys ------------------------------------------------------------------------------
 
     def action_open_node(self) -> None:
         node = self.cursor_node
