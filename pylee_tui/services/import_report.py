@@ -105,11 +105,13 @@ class ImportReport:
         return [o for outcome in TO_REVIEW for o in self.outcomes if o.outcome == outcome]
 
     def entry_lines(self) -> list[str]:
-        """One line per entry to look at: `rejected  #3: no usable name`."""
+        """One line per entry to look at: `rejected  #3: no usable name`, outcomes aligned."""
         several_files = len({o.file for o in self.outcomes}) > 1
+        entries = self.to_review()
+        width = max((len(OUTCOME_LABELS[o.outcome]) for o in entries), default=0)
         return [
-            f"{OUTCOME_LABELS[o.outcome]}  {o.label(several_files)}: {'; '.join(o.why())}"
-            for o in self.to_review()
+            f"{OUTCOME_LABELS[o.outcome]:<{width}}  {o.label(several_files)}: " + "; ".join(o.why())
+            for o in entries
         ]
 
     def as_json(self) -> dict[str, Any]:
