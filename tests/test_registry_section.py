@@ -6,14 +6,18 @@ the import report that names names."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import server_doc, settle, type_text
+from textual.app import App
 from textual.widgets import Static
 
+import pylee_tui
 from pylee_tui.app import PyleeApp
 from pylee_tui.screens.choice import ChoiceScreen
 from pylee_tui.screens.form import FormScreen
+from pylee_tui.screens.import_result import ImportResultScreen
 from pylee_tui.screens.pick import PickScreen
 from pylee_tui.services import Services
 from pylee_tui.store import Store
@@ -351,7 +355,11 @@ async def test_a_key_that_needs_another_item_says_which(db_path, acme):
 # --- confirmations say what cannot be undone ------------------------------------------------
 
 
-async def test_the_removal_question_says_it_cannot_be_undone(db_path, acme):
+async def test_the_removal_question_says_what_goes_and_that_it_cannot_be_undone(db_path, acme):
+    acme.variables.set(ANN, "acme", "REGION", "eu", registry_slug="core-tools")
+    acme.variables.set(
+        ANN, "acme", "UNITS", "metric", registry_slug="core-tools", server_name=SEARCH
+    )
     async with app_for(db_path).run_test(size=SIZE) as pilot:
         tree = await open_registries(pilot)
         await put_cursor(pilot, tree, NodeData("registry", "core-tools"))
@@ -359,15 +367,28 @@ async def test_the_removal_question_says_it_cannot_be_undone(db_path, acme):
         await settle(pilot)
         dialog = pilot.app.screen
         assert isinstance(dialog, ChoiceScreen)
-        assert "cannot be undone" in dialog.message
-        assert "history" in dialog.message
+        assert dialog.message == (
+            "This deletes its 3 servers and the 2 variables or secrets of the registry and its "
+            "servers, with their history. This cannot be undone."
+        )
         await pilot.press("escape")
         await settle(pilot)
         await expand(pilot, tree, "core-tools")
         await put_cursor(pilot, tree, NodeData("server", "core-tools", SEARCH))
         await pilot.press("d")
         await settle(pilot)
-        assert "cannot be undone" in pilot.app.screen.message
+        assert pilot.app.screen.message == (
+            "It is removed from registry core-tools with its 1 variable or secret and their "
+            "history. This cannot be undone."
+        )
+        await pilot.press("escape")
+        await settle(pilot)
+        await put_cursor(pilot, tree, NodeData("server", "core-tools", WEATHER))
+        await pilot.press("d")
+        await settle(pilot)
+        assert pilot.app.screen.message == (
+            "It is removed from registry core-tools. This cannot be undone."
+        )
 
 
 # --- drafts ---------------------------------------------------------------------------------
@@ -445,8 +466,6 @@ async def test_the_import_result_lists_each_rejected_and_drafted_entry(db_path, 
         await type_text(pilot, str(path))
         await pilot.press("enter")
         await settle(pilot)
-        from pylee_tui.screens.import_result import ImportResultScreen
-
         result = pilot.app.screen
         assert isinstance(result, ImportResultScreen)
         text = result.text
@@ -459,3 +478,34 @@ async def test_the_import_result_lists_each_rejected_and_drafted_entry(db_path, 
         await settle(pilot)
         assert pilot.app.screen is pilot.app.org_screen
         assert cursor(tree) == NodeData("registry", "data-sources")
+
+
+# --- the import result at 80x24 -------------------------------------------------------------
+
+
+class ImportResultHost(App[None]):
+    """Only the dialog, in the app's stylesheet: the snapshot shows it, not the section's
+    footer (which other work changes)."""
+
+    CSS_PATH = str(Path(pylee_tui.__file__).parent / "app.tcss")
+
+    def __init__(self, report) -> None:
+        super().__init__()
+        self.report = report
+
+    def on_mount(self) -> None:
+        self.push_screen(ImportResultScreen("core-tools", self.report))
+
+
+def test_import_result_snapshot_at_80x24(snap_compare, acme):
+    entries = [server_doc(WEATHER), {"description": "no name"}, "not an object"]
+    for i, fault in enumerate(("", "x" * 120, "")):
+        document = server_doc(f"io.github.acme/draft-{i}")
+        document["description"] = fault
+        if i == 2:
+            document["packages"][0]["version"] = "latest"
+        entries.append(document)
+    origins = [("servers.json", i + 1) for i in range(len(entries))]
+    report = acme.registries.import_servers(ANN, "acme", "core-tools", entries, origins=origins)
+    assert (report.imported, report.drafts, report.skipped, report.rejected) == (0, 3, 1, 2)
+    assert snap_compare(ImportResultHost(report), terminal_size=(80, 24))

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
@@ -42,29 +42,28 @@ class ImportResultScreen(ModalScreen[str | None]):
         return "\n".join([self.report.summary(), *self.report.entry_lines()])
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog import-result"):
+        classes = "dialog import-result" + (" -entries" if self.entries else "")
+        with Vertical(classes=classes):
             yield Static(
                 f"Import into {escape(self.registry)} finished",
                 classes="dialog-title",
                 markup=False,
             )
-            yield Static(
-                escape(self.report.summary(), multiline=True),
-                classes="dialog-message",
-                id="import-summary",
-                markup=False,
-            )
+            # the grouped reasons can be long: they scroll (tab reaches them), the list stays
+            with VerticalScroll(id="import-summary-scroll", can_focus=True):
+                yield Static(
+                    escape(self.report.summary(), multiline=True),
+                    id="import-summary",
+                    markup=False,
+                )
             if self.entries:
                 yield Static(
-                    f"To look at: {plural(len(self.entries), 'entry')}",
+                    f"To look at: {plural(len(self.entries), 'entry')} "
+                    "(enter on a draft goes to it)",
                     classes="import-heading",
                 )
                 yield OptionList(
                     *(self._option(i) for i in range(len(self.entries))), id="import-entries"
-                )
-                yield Static(
-                    "enter on a draft goes to it in the tree · esc closes",
-                    classes="dialog-hint",
                 )
             with Horizontal(classes="dialog-buttons"):
                 if self.report.skipped and not self.replaced:
@@ -78,10 +77,11 @@ class ImportResultScreen(ModalScreen[str | None]):
     def _option(self, index: int) -> Option:
         entry = self.entries[index]
         style = "red" if entry.outcome == "rejected" else "yellow"
-        prompt = Text(f"{OUTCOME_LABELS[entry.outcome]}  ", style=style)
+        prompt = Text()
+        prompt.append(f"{OUTCOME_LABELS[entry.outcome]}  ", style=style)
         prompt.append(escape(self.labels[index]), style="bold")
-        for reason in entry.why():
-            prompt.append(f"\n    {escape(reason)}", style="dim")
+        prompt.append(": ")
+        prompt.append(escape("; ".join(entry.why())), style="dim")
         return Option(prompt, id=str(index))
 
     def on_mount(self) -> None:

@@ -594,9 +594,14 @@ class RegistryBrowser(Widget):
                 self.app.push_screen(
                     confirm(
                         f"Delete registry {summary.name}?",
-                        f"This deletes its {plural(report.servers, 'server')} and "
-                        f"{plural(report.variables, 'variable or secret')} (of the registry "
-                        "and of its servers) with their history. This cannot be undone.",
+                        f"This deletes its {plural(report.servers, 'server')}"
+                        + (
+                            f" and the {plural(report.variables, 'variable or secret')} of the "
+                            "registry and its servers, with their history"
+                            if report.variables
+                            else ""
+                        )
+                        + ". This cannot be undone.",
                         yes="Delete",
                         variant="error",
                     ),
@@ -613,9 +618,14 @@ class RegistryBrowser(Widget):
                 self.app.push_screen(
                     confirm(
                         f"Remove {data.server}?",
-                        f"It is removed from registry {data.registry} with its "
-                        f"{plural(report.variables, 'variable or secret')} and their history. "
-                        "This cannot be undone.",
+                        f"It is removed from registry {data.registry}"
+                        + (
+                            f" with its {plural(report.variables, 'variable or secret')} and "
+                            "their history"
+                            if report.variables
+                            else ""
+                        )
+                        + ". This cannot be undone.",
                         yes="Remove",
                         variant="error",
                     ),
@@ -796,16 +806,18 @@ def read_import_files(paths: str) -> tuple[list[Any], list[tuple[str, int]]]:
         raise InvalidInput(f"the file names cannot be read: {exc}") from None
     if not names:
         raise InvalidInput("name at least one server.json file")
+    # an entry is pointed at by its file's name, short when that is enough to tell them apart
+    short = [os.path.basename(n) or n for n in names]
+    labels = short if len(set(short)) == len(short) else names
     entries: list[Any] = []
     origins: list[tuple[str, int]] = []
-    for name in names:
-        path = os.path.expanduser(name)
+    for name, label in zip(names, labels, strict=True):
         try:
-            found = read_entries(path)
+            found = read_entries(os.path.expanduser(name))
         except ValueError as exc:
             raise InvalidInput(f"{exc}; nothing was imported") from None
         entries += found
-        origins += [(name, i + 1) for i in range(len(found))]
+        origins += [(label, i + 1) for i in range(len(found))]
     if not entries:
         raise InvalidInput("the files hold no server entries; nothing was imported")
     return entries, origins
