@@ -231,7 +231,8 @@ def test_claude_refuses_secrets_without_inline_secrets(world: Services, tmp_path
         plan(world, "claude")
     message = str(refused.value)
     assert "Claude Desktop takes literal values only" in message
-    assert "--inline-secrets" in message
+    assert "allow inline secrets" in message  # the CLI names its flag, the app its checkbox
+    assert "--" not in message
     assert "GITHUB_TOKEN" in message and SECRET_TOKEN not in message
 
 
@@ -308,7 +309,7 @@ def test_missing_required_variables_stop_the_export(world: Services) -> None:
     message = str(refused.value)
     assert "io.github.acme/search: GITHUB_TOKEN" in message
     assert "io.github.qdrant/mcp-server-qdrant: QDRANT_URL" in message
-    assert "--allow-missing" in message
+    assert "allow missing variables" in message  # the CLI names its flag
 
 
 @pytest.mark.parametrize(

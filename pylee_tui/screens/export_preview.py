@@ -2,30 +2,68 @@
 file (a diff, secrets masked), then write it.
 
 Every rule (entries, secrets per client, names, merge, backup, atomic write) is the export
-service's; this screen only asks for a dry run while you choose and installs when you say so.
+service's; this screen asks for a dry run after every change of client, options or file, and
+writes only the change it shows: ctrl+s refuses while the preview is being brought up to date,
+and a write checks, in the same worker, that the file would still change as shown.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.timer import Timer
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
+from pylee_tui.models import plural
 from pylee_tui.safe_text import escape, escape_json
-from pylee_tui.services.errors import VaultLocked
+from pylee_tui.screens.choice import confirm
+from pylee_tui.services.errors import InvalidInput, VaultLocked
 from pylee_tui.services.export import CLIENT_NAMES, CLIENTS, default_config_path
+from pylee_tui.widgets.path_input import PathInput
+
+# the last client, files and options, per user and registry (the registry's id: a renamed
+# registry keeps them)
+MEMORY_SETTING = "export:{user}:{registry_id}"
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a dry run showed, and for which choices: a write must match it exactly."""
+
+    choices: tuple[Any, ...]
+    diff: str
+
+
+def missing_folder(path: Path) -> Path | None:
+    """The folder `path` would be written into, when it does not exist yet."""
+    parent = path.parent
+    return None if parent.exists() else parent
+
+
+def create_folder(folder: Path) -> Path:
+    """Make `folder` (and the folders above it), as a client's usual config folder is made."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidInput(f"cannot create {folder}: {exc.strerror or exc}") from None
+    return folder
 
 
 class ExportScreen(ModalScreen[bool]):
     """Dismisses with True when a file was written."""
 
     HELP_TITLE = "export"
+    # typing a path refreshes the preview after this pause; a client or an option at once
+    DEBOUNCE = 0.3
     DEFAULT_CSS = """
     ExportScreen { align: center middle; }
     ExportScreen > Vertical {
@@ -33,12 +71,18 @@ class ExportScreen(ModalScreen[bool]):
         border: round $primary; background: $surface; padding: 0 1;
     }
     ExportScreen .export-row { height: auto; }
-    ExportScreen Select { width: 24; }
+    ExportScreen #export-choices { margin-top: 1; }
+    ExportScreen Select { width: 20; }
     ExportScreen Checkbox { width: auto; border: none; padding: 0 1; }
-    ExportScreen #export-path { width: 1fr; }
-    ExportScreen .export-label { width: auto; padding: 1 0 0 1; }
-    ExportScreen #export-status { height: auto; max-height: 6; }
-    ExportScreen #export-preview { height: 1fr; }
+    ExportScreen #export-path { width: 1fr; background: $boost; padding: 0 1; }
+    ExportScreen .export-label { width: auto; padding: 0 1 0 0; }
+    ExportScreen #export-status { height: auto; max-height: 4; margin-top: 1; }
+    ExportScreen #export-skipped { height: auto; max-height: 3; display: none; }
+    ExportScreen #export-skipped.-shown { display: block; }
+    ExportScreen #export-message { height: auto; display: none; }
+    ExportScreen #export-message.-shown { display: block; }
+    ExportScreen #export-preview { height: 1fr; min-height: 3; }
+    ExportScreen #export-preview.-stale { opacity: 60%; }
     """
     BINDINGS = [
         Binding("escape", "cancel", "Close", id="export.cancel"),
@@ -50,47 +94,118 @@ class ExportScreen(ModalScreen[bool]):
         self.org = org
         self.registry = registry
         self.client = client if client in CLIENTS else "vscode"
-        self.ready = False  # a dry run succeeded for the current choices
         self._generation = 0
+        self._shown: Preview | None = None  # the preview on screen, when it is up to date
+        self._folder_to_create: Path | None = None
+        self._refresh_timer: Timer | None = None
+        self._memory_key: str | None = None
+        self._memory: dict[str, Any] = {}
 
     @property
     def services(self):
         return self.app.services  # type: ignore[attr-defined]
+
+    @property
+    def ready(self) -> bool:
+        """A preview of the current choices is on screen, and it changes the file."""
+        return (
+            self._shown is not None
+            and self._shown.choices == self._choices()
+            and bool(self._shown.diff)
+        )
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(
                 Text.assemble(
                     ("Export ", "bold"),
-                    (f"{self.org} / {self.registry}", "bold"),
+                    (escape(f"{self.org} / {self.registry}"), "bold"),
                     " to an MCP client config",
                 ),
                 id="export-title",
             )
-            with Horizontal(classes="export-row"):
+            with Horizontal(classes="export-row", id="export-choices"):
                 yield Select(
                     [(CLIENT_NAMES[c], c) for c in CLIENTS],
                     value=self.client,
                     allow_blank=False,
+                    compact=True,
                     id="export-client",
                 )
                 yield Checkbox("Inline secrets", id="export-inline")
-                yield Checkbox("Allow missing", id="export-missing")
+                yield Checkbox("Allow missing variables", id="export-missing")
             with Horizontal(classes="export-row"):
-                yield Static("File ", classes="export-label")
-                yield Input(str(default_config_path(self.client)), id="export-path")
+                yield Static("File", classes="export-label")
+                yield PathInput(
+                    str(default_config_path(self.client)), compact=True, id="export-path"
+                )
             yield Static("", id="export-status")
+            with VerticalScroll(id="export-skipped"):
+                yield Static("", id="export-skipped-list")
+            yield Static("", id="export-message")
             yield TextArea(
                 "", read_only=True, show_line_numbers=False, id="export-preview", soft_wrap=False
             )
             yield Static(
-                "ctrl+s write (merges; keeps other servers; backup FILE.bak) · esc close",
+                "ctrl+s write (merged, FILE.bak kept) · tab complete path · esc close",
                 classes="dialog-hint",
             )
 
     def on_mount(self) -> None:
         self.query_one("#export-client", Select).focus()
+        self._sync_inline_checkbox()
+        self._status("Preparing…", "dim")
+        self.app.call(  # type: ignore[attr-defined]
+            self._load_memory, done=self._remembered, failed=lambda _exc: self._remembered({})
+        )
+
+    # --- remembering the last choices -----------------------------------------------------------
+
+    def _load_memory(self) -> tuple[str, dict[str, Any]]:
+        user = self.app.user  # type: ignore[attr-defined]
+        registry = self.services.registries.get(user, self.org, self.registry)
+        key = MEMORY_SETTING.format(user=user, registry_id=registry.id)
+        try:
+            memory = json.loads(self.services.settings.get(key) or "{}")
+        except ValueError:
+            memory = {}
+        return key, memory if isinstance(memory, dict) else {}
+
+    def _remembered(self, loaded: tuple[str, dict[str, Any]] | dict) -> None:
+        if not self.is_mounted:
+            return
+        if isinstance(loaded, tuple):
+            self._memory_key, self._memory = loaded
+        memory = self._memory
+        with self.prevent(Select.Changed, Checkbox.Changed, Input.Changed):
+            client = memory.get("client")
+            if client in CLIENTS:
+                self.client = client
+                self.query_one("#export-client", Select).value = client
+            self.query_one("#export-path", PathInput).value = self._path_for(self.client)
+            self.query_one("#export-inline", Checkbox).value = bool(memory.get("inline_secrets"))
+            self.query_one("#export-missing", Checkbox).value = bool(memory.get("allow_missing"))
+        self._sync_inline_checkbox()
         self.refresh_preview()
+
+    def _path_for(self, client: str) -> str:
+        paths = self._memory.get("paths")
+        remembered = paths.get(client) if isinstance(paths, dict) else None
+        return remembered if isinstance(remembered, str) else str(default_config_path(client))
+
+    def _remember(self) -> None:
+        if self._memory_key is None:
+            return
+        paths = self._memory.get("paths") if isinstance(self._memory.get("paths"), dict) else {}
+        self._memory = {
+            "client": self.client,
+            "paths": {**paths, self.client: self.query_one("#export-path", PathInput).value},
+            "inline_secrets": self.query_one("#export-inline", Checkbox).value,
+            "allow_missing": self.query_one("#export-missing", Checkbox).value,
+        }
+        self.app.call(  # type: ignore[attr-defined]
+            self.services.settings.set, self._memory_key, json.dumps(self._memory)
+        )
 
     # --- choosing -------------------------------------------------------------------------------
 
@@ -99,12 +214,36 @@ class ExportScreen(ModalScreen[bool]):
         if event.value == self.client or event.value is Select.BLANK:
             return
         self.client = str(event.value)
-        self.query_one("#export-path", Input).value = str(default_config_path(self.client))
+        with self.prevent(Input.Changed):
+            self.query_one("#export-path", PathInput).value = self._path_for(self.client)
+        self._sync_inline_checkbox()
         self.refresh_preview()
+
+    def _sync_inline_checkbox(self) -> None:
+        """VS Code keeps secrets in its own prompt store: inlining them is not offered."""
+        inline = self.query_one("#export-inline", Checkbox)
+        vscode = self.client == "vscode"
+        if vscode and inline.value:
+            with self.prevent(Checkbox.Changed):
+                inline.value = False
+        inline.disabled = vscode
+        inline.tooltip = (
+            "VS Code asks for secrets itself (inputs): they are never written in its file"
+            if vscode
+            else "Write secret values into the file (it is written 0600)"
+        )
 
     @on(Checkbox.Changed)
     def _option_changed(self) -> None:
         self.refresh_preview()
+
+    @on(Input.Changed, "#export-path")
+    def _path_typed(self) -> None:
+        # stale at once (ctrl+s refuses), refreshed once typing pauses
+        self._mark_stale("Updating the preview…")
+        if self._refresh_timer is not None:
+            self._refresh_timer.stop()
+        self._refresh_timer = self.set_timer(self.DEBOUNCE, self.refresh_preview)
 
     @on(Input.Submitted, "#export-path")
     def _path_submitted(self) -> None:
@@ -121,29 +260,62 @@ class ExportScreen(ModalScreen[bool]):
         }
 
     def _path(self) -> Path | None:
-        text = self.query_one("#export-path", Input).value.strip()
-        return Path(text).expanduser() if text else None
+        return self.query_one("#export-path", PathInput).path
+
+    def _choices(self) -> tuple[Any, ...]:
+        """Everything the preview depends on: it is stale as soon as one of these changes."""
+        options = self._options()
+        return (self._path(), *(options[k] for k in sorted(options)))
+
+    def _mark_stale(self, message: str) -> None:
+        self._generation += 1
+        self._shown = None
+        self._folder_to_create = None
+        self._say("")
+        self.query_one("#export-preview", TextArea).add_class("-stale")
+        self._status(message, "dim")
 
     def refresh_preview(self) -> None:
-        self.ready = False
-        self._generation += 1
+        if self._refresh_timer is not None:
+            self._refresh_timer.stop()
+            self._refresh_timer = None
+        self._mark_stale("Updating the preview…")
         generation = self._generation
         path = self._path()
         if path is None:
             self._status("Type the file to write.", "yellow")
             return
-        self._status("Preparing…", "dim")
+        choices = self._choices()
         self.app.call(  # type: ignore[attr-defined]
-            self.services.export.install_with_names,
+            self._dry_run,
             path,
-            dry_run=True,
-            **self._options(),
-            done=lambda result: self._previewed(generation, result),
+            self._options(),
+            done=lambda result: self._previewed(generation, choices, result),
             failed=lambda exc: self._failed(generation, exc),
         )
 
-    def _previewed(self, generation: int, result) -> None:
+    def _dry_run(self, path: Path, options: dict) -> Any:
+        """The dry run, or the folder to create when that is what stands in its way."""
+        try:
+            return self.services.export.install_with_names(path, dry_run=True, **options)
+        except InvalidInput:
+            folder = missing_folder(path)
+            if folder is not None:
+                return folder
+            raise
+
+    def _previewed(self, generation: int, choices: tuple[Any, ...], result: Any) -> None:
         if generation != self._generation or not self.is_mounted:
+            return
+        if isinstance(result, Path):
+            self._folder_to_create = result
+            self._status(
+                f"No folder {result} yet. ctrl+s creates it (after asking), then shows the "
+                "change to the file.",
+                "yellow",
+            )
+            self._show_skipped([])
+            self._show_diff("")
             return
         plan, install = result
         lines = [
@@ -163,22 +335,40 @@ class ExportScreen(ModalScreen[bool]):
         if not install.diff:
             lines.append("The file already holds exactly this.")
         text = Text("\n".join(lines))
-        for skipped in plan.skipped:
-            text.append(f"\nskipped {escape(str(skipped))}", style="dim")
+        if plan.skipped:
+            text.append(
+                f"\n⚠ {plural(len(plan.skipped), 'draft')} skipped: fix their problems to "
+                "export them (listed below)",
+                style="yellow",
+            )
         for warning in plan.warnings:
             text.append(f"\n⚠ {escape(str(warning))}", style="yellow")
         self.query_one("#export-status", Static).update(text)
-        # the diff is JSON: characters JSON leaves raw are shown as its own \uXXXX escapes
-        self.query_one("#export-preview", TextArea).text = escape(
-            escape_json(install.diff or ""), keep="\n\t"
+        self._show_skipped(plan.skipped)
+        self._show_diff(install.diff or "")
+        self._shown = Preview(choices, install.diff or "")
+
+    def _show_skipped(self, skipped: list[str]) -> None:
+        names = [escape(str(s).split(": a draft", 1)[0]) for s in skipped]
+        self.query_one("#export-skipped-list", Static).update(
+            Text("Skipped drafts: " + ", ".join(names), style="dim") if names else ""
         )
-        self.ready = bool(install.diff)
+        box = self.query_one("#export-skipped", VerticalScroll)
+        box.set_class(bool(names), "-shown")
+        box.scroll_home(animate=False)
+
+    def _show_diff(self, diff: str) -> None:
+        preview = self.query_one("#export-preview", TextArea)
+        # the diff is JSON: characters JSON leaves raw are shown as its own \uXXXX escapes
+        preview.text = escape(escape_json(diff), keep="\n\t")
+        preview.remove_class("-stale")
 
     def _failed(self, generation: int, exc: Exception) -> None:
         if generation != self._generation or not self.is_mounted:
             return
         self._status(str(exc), "red")
-        self.query_one("#export-preview", TextArea).text = ""
+        self._show_skipped([])
+        self._show_diff("")
         if isinstance(exc, VaultLocked):
             # inlining secrets needs the data key: ask for the passphrase, then try again
             inline = self.query_one("#export-inline", Checkbox)
@@ -193,27 +383,85 @@ class ExportScreen(ModalScreen[bool]):
     def _status(self, message: str, style: str) -> None:
         self.query_one("#export-status", Static).update(Text(escape(message), style=style))
 
+    def _say(self, message: str, style: str = "yellow") -> None:
+        """A line under the preview's summary: why ctrl+s did not write."""
+        line = self.query_one("#export-message", Static)
+        line.update(Text(escape(message), style=style))
+        line.set_class(bool(message), "-shown")
+
     # --- writing --------------------------------------------------------------------------------
 
     def action_write(self) -> None:
         path = self._path()
-        if not self.ready or path is None:
-            self.app.bell()
+        if path is None:
+            self._say("Not written: type the file to write first.")
             return
-        self.ready = False
-
-        def written(result) -> None:
-            _plan, install = result
-            backup = f" (previous file kept as {install.backup.name})" if install.backup else ""
-            self.app.notify(f"Wrote {install.path}{backup}", title="Export")
-            self.dismiss(True)
-
+        if self._folder_to_create is not None:
+            self._ask_create_folder(self._folder_to_create)
+            return
+        shown = self._shown
+        if shown is None or shown.choices != self._choices():
+            self._say("Not written: the preview was still being updated. Check it, then ctrl+s.")
+            return
+        if not shown.diff:
+            self._say("Nothing to write: the file already holds exactly this.", "dim")
+            return
+        self._shown = None  # one write per preview
+        self._say("Writing…", "dim")
+        generation = self._generation
+        options = self._options()
         self.app.call(  # type: ignore[attr-defined]
-            self.services.export.install_with_names,
+            self._write_as_shown,
             path,
-            **self._options(),
-            done=written,
+            options,
+            shown.diff,
+            done=lambda result: self._written(generation, shown.choices, result),
             failed=lambda exc: self._failed(self._generation, exc),
+        )
+
+    def _write_as_shown(self, path: Path, options: dict, diff: str) -> tuple[bool, Any]:
+        """Write only if the file would change exactly as previewed; else the new preview."""
+        export = self.services.export
+        now = export.install_with_names(path, dry_run=True, **options)
+        if now[1].diff != diff:
+            return False, now
+        return True, export.install_with_names(path, **options)
+
+    def _written(self, generation: int, choices: tuple[Any, ...], result) -> None:
+        wrote, outcome = result
+        if not wrote:
+            if generation == self._generation and self.is_mounted:
+                self._previewed(generation, choices, outcome)
+                self._say(
+                    "Not written: the file changed since the preview; this is the change now. "
+                    "Check it, then ctrl+s."
+                )
+            return
+        _plan, install = outcome
+        self._remember()
+        backup = f" (previous file kept as {install.backup.name})" if install.backup else ""
+        self.app.notify(f"Wrote {install.path}{backup}", title="Export")
+        self.dismiss(True)
+
+    def _ask_create_folder(self, folder: Path) -> None:
+        def answered(answer: str | None) -> None:
+            if answer != "yes" or not self.is_mounted:
+                return
+            self.app.call(  # type: ignore[attr-defined]
+                create_folder,
+                folder,
+                done=lambda _made: self.refresh_preview(),
+                failed=lambda exc: self._say(f"Not created: {exc}", "red"),
+            )
+
+        self.app.push_screen(
+            confirm(
+                "Create the folder?",
+                f"{folder} does not exist. Create it? The change to the file is then shown, "
+                "and ctrl+s writes it.",
+                "Create",
+            ),
+            callback=answered,
         )
 
     def action_cancel(self) -> None:

@@ -201,8 +201,8 @@ class ExportService(Service):
             raise InvalidInput(f"unknown client {client!r}: use one of {', '.join(CLIENTS)}")
         if inline_secrets and client == "vscode":
             raise InvalidInput(
-                "VS Code keeps secrets in its own prompt store (inputs); --inline-secrets "
-                "is for Claude Desktop and Cursor"
+                "VS Code keeps secrets in its own prompt store (inputs); inline secrets "
+                "are for Claude Desktop and Cursor"
             )
         registry = self.services.registries.get(actor, org_slug, registry_slug)
         all_servers = {
@@ -251,14 +251,14 @@ class ExportService(Service):
             raise InvalidInput(
                 "missing required variables: "
                 + "; ".join(f"{server}: {', '.join(keys)}" for server, keys in missing.items())
-                + " (set them in the vault, or pass --allow-missing for placeholders)"
+                + " (set them in the vault, or allow missing variables for placeholders)"
             )
         secrets_needed = sorted({k for b in builders.values() for k in b.secret_keys})
         if client == "claude" and secrets_needed and not inline_secrets:
             raise InvalidInput(
                 "Claude Desktop takes literal values only, so exporting would write "
                 f"{len(secrets_needed)} secret(s) ({', '.join(secrets_needed)}) in plain text; "
-                "allow inline secrets (--inline-secrets) to write them (the file is written 0600)"
+                "allow inline secrets to write them (the file is written 0600)"
             )
         revealed: dict[str, EffectiveConfig] = {}
         if inline_secrets and secrets_needed:
