@@ -76,6 +76,14 @@ def detail_title(app) -> str:
     return str(app.screen.query_one("#detail-title", Static).render())
 
 
+def assert_detail_is_the_cursor(app, tree: RegistryTree) -> None:
+    """The detail pane describes the item under the cursor, nothing else."""
+    data = cursor(tree)
+    assert data is not None and data.kind in ("registry", "server"), data
+    name = data.server if data.kind == "server" else tree.registries[data.registry].name
+    assert detail_title(app) == name, (detail_title(app), data)
+
+
 def shown_servers(tree: RegistryTree, registry: str) -> list[str]:
     node = tree.registry_node(registry)
     return [c.data.server for c in node.children if c.data.kind == "server"]
@@ -107,14 +115,15 @@ async def test_after_a_move_the_cursor_and_the_detail_follow_the_moved_server(db
         assert [s.name for s in acme.registries.list_servers(ANN, "acme", "data-sources")] == [
             SEARCH
         ]
+        assert_detail_is_the_cursor(pilot.app, tree)
         assert cursor(tree) == NodeData("server", "data-sources", SEARCH)
-        assert detail_title(pilot.app) == SEARCH
         assert {"core-tools", "data-sources"} <= expanded(tree)
+        shown = detail_title(pilot.app)
         await pilot.press("d")
         await settle(pilot)
         dialog = pilot.app.screen
         assert isinstance(dialog, ChoiceScreen)
-        assert dialog.title_text == f"Remove {SEARCH}?"
+        assert dialog.title_text == f"Remove {shown}?" == f"Remove {SEARCH}?"
         await pilot.press("escape")
         await settle(pilot)
 
@@ -135,8 +144,8 @@ async def test_after_a_removal_the_cursor_stays_in_the_registry(db_path, acme):
             MAPS,
             WEATHER,
         ]
+        assert_detail_is_the_cursor(pilot.app, tree)
         assert cursor(tree) == NodeData("server", "core-tools", WEATHER)  # the next one
-        assert detail_title(pilot.app) == WEATHER
         await pilot.press("n")
         await settle(pilot)
         form = pilot.app.screen
