@@ -136,7 +136,7 @@ async def test_switcher_arrows_escape_and_new_org(db_path, other):
         assert org_screen(app).view.org.slug == "beta"
         await pilot.press("o")
         await settle(pilot)
-        await pilot.press("n")
+        await pilot.press("ctrl+n")  # n would be typed into the switcher's filter
         await settle(pilot)
         assert isinstance(app.screen, FormScreen)
         await type_text(pilot, "Gamma Team")
@@ -151,7 +151,7 @@ async def test_org_form_shows_model_and_service_errors_inline(db_path, other):
     app = PyleeApp(db_path=db_path, user=ANN)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        await pilot.press("o", "n")
+        await pilot.press("o", "ctrl+n")
         await settle(pilot)
         form = app.screen
         await type_text(pilot, "Beta")

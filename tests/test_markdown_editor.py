@@ -5,6 +5,11 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 from textual.widget import Widget
 from textual.widgets import Markdown, MarkdownViewer, Static, TextArea
+from textual.widgets._markdown import (
+    MarkdownBullet,
+    MarkdownTableCellContents,
+    MarkdownTableContent,
+)
 
 from pylee_tui.widgets.markdown_editor import MarkdownSplitEditor
 
@@ -249,3 +254,87 @@ async def test_a_link_in_the_preview_opens_elsewhere_and_keeps_the_document() ->
 
 def test_split_editor_snapshot(snap_compare) -> None:
     assert snap_compare(EditorApp(HANDBOOK), terminal_size=(120, 36))
+
+
+TASKS_AND_TABLE = """\
+# Launch
+
+- [ ] write the runbook
+- [x] rotate the keys
+- plain item
+
+1. [x] numbered and done
+
+| Left | Centre | Right |
+| :--- | :----: | ----: |
+| a | b | c |
+| longer left | mid | 1 |
+"""
+
+
+async def test_task_lists_render_as_check_boxes() -> None:
+    app = EditorApp(TASKS_AND_TABLE)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        document = app.query_one("#md-preview", MarkdownViewer).document
+        bullets = [bullet.symbol for bullet in document.query(MarkdownBullet)]
+        assert bullets[:3] == ["☐ ", "☑ ", "• "]
+        shown = preview_text(app)
+        assert "write the runbook" in shown and "[ ]" not in shown and "[x]" not in shown
+        assert "☑ numbered and done" in shown  # an ordered item keeps its number
+
+
+async def test_table_columns_follow_their_alignment_row() -> None:
+    app = EditorApp(TASKS_AND_TABLE)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        content = app.query_one("#md-preview", MarkdownViewer).query_one(MarkdownTableContent)
+        cells = list(content.query(MarkdownTableCellContents))
+        aligns = [cell.styles.text_align for cell in cells]
+        # headers, then two rows: left, centre, right in every one
+        assert aligns == ["left", "center", "right"] * 3
+        one = next(cell for cell in cells if str(cell.render()) == "1")
+        c_cell = next(cell for cell in cells if str(cell.render()) == "c")
+        # right-aligned: the text ends where the column ends, whatever its width
+        assert one.content_region.right == c_cell.content_region.right
+        assert one.region.width == c_cell.region.width
+
+
+async def test_ctrl_home_and_ctrl_end_go_to_the_documents_start_and_end() -> None:
+    app = EditorApp("# Title\n\nfirst\n\nsecond\n\nlast line")
+    async with app.run_test(size=(100, 24)) as pilot:
+        area = app.query_one(TextArea)
+        await pilot.press("down", "down")
+        await pilot.press("ctrl+end")
+        assert area.cursor_location == (6, 9)
+        await pilot.press("ctrl+home")
+        assert area.cursor_location == (0, 0)
+        await pilot.press("ctrl+shift+end")
+        assert area.selected_text == area.text
+
+
+async def test_the_preview_follows_the_editors_cursor() -> None:
+    parts = [f"## Part {n}\n\nText of part {n}.\n\n" for n in range(60)]
+    app = EditorApp("".join(parts))
+    async with app.run_test(size=(100, 24)) as pilot:
+        await pilot.pause()
+        viewer = app.query_one("#md-preview", MarkdownViewer)
+        area = app.query_one(TextArea)
+        assert viewer.scroll_y == 0
+        await pilot.press("ctrl+end")
+        await pilot.pause()
+        assert viewer.scroll_y > 0
+        last = viewer.document.children[-1]
+        assert "Text of part 59" in str(last.render())
+        assert viewer.region.contains_region(last.region), "the cursor's block is out of view"
+        area.move_cursor((30 * 4 + 2, 0))  # part 30's text
+        await pilot.pause()
+        block = next(c for c in viewer.document.children if "Text of part 30" in str(c.render()))
+        assert viewer.region.contains_region(block.region)
+        await pilot.press("ctrl+home")
+        await pilot.pause()
+        assert viewer.scroll_y == 0
+
+
+def test_tasks_and_aligned_table_snapshot(snap_compare) -> None:
+    assert snap_compare(EditorApp(TASKS_AND_TABLE), terminal_size=(80, 24))

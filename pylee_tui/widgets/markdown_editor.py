@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from time import perf_counter
 from typing import Any, Literal
 
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from textual import on
 from textual.app import ComposeResult
@@ -21,7 +20,7 @@ from textual.widgets import Markdown, MarkdownViewer, Static, TextArea
 from textual.widgets.markdown import MarkdownBlock
 
 from pylee_tui.safe_text import escape_markdown
-from pylee_tui.widgets.safe_markdown import SafeMarkdownViewer
+from pylee_tui.widgets.safe_markdown import SafeMarkdownViewer, markdown_parser
 
 ViewMode = Literal["split", "editor", "preview"]
 
@@ -47,8 +46,8 @@ class _ParsedDocument:
 def _parse_document(text: str) -> _ParsedDocument | None:
     """Split `text` into top-level blocks, or None when a block has no source position."""
     env: dict[str, Any] = {}
-    # The parser Markdown itself uses, so our blocks line up with the widgets it builds.
-    tokens = MarkdownIt("gfm-like").parse(text, env)
+    # The parser the preview itself uses, so our blocks line up with the widgets it builds.
+    tokens = markdown_parser().parse(text, env)
     lines = text.splitlines(keepends=True)
     blocks: list[_TopBlock] = []
     pending: list[Token] = []
@@ -118,6 +117,23 @@ class MarkdownSplitEditor(Widget):
         ),
         # Priority: checked before the focused TextArea sees the key, so no editing binding,
         # present or future, can claim ctrl+s first.
+        # the text area binds neither: the start and end of the whole document, as editors do
+        Binding("ctrl+home", "document_edge('start')", "Start", show=False, id="editor.start"),
+        Binding("ctrl+end", "document_edge('end')", "End", show=False, id="editor.end"),
+        Binding(
+            "ctrl+shift+home",
+            "document_edge('start', True)",
+            "Select to start",
+            show=False,
+            id="editor.select_to_start",
+        ),
+        Binding(
+            "ctrl+shift+end",
+            "document_edge('end', True)",
+            "Select to end",
+            show=False,
+            id="editor.select_to_end",
+        ),
         Binding(
             "ctrl+s",
             "request_save",
@@ -232,6 +248,16 @@ class MarkdownSplitEditor(Widget):
     def action_cycle_view(self) -> None:
         self.mode = _NEXT_MODE[self.mode]
 
+    def action_document_edge(self, edge: str, select: bool = False) -> None:
+        """ctrl+home / ctrl+end: the editor's cursor, or (preview only) the preview's scroll."""
+        editor = self._editor
+        if not editor.display:
+            viewer = self._viewer
+            (viewer.scroll_home if edge == "start" else viewer.scroll_end)(animate=False)
+            return
+        where = (0, 0) if edge == "start" else editor.document.end
+        editor.move_cursor(where, select=select)
+
     def action_request_save(self) -> None:
         self.post_message(self.SaveRequested(self, self.text))
 
@@ -271,6 +297,28 @@ class MarkdownSplitEditor(Widget):
     def _cursor_moved(self, event: TextArea.SelectionChanged) -> None:
         event.stop()
         self._update_status()
+        self._follow_cursor()
+
+    def _follow_cursor(self) -> None:
+        """Scroll the preview to the block the editor's cursor is in (split view)."""
+        if not self._ready or self.mode != "split":
+            return
+        row = self._editor.cursor_location[0]
+        document = self._viewer.document
+        block = None
+        for child in document.children:
+            if not isinstance(child, MarkdownBlock):
+                continue
+            start, end = child.source_range
+            if start > row:
+                break
+            block = child  # the last block starting at or above the cursor's line
+            if row < end:
+                break
+        if block is None:
+            self._viewer.scroll_home(animate=False, immediate=True)
+        else:
+            self._viewer.scroll_to_widget(block, animate=False, immediate=True)
 
     def _preview_delay(self) -> float:
         # Never let renders queue up behind each other: after a slow render (a large paste into a
@@ -303,6 +351,7 @@ class MarkdownSplitEditor(Widget):
                 await self._update_preview(text)
                 self._last_render_seconds = perf_counter() - started
                 self._rendered_text = text
+                self.call_after_refresh(self._follow_cursor)
         finally:
             self._rendering = False
 
