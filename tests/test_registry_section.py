@@ -17,6 +17,7 @@ import pylee_tui
 from pylee_tui.app import PyleeApp
 from pylee_tui.screens.choice import ChoiceScreen
 from pylee_tui.screens.form import FormScreen
+from pylee_tui.screens.help import binding_rows
 from pylee_tui.screens.import_result import ImportResultScreen
 from pylee_tui.screens.pick import PickScreen
 from pylee_tui.services import Services
@@ -518,3 +519,19 @@ def test_import_result_snapshot_at_80x24(snap_compare, acme):
     report = acme.registries.import_servers(ANN, "acme", "core-tools", entries, origins=origins)
     assert (report.imported, report.drafts, report.skipped, report.rejected) == (0, 3, 1, 2)
     assert snap_compare(ImportResultHost(report), terminal_size=(80, 24))
+
+
+async def test_escape_leaves_drafts_only_and_help_lists_the_draft_keys(db_path, drafts):
+    async with app_for(db_path).run_test(size=SIZE) as pilot:
+        tree = await open_registries(pilot)
+        await pilot.press("D")
+        await settle(pilot)
+        assert shown_servers(tree, "data-sources") == ["zz/d"]
+        rows = {action: key for key, action, _note in binding_rows(pilot.app.screen)}
+        assert rows["Drafts only"] == "D"
+        assert rows["Next draft"] == ">" and rows["Previous draft"] == "<"
+        assert rows["Down"] == "j" and rows["Up"] == "k"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "drafts only" not in str(tree.root.label)
+        assert shown_servers(tree, "data-sources") == ["io.github.acme/sql", "zz/d"]

@@ -452,6 +452,8 @@ class RegistryBrowser(Widget):
             filter_input.remove_class("-shown")
             self.tree.focus()
             self._set_filter("", self.drafts_only)
+        elif self.drafts_only:  # the next escape leaves "drafts only"
+            self._set_filter(self.query_text, False)
 
     def action_drafts_only(self) -> None:
         self._set_filter(self.query_text, not self.drafts_only)
