@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
 from conftest import settle, type_text
-from textual.widgets import DataTable, Input
+from textual.widgets import Button, DataTable, Input, Select, Static
 
 from pylee_tui.app import PyleeApp
+from pylee_tui.screens.audit_event import AuditEventScreen
 from pylee_tui.screens.choice import ChoiceScreen
 from pylee_tui.screens.form import FormScreen
 from pylee_tui.screens.pick import PickScreen
@@ -153,3 +155,262 @@ async def test_launching_as_an_invited_email_accepts_the_invitation(db_path, oth
         assert screen.view.role == "admin"
     statuses = {m.email: m.status for m in other.members.list(ANN, "acme")}
     assert statuses["carl@example.com"] == "active"
+
+
+# --- filters: escape goes back to the table (issue 12, wrong behaviour 8) ---------------------
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
+async def test_escape_leaves_the_members_filter_and_keys_act_on_the_table(db_path, other, size):
+    async with app_for(db_path).run_test(size=size) as pilot:
+        await open_section(pilot, "3")
+        screen = pilot.app.screen
+        filter_input = screen.query_one("#members-filter", Input)
+        table = screen.query_one("#members-table", DataTable)
+        await pilot.press("slash")
+        await type_text(pilot, "bea")
+        await settle(pilot)
+        assert filter_input.value == "bea" and len(rows(table)) == 1
+        await pilot.press("escape")
+        await settle(pilot)
+        assert table.has_focus
+        assert filter_input.value == "" and len(rows(table)) == 3
+        await pilot.press("i")  # the next key is the table's again: invite
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, FormScreen)
+        assert filter_input.value == ""
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
+async def test_escape_leaves_the_audit_filter_and_keys_act_on_the_table(db_path, other, size):
+    async with app_for(db_path).run_test(size=size) as pilot:
+        await open_section(pilot, "5")
+        screen = pilot.app.screen
+        filter_input = screen.query_one("#audit-filter", Input)
+        table = screen.query_one("#audit-table", DataTable)
+        await pilot.press("slash")
+        await type_text(pilot, "accept")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert len(rows(table)) == 1
+        await pilot.press("escape")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        assert table.has_focus and filter_input.value == ""
+        assert len(rows(table)) == 4
+        await pilot.press("2")  # a section key works again, it is not typed into the filter
+        await settle(pilot)
+        assert filter_input.value == ""
+        assert pilot.app.screen.section == "registries"
+
+
+# --- the members header, j/k, disabled keys, details ---------------------------------------------
+
+
+async def test_members_header_counts_active_members_and_pending_invitations_apart(db_path, other):
+    other.members.invite(ANN, "acme", "dan@example.com")
+    other.members.accept("dan@example.com", "acme")
+    other.members.remove(ANN, "acme", "dan@example.com")  # revoked: listed, not counted
+    other.members.invite(ANN, "acme", "eve@example.com")
+    other.members.remove(ANN, "acme", "eve@example.com")  # a revoked invitation
+    async with app_for(db_path).run_test(size=SIZE) as pilot:
+        await open_section(pilot, "3")
+        title = str(pilot.app.screen.query_one("#members-title").render())
+        assert "2 active members" in title
+        assert "1 pending invitation" in title
+        assert "2 revoked or expired" in title
+        assert len(rows(pilot.app.screen.query_one("#members-table", DataTable))) == 5
+
+
+@pytest.mark.parametrize(("section", "table_id"), [("3", "#members-table"), ("5", "#audit-table")])
+async def test_j_and_k_move_in_the_tables(db_path, other, section, table_id):
+    async with app_for(db_path).run_test(size=SIZE) as pilot:
+        await open_section(pilot, section)
+        table = pilot.app.screen.query_one(table_id, DataTable)
+        assert table.has_focus and table.cursor_row == 0
+        await pilot.press("j", "j")
+        assert table.cursor_row == 2
+        await pilot.press("k")
+        assert table.cursor_row == 1
+
+
+async def test_a_member_pressing_an_admin_key_is_told_why(db_path, other):
+    async with app_for(db_path, user=BEA).run_test(size=SIZE) as pilot:
+        await open_section(pilot, "3")
+        for key in ("i", "r", "g", "x"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert not isinstance(pilot.app.screen, (FormScreen, PickScreen, ChoiceScreen))
+        said = [n.message for n in pilot.app._notifications]
+        assert said == [
+            "Invite: admins only.",
+            "Role: admins only.",
+            "Grants: admins only.",
+            "Remove: admins only.",
+        ]
+
+
+async def test_member_details_is_an_information_dialog_with_one_ok(db_path, other):
+    async with app_for(db_path).run_test(size=SIZE) as pilot:
+        await open_section(pilot, "3")
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, ChoiceScreen)
+        assert [b.label.plain for b in dialog.query(Button)] == ["OK"]
+        assert "Role: member" in str(dialog.query_one(".dialog-message").render())
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(pilot.app.screen, ChoiceScreen)
+
+
+# --- the invite form: a role is a choice ---------------------------------------------------------
+
+
+async def test_invite_role_is_a_choice_and_enter_submits_from_it(db_path, other):
+    async with app_for(db_path).run_test(size=(80, 24)) as pilot:
+        await open_section(pilot, "3")
+        await pilot.press("i")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, FormScreen)
+        email = form.query_one("#field-email", Input)
+        assert email.placeholder.startswith("e.g. ")  # an example, never mistaken for a value
+        role = form.query_one("#field-role", Select)
+        assert role.value == "member"
+        assert [str(option[0]) for option in role._options] == ["admin", "member"]
+        await type_text(pilot, "dana@example.com")
+        await pilot.press("tab")
+        assert role.has_focus
+        await pilot.press("space")  # open the list
+        await settle(pilot)
+        await pilot.press("up", "enter")  # admin, picked in the open list
+        await settle(pilot)
+        assert role.value == "admin" and role.has_focus
+        await pilot.press("enter")  # from the drop-down: submits
+        await settle(pilot)
+        assert not isinstance(pilot.app.screen, FormScreen)
+    dana = next(m for m in other.members.list(ANN, "acme") if m.email == "dana@example.com")
+    assert (dana.role, dana.status) == ("admin", "invited")
+
+
+# --- the audit log: loading, and an event in full ----------------------------------------------
+
+
+async def test_audit_shows_a_loading_indicator_until_the_first_listing_arrives(
+    db_path, other, monkeypatch
+):
+    from pylee_tui.services.audit import AuditService
+
+    release = threading.Event()
+    listing = AuditService.list_for_org
+
+    def slow(self, *args, **kwargs):
+        release.wait(10)
+        return listing(self, *args, **kwargs)
+
+    monkeypatch.setattr(AuditService, "list_for_org", slow)
+    async with app_for(db_path).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        for _ in range(5):
+            await pilot.pause()
+        table = pilot.app.screen.query_one("#audit-table", DataTable)
+        assert table.loading and table.row_count == 0
+        release.set()
+        await settle(pilot)
+        assert not table.loading and table.row_count == 4
+
+
+async def test_enter_on_an_audit_event_shows_all_of_it(db_path, other):
+    store = Store(db_path)
+    services = Services(store, clock=clock)
+    registry = services.registries.create(ANN, "acme", "Core [b]Tools[/b]")
+    with services.store.transaction() as db:  # an event as an export writes it
+        org = db.execute("SELECT * FROM organizations WHERE slug = 'acme'").fetchone()
+        services.audit.record(
+            db,
+            actor=ANN,
+            action="registry.export",
+            org_id=org[0],
+            org_slug="acme",
+            target_type="registry",
+            target_id=registry.slug,
+            target_label=registry.slug,
+            metadata={
+                "client": "claude-desktop",
+                "path": "/home/ann/.config/Claude/claude_desktop_config.json",
+                "servers": ["io.github.acme/weather", "evil\x1b[31m[red]x[/red]"],
+                "keys": ["API_TOKEN", "BASE_URL"],
+            },
+        )
+    store.close()
+    async with app_for(db_path).run_test(size=(80, 24)) as pilot:
+        await open_section(pilot, "5")
+        table = pilot.app.screen.query_one("#audit-table", DataTable)
+        assert rows(table)[0][2] == "registry.export"
+        await pilot.press("enter")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, AuditEventScreen)
+        shown = dialog.query_one("#audit-event-text", Static).render()
+        text = str(shown)
+        for part in (
+            "When (UTC)",
+            "2026-11-20 09:30:00",
+            ANN,
+            "registry.export",
+            f"registry {registry.slug}",
+            "/home/ann/.config/Claude/claude_desktop_config.json",
+            "claude-desktop",
+            "API_TOKEN, BASE_URL",
+            "[red]x[/red]",  # stored text is shown as written, never read as markup
+            "\\x1b",  # and a control character as its escape
+        ):
+            assert part in text, part
+        assert "\x1b" not in text
+        assert [b.label.plain for b in dialog.query(Button)] == ["OK"]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(pilot.app.screen, AuditEventScreen)
+        await pilot.press("j", "enter")  # the next event: the registry's creation
+        await settle(pilot)
+        assert "registry.create" in str(pilot.app.screen.query_one("#audit-event-text").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert pilot.app.screen.section == "audit"
+
+
+# --- at 80x24 ------------------------------------------------------------------------------------
+
+
+def test_members_snapshot_80x24(snap_compare, db_path, other):
+    async def run_before(pilot) -> None:
+        await open_section(pilot, "3")
+
+    assert snap_compare(app_for(db_path), run_before=run_before, terminal_size=(80, 24))
+
+
+def test_audit_snapshot_80x24(snap_compare, db_path, other):
+    async def run_before(pilot) -> None:
+        await open_section(pilot, "5")
+
+    assert snap_compare(app_for(db_path), run_before=run_before, terminal_size=(80, 24))
+
+
+def test_audit_event_dialog_snapshot_80x24(snap_compare, db_path, other):
+    async def run_before(pilot) -> None:
+        await open_section(pilot, "5")
+        await pilot.press("k", "enter")  # the newest event: carl's invitation as admin
+        await settle(pilot)
+
+    assert snap_compare(app_for(db_path), run_before=run_before, terminal_size=(80, 24))
+
+
+def test_invite_form_snapshot_80x24(snap_compare, db_path, other):
+    async def run_before(pilot) -> None:
+        await open_section(pilot, "3")
+        await pilot.press("i")
+        await settle(pilot)
+
+    assert snap_compare(app_for(db_path), run_before=run_before, terminal_size=(80, 24))

@@ -1,18 +1,21 @@
-"""A modal question with a few labelled answers (Confirm, Save/Discard/Cancel, Overwrite/Reload)."""
+"""A modal question with a few labelled answers (Confirm, Save/Discard/Cancel, Overwrite/Reload),
+and `info`, a message with one OK button."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from pylee_tui.safe_text import escape
+from pylee_tui.screens.typeahead import TypeAhead
 
 
-class ChoiceScreen(ModalScreen[str | None]):
+class ChoiceScreen(TypeAhead, ModalScreen[str | None]):
     """Dismisses with the id of the chosen answer, or None on escape."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="choice.cancel")]
@@ -20,31 +23,35 @@ class ChoiceScreen(ModalScreen[str | None]):
     def __init__(
         self,
         title: str,
-        message: str,
+        message: str | Text,
         choices: list[tuple[str, str, str]],
         *,
         default: str | None = None,
     ) -> None:
-        """`choices`: (id, label, variant) with variant one of default/primary/error/warning."""
+        """`choices`: (id, label, variant) with variant one of default/primary/error/warning.
+        A `message` given as `Text` is shown as built (its parts already escaped)."""
         super().__init__()
         self.title_text = title
         self.message = message
         self.choices = choices
         self.default = default
+        # focused as the dialog opens, so a key typed at once presses the expected answer
+        self.AUTO_FOCUS = f"#choice-{default}" if default else "Button"
 
     def compose(self) -> ComposeResult:
+        message = (
+            self.message
+            if isinstance(self.message, Text)
+            else Text(escape(self.message, multiline=True))
+        )
         with Vertical(id="dialog", classes="dialog"):
             yield Static(escape(self.title_text), classes="dialog-title", markup=False)
-            yield Static(
-                escape(self.message, multiline=True), classes="dialog-message", markup=False
-            )
+            # a long message scrolls; the buttons stay on screen
+            with VerticalScroll(classes="dialog-body"):
+                yield Static(message, classes="dialog-message", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 for choice_id, label, variant in self.choices:
                     yield Button(label, id=f"choice-{choice_id}", variant=variant)
-
-    def on_mount(self) -> None:
-        if self.default:
-            self.query_one(f"#choice-{self.default}", Button).focus()
 
     @on(Button.Pressed)
     def _chosen(self, event: Button.Pressed) -> None:
@@ -58,3 +65,8 @@ def confirm(title: str, message: str, yes: str = "Yes", variant: str = "primary"
     return ChoiceScreen(
         title, message, [("yes", yes, variant), ("no", "Cancel", "default")], default="no"
     )
+
+
+def info(title: str, message: str | Text) -> ChoiceScreen:
+    """A message to read: one OK button (enter or escape closes it)."""
+    return ChoiceScreen(title, message, [("ok", "OK", "primary")], default="ok")

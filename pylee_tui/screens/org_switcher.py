@@ -1,9 +1,15 @@
-"""The org switcher: every org you belong to, fuzzy filter as you type, enter to switch."""
+"""The org switcher: every org you belong to, fuzzy filter as you type, enter to switch.
+
+The filter has focus from the first key: anything typed right after `o` goes into it, so no key
+is bound to a printable character here (ctrl+n makes a new org).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -13,6 +19,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from pylee_tui.models import OrgSummary, plural
+from pylee_tui.screens.typeahead import TypeAhead
 
 NEW_ORG = "__new__"
 
@@ -52,39 +59,58 @@ def org_prompt(org: OrgSummary, offsets: tuple[int, ...], current: bool) -> Text
     return text
 
 
-class OrgSwitcherScreen(ModalScreen[str | None]):
-    """Dismisses with the chosen org's slug, NEW_ORG to create one, or None."""
+class OrgSwitcherScreen(TypeAhead, ModalScreen[str | None]):
+    """Dismisses with the chosen org's slug, NEW_ORG to create one, or None.
+
+    It opens at once with the orgs the caller already knows; `load`, when given, fetches them
+    again (in a worker) and the list follows, keeping what was typed.
+    """
 
     HELP_TITLE = "organization switcher"
+    AUTO_FOCUS = "#switcher-filter"
     BINDINGS = [
         Binding("escape", "close", "Close", id="switcher.close"),
         Binding("down", "move(1)", "Down", show=False, id="switcher.down"),
         Binding("up", "move(-1)", "Up", show=False, id="switcher.up"),
-        Binding("n", "new", "New org", id="switcher.new"),
-        Binding("ctrl+n", "new", "New org", show=False, id="switcher.new_anywhere"),
-        Binding("slash", "focus_filter", "Filter", id="switcher.filter"),
+        Binding("ctrl+n", "new", "New org", id="switcher.new"),
     ]
 
-    def __init__(self, orgs: list[OrgSummary], current: str | None) -> None:
+    def __init__(
+        self,
+        orgs: list[OrgSummary],
+        current: str | None,
+        *,
+        load: Callable[[], list[OrgSummary]] | None = None,
+    ) -> None:
         super().__init__()
         self.orgs = orgs
         self.current = current
+        self.load = load
         self.shown: list[OrgSummary] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog switcher"):
             yield Static("Switch organization", classes="dialog-title")
-            # no select-on-focus: the first letter typed in the list lands here, then focus follows
             yield Input(placeholder="Type to filter…", id="switcher-filter", select_on_focus=False)
-            yield OptionList(id="switcher-list")
+            # never focused: typing stays in the filter, ↑↓ move here, a click chooses
+            options = OptionList(id="switcher-list")
+            options.can_focus = False
+            yield options
             yield Static(
-                "type to filter · ↑↓ move · enter switch · n new · esc close",
+                "type to filter · ↑↓ move · enter switch · ctrl+n new org · esc close",
                 classes="dialog-hint",
             )
 
     def on_mount(self) -> None:
         self._refill("")
-        self.query_one(OptionList).focus()
+        if self.load is not None:
+            self.app.call(self.load, done=self._loaded)  # type: ignore[attr-defined]
+
+    def _loaded(self, orgs: list[OrgSummary]) -> None:
+        if not self.is_attached:
+            return
+        self.orgs = orgs
+        self._refill(self.query_one("#switcher-filter", Input).value)
 
     def _refill(self, query: str) -> None:
         option_list = self.query_one(OptionList)
@@ -105,6 +131,7 @@ class OrgSwitcherScreen(ModalScreen[str | None]):
         else:
             slugs = [org.slug for org in self.shown]
             option_list.highlighted = slugs.index(self.current) if self.current in slugs else 0
+        option_list.scroll_to_highlight()
 
     @on(Input.Changed, "#switcher-filter")
     def _filter(self, event: Input.Changed) -> None:
@@ -118,18 +145,6 @@ class OrgSwitcherScreen(ModalScreen[str | None]):
     def _selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
             self.dismiss(event.option.id)
-
-    def on_key(self, event: events.Key) -> None:
-        # type-to-filter from the list: any printable key but the bound ones goes to the filter
-        if not isinstance(self.focused, OptionList) or not event.is_printable:
-            return
-        if event.character in ("n", "/") or event.character is None:
-            return
-        event.stop()
-        event.prevent_default()
-        filter_input = self.query_one("#switcher-filter", Input)
-        filter_input.focus()
-        filter_input.insert_text_at_cursor(event.character)
 
     def _choose_highlighted(self) -> None:
         option_list = self.query_one(OptionList)
@@ -148,9 +163,6 @@ class OrgSwitcherScreen(ModalScreen[str | None]):
 
     def action_new(self) -> None:
         self.dismiss(NEW_ORG)
-
-    def action_focus_filter(self) -> None:
-        self.query_one("#switcher-filter", Input).focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

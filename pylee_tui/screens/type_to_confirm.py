@@ -11,9 +11,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from pylee_tui.safe_text import escape
+from pylee_tui.screens.typeahead import TypeAhead
 
 
-class TypeToConfirmScreen(ModalScreen[bool]):
+class TypeToConfirmScreen(TypeAhead, ModalScreen[bool]):
+    AUTO_FOCUS = "#confirm-word"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="confirm.cancel")]
 
     def __init__(self, title: str, message: str, word: str, action_label: str = "Delete") -> None:
@@ -33,7 +35,7 @@ class TypeToConfirmScreen(ModalScreen[bool]):
                 Text.assemble("Type ", (escape(self.word), "bold"), " to confirm:"),
                 classes="dialog-message",
             )
-            yield Input(placeholder=self.word, id="confirm-word")
+            yield Input(id="confirm-word")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.action_label, id="confirm-yes", variant="error", disabled=True)
                 yield Button("Cancel", id="confirm-no")

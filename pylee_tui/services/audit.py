@@ -1,18 +1,117 @@
-"""The append-only audit log: every mutating service call writes one event in its transaction."""
+"""The append-only audit log: every mutating service call writes one event in its transaction.
+
+Listings filter in SQL: free text (who, action, target), an action prefix (`secret.` for every
+secret change), the acting email, and a time range whose ends are ISO dates or datetimes in UTC.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from pylee_tui.models import AuditEvent
-from pylee_tui.services.base import Service, model_from_row
+from pylee_tui.models import AuditEvent, to_iso
+from pylee_tui.services.base import Service, model_from_row, valid
 from pylee_tui.services.errors import InvalidInput
 
 # the most events one listing returns (SQLite takes a 64-bit LIMIT; a person never needs more)
 LIMIT_MAX = 100_000
 # metadata keys that must never carry a value into the log
 _FORBIDDEN_KEYS = {"value", "secret", "passphrase", "plaintext"}
+# the longest action prefix or time a filter takes (actions are short dotted words)
+_FILTER_MAX = 100
+
+
+@dataclass(frozen=True)
+class Moment:
+    """One end of a time range, as the SQL comparison it makes on `created_at`."""
+
+    operator: str  # >=, <= or <
+    iso: str  # stored timestamps are ISO text in UTC, so they compare as text
+
+
+def parse_moment(text: str | date | datetime, *, end: bool) -> Moment:
+    """The start (`end=False`) or end of a time range. A date is the whole day: from its first
+    moment, or up to the next day's; a datetime without an offset is UTC."""
+    shown = str(text).strip()
+    shown = shown if len(shown) <= 40 else shown[:37] + "…"
+    refused = InvalidInput(
+        f"{shown!r} is not a date or time (use 2026-01-31 or 2026-01-31T09:30, UTC)"
+    )
+    moment = text
+    if isinstance(text, str):
+        raw = text.strip()
+        if len(raw) > _FILTER_MAX:
+            raise refused
+        try:
+            moment = date.fromisoformat(raw)
+        except ValueError:
+            try:
+                moment = datetime.fromisoformat(raw)
+            except ValueError:
+                raise refused from None
+    try:
+        if not isinstance(moment, datetime):
+            start = datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
+            if not end:
+                return Moment(">=", to_iso(start))
+            if moment == date.max:  # the last day there is: up to its end
+                return Moment("<=", to_iso(datetime.max.replace(tzinfo=UTC)))
+            return Moment("<", to_iso(start + timedelta(days=1)))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return Moment("<=" if end else ">=", to_iso(moment))
+    except (OverflowError, ValueError):  # an offset that moves it past year 1 or 9999
+        raise refused from None
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What a listing keeps; every part optional."""
+
+    query: str = ""  # a substring of who, action or target
+    action: str | None = None  # an action or its prefix: "registry.export", "secret."
+    by: str | None = None  # the email that acted
+    since: str | date | datetime | None = None
+    until: str | date | datetime | None = None
+
+    def sql(self) -> tuple[str, list[Any]]:
+        """The WHERE conditions (each starting with AND) and their parameters; bad values are
+        refused with InvalidInput."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.query:
+            clauses.append(
+                "(actor LIKE ? OR action LIKE ? OR target_label LIKE ? OR target_type LIKE ?)"
+            )
+            params += [f"%{self.query}%"] * 4
+        if self.action is not None:
+            prefix = self.action.strip().lower()
+            if not prefix or len(prefix) > _FILTER_MAX:
+                raise InvalidInput(
+                    f"an action to filter by is 1 to {_FILTER_MAX} characters, "
+                    "e.g. registry.export or secret."
+                )
+            # a prefix, compared as text (LIKE would read _ and % in it as wildcards)
+            clauses.append("substr(action, 1, ?) = ?")
+            params += [len(prefix), prefix]
+        if self.by is not None:
+            clauses.append("actor = ?")
+            params.append(valid("email", self.by))
+        bounds = [
+            parse_moment(value, end=end)
+            for value, end in ((self.since, False), (self.until, True))
+            if value is not None
+        ]
+        if len(bounds) == 2:
+            start, stop = bounds
+            if start.iso > stop.iso or (start.iso == stop.iso and stop.operator == "<"):
+                raise InvalidInput("the time range ends before it starts")
+        for bound in bounds:
+            clauses.append(f"created_at {bound.operator} ?")
+            params.append(bound.iso)
+        return "".join(f" AND {clause}" for clause in clauses), params
 
 
 class AuditService(Service):
@@ -74,31 +173,40 @@ class AuditService(Service):
         )
 
     def list_for_org(
-        self, actor: str, org_slug: str, *, limit: int | None = None, query: str = ""
+        self,
+        actor: str,
+        org_slug: str,
+        *,
+        limit: int | None = None,
+        query: str = "",
+        where: AuditFilter | None = None,
     ) -> list[AuditEvent]:
-        """Events of one org, newest first; any member of the org may read them."""
+        """Events of one org, newest first; any member of the org may read them.
+        `query` is `AuditFilter.query`, kept for the app's filter box."""
+        where = where or AuditFilter()
+        if query:
+            where = AuditFilter(query, where.action, where.by, where.since, where.until)
         with self.store.reading() as db:
             org, _member = self.services.access.org_row(db, org_slug, actor)
-            return self._select(db, "org_id = ?", [org["id"]], limit, query)
+            return self._select(db, "org_id = ?", [org["id"]], limit, where)
 
-    def list_by_actor(self, actor: str, *, limit: int | None = None) -> list[AuditEvent]:
+    def list_by_actor(
+        self, actor: str, *, limit: int | None = None, where: AuditFilter | None = None
+    ) -> list[AuditEvent]:
         """Your own events across every org, deleted ones included, newest first."""
         with self.store.reading() as db:
-            return self._select(db, "actor = ?", [actor], limit, "")
+            return self._select(db, "actor = ?", [actor], limit, where or AuditFilter())
 
-    def _select(self, db, where: str, params: list[Any], limit: int | None, query: str):
+    def _select(self, db, where: str, params: list[Any], limit: int | None, kept: AuditFilter):
         if limit is not None and (
             isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= LIMIT_MAX
         ):
             big = isinstance(limit, int) and limit.bit_length() > 64
             shown = "a number too large for the store" if big else repr(limit)
             raise InvalidInput(f"limit must be from 1 to {LIMIT_MAX:,} (got {shown})")
-        sql = f"SELECT * FROM audit_events WHERE {where}"
-        if query:
-            sql += (
-                " AND (actor LIKE ? OR action LIKE ? OR target_label LIKE ? OR target_type LIKE ?)"
-            )
-            params = [*params, *([f"%{query}%"] * 4)]
+        conditions, more = kept.sql()
+        sql = f"SELECT * FROM audit_events WHERE {where}{conditions}"
+        params = [*params, *more]
         sql += " ORDER BY id DESC"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"

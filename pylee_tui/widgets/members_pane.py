@@ -1,14 +1,15 @@
 """Section 3 of the org screen: members and invitations in a sortable, filterable table.
 
 Keys: i invite, r change role, g grant or withdraw a permission, x revoke an invitation or remove
-a member (after a confirmation), enter details. What a role may not do is shown disabled; the
-service decides and its message is shown when it refuses.
+a member (after a confirmation), enter details, j/k move, / filter (escape leaves it). What a role
+may not do is shown disabled, and pressing it says why; the service decides and its message is
+shown when it refuses.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widget import Widget
@@ -16,9 +17,12 @@ from textual.widgets import DataTable, Input, Static
 
 from pylee_tui.models import GRANTS, ROLES, Member, plural
 from pylee_tui.safe_text import escape
-from pylee_tui.screens.choice import confirm
+from pylee_tui.screens.choice import confirm, info
 from pylee_tui.screens.form import FormField, FormScreen
 from pylee_tui.screens.pick import PickScreen
+from pylee_tui.widgets.row_table import RowTable
+
+MANAGING = ("invite", "role", "grant", "remove")
 
 COLUMNS = ("Email", "Name", "Role", "Status", "Grants", "Invited by", "Invited", "Joined")
 
@@ -43,6 +47,14 @@ class MembersPane(Widget):
         Binding("g", "grant", "Grants", id="members.grant", tooltip="Grant or withdraw"),
         Binding("x", "remove", "Remove", id="members.remove", tooltip="Revoke or remove"),
         Binding("slash", "filter", "Filter", id="members.filter"),
+        Binding(
+            "escape",
+            "leave_filter",
+            "Clear filter",
+            show=False,
+            id="members.leave_filter",
+            tooltip="Clear the filter and go back to the table",
+        ),
     ]
     DEFAULT_CSS = """
     MembersPane { height: 1fr; }
@@ -60,12 +72,13 @@ class MembersPane(Widget):
     def compose(self) -> ComposeResult:
         yield Static("Members", id="members-title")
         yield Input(placeholder="Filter by email, name, role or status…", id="members-filter")
-        yield DataTable(cursor_type="row", zebra_stripes=True, id="members-table")
+        table = RowTable(id="members-table")
+        # columns now: the screen may fill the table before this pane's on_mount runs
+        table.add_columns(*COLUMNS)
+        yield table
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns(*COLUMNS)
-        table.focus()
+        self.query_one(DataTable).focus()
         self.show(self.members)
 
     # --- data ----------------------------------------------------------------------------
@@ -93,11 +106,7 @@ class MembersPane(Widget):
         for row in rows:
             # Text cells: a name is shown as written, never read as markup
             table.add_row(*(Text(escape(cell)) for cell in row), key=row[0])
-        pending = sum(1 for m in self.members if m.status == "invited")
-        self.query_one("#members-title", Static).update(
-            f"Members · {plural(len(self.members) - pending, 'member')}"
-            + (f", {plural(pending, 'pending invitation')}" if pending else "")
-        )
+        self.query_one("#members-title", Static).update(members_title(self.members))
         if current is not None and current in [r[0] for r in rows]:
             table.move_cursor(row=[r[0] for r in rows].index(current))
 
@@ -130,15 +139,41 @@ class MembersPane(Widget):
     def action_filter(self) -> None:
         self.query_one("#members-filter", Input).focus()
 
+    def action_leave_filter(self) -> None:
+        filter_input = self.query_one("#members-filter", Input)
+        filter_input.value = ""
+        self.query_one(DataTable).focus()
+
     # --- actions -------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("invite", "role", "grant", "remove"):
-            if not self.allowed("members:manage"):
-                return None
-            if action != "invite" and self.selected is None:
-                return None
+        if action in MANAGING:
+            return None if self.why_disabled(action) else True
+        if action == "leave_filter":
+            filter_input = self.query_one("#members-filter", Input)
+            return filter_input.has_focus or bool(filter_input.value)
         return True
+
+    def why_disabled(self, action: str) -> str:
+        """Why a key of this pane does nothing now ('' when it works)."""
+        if action not in MANAGING:
+            return ""
+        if not self.allowed("members:manage"):
+            return "admins only"
+        if action != "invite" and self.selected is None:
+            return "no member selected"
+        return ""
+
+    def on_key(self, event: events.Key) -> None:
+        # a disabled key says why instead of doing nothing
+        active = self.screen.active_bindings.get(event.key)
+        if active is None or active.node is not self or active.enabled:
+            return
+        reason = self.why_disabled(active.binding.action)
+        if reason:
+            event.stop()
+            event.prevent_default()
+            self.notify(f"{active.binding.description}: {reason}.", severity="warning")
 
     def _call(self, fn, *args, message: str) -> None:
         def done(_result) -> None:
@@ -167,8 +202,8 @@ class MembersPane(Widget):
             FormScreen(
                 "Invite a member",
                 [
-                    FormField("email", "Email", "email", placeholder="bea@example.com"),
-                    FormField("role", "Role (admin or member)", "role", value="member"),
+                    FormField("email", "Email", "email", example="bea@example.com"),
+                    FormField("role", "Role", "role", value="member", choices=ROLES),
                 ],
                 invite,
                 submit_label="Invite",
@@ -246,4 +281,18 @@ class MembersPane(Widget):
             f"{name}: {value or '—'}"
             for name, value in zip(COLUMNS, member_row(member), strict=True)
         )
-        self.app.push_screen(confirm(member.email, details, yes="OK"), callback=lambda _a: None)
+        self.app.push_screen(info(member.email, details))
+
+
+def members_title(members: list[Member]) -> str:
+    """Active members and pending invitations, each counted on its own; revoked people and
+    expired invitations are listed in the table but are not members."""
+    active = sum(1 for m in members if m.status == "active")
+    pending = sum(1 for m in members if m.status == "invited")
+    gone = len(members) - active - pending
+    title = f"Members · {plural(active, 'active member')}"
+    if pending:
+        title += f", {plural(pending, 'pending invitation')}"
+    if gone:
+        title += f" · {gone} revoked or expired"
+    return title

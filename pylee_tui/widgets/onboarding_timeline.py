@@ -36,7 +36,9 @@ class OnboardingTimeline(Widget):
         color: $text-muted;
         padding: 0 1 1 1;
     }
-    OnboardingTimeline > OptionList {
+    /* no border, focused or not: OptionList's own focus border would move every step down a
+       row between the mouse press (which focuses) and the click, opening the step above */
+    OnboardingTimeline > OptionList, OnboardingTimeline > OptionList:focus {
         height: auto;
         max-height: 20;
         border: none;
