@@ -1,7 +1,8 @@
 """The kept versions of one key at one scope, newest first; roll back to a selected one.
 
-A rollback writes the old value as a new version (after a confirmation). A secret's versions carry
-no value here: they show masked, and rolling one back needs the vault key.
+A rollback writes the old value as a new version (after a confirmation); a deleted key comes back
+that way. A secret's versions carry no value here: they show masked, and rolling one back needs
+the vault key.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -23,6 +24,7 @@ from pylee_tui.screens.choice import confirm
 from pylee_tui.screens.vault_unlock import say
 from pylee_tui.services import VaultLocked
 from pylee_tui.services.resolver import MASK
+from pylee_tui.widgets.vault_reasons import WRITE, needs
 
 COLUMNS = ("Version", "Action", "When", "Who", "Value")
 
@@ -43,6 +45,8 @@ class VariableHistoryScreen(ModalScreen[bool]):
     BINDINGS = [
         Binding("escape,q", "close", "Close", id="history.close"),
         Binding("r", "rollback", "Roll back", id="history.rollback"),
+        Binding("j", "cursor(1)", "Down", show=False, id="history.down"),
+        Binding("k", "cursor(-1)", "Up", show=False, id="history.up"),
     ]
 
     def __init__(
@@ -53,14 +57,17 @@ class VariableHistoryScreen(ModalScreen[bool]):
         rollback: Callable[[int], Any],
         *,
         can_write: bool,
+        note: str = "",
     ) -> None:
-        """`load` and `rollback(version)` run in workers."""
+        """`load` and `rollback(version)` run in workers; `note` says more about what is shown
+        (e.g. that these are the versions of another scope)."""
         super().__init__()
         self.var_key = key
         self.where = where
         self.load = load
         self.rollback = rollback
         self.can_write = can_write
+        self.note = note
         self.versions: list[VariableVersion] = []
         self.changed = False
 
@@ -71,6 +78,9 @@ class VariableHistoryScreen(ModalScreen[bool]):
                 classes="dialog-title",
                 markup=False,
             )
+            if self.note:
+                yield Static(escape(self.note), classes="dialog-message", markup=False)
+            yield Static("", id="history-deleted", classes="dialog-message", markup=False)
             yield DataTable(cursor_type="row", zebra_stripes=True, id="history-table")
             yield Static("", id="history-error", classes="form-error", markup=False)
             yield Static(
@@ -85,6 +95,7 @@ class VariableHistoryScreen(ModalScreen[bool]):
         table.add_columns(*COLUMNS)
         table.focus()
         say(self.query_one("#history-error", Static), "")
+        say(self.query_one("#history-deleted", Static), "")
         self.refresh_versions()
 
     def refresh_versions(self) -> None:
@@ -93,6 +104,7 @@ class VariableHistoryScreen(ModalScreen[bool]):
         )
 
     def _show(self, versions: list[VariableVersion]) -> None:
+        first = not self.versions
         self.versions = versions
         table = self.query_one(DataTable)
         table.clear()
@@ -109,6 +121,17 @@ class VariableHistoryScreen(ModalScreen[bool]):
                 key=str(v.version),
             )
         self.query_one("#history", Vertical).border_subtitle = plural(len(versions), "version")
+        deleted = bool(versions) and versions[0].action == "unset"
+        if first and deleted:  # the cursor starts on what brings it back: its last value
+            restorable = [i for i, v in enumerate(versions) if v.action != "unset"]
+            if restorable:
+                table.move_cursor(row=restorable[0], animate=False)
+        say(
+            self.query_one("#history-deleted", Static),
+            f"{self.var_key} is deleted here: rolling back to a version brings it back."
+            if deleted
+            else "",
+        )
         self.refresh_bindings()
 
     def _refused(self, exc: Exception) -> None:
@@ -121,14 +144,30 @@ class VariableHistoryScreen(ModalScreen[bool]):
             return None
         return self.versions[min(table.cursor_row, len(self.versions) - 1)]
 
+    def why_not(self) -> str | None:
+        """Why the selected version cannot be rolled back to (None: it can)."""
+        chosen = self.selected
+        if chosen is None:
+            return "No version is selected."
+        if not self.can_write:
+            return f"Rolling back a {chosen.kind}: {needs(WRITE[chosen.kind])}."
+        if chosen.current:
+            return f"Version {chosen.version} is the current value."
+        if chosen.action == "unset":
+            return f"Version {chosen.version} is a deletion: pick a version with a value."
+        return None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "rollback":
-            chosen = self.selected
-            if not self.can_write or chosen is None:
-                return None
-            if chosen.current or chosen.action == "unset":
-                return None
+        if action == "rollback" and self.why_not() is not None:
+            return None
         return True
+
+    def on_key(self, event: events.Key) -> None:
+        """r on a version that cannot be rolled back to says why."""
+        if event.key == "r" and self.versions and (reason := self.why_not()):
+            event.stop()
+            event.prevent_default()
+            say(self.query_one("#history-error", Static), Text(escape(reason)))
 
     @on(DataTable.RowHighlighted)
     def _moved(self) -> None:
@@ -174,6 +213,13 @@ class VariableHistoryScreen(ModalScreen[bool]):
         self.app.call(  # type: ignore[attr-defined]
             self.rollback, chosen.version, done=done, failed=failed
         )
+
+    def action_cursor(self, delta: int) -> None:
+        table = self.query_one(DataTable)
+        if delta > 0:
+            table.action_cursor_down()
+        else:
+            table.action_cursor_up()
 
     def action_close(self) -> None:
         self.dismiss(self.changed)

@@ -1,259 +1,66 @@
 """Section 4 of the org screen: the variables and secrets of one scope (the org, a registry or a
-server), either as defined there or as the effective configuration it inherits.
+server), as defined there, as the effective configuration it inherits, or as the keys deleted
+there (their history is kept, so they can be rolled back).
 
-Keys: n new, e edit (or override / define here), d delete, v reveal, c copy, h history,
-t defined here ↔ effective, p pick the scope (the tree on the left picks it too). Secrets show
-masked; a revealed one masks itself again after `reveal_seconds`, or at once when the vault
-locks. What the role may not do is shown disabled; the service decides.
+Keys: n new, e edit (or override / define here), d delete, u undo a delete, v reveal, c copy,
+h history, t defined here ↔ effective, D deleted keys, p pick the scope (the tree on the left
+picks it too), j/k move. Secrets show masked; a revealed one masks itself again after
+`reveal_seconds`, or at once when the vault locks. What the role may not do is shown disabled,
+and pressing it says why; the service decides.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import DataTable, Static, Tree
+from textual.widgets import Static, Tree
 
-from pylee_tui.models import Variable, plural
 from pylee_tui.safe_text import escape
 from pylee_tui.screens.choice import confirm
 from pylee_tui.screens.pick import PickScreen
 from pylee_tui.screens.variable_form import VariableFormScreen
 from pylee_tui.screens.variable_history import VariableHistoryScreen
-from pylee_tui.services import NotFound, Services, VaultLocked
-from pylee_tui.services.resolver import MASK, Declared, EffectiveConfig
-from pylee_tui.services.vault import VaultStatus
+from pylee_tui.services import Services, VaultLocked
+from pylee_tui.services.variables import DeletedKey
+from pylee_tui.widgets.scope_tree import ScopeTree
+from pylee_tui.widgets.vault_detail import empty_text, mode_line, row_detail
+from pylee_tui.widgets.vault_reasons import why_not
+from pylee_tui.widgets.vault_rows import (
+    DEFINED,
+    DELETED,
+    EFFECTIVE,
+    Row,
+    Scope,
+    VaultView,
+    build_rows,
+    load_vault_view,
+    scope_items,
+)
+from pylee_tui.widgets.vault_table import VaultTable
 
-COLUMNS = ("Key", "Kind", "Value", "Defined at", "Overrides")
-LEVELS = ("org", "registry", "server")
-VALUE_WIDTH = (12, 48)  # the value column's narrowest and widest
+__all__ = ["NARROW", "Scope", "VaultPane"]
+
 NARROW = 90  # below this many columns the scope tree hides (p and the palette pick a scope)
-DEFINED, EFFECTIVE = "defined", "effective"
 
 
 @dataclass(frozen=True)
-class Scope:
-    """Where keys are read and written: the org (both None), a registry, or one of its servers."""
+class Undo:
+    """The last delete made here, which `u` takes back (while its scope is shown)."""
 
-    registry: str | None = None
-    server: str | None = None
-
-    @property
-    def level(self) -> str:
-        return "server" if self.server else "registry" if self.registry else "org"
-
-    @property
-    def args(self) -> tuple[str | None, str | None]:
-        """(registry_slug, server_name) as the variable service takes them."""
-        return self.registry, self.server
-
-    def label(self, org_slug: str) -> str:
-        """The service's own label for the scope (`Entry.source` uses the same words)."""
-        if self.server:
-            return f"server {self.server}"
-        if self.registry:
-            return f"registry {self.registry}"
-        return f"org {org_slug}"
-
-    def up_to(self, level: str) -> Scope:
-        """This scope's ancestor at `level` (org, registry, server)."""
-        if level == "org":
-            return Scope()
-        if level == "registry":
-            return Scope(self.registry)
-        return self
-
-    @property
-    def chain(self) -> tuple[str, ...]:
-        return LEVELS[: LEVELS.index(self.level) + 1]
-
-
-@dataclass(frozen=True)
-class RegistryScopes:
-    slug: str
-    name: str
-    servers: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class VaultView:
-    """What the pane shows for one scope, loaded in one worker call."""
-
+    org: str
     scope: Scope
-    defined: dict[str, list[Variable]]  # level -> the keys defined there, along the chain
-    effective: EffectiveConfig
-    status: VaultStatus
-    registries: tuple[RegistryScopes, ...]
-
-    def fingerprint(self) -> tuple:
-        """Changes whenever a key of the chain is written: revealed values are then stale."""
-        return tuple(
-            (level, v.key, v.kind, v.updated_at)
-            for level, variables in sorted(self.defined.items())
-            for v in variables
-        ) + (self.scope,)
-
-
-def load_vault_view(services: Services, user: str, org: str, scope: Scope) -> VaultView:
-    registries = tuple(
-        RegistryScopes(
-            r.slug,
-            r.name,
-            tuple(s.name for s in services.registries.list_servers(user, org, r.slug)),
-        )
-        for r in services.registries.list(user, org)
-    )
-    try:
-        effective = services.variables.effective(user, org, *scope.args)
-    except NotFound:  # the registry or server went away meanwhile: show the org
-        scope = Scope()
-        effective = services.variables.effective(user, org)
-    defined = {
-        level: services.variables.list(user, org, *scope.up_to(level).args) for level in scope.chain
-    }
-    return VaultView(scope, defined, effective, services.vault.status(), registries)
-
-
-@dataclass(frozen=True)
-class Row:
-    """One line of the table: a key defined here, an effective entry, or a missing one."""
-
-    id: str
     key: str
     kind: str
-    level: str | None  # where it is defined; None for a missing required key
-    source: str
-    display: str  # what may be shown without revealing anything
-    value: str | None = None  # a plain variable's value as shown (never a secret's)
-    raw: str | None = None
-    overrides: tuple[str, ...] = ()
-    references: tuple[str, ...] = ()
-    embeds_secret: bool = False
-    problems: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
-    missing: Declared | None = None
-    updated: Variable | None = field(default=None, compare=False)
-
-    @property
-    def ident(self) -> tuple[str | None, str]:
-        return self.level, self.key
-
-    @property
-    def secretive(self) -> bool:
-        """Reading its value in full needs the vault key and `secrets:reveal`."""
-        return self.kind == "secret" or self.embeds_secret
-
-
-def build_rows(view: VaultView, mode: str) -> list[Row]:
-    scope, config = view.scope, view.effective
-    updated = {(level, v.key): v for level, vs in view.defined.items() for v in vs}
-    rows: list[Row] = []
-    if mode == DEFINED:
-        for v in view.defined.get(scope.level, []):
-            entry = config.get(v.key)
-            rows.append(
-                Row(
-                    id=v.key,
-                    key=v.key,
-                    kind=v.kind,
-                    level=scope.level,
-                    source=entry.source if entry else scope.level,
-                    display=(v.value or "") if v.kind == "variable" else MASK,
-                    value=v.value if v.kind == "variable" else None,
-                    raw=v.value if v.kind == "variable" else None,
-                    overrides=entry.overrides if entry else (),
-                    references=entry.references if entry else (),
-                    problems=entry.problems if entry else (),
-                    warnings=entry.warnings if entry else (),
-                    updated=v,
-                )
-            )
-        return rows
-    for d in config.missing:
-        rows.append(
-            Row(
-                id=d.name,
-                key=d.name,
-                kind="secret" if d.secret else "variable",
-                level=None,
-                source="",
-                display="missing",
-                missing=d,
-            )
-        )
-    for e in config.entries:
-        rows.append(
-            Row(
-                id=e.key,
-                key=e.key,
-                kind=e.kind,
-                level=e.scope,
-                source=e.source,
-                display=e.display,
-                value=e.value if e.kind == "variable" and not e.embeds_secret else None,
-                raw=e.raw,
-                overrides=e.overrides,
-                references=e.references,
-                embeds_secret=e.embeds_secret,
-                problems=e.problems,
-                warnings=e.warnings,
-                updated=updated.get((e.scope, e.key)),
-            )
-        )
-    return rows
-
-
-def shorten(text: str, width: int = VALUE_WIDTH[1]) -> str:
-    text = escape(text.replace("\r\n", "⏎").replace("\n", "⏎"))
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-class ScopeTree(Tree[Scope]):
-    """org > registries > servers. Highlighting a node (while the tree has focus) picks it."""
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("org", data=Scope(), id=id)
-        self.show_root = True
-        self.auto_expand = False
-        self.guide_depth = 2
-        self.shown: tuple[str, tuple[RegistryScopes, ...]] | None = None
-
-    def show(self, org_name: str, registries: tuple[RegistryScopes, ...], scope: Scope) -> None:
-        if self.shown != (org_name, registries):
-            self.shown = (org_name, registries)
-            self.clear()
-            self.root.set_label(Text(escape(org_name), style="bold"))
-            for reg in registries:
-                node = self.root.add(Text(escape(reg.name)), data=Scope(reg.slug), expand=True)
-                short = [s.rsplit("/", 1)[-1] for s in reg.servers]
-                for name, label in zip(reg.servers, short, strict=True):
-                    # a short name unless two servers of the registry share it
-                    shown = label if short.count(label) == 1 else name
-                    node.add_leaf(Text(escape(shown)), data=Scope(reg.slug, name))
-            self.root.expand()
-        self.point_at(scope)
-
-    def point_at(self, scope: Scope) -> None:
-        node = self._find(self.root, scope)
-        if node is not None and self.cursor_node is not node:
-            self.move_cursor(node)
-
-    def _find(self, node, scope: Scope):
-        if node.data == scope:
-            return node
-        for child in node.children:
-            found = self._find(child, scope)
-            if found is not None:
-                return found
-        return None
+    deletion: int  # the version that deleted it: a later change makes the undo refuse
 
 
 class VaultPane(Widget):
@@ -261,12 +68,15 @@ class VaultPane(Widget):
         Binding("n", "new", "New", id="vault.new", tooltip="New variable or secret"),
         Binding("e", "edit", "Edit", id="vault.edit", tooltip="Edit, or override here"),
         Binding("d", "delete", "Delete", id="vault.delete", tooltip="Delete the key here"),
-        Binding("v", "reveal", "Reveal", id="vault.reveal", tooltip="Show a secret (audited)"),
-        Binding("c", "copy", "Copy", id="vault.copy", tooltip="Copy the value (audited)"),
+        Binding("u", "undo", "Undo", id="vault.undo", tooltip="Bring back the key just deleted"),
         Binding("h", "history", "History", id="vault.history", tooltip="Versions, roll back"),
         Binding("t", "toggle_mode", "Effective", id="vault.mode", tooltip="Defined ↔ effective"),
+        Binding("D", "deleted", "Deleted", id="vault.deleted", tooltip="Keys deleted here"),
         Binding("p", "pick_scope", "Scope", id="vault.scope", tooltip="Org, registry or server"),
+        Binding("v", "reveal", "Reveal", id="vault.reveal", tooltip="Show a secret (audited)"),
+        Binding("c", "copy", "Copy", id="vault.copy", tooltip="Copy the value (audited)"),
     ]
+    KEY_ACTIONS = {b.key: b.action for b in BINDINGS}
     DEFAULT_CSS = """
     VaultPane { height: 1fr; }
     VaultPane #vault-body { height: 1fr; }
@@ -289,7 +99,7 @@ class VaultPane(Widget):
     }
     VaultPane #vault-lock { width: auto; }
     VaultPane #vault-mode { height: 1; color: $text-muted; margin-bottom: 1; }
-    VaultPane DataTable { height: auto; max-height: 1fr; }
+    VaultPane VaultTable { height: auto; max-height: 1fr; }
     VaultPane #vault-empty { color: $text-muted; padding-top: 1; }
     VaultPane #vault-detail { height: auto; max-height: 4; padding-top: 1; }
     """
@@ -306,6 +116,7 @@ class VaultPane(Widget):
         self._reveal_timers: dict[tuple[str | None, str], Timer] = {}
         self._token = 0
         self._cursor_to: str | None = None  # a key just saved: the cursor goes there
+        self.undo: Undo | None = None
         self.initialized: bool | None = None
 
     def compose(self) -> ComposeResult:
@@ -316,14 +127,12 @@ class VaultPane(Widget):
                     yield Static("", id="vault-title", markup=False)
                     yield Static("", id="vault-lock")
                 yield Static("", id="vault-mode")
-                table = DataTable(cursor_type="row", zebra_stripes=True, id="vault-table")
-                table.add_columns(*COLUMNS)
-                yield table
+                yield VaultTable(id="vault-table")
                 yield Static("", id="vault-empty", markup=False)
                 yield Static("", id="vault-detail")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).focus()
+        self.query_one(VaultTable).focus()
         self.app.vault_changed.subscribe(self, self._vault_changed)  # type: ignore[attr-defined]
         self._show_all()
 
@@ -337,9 +146,13 @@ class VaultPane(Widget):
     def user(self) -> str:
         return self.app.user  # type: ignore[attr-defined]
 
-    def allowed(self, permission: str) -> bool:
+    @property
+    def permissions(self) -> frozenset[str]:
         view = getattr(self.screen, "view", None)
-        return bool(view and permission in view.allowed)
+        return frozenset(view.allowed) if view else frozenset()
+
+    def allowed(self, permission: str) -> bool:
+        return permission in self.permissions
 
     def may_write(self, kind: str) -> bool:
         return self.allowed("secrets:write" if kind == "secret" else "variables:write")
@@ -350,12 +163,9 @@ class VaultPane(Widget):
 
     @property
     def selected(self) -> Row | None:
-        if not self.rows or not self.query("#vault-table"):
+        if not self.rows or not self.composed:
             return None
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        key = self.query_one(VaultTable).current_key
         return next((r for r in self.rows if r.id == key), None)
 
     # --- data ----------------------------------------------------------------------------
@@ -366,6 +176,7 @@ class VaultPane(Widget):
             self.org = slug
             self.scope = Scope()
             self.view = None
+            self.undo = None
             self.mask_all()
         self.reload()
 
@@ -399,6 +210,11 @@ class VaultPane(Widget):
         self.rows = build_rows(view, self.mode)
         self._show_all()
 
+    def _after_change(self, cursor_to: str | None = None) -> None:
+        """Reload everything the org screen shows after a write made here."""
+        self._cursor_to = cursor_to
+        self.screen.reload()  # type: ignore[attr-defined]
+
     # --- rendering -----------------------------------------------------------------------
 
     @property
@@ -430,81 +246,28 @@ class VaultPane(Widget):
         else:
             lock.append("vault locked", style="bold yellow")
         self.query_one("#vault-lock", Static).update(lock)
-        mode = Text()
-        for key, name in ((DEFINED, "defined here"), (EFFECTIVE, "effective")):
-            mode.append(f" {name} ", style="reverse bold" if self.mode == key else "")
-            mode.append(" ")
-        mode.append(" t switches", style="dim")
-        if self.view is not None:
-            missing = len(self.view.effective.missing) if self.mode == EFFECTIVE else 0
-            mode.append(f" · {plural(len(self.rows) - missing, 'key')}", style="dim")
-            if missing:
-                mode.append(f" · {missing} required missing", style="bold red")
+        mode = mode_line(
+            self.mode,
+            len(self.rows),
+            missing=len(self.view.effective.missing) if self.view is not None else 0,
+            loaded=self.view is not None,
+        )
         self.query_one("#vault-mode", Static).update(mode)
-
-    def _where(self, level: str | None) -> str:
-        """A defining scope relative to the shown one: "here", or its level (org, registry)."""
-        return "here" if level == self.scope.level else (level or "")
-
-    @staticmethod
-    def _hidden(row: Row) -> str:
-        """The levels whose definitions this row hides (the detail line names them in full)."""
-        return ", ".join(label.split(" ", 1)[0] for label in row.overrides)
-
-    def _value_width(self) -> int:
-        """As wide as the table leaves room for (the rest of the row is short)."""
-        table = self.query_one(DataTable)
-        if not table.size.width:
-            return 32
-        key = max((len(r.key) + 2 for r in self.rows), default=3)
-        overrides = max((len(self._hidden(r)) for r in self.rows), default=9)
-        # key, kind, defined at, overrides, 2 cells of padding per column, a scrollbar
-        others = key + 8 + 10 + min(max(9, overrides), 16) + 5 * 2 + 2
-        return max(VALUE_WIDTH[0], min(VALUE_WIDTH[1], table.size.width - others))
-
-    def _cells(self, row: Row, width: int) -> tuple[Text, ...]:
-        here = row.level == self.scope.level
-        if row.missing is not None:
-            red = "bold red"
-            return (
-                Text(escape(row.key), style=red),
-                Text(row.kind, style="red"),
-                Text("missing (required)", style=red),
-                Text("—", style="red"),
-                Text(""),
-            )
-        key = Text()
-        if row.problems:
-            key.append("⚠ ", style="bold red")
-        elif row.warnings:
-            key.append("⚠ ", style="yellow")
-        key.append(escape(row.key))
-        kind = Text(row.kind, style="magenta" if row.kind == "secret" else "")
-        plaintext = self.revealed.get(row.ident) if row.secretive else None
-        if plaintext is not None:
-            value = Text(shorten(plaintext, width), style="bold yellow")
-        elif row.kind == "secret":
-            value = Text(MASK, style="dim")
-        else:
-            value = Text(shorten(row.display, width), style="red" if row.problems else "")
-        source = Text(self._where(row.level), style="bold" if here else "dim")
-        return key, kind, value, source, Text(escape(self._hidden(row)), style="dim")
 
     def _show_rows(self) -> None:
         if not self.composed:
             return
-        table = self.query_one(DataTable)
+        table = self.query_one(VaultTable)
         current = self.selected.id if self.selected else None
         if self._cursor_to and any(r.id == self._cursor_to for r in self.rows):
             current, self._cursor_to = self._cursor_to, None
-        table.clear(columns=True)  # column widths start afresh (a value may have hidden)
-        table.add_columns(*COLUMNS)
-        width = self._value_width()
-        for row in self.rows:
-            table.add_row(*self._cells(row, width), key=row.id)
-        ids = [r.id for r in self.rows]
-        if current in ids:
-            table.move_cursor(row=ids.index(current), animate=False)
+        table.show(
+            self.rows,
+            mode=self.mode,
+            level=self.scope.level,
+            revealed=self.revealed,
+            cursor=current,
+        )
         empty = self.query_one("#vault-empty", Static)
         empty.display = self.view is not None and not self.rows
         empty.update(Text(escape(self._empty_text())))
@@ -513,69 +276,39 @@ class VaultPane(Widget):
         self.refresh_bindings()
 
     def _empty_text(self) -> str:
-        if self.mode == DEFINED:
-            text = f"Nothing is defined at {self.label} yet."
-        else:
-            text = f"No variable or secret reaches {self.label}."
-        if self.may_write("variable") or self.may_write("secret"):
-            text += " Press n to add a variable or a secret."
-        if self.mode == DEFINED and self.scope.level != "org":
-            text += " Press t to see what it inherits."
-        return text
+        return empty_text(
+            self.mode,
+            self.scope.level,
+            self.label,
+            may_add=self.may_write("variable") or self.may_write("secret"),
+            deleted=len(self.view.deleted) if self.view is not None else 0,
+        )
 
     def _show_detail(self) -> None:
-        detail = self.query_one("#vault-detail", Static)
         row = self.selected
-        if row is None:
-            detail.update("")
-            return
-        text = Text()
-        if row.missing is not None:
-            d = row.missing
-            text.append(escape(f"{row.key} is required by {d.source or 'the server'}"), style="red")
-            text.append(" and defined nowhere")
-            if self.may_write(row.kind):
-                text.append(": press e to define it here")
-            text.append(".")
-            if d.description:
-                text.append(f"\n{escape(d.description)}", style="dim")
-            detail.update(text)
-            return
-        text.append(escape(row.key), style="bold")
-        text.append(f" · {row.kind} · {escape(row.source)}")
-        if row.updated is not None:
-            text.append(
-                f" · set {row.updated.updated_at:%Y-%m-%d %H:%M} by {row.updated.updated_by}",
-                style="dim",
+        self.query_one("#vault-detail", Static).update(
+            row_detail(
+                row,
+                may_write=row is not None and self.may_write(row.kind),
+                revealed_for=self.reveal_seconds
+                if row is not None and row.secretive and row.ident in self.revealed
+                else None,
             )
-        if row.overrides:
-            text.append(f" · overrides {escape(', '.join(row.overrides))}", style="dim")
-        if row.references:
-            text.append(
-                escape(" · refers to " + ", ".join(f"${{{r}}}" for r in row.references)),
-                style="dim",
-            )
-        if row.secretive and row.ident in self.revealed:
-            seconds = self.reveal_seconds
-            after = f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
-            text.append(f"\nrevealed: hidden again after {after} (v hides it now)", style="yellow")
-        for problem in row.problems:
-            text.append(f"\n⚠ {escape(problem)}", style="bold red")
-        for warning in row.warnings:
-            text.append(f"\n⚠ {escape(warning)}", style="yellow")
-        detail.update(text)
+            if row is not None
+            else ""
+        )
 
     def on_resize(self) -> None:
         tree = self.query_one(ScopeTree)
         narrow = self.size.width < NARROW
         if tree.display == narrow:
             if narrow and tree.has_focus:
-                self.query_one(DataTable).focus()
+                self.query_one(VaultTable).focus()
             tree.display = not narrow
         if self.rows:
             self.call_after_refresh(self._show_rows)  # the value column follows the width
 
-    @on(DataTable.RowHighlighted)
+    @on(VaultTable.RowHighlighted)
     def _moved(self) -> None:
         self._show_detail()
         self.refresh_bindings()
@@ -589,7 +322,7 @@ class VaultPane(Widget):
     def _scope_chosen(self, event: Tree.NodeSelected) -> None:
         if event.node.data is not None:
             self.show_scope(event.node.data)
-        self.query_one(DataTable).focus()
+        self.query_one(VaultTable).focus()
 
     # --- the vault -----------------------------------------------------------------------
 
@@ -621,6 +354,9 @@ class VaultPane(Widget):
         if self.revealed.pop(ident, None) is not None:
             self._show_rows()
 
+    def _refused(self, exc: Exception) -> None:
+        self.notify(escape(str(exc)), severity="error", title="Refused", markup=False)
+
     def _secret_call(self, reason: str, fn, *args: Any, done, **kwargs: Any) -> None:
         """Call `fn` in a worker once the vault is unlocked (asking for the passphrase)."""
         app = self.app
@@ -632,7 +368,7 @@ class VaultPane(Widget):
             if isinstance(exc, VaultLocked):
                 app.with_vault(attempt, reason=reason)  # type: ignore[attr-defined]
             else:
-                self.notify(str(exc), severity="error", title="Refused", markup=False)
+                self._refused(exc)
 
         app.with_vault(attempt, reason=reason)  # type: ignore[attr-defined]
 
@@ -664,45 +400,57 @@ class VaultPane(Widget):
             done=done,
         )
 
-    # --- actions -------------------------------------------------------------------------
+    # --- what may be done, and why not --------------------------------------------------
+
+    def why_not(self, action: str) -> str | None:
+        """Why `action` cannot be done on what the pane shows now (None: it can)."""
+        return why_not(
+            action,
+            row=self.selected,
+            mode=self.mode,
+            level=self.scope.level,
+            label=self.label,
+            permissions=self.permissions,
+            undo=self.undo if self.undo and self.undo.scope == self.scope else None,
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        row = self.selected
-        if action == "new":
-            return True if self.may_write("variable") or self.may_write("secret") else None
-        if action == "edit":
-            return True if row is not None and self.may_write(row.kind) else None
-        if action == "delete":
-            if row is None or row.level != self.scope.level or not self.may_write(row.kind):
-                return None
+        if action not in self.KEY_ACTIONS.values():
             return True
-        if action == "reveal":
-            if row is None or row.missing or not row.secretive:
-                return None
-            return True if self.allowed("secrets:reveal") else None
-        if action == "copy":
-            if row is None or row.missing:
-                return None
-            return True if not row.secretive or self.allowed("secrets:reveal") else None
-        if action == "history":
-            return True if row is not None and row.missing is None else None
-        return True
+        if self.why_not(action) is None:
+            return True
+        return False if action == "undo" else None  # no undo: hidden, not greyed out
 
-    def action_toggle_mode(self) -> None:
-        self.mode = EFFECTIVE if self.mode == DEFINED else DEFINED
+    def on_key(self, event: events.Key) -> None:
+        """A key whose action cannot be done says why, rather than nothing."""
+        action = self.KEY_ACTIONS.get(event.key)
+        if action is None:
+            return
+        reason = self.why_not(action)
+        if reason is not None:
+            event.stop()
+            event.prevent_default()
+            self.notify(escape(reason), severity="warning", timeout=4, markup=False)
+
+    # --- actions -------------------------------------------------------------------------
+
+    def _switch_mode(self, mode: str) -> None:
+        self.mode = mode
         if self.view is not None:
             self.rows = build_rows(self.view, self.mode)
         self._show_rows()
 
+    def action_toggle_mode(self) -> None:
+        self._switch_mode(EFFECTIVE if self.mode == DEFINED else DEFINED)
+
+    def action_deleted(self) -> None:
+        self._switch_mode(DEFINED if self.mode == DELETED else DELETED)
+
     def scope_items(self) -> list[tuple[str, str]]:
-        """(id, label) of every scope of the org, for a picker or the command palette."""
+        """(id, label) of every scope of the org, for the command palette."""
         if self.view is None or not self.org:
             return []
-        items = [("org", f"org {self.org}")]
-        for reg in self.view.registries:
-            items.append((f"registry/{reg.slug}", f"  registry {reg.slug}  ({reg.name})"))
-            items += [(f"server/{reg.slug}/{s}", f"    server {s}") for s in reg.servers]
-        return items
+        return scope_items(self.org, self.view.registries)
 
     def action_scope(self, scope_id: str) -> None:
         """Show the scope with this id (from `scope_items`)."""
@@ -715,22 +463,34 @@ class VaultPane(Widget):
         else:
             scope = Scope()
         self.show_scope(scope)
-        self.query_one(DataTable).focus()
+        self.query_one(VaultTable).focus()
 
     def action_pick_scope(self) -> None:
-        items = self.scope_items()
-        if not items:
+        if self.view is None or not self.org:
             return
+        items = scope_items(self.org, self.view.registries, name_registries=True)
+        current = {
+            "server": f"server/{self.scope.registry}/{self.scope.server}",
+            "registry": f"registry/{self.scope.registry}",
+        }.get(self.scope.level, "org")
         self.app.push_screen(
-            PickScreen("Vault scope", items),
+            PickScreen("Vault scope", items, highlight=current),
             callback=lambda choice: self.action_scope(choice) if choice else None,
         )
 
     def _saved(self, variable) -> None:
         if variable is not None:
-            self.notify(f"Saved {variable.key} ({variable.kind}) at {self.label}.", timeout=4)
-            self._cursor_to = variable.key
-            self.screen.reload()  # type: ignore[attr-defined]
+            self.notify(
+                escape(f"Saved {variable.key} ({variable.kind}) at {self.label}."),
+                timeout=4,
+                markup=False,
+            )
+            self.undo = None
+            if self.mode == DELETED:
+                self.mode = DEFINED  # show what was just saved
+                if self.view is not None:
+                    self.rows = build_rows(self.view, self.mode)
+            self._after_change(variable.key)
 
     def _save_here(self):
         services, user, org, scope = self.services, self.user, self.org, self.scope
@@ -782,42 +542,74 @@ class VaultPane(Widget):
 
     def action_delete(self) -> None:
         row = self.selected
-        if row is None or not self.check_action("delete", ()):
+        if row is None or not self.org or not self.check_action("delete", ()):
             return
         after = (
             f"Then the value from {row.overrides[0]} applies here."
             if row.overrides
             else "Nothing above defines it."
         )
-        services, user, org, scope = self.services, self.user, self.org, self.scope
+        variables, user, org, scope = self.services.variables, self.user, self.org, self.scope
 
-        def delete(answer: str | None) -> None:
-            if answer != "yes":
-                return
-
-            def done(_removed) -> None:
-                self.notify(f"Deleted {row.key} at {scope.label(org or '')}.", timeout=4)
-                self.screen.reload()  # type: ignore[attr-defined]
-
-            self.app.call(  # type: ignore[attr-defined]
-                services.variables.unset,
-                user,
-                org,
-                row.key,
-                *scope.args,
-                kind=row.kind,
-                done=done,
+        def delete_it() -> DeletedKey | None:
+            variables.unset(user, org, row.key, *scope.args, kind=row.kind)
+            return next(
+                (d for d in variables.deleted(user, org, *scope.args) if d.key == row.key), None
             )
+
+        def done(deleted: DeletedKey | None) -> None:
+            where = scope.label(org)
+            if deleted is not None and deleted.restores is not None:
+                self.undo = Undo(org, scope, row.key, row.kind, deleted.version)
+                message = f"Deleted {row.key} at {where}. u undoes it; D lists deleted keys."
+            else:
+                message = f"Deleted {row.key} at {where}."
+            self.notify(escape(message), timeout=6, markup=False)
+            self._after_change()
+
+        def answered(answer: str | None) -> None:
+            if answer == "yes":
+                self.app.call(delete_it, done=done)  # type: ignore[attr-defined]
 
         self.app.push_screen(
             confirm(
                 f"Delete the {row.kind} {row.key} at {self.label}?",
-                f"{after} Its history is kept, so it can be rolled back (h).",
+                f"{after} Its history is kept: u right after undoes the delete, and D lists "
+                "the keys deleted here, to roll one back from its history (h).",
                 yes="Delete",
                 variant="error",
             ),
-            callback=delete,
+            callback=answered,
         )
+
+    def action_undo(self) -> None:
+        undo = self.undo
+        if undo is None or not self.check_action("undo", ()):
+            return
+        variables, user = self.services.variables, self.user
+        where = undo.scope.label(undo.org)
+
+        def done(_restored) -> None:
+            self.undo = None
+            self.notify(
+                escape(f"Restored {undo.key} at {where} as it was before the delete."),
+                timeout=4,
+                markup=False,
+            )
+            self._after_change(undo.key)
+
+        call = (variables.restore, user, undo.org, undo.key, *undo.scope.args)
+        if undo.kind == "secret":
+            self._secret_call(
+                f"Restoring the secret {undo.key} needs the vault key.",
+                *call,
+                deletion=undo.deletion,
+                done=done,
+            )
+        else:
+            self.app.call(  # type: ignore[attr-defined]
+                *call, deletion=undo.deletion, done=done, failed=self._refused
+            )
 
     def action_reveal(self) -> None:
         row = self.selected
@@ -829,7 +621,7 @@ class VaultPane(Widget):
 
         def show(value: str | None) -> None:
             if value is None:
-                self.notify(f"{row.key} has no usable value.", severity="warning")
+                self.notify(escape(f"{row.key} has no usable value."), severity="warning")
                 return
             self.revealed[row.ident] = value
             old = self._reveal_timers.pop(row.ident, None)
@@ -849,13 +641,13 @@ class VaultPane(Widget):
 
         def copy(value: str | None) -> None:
             if value is None:
-                self.notify(f"{row.key} has no usable value to copy.", severity="warning")
+                self.notify(escape(f"{row.key} has no usable value to copy."), severity="warning")
                 return
             if row.secretive:
                 self.app.copy_secret_to_clipboard(value)  # type: ignore[attr-defined]
             else:
                 self.app.copy_to_clipboard(value)
-            self.notify(f"Copied {row.key} to the clipboard.", timeout=3)
+            self.notify(escape(f"Copied {row.key} to the clipboard."), timeout=3)
 
         if not row.secretive:
             copy(row.value if row.value is not None else row.raw)
@@ -868,9 +660,28 @@ class VaultPane(Widget):
             return
         services, user, org = self.services, self.user, self.org
         where = self.scope.up_to(row.level or "org")
+        note = ""
+        if where != self.scope:
+            note = (
+                f"{row.key} is not defined at {self.label}: these are its versions at "
+                f"{where.label(org)}, where its value comes from."
+            )
+            if self.view is not None and any(d.key == row.key for d in self.view.deleted):
+                note += f" It was deleted at {self.label}: D lists it there."
+        restoring = row.deleted is not None
 
         def rollback(version: int):
             return services.variables.rollback(user, org, row.key, version, *where.args)
+
+        def closed(changed: bool | None) -> None:
+            if not changed:
+                return
+            self.undo = None
+            if restoring and self.mode == DELETED:
+                self.mode = DEFINED  # it is back: show it where it lives
+                if self.view is not None:
+                    self.rows = build_rows(self.view, self.mode)
+            self._after_change(row.key)
 
         self.app.push_screen(
             VariableHistoryScreen(
@@ -879,11 +690,15 @@ class VaultPane(Widget):
                 partial(services.variables.history, user, org, row.key, *where.args),
                 rollback,
                 can_write=self.may_write(row.kind),
+                note=note,
             ),
-            callback=lambda changed: self.screen.reload() if changed else None,  # type: ignore[attr-defined]
+            callback=closed,
         )
 
-    @on(DataTable.RowSelected)
+    @on(VaultTable.RowSelected)
     def _row_chosen(self) -> None:
-        if self.check_action("edit", ()):
+        if self.mode == DELETED:
+            if self.check_action("history", ()):
+                self.action_history()
+        elif self.check_action("edit", ()):
             self.action_edit()

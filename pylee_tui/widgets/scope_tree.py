@@ -1,0 +1,56 @@
+"""The vault section's scope tree: the org, its registries and their servers. Highlighting a node
+while the tree has focus shows that scope."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import Tree
+
+from pylee_tui.safe_text import escape
+from pylee_tui.widgets.vault_rows import RegistryScopes, Scope
+
+
+class ScopeTree(Tree[Scope]):
+    """org > registries > servers."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="vault.scopes.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="vault.scopes.up"),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("org", data=Scope(), id=id)
+        self.show_root = True
+        self.auto_expand = False
+        self.guide_depth = 2
+        self.shown: tuple[str, tuple[RegistryScopes, ...]] | None = None
+
+    def show(self, org_name: str, registries: tuple[RegistryScopes, ...], scope: Scope) -> None:
+        if self.shown != (org_name, registries):
+            self.shown = (org_name, registries)
+            self.clear()
+            self.root.set_label(Text(escape(org_name), style="bold"))
+            for reg in registries:
+                node = self.root.add(Text(escape(reg.name)), data=Scope(reg.slug), expand=True)
+                short = [s.rsplit("/", 1)[-1] for s in reg.servers]
+                for name, label in zip(reg.servers, short, strict=True):
+                    # a short name unless two servers of the registry share it
+                    shown = label if short.count(label) == 1 else name
+                    node.add_leaf(Text(escape(shown)), data=Scope(reg.slug, name))
+            self.root.expand()
+        self.point_at(scope)
+
+    def point_at(self, scope: Scope) -> None:
+        node = self._find(self.root, scope)
+        if node is not None and self.cursor_node is not node:
+            self.move_cursor(node)
+
+    def _find(self, node, scope: Scope):
+        if node.data == scope:
+            return node
+        for child in node.children:
+            found = self._find(child, scope)
+            if found is not None:
+                return found
+        return None
