@@ -195,7 +195,7 @@ async def test_ctrl_s_writes_only_the_change_the_preview_shows(world: Path, tmp_
         assert f"→ {target}" in status(screen)
         assert "keeps 1 other server" in status(screen)
         assert f"+++ {target}" in preview(screen)
-        assert message(screen) == ""
+        assert "Not written" in message(screen)  # the refusal stays said until the next step
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert not isinstance(pilot.app.screen, ExportScreen)
@@ -304,7 +304,11 @@ async def test_the_dialog_remembers_client_path_and_options_per_registry(
         assert screen.query_one("#export-client", Select).value == "cursor"
         assert screen.query_one("#export-path", Input).value == str(target)
         assert screen.query_one("#export-missing", Checkbox).value is True
-        assert screen.ready is False or f"→ {target}" in status(screen)
+        await until(pilot, lambda: f"→ {target}" in status(screen), "the remembered preview")
+        assert "already holds exactly this: nothing to write" in status(screen)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Nothing to write" in message(screen)
         await pilot.press("escape")
         await settle(pilot)
         screen = await open_export(pilot, "other")  # another registry starts afresh

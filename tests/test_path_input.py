@@ -20,7 +20,7 @@ from pylee_tui.widgets.path_input import PathInput, complete_path, parse_path
         ("'/tmp/it''s/x.json'", "/tmp/it''s/x.json"),
         ("/tmp/a\\ b/mcp.json", "/tmp/a b/mcp.json"),
         ('"/tmp/a\\ b"', "/tmp/a\\ b"),  # quoted: taken as written
-        ('"/tmp/half', '"/tmp/half'),  # one quote is part of the name
+        ('"/tmp/half open', "/tmp/half open"),  # a quote still being typed
     ],
 )
 def test_parse_path_reads_one_shell_argument(typed: str, meant: str) -> None:

@@ -214,6 +214,7 @@ class ExportScreen(ModalScreen[bool]):
         if event.value == self.client or event.value is Select.BLANK:
             return
         self.client = str(event.value)
+        self._say("")
         with self.prevent(Input.Changed):
             self.query_one("#export-path", PathInput).value = self._path_for(self.client)
         self._sync_inline_checkbox()
@@ -235,11 +236,13 @@ class ExportScreen(ModalScreen[bool]):
 
     @on(Checkbox.Changed)
     def _option_changed(self) -> None:
+        self._say("")
         self.refresh_preview()
 
     @on(Input.Changed, "#export-path")
     def _path_typed(self) -> None:
         # stale at once (ctrl+s refuses), refreshed once typing pauses
+        self._say("")
         self._mark_stale("Updating the preview…")
         if self._refresh_timer is not None:
             self._refresh_timer.stop()
@@ -271,7 +274,6 @@ class ExportScreen(ModalScreen[bool]):
         self._generation += 1
         self._shown = None
         self._folder_to_create = None
-        self._say("")
         self.query_one("#export-preview", TextArea).add_class("-stale")
         self._status(message, "dim")
 
@@ -330,10 +332,10 @@ class ExportScreen(ModalScreen[bool]):
             changes.append(f"removes {', '.join(install.removed)}")
         if install.kept:
             changes.append(f"keeps {len(install.kept)} other server(s)")
-        if changes:
-            lines.append(escape("; ".join(changes)))
         if not install.diff:
-            lines.append("The file already holds exactly this.")
+            lines.append("The file already holds exactly this: nothing to write.")
+        elif changes:
+            lines.append(escape("; ".join(changes)))
         text = Text("\n".join(lines))
         if plan.skipped:
             text.append(
@@ -392,6 +394,7 @@ class ExportScreen(ModalScreen[bool]):
     # --- writing --------------------------------------------------------------------------------
 
     def action_write(self) -> None:
+        self._say("")
         path = self._path()
         if path is None:
             self._say("Not written: type the file to write first.")

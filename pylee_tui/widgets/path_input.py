@@ -18,12 +18,13 @@ QUOTES = "'\""
 
 
 def parse_path(text: str) -> Path | None:
-    """The path in `text`, as a shell would read one argument: surrounding blanks and one
-    pair of matching quotes removed (a path pasted from a terminal or a file manager), a
-    space escaped as `\\ ` unescaped, `~` expanded. None when nothing is left."""
+    """The path in `text`, as a shell would read one argument: surrounding blanks and a pair
+    of quotes removed (a path pasted from a terminal or a file manager; a quote still open
+    while it is typed counts as one), a space escaped as `\\ ` unescaped, `~` expanded. None
+    when nothing is left."""
     text = text.strip()
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in QUOTES:
-        text = text[1:-1]
+    if text and text[0] in QUOTES:
+        text = text[1:-1] if len(text) >= 2 and text[-1] == text[0] else text[1:]
     elif os.sep == "/":
         text = text.replace("\\ ", " ")
     if not text.strip():
@@ -35,7 +36,7 @@ def complete_path(value: str, *, directories_only: bool = False) -> str | None:
     """`value` completed as far as its folder's entries allow, or None: one match gives its
     whole name (a folder with a trailing `/`), several their common beginning, or the first
     of them when they share no more than what is typed. Dot files only for a typed dot."""
-    quote = value[0] if value[:1] in (*QUOTES,) else ""
+    quote = value[0] if value and value[0] in QUOTES else ""
     body = value[1:] if quote else value
     if quote and body.endswith(quote):
         return None  # a closed quote: the path is finished
