@@ -11,13 +11,11 @@ that is shown disabled says why when pressed.
 
 from __future__ import annotations
 
-import os
-import shlex
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -28,18 +26,18 @@ from textual.worker import Worker
 
 from pylee_tui.models import Registry, RegistrySummary, Server, plural
 from pylee_tui.safe_text import escape
-from pylee_tui.screens.choice import confirm
 from pylee_tui.screens.import_result import REPLACE, ImportResultScreen
 from pylee_tui.screens.overview_editor import MarkdownDocument, OverviewEditorScreen
 from pylee_tui.screens.pick import PickScreen
 from pylee_tui.screens.server_detail import ServerScreen, new_server_document
-from pylee_tui.server_json import read_entries
-from pylee_tui.services import InvalidInput
-from pylee_tui.services.access import PERMISSIONS
+from pylee_tui.widgets.disabled_keys import SaysWhyDisabled, permission_refusal
 from pylee_tui.widgets.registry_forms import (
+    delete_registry_question,
     import_form,
     new_registry_form,
     new_server_form,
+    read_import_files,
+    remove_server_question,
     rename_registry_form,
     rename_server_form,
 )
@@ -69,7 +67,7 @@ NEEDS_ITEM = {
 }
 
 
-class RegistryBrowser(Widget):
+class RegistryBrowser(SaysWhyDisabled, Widget):
     HELP_TITLE = "registries"
     BINDINGS = [
         Binding("n", "new", "New", id="registries.new", tooltip="New registry or server"),
@@ -359,16 +357,13 @@ class RegistryBrowser(Widget):
 
         self.app.push_screen(screen, callback=closed)
 
-    # --- keys that are shown but cannot be used here say why ------------------------------
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return True if self.why_not(action) is None else None
+    # --- keys that are shown but cannot be used here say why (SaysWhyDisabled) ------------
 
     def why_not(self, action: str) -> str | None:
         """Why `action` cannot be done here now (None: it can). A missing right comes first."""
         data = self.cursor
         if action in DOING and not self.allowed(WRITES):
-            return self._refusal(DOING[action])
+            return permission_refusal(self.view, DOING[action], WRITES)
         on_item = data is not None and data.kind in ("registry", "server")
         needs = {
             "rename": on_item,
@@ -381,32 +376,6 @@ class RegistryBrowser(Widget):
         if not needs.get(action, True):
             return NEEDS_ITEM[action]
         return None
-
-    def _refusal(self, doing: str) -> str:
-        """The services' PermissionDenied, in the app's words."""
-        view = self.view
-        grant = PERMISSIONS[WRITES]
-        needs = f"the admin role or the grant {grant}" if grant else "the admin role"
-        role = f"; you are {'an' if view.role == 'admin' else 'a'} {view.role}" if view else ""
-        org = f" in {view.org.name}" if view else ""
-        return f"You cannot {doing}{org}: it needs {needs}{role}."
-
-    def action_for_key(self, key: str) -> str | None:
-        """The action of this section bound to `key` (without its arguments)."""
-        for binding in self.BINDINGS:
-            assert isinstance(binding, Binding)
-            if key in (k.strip() for k in binding.key.split(",")):
-                return binding.action.split("(")[0]
-        return None
-
-    def on_key(self, event: events.Key) -> None:
-        # a disabled binding lets the key pass silently; say why instead (and stop it here)
-        action = self.action_for_key(event.key)
-        reason = self.why_not(action) if action else None
-        if reason is not None:
-            event.stop()
-            event.prevent_default()
-            self.notify(reason, severity="warning", timeout=5)
 
     # --- filter and drafts ---------------------------------------------------------------
 
@@ -594,19 +563,7 @@ class RegistryBrowser(Widget):
 
             def ask(report) -> None:
                 self.app.push_screen(
-                    confirm(
-                        f"Delete registry {summary.name}?",
-                        f"This deletes its {plural(report.servers, 'server')}"
-                        + (
-                            f" and the {plural(report.variables, 'variable or secret')} of the "
-                            "registry and its servers, with their history"
-                            if report.variables
-                            else ""
-                        )
-                        + ". This cannot be undone.",
-                        yes="Delete",
-                        variant="error",
-                    ),
+                    delete_registry_question(summary, report),
                     callback=lambda answer: self._run_delete(
                         answer, data, summary.name, registries.delete, org, summary.slug
                     ),
@@ -618,19 +575,7 @@ class RegistryBrowser(Widget):
 
             def ask_server(report) -> None:
                 self.app.push_screen(
-                    confirm(
-                        f"Remove {data.server}?",
-                        f"It is removed from registry {data.registry}"
-                        + (
-                            f" with its {plural(report.variables, 'variable or secret')} and "
-                            "their history"
-                            if report.variables
-                            else ""
-                        )
-                        + ". This cannot be undone.",
-                        yes="Remove",
-                        variant="error",
-                    ),
+                    remove_server_question(data.server or "", data.registry or "", report),
                     callback=lambda answer: self._run_delete(
                         answer,
                         data,
@@ -797,29 +742,3 @@ class RegistryBrowser(Widget):
             )
 
         self.call(load, done=opened)
-
-
-def read_import_files(paths: str) -> tuple[list[Any], list[tuple[str, int]]]:
-    """The entries of every file named (quotes for spaces, ~ for home) with (file, position)
-    of each; a file that cannot be read is one line, and nothing is imported."""
-    try:
-        names = shlex.split(paths)
-    except ValueError as exc:  # an unclosed quote
-        raise InvalidInput(f"the file names cannot be read: {exc}") from None
-    if not names:
-        raise InvalidInput("name at least one server.json file")
-    # an entry is pointed at by its file's name, short when that is enough to tell them apart
-    short = [os.path.basename(n) or n for n in names]
-    labels = short if len(set(short)) == len(short) else names
-    entries: list[Any] = []
-    origins: list[tuple[str, int]] = []
-    for name, label in zip(names, labels, strict=True):
-        try:
-            found = read_entries(os.path.expanduser(name))
-        except ValueError as exc:
-            raise InvalidInput(f"{exc}; nothing was imported") from None
-        entries += found
-        origins += [(label, i + 1) for i in range(len(found))]
-    if not entries:
-        raise InvalidInput("the files hold no server entries; nothing was imported")
-    return entries, origins

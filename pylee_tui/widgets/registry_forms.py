@@ -1,14 +1,19 @@
-"""The forms of the registries section: a new registry, a new server, renaming either. Each takes
-the function that saves it, so the section decides what happens after."""
+"""The forms and questions of the registries section: a new registry, a new server, renaming
+either, importing files (and reading the files named), deleting. Each form takes the function
+that saves it, so the section decides what happens after."""
 
 from __future__ import annotations
 
+import os
+import shlex
 from collections.abc import Callable
 from typing import Any
 
-from pylee_tui.models import RegistrySummary, Server
+from pylee_tui.models import DeletionReport, RegistrySummary, Server, plural
+from pylee_tui.screens.choice import ChoiceScreen, confirm
 from pylee_tui.screens.form import FormField, FormScreen
-from pylee_tui.server_json import KNOWN_REGISTRY_TYPES
+from pylee_tui.server_json import KNOWN_REGISTRY_TYPES, read_entries
+from pylee_tui.services import InvalidInput
 
 Save = Callable[[dict[str, str]], Any]
 
@@ -85,3 +90,60 @@ def import_form(registry: str, run: Save) -> FormScreen:
         "Entries with faults you can fix are kept as drafts. A path with spaces goes in "
         "quotes; ~ is your home directory.",
     )
+
+
+def delete_registry_question(summary: RegistrySummary, report: DeletionReport) -> ChoiceScreen:
+    """What goes with the registry, and that it cannot be undone (its keys' history goes too,
+    so there is nothing to roll back to)."""
+    keys = (
+        f" and the {plural(report.variables, 'variable or secret')} of the registry and its "
+        "servers, with their history"
+        if report.variables
+        else ""
+    )
+    return confirm(
+        f"Delete registry {summary.name}?",
+        f"This deletes its {plural(report.servers, 'server')}{keys}. This cannot be undone.",
+        yes="Delete",
+        variant="error",
+    )
+
+
+def remove_server_question(name: str, registry: str, report: DeletionReport) -> ChoiceScreen:
+    keys = (
+        f" with its {plural(report.variables, 'variable or secret')} and their history"
+        if report.variables
+        else ""
+    )
+    return confirm(
+        f"Remove {name}?",
+        f"It is removed from registry {registry}{keys}. This cannot be undone.",
+        yes="Remove",
+        variant="error",
+    )
+
+
+def read_import_files(paths: str) -> tuple[list[Any], list[tuple[str, int]]]:
+    """The entries of every file named (quotes for spaces, ~ for home) with (file, position)
+    of each; a file that cannot be read is one line, and nothing is imported."""
+    try:
+        names = shlex.split(paths)
+    except ValueError as exc:  # an unclosed quote
+        raise InvalidInput(f"the file names cannot be read: {exc}") from None
+    if not names:
+        raise InvalidInput("name at least one server.json file")
+    # an entry is pointed at by its file's name, short when that is enough to tell them apart
+    short = [os.path.basename(n) or n for n in names]
+    labels = short if len(set(short)) == len(short) else names
+    entries: list[Any] = []
+    origins: list[tuple[str, int]] = []
+    for name, label in zip(names, labels, strict=True):
+        try:
+            found = read_entries(os.path.expanduser(name))
+        except ValueError as exc:
+            raise InvalidInput(f"{exc}; nothing was imported") from None
+        entries += found
+        origins += [(label, i + 1) for i in range(len(found))]
+    if not entries:
+        raise InvalidInput("the files hold no server entries; nothing was imported")
+    return entries, origins
