@@ -176,3 +176,14 @@ def test_cli_audit_bad_filters_are_one_line(cli_seeded, argv, code):
     assert result.code == code
     assert result.out == ""
     assert len(result.err.strip().splitlines()) == 1, result.err
+
+
+def test_your_own_events_cannot_be_filtered_by_someone_else(seeded):
+    assert [e.action for e in seeded.audit.list_by_actor(ANN, where=AuditFilter(by=ANN))] == [
+        "org.description",
+        "org.rename",
+        "member.invite",
+        "org.create",
+    ]
+    with pytest.raises(InvalidInput, match="name the organization"):
+        seeded.audit.list_by_actor(ANN, where=AuditFilter(by=BOB))

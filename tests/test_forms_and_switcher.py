@@ -6,12 +6,15 @@ import pytest
 from conftest import settle
 from textual import events
 from textual.keys import _character_to_key
-from textual.widgets import Input
+from textual.widgets import Button, DataTable, Input
 
 from pylee_tui.app import PyleeApp
+from pylee_tui.screens.choice import confirm, info
 from pylee_tui.screens.form import FormField, FormScreen
+from pylee_tui.screens.help import HelpScreen
 from pylee_tui.screens.org_home import OrgScreen
 from pylee_tui.screens.org_switcher import OrgSwitcherScreen
+from pylee_tui.screens.type_to_confirm import TypeToConfirmScreen
 from pylee_tui.services import Services
 from pylee_tui.store import Store
 
@@ -108,3 +111,92 @@ async def test_a_prefilled_field_is_not_replaced_by_the_first_key(db_path):
         await settle(pilot)
         assert app.screen is form
         assert form.query_one("#field-name", Input).value == "io.github.acme/weather-2"
+
+
+# --- help lists every live binding ----------------------------------------------------------------
+
+
+def help_rows(app) -> dict[str, tuple[str, str]]:
+    table = app.screen.query_one("#help-table", DataTable)
+    rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+    return {keys: (action, note) for keys, action, note in rows}
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
+async def test_help_lists_the_bindings_hidden_from_the_footer_and_why_keys_are_off(db_path, size):
+    store = Store(db_path)
+    services = Services(store)
+    services.orgs.create(ANN, "Acme")
+    services.members.invite(ANN, "acme", "bea@example.com")
+    services.members.accept("bea@example.com", "acme")
+    store.close()
+    app = PyleeApp(db_path=db_path, user="bea@example.com", watch_interval=3600)
+    async with app.run_test(size=size) as pilot:
+        await open_members(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        rows = help_rows(app)
+        # the table's own keys, this section's, the screen's and the app's, shown or not
+        assert rows["j"][0] == "Down" and rows["k"][0] == "Up"
+        assert rows["⏎"][0] == "Details"
+        assert rows["o, ^o"][0] == "Orgs"  # keys doing one thing share a row
+        assert rows["3"][0] == "Members"  # section keys are hidden from the footer
+        assert rows["^l"][0] == "Lock vault"  # a hidden priority key of the app
+        assert rows["/"][0] == "Filter"
+        for key, action in (("i", "Invite"), ("r", "Role"), ("g", "Grants"), ("x", "Remove")):
+            assert rows[key][0] == action
+            assert "(admins only)" in rows[key][1], rows[key]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, OrgScreen)
+
+
+async def test_help_in_a_filter_lists_escape(two_orgs):
+    app = app_for(two_orgs)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_members(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        app.action_help()  # in a text field ? is typed; the palette or a binding opens help
+        await settle(pilot)
+        rows = help_rows(app)
+        assert rows["esc"][0] == "Clear filter", rows
+
+
+# --- dialogs opened and answered at once ----------------------------------------------------------
+
+
+async def test_enter_typed_as_a_confirmation_opens_answers_its_default(two_orgs):
+    app = app_for(two_orgs)
+    answers: list[str | None] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(confirm("Remove bea?", "She loses access.", yes="Remove"), answers.append)
+        burst(app, "enter")
+        await settle(pilot)
+    assert answers == ["no"]  # Cancel has focus from the first key, never Remove
+
+
+async def test_the_word_typed_as_a_type_to_confirm_dialog_opens_is_kept(two_orgs):
+    app = app_for(two_orgs)
+    answers: list[bool | None] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(TypeToConfirmScreen("Delete Acme?", "All of it.", "acme"), answers.append)
+        burst(app, *typed("acme"), "enter")
+        await settle(pilot)
+    assert answers == [True]
+
+
+async def test_an_information_dialog_has_one_ok_and_enter_closes_it(two_orgs):
+    app = app_for(two_orgs)
+    answers: list[str | None] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(info("bea@example.com", "Role: member\nStatus: active"), answers.append)
+        await settle(pilot)
+        assert [b.label.plain for b in app.screen.query(Button)] == ["OK"]
+        await pilot.press("enter")
+        await settle(pilot)
+    assert answers == ["ok"]

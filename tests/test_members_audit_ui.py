@@ -322,12 +322,13 @@ async def test_audit_shows_a_loading_indicator_until_the_first_listing_arrives(
         assert not table.loading and table.row_count == 4
 
 
-async def test_enter_on_an_audit_event_shows_all_of_it(db_path, other):
+def record_export(db_path, registry_name: str, metadata: dict):
+    """A registry and an export event of it, as the export service records one."""
     store = Store(db_path)
     services = Services(store, clock=clock)
-    registry = services.registries.create(ANN, "acme", "Core [b]Tools[/b]")
-    with services.store.transaction() as db:  # an event as an export writes it
-        org = db.execute("SELECT * FROM organizations WHERE slug = 'acme'").fetchone()
+    registry = services.registries.create(ANN, "acme", registry_name)
+    with services.store.transaction() as db:
+        org = db.execute("SELECT id FROM organizations WHERE slug = 'acme'").fetchone()
         services.audit.record(
             db,
             actor=ANN,
@@ -337,14 +338,31 @@ async def test_enter_on_an_audit_event_shows_all_of_it(db_path, other):
             target_type="registry",
             target_id=registry.slug,
             target_label=registry.slug,
-            metadata={
-                "client": "claude-desktop",
-                "path": "/home/ann/.config/Claude/claude_desktop_config.json",
-                "servers": ["io.github.acme/weather", "evil\x1b[31m[red]x[/red]"],
-                "keys": ["API_TOKEN", "BASE_URL"],
-            },
+            metadata=metadata,
         )
     store.close()
+    return registry
+
+
+def event_dialog_fields(dialog) -> dict[str, str]:
+    fields = {}
+    for row in dialog.query(".audit-field"):
+        label, value = row.query(Static)
+        fields[str(label.render())] = str(value.render())
+    return fields
+
+
+async def test_enter_on_an_audit_event_shows_all_of_it(db_path, other):
+    registry = record_export(
+        db_path,
+        "Core [b]Tools[/b]",
+        {
+            "client": "claude-desktop",
+            "path": "/home/ann/.config/Claude/claude_desktop_config.json",
+            "servers": ["io.github.acme/weather", "evil\x1b[31m[red]x[/red]"],
+            "keys": ["API_TOKEN", "BASE_URL"],
+        },
+    )
     async with app_for(db_path).run_test(size=(80, 24)) as pilot:
         await open_section(pilot, "5")
         table = pilot.app.screen.query_one("#audit-table", DataTable)
@@ -353,29 +371,23 @@ async def test_enter_on_an_audit_event_shows_all_of_it(db_path, other):
         await settle(pilot)
         dialog = pilot.app.screen
         assert isinstance(dialog, AuditEventScreen)
-        shown = dialog.query_one("#audit-event-text", Static).render()
-        text = str(shown)
-        for part in (
-            "When (UTC)",
-            "2026-11-20 09:30:00",
-            ANN,
-            "registry.export",
-            f"registry {registry.slug}",
-            "/home/ann/.config/Claude/claude_desktop_config.json",
-            "claude-desktop",
-            "API_TOKEN, BASE_URL",
-            "[red]x[/red]",  # stored text is shown as written, never read as markup
-            "\\x1b",  # and a control character as its escape
-        ):
-            assert part in text, part
-        assert "\x1b" not in text
+        fields = event_dialog_fields(dialog)
+        assert fields["When (UTC)"].startswith("2026-11-20 09:30:00")
+        assert fields["Who"] == ANN
+        assert fields["Action"] == "registry.export"
+        assert fields["Target"] == f"registry {registry.slug}"
+        assert fields["path"] == "/home/ann/.config/Claude/claude_desktop_config.json"
+        assert fields["client"] == "claude-desktop"
+        assert fields["keys"] == "API_TOKEN\nBASE_URL"  # one per line
+        # stored text is shown as written, never read as markup; a control character escaped
+        assert fields["servers"] == "io.github.acme/weather\nevil\\x1b[31m[red]x[/red]"
         assert [b.label.plain for b in dialog.query(Button)] == ["OK"]
         await pilot.press("enter")
         await settle(pilot)
         assert not isinstance(pilot.app.screen, AuditEventScreen)
         await pilot.press("j", "enter")  # the next event: the registry's creation
         await settle(pilot)
-        assert "registry.create" in str(pilot.app.screen.query_one("#audit-event-text").render())
+        assert event_dialog_fields(pilot.app.screen)["Action"] == "registry.create"
         await pilot.press("escape")
         await settle(pilot)
         assert pilot.app.screen.section == "audit"
@@ -399,9 +411,21 @@ def test_audit_snapshot_80x24(snap_compare, db_path, other):
 
 
 def test_audit_event_dialog_snapshot_80x24(snap_compare, db_path, other):
+    servers = [f"io.github.acme/server-with-a-long-name-{n}" for n in range(1, 9)]
+    record_export(
+        db_path,
+        "Core Tools",
+        {
+            "client": "claude",
+            "path": "/home/ann/.config/Claude/claude_desktop_config.json",
+            "servers": servers,
+            "inlined_secrets": 0,
+        },
+    )
+
     async def run_before(pilot) -> None:
         await open_section(pilot, "5")
-        await pilot.press("k", "enter")  # the newest event: carl's invitation as admin
+        await pilot.press("enter")  # the newest event: the export
         await settle(pilot)
 
     assert snap_compare(app_for(db_path), run_before=run_before, terminal_size=(80, 24))
@@ -414,3 +438,19 @@ def test_invite_form_snapshot_80x24(snap_compare, db_path, other):
         await settle(pilot)
 
     assert snap_compare(app_for(db_path), run_before=run_before, terminal_size=(80, 24))
+
+
+async def test_a_long_audit_event_scrolls_with_the_ok_button_focused(db_path, other):
+    record_export(db_path, "Core", {"servers": [f"io.github.acme/s{n}" for n in range(30)]})
+    async with app_for(db_path).run_test(size=(80, 24)) as pilot:
+        await open_section(pilot, "5")
+        await pilot.press("enter")
+        await settle(pilot)
+        body = pilot.app.screen.query_one("#audit-event-fields")
+        assert body.max_scroll_y > 0 and body.scroll_y == 0
+        await pilot.press("j", "j", "pagedown")
+        await settle(pilot)
+        assert body.scroll_y == min(12, body.max_scroll_y)
+        await pilot.press("k")
+        await settle(pilot)
+        assert body.scroll_y == min(12, body.max_scroll_y) - 1

@@ -194,8 +194,14 @@ class AuditService(Service):
         self, actor: str, *, limit: int | None = None, where: AuditFilter | None = None
     ) -> list[AuditEvent]:
         """Your own events across every org, deleted ones included, newest first."""
+        where = where or AuditFilter()
+        if where.by is not None and valid("email", where.by) != actor:
+            raise InvalidInput(
+                "without an organization only your own events are listed; "
+                "name the organization to see what someone else did"
+            )
         with self.store.reading() as db:
-            return self._select(db, "actor = ?", [actor], limit, where or AuditFilter())
+            return self._select(db, "actor = ?", [actor], limit, where)
 
     def _select(self, db, where: str, params: list[Any], limit: int | None, kept: AuditFilter):
         if limit is not None and (
