@@ -306,3 +306,19 @@ async def test_an_admin_is_told_where_an_inherited_key_can_be_deleted(db_path, s
         said = "LOG_LEVEL comes from org acme, not registry core-tools: delete it there"
         assert any(said in n for n in notes(pilot.app)), notes(pilot.app)
         assert all("--" not in n for n in notes(pilot.app))  # the app's words, not CLI flags
+
+
+async def test_after_a_delete_the_cursor_stays_in_place(db_path, seed):
+    seed.variables.set(ANN, "acme", "REGION", "eu")
+    seed.variables.set(ANN, "acme", "ZONE", "b")
+    async with app_for(db_path).run_test(size=SIZE) as pilot:
+        pane = await open_vault(pilot)
+        await delete_selected(pilot, pane, "REGION")
+        assert pane.selected is not None and pane.selected.key == "ZONE"  # its neighbour
+        await delete_selected(pilot, pane, "ZONE")
+        assert pane.selected is not None and pane.selected.key == "LOG_LEVEL"
+        pane.action_scope(f"server/core-tools/{WEATHER}")  # another list starts at the top
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        assert table_of(pane).cursor_row == 0

@@ -8,6 +8,8 @@ the filter.
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -24,18 +26,30 @@ FILTER_FROM = 9  # lists at least this long get a filter; shorter ones are read 
 
 
 def rank(items: list[tuple[str, str]], query: str) -> list[tuple[str, str, tuple[int, ...]]]:
-    """(id, label, matched offsets) of the items whose label matches `query` (fuzzy, any case),
-    best first, ties in their own order; every item, in order, for an empty query."""
-    if not query.strip():
+    """(id, label, matched offsets) of the items whose label matches `query`, any case: first
+    those holding it as a whole word, then as a part of a word, then fuzzy matches (letters in
+    order), best first within each, ties in their own order. Every item for an empty query."""
+    query = query.strip()
+    if not query:
         return [(key, label, ()) for key, label in items]
     search = FuzzySearch(case_sensitive=False)
+    wanted = query.lower()
     scored = []
     for position, (key, label) in enumerate(items):
-        score, offsets = search.match(query, label)
+        at = label.lower().find(wanted)
+        if at >= 0:
+            words = re.finditer(rf"(?<![A-Za-z0-9]){re.escape(wanted)}(?![A-Za-z0-9])", label, re.I)
+            first_word = next(words, None)
+            if first_word is not None:
+                at = first_word.start()
+            offsets = tuple(range(at, at + len(wanted)))
+            scored.append((0 if first_word else 1, 0.0, position, key, label, offsets))
+            continue
+        score, fuzzy = search.match(query, label)
         if score > 0:
-            scored.append((-score, position, key, label, tuple(offsets)))
-    scored.sort(key=lambda item: (item[0], item[1]))
-    return [(key, label, offsets) for _score, _pos, key, label, offsets in scored]
+            scored.append((2, -score, position, key, label, tuple(fuzzy)))
+    scored.sort(key=lambda item: item[:3])
+    return [(key, label, offsets) for *_order, key, label, offsets in scored]
 
 
 def prompt(label: str, offsets: tuple[int, ...]) -> Text:

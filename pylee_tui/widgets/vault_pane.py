@@ -117,6 +117,7 @@ class VaultPane(Widget):
         self._token = 0
         self._cursor_to: str | None = None  # a key just saved: the cursor goes there
         self.undo: Undo | None = None
+        self._shown_as: tuple | None = None  # (org, scope, mode) the table shows
         self.initialized: bool | None = None
 
     def compose(self) -> ComposeResult:
@@ -261,13 +262,16 @@ class VaultPane(Widget):
         current = self.selected.id if self.selected else None
         if self._cursor_to and any(r.id == self._cursor_to for r in self.rows):
             current, self._cursor_to = self._cursor_to, None
+        shown_as = (self.org, self.scope, self.mode)
         table.show(
             self.rows,
             mode=self.mode,
             level=self.scope.level,
             revealed=self.revealed,
             cursor=current,
+            keep_place=shown_as == self._shown_as,
         )
+        self._shown_as = shown_as
         empty = self.query_one("#vault-empty", Static)
         empty.display = self.view is not None and not self.rows
         empty.update(Text(escape(self._empty_text())))

@@ -52,8 +52,12 @@ class VaultTable(DataTable):
         level: str,
         revealed: dict[tuple[str | None, str], str],
         cursor: str | None,
+        keep_place: bool = False,
     ) -> None:
-        """Draw `rows` (the scope shown is at `level`), the cursor on the row `cursor` if any."""
+        """Draw `rows` (the scope shown is at `level`), the cursor on the row `cursor` if any;
+        else, with `keep_place` (the same list, changed), at the same place (a deleted row's
+        neighbour), or at the top."""
+        place = self.cursor_row
         value_width = self._value_width(rows, mode)
         cells = [self._cells(row, mode, level, revealed, value_width) for row in rows]
         titles = DELETED_COLUMNS if mode == DELETED else COLUMNS
@@ -69,6 +73,8 @@ class VaultTable(DataTable):
         ids = [r.id for r in rows]
         if cursor in ids:
             self.move_cursor(row=ids.index(cursor), animate=False)
+        elif keep_place and ids:
+            self.move_cursor(row=min(place, len(ids) - 1), animate=False)
 
     def _value_width(self, rows: list[Row], mode: str) -> int:
         """As wide as the table leaves room for (the rest of the row is short)."""
