@@ -534,8 +534,7 @@ class PyleeApp(App[None]):
 
     def action_vault(self, action: str, *args: str) -> None:
         """A vault pane action from the palette: opens section 4 first."""
-        if isinstance(self.screen, OrgScreen):
-            self.screen.vault_action(action, *args)
+        self.leave_to_org_screen(lambda: self.org_screen.vault_action(action, *args))
 
     # --- watching for changes made elsewhere ---------------------------------------------
 

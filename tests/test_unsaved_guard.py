@@ -262,3 +262,14 @@ async def test_the_raw_editors_hint_names_keys_that_do_not_edit_the_text(db_path
         assert raw.editor.text == broken
         footer_keys = {key for key, active in raw.active_bindings.items() if active.binding.show}
         assert keys[0] in footer_keys
+
+
+async def test_a_vault_action_from_the_palette_asks_first_too(db_path, other):
+    app = app_for(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_overview_editor(pilot)
+        await from_palette(pilot, "vault: defined here")
+        assert isinstance(app.screen, ChoiceScreen), app.screen
+        await pilot.click("#choice-discard")
+        await settle(pilot)
+        assert isinstance(app.screen, OrgScreen) and app.screen.section == "vault"
