@@ -14,23 +14,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Input, MarkdownViewer, Static, Tree
+from textual.widgets import Input, Tree
 from textual.worker import Worker
 
-from pylee_tui.models import Registry, RegistrySummary, Server, plural
-from pylee_tui.safe_text import escape
+from pylee_tui.models import Registry, RegistrySummary, Server
 from pylee_tui.screens.import_result import REPLACE, ImportResultScreen
 from pylee_tui.screens.overview_editor import MarkdownDocument, OverviewEditorScreen
 from pylee_tui.screens.pick import PickScreen
 from pylee_tui.screens.server_detail import ServerScreen, new_server_document
 from pylee_tui.widgets.disabled_keys import SaysWhyDisabled, permission_refusal
+from pylee_tui.widgets.registry_detail import RegistryDetail
 from pylee_tui.widgets.registry_forms import (
     delete_registry_question,
     import_form,
@@ -42,9 +41,7 @@ from pylee_tui.widgets.registry_forms import (
     rename_server_form,
 )
 from pylee_tui.widgets.registry_tree import ROOT, NodeData, RegistryTree
-from pylee_tui.widgets.safe_markdown import SafeMarkdownViewer
 
-EMPTY_REGISTRY_OVERVIEW = "*No overview yet.* Press **e** to write one."
 WRITES = "registries:write"
 
 # what each key does, for "you cannot …" (said when a disabled key is pressed)
@@ -106,10 +103,6 @@ class RegistryBrowser(SaysWhyDisabled, Widget):
     RegistryBrowser #registry-filter { display: none; margin: 0 1; }
     RegistryBrowser #registry-filter.-shown { display: block; }
     RegistryBrowser #registry-tree { width: 1fr; min-width: 36; }
-    RegistryBrowser #registry-detail { width: 1fr; padding: 0 1; border-left: vkey $primary 40%; }
-    RegistryBrowser #detail-title { text-style: bold; }
-    RegistryBrowser #detail-body { color: $text-muted; padding-bottom: 1; }
-    RegistryBrowser #registry-overview { height: 1fr; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -129,13 +122,7 @@ class RegistryBrowser(SaysWhyDisabled, Widget):
         yield Input(placeholder="Filter servers by name…", id="registry-filter")
         with Horizontal():
             yield RegistryTree(id="registry-tree")
-            with Vertical(id="registry-detail"):
-                yield Static("", id="detail-title")
-                yield Static("", id="detail-body")
-                with VerticalScroll(id="detail-scroll"):
-                    yield SafeMarkdownViewer(
-                        "", show_table_of_contents=False, id="registry-overview"
-                    )
+            yield RegistryDetail(id="registry-detail")
 
     # --- plumbing ------------------------------------------------------------------------
 
@@ -280,22 +267,14 @@ class RegistryBrowser(SaysWhyDisabled, Widget):
     def _show_detail(self) -> None:
         """Describe the item under the cursor (whatever moved it there)."""
         self.refresh_bindings()  # which keys apply depends on the item: the footer follows it
-        data = self.cursor
-        title = self.query_one("#detail-title", Static)
-        body = self.query_one("#detail-body", Static)
-        viewer = self.query_one("#registry-overview", MarkdownViewer)
-        summary = self.tree.registries.get(data.registry or "") if data else None
-        server = self.servers.get((data.registry or "", data.server or "")) if data else None
-        if data is not None and data.kind == "registry" and summary is not None:
-            title.update(Text(escape(summary.name)))
-            body.update(
-                Text(
-                    f"{summary.slug} · {plural(summary.server_count, 'server')}"
-                    + (f" · {summary.draft_count} draft" if summary.draft_count else "")
-                    + (f"\n{escape(summary.description)}" if summary.description else "")
-                )
-            )
-            viewer.display = True
+        data, detail = self.cursor, self.query_one(RegistryDetail)
+        if data is None or data.kind == "root":
+            detail.show_root(len(self.tree.registries), drafts_only=self.drafts_only)
+            return
+        summary = self.tree.registries.get(data.registry or "")
+        server = self.servers.get((data.registry or "", data.server or ""))
+        if data.kind == "registry" and summary is not None:
+            detail.show_registry(summary)
             self.call(
                 self.services.registries.get,
                 self.user,
@@ -303,43 +282,16 @@ class RegistryBrowser(SaysWhyDisabled, Widget):
                 data.registry,
                 done=self._registry_loaded,
             )
-            return
-        viewer.display = False
-        if data is not None and data.kind == "server" and server is not None:
-            title.update(Text(escape(server.name)))
-            lines = [
-                f"in {escape(data.registry or '')} · version {escape(server.version) or '—'} · "
-                f"{server.status}",
-                escape(server.description or ""),
-            ]
-            if server.problems:
-                lines.append(f"{plural(len(server.problems), 'problem')}:")
-                lines += [
-                    f"  {escape(p['path'])}: {escape(p['reason'])}" for p in server.problems[:6]
-                ]
-            lines.append("enter opens it")
-            body.update(Text("\n".join(line for line in lines if line)))
-            return
-        if data is not None and data.kind in ("registry", "server", "placeholder"):
-            # not known (yet): say so rather than keep describing another item
-            title.update(Text(escape(data.server or data.registry or "")))
-            body.update("loading…")
-            return
-        count = len(self.tree.registries)
-        title.update(plural(count, "registry") + (" · drafts only" if self.drafts_only else ""))
-        body.update(
-            "A registry is a curated collection of MCP servers. n creates one."
-            if not count
-            else "n new registry · enter or → open · / filter · D drafts only · > next draft"
-            " · i import into a registry"
-        )
+        elif data.kind == "server" and server is not None:
+            detail.show_server(data.registry or "", server)
+        else:  # not known (yet): say so rather than keep describing another item
+            detail.show_loading(data.server or data.registry or "")
 
     async def _registry_loaded(self, registry: Registry) -> None:
         data = self.cursor
         if data is None or data.kind != "registry" or data.registry != registry.slug:
             return
-        viewer = self.query_one("#registry-overview", SafeMarkdownViewer)
-        await viewer.show(registry.overview or EMPTY_REGISTRY_OVERVIEW)
+        await self.query_one(RegistryDetail).show_overview(registry.overview)
 
     @on(Tree.NodeSelected)
     def _selected(self, event: Tree.NodeSelected) -> None:
