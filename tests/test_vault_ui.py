@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import server_doc, settle, type_text
+from test_forms_and_switcher import burst
 from textual.widgets import DataTable, Input
 
 from pylee_tui.app import PyleeApp
@@ -168,6 +169,23 @@ async def test_variable_at_org_override_on_server_and_effective_shows_the_source
         await pilot.pause()
         detail = str(pane.query_one("#vault-detail").render())
         assert f"server {WEATHER}" in detail and "overrides org acme" in detail
+
+
+async def test_keys_typed_as_the_form_and_the_picker_open_reach_them(db_path, seed):
+    """Needs the app's half of screens/typeahead.py wired in app.py (note_key_screen,
+    redeliver_stale_key), as tests/test_forms_and_switcher.py does."""
+    async with app_for(db_path).run_test(size=SIZE) as pilot:
+        pane = await open_vault(pilot)
+        burst(pilot.app, "n", "R", "E", "G")  # typed at once, while the form opens
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, VariableFormScreen)
+        assert form.query_one("#field-key", Input).value == "REG"
+        await pilot.press("escape")
+        await settle(pilot)
+        burst(pilot.app, "p", "j", "enter")
+        await settle(pilot)
+        assert pane.scope == Scope("core-tools")
 
 
 async def test_first_secret_asks_for_a_new_passphrase_twice_then_shows_masked(db_path, seed):

@@ -21,6 +21,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from pylee_tui.safe_text import escape
+from pylee_tui.screens.typeahead import TypeAhead
 
 FILTER_FROM = 9  # lists at least this long get a filter; shorter ones are read at a glance
 
@@ -60,7 +61,7 @@ def prompt(label: str, offsets: tuple[int, ...]) -> Text:
     return text
 
 
-class PickScreen(ModalScreen[str | None]):
+class PickScreen(TypeAhead, ModalScreen[str | None]):
     """Dismisses with the id of the chosen item, or None."""
 
     CSS_PATH = "pick.tcss"
@@ -90,6 +91,8 @@ class PickScreen(ModalScreen[str | None]):
         self.start = highlight
         self.filtered = len(items) >= FILTER_FROM if filter is None else filter
         self.shown: list[str] = []
+        # focused as it opens: keys typed at once (a filter, j/k, enter) reach it in order
+        self.AUTO_FOCUS = "#pick-filter" if self.filtered else "#pick-list"
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog pick"):
@@ -106,10 +109,6 @@ class PickScreen(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self._refill("")
-        if self.filtered:
-            self.query_one("#pick-filter", Input).focus()
-        else:
-            self.query_one(OptionList).focus()
 
     def _refill(self, query: str) -> None:
         options = self.query_one(OptionList)

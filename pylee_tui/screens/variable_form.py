@@ -21,6 +21,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from pylee_tui.models import field_error
 from pylee_tui.screens.form import ModelRule
+from pylee_tui.screens.typeahead import TypeAhead
 from pylee_tui.screens.vault_unlock import hide_empty_messages, say
 from pylee_tui.services import VaultLocked
 
@@ -29,10 +30,9 @@ KINDS = ("variable", "secret")
 SECRET_LOOKING = re.compile(r"TOKEN|SECRET|PASSW|API_?KEY|PRIVATE|CREDENTIAL|AUTH")
 
 
-class VariableFormScreen(ModalScreen[Any]):
+class VariableFormScreen(TypeAhead, ModalScreen[Any]):
     """Dismisses with what `save(key, value, kind)` returned, or None when cancelled."""
 
-    AUTO_FOCUS = "#field-key"
     CSS_PATH = "vault.tcss"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="variable_form.cancel"),
@@ -61,6 +61,9 @@ class VariableFormScreen(ModalScreen[Any]):
         self.key_fixed = key_fixed
         self.kind_fixed = kind_fixed
         self.intro = intro
+        # the first field to type in is focused as the form opens, and keys typed while it
+        # opens go there in order (the key is fixed when editing: then the value)
+        self.AUTO_FOCUS = "#field-value" if key_fixed else "#field-key"
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form", id="variable-form"):
@@ -101,8 +104,6 @@ class VariableFormScreen(ModalScreen[Any]):
     def on_mount(self) -> None:
         hide_empty_messages(self)
         self._show_kind()
-        if self.key_fixed:
-            self.query_one("#field-value", Input).focus()
 
     # --- kind ----------------------------------------------------------------------------
 

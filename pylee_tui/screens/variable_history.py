@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Static
 from pylee_tui.models import VariableVersion, plural
 from pylee_tui.safe_text import escape
 from pylee_tui.screens.choice import confirm
+from pylee_tui.screens.typeahead import TypeAhead
 from pylee_tui.screens.vault_unlock import say
 from pylee_tui.services import VaultLocked
 from pylee_tui.services.resolver import MASK
@@ -38,9 +39,10 @@ def version_value(version: VariableVersion) -> str:
     return value if len(value) <= 40 else value[:39] + "…"
 
 
-class VariableHistoryScreen(ModalScreen[bool]):
+class VariableHistoryScreen(TypeAhead, ModalScreen[bool]):
     """Dismisses True when something was rolled back (so the caller reloads)."""
 
+    AUTO_FOCUS = "#history-table"
     CSS_PATH = "vault.tcss"
     BINDINGS = [
         Binding("escape,q", "close", "Close", id="history.close"),
@@ -93,7 +95,6 @@ class VariableHistoryScreen(ModalScreen[bool]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns(*COLUMNS)
-        table.focus()
         say(self.query_one("#history-error", Static), "")
         say(self.query_one("#history-deleted", Static), "")
         self.refresh_versions()

@@ -418,6 +418,10 @@ class VaultPane(Widget):
             undo=self.undo if self.undo and self.undo.scope == self.scope else None,
         )
 
+    def why_disabled(self, action: str) -> str:
+        """The same, as help lists it beside a disabled key ('' when it works)."""
+        return self.why_not(action) or ""
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action not in self.KEY_ACTIONS.values():
             return True
