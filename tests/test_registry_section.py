@@ -535,3 +535,13 @@ async def test_escape_leaves_drafts_only_and_help_lists_the_draft_keys(db_path, 
         await settle(pilot)
         assert "drafts only" not in str(tree.root.label)
         assert shown_servers(tree, "data-sources") == ["io.github.acme/sql", "zz/d"]
+
+
+async def test_reveal_opens_the_registry_and_puts_the_cursor_on_the_server(db_path, acme):
+    """For the palette and other ways in: a server is shown with its registry open."""
+    async with app_for(db_path).run_test(size=SIZE) as pilot:
+        tree = await open_registries(pilot)
+        pilot.app.screen.query_one(RegistryBrowser).reveal("core-tools", SEARCH)
+        await settle(pilot)
+        assert cursor(tree) == NodeData("server", "core-tools", SEARCH)
+        assert_detail_is_the_cursor(pilot.app, tree)

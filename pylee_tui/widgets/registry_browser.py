@@ -225,6 +225,13 @@ class RegistryBrowser(SaysWhyDisabled, Widget):
         worker = self.call(load, done=loaded)
         self._loading = worker
 
+    def reveal(self, registry: str, server: str | None = None) -> None:
+        """Put the cursor on a registry, or on one of its servers (its registry opened)."""
+        if server is None:
+            self.refresh_data(prefer=[NodeData("registry", registry)])
+        else:
+            self.refresh_data(prefer=[NodeData("server", registry, server)], expand=[registry])
+
     def _loaded(self, registries: list[RegistrySummary], servers: dict[str, list[Server]]) -> None:
         self.servers = {
             (slug, server.name): server for slug, found in servers.items() for server in found
