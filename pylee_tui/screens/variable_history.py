@@ -30,13 +30,13 @@ from pylee_tui.widgets.vault_reasons import WRITE, needs
 COLUMNS = ("Version", "Action", "When", "Who", "Value")
 
 
-def version_value(version: VariableVersion) -> str:
+def version_value(version: VariableVersion, width: int = 40) -> str:
     if version.action == "unset":
         return ""
     if version.kind == "secret":
         return MASK
-    value = escape(version.value or "")
-    return value if len(value) <= 40 else value[:39] + "…"
+    value = escape(version.value or "").replace("\n", "⏎")
+    return value if len(value) <= width else value[: width - 1] + "…"
 
 
 class VariableHistoryScreen(TypeAhead, ModalScreen[bool]):
@@ -93,8 +93,7 @@ class VariableHistoryScreen(TypeAhead, ModalScreen[bool]):
             )
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns(*COLUMNS)
+        self.query_one(DataTable).add_columns(*COLUMNS)  # until the versions arrive
         say(self.query_one("#history-error", Static), "")
         say(self.query_one("#history-deleted", Static), "")
         self.refresh_versions()
@@ -108,19 +107,20 @@ class VariableHistoryScreen(TypeAhead, ModalScreen[bool]):
         first = not self.versions
         self.versions = versions
         table = self.query_one(DataTable)
-        table.clear()
-        for v in versions:
-            action = Text(v.action, style="red" if v.action == "unset" else "")
-            if v.current:
-                action.append("  current", style="bold green")
-            table.add_row(
-                str(v.version),
-                action,
-                f"{v.created_at:%Y-%m-%d %H:%M}",
-                v.created_by,
-                Text(version_value(v)),
-                key=str(v.version),
-            )
+        lines = [self._cells(v, 0) for v in versions]
+        # the value gets what the dialog leaves (it is as wide as 90 columns, or 95%)
+        dialog = min(90, self.app.size.width * 95 // 100) - 6  # border and padding
+        others = sum(
+            max([len(t), *(c[i].cell_len for c in lines)]) for i, t in enumerate(COLUMNS[:4])
+        )
+        width = max(12, min(40, dialog - others - len(COLUMNS) * 2 - 2))
+        lines = [self._cells(v, width) for v in versions]
+        # explicit widths: a table left to measure new rows itself draws them cut first
+        table.clear(columns=True)
+        for i, title in enumerate(COLUMNS):
+            table.add_column(title, width=max([len(title), *(c[i].cell_len for c in lines)]))
+        for v, cells in zip(versions, lines, strict=True):
+            table.add_row(*cells, key=str(v.version))
         self.query_one("#history", Vertical).border_subtitle = plural(len(versions), "version")
         deleted = bool(versions) and versions[0].action == "unset"
         if first and deleted:  # the cursor starts on what brings it back: its last value
@@ -134,6 +134,19 @@ class VariableHistoryScreen(TypeAhead, ModalScreen[bool]):
             else "",
         )
         self.refresh_bindings()
+
+    @staticmethod
+    def _cells(v: VariableVersion, width: int) -> tuple[Text, ...]:
+        action = Text(v.action, style="red" if v.action == "unset" else "")
+        if v.current:
+            action.append("  current", style="bold green")
+        return (
+            Text(str(v.version)),
+            action,
+            Text(f"{v.created_at:%Y-%m-%d %H:%M}"),
+            Text(escape(v.created_by)),
+            Text(version_value(v, width) if width else ""),
+        )
 
     def _refused(self, exc: Exception) -> None:
         say(self.query_one("#history-error", Static), Text(escape(str(exc))))
