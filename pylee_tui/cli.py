@@ -248,10 +248,14 @@ def cmd_org_delete(ctx: Context) -> int:
 
 
 def cmd_audit(ctx: Context) -> int:
-    if ctx.args.org:
-        events = ctx.services.audit.list_for_org(ctx.user, ctx.args.org, limit=ctx.args.limit)
+    from pylee_tui.services.audit import AuditFilter
+
+    args = ctx.args
+    where = AuditFilter(action=args.action, by=args.actor, since=args.since, until=args.until)
+    if args.org:
+        events = ctx.services.audit.list_for_org(ctx.user, args.org, limit=args.limit, where=where)
     else:
-        events = ctx.services.audit.list_by_actor(ctx.user, limit=ctx.args.limit)
+        events = ctx.services.audit.list_by_actor(ctx.user, limit=args.limit, where=where)
     if ctx.args.json:
         emit_json([audit_json(e) for e in events], ctx.out)
         return 0
@@ -597,9 +601,12 @@ def cmd_server_move(ctx: Context) -> int:
 
 def cmd_server_import(ctx: Context) -> int:
     entries: list[Any] = []
+    origins: list[tuple[str, int]] = []  # (file, position in it) of each entry, for the report
     for path in ctx.args.files:  # read every file first: a bad one means nothing is imported
         data = read_json_file(path, nothing_done="; nothing was imported")
-        entries.extend(data if isinstance(data, list) else [data])
+        found = data if isinstance(data, list) else [data]
+        entries.extend(found)
+        origins += [("stdin" if path == "-" else path, i + 1) for i in range(len(found))]
     files = ", ".join(file_label(p) for p in ctx.args.files)
     if not entries:
         raise PyleeError(f"{files} holds no server entries; nothing was imported")
@@ -611,8 +618,19 @@ def cmd_server_import(ctx: Context) -> int:
         strict=ctx.args.strict,
         replace=ctx.args.replace,
         source=", ".join("stdin" if p == "-" else p for p in ctx.args.files),
+        origins=origins,
     )
+    if ctx.args.json:
+        emit_json(report.as_json(), ctx.out)
+        return 0
     ctx.out.write(report.summary() + "\n")
+    if report.skipped and not ctx.args.replace:
+        ctx.out.write(
+            f"(--replace replaces the {plural(report.skipped, 'server')} already there)\n"
+        )
+    lines = report.entry_lines()  # each rejected or drafted entry, by name or #position
+    if lines:
+        ctx.out.write("\n" + "\n".join(escape(line) for line in lines) + "\n")
     return 0
 
 
@@ -887,7 +905,48 @@ def defined(ctx: Context, key: str, kind: str) -> Variable:
     return found
 
 
+def deleted_keys_out(ctx: Context, kind: str) -> int:
+    """`var list --deleted` / `secret list --deleted`: keys deleted at exactly this scope, with
+    the version that brings each back."""
+    org, registry, server = scope_args(ctx)
+    found = ctx.services.variables.deleted(ctx.user, org, registry, server, kind=kind)
+    group = "var" if kind == "variable" else "secret"
+    scope = "server" if server else "registry" if registry else "org"
+    if ctx.args.json:
+        items = []
+        for d in found:
+            item: dict[str, Any] = {
+                "key": d.key,
+                "scope": scope,
+                "deleted_at": d.deleted_at.isoformat(),
+                "deleted_by": d.deleted_by,
+                "deleted_version": d.version,
+                "restore_version": d.restores,
+            }
+            if kind == "variable":
+                item["value"] = d.value
+            items.append(item)
+        emit_json(items, ctx.out)
+        return 0
+    if not found:
+        ctx.out.write(f"No deleted {kind}s at {where(ctx.args)}.\n")
+        return 0
+    headers = ["KEY", "DELETED", "BY", "ROLL BACK TO"]
+    rows = [[d.key, when(d.deleted_at), d.deleted_by, d.restores or ""] for d in found]
+    if kind == "variable":
+        headers.insert(1, "LAST VALUE")
+        for row, d in zip(rows, found, strict=True):
+            row.insert(1, cell(d.value, 40))
+    emit_table(headers, rows, ctx.out)
+    ctx.out.write(
+        f"\nBring one back: {PROG} {group} rollback KEY VERSION {scope_flags(ctx.args)}\n"
+    )
+    return 0
+
+
 def cmd_var_list(ctx: Context) -> int:
+    if ctx.args.deleted:
+        return deleted_keys_out(ctx, "variable")
     org, registry, server = scope_args(ctx)
     variables = ctx.services.variables.list(ctx.user, org, registry, server, kind="variable")
     if ctx.args.json:
@@ -925,7 +984,82 @@ def cmd_var_unset(ctx: Context) -> int:
     org, registry, server = scope_args(ctx)
     key = defined(ctx, ctx.args.key, "variable").key
     ctx.services.variables.unset(ctx.user, org, key, registry, server, kind="variable")
-    ctx.out.write(f"Unset {key} at {where(ctx.args)}{inherited_note(ctx, key)}.\n")
+    ctx.out.write(
+        f"Unset {key} at {where(ctx.args)}{inherited_note(ctx, key)}. Its history is kept: "
+        f"{PROG} var history {key} {scope_flags(ctx.args)}\n"
+    )
+    return 0
+
+
+def variable_versions(ctx: Context, key: str) -> list[VariableVersion]:
+    org, registry, server = scope_args(ctx)
+    versions = ctx.services.variables.history(ctx.user, org, key, registry, server)
+    if not any(v.kind == "variable" for v in versions):
+        raise PyleeError(
+            f"{key} at {where(ctx.args)} has only ever been a secret; see {PROG} secret history "
+            f"{key} {scope_flags(ctx.args)}"
+        )
+    return versions
+
+
+def cmd_var_history(ctx: Context) -> int:
+    key = valid_key(ctx.args.key)
+    versions = variable_versions(ctx, key)
+    if ctx.args.json:
+        items = []
+        for v in versions:
+            item: dict[str, Any] = {
+                "version": v.version,
+                "action": v.action,
+                "kind": v.kind,
+                "created_at": v.created_at.isoformat(),
+                "created_by": v.created_by,
+                "current": v.current,
+            }
+            if v.kind == "variable":  # a secret's value is never listed
+                item["value"] = v.value
+            items.append(item)
+        emit_json(items, ctx.out)
+        return 0
+    emit_table(
+        ["VERSION", "ACTION", "WHEN", "WHO", "VALUE", "CURRENT"],
+        [
+            (
+                v.version,
+                v.action if v.kind == "variable" else f"{v.action} (as a secret)",
+                when(v.created_at),
+                v.created_by,
+                cell(v.value, 40) if v.kind == "variable" else "",
+                "current" if v.current else "",
+            )
+            for v in versions
+        ],
+        ctx.out,
+    )
+    ctx.out.write(f"\nRoll back: {PROG} var rollback {key} VERSION {scope_flags(ctx.args)}\n")
+    return 0
+
+
+def cmd_var_rollback(ctx: Context) -> int:
+    org, registry, server = scope_args(ctx)
+    key, version = valid_key(ctx.args.key), ctx.args.version
+    target = next((v for v in variable_versions(ctx, key) if v.version == version), None)
+    if target is None:
+        raise NotFound(
+            f"{key} at {where(ctx.args)} has no version {version}; see {PROG} var history "
+            f"{key} {scope_flags(ctx.args)}"
+        )
+    if target.kind != "variable":
+        raise PyleeError(
+            f"version {version} of {key} is a secret: use {PROG} secret rollback {key} "
+            f"{version} {scope_flags(ctx.args)}"
+        )
+    ctx.services.variables.rollback(ctx.user, org, key, version, registry, server)
+    now = ctx.services.variables.history(ctx.user, org, key, registry, server)[0].version
+    ctx.out.write(
+        f"Rolled {key} at {where(ctx.args)} back to version {version}; "
+        f"its value is now version {now}.\n"
+    )
     return 0
 
 
@@ -1009,6 +1143,8 @@ def cmd_secret_get(ctx: Context) -> int:
 
 
 def cmd_secret_list(ctx: Context) -> int:
+    if ctx.args.deleted:
+        return deleted_keys_out(ctx, "secret")
     org, registry, server = scope_args(ctx)
     secrets = ctx.services.variables.list(ctx.user, org, registry, server, kind="secret")
     if ctx.args.json:
@@ -1044,8 +1180,8 @@ def secret_versions(ctx: Context, key: str) -> list[VariableVersion]:
     versions = ctx.services.variables.history(ctx.user, org, key, registry, server)
     if not any(v.kind == "secret" for v in versions):
         raise PyleeError(
-            f"{key} at {where(ctx.args)} has never been a secret; see {PROG} var get {key} "
-            f"{scope_flags(ctx.args)}"
+            f"{key} at {where(ctx.args)} has never been a secret; see {PROG} var history "
+            f"{key} {scope_flags(ctx.args)}"
         )
     return versions
 
@@ -1285,6 +1421,27 @@ def cmd_demo(ctx: Context) -> int:
     return 0
 
 
+# the export service words its refusals for the app and the CLI alike; here they name flags
+EXPORT_FLAGS = (
+    ("allow missing variables", "pass --allow-missing"),
+    ("allow inline secrets", "pass --inline-secrets"),
+    ("inline secrets are for", "--inline-secrets is for"),
+)
+
+
+def naming_flags(action: Callable[[], Any]) -> Callable[[], Any]:
+    def run() -> Any:
+        try:
+            return action()
+        except InvalidInput as exc:
+            text = str(exc)
+            for words, flag in EXPORT_FLAGS:
+                text = text.replace(words, flag)
+            raise InvalidInput(text) from None
+
+    return run
+
+
 def cmd_export(ctx: Context) -> int:
     a = ctx.args
     options = {
@@ -1298,14 +1455,14 @@ def cmd_export(ctx: Context) -> int:
     }
     exports = ctx.services.export
     if not (a.install or a.out):
-        plan = with_vault(ctx, lambda: exports.plan(**options))
+        plan = with_vault(ctx, naming_flags(lambda: exports.plan(**options)))
         ctx.out.write(escape_json(render_export(plan)))
         exports.record_print(ctx.user, plan)
         export_notes(ctx, plan)
         return 0
     path = Path(a.out).expanduser() if a.out else default_config_path(a.client)
     plan, result = with_vault(
-        ctx, lambda: exports.install_with_names(path, dry_run=a.dry_run, **options)
+        ctx, naming_flags(lambda: exports.install_with_names(path, dry_run=a.dry_run, **options))
     )
     if a.dry_run:
         ctx.out.write(result.diff or f"No change: {path} already holds this export.\n")
@@ -1466,6 +1623,14 @@ def build_parser() -> CliParser:
         metavar="N",
         help=f"at most N events, newest first (up to {AUDIT_LIMIT_MAX:,})",
     )
+    p.add_argument(
+        "--action", metavar="A", help="only this action, or actions starting so (secret.)"
+    )
+    p.add_argument("--actor", metavar="EMAIL", help="only what EMAIL did")
+    p.add_argument("--since", metavar="WHEN", help="from this ISO date or datetime (UTC)")
+    p.add_argument(
+        "--until", metavar="WHEN", help="up to this ISO date (the whole day) or datetime (UTC)"
+    )
 
     add(sub, "demo", cmd_demo, "fill the store with sample orgs, registries, servers and members")
 
@@ -1568,6 +1733,7 @@ def build_parser() -> CliParser:
     registry_options(p)
     p.add_argument("--strict", action="store_true", help="reject invalid entries, no drafts")
     p.add_argument("--replace", action="store_true", help="replace servers already there")
+    p.add_argument("--json", action="store_true", help="machine-readable report, entry by entry")
     p = add(srv_sub, "export", cmd_server_export, "write current-shape server.json")
     p.add_argument("name", metavar="NAME", nargs="?", help="one server (default: all of them)")
     registry_options(p)
@@ -1592,6 +1758,9 @@ def build_parser() -> CliParser:
     p = add(var_sub, "list", cmd_var_list, "list the variables set at exactly this scope")
     scope_options(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--deleted", action="store_true", help="list the variables deleted here (to roll back)"
+    )
     p = add(var_sub, "set", cmd_var_set, "set a variable (admins); a new version each time")
     key_argument(p)
     p.add_argument("value", metavar="VALUE", help="the value (one starting with - goes after --)")
@@ -1607,6 +1776,14 @@ def build_parser() -> CliParser:
     p = add(var_sub, "unset", cmd_var_unset, "remove a variable from this scope (admins)")
     key_argument(p)
     scope_options(p)
+    p = add(var_sub, "history", cmd_var_history, "the kept versions of a variable, newest first")
+    key_argument(p)
+    scope_options(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = add(var_sub, "rollback", cmd_var_rollback, "set an earlier version again (admins)")
+    key_argument(p)
+    p.add_argument("version", metavar="VERSION", type=positive_int, help="see `var history`")
+    scope_options(p)
 
     passphrase = f"the vault passphrase comes from {PASSPHRASE_ENV} or a prompt"
     secret = sub.add_parser("secret", help="encrypted secrets (the vault)", parents=[common])
@@ -1615,6 +1792,9 @@ def build_parser() -> CliParser:
     p = add(sec_sub, "list", cmd_secret_list, "list the secrets at this scope (never their values)")
     scope_options(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--deleted", action="store_true", help="list the secrets deleted here (to roll back)"
+    )
     p = add(
         sec_sub,
         "set",

@@ -131,6 +131,7 @@ def test_allow_missing_writes_placeholders_and_warns(cli: CliRunner) -> None:
     refused = cli("export", *DEMO, "--client", "cursor")
     assert refused.code == 1
     assert "missing required variables" in one_error_line(refused)
+    assert "pass --allow-missing for placeholders" in one_error_line(refused)
     result = cli("export", *DEMO, "--client", "cursor", "--allow-missing")
     assert result.code == 0
     # the demo's server-scope LOG_LEVEL goes with it; org variables it does not declare do not
@@ -175,7 +176,13 @@ BAD_INPUT = [
     case("export", ("export", *DEMO[:2], "--registry", "nope", "--client", "vscode"), ANN, 1),
     case("export", ("export", *DEMO, "--client", "vscode", "--server", "a/b"), ANN, 1, "no server"),
     case("export", ("export", *DEMO, "--client", "claude"), ANN, 1, "--inline-secrets"),
-    case("export", ("export", *DEMO, "--client", "vscode", "--inline-secrets"), ANN, 1, "VS Code"),
+    case(
+        "export",
+        ("export", *DEMO, "--client", "vscode", "--inline-secrets"),
+        ANN,
+        1,
+        "--inline-secrets is for Claude Desktop and Cursor",
+    ),
     case(
         "export",
         ("export", *DEMO, "--client", "cursor", "--inline-secrets"),

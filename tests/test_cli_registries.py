@@ -143,7 +143,10 @@ def test_done_when_seed_import_browse_fix_export_and_import_back(
 
     summary = ok(cli("server", "import", seed_path(), *seed)).splitlines()
     assert summary[0] == "imported 86, drafts 378, skipped 0, rejected 7"
-    assert summary[-1] == "rejected: 7× no usable name"
+    assert summary[2:4] == ["rejected: 7× no usable name", ""]
+    # then each entry to look at: the 7 rejected by position, the 378 drafts by name
+    assert summary[4] == "rejected  #16: no usable name"
+    assert len(summary) == 4 + 7 + 378
 
     # browse and filter
     listed = ok(cli("server", "list", *seed, "--filter", "GOOGLE-search")).splitlines()
@@ -604,11 +607,14 @@ def test_server_import_of_several_files_is_one_import(acme: CliRunner, tmp_path:
             *CORE,
         )
     )
-    assert out.splitlines() == [
+    assert out.splitlines()[:4] == [
         "imported 3, drafts 1, skipped 1, rejected 0",
         "drafts: 1× $.description must be at most 100 characters",
         "skipped: 1× already in registry 'core'",
+        "(--replace replaces the 1 server already there)",
     ]
+    assert out.splitlines()[4:5] == [""]
+    assert out.splitlines()[5].startswith("draft  ")
     imports = [
         e
         for e in as_json(acme("audit", "--org", "acme", "--json"))

@@ -515,6 +515,7 @@ def test_the_permission_table_covers_every_mutating_method() -> None:
         "contents",
         "server_contents",
         "list_servers",
+        "drafts",
         "get_server",
         "export_servers",
     }
