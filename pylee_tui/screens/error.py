@@ -6,7 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from pylee_tui.widgets.footer import PyleeFooter
 
 
 class StartupErrorScreen(Screen[None]):
@@ -21,4 +23,4 @@ class StartupErrorScreen(Screen[None]):
             yield Static("pylee-tui cannot start", classes="dialog-title")
             yield Static(self.message, classes="dialog-message", markup=False)
             yield Static("Nothing was changed. Press q to quit.", classes="dialog-hint")
-        yield Footer()
+        yield PyleeFooter()

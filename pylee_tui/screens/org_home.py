@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, Input, MarkdownViewer, Static, TextArea
+from textual.widgets import ContentSwitcher, Input, MarkdownViewer, Static, TextArea
 
 from pylee_tui.models import Member, Organization, OrgSummary, RegistrySummary
 from pylee_tui.safe_text import escape
@@ -20,6 +20,7 @@ from pylee_tui.screens.type_to_confirm import TypeToConfirmScreen
 from pylee_tui.services import NotFound, Services
 from pylee_tui.services.onboarding import OnboardingState
 from pylee_tui.widgets.audit_pane import AuditPane
+from pylee_tui.widgets.footer import PyleeFooter
 from pylee_tui.widgets.members_pane import MembersPane
 from pylee_tui.widgets.onboarding_timeline import OnboardingTimeline
 from pylee_tui.widgets.org_bar import OrgBar
@@ -114,7 +115,7 @@ class OrgScreen(Screen[None]):
                 yield SafeMarkdownViewer("", show_table_of_contents=False, id="org-overview")
             with VerticalScroll(id="org-side"):
                 yield OnboardingTimeline(id="timeline")
-        yield Footer(compact=True)
+        yield PyleeFooter()
 
     def _section_widgets(self, key: str) -> Vertical:
         """The other sections are built on first visit: start-up only pays for the overview."""

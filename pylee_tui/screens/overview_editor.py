@@ -11,10 +11,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from pylee_tui.screens.choice import ChoiceScreen
 from pylee_tui.services import Conflict
+from pylee_tui.widgets.footer import PyleeFooter
 from pylee_tui.widgets.markdown_editor import MarkdownSplitEditor
 from pylee_tui.widgets.org_bar import OrgBar
 
@@ -60,7 +60,7 @@ class OverviewEditorScreen(Screen[bool]):
         bar.role = self.role
         yield bar
         yield MarkdownSplitEditor(self.document.text, id="overview-editor")
-        yield Footer(compact=True)
+        yield PyleeFooter()
 
     def on_mount(self) -> None:
         self.query_one("#md-editor").focus()

@@ -14,12 +14,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static, TextArea
+from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from pylee_tui.safe_text import escape, escape_json
 from pylee_tui.screens.choice import ChoiceScreen
 from pylee_tui.server_json import Problem, json_path, to_current, validate
+from pylee_tui.widgets.footer import PyleeFooter
 
 
 def locate_paths(text: str) -> dict[str, tuple[int, int]]:
@@ -140,7 +141,7 @@ class RawJsonScreen(Screen[Any]):
             yield TextArea.code_editor(self.original, language="json", id="raw-editor")
             yield Static("", id="raw-status")
             yield OptionList(id="raw-problems")
-        yield Footer(compact=True)
+        yield PyleeFooter()
 
     def on_mount(self) -> None:
         self.query_one("#raw-problems").display = False

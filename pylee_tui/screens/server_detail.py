@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from pylee_tui.models import Server, plural
 from pylee_tui.safe_text import escape
 from pylee_tui.screens.form import FormField, FormScreen
 from pylee_tui.screens.raw_json_editor import RawJsonScreen
 from pylee_tui.server_json import SCHEMA_URL, launch_command
+from pylee_tui.widgets.footer import PyleeFooter
 from pylee_tui.widgets.org_bar import OrgBar
 
 
@@ -99,7 +100,7 @@ class ServerScreen(Screen[bool]):
             yield Static("Environment variables and headers", classes="section-title")
             yield DataTable(cursor_type="row", zebra_stripes=True, id="server-inputs")
             yield Static("", id="server-problems")
-        yield Footer(compact=True)
+        yield PyleeFooter()
 
     def on_mount(self) -> None:
         bar = self.query_one(OrgBar)

@@ -8,12 +8,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from pylee_tui.safe_text import escape
 from pylee_tui.screens.form import ModelRule
 from pylee_tui.screens.org_form import OrgFormScreen
 from pylee_tui.services.demo import load_demo
+from pylee_tui.widgets.footer import PyleeFooter
 
 WELCOME = """[b]Welcome to pylee-tui[/b]
 
@@ -55,7 +56,7 @@ class WelcomeScreen(Screen[str]):
                     yield Button("Create organization", id="welcome-create-org", variant="primary")
                     yield Button("Load the demo", id="welcome-demo")
                 yield Static("", id="welcome-demo-error", classes="field-error")
-        yield Footer()
+        yield PyleeFooter()
 
     def on_mount(self) -> None:
         if self.user:
