@@ -322,3 +322,31 @@ async def test_after_a_delete_the_cursor_stays_in_place(db_path, seed):
         await pilot.press("t")
         await settle(pilot)
         assert table_of(pane).cursor_row == 0
+
+
+async def test_escape_from_a_typed_form_asks_before_losing_it(db_path, seed):
+    async with app_for(db_path).run_test(size=SIZE) as pilot:
+        await open_vault(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = pilot.app.screen
+        await pilot.press("escape")  # nothing typed: closes at once
+        await settle(pilot)
+        assert pilot.app.screen is not form and not isinstance(pilot.app.screen, ChoiceScreen)
+        await pilot.press("n")
+        await settle(pilot)
+        form = pilot.app.screen
+        await type_text(pilot, "REGION")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ChoiceScreen)
+        await pilot.press("enter")  # Keep editing is the default
+        await settle(pilot)
+        assert pilot.app.screen is form
+        assert form.query_one("#field-key", Input).value == "REGION"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.click("#choice-discard")
+        await settle(pilot)
+        assert pilot.app.screen is not form
+        assert [v.key for v in seed.variables.list(ANN, "acme")] == ["LOG_LEVEL"]

@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
 from pylee_tui.models import field_error
+from pylee_tui.screens.choice import ChoiceScreen
 from pylee_tui.screens.form import ModelRule
 from pylee_tui.screens.typeahead import TypeAhead
 from pylee_tui.screens.vault_unlock import hide_empty_messages, say
@@ -205,6 +206,25 @@ class VariableFormScreen(TypeAhead, ModalScreen[Any]):
         self.query_one("#form-submit", Button).disabled = False
         say(self.query_one("#form-error", Static), Text(str(exc)))
 
+    @property
+    def modified(self) -> bool:
+        """Something typed that cancelling would lose."""
+        return (
+            self.query_one("#field-key", Input).value != self.initial_key
+            or self.query_one("#field-value", Input).value != self.initial_value
+        )
+
     @on(Button.Pressed, "#form-cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.modified:
+            self.dismiss(None)
+            return
+        self.app.push_screen(
+            ChoiceScreen(
+                "Discard what you typed?",
+                "Nothing has been saved yet.",
+                [("discard", "Discard", "error"), ("keep", "Keep editing", "primary")],
+                default="keep",
+            ),
+            callback=lambda answer: self.dismiss(None) if answer == "discard" else None,
+        )

@@ -69,10 +69,10 @@ class VaultPane(Widget):
         Binding("e", "edit", "Edit", id="vault.edit", tooltip="Edit, or override here"),
         Binding("d", "delete", "Delete", id="vault.delete", tooltip="Delete the key here"),
         Binding("u", "undo", "Undo", id="vault.undo", tooltip="Bring back the key just deleted"),
+        Binding("p", "pick_scope", "Scope", id="vault.scope", tooltip="Org, registry or server"),
         Binding("h", "history", "History", id="vault.history", tooltip="Versions, roll back"),
         Binding("t", "toggle_mode", "Effective", id="vault.mode", tooltip="Defined ↔ effective"),
         Binding("D", "deleted", "Deleted", id="vault.deleted", tooltip="Keys deleted here"),
-        Binding("p", "pick_scope", "Scope", id="vault.scope", tooltip="Org, registry or server"),
         Binding("v", "reveal", "Reveal", id="vault.reveal", tooltip="Show a secret (audited)"),
         Binding("c", "copy", "Copy", id="vault.copy", tooltip="Copy the value (audited)"),
     ]
