@@ -200,3 +200,26 @@ async def test_an_information_dialog_has_one_ok_and_enter_closes_it(two_orgs):
         await pilot.press("enter")
         await settle(pilot)
     assert answers == ["ok"]
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
+async def test_keys_typed_right_after_a_section_key_reach_its_list(two_orgs, size):
+    app = app_for(two_orgs)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        burst(app, "3", "i", *typed("dana@example.com"))  # members is built by the 3
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)
+        assert app.screen.query_one("#field-email", Input).value == "dana@example.com"
+        await pilot.press("enter")  # invited
+        await settle(pilot)
+        assert isinstance(app.screen, OrgScreen)
+        await pilot.press("5")  # audit is built (its rows come from a worker)
+        await settle(pilot)
+        # built already: each list takes focus again (two rows each: ann and dana, the org's
+        # creation and dana's invitation)
+        burst(app, "3", "j", "5", "j")
+        await settle(pilot)
+        table = app.screen.query_one("#audit-table", DataTable)
+        assert table.has_focus and table.cursor_row == 1
+        assert app.screen.query_one("#members-table", DataTable).cursor_row == 1

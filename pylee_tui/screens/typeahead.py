@@ -50,6 +50,21 @@ class TypeAhead:
             # the app sends later keys straight to this widget: the held ones go first
             self._release_keys(self.focused)
 
+    def hold_keys_until_focus(self, timeout: float = 1.0) -> None:
+        """Hold keys again from now until a widget here takes focus: call it when the screen
+        drops focus to show a part of itself that focuses its list once built (a section
+        pane), so keys typed meanwhile reach that list instead of the bare screen. If no focus
+        comes within `timeout` seconds, they go to the screen."""
+        self._opened = False
+        self._holds = getattr(self, "_holds", 0) + 1
+        hold = self._holds
+
+        def give_up() -> None:
+            if hold == self._holds:
+                self._open_without_focus()
+
+        self.set_timer(timeout, give_up)  # type: ignore[attr-defined]
+
     def on_screen_resume(self) -> None:
         # Textual calls this beside Screen's own handler (each class's handler runs)
         # AUTO_FOCUS has been applied by now; a focus asked for in on_mount (`widget.focus()`)
@@ -74,26 +89,31 @@ class TypeAhead:
 # --- the app's half ----------------------------------------------------------------------------
 #
 # A key the app routes to a widget is handled there, then bubbles back up to the app, where its
-# binding is looked up on the screen that is on top *then*. When one key opens a screen (`i` the
-# invite form), the keys typed right after it were routed to the old screen and reach the app
-# after the new one is on top: their bindings were looked up on the wrong screen and the keys
-# were lost. The app stamps each key with the screen it routed it to, and sends a key that comes
-# back from a covered screen on to the top one (held there until it has focus).
+# binding is looked up from the focus of *that* moment. When one key opens a screen (`i` the
+# invite form) or builds a part of one (`3` the members section), the keys typed right after it
+# were routed to the old focus and come back to the app once the new screen is on top, or while
+# the new part has no focus yet: their bindings were looked up in the wrong place and the keys
+# were lost. The app stamps each key with the screen it routed it to; a key coming back from a
+# covered screen goes on to the top one, and one coming back while its screen holds keys is
+# held with them (both deliver it to the widget that takes focus next, in the order typed).
 
 _ROUTED_TO = "_pylee_routed_to"
 
 
-def note_key_screen(app, event: events.Key) -> None:
+def note_key_screen(app: Any, event: events.Key) -> None:
     """Remember the screen `event` is routed to; the app calls this as each key arrives."""
     setattr(event, _ROUTED_TO, app.screen)
 
 
-def redeliver_stale_key(app, event: events.Key) -> bool:
-    """True when `event` reached the app from a screen that is no longer on top and was dealt
-    with here: sent on to the screen covering it, or dropped if its own screen has closed (what
-    was typed for a dialog must never act on the screen below it)."""
+def redeliver_stale_key(app: Any, event: events.Key) -> bool:
+    """True when `event`, back at the app, was dealt with here: sent on to the screen that
+    covered its own, held by its screen while that waits for a focus, or dropped because its
+    own screen has closed (what was typed for a dialog must never act on the screen below)."""
     routed = getattr(event, _ROUTED_TO, None)
-    if routed is None or routed is app.screen:
+    if routed is None:
+        return False
+    holding = isinstance(app.screen, TypeAhead) and not app.screen._opened
+    if routed is app.screen and not holding:
         return False
     if routed in app.screen_stack:
         fresh = events.Key(event.key, event.character)

@@ -23,6 +23,7 @@ from pylee_tui.screens.pick import PickScreen
 from pylee_tui.widgets.row_table import RowTable
 
 MANAGING = ("invite", "role", "grant", "remove")
+ADMINS_ONLY = "admins only"
 
 COLUMNS = ("Email", "Name", "Role", "Status", "Grants", "Invited by", "Invited", "Joined")
 
@@ -159,21 +160,24 @@ class MembersPane(Widget):
         if action not in MANAGING:
             return ""
         if not self.allowed("members:manage"):
-            return "admins only"
+            return ADMINS_ONLY
         if action != "invite" and self.selected is None:
             return "no member selected"
         return ""
 
     def on_key(self, event: events.Key) -> None:
-        # a disabled key says why instead of doing nothing
+        # a key your role may not use says so instead of doing nothing. Only that reason: a
+        # key typed fast after `i` passes here before the invite form is open, while the table
+        # may still be empty ("no member selected"); it must go on to the form.
+        if self.screen is not self.app.screen:
+            return
         active = self.screen.active_bindings.get(event.key)
         if active is None or active.node is not self or active.enabled:
             return
-        reason = self.why_disabled(active.binding.action)
-        if reason:
+        if self.why_disabled(active.binding.action) == ADMINS_ONLY:
             event.stop()
             event.prevent_default()
-            self.notify(f"{active.binding.description}: {reason}.", severity="warning")
+            self.notify(f"{active.binding.description}: {ADMINS_ONLY}.", severity="warning")
 
     def _call(self, fn, *args, message: str) -> None:
         def done(_result) -> None:
