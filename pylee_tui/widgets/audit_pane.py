@@ -91,11 +91,16 @@ class AuditPane(Widget):
 
     def _failed(self, exc: Exception) -> None:
         self.query_one(DataTable).loading = False
+        self.screen.refresh_bindings()
         self.notify(str(exc), severity="error", title="Could not load the audit log")
 
     def _show(self, events: list[AuditEvent]) -> None:
         table = self.query_one(DataTable)
-        table.loading = False
+        if table.loading:
+            table.loading = False
+            # a loading widget is left out of the key chain: the footer shows this pane's
+            # keys again only once it is asked to
+            self.screen.refresh_bindings()
         self._loaded_once = True
         current = self._current_key()
         table.clear()
