@@ -129,6 +129,14 @@ class FormScreen(TypeAhead, ModalScreen[Any]):
                 yield Button(self.submit_label, id="form-submit", variant="primary")
                 yield Button("Cancel", id="form-cancel")
 
+    def on_mount(self) -> None:
+        # the first field takes focus before the dialog has a size, and Textual then scrolls
+        # it to the middle: start at the top, where the title and the first field are
+        self.call_after_refresh(self._show_top)
+
+    def _show_top(self) -> None:
+        self.query_one(".dialog.form", VerticalScroll).scroll_home(animate=False)
+
     def _field_widget(self, field: FormField) -> Input | Select[str]:
         if field.choices:
             return Select(

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from pylee_tui.models import slugify
+from pylee_tui.safe_text import escape
 from pylee_tui.screens.form import FormField, FormScreen
 
 
@@ -19,7 +20,7 @@ class OrgFormScreen(FormScreen):
         super().__init__(
             title,
             [
-                FormField("name", "Name", "name", placeholder="Acme Production"),
+                FormField("name", "Name", "name", example="Acme Production"),
                 FormField(
                     "slug", "Slug", "slug", placeholder="derived from the name", optional=True
                 ),
@@ -37,15 +38,18 @@ class OrgFormScreen(FormScreen):
 
     def compose_after(self, field) -> ComposeResult:
         if field.name == "name":
-            yield Static("", id="slug-preview", classes="field-hint")
+            # typed text shown as written (escaped, never markup); no room taken while empty
+            preview = Static("", id="slug-preview", classes="field-hint", markup=False)
+            preview.display = False
+            yield preview
 
     def on_values_changed(self, values: dict[str, str]) -> None:
         preview = self.query_one("#slug-preview", Static)
         if values["slug"]:
-            preview.update(f"URL slug: {values['slug']}")
+            text = f"URL slug: {values['slug']}"
         elif values["name"].strip():
-            preview.update(
-                f"URL slug: {slugify(values['name'])}  (made unique with -2, -3 … if taken)"
-            )
+            text = f"URL slug: {slugify(values['name'])}  (made unique with -2, -3 … if taken)"
         else:
-            preview.update("")
+            text = ""
+        preview.update(escape(text))
+        preview.display = bool(text)
