@@ -224,6 +224,11 @@ def world(services: Services) -> Services:
         s.variables.set_variable(ANN, "acme", "MODE", value)
     s.variables.set_secret(ANN, "acme", "DB_PASSWORD", "pw", "core")
     s.variables.set_variable(ANN, "acme", "URL", "https://${TOKEN}@${HOST}", "core", W)
+    # a deleted variable and a deleted secret, their history kept
+    s.variables.set_variable(ANN, "acme", "OLD_MODE", "v0")
+    s.variables.unset(ANN, "acme", "OLD_MODE")
+    s.variables.set_secret(ANN, "acme", "OLD_TOKEN", "token-v0")
+    s.variables.unset(ANN, "acme", "OLD_TOKEN")
     return s
 
 
@@ -312,6 +317,11 @@ CALLS: dict[str, tuple[str, Callable[[Services, str], Any]]] = {
         "secrets:write",
         lambda s, a: s.variables.rollback(a, "acme", "TOKEN", 1),
     ),
+    "variables.restore@variable": ("", lambda s, a: s.variables.restore(a, "acme", "OLD_MODE")),
+    "variables.restore@secret": (
+        "secrets:write",
+        lambda s, a: s.variables.restore(a, "acme", "OLD_TOKEN"),
+    ),
     # reading a secret's plaintext (secrets:reveal) is for admins alone: write-only grants
     "variables.reveal": ("", lambda s, a: s.variables.reveal(a, "acme", "TOKEN")),
     "variables.reveal@copy": (
@@ -392,7 +402,14 @@ def test_the_matrix_covers_every_mutating_method() -> None:
     }
     in_matrix = {n.split(".")[1].split("@")[0] for n in CALLS if n.startswith("variables.")}
     assert methods == in_matrix | set(VARIABLE_READS)
-    assert in_matrix == methods - {"list", "count", "get", "history", "effective_for_servers"}
+    assert in_matrix == methods - {
+        "list",
+        "count",
+        "get",
+        "history",
+        "deleted",
+        "effective_for_servers",
+    }
     assert {"set_variable@registry", "set_variable@server", "set_secret@server"} <= {
         n.split(".")[1] for n in CALLS
     }
@@ -404,6 +421,7 @@ VARIABLE_READS: dict[str, Callable[[Services, str], Any]] = {
     "count": lambda s, a: s.variables.count(a, "acme"),
     "get": lambda s, a: s.variables.get(a, "acme", "TOKEN"),
     "history": lambda s, a: s.variables.history(a, "acme", "TOKEN"),
+    "deleted": lambda s, a: s.variables.deleted(a, "acme"),
     "effective": lambda s, a: s.variables.effective(a, "acme", "core", W),
     "effective_for_servers": lambda s, a: s.variables.effective_for_servers(a, "acme", "core"),
     "reveal": lambda s, a: s.variables.reveal(a, "acme", "MODE"),  # a variable: no secret

@@ -172,8 +172,7 @@ async def test_variable_at_org_override_on_server_and_effective_shows_the_source
 
 
 async def test_keys_typed_as_the_form_and_the_picker_open_reach_them(db_path, seed):
-    """Needs the app's half of screens/typeahead.py wired in app.py (note_key_screen,
-    redeliver_stale_key), as tests/test_forms_and_switcher.py does."""
+    """Keys typed while a form or the picker opens reach it, in order (screens/typeahead.py)."""
     async with app_for(db_path).run_test(size=SIZE) as pilot:
         pane = await open_vault(pilot)
         burst(pilot.app, "n", "R", "E", "G")  # typed at once, while the form opens
@@ -181,8 +180,10 @@ async def test_keys_typed_as_the_form_and_the_picker_open_reach_them(db_path, se
         form = pilot.app.screen
         assert isinstance(form, VariableFormScreen)
         assert form.query_one("#field-key", Input).value == "REG"
+        form.query_one("#field-key", Input).value = ""  # nothing typed: escape just closes
         await pilot.press("escape")
         await settle(pilot)
+        assert pilot.app.screen is not form
         burst(pilot.app, "p", "j", "enter")
         await settle(pilot)
         assert pane.scope == Scope("core-tools")

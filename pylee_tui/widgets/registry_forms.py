@@ -22,7 +22,7 @@ def new_registry_form(save: Save) -> FormScreen:
     return FormScreen(
         "New registry",
         [
-            FormField("name", "Name", "name", placeholder="Core Tools"),
+            FormField("name", "Name", "name", example="Core Tools"),
             FormField("slug", "Slug", "slug", placeholder="derived from the name", optional=True),
             FormField("description", "Description", "description", optional=True),
         ],
@@ -35,16 +35,17 @@ def new_server_form(registry: str, save: Save) -> FormScreen:
     return FormScreen(
         f"New server in {registry}",
         [
-            FormField("name", "Name", "server_name", placeholder="io.github.user/weather"),
+            FormField("name", "Name", "server_name", example="io.github.user/weather"),
             FormField("description", "Description (1-100 characters)", None),
-            FormField("version", "Version", None, placeholder="1.0.0"),
+            FormField("version", "Version", None, example="1.0.0"),
             FormField(
                 "registryType",
-                f"Package registry ({', '.join(KNOWN_REGISTRY_TYPES)})",
+                "Package registry",
                 None,
                 value="npm",
+                choices=tuple(KNOWN_REGISTRY_TYPES),
             ),
-            FormField("identifier", "Package", None, placeholder="@user/weather-mcp"),
+            FormField("identifier", "Package", None, example="@user/weather-mcp"),
         ],
         save,
         submit_label="Add",
