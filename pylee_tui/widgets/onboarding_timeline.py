@@ -92,6 +92,9 @@ class OnboardingTimeline(Widget):
             progress.update("Loading…")
             return
         progress.update(state.progress)
+        # collapsed, the timeline is one line: its column narrows and the overview takes the room
+        if self.parent is not None:
+            self.parent.set_class(self.collapsed, "-timeline-collapsed")
         if self.collapsed:
             line = Text.assemble(("✔ ", "bold green"), ("Setup complete", "bold"))
             line.append("\n  enter to show the steps", style="dim")
