@@ -991,12 +991,19 @@ def cmd_var_unset(ctx: Context) -> int:
     return 0
 
 
-def variable_versions(ctx: Context, key: str) -> list[VariableVersion]:
+def versions_of(ctx: Context, key: str, kind: str) -> list[VariableVersion]:
+    """The kept versions of `key` at the scope, refused when it was never of this kind (the
+    other command is named)."""
     org, registry, server = scope_args(ctx)
     versions = ctx.services.variables.history(ctx.user, org, key, registry, server)
-    if not any(v.kind == "variable" for v in versions):
+    if not any(v.kind == kind for v in versions):
+        never, other = (
+            ("has only ever been a secret", "secret")
+            if kind == "variable"
+            else ("has never been a secret", "var")
+        )
         raise PyleeError(
-            f"{key} at {where(ctx.args)} has only ever been a secret; see {PROG} secret history "
+            f"{key} at {where(ctx.args)} {never}; see {PROG} {other} history "
             f"{key} {scope_flags(ctx.args)}"
         )
     return versions
@@ -1004,7 +1011,7 @@ def variable_versions(ctx: Context, key: str) -> list[VariableVersion]:
 
 def cmd_var_history(ctx: Context) -> int:
     key = valid_key(ctx.args.key)
-    versions = variable_versions(ctx, key)
+    versions = versions_of(ctx, key, "variable")
     if ctx.args.json:
         items = []
         for v in versions:
@@ -1043,7 +1050,7 @@ def cmd_var_history(ctx: Context) -> int:
 def cmd_var_rollback(ctx: Context) -> int:
     org, registry, server = scope_args(ctx)
     key, version = valid_key(ctx.args.key), ctx.args.version
-    target = next((v for v in variable_versions(ctx, key) if v.version == version), None)
+    target = next((v for v in versions_of(ctx, key, "variable") if v.version == version), None)
     if target is None:
         raise NotFound(
             f"{key} at {where(ctx.args)} has no version {version}; see {PROG} var history "
@@ -1175,20 +1182,9 @@ def cmd_secret_unset(ctx: Context) -> int:
     return 0
 
 
-def secret_versions(ctx: Context, key: str) -> list[VariableVersion]:
-    org, registry, server = scope_args(ctx)
-    versions = ctx.services.variables.history(ctx.user, org, key, registry, server)
-    if not any(v.kind == "secret" for v in versions):
-        raise PyleeError(
-            f"{key} at {where(ctx.args)} has never been a secret; see {PROG} var history "
-            f"{key} {scope_flags(ctx.args)}"
-        )
-    return versions
-
-
 def cmd_secret_history(ctx: Context) -> int:
     key = valid_key(ctx.args.key)
-    versions = secret_versions(ctx, key)
+    versions = versions_of(ctx, key, "secret")
     if ctx.args.json:
         emit_json(
             [
@@ -1226,7 +1222,7 @@ def cmd_secret_history(ctx: Context) -> int:
 def cmd_secret_rollback(ctx: Context) -> int:
     org, registry, server = scope_args(ctx)
     key, version = valid_key(ctx.args.key), ctx.args.version
-    target = next((v for v in secret_versions(ctx, key) if v.version == version), None)
+    target = next((v for v in versions_of(ctx, key, "secret") if v.version == version), None)
     if target is None:
         raise NotFound(
             f"{key} at {where(ctx.args)} has no version {version}; see {PROG} secret history "

@@ -67,6 +67,20 @@ def confirm(title: str, message: str, yes: str = "Yes", variant: str = "primary"
     )
 
 
+def save_discard_cancel(message: str) -> ChoiceScreen:
+    """The question before unsaved work is left: answers "save", "discard" or "cancel"."""
+    return ChoiceScreen(
+        "Unsaved changes",
+        message,
+        [
+            ("save", "Save", "primary"),
+            ("discard", "Discard", "error"),
+            ("cancel", "Cancel", "default"),
+        ],
+        default="save",
+    )
+
+
 def info(title: str, message: str | Text) -> ChoiceScreen:
     """A message to read: one OK button (enter or escape closes it)."""
     return ChoiceScreen(title, message, [("ok", "OK", "primary")], default="ok")

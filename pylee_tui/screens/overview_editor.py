@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 
-from pylee_tui.screens.choice import ChoiceScreen
+from pylee_tui.screens.choice import ChoiceScreen, save_discard_cancel
 from pylee_tui.services import Conflict
 from pylee_tui.widgets.footer import PyleeFooter
 from pylee_tui.widgets.markdown_editor import MarkdownSplitEditor
@@ -133,16 +133,7 @@ class OverviewEditorScreen(Screen[bool]):
     def ask_before_leaving(self, then: Callable[[], object]) -> None:
         """Save / Discard / Cancel; `then` runs once this screen has closed (saved or not)."""
         self.app.push_screen(
-            ChoiceScreen(
-                "Unsaved changes",
-                "The overview has changes that are not saved.",
-                [
-                    ("save", "Save", "primary"),
-                    ("discard", "Discard", "error"),
-                    ("cancel", "Cancel", "default"),
-                ],
-                default="save",
-            ),
+            save_discard_cancel("The overview has changes that are not saved."),
             callback=lambda answer: self._leave_answer(answer, then),
         )
 

@@ -18,7 +18,7 @@ from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from pylee_tui.safe_text import escape, escape_json
-from pylee_tui.screens.choice import ChoiceScreen
+from pylee_tui.screens.choice import save_discard_cancel
 from pylee_tui.server_json import Problem, json_path, to_current, validate
 from pylee_tui.widgets.footer import PyleeFooter
 
@@ -266,16 +266,9 @@ class RawJsonScreen(Screen[Any]):
     def ask_before_leaving(self, then: Callable[[], object]) -> None:
         """Save / Discard / Cancel; an invalid document is not saved, and the screen stays."""
         self.app.push_screen(
-            ChoiceScreen(
-                "Unsaved changes",
+            save_discard_cancel(
                 "The raw server.json has changes that are not saved. Save checks it first: "
-                "a document with problems is not saved and the editor stays open.",
-                [
-                    ("save", "Save", "primary"),
-                    ("discard", "Discard", "error"),
-                    ("cancel", "Cancel", "default"),
-                ],
-                default="save",
+                "a document with problems is not saved and the editor stays open."
             ),
             callback=lambda answer: self._leave_answer(answer, then),
         )
