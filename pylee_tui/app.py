@@ -43,6 +43,7 @@ from pylee_tui.screens.org_form import OrgFormScreen
 from pylee_tui.screens.org_home import OrgScreen, load_org_view
 from pylee_tui.screens.org_switcher import NEW_ORG, OrgSwitcherScreen
 from pylee_tui.screens.pick import PickScreen
+from pylee_tui.screens.typeahead import note_key_screen, redeliver_stale_key
 from pylee_tui.screens.vault_unlock import (
     ChangePassphraseScreen,
     ChoosePassphraseScreen,
@@ -319,12 +320,13 @@ class PyleeApp(App[None]):
         if self.services is None or self.user is None:
             return
         current = self.screen.slug if isinstance(self.screen, OrgScreen) else None
-
-        def open_switcher(orgs: list[OrgSummary]) -> None:
-            self.org_summaries = orgs
-            self.push_screen(OrgSwitcherScreen(orgs, current), callback=self._switcher_closed)
-
-        self.call(self.services.orgs.list, self.user, done=open_switcher)
+        services, user = self.services, self.user
+        # at once, with the orgs known: keys typed right after `o` go to its filter; the
+        # switcher lists them again itself (in a worker)
+        self.push_screen(
+            OrgSwitcherScreen(self.org_summaries, current, load=lambda: services.orgs.list(user)),
+            callback=self._switcher_closed,
+        )
 
     def _switcher_closed(self, choice: str | None) -> None:
         if choice == NEW_ORG:
@@ -461,7 +463,15 @@ class PyleeApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseEvent)):
             self._last_input = monotonic()
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            note_key_screen(self, event)
         await super().on_event(event)
+
+    def on_key(self, event: events.Key) -> None:
+        # a key typed right after one that opened a screen belongs to the new screen
+        # (screens/typeahead.py); one typed for a screen that has closed is dropped
+        if redeliver_stale_key(self, event):
+            event.prevent_default()
 
     def _arm_idle_lock(self) -> None:
         if self._idle_timer is not None:

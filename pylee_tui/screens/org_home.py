@@ -17,6 +17,7 @@ from pylee_tui.safe_text import escape
 from pylee_tui.screens.org_settings import DELETE, OrgSettingsScreen
 from pylee_tui.screens.overview_editor import MarkdownDocument, OverviewEditorScreen
 from pylee_tui.screens.type_to_confirm import TypeToConfirmScreen
+from pylee_tui.screens.typeahead import TypeAhead
 from pylee_tui.services import NotFound, Services
 from pylee_tui.services.onboarding import OnboardingState
 from pylee_tui.widgets.audit_pane import AuditPane
@@ -65,7 +66,7 @@ def load_org_view(services: Services, user: str, slug: str) -> OrgView:
     )
 
 
-class OrgScreen(Screen[None]):
+class OrgScreen(TypeAhead, Screen[None]):
     HELP_TITLE = "organization"
     BINDINGS = [
         Binding("o,ctrl+o", "switch_org", "Orgs", id="org.switcher", tooltip="Org switcher"),
@@ -100,6 +101,7 @@ class OrgScreen(Screen[None]):
         super().__init__()
         self.slug = slug
         self.view: OrgView | None = None
+        self._loads = 0  # counts views asked for: only the latest one asked is shown
         self.overview_shown: str | None = None
         self.section = "overview"
 
@@ -145,14 +147,30 @@ class OrgScreen(Screen[None]):
     async def show_view(self, view: OrgView) -> None:
         """Show an org whose view the caller already loaded."""
         self.slug = view.org.slug
+        self._loads += 1  # a load still on its way is older than this view
         await self._apply(view)
 
     def reload(self) -> None:
         """Load the current org again (after a change here or elsewhere)."""
         if self.slug is None:
             return
+        # Loads run in threads and may finish in any order: closing the overview editor
+        # reloads this org while a palette jump already loads the next one. Only the load
+        # asked for last is shown (or reported gone); an older one landing after it would
+        # put the previous org back under the new slug.
+        self._loads += 1
+        load = self._loads
+
+        async def loaded(view: OrgView) -> None:
+            if load == self._loads:
+                await self._apply(view)
+
+        def failed(exc: Exception) -> None:
+            if load == self._loads:
+                self._gone(exc)
+
         self.app.call(  # type: ignore[attr-defined]
-            load_org_view, self.services, self.user, self.slug, done=self._apply, failed=self._gone
+            load_org_view, self.services, self.user, self.slug, done=loaded, failed=failed
         )
 
     def show_org(self, slug: str) -> None:
@@ -235,12 +253,15 @@ class OrgScreen(Screen[None]):
         # would swallow the next number key); a section built just now focuses itself
         self.set_focus(None)
         if not switcher.query(f"#{key}"):
+            # keys typed right after the section key go to its list once it has focus
+            self.hold_keys_until_focus()
             switcher.mount(self._section_widgets(key))
             self.call_after_refresh(self._fill_section, key)
         else:
             self._fill_section(key)
             lists = switcher.query_one(f"#{key}").query("RegistryTree, DataTable")
             if lists:
+                self.hold_keys_until_focus()
                 lists.first().focus()
         switcher.current = key
         self.query_one(SectionBar).active = key
@@ -255,7 +276,7 @@ class OrgScreen(Screen[None]):
 
     def action_cycle_org(self, step: int) -> None:
         if not self.view or len(self.view.orgs) < 2:
-            self.notify("There is no other organization yet. Press o, then n to create one.")
+            self.notify("There is no other organization yet. Press o, then ctrl+n to create one.")
             return
         slugs = [o.slug for o in self.view.orgs]
         index = slugs.index(self.slug) if self.slug in slugs else 0
