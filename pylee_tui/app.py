@@ -472,6 +472,30 @@ class PyleeApp(App[None]):
         # (screens/typeahead.py); one typed for a screen that has closed is dropped
         if redeliver_stale_key(self, event):
             event.prevent_default()
+            return
+        self._say_why_disabled(event)
+
+    def _say_why_disabled(self, event: events.Key) -> None:
+        """A key of a disabled binding says why, instead of doing nothing. Asked here, once the
+        key has come back to the app, not in the widget that has it: a key typed right after one
+        that opened a screen above reaches the old widget first, and belongs to the new screen."""
+        active = self.screen.active_bindings.get(event.key)
+        if active is not None and active.enabled:
+            return
+        # the nearest node that binds the key (a hidden binding is not among the active ones)
+        node, binding = next(
+            (
+                (node, found[0])
+                for node, bindings in self.screen._modal_binding_chain
+                if (found := bindings.key_to_bindings.get(event.key))
+            ),
+            (None, None),
+        )
+        why_not = getattr(node, "why_not", None)
+        reason = why_not(binding.action.split("(")[0]) if why_not and binding else None
+        if reason:
+            event.prevent_default()
+            self.notify(reason, severity="warning", timeout=5)
 
     def _arm_idle_lock(self) -> None:
         if self._idle_timer is not None:

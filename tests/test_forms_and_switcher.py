@@ -223,3 +223,18 @@ async def test_keys_typed_right_after_a_section_key_reach_its_list(two_orgs, siz
         table = app.screen.query_one("#audit-table", DataTable)
         assert table.has_focus and table.cursor_row == 1
         assert app.screen.query_one("#members-table", DataTable).cursor_row == 1
+
+
+@pytest.mark.parametrize("section", ["2", "3", "4", "5"])
+async def test_keys_typed_right_after_o_reach_the_filter_from_every_section(two_orgs, section):
+    """The section's own keys (e edit, r rename, d delete…) must not take letters meant for the
+    switcher's filter."""
+    app = app_for(two_orgs)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(section)
+        await settle(pilot)
+        burst(app, "o", *typed("second-org"))
+        await settle(pilot)
+        assert isinstance(app.screen, OrgSwitcherScreen)
+        assert app.screen.query_one("#switcher-filter", Input).value == "second-org"

@@ -6,7 +6,6 @@ disabled) and a key handler that stops such a key and says the reason."""
 
 from __future__ import annotations
 
-from textual import events
 from textual.binding import Binding
 
 from pylee_tui.services.access import PERMISSIONS
@@ -44,10 +43,5 @@ class SaysWhyDisabled:
                 return binding.action.split("(")[0]
         return None
 
-    def on_key(self, event: events.Key) -> None:
-        action = self.action_for_key(event.key)
-        reason = self.why_not(action) if action else None
-        if reason is not None:
-            event.stop()
-            event.prevent_default()
-            self.notify(reason, severity="warning", timeout=5)  # type: ignore[attr-defined]
+    # pressing a disabled key: the app asks `why_not` once the key reaches it
+    # (PyleeApp._say_why_disabled), so a key meant for a screen opening above is never taken

@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -428,17 +428,6 @@ class VaultPane(Widget):
         if self.why_not(action) is None:
             return True
         return False if action == "undo" else None  # no undo: hidden, not greyed out
-
-    def on_key(self, event: events.Key) -> None:
-        """A key whose action cannot be done says why, rather than nothing."""
-        action = self.KEY_ACTIONS.get(event.key)
-        if action is None:
-            return
-        reason = self.why_not(action)
-        if reason is not None:
-            event.stop()
-            event.prevent_default()
-            self.notify(escape(reason), severity="warning", timeout=4, markup=False)
 
     # --- actions -------------------------------------------------------------------------
 
