@@ -1047,20 +1047,29 @@ def cmd_var_history(ctx: Context) -> int:
     return 0
 
 
-def cmd_var_rollback(ctx: Context) -> int:
-    org, registry, server = scope_args(ctx)
-    key, version = valid_key(ctx.args.key), ctx.args.version
-    target = next((v for v in versions_of(ctx, key, "variable") if v.version == version), None)
+def check_rollback(ctx: Context, key: str, version: int, kind: str) -> None:
+    """Refuse a rollback to a version that is not kept, or that is of the other kind."""
+    command = "var" if kind == "variable" else "secret"
+    target = next((v for v in versions_of(ctx, key, kind) if v.version == version), None)
     if target is None:
         raise NotFound(
-            f"{key} at {where(ctx.args)} has no version {version}; see {PROG} var history "
+            f"{key} at {where(ctx.args)} has no version {version}; see {PROG} {command} history "
             f"{key} {scope_flags(ctx.args)}"
         )
-    if target.kind != "variable":
+    if target.kind == kind:
+        return
+    if kind == "variable":
         raise PyleeError(
             f"version {version} of {key} is a secret: use {PROG} secret rollback {key} "
             f"{version} {scope_flags(ctx.args)}"
         )
+    raise PyleeError(f"version {version} of {key} is a variable, not a secret")
+
+
+def cmd_var_rollback(ctx: Context) -> int:
+    org, registry, server = scope_args(ctx)
+    key, version = valid_key(ctx.args.key), ctx.args.version
+    check_rollback(ctx, key, version, "variable")
     ctx.services.variables.rollback(ctx.user, org, key, version, registry, server)
     now = ctx.services.variables.history(ctx.user, org, key, registry, server)[0].version
     ctx.out.write(
@@ -1222,14 +1231,7 @@ def cmd_secret_history(ctx: Context) -> int:
 def cmd_secret_rollback(ctx: Context) -> int:
     org, registry, server = scope_args(ctx)
     key, version = valid_key(ctx.args.key), ctx.args.version
-    target = next((v for v in versions_of(ctx, key, "secret") if v.version == version), None)
-    if target is None:
-        raise NotFound(
-            f"{key} at {where(ctx.args)} has no version {version}; see {PROG} secret history "
-            f"{key} {scope_flags(ctx.args)}"
-        )
-    if target.kind != "secret":
-        raise PyleeError(f"version {version} of {key} is a variable, not a secret")
+    check_rollback(ctx, key, version, "secret")
     with_vault(
         ctx,
         lambda: ctx.services.variables.rollback(ctx.user, org, key, version, registry, server),

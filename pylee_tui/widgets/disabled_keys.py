@@ -2,7 +2,7 @@
 
 Textual lets the key of a disabled binding pass silently. A widget with this mixin answers one
 question, `why_not(action)` (None: allowed), and gets `check_action` (the footer shows the key
-disabled) and a key handler that stops such a key and says the reason."""
+disabled) and the app's key handler says the reason when such a key is pressed."""
 
 from __future__ import annotations
 
@@ -30,18 +30,22 @@ class SaysWhyDisabled:
     BINDINGS: list
 
     def why_not(self, action: str) -> str | None:
-        """Why `action` cannot be done now, or None when it can."""
+        """Why `action` cannot be done now, or None when it can. The app asks it when a
+        disabled key is pressed (PyleeApp._say_why_disabled), once the key has reached the app,
+        so a key meant for a screen opening above is never taken here."""
         return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return True if self.why_not(action) is None else None
 
-    def action_for_key(self, key: str) -> str | None:
-        """The action bound to `key` here (without its arguments)."""
-        for binding in self.BINDINGS:
-            if isinstance(binding, Binding) and key in (k.strip() for k in binding.key.split(",")):
-                return binding.action.split("(")[0]
-        return None
-
-    # pressing a disabled key: the app asks `why_not` once the key reaches it
-    # (PyleeApp._say_why_disabled), so a key meant for a screen opening above is never taken
+    def refresh_keys(self) -> None:
+        """Redraw the footer when the keys that apply have changed: moving from one item to a
+        like one changes none, and a footer redraw costs a frame at every cursor step."""
+        state = tuple(
+            self.check_action(b.action.split("(")[0], ())
+            for b in self.BINDINGS
+            if isinstance(b, Binding)
+        )
+        if state != getattr(self, "_keys_state", None):
+            self._keys_state = state
+            self.refresh_bindings()  # type: ignore[attr-defined]

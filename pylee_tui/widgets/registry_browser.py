@@ -117,7 +117,6 @@ class RegistryBrowser(SaysWhyDisabled, Widget):
         self._expand: set[str] = set()
         self._open_before_filter: set[str] | None = None
         self._loading: Worker | None = None
-        self._keys_state: tuple[bool | None, ...] | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Filter servers by name…", id="registry-filter")
@@ -272,21 +271,9 @@ class RegistryBrowser(SaysWhyDisabled, Widget):
     def _highlighted(self) -> None:
         self._show_detail()
 
-    def _refresh_keys(self) -> None:
-        """Redraw the footer when the keys that apply have changed (moving from one server to
-        another changes none, and a footer redraw costs a frame at every cursor step)."""
-        state = tuple(
-            self.check_action(b.action.split("(")[0], ())
-            for b in self.BINDINGS
-            if isinstance(b, Binding)
-        )
-        if state != self._keys_state:
-            self._keys_state = state
-            self.refresh_bindings()
-
     def _show_detail(self) -> None:
         """Describe the item under the cursor (whatever moved it there)."""
-        self._refresh_keys()  # which keys apply depends on the item: the footer follows it
+        self.refresh_keys()  # which keys apply depends on the item: the footer follows it
         data, detail = self.cursor, self.query_one(RegistryDetail)
         if data is None or data.kind == "root":
             detail.show_root(len(self.tree.registries), drafts_only=self.drafts_only)
