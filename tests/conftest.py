@@ -160,6 +160,18 @@ async def settle(pilot, rounds: int = 4) -> None:
         await pilot.pause()
 
 
+async def settle_still(pilot) -> None:
+    """`settle`, then no blinking cursor: a snapshot must not depend on timing."""
+    from textual.widgets import Input, TextArea
+
+    await settle(pilot)
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
+    for widget in pilot.app.screen.query(TextArea):
+        widget.cursor_blink = False
+    await pilot.pause()
+
+
 async def type_text(pilot, text: str) -> None:
     """Type like a person: one key press per character."""
     for ch in text:

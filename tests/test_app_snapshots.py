@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import settle as settle_workers
-from textual.widgets import Input, TextArea
+from conftest import settle_still as settle
 
 from pylee_tui.app import PyleeApp
 from pylee_tui.services import Services
@@ -25,16 +24,6 @@ def seed(db_path):
     store = Store(db_path)
     yield Services(store)
     store.close()
-
-
-async def settle(pilot) -> None:
-    await settle_workers(pilot)
-    # a blinking cursor would make the picture depend on timing
-    for widget in pilot.app.screen.query(Input):
-        widget.cursor_blink = False
-    for widget in pilot.app.screen.query(TextArea):
-        widget.cursor_blink = False
-    await pilot.pause()
 
 
 def make_app(db_path, user=ANN) -> PyleeApp:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import server_doc
-from conftest import settle as settle_workers
-from textual.widgets import Input, TextArea
+from conftest import settle_still as settle
 
 from pylee_tui.app import PyleeApp
 from pylee_tui.services import Services
@@ -52,15 +51,6 @@ def acme(db_path):
     store.close()
 
 
-async def settle(pilot) -> None:
-    await settle_workers(pilot)
-    for widget in pilot.app.screen.query(Input):
-        widget.cursor_blink = False
-    for widget in pilot.app.screen.query(TextArea):
-        widget.cursor_blink = False
-    await pilot.pause()
-
-
 def make_app(db_path, user=ANN) -> PyleeApp:
     return PyleeApp(db_path=db_path, user=user, watch_interval=3600)
 
@@ -82,15 +72,21 @@ def test_overview_with_setup_complete_at_80x24(snap_compare, db_path, acme):
     assert snap_compare(make_app(db_path), run_before=settle, terminal_size=SIZE)
 
 
+async def open_core_tools(pilot) -> RegistryTree:
+    """Section 2 with the Core Tools registry open."""
+    await settle(pilot)
+    await pilot.press("2")
+    await settle(pilot)
+    tree = pilot.app.screen.query_one(RegistryTree)
+    tree.select_data(NodeData("registry", "core-tools"))
+    await pilot.press("right")
+    await settle(pilot)
+    return tree
+
+
 def test_registries_at_80x24(snap_compare, db_path, acme):
     async def run_before(pilot) -> None:
-        await settle(pilot)
-        await pilot.press("2")
-        await settle(pilot)
-        tree = pilot.app.screen.query_one(RegistryTree)
-        tree.select_data(NodeData("registry", "core-tools"))
-        await pilot.press("right")
-        await settle(pilot)
+        tree = await open_core_tools(pilot)
         tree.select_data(NodeData("server", "core-tools", "io.github.acme/warehouse"))
         await settle(pilot)
 
@@ -99,13 +95,7 @@ def test_registries_at_80x24(snap_compare, db_path, acme):
 
 def test_server_detail_at_80x24(snap_compare, db_path, acme):
     async def run_before(pilot) -> None:
-        await settle(pilot)
-        await pilot.press("2")
-        await settle(pilot)
-        tree = pilot.app.screen.query_one(RegistryTree)
-        tree.select_data(NodeData("registry", "core-tools"))
-        await pilot.press("right")
-        await settle(pilot)
+        tree = await open_core_tools(pilot)
         tree.select_data(NodeData("server", "core-tools", "io.github.acme/weather"))
         await pilot.press("enter")
         await settle(pilot)
