@@ -20,6 +20,7 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
 )
+from slugify import slugify as _library_slugify
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MIN, SLUG_MAX = 2, 48
@@ -224,14 +225,26 @@ def field_error(field: str, value: Any) -> str | None:
 
 
 def slugify(name: str) -> str:
-    """A URL-safe slug from a name: accents folded to ASCII, other runs of characters to '-'.
+    """A URL-safe slug from a name: letters of any script transliterated to ASCII ("Straße" ->
+    "strasse", "Москва" -> "moskva"), other runs of characters to '-', cut on a word boundary.
 
     Always returns a valid slug: a name with no usable letters becomes 'org', a one-letter
     result is prefixed so it meets the two-character minimum.
     """
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
-    slug = slug[:SLUG_MAX].rstrip("-")
+    slug = _library_slugify(
+        name,
+        # A name is plain text, not HTML: "&amp;" stays letters rather than becoming "&".
+        entities=False,
+        decimal=False,
+        hexadecimal=False,
+        max_length=SLUG_MAX,
+        word_boundary=True,
+        # Stop at the first word that does not fit instead of skipping to shorter later ones.
+        save_order=True,
+        # Named, not "auto": auto prefers Unidecode when it happens to be installed, and the
+        # same name must give the same slug on every machine.
+        backend="text-unidecode",
+    )
     if not slug:
         return "org"
     if len(slug) < SLUG_MIN:

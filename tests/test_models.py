@@ -243,6 +243,30 @@ def test_slugify_always_gives_a_valid_slug_even_without_letters(name: str) -> No
     assert is_valid_slug(slugify(name))
 
 
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Straße Ops", "strasse-ops"),
+        ("Москва Team", "moskva-team"),
+        ("Ελληνικά", "ellenika"),
+        ("日本語", "ri-ben-yu"),
+        ("東京 チーム", "dong-jing-timu"),
+        ("🚀 Ops", "ops"),
+    ],
+)
+def test_slugify_spells_other_scripts_in_ascii(name: str, slug: str) -> None:
+    assert slugify(name) == slug
+
+
+@pytest.mark.parametrize("name", ["🚀🚀", "🚀 ✨ 🎉", "\u200b", "\u0301"])
+def test_slugify_of_a_name_with_nothing_to_spell_is_org(name: str) -> None:
+    assert slugify(name) == "org"
+
+
+def test_slugify_reads_a_name_as_text_not_html() -> None:
+    assert slugify("Tom &amp; Jerry &#169;") == "tom-amp-jerry-169"
+
+
 def test_slugify_of_a_one_letter_name_keeps_the_letter() -> None:
     assert "q" in slugify("Q")
 
@@ -254,6 +278,14 @@ def test_slugify_truncates_long_names_to_48() -> None:
     # a cut that lands on a separator does not leave a trailing hyphen
     slug = slugify("x" * 47 + " tail")
     assert is_valid_slug(slug)
+
+
+def test_slugify_cuts_a_long_name_between_words() -> None:
+    # 48 characters would end in "-alp"
+    assert slugify("alphabet " * 10) == "-".join(["alphabet"] * 5)
+    assert slugify("Acme Production " * 10) == "acme-production-acme-production-acme-production"
+    # a single word longer than the limit is cut inside it
+    assert slugify("a" * 60) == "a" * 48
 
 
 @settings(max_examples=300, database=None, deadline=None)
