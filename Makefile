@@ -3,16 +3,27 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Every runtime and test dependency, pinned with hashes: a fresh clone installs what CI tested.
+LOCK := requirements.lock
+UV_VERSION := 0.13.8
 
-.PHONY: run test lint bench demo clean
+.PHONY: run test lint typecheck lock bench demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(STAMP): $(BIN)/python pyproject.toml $(LOCK)
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Re-resolve the lock from pyproject.toml for every platform and Python >= 3.11. Pins already in
+# the lock are kept where they still fit; `make lock LOCK_ARGS=--upgrade` moves all to the newest.
+lock: $(BIN)/python
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 \
+		--generate-hashes --quiet --custom-compile-command 'make lock' $(LOCK_ARGS) -o $(LOCK)
 
 run: $(STAMP)
 	$(BIN)/pylee-tui $(ARGS)
@@ -21,6 +32,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+
+# Not part of lint yet: the existing errors are being fixed first (issue 13).
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest -n 4
