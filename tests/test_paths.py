@@ -90,6 +90,13 @@ def test_macos_keeps_a_new_store_in_application_support(home: Path, macos: None)
     assert default_db_path() == expected
 
 
+def test_macos_honours_xdg_data_home_when_it_is_set(
+    tmp_path: Path, home: Path, macos, monkeypatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert default_db_path() == tmp_path / "data" / "pylee-tui" / "pylee.db"
+
+
 def test_windows_keeps_a_new_store_in_local_appdata(home: Path, windows: Path) -> None:
     assert default_db_path() == windows / "pylee-tui" / "pylee.db"
 
