@@ -1,0 +1,120 @@
+"""`pylee-tui`: launches the app, or runs a scriptable subcommand over the same services.
+
+Errors are one line on stderr: exit 1 for a refused or invalid request, 2 for bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sqlite3
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from pylee_tui import __version__
+from pylee_tui.safe_text import SafeWriter
+from pylee_tui.services import PyleeError, Services
+from pylee_tui.store import Store, StoreError, describe_sqlite_error, resolve_db_path
+
+from . import audit, demo, env, export, identity, members, orgs, registries, servers, vault
+from .context import Context
+from .output import one_line
+from .parser import PROG, CliParser, Commands, UsageError, common_options
+
+__all__ = ["PROG", "CliParser", "Context", "UsageError", "build_parser", "main"]
+
+# the order of `pylee-tui --help`
+GROUPS = (identity, orgs, audit, demo, registries, members, servers, vault, env, export)
+
+
+def build_parser() -> CliParser:
+    common = common_options()
+    parser = CliParser(
+        prog=PROG,
+        parents=[common],
+        description="Run MCP infrastructure from the terminal. With no command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CliParser)
+    commands = Commands(sub, common)
+    for group in GROUPS:
+        group.register(commands)
+    return parser
+
+
+def launch_app(args: argparse.Namespace) -> int:
+    """Open the app. A store that cannot be opened or a bad --as is a one-line error first."""
+    path = resolve_db_path(args.db)
+    store = Store(path)
+    try:
+        Services(store).identity.resolve(args.as_user, os.environ.get("PYLEE_USER"))
+    finally:
+        store.close()
+    from pylee_tui.app import run_app
+
+    return run_app(db_path=path, user=args.as_user)
+
+
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    raw_out = out or sys.stdout
+    # every line the CLI prints shows stored control characters escaped, whichever command
+    # wrote it; only `Context.value_out` may bypass this, for values written to a pipe or file
+    out: TextIO = SafeWriter(raw_out)  # type: ignore[assignment]
+    err: TextIO = SafeWriter(err or sys.stderr)  # type: ignore[assignment]
+    parser = build_parser()
+    given = list(sys.argv[1:] if argv is None else argv)
+    for position, arg in enumerate(given, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:  # bytes the terminal's encoding could not decode
+            err.write(
+                f"{PROG}: argument {position} is not valid text (check the terminal's "
+                "character encoding: UTF-8)\n"
+            )
+            return 2
+    try:
+        with contextlib.redirect_stdout(out):  # --help and --version print to `out`
+            args = parser.parse_args(argv)
+            check = getattr(args, "check", None)  # rules between options, e.g. --server
+            if check is not None:
+                check(args)
+    except UsageError as exc:
+        err.write(f"{PROG}: {one_line(exc)}\n")
+        return 2
+    except SystemExit as exc:  # --help and --version
+        return int(exc.code or 0)
+    args.db = getattr(args, "db", None)
+    args.as_user = getattr(args, "as_user", None)
+    ctx = None
+    try:
+        if args.command is None:
+            return launch_app(args)
+        ctx = Context(args, out, err, raw_out)
+        return args.func(ctx)
+    except (PyleeError, StoreError) as exc:
+        err.write(f"{PROG}: {one_line(exc)}\n")
+        return 1
+    except sqlite3.Error as exc:
+        err.write(f"{PROG}: {one_line(describe_sqlite_error(exc, resolve_db_path(args.db)))}\n")
+        return 1
+    except KeyboardInterrupt:
+        err.write(f"{PROG}: interrupted\n")
+        return 130
+    except BrokenPipeError:  # `pylee-tui server list | head`: the reader has gone; not an error
+        with contextlib.suppress(Exception):  # and no second complaint when Python flushes
+            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+        return 141
+    except Exception as exc:  # the promise is: never a traceback
+        if os.environ.get("PYLEE_DEBUG"):
+            raise
+        err.write(
+            f"{PROG}: internal error: {type(exc).__name__}: {exc} (PYLEE_DEBUG=1 shows more)\n"
+        )
+        return 1
+    finally:
+        if ctx is not None:
+            ctx.store.close()

@@ -1,0 +1,113 @@
+"""`env`: the effective configuration of a scope (org ⊕ registry ⊕ server), with where each key
+comes from, as a table, JSON or dotenv."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pylee_tui.services.resolver import EffectiveConfig
+
+from .context import Context
+from .output import cell, dotenv, emit_json, emit_table, entry_json
+from .parser import PROG, Commands, scope_options
+from .prompt import PASSPHRASE_HELP
+from .scope import scope_args, scope_flags, where
+from .unlock import with_vault
+
+
+def env_json(ctx: Context, config: EffectiveConfig) -> dict[str, Any]:
+    org, registry, server = scope_args(ctx)
+    return {
+        "scope": {"org": org, "registry": registry, "server": server},
+        "revealed": ctx.args.reveal,
+        "entries": [entry_json(e, ctx.args.reveal) for e in config.entries],
+        "missing": [
+            {"name": d.name, "description": d.description, "secret": d.secret}
+            for d in config.missing
+        ],
+        "warnings": config.warnings,
+        "problems": config.problems,
+    }
+
+
+def env_table(ctx: Context, config: EffectiveConfig) -> None:
+    out, reveal = ctx.out, ctx.args.reveal
+    if config.entries:
+        emit_table(
+            ["KEY", "KIND", "VALUE", "SOURCE", "OVERRIDES"],
+            [
+                (
+                    e.key,
+                    e.kind,
+                    cell(e.value if reveal and e.value is not None else e.display, 60),
+                    cell(e.source, 0),
+                    ", ".join(cell(s, 0) for s in e.overrides) or "-",
+                )
+                for e in config.entries
+            ],
+            out,
+        )
+    else:
+        out.write(
+            f"Nothing is set for {where(ctx.args)}. Set a variable: {PROG} var set KEY VALUE "
+            f"{scope_flags(ctx.args)}\n"
+        )
+    if not reveal and any(e.embeds_secret or e.kind == "secret" for e in config.entries):
+        out.write(
+            "\nSecrets are masked; --reveal prints them (admins, with the vault passphrase).\n"
+        )
+    for title, items in (("Warnings", config.warnings), ("Problems", config.problems)):
+        if items:
+            out.write(f"\n{title} ({len(items)}):\n")
+            for item in items:
+                out.write(f"  {cell(item, 0)}\n")
+    if config.missing:
+        out.write(
+            f"\nMissing ({len(config.missing)}): required by server {cell(ctx.args.server, 0)}, "
+            "not set and without a default:\n"
+        )
+        for d in config.missing:
+            text = cell(d.name, 0) + (" (secret)" if d.secret else "")
+            out.write(
+                f"  {text}" + (f": {cell(d.description, 60)}" if d.description else "") + "\n"
+            )
+
+
+def cmd_env(ctx: Context) -> int:
+    org, registry, server = scope_args(ctx)
+    reveal = ctx.args.reveal
+
+    def effective() -> EffectiveConfig:
+        return ctx.services.variables.effective(ctx.user, org, registry, server, reveal=reveal)
+
+    config = with_vault(ctx, effective) if reveal else effective()
+    output = ctx.args.format or "table"
+    if output == "json":
+        emit_json(env_json(ctx, config), ctx.out)
+    elif output == "dotenv":
+        ctx.value_out.write(dotenv(where(ctx.args), config))
+    else:
+        env_table(ctx, config)
+    return 0
+
+
+def register(commands: Commands) -> None:
+    p = commands.command(
+        "env", cmd_env, "the effective configuration of a scope, with where each key comes from"
+    )
+    scope_options(p)
+    p.add_argument(
+        "--reveal", action="store_true", help=f"secrets in plaintext (admins); {PASSPHRASE_HELP}"
+    )
+    output = p.add_mutually_exclusive_group()
+    output.add_argument(
+        "--format", choices=("table", "json", "dotenv"), default=None, help="default: table"
+    )
+    output.add_argument(
+        "--json", dest="format", action="store_const", const="json", help="= --format json"
+    )
+    p.add_argument(
+        "--raw",
+        action="store_true",
+        help="dotenv values byte for byte even to a terminal (default: only to a pipe or file)",
+    )

@@ -1,0 +1,128 @@
+"""`export`: a registry's servers as an MCP client's config, printed or merged into a file."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pylee_tui.models import plural
+from pylee_tui.safe_text import escape_json
+from pylee_tui.services import InvalidInput
+from pylee_tui.services.export import CLIENTS, default_config_path
+from pylee_tui.services.export import render as render_export
+
+from .context import Context
+from .output import one_line
+from .parser import PROG, CliParser, Commands, registry_options
+from .prompt import PASSPHRASE_HELP
+from .unlock import with_vault
+
+# the export service words its refusals for the app and the CLI alike; here they name flags
+EXPORT_FLAGS = (
+    ("allow missing variables", "pass --allow-missing"),
+    ("allow inline secrets", "pass --inline-secrets"),
+    ("inline secrets are for", "--inline-secrets is for"),
+)
+
+
+def naming_flags(action: Callable[[], Any]) -> Callable[[], Any]:
+    def run() -> Any:
+        try:
+            return action()
+        except InvalidInput as exc:
+            text = str(exc)
+            for words, flag in EXPORT_FLAGS:
+                text = text.replace(words, flag)
+            raise InvalidInput(text) from None
+
+    return run
+
+
+def cmd_export(ctx: Context) -> int:
+    a = ctx.args
+    options = {
+        "actor": ctx.user,
+        "org_slug": a.org,
+        "registry_slug": a.registry,
+        "client": a.client,
+        "servers": a.server or None,
+        "inline_secrets": a.inline_secrets,
+        "allow_missing": a.allow_missing,
+    }
+    exports = ctx.services.export
+    if not (a.install or a.out):
+        plan = with_vault(ctx, naming_flags(lambda: exports.plan(**options)))
+        ctx.out.write(escape_json(render_export(plan)))
+        exports.record_print(ctx.user, plan)
+        export_notes(ctx, plan)
+        return 0
+    path = Path(a.out).expanduser() if a.out else default_config_path(a.client)
+    plan, result = with_vault(
+        ctx, naming_flags(lambda: exports.install_with_names(path, dry_run=a.dry_run, **options))
+    )
+    if a.dry_run:
+        ctx.out.write(result.diff or f"No change: {path} already holds this export.\n")
+    elif not result.written:
+        ctx.out.write(f"No change: {path} already holds this export.\n")
+    else:
+        changes = [
+            f"{verb} {', '.join(names)}"
+            for verb, names in (
+                ("added", result.added),
+                ("replaced", result.replaced),
+                ("removed", result.removed),
+            )
+            if names
+        ]
+        if result.kept:
+            changes.append(f"kept {plural(len(result.kept), 'other server')}")
+        backup = f"; the previous file is {result.backup}" if result.backup else ""
+        ctx.out.write(f"Wrote {path}: {'; '.join(changes)}{backup}\n")
+    export_notes(ctx, plan)
+    return 0
+
+
+def export_notes(ctx: Context, plan) -> None:
+    """Skipped drafts and warnings (inlined secrets, placeholders) go to stderr, one per line."""
+    for skipped in plan.skipped:
+        ctx.err.write(f"{PROG}: skipped {one_line(skipped)}\n")
+    for warning in plan.warnings:
+        ctx.err.write(f"{PROG}: warning: {one_line(warning)}\n")
+
+
+def check_export(parser: CliParser, args: argparse.Namespace) -> None:
+    if args.out is not None and not args.out.strip():
+        parser.error("--out needs a file name (an empty one would print the export instead)")
+    if args.dry_run and not (args.install or args.out):
+        parser.error("--dry-run needs --install or --out (without them nothing is written)")
+
+
+def register(commands: Commands) -> None:
+    p = commands.command(
+        "export",
+        cmd_export,
+        "a registry's servers as an MCP client config (Claude Desktop, VS Code, Cursor)",
+    )
+    registry_options(p)
+    p.add_argument("--client", required=True, choices=CLIENTS, help="the MCP client")
+    p.add_argument(
+        "--server", nargs="+", metavar="NAME", help="only these servers (default: every valid one)"
+    )
+    target = p.add_mutually_exclusive_group()
+    target.add_argument("--out", metavar="FILE", help="merge into FILE (default: print the file)")
+    target.add_argument(
+        "--install", action="store_true", help="merge into the client's own config file"
+    )
+    p.add_argument("--dry-run", action="store_true", help="print the diff; write nothing")
+    p.add_argument(
+        "--inline-secrets",
+        action="store_true",
+        help=f"write secret values (Claude Desktop needs it; admins; {PASSPHRASE_HELP})",
+    )
+    p.add_argument(
+        "--allow-missing", action="store_true", help="placeholders for missing required variables"
+    )
+    p.set_defaults(check=functools.partial(check_export, p))

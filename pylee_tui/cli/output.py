@@ -1,0 +1,156 @@
+"""How commands print: tables measured in terminal cells, one-line text cut to fit, JSON and the
+mappers from models to it, and dotenv."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, TextIO
+
+from rich.cells import cell_len, set_cell_size
+
+from pylee_tui.models import AuditEvent, Member, Server, Variable
+from pylee_tui.safe_text import escape, escape_json
+from pylee_tui.services.resolver import EffectiveConfig, Entry
+
+from .parser import PROG
+
+# --- text ------------------------------------------------------------------------------------
+
+
+def cell(value: Any, width: int = 40) -> str:
+    """Text from a document, safe for one terminal line: whitespace runs folded to one space,
+    control and bidi characters shown escaped (imported data never reaches the terminal as an
+    escape sequence), cut to `width` terminal cells (0: no limit)."""
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())
+    text = escape(text)
+    if width and cell_len(text) > width:
+        # by cells, not characters: a CJK character or an emoji takes two columns
+        text = set_cell_size(text, width - 1) + "…"
+    return text
+
+
+def one_line(message: object) -> str:
+    """Errors are one line, even when they quote input that holds line breaks."""
+    return " ".join(str(message).split())
+
+
+def when(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}"
+
+
+def emit_json(data: Any, out: TextIO) -> None:
+    """Control and bidi characters in values come out as \\uXXXX: the same JSON, safe to show."""
+    out.write(escape_json(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)) + "\n")
+
+
+def emit_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO) -> None:
+    """Columns two spaces apart, each as wide as its widest cell in terminal columns (a CJK
+    character or an emoji is two), so a row of wide names lines up with the rest."""
+    cells = [[escape(str(c)) for c in row] for row in rows]
+    widths = [max([cell_len(h)] + [cell_len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    for row in [list(headers), *cells]:
+        line = "  ".join(c + " " * (w - cell_len(c)) for c, w in zip(row, widths, strict=True))
+        out.write(line.rstrip() + "\n")
+
+
+# --- JSON mappers ----------------------------------------------------------------------------
+
+
+def audit_json(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "time": event.created_at.isoformat(),
+        "actor": event.actor,
+        "action": event.action,
+        "org": event.org_slug,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+        "target_label": event.target_label,
+        "metadata": event.metadata,
+    }
+
+
+def server_summary_json(server: Server) -> dict[str, Any]:
+    return {
+        "name": server.name,
+        "version": server.version,
+        "description": server.description,
+        "status": server.status,
+        "problems": [{"path": p.get("path"), "reason": p.get("reason")} for p in server.problems],
+    }
+
+
+def member_json(member: Member) -> dict[str, Any]:
+    return {
+        "email": member.email,
+        "display_name": member.display_name,
+        "role": member.role,
+        "status": member.status,
+        "grants": sorted(member.grants),
+        "invited_by": member.invited_by,
+        "invited_at": member.invited_at.isoformat(),
+        "joined_at": member.joined_at.isoformat() if member.joined_at else None,
+    }
+
+
+def variable_json(v: Variable) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "key": v.key,
+        "scope": v.scope,
+        "created_at": v.created_at.isoformat(),
+        "updated_at": v.updated_at.isoformat(),
+        "updated_by": v.updated_by,
+    }
+    if v.kind == "variable":
+        data["value"] = v.value
+    return data
+
+
+def entry_json(entry: Entry, reveal: bool) -> dict[str, Any]:
+    value = entry.value if reveal else entry.display
+    if entry.problems:  # unusable: a cycle, too deep, cannot be decrypted
+        value = None
+    return {
+        "key": entry.key,
+        "kind": entry.kind,
+        "value": value,
+        "raw": entry.raw,
+        "source": entry.source,
+        "scope": entry.scope,
+        "overrides": list(entry.overrides),
+        "references": list(entry.references),
+        "embeds_secret": entry.embeds_secret,
+        "warnings": list(entry.warnings),
+        "problems": list(entry.problems),
+    }
+
+
+# --- dotenv ----------------------------------------------------------------------------------
+
+
+def sh_quote(value: str) -> str:
+    """POSIX single quotes: everything literal, `'` written as `'\\''`."""
+    return "'" + value.replace("'", "'\\''") + "'"
+
+
+def dotenv(where: str, config: EffectiveConfig) -> str:
+    """`KEY='value'` lines that `set -a; . FILE` in sh reads back exactly; what cannot be
+    written (an unrevealed secret, an unusable value) is a comment saying why."""
+    lines = [f"# {PROG} env: the effective configuration of {where}"]
+    for e in config.entries:
+        for warning in e.warnings:
+            lines.append(f"# {e.key}: {cell(warning, 0)}")
+        if e.problems:
+            lines.append(f"# {e.key} is left out: {cell('; '.join(e.problems), 0)}")
+        elif e.value is None:
+            what = "is a secret" if e.kind == "secret" else "embeds a secret"
+            lines.append(f"# {e.key} {what}: pass --reveal")
+        else:
+            lines.append(f"{e.key}={sh_quote(e.value)}")
+    for d in config.missing:
+        lines.append(f"# missing: {cell(d.name, 0)} is required by the server and not set")
+    return "\n".join(lines) + "\n"

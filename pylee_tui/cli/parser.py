@@ -1,0 +1,110 @@
+"""The argparse pieces every command group uses: one-line usage errors, the groups commands
+register in, the options many commands share and the value types they parse."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+PROG = "pylee-tui"
+
+
+class UsageError(Exception):
+    """Bad usage: exit 2."""
+
+
+class CliParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (the caller prints it and exits 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def common_options() -> CliParser:
+    """--db and --as, accepted before or after any command (every parser has them as a parent;
+    SUPPRESS keeps a value given before the command from being reset by the subcommand)."""
+    common = CliParser(add_help=False)
+    common.add_argument(
+        "--db", metavar="PATH", default=argparse.SUPPRESS, help="database file (env PYLEE_DB)"
+    )
+    common.add_argument(
+        "--as",
+        dest="as_user",
+        metavar="EMAIL",
+        default=argparse.SUPPRESS,
+        help="act as this user (env PYLEE_USER)",
+    )
+    return common
+
+
+class Commands:
+    """Where a command group registers its subcommands: `command` adds a runnable one, `group`
+    a level that needs an ACTION (`org list`)."""
+
+    def __init__(self, subparsers: Any, common: CliParser):
+        self.subparsers = subparsers
+        self.common = common
+
+    def command(self, name: str, func: Callable[..., int], help_text: str, **kw: Any) -> CliParser:
+        p = self.subparsers.add_parser(
+            name, parents=[self.common], help=help_text, description=help_text, **kw
+        )
+        p.set_defaults(func=func)
+        return p
+
+    def group(self, name: str, help_text: str) -> Commands:
+        p = self.subparsers.add_parser(name, help=help_text, parents=[self.common])
+        sub = p.add_subparsers(dest=f"{name}_command", metavar="ACTION", parser_class=CliParser)
+        sub.required = True
+        return Commands(sub, self.common)
+
+
+# --- options shared by several commands ------------------------------------------------------
+
+
+def json_flag(p: CliParser) -> None:
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def org_option(p: CliParser) -> None:
+    p.add_argument("--org", metavar="SLUG", required=True, help="the organization")
+
+
+def registry_options(p: CliParser) -> None:
+    org_option(p)
+    p.add_argument("--registry", metavar="SLUG", required=True, help="the registry")
+
+
+def scope_options(p: CliParser) -> None:
+    """--org, and optionally --registry and --server: where a variable or secret lives."""
+    org_option(p)
+    p.add_argument("--registry", metavar="SLUG", help="a registry of the org (default: the org)")
+    p.add_argument("--server", metavar="NAME", help="a server of that registry")
+    p.set_defaults(check=functools.partial(check_scope, p))
+
+
+def check_scope(parser: CliParser, args: argparse.Namespace) -> None:
+    for flag, value in (("--registry", args.registry), ("--server", args.server)):
+        if value is not None and not value.strip():
+            parser.error(f"{flag} cannot be empty")
+    if args.server and not args.registry:
+        parser.error("--server needs --registry: a server is named within its registry")
+
+
+def key_argument(p: CliParser) -> None:
+    p.add_argument("key", metavar="KEY", help="capital letters, digits and _, e.g. LOG_LEVEL")
+
+
+def positive_int(text: str, maximum: int | None = None) -> int:
+    """A whole number from 1 (to `maximum`, when given) for argparse."""
+    shown = text.strip() if len(text.strip()) <= 24 else text.strip()[:20] + "…"
+    try:
+        value = int(text)
+    except ValueError:  # also more digits than Python converts
+        raise argparse.ArgumentTypeError(f"{shown!r} is not a whole number") from None
+    if value < 1 or (maximum is not None and value > maximum):
+        allowed = "1 or more" if maximum is None else f"from 1 to {maximum:,}"
+        raise argparse.ArgumentTypeError(f"must be {allowed} (got {shown})")
+    return value

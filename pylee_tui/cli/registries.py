@@ -1,0 +1,159 @@
+"""`registry list|create|show|edit|delete`: the registries of an organization."""
+
+from __future__ import annotations
+
+from pylee_tui.models import DeletionReport, plural
+
+from .context import Context
+from .files import read_text_file
+from .output import cell, emit_json, emit_table, server_summary_json
+from .parser import PROG, Commands, json_flag, org_option
+from .prompt import unconfirmed
+from .servers import server_table
+
+
+def registry_contents(report: DeletionReport) -> str:
+    return (
+        f"{plural(report.servers, 'server')} and {plural(report.variables, 'variable or secret')}"
+    )
+
+
+def cmd_registry_list(ctx: Context) -> int:
+    org = ctx.args.org
+    registries = ctx.services.registries.list(ctx.user, org)
+    if ctx.args.json:
+        emit_json(
+            [
+                {
+                    "slug": r.slug,
+                    "name": r.name,
+                    "description": r.description,
+                    "servers": r.server_count,
+                    "drafts": r.draft_count,
+                }
+                for r in registries
+            ],
+            ctx.out,
+        )
+        return 0
+    if not registries:
+        ctx.out.write(
+            f"No registries in '{org}' yet. Create one: {PROG} registry create NAME --org {org}\n"
+        )
+        return 0
+    emit_table(
+        ["SLUG", "NAME", "SERVERS", "DRAFTS", "DESCRIPTION"],
+        [(r.slug, r.name, r.server_count, r.draft_count, cell(r.description)) for r in registries],
+        ctx.out,
+    )
+    return 0
+
+
+def cmd_registry_create(ctx: Context) -> int:
+    reg = ctx.services.registries.create(
+        ctx.user,
+        ctx.args.org,
+        ctx.args.name,
+        slug=ctx.args.slug,
+        description=ctx.args.description or "",
+    )
+    ctx.out.write(f"Created registry {reg.name} ({reg.slug}) in {ctx.args.org}.\n")
+    return 0
+
+
+def cmd_registry_show(ctx: Context) -> int:
+    org = ctx.args.org
+    reg = ctx.services.registries.get(ctx.user, org, ctx.args.slug)
+    servers = ctx.services.registries.list_servers(ctx.user, org, reg.slug)
+    if ctx.args.json:
+        emit_json(
+            {
+                "org": org,
+                "slug": reg.slug,
+                "name": reg.name,
+                "description": reg.description,
+                "overview": reg.overview,
+                "created_at": reg.created_at.isoformat(),
+                "updated_at": reg.updated_at.isoformat(),
+                "servers": [server_summary_json(s) for s in servers],
+            },
+            ctx.out,
+        )
+        return 0
+    out = ctx.out
+    drafts = sum(1 for s in servers if s.status == "draft")
+    out.write(f"{reg.name} ({reg.slug}) in {org}\n")
+    if reg.description:
+        out.write(f"{reg.description}\n")
+    out.write(f"Created: {reg.created_at:%Y-%m-%d %H:%M} UTC\n")
+    out.write(f"\nServers ({len(servers)}" + (f", {plural(drafts, 'draft')}" if drafts else ""))
+    out.write("):\n")
+    if servers:
+        server_table(servers, out)
+    else:
+        out.write(
+            f"  none yet; add one: {PROG} server add FILE --org {org} --registry {reg.slug}\n"
+        )
+    if reg.overview:
+        size = len(reg.overview.encode("utf-8"))
+        lines = len(reg.overview.splitlines())
+        out.write(f"\nOverview: {plural(lines, 'line')} of Markdown ({plural(size, 'byte')})\n")
+    else:
+        out.write("\nOverview: none\n")
+    return 0
+
+
+def cmd_registry_edit(ctx: Context) -> int:
+    overview = None
+    if ctx.args.overview_file:
+        overview = read_text_file(ctx.args.overview_file)
+    reg = ctx.services.registries.edit(
+        ctx.user,
+        ctx.args.org,
+        ctx.args.slug,
+        name=ctx.args.name,
+        new_slug=ctx.args.new_slug,
+        description=ctx.args.description,
+        overview=overview,
+    )
+    ctx.out.write(f"Updated registry {reg.name} ({reg.slug}) in {ctx.args.org}.\n")
+    return 0
+
+
+def cmd_registry_delete(ctx: Context) -> int:
+    org, slug = ctx.args.org, ctx.args.slug
+    if not ctx.args.yes:
+        contents = ctx.services.registries.contents(ctx.user, org, slug, check=True)
+        unconfirmed(f"deleting registry '{slug}' removes {registry_contents(contents)}")
+    report = ctx.services.registries.delete(ctx.user, org, slug)
+    ctx.out.write(f"Deleted registry {slug} with {registry_contents(report)}.\n")
+    return 0
+
+
+def register(commands: Commands) -> None:
+    registry = commands.group("registry", "registries of MCP servers")
+    p = registry.command("list", cmd_registry_list, "list the registries of an organization")
+    org_option(p)
+    json_flag(p)
+    p = registry.command("create", cmd_registry_create, "create a registry (admins)")
+    p.add_argument("name", metavar="NAME")
+    org_option(p)
+    p.add_argument("--slug", metavar="S", help="URL-safe id (derived from NAME when omitted)")
+    p.add_argument("--description", metavar="D", help="one line, up to 280 characters")
+    p = registry.command("show", cmd_registry_show, "show one registry with its servers")
+    p.add_argument("slug", metavar="SLUG")
+    org_option(p)
+    json_flag(p)
+    p = registry.command("edit", cmd_registry_edit, "change a registry (admins)")
+    p.add_argument("slug", metavar="SLUG")
+    org_option(p)
+    p.add_argument("--name", metavar="N")
+    p.add_argument("--slug", dest="new_slug", metavar="S", help="a new slug")
+    p.add_argument("--description", metavar="D")
+    p.add_argument("--overview-file", metavar="F", help="Markdown overview from a file (- = stdin)")
+    p = registry.command(
+        "delete", cmd_registry_delete, "delete a registry and its servers (admins)"
+    )
+    p.add_argument("slug", metavar="SLUG")
+    org_option(p)
+    p.add_argument("--yes", action="store_true", help="confirm the deletion")

@@ -1,0 +1,48 @@
+"""Opening the vault for a command: the passphrase is asked for only when the service says the
+command needs the vault's key, and only after every other check has passed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pylee_tui.services import VaultLocked
+
+from .context import Context
+from .parser import PROG
+from .prompt import PASSPHRASE_ENV, read_passphrase
+
+NO_VAULT = f"the vault has no passphrase yet: the first `{PROG} secret set` creates it"
+
+
+def note_vault_created(ctx: Context) -> None:
+    ctx.err.write(
+        f"{PROG}: created the vault with this passphrase; keep it safe: it cannot be recovered\n"
+    )
+
+
+def open_vault(ctx: Context, create: bool = False) -> None:
+    """Unlock the vault with its passphrase; with `create`, make it first when it has none."""
+    vault = ctx.services.vault
+    if vault.initialized():
+        vault.unlock(read_passphrase(PASSPHRASE_ENV, "Vault passphrase: "))
+        return
+    if not create:
+        raise VaultLocked(NO_VAULT)
+    passphrase = read_passphrase(
+        PASSPHRASE_ENV, "The vault has no passphrase yet; choose one: ", new=True
+    )
+    if vault.unlock_or_initialize(ctx.user, passphrase):
+        note_vault_created(ctx)
+
+
+def with_vault(ctx: Context, action: Callable[[], Any], create: bool = False) -> Any:
+    """Run `action`; only if it needs the vault's key, ask for the passphrase and run it again.
+    So every other check (scope, key, permission) is made before anyone is asked anything, and
+    a refused attempt changes nothing (the service's transaction rolls back)."""
+    try:
+        return action()
+    except VaultLocked:
+        pass
+    open_vault(ctx, create)
+    return action()

@@ -1,0 +1,474 @@
+"""`var`, `secret` and `vault`: plain variables and encrypted secrets at an org, registry or
+server, their history, and the vault's passphrase."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pylee_tui.services import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    PyleeError,
+    VaultLocked,
+)
+from pylee_tui.services.resolver import MASK
+
+from .context import Context
+from .files import read_stdin_value
+from .output import cell, emit_json, emit_table, variable_json, when
+from .parser import PROG, Commands, json_flag, key_argument, positive_int, scope_options
+from .prompt import (
+    NEW_PASSPHRASE_ENV,
+    PASSPHRASE_ENV,
+    PASSPHRASE_HELP,
+    ask_twice,
+    read_passphrase,
+    stdin_is_tty,
+)
+from .scope import (
+    defined,
+    inherited_note,
+    overrides_note,
+    scope_args,
+    scope_flags,
+    valid_key,
+    versions_of,
+    where,
+)
+from .unlock import NO_VAULT, with_vault
+
+
+def deleted_keys_out(ctx: Context, kind: str) -> int:
+    """`var list --deleted` / `secret list --deleted`: keys deleted at exactly this scope, with
+    the version that brings each back."""
+    org, registry, server = scope_args(ctx)
+    found = ctx.services.variables.deleted(ctx.user, org, registry, server, kind=kind)
+    group = "var" if kind == "variable" else "secret"
+    scope = "server" if server else "registry" if registry else "org"
+    if ctx.args.json:
+        items = []
+        for d in found:
+            item: dict[str, Any] = {
+                "key": d.key,
+                "scope": scope,
+                "deleted_at": d.deleted_at.isoformat(),
+                "deleted_by": d.deleted_by,
+                "deleted_version": d.version,
+                "restore_version": d.restores,
+            }
+            if kind == "variable":
+                item["value"] = d.value
+            items.append(item)
+        emit_json(items, ctx.out)
+        return 0
+    if not found:
+        ctx.out.write(f"No deleted {kind}s at {where(ctx.args)}.\n")
+        return 0
+    headers = ["KEY", "DELETED", "BY", "ROLL BACK TO"]
+    rows = [[d.key, when(d.deleted_at), d.deleted_by, d.restores or ""] for d in found]
+    if kind == "variable":
+        headers.insert(1, "LAST VALUE")
+        for row, d in zip(rows, found, strict=True):
+            row.insert(1, cell(d.value, 40))
+    emit_table(headers, rows, ctx.out)
+    ctx.out.write(
+        f"\nBring one back: {PROG} {group} rollback KEY VERSION {scope_flags(ctx.args)}\n"
+    )
+    return 0
+
+
+def check_rollback(ctx: Context, key: str, version: int, kind: str) -> None:
+    """Refuse a rollback to a version that is not kept, or that is of the other kind."""
+    command = "var" if kind == "variable" else "secret"
+    target = next((v for v in versions_of(ctx, key, kind) if v.version == version), None)
+    if target is None:
+        raise NotFound(
+            f"{key} at {where(ctx.args)} has no version {version}; see {PROG} {command} history "
+            f"{key} {scope_flags(ctx.args)}"
+        )
+    if target.kind == kind:
+        return
+    if kind == "variable":
+        raise PyleeError(
+            f"version {version} of {key} is a secret: use {PROG} secret rollback {key} "
+            f"{version} {scope_flags(ctx.args)}"
+        )
+    raise PyleeError(f"version {version} of {key} is a variable, not a secret")
+
+
+# --- var -------------------------------------------------------------------------------------
+
+
+def cmd_var_list(ctx: Context) -> int:
+    if ctx.args.deleted:
+        return deleted_keys_out(ctx, "variable")
+    org, registry, server = scope_args(ctx)
+    variables = ctx.services.variables.list(ctx.user, org, registry, server, kind="variable")
+    if ctx.args.json:
+        emit_json([variable_json(v) for v in variables], ctx.out)
+        return 0
+    if not variables:
+        ctx.out.write(
+            f"No variables at {where(ctx.args)}. Set one: {PROG} var set KEY VALUE "
+            f"{scope_flags(ctx.args)}\n"
+        )
+        return 0
+    emit_table(
+        ["KEY", "VALUE", "UPDATED", "BY"],
+        [(v.key, cell(v.value, 60), when(v.updated_at), v.updated_by) for v in variables],
+        ctx.out,
+    )
+    return 0
+
+
+def cmd_var_set(ctx: Context) -> int:
+    org, registry, server = scope_args(ctx)
+    key = ctx.args.key
+    ctx.services.variables.set_variable(ctx.user, org, key, ctx.args.value, registry, server)
+    ctx.out.write(f"Set {key} at {where(ctx.args)}{overrides_note(ctx, key)}.\n")
+    return 0
+
+
+def cmd_var_get(ctx: Context) -> int:
+    found = defined(ctx, ctx.args.key, "variable")
+    ctx.value_out.write(f"{found.value}\n")
+    return 0
+
+
+def cmd_var_unset(ctx: Context) -> int:
+    org, registry, server = scope_args(ctx)
+    key = defined(ctx, ctx.args.key, "variable").key
+    ctx.services.variables.unset(ctx.user, org, key, registry, server, kind="variable")
+    ctx.out.write(
+        f"Unset {key} at {where(ctx.args)}{inherited_note(ctx, key)}. Its history is kept: "
+        f"{PROG} var history {key} {scope_flags(ctx.args)}\n"
+    )
+    return 0
+
+
+def cmd_var_history(ctx: Context) -> int:
+    key = valid_key(ctx.args.key)
+    versions = versions_of(ctx, key, "variable")
+    if ctx.args.json:
+        items = []
+        for v in versions:
+            item: dict[str, Any] = {
+                "version": v.version,
+                "action": v.action,
+                "kind": v.kind,
+                "created_at": v.created_at.isoformat(),
+                "created_by": v.created_by,
+                "current": v.current,
+            }
+            if v.kind == "variable":  # a secret's value is never listed
+                item["value"] = v.value
+            items.append(item)
+        emit_json(items, ctx.out)
+        return 0
+    emit_table(
+        ["VERSION", "ACTION", "WHEN", "WHO", "VALUE", "CURRENT"],
+        [
+            (
+                v.version,
+                v.action if v.kind == "variable" else f"{v.action} (as a secret)",
+                when(v.created_at),
+                v.created_by,
+                cell(v.value, 40) if v.kind == "variable" else "",
+                "current" if v.current else "",
+            )
+            for v in versions
+        ],
+        ctx.out,
+    )
+    ctx.out.write(f"\nRoll back: {PROG} var rollback {key} VERSION {scope_flags(ctx.args)}\n")
+    return 0
+
+
+def cmd_var_rollback(ctx: Context) -> int:
+    org, registry, server = scope_args(ctx)
+    key, version = valid_key(ctx.args.key), ctx.args.version
+    check_rollback(ctx, key, version, "variable")
+    ctx.services.variables.rollback(ctx.user, org, key, version, registry, server)
+    now = ctx.services.variables.history(ctx.user, org, key, registry, server)[0].version
+    ctx.out.write(
+        f"Rolled {key} at {where(ctx.args)} back to version {version}; "
+        f"its value is now version {now}.\n"
+    )
+    return 0
+
+
+# --- secret ----------------------------------------------------------------------------------
+
+
+def secret_value(ctx: Context, key: str) -> str:
+    """From --value, else stdin when it is not a terminal, else typed twice without echo."""
+    if ctx.args.value is not None:
+        value = ctx.args.value
+    elif stdin_is_tty():
+        value = ask_twice(f"Value of {key} (hidden): ", "values")
+    else:
+        value = read_stdin_value()
+    if value == "":
+        raise InvalidInput("empty value: a secret cannot be empty; nothing was stored")
+    return value
+
+
+def cmd_secret_set(ctx: Context) -> int:
+    org, registry, server = scope_args(ctx)
+    key = valid_key(ctx.args.key)
+    # everything that can be checked before a value or passphrase is asked for
+    existing = ctx.services.variables.list(ctx.user, org, registry, server)
+    if any(v.key == key and v.kind == "variable" for v in existing):
+        raise Conflict(
+            f"{key} is a variable at {where(ctx.args)}; unset it before making it a secret: "
+            f"{PROG} var unset {key} {scope_flags(ctx.args)}"
+        )
+    if "secrets:write" not in ctx.services.access.allowed(ctx.user, org):
+        raise PermissionDenied(
+            f"you ({ctx.user}) cannot change secrets in '{org}': it needs the admin role or the "
+            "grant 'secrets:write'"
+        )
+    value = secret_value(ctx, key)
+    with_vault(
+        ctx,
+        lambda: ctx.services.variables.set_secret(ctx.user, org, key, value, registry, server),
+        create=True,
+    )
+    ctx.out.write(f"Set secret {key} at {where(ctx.args)}{overrides_note(ctx, key)}.\n")
+    if ctx.args.value is not None:  # after the outcome: a failure stays one line
+        ctx.err.write(
+            f"{PROG}: warning: --value leaves the secret in your shell history and the process "
+            "list; pipe it on stdin or type it at the prompt instead\n"
+        )
+    return 0
+
+
+def cmd_secret_get(ctx: Context) -> int:
+    org, registry, server = scope_args(ctx)
+    key = defined(ctx, ctx.args.key, "secret").key
+    if not ctx.args.reveal:
+        ctx.out.write(
+            f"{MASK}\n({key} is a secret at {where(ctx.args)}; print it with: "
+            f"{PROG} secret get {key} {scope_flags(ctx.args)} --reveal)\n"
+        )
+        return 0
+    value = with_vault(
+        ctx, lambda: ctx.services.variables.reveal(ctx.user, org, key, registry, server)
+    )
+    ctx.value_out.write(f"{value}\n")
+    return 0
+
+
+def cmd_secret_list(ctx: Context) -> int:
+    if ctx.args.deleted:
+        return deleted_keys_out(ctx, "secret")
+    org, registry, server = scope_args(ctx)
+    secrets = ctx.services.variables.list(ctx.user, org, registry, server, kind="secret")
+    if ctx.args.json:
+        emit_json([variable_json(v) for v in secrets], ctx.out)
+        return 0
+    if not secrets:
+        ctx.out.write(
+            f"No secrets at {where(ctx.args)}. Set one: {PROG} secret set KEY "
+            f"{scope_flags(ctx.args)} (the value from stdin or a prompt)\n"
+        )
+        return 0
+    emit_table(
+        ["KEY", "UPDATED", "BY"],
+        [(v.key, when(v.updated_at), v.updated_by) for v in secrets],
+        ctx.out,
+    )
+    return 0
+
+
+def cmd_secret_unset(ctx: Context) -> int:
+    org, registry, server = scope_args(ctx)
+    key = defined(ctx, ctx.args.key, "secret").key
+    ctx.services.variables.unset(ctx.user, org, key, registry, server, kind="secret")
+    ctx.out.write(
+        f"Unset secret {key} at {where(ctx.args)}{inherited_note(ctx, key)}. Its history is "
+        f"kept: {PROG} secret history {key} {scope_flags(ctx.args)}\n"
+    )
+    return 0
+
+
+def cmd_secret_history(ctx: Context) -> int:
+    key = valid_key(ctx.args.key)
+    versions = versions_of(ctx, key, "secret")
+    if ctx.args.json:
+        emit_json(
+            [
+                {
+                    "version": v.version,
+                    "action": v.action,
+                    "kind": v.kind,
+                    "created_at": v.created_at.isoformat(),
+                    "created_by": v.created_by,
+                    "current": v.current,
+                }
+                for v in versions
+            ],
+            ctx.out,
+        )
+        return 0
+    emit_table(
+        ["VERSION", "ACTION", "WHEN", "WHO", "CURRENT"],
+        [
+            (
+                v.version,
+                v.action if v.kind == "secret" else f"{v.action} (as a variable)",
+                when(v.created_at),
+                v.created_by,
+                "current" if v.current else "",
+            )
+            for v in versions
+        ],
+        ctx.out,
+    )
+    ctx.out.write(f"\nRoll back: {PROG} secret rollback {key} VERSION {scope_flags(ctx.args)}\n")
+    return 0
+
+
+def cmd_secret_rollback(ctx: Context) -> int:
+    org, registry, server = scope_args(ctx)
+    key, version = valid_key(ctx.args.key), ctx.args.version
+    check_rollback(ctx, key, version, "secret")
+    with_vault(
+        ctx,
+        lambda: ctx.services.variables.rollback(ctx.user, org, key, version, registry, server),
+    )
+    now = ctx.services.variables.history(ctx.user, org, key, registry, server)[0].version
+    ctx.out.write(
+        f"Rolled secret {key} at {where(ctx.args)} back to version {version}; "
+        f"its value is now version {now}.\n"
+    )
+    return 0
+
+
+# --- vault -----------------------------------------------------------------------------------
+
+
+def cmd_vault_status(ctx: Context) -> int:
+    initialized = ctx.services.vault.initialized()
+    if ctx.args.json:
+        emit_json({"initialized": initialized}, ctx.out)
+    elif initialized:
+        ctx.out.write(
+            f"The vault has a passphrase. Secret values are read and written with it "
+            f"({PASSPHRASE_ENV}, or a prompt in a terminal); change it: {PROG} vault passwd\n"
+        )
+    else:
+        ctx.out.write(
+            f"The vault has no passphrase yet; the first `{PROG} secret set` creates it.\n"
+        )
+    return 0
+
+
+def cmd_vault_passwd(ctx: Context) -> int:
+    vault = ctx.services.vault
+    user = ctx.user
+    if not vault.initialized():
+        raise VaultLocked(f"{NO_VAULT}; there is no passphrase to change")
+    vault.check_change_passphrase(user)  # refused before any passphrase is asked for
+    old = read_passphrase(PASSPHRASE_ENV, "Current vault passphrase: ")
+    vault.unlock(old)  # a wrong one fails here, before the new one is asked for
+    new = read_passphrase(NEW_PASSPHRASE_ENV, "New vault passphrase: ", new=True)
+    if new == old:
+        raise InvalidInput("the new passphrase is the same as the current one; nothing was changed")
+    vault.change_passphrase(user, old, new)
+    ctx.out.write(
+        "Changed the vault passphrase; every secret is kept, and the old passphrase no longer "
+        "opens the vault.\n"
+    )
+    return 0
+
+
+# --- the parser ------------------------------------------------------------------------------
+
+
+def raw_flag(p, what: str = "the value") -> None:
+    p.add_argument(
+        "--raw",
+        action="store_true",
+        help=f"write {what} byte for byte even to a terminal (default: only to a pipe or file)",
+    )
+
+
+def register(commands: Commands) -> None:
+    var = commands.group("var", "plain variables of an org, registry or server")
+    p = var.command("list", cmd_var_list, "list the variables set at exactly this scope")
+    scope_options(p)
+    json_flag(p)
+    p.add_argument(
+        "--deleted", action="store_true", help="list the variables deleted here (to roll back)"
+    )
+    p = var.command("set", cmd_var_set, "set a variable (admins); a new version each time")
+    key_argument(p)
+    p.add_argument("value", metavar="VALUE", help="the value (one starting with - goes after --)")
+    scope_options(p)
+    p = var.command("get", cmd_var_get, "print a variable's value as written at this scope")
+    key_argument(p)
+    scope_options(p)
+    raw_flag(p)
+    p = var.command("unset", cmd_var_unset, "remove a variable from this scope (admins)")
+    key_argument(p)
+    scope_options(p)
+    p = var.command("history", cmd_var_history, "the kept versions of a variable, newest first")
+    key_argument(p)
+    scope_options(p)
+    json_flag(p)
+    p = var.command("rollback", cmd_var_rollback, "set an earlier version again (admins)")
+    key_argument(p)
+    p.add_argument("version", metavar="VERSION", type=positive_int, help="see `var history`")
+    scope_options(p)
+
+    secret = commands.group("secret", "encrypted secrets (the vault)")
+    p = secret.command(
+        "list", cmd_secret_list, "list the secrets at this scope (never their values)"
+    )
+    scope_options(p)
+    json_flag(p)
+    p.add_argument(
+        "--deleted", action="store_true", help="list the secrets deleted here (to roll back)"
+    )
+    p = secret.command(
+        "set",
+        cmd_secret_set,
+        f"set a secret from stdin or a hidden prompt; {PASSPHRASE_HELP} (the first creates the "
+        "vault)",
+    )
+    key_argument(p)
+    scope_options(p)
+    p.add_argument("--value", metavar="V", help="the value (lands in shell history: avoid)")
+    p = secret.command("get", cmd_secret_get, "show a secret masked, or its value with --reveal")
+    key_argument(p)
+    scope_options(p)
+    p.add_argument(
+        "--reveal", action="store_true", help=f"print the value (admins); {PASSPHRASE_HELP}"
+    )
+    raw_flag(p)
+    p = secret.command("unset", cmd_secret_unset, "remove a secret from this scope")
+    key_argument(p)
+    scope_options(p)
+    p = secret.command("history", cmd_secret_history, "the kept versions of a secret, newest first")
+    key_argument(p)
+    scope_options(p)
+    json_flag(p)
+    p = secret.command(
+        "rollback", cmd_secret_rollback, f"set an earlier version again; {PASSPHRASE_HELP}"
+    )
+    key_argument(p)
+    p.add_argument("version", metavar="VERSION", type=positive_int, help="see `secret history`")
+    scope_options(p)
+
+    vault = commands.group("vault", "the vault's passphrase")
+    p = vault.command("status", cmd_vault_status, "whether the vault has a passphrase yet")
+    json_flag(p)
+    vault.command(
+        "passwd",
+        cmd_vault_passwd,
+        f"change the vault passphrase: the current from {PASSPHRASE_ENV}, the new from "
+        f"{NEW_PASSPHRASE_ENV}, else prompts",
+    )
