@@ -323,17 +323,29 @@ def to_current(entry: Any) -> tuple[Any, list[str]]:
 
 
 # --- how a client would launch it ------------------------------------------------------------
+# One rule for the launch line the app and `server show` print and for the command every export
+# writes: `package_argv` builds the argv, `launch_command` joins it for display.
+
+LAUNCHABLE = ("npm", "pypi", "oci", "nuget")  # registry types whose packages a client can start
 
 
-def _argument_tokens(args: list[Any]) -> list[str]:
+def argument_tokens(args: Any) -> list[str]:
+    """A server.json argument list as argv tokens.
+
+    The schema describes a named argument as "a command-line `--flag {value}`": the flag and its
+    value are two tokens, which every argument parser reads (not all read `--flag=value`). A
+    value equal to the name is written once: legacy entries hold the whole `--flag value` in
+    both. A positional argument without a value shows its hint, `<hint>`."""
     tokens: list[str] = []
-    for arg in _list(args):
-        if not isinstance(arg, dict):
-            continue
+    for arg in dicts(args):
         value = arg.get("value", arg.get("default"))
         if arg.get("type") == "named":
-            name = arg.get("name", "")
-            tokens.append(name if value in (None, "") or value == name else f"{name}={value}")
+            name = arg.get("name")
+            if not isinstance(name, str) or not name:
+                continue
+            tokens.append(name)
+            if value not in (None, "") and value != name:
+                tokens.append(str(value))
         elif value not in (None, ""):
             tokens.append(str(value))
         elif arg.get("valueHint"):
@@ -341,37 +353,52 @@ def _argument_tokens(args: list[Any]) -> list[str]:
     return tokens
 
 
+def declared_env_names(package: dict[str, Any]) -> list[str]:
+    """The environment variable names a package declares, each once, in order."""
+    names = [v.get("name") for v in dicts(package.get("environmentVariables"))]
+    return list(dict.fromkeys(n for n in names if isinstance(n, str) and n))
+
+
+def package_argv(package: dict[str, Any], env_names: list[str]) -> list[str]:
+    """The command and arguments that start a package; `env_names` are passed into a container
+    (`docker run -e NAME`). ValueError for a registry type no client can start."""
+    registry = package.get("registryType")
+    ident = str(package.get("identifier", "") or "")
+    version = str(package.get("version", "") or "")
+    runtime = argument_tokens(package.get("runtimeArguments"))
+    rest = argument_tokens(package.get("packageArguments"))
+    if registry == "npm":
+        return ["npx", "-y", *runtime, f"{ident}@{version}" if version else ident, *rest]
+    if registry == "pypi":
+        return ["uvx", *runtime, f"{ident}=={version}" if version else ident, *rest]
+    if registry == "oci":
+        env = [token for name in env_names for token in ("-e", name)]
+        image = f"{ident}:{version}" if version else ident
+        return ["docker", "run", "-i", "--rm", *runtime, *env, image, *rest]
+    if registry == "nuget":
+        return ["dnx", *runtime, f"{ident}@{version}" if version else ident, "--yes", *rest]
+    raise ValueError(f"cannot launch a package from registry type {registry!r}")
+
+
+def launch_target(document: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """What a client launches, as (package, None) or (None, remote): the first package of a
+    registry type a client can start, else the first remote with a URL; (None, None) if none."""
+    for package in dicts(document.get("packages")):
+        if package.get("registryType") in LAUNCHABLE:
+            return package, None
+    for remote in dicts(document.get("remotes")):
+        if remote.get("url"):
+            return None, remote
+    return None, None
+
+
 def launch_command(document: dict[str, Any]) -> str:
-    """The command line (or URL) a client would use for the server's first package or remote."""
-    for package in _list(document.get("packages")):
-        if not isinstance(package, dict):
-            continue
-        registry = package.get("registryType")
-        ident = package.get("identifier", "")
-        version = package.get("version", "")
-        runtime = _argument_tokens(package.get("runtimeArguments"))
-        rest = _argument_tokens(package.get("packageArguments"))
-        if registry == "npm":
-            spec = f"{ident}@{version}" if version else ident
-            return " ".join(["npx", "-y", *runtime, spec, *rest])
-        if registry == "pypi":
-            spec = f"{ident}=={version}" if version else ident
-            return " ".join(["uvx", *runtime, spec, *rest])
-        if registry == "oci":
-            env = [
-                token
-                for var in _list(package.get("environmentVariables"))
-                if isinstance(var, dict) and var.get("name")
-                for token in ("-e", var["name"])
-            ]
-            image = f"{ident}:{version}" if version else ident
-            return " ".join(["docker", "run", "-i", "--rm", *runtime, *env, image, *rest])
-        if registry == "nuget":
-            spec = f"{ident}@{version}" if version else ident
-            return " ".join(["dnx", *runtime, spec, "--yes", *rest])
-    for remote in _list(document.get("remotes")):
-        if isinstance(remote, dict) and remote.get("url"):
-            return f"{remote.get('type') or 'remote'} {remote['url']}"
+    """The command line (or URL) a client would use for the server: what an export writes."""
+    package, remote = launch_target(document)
+    if package is not None:
+        return " ".join(package_argv(package, declared_env_names(package)))
+    if remote is not None:
+        return f"{remote.get('type') or 'remote'} {remote['url']}"
     return ""
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import sqlite3
 import stat
@@ -22,6 +23,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 from sqlite_utils import Migrations
@@ -203,6 +205,123 @@ def _m0002_vault(db: sqlite_utils.Database) -> None:
         CREATE INDEX variables_registry ON variables (registry_id);
         """
     )
+
+
+@migrations(name="0003_export_owners")
+def _m0003_export_owners(db: sqlite_utils.Database) -> None:
+    """Which entries and inputs of a client's config file an export wrote, and for whom, in a
+    table of their own (they were JSON kept in settings under keys naming the file)."""
+    db.executescript(
+        """
+        -- a client config file an export wrote (its absolute path, links resolved); while an
+        -- export is writing it, the device and inode (JSON) of the file it is putting in place
+        CREATE TABLE export_files (
+            path TEXT PRIMARY KEY,
+            pending_file TEXT
+        );
+        -- an entry (server) or VS Code input of such a file that pylee-tui wrote, and who it
+        -- belongs to. `current` rows are the file's; while an export is writing, `pending`
+        -- rows are what they will be once its file is in place. A NULL org_slug is a record
+        -- from before owners were kept: it counts as the exporting registry's.
+        CREATE TABLE export_owners (
+            path TEXT NOT NULL REFERENCES export_files(path) ON DELETE CASCADE,
+            state TEXT NOT NULL CHECK (state IN ('current', 'pending')),
+            kind TEXT NOT NULL CHECK (kind IN ('server', 'input')),
+            name TEXT NOT NULL,
+            org_slug TEXT,
+            registry_slug TEXT,
+            registry_id INTEGER,
+            server TEXT,
+            PRIMARY KEY (path, state, kind, name)
+        );
+        """
+    )
+    _carry_export_owners(db)
+
+
+_OWNED_PREFIX = "export.owned."  # export.owned.servers:/path, export.owned.inputs:/path
+_INTENT_PREFIX = "export.intent:"  # export.intent:/path
+
+
+def _carry_export_owners(db: sqlite_utils.Database) -> None:
+    """Move the ownership records kept in settings into the new tables. An unfinished export's
+    record (intent) wins over the file's owners, as it did when it was read from settings."""
+    rows = db.execute(
+        "SELECT key, value FROM settings WHERE key LIKE 'export.owned.%' "
+        "OR key LIKE 'export.intent:%'"
+    ).fetchall()
+    files: dict[str, dict] = {}
+    for key, value in rows:
+        if key.startswith(_INTENT_PREFIX):
+            intent = _json_or_none(value)
+            shaped = isinstance(intent, dict) and all(
+                isinstance(intent.get(part), dict) for part in ("before", "after")
+            )
+            if shaped:
+                files.setdefault(key.removeprefix(_INTENT_PREFIX), {})["intent"] = intent
+        else:
+            what, _, path = key.removeprefix(_OWNED_PREFIX).partition(":")
+            if what in ("servers", "inputs") and path:
+                files.setdefault(path, {})[what] = _json_or_none(value)
+    for path, found in files.items():
+        intent = found.get("intent")
+        pending = None if intent is None else json.dumps(intent.get("file"))
+        db.execute("INSERT INTO export_files (path, pending_file) VALUES (?, ?)", [path, pending])
+        states = (
+            [("current", found)]
+            if intent is None
+            else [
+                ("current", intent["before"]),
+                ("pending", intent["after"]),
+            ]
+        )
+        for state, records in states:
+            for what, kind in (("servers", "server"), ("inputs", "input")):
+                for name, owner in _owner_items(records.get(what)):
+                    db.execute(
+                        "INSERT OR REPLACE INTO export_owners (path, state, kind, name, "
+                        "org_slug, registry_slug, registry_id, server) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [path, state, kind, name, *_owner_columns(owner)],
+                    )
+    db.execute("DELETE FROM settings WHERE key LIKE 'export.owned.%' OR key LIKE 'export.intent:%'")
+
+
+def _json_or_none(text: Any) -> Any:
+    try:
+        return json.loads(text) if isinstance(text, str) and text else text
+    except ValueError:
+        return None
+
+
+def _owner_items(recorded: Any) -> list[tuple[str, dict | None]]:
+    """Owners as settings held them: a bare list of names (no owner), or name -> owner."""
+    recorded = _json_or_none(recorded)
+    if isinstance(recorded, list):
+        return [(n, None) for n in recorded if isinstance(n, str)]
+    if isinstance(recorded, dict):
+        return [
+            (n, owner if isinstance(owner, dict) else None)
+            for n, owner in recorded.items()
+            if isinstance(n, str)
+        ]
+    return []
+
+
+def _owner_columns(owner: dict | None) -> list[Any]:
+    if owner is None:
+        return [None, None, None, None]
+
+    def text(value: Any) -> str | None:
+        return value if isinstance(value, str) else None
+
+    registry_id = owner.get("registry_id")
+    return [
+        text(owner.get("org")) or "",  # never NULL: NULL is the bare record's mark
+        text(owner.get("registry")),
+        registry_id if isinstance(registry_id, int) else None,
+        text(owner.get("server")),
+    ]
 
 
 def known_migrations() -> list[str]:

@@ -19,8 +19,8 @@ from conftest import ANN, server_doc
 from test_services_export import FOREIGN, SSE, install
 
 import pylee_tui
+from pylee_tui.files import write_atomic
 from pylee_tui.services import Services
-from pylee_tui.services.export import write_atomic
 
 world = test_services_export.world  # the fixture: acme / tools, its servers and secrets
 PASS = "correct horse battery"  # the world fixture's vault passphrase
@@ -29,7 +29,7 @@ SECRET_OLD = "sk-FAKE-before-the-kill"
 SECRET_NEW = "sk-FAKE-after-the-kill"
 
 # The child: the CLI's export, killed (os._exit) at one step. The steps are the points at which
-# something becomes durable: a rename (os.replace) or a record in the store (settings).
+# something becomes durable: a rename (os.replace) or a record in the store (export_owners).
 CHILD = """
 import os, sys
 from pathlib import Path
@@ -54,18 +54,21 @@ def replace(src, dst):
 
 os.replace = replace
 
-from pylee_tui.services.settings import SettingsService
+from pylee_tui.services.export import owners
 
-real_set = SettingsService.set
+real_intent, real_owners = owners.record_intent, owners.record_owners
 
-def set_setting(self, key, value):
-    if step == "before the first export record" and key.startswith("export."):
+def record_intent(*args, **kwargs):
+    if step == "before the first export record":
         kill()
-    if step == "before the ownership record" and key.startswith("export.owned."):
-        kill()
-    return real_set(self, key, value)
+    return real_intent(*args, **kwargs)
 
-SettingsService.set = set_setting
+def record_owners(*args, **kwargs):
+    if step in ("before the first export record", "before the ownership record"):
+        kill()
+    return real_owners(*args, **kwargs)
+
+owners.record_intent, owners.record_owners = record_intent, record_owners
 
 from pylee_tui.cli import main
 

@@ -459,7 +459,7 @@ def package(registry: str, identifier: str, **extra: Any) -> dict[str, Any]:
                     {"type": "positional", "valueHint": "directory"},
                 ],
             ),
-            "npx -y @acme/weather@1.2.3 --port=8080 <directory>",
+            "npx -y @acme/weather@1.2.3 --port 8080 <directory>",
         ),
         (package("pypi", "weather-mcp"), "uvx weather-mcp==1.2.3"),
         (
@@ -469,7 +469,7 @@ def package(registry: str, identifier: str, **extra: Any) -> dict[str, Any]:
                 runtimeArguments=[{"type": "named", "name": "--network", "value": "host"}],
                 environmentVariables=[{"name": "API_KEY", "isSecret": True}, {"name": "REGION"}],
             ),
-            "docker run -i --rm --network=host -e API_KEY -e REGION ghcr.io/acme/weather:1.2.3",
+            "docker run -i --rm --network host -e API_KEY -e REGION ghcr.io/acme/weather:1.2.3",
         ),
         (
             with_("remotes", [{"type": "streamable-http", "url": "https://w.acme.example/mcp"}])
@@ -480,7 +480,7 @@ def package(registry: str, identifier: str, **extra: Any) -> dict[str, Any]:
         (
             legacy_to_current(LEGACY)[0],
             "docker run -i --rm -e API_KEY -e REGION "
-            "ghcr.io/acme/weather:1.2.3 <city> --units=metric",
+            "ghcr.io/acme/weather:1.2.3 <city> --units metric",
         ),
     ],
     ids=["npm", "npm-with-arguments", "pypi", "oci", "remote", "unknown", "legacy-docker"],

@@ -659,23 +659,6 @@ def test_a_whole_registry_export_removes_a_server_that_became_a_draft(
     assert "search" not in json.loads(target.read_text("utf-8"))["mcpServers"]
 
 
-def test_ownership_recorded_as_a_list_of_names_counts_as_this_registrys(
-    world: Services, tmp_path: Path
-) -> None:
-    from pylee_tui.services.export import _owner_key
-
-    target = tmp_path / "mcp.json"
-    target.write_text(
-        json.dumps({"mcpServers": {"old-entry": {"command": "x"}, "search": {"command": "y"}}}),
-        "utf-8",
-    )
-    world.settings.set(_owner_key(target, "servers"), json.dumps(["old-entry", "search"]))
-    _p, result = install(world, target)
-    assert result.removed == ["old-entry"] and result.replaced == ["search"]
-    doc = json.loads(target.read_text("utf-8"))["mcpServers"]
-    assert "old-entry" not in doc and doc["search"]["command"] == "uvx"
-
-
 def test_install_through_a_symlink_writes_the_target(world: Services, tmp_path: Path) -> None:
     real = tmp_path / "dotfiles" / "mcp.json"
     real.parent.mkdir()

@@ -1,0 +1,56 @@
+"""Claude Desktop: `claude_desktop_config.json` in the user's config folder; it starts commands
+only and takes literal values, so secrets are written only when inlining is asked for, and a
+remote goes through `npx -y mcp-remote URL --header "Name:${ENV}"`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pylee_tui.services.errors import InvalidInput
+from pylee_tui.services.export.clients.base import JsonClient, user_config_dir
+from pylee_tui.services.export.names import env_key_for
+
+if TYPE_CHECKING:
+    from pylee_tui.services.export.entry import EntryBuilder
+
+MCP_REMOTE = "mcp-remote"
+
+
+class ClaudeDesktop(JsonClient):
+    key = "claude"
+    title = "Claude Desktop"
+    order = 10
+
+    def config_path(self, home: Path | None, cwd: Path | None, platform: str | None) -> Path:
+        return user_config_dir(platform, home) / "Claude" / "claude_desktop_config.json"
+
+    def check_secrets(self, secret_keys: list[str], inline_secrets: bool) -> None:
+        if secret_keys and not inline_secrets:
+            raise InvalidInput(
+                "Claude Desktop takes literal values only, so exporting would write "
+                f"{len(secret_keys)} secret(s) ({', '.join(secret_keys)}) in plain text; "
+                "allow inline secrets to write them (the file is written 0600)"
+            )
+
+    def secret_reference(self, entry: EntryBuilder, key: str, source: str) -> str:
+        raise InvalidInput(f"{entry.server_name}: {key} is a secret")  # refused in the plan
+
+    def placeholder(self, entry: EntryBuilder, key: str, secret: bool) -> str:
+        return f"<set {key}>"
+
+    def remote_entry(self, url: str, kind: Any, headers: dict[str, str]) -> dict[str, Any]:
+        # the header's value goes in env, not in args, where every process listing shows it
+        args = ["-y", MCP_REMOTE, url]
+        env: dict[str, str] = {}
+        for name, value in headers.items():
+            var = f"HEADER_{env_key_for(name)}"
+            args += ["--header", f"{name}:${{{var}}}"]
+            env[var] = value
+        entry: dict[str, Any] = {"command": "npx", "args": args}
+        if env:
+            entry["env"] = env
+        return entry
+
+
+CLIENT = ClaudeDesktop()

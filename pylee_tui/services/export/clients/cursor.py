@@ -1,0 +1,30 @@
+"""Cursor: `~/.cursor/mcp.json`; a secret is a `${env:KEY}` reference (the key must be in
+Cursor's environment) unless inlining is asked for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pylee_tui.services.export.clients.base import JsonClient
+
+if TYPE_CHECKING:
+    from pylee_tui.services.export.entry import EntryBuilder
+
+
+class Cursor(JsonClient):
+    key = "cursor"
+    title = "Cursor"
+    order = 30
+
+    def config_path(self, home: Path | None, cwd: Path | None, platform: str | None) -> Path:
+        return (home or Path.home()) / ".cursor" / "mcp.json"
+
+    def secret_reference(self, entry: EntryBuilder, key: str, source: str) -> str:
+        return "${env:" + key + "}"
+
+    def placeholder(self, entry: EntryBuilder, key: str, secret: bool) -> str:
+        return "${env:" + key + "}"
+
+
+CLIENT = Cursor()

@@ -1,0 +1,84 @@
+"""VS Code: the workspace's `.vscode/mcp.json` (JSONC: comments and trailing commas are legal);
+each secret becomes an `inputs` prompt (`promptString`, `password: true`) referenced as
+`${input:id}`, so no secret value is ever written, and inlining is refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pylee_tui.services.errors import InvalidInput
+from pylee_tui.services.export.clients.base import JsonClient
+
+if TYPE_CHECKING:
+    from pylee_tui.services.export.entry import EntryBuilder
+    from pylee_tui.services.export.plan import ExportPlan
+
+
+class VsCode(JsonClient):
+    key = "vscode"
+    title = "VS Code"
+    order = 20
+    servers_key = "servers"
+    jsonc = True
+    has_inputs = True
+
+    def config_path(self, home: Path | None, cwd: Path | None, platform: str | None) -> Path:
+        return (cwd or Path.cwd()) / ".vscode" / "mcp.json"
+
+    def check_request(self, inline_secrets: bool) -> None:
+        if inline_secrets:
+            raise InvalidInput(
+                "VS Code keeps secrets in its own prompt store (inputs); inline secrets "
+                "are for Claude Desktop and Cursor"
+            )
+
+    def secret_reference(self, entry: EntryBuilder, key: str, source: str) -> str:
+        return "${input:" + prompt_for(entry, key, source, password=True) + "}"
+
+    def placeholder(self, entry: EntryBuilder, key: str, secret: bool) -> str:
+        return "${input:" + prompt_for(entry, key, "missing", password=secret) + "}"
+
+    def command_entry(self, argv: list[str], env: dict[str, str]) -> dict[str, Any]:
+        return {"type": "stdio", **super().command_entry(argv, env)}
+
+    def remote_entry(self, url: str, kind: Any, headers: dict[str, str]) -> dict[str, Any]:
+        return {
+            "type": "sse" if kind == "sse" else "http",
+            **super().remote_entry(url, kind, headers),
+        }
+
+    def document(self, plan: ExportPlan) -> dict[str, Any]:
+        doc = super().document(plan)
+        if plan.inputs:
+            doc["inputs"] = list(plan.inputs)
+        return doc
+
+
+def prompt_for(entry: EntryBuilder, key: str, source: str, password: bool) -> str:
+    """A VS Code input for a key: one per key and source, shared by the servers using it."""
+    plan = entry.plan
+    known = plan.input_ids.get((key, source))
+    if known is not None:
+        return known
+    base = key.lower().replace("_", "-")
+    ids = set(plan.input_ids.values())
+    candidate = base if base not in ids else f"{base}-{entry.entry_name}"
+    # ids of the target file's inputs that are not ours (the user's, another registry's)
+    avoid = {i.lower() for i in ids | plan.taken_inputs}
+    stem, n = candidate, 1
+    while candidate.lower() in avoid:
+        n += 1
+        candidate = f"{stem}-{n}"
+    description = f"{key} ({'secret' if password else 'value'} from pylee {source})"
+    if source == "missing":
+        description = f"{key} for {entry.server_name} (not set in the pylee vault)"
+    item: dict[str, Any] = {"type": "promptString", "id": candidate, "description": description}
+    if password:
+        item["password"] = True
+    plan.inputs.append(item)
+    plan.input_ids[(key, source)] = candidate
+    return candidate
+
+
+CLIENT = VsCode()

@@ -1,0 +1,303 @@
+"""The export service: plan a registry's export for a client, then write it into the client's
+config file (merged, backed up, atomically) and remember whose each entry is."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pylee_tui.files import remove_stale_temps
+from pylee_tui.services.base import Service
+from pylee_tui.services.errors import Conflict, InvalidInput
+from pylee_tui.services.export import owners as records
+from pylee_tui.services.export.clients import client_format, default_config_path
+from pylee_tui.services.export.configfile import (
+    bom_of,
+    check_target,
+    diff_lines,
+    file_identity,
+    link_target,
+    mask_everywhere,
+    mask_json,
+    min_mode,
+    mode_of,
+    parse_config,
+    read_config,
+    refuse_workspace_link,
+    write_config,
+)
+from pylee_tui.services.export.entry import EntryBuilder
+from pylee_tui.services.export.merge import Clash, Merge, Owners, merge
+from pylee_tui.services.export.names import entry_names
+from pylee_tui.services.export.plan import ExportPlan, InstallResult
+from pylee_tui.services.resolver import EffectiveConfig
+
+
+class ExportService(Service):
+    def plan(
+        self,
+        actor: str,
+        org_slug: str,
+        registry_slug: str,
+        client: str,
+        servers: list[str] | None = None,
+        inline_secrets: bool = False,
+        allow_missing: bool = False,
+        taken: Iterable[str] = frozenset(),
+        taken_inputs: Iterable[str] = frozenset(),
+    ) -> ExportPlan:
+        fmt = client_format(client)
+        fmt.check_request(inline_secrets)
+        registry = self.services.registries.get(actor, org_slug, registry_slug)
+        all_servers = {
+            s.name: s for s in self.services.registries.list_servers(actor, org_slug, registry_slug)
+        }
+        if servers:
+            unknown = [n for n in servers if n not in all_servers]
+            if unknown:
+                raise InvalidInput(f"no server {', '.join(unknown)} in registry '{registry_slug}'")
+            chosen = {n: all_servers[n] for n in dict.fromkeys(servers)}
+        else:
+            chosen = all_servers
+        configs = self.services.variables.effective_for_servers(actor, org_slug, registry_slug)
+        plan = ExportPlan(
+            client,
+            org_slug,
+            registry_slug,
+            {},
+            {},
+            registry_id=registry.id,
+            registry_servers=set(all_servers),
+            partial=bool(servers),
+            taken_inputs=set(taken_inputs),
+        )
+        exportable = {}
+        for name, server in sorted(chosen.items()):
+            if server.status != "valid":
+                plan.skipped.append(f"{name}: a draft (fix its problems first)")
+                continue
+            exportable[name] = server
+        if servers and plan.skipped:
+            raise InvalidInput("cannot export drafts: " + "; ".join(plan.skipped))
+        if not exportable:
+            raise InvalidInput(f"registry '{registry_slug}' has no valid server to export")
+        names = entry_names(list(exportable), taken)
+        builders: dict[str, EntryBuilder] = {}
+        for server_name, server in exportable.items():
+            builder = EntryBuilder(plan, names[server_name], server.document, configs[server_name])
+            builders[server_name] = builder
+            builder.collect()
+        problems = [p for b in builders.values() for p in b.problems]
+        if problems:
+            raise InvalidInput("cannot export: " + "; ".join(problems))
+        missing = {b.server_name: b.missing for b in builders.values() if b.missing}
+        if missing and not allow_missing:
+            raise InvalidInput(
+                "missing required variables: "
+                + "; ".join(f"{server}: {', '.join(keys)}" for server, keys in missing.items())
+                + " (set them in the vault, or allow missing variables for placeholders)"
+            )
+        secrets_needed = sorted({k for b in builders.values() for k in b.secret_keys})
+        fmt.check_secrets(secrets_needed, inline_secrets)
+        revealed: dict[str, EffectiveConfig] = {}
+        if inline_secrets and secrets_needed:
+            for server_name, builder in builders.items():
+                if builder.secret_keys:
+                    revealed[server_name] = self.services.variables.effective(
+                        actor, org_slug, registry_slug, server_name, reveal=True
+                    )
+        for server_name, builder in builders.items():
+            entry = builder.build(revealed.get(server_name), inline_secrets)
+            plan.entries[builder.entry_name] = entry
+            plan.servers[builder.entry_name] = server_name
+        if plan.inlined_secrets:
+            plan.warnings.append(
+                f"{len(plan.inlined_secrets)} secret value(s) written in plain text "
+                f"({', '.join(plan.inlined_secrets)}); keep this file private"
+            )
+        if plan.placeholders:
+            plan.warnings.append(
+                "placeholders for missing required variables: " + ", ".join(plan.placeholders)
+            )
+        return plan
+
+    # --- files --------------------------------------------------------------------------------
+
+    def install(
+        self,
+        actor: str,
+        plan: ExportPlan,
+        path: Path | str,
+        dry_run: bool = False,
+        replace_file: bool = False,
+    ) -> InstallResult:
+        """Merge the plan into the client's config at `path`. Entries are owned per entry
+        (org, registry, server): this registry's are replaced, or removed when their server
+        is gone from the registry or, for a whole-registry export, is not exported (a draft);
+        a `--server` export keeps the registry's other entries. Entries and VS Code inputs of
+        another registry or of the user are kept, and ours are named around them. The old file
+        is kept as `<name>.bak`; the new one is written atomically, through a symlink to its
+        target. With `replace_file`, the file becomes exactly the plan."""
+        if isinstance(path, str) and not path.strip():
+            raise InvalidInput("no file name to write the export to")
+        path = Path(path).expanduser()
+        refuse_workspace_link(path)
+        target = link_target(path)
+        check_target(path, target, create_parent=_is_usual_place(path, plan.client))
+        old_text = read_config(path)
+        parsed = parse_config(path, old_text, plan.format.jsonc) if old_text is not None else None
+        existing = parsed.document if parsed is not None else {}
+        with self.store.reading() as db:
+            owned = records.read_owners(db, path)
+        owners, input_owners = owned["servers"], owned["inputs"]
+        merged = merge(plan, path, existing, owners, input_owners, replace_file)
+        new_text = bom_of(old_text) + json.dumps(merged.document, indent=2, ensure_ascii=False)
+        new_text += "\n"
+        diff = _masked_diff(plan, path, old_text, new_text, existing, merged, owners, parsed)
+        comments_dropped = parsed is not None and parsed.comments and old_text != new_text
+        if comments_dropped:
+            plan.warnings.append(
+                f"{path} holds comments, which are not kept: the file is rewritten as plain "
+                f"JSON (the previous one is kept as {target.name}.bak)"
+            )
+        result = InstallResult(
+            path=path,
+            written=False,
+            diff=diff,
+            backup=None,
+            added=sorted(set(plan.entries) - set(merged.replaced)),
+            replaced=sorted(merged.replaced),
+            removed=sorted(merged.removed),
+            kept=sorted(merged.kept),
+            comments_dropped=comments_dropped,
+        )
+        if dry_run:
+            return result
+        backup = target.with_name(target.name + ".bak")  # beside the file a symlink points to
+        for written in (target, backup):  # what a killed export left (inlined secrets, say)
+            remove_stale_temps(written)
+        if old_text is not None and old_text == new_text:
+            self._remember(actor, plan, path, merged)
+            return result
+        if old_text is not None:
+            write_config(backup, old_text, mode_of(target))
+        mode = plan.file_mode if old_text is None else min_mode(mode_of(target), plan.file_mode)
+
+        def intend(tmp: Path) -> None:  # the new file is whole and not yet in place
+            before = {"servers": owners, "inputs": input_owners}
+            after = {"servers": merged.owners, "inputs": merged.input_owners}
+            with self.store.transaction() as db:
+                records.record_intent(db, path, file_identity(tmp), before, after)
+
+        write_config(target, new_text, mode, shown=path, before_replace=intend)
+        self._remember(actor, plan, path, merged)
+        result.written = True
+        result.backup = backup if old_text is not None else None
+        return result
+
+    def install_with_names(
+        self, path: Path | str, *, dry_run: bool = False, replace_file: bool = False, **plan_args
+    ) -> tuple[ExportPlan, InstallResult]:
+        """`plan` then `install`, choosing entry names and input ids around the file's
+        entries and inputs that are not this registry's."""
+        taken: set[str] = set()
+        taken_inputs: set[str] = set()
+        for _attempt in range(2):
+            plan = self.plan(taken=taken, taken_inputs=taken_inputs, **plan_args)
+            try:
+                return plan, self.install(plan_args["actor"], plan, path, dry_run, replace_file)
+            except Clash as clash:
+                taken, taken_inputs = set(clash.names), set(clash.inputs)
+        raise Conflict(f"cannot choose entry names that do not clash in {path}")
+
+    def _remember(self, actor: str, plan: ExportPlan, path: Path, merged: Merge) -> None:
+        inputs = merged.input_owners if plan.format.has_inputs else None
+        with self.store.transaction() as db:
+            records.record_owners(db, path, merged.owners, inputs)
+            self._audit(actor, plan, str(path))
+
+    def record_print(self, actor: str, plan: ExportPlan) -> None:
+        """An export printed to stdout is still an export (audited, nothing remembered)."""
+        self._audit(actor, plan, "-")
+
+    def _audit(self, actor: str, plan: ExportPlan, path: str) -> None:
+        with self.store.transaction() as db:
+            org, _member = self.services.access.org_row(db, plan.org, actor)
+            self.services.audit.record_in_org(
+                db,
+                org,
+                actor=actor,
+                action="registry.export",
+                target_type="registry",
+                target_id=plan.registry,
+                target_label=plan.registry,
+                metadata={
+                    "client": plan.client,
+                    "path": path,
+                    "servers": sorted(plan.servers.values()),
+                    "inlined_secrets": len(plan.inlined_secrets),
+                },
+            )
+
+
+def _masked_diff(
+    plan: ExportPlan,
+    path: Path,
+    old_text: str | None,
+    new_text: str,
+    existing: dict[str, Any],
+    merged: Merge,
+    owners: Owners,
+    parsed: Any,
+) -> str:
+    """The change as a unified diff of masked texts: no secret value, inlined now or earlier,
+    is shown."""
+    secrets = [v for v in plan.secret_values if v]
+    public = {v for e in plan.entries.values() for v in _env_values(e) if not _holds(v, secrets)}
+    current = existing.get(plan.servers_key, {})
+    hidden = {v for n, e in current.items() if n in owners for v in _env_values(e)} - public
+    fromfile = str(path) if old_text is not None else "/dev/null"
+    old_masked = mask_json(old_text or "", secrets, hidden, existing, merged.document)
+    if parsed is not None and parsed.comments:  # a comment may hide a string from the pattern
+        old_masked = mask_everywhere(old_masked, [*secrets, *hidden])
+    diff = "".join(
+        difflib.unified_diff(
+            diff_lines(old_masked),
+            diff_lines(mask_json(new_text, secrets, hidden)),
+            fromfile=fromfile,
+            tofile=str(path),
+        )
+    )
+    if not diff and old_text != new_text:  # two secret values swapped, say
+        diff = f"--- {fromfile}\n+++ {path}\n# only masked secret values change\n"
+    return diff
+
+
+def _is_usual_place(path: Path, client: str) -> bool:
+    """Whether `path` is where the client reads its config (`--install`): its directory may
+    be created. Elsewhere (`--out`), a missing directory is more likely a typo."""
+    try:
+        usual = default_config_path(client)
+    except (InvalidInput, RuntimeError):
+        return False
+    return os.path.abspath(path) == os.path.abspath(usual)
+
+
+def _env_values(entry: Any) -> list[str]:
+    """The string values of an entry's `env` and `headers`: where values, secrets included,
+    are written."""
+    values: list[str] = []
+    if isinstance(entry, dict):
+        for part in ("env", "headers"):
+            items = entry.get(part)
+            if isinstance(items, dict):
+                values += [v for v in items.values() if isinstance(v, str) and v]
+    return values
+
+
+def _holds(value: str, secrets: list[str]) -> bool:
+    return any(secret in value for secret in secrets)
