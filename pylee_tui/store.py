@@ -28,8 +28,8 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils import Migrations
 
-APP_DIR_NAME = "pylee-tui"
-DB_FILE_NAME = "pylee.db"
+from pylee_tui.paths import default_db_path
+
 MIGRATION_SET = "pylee"
 BUSY_TIMEOUT_MS = 5000
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -37,12 +37,6 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 
 class StoreError(Exception):
     """A store that cannot be used: its message is one line a user can act on."""
-
-
-def default_db_path() -> Path:
-    """`$XDG_DATA_HOME/pylee-tui/pylee.db` (`~/.local/share/...` when XDG_DATA_HOME is unset)."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / APP_DIR_NAME / DB_FILE_NAME
 
 
 def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
