@@ -24,7 +24,7 @@ from typing import Any
 import json5
 
 from pylee_tui.files import write_atomic
-from pylee_tui.server_json import JsonRefused, loads_strict
+from pylee_tui.server_json import loads_strict
 from pylee_tui.services.errors import InvalidInput
 from pylee_tui.services.resolver import MASK
 
@@ -157,14 +157,19 @@ def _is_json_syntax(text: str) -> bool:
     return True
 
 
+class _Refused(Exception):
+    """Plain JSON refuses this. Not a ValueError: the JSON5 reader would turn that into its own
+    syntax error message."""
+
+
 def _refuse_constant(text: str) -> Any:
-    raise JsonRefused(f"{text} is not a JSON number")
+    raise _Refused(f"{text} is not a JSON number")
 
 
 def _finite(text: str) -> float:
     value = float(text)
     if value in (float("inf"), float("-inf")):
-        raise JsonRefused(f"the number {text[:40]} is out of range")
+        raise _Refused(f"the number {text[:40]} is out of range")
     return value
 
 
@@ -172,7 +177,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     seen: dict[str, Any] = {}
     for key, value in pairs:
         if key in seen:
-            raise JsonRefused(f"the key {key[:60]!r} appears twice in one object")
+            raise _Refused(f"the key {key[:60]!r} appears twice in one object")
         seen[key] = value
     return seen
 
@@ -187,7 +192,7 @@ def _loads_jsonc(path: Path, body: str, strict_error: ValueError) -> Any:
             parse_constant=_refuse_constant,
             parse_float=_finite,
         )
-    except JsonRefused as exc:
+    except _Refused as exc:
         raise InvalidInput(f"{path} is not valid JSON: {exc}; nothing was written") from None
     except RecursionError:  # the JSON5 reader recurses deeper per level than json does
         raise InvalidInput(f"{path} is nested too deeply; nothing was written") from None
