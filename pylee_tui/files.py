@@ -1,10 +1,5 @@
-"""Writing a file whole: a temporary file beside it, fsynced, renamed over it, and the
-temporary files a killed write left behind removed by the next one.
-
-The temporary file is named `.NAME.pylee-XXXXXXXX.tmp` and holds an exclusive lock from its
-creation to its rename; a later write removes the ones left by a killed run (unlocked), and never
-a file of another program or one still being written.
-"""
+"""Writing a file whole: a temporary file beside it, fsynced, renamed over it; the temporary
+files a killed write left behind are removed by the next write."""
 
 from __future__ import annotations
 
@@ -33,8 +28,10 @@ def write_atomic(
     _before_replace: Callable[[Path], None] | None = None,
 ) -> None:
     """Write `text` to a temporary file beside `path`, fsync it, then rename it over `path`:
-    a crash at any point leaves either the old file or the new one, whole, and a temporary file
-    a killed run left is removed by the next write. A symlink at `path` is replaced, not
+    the temporary file, `.NAME.pylee-XXXXXXXX.tmp`, holds an exclusive lock from its creation to
+    its rename, so a later write removes only the ones a killed run left (unlocked), never a
+    file of another program or one still being written. A crash at any point leaves either the
+    old file or the new one, whole. A symlink at `path` is replaced, not
     followed (an export passes the link's target itself). The directory must exist.
     `_before_replace(tmp)` runs once the temporary file is whole, before the rename."""
     remove_stale_temps(path)

@@ -1,23 +1,5 @@
-"""Export a registry's servers to an MCP client's config: Claude Desktop, VS Code, Cursor (one
-module each in `clients/`).
-
-What gets built (per server, by `server_json`'s one launch rule: its first package a client
-can start, else its first remote):
-- npm   -> `npx -y [runtime args] identifier@version [package args]`
-- pypi  -> `uvx [runtime args] identifier==version [package args]`
-- oci   -> `docker run -i --rm [runtime args] -e KEY ... image:version [package args]`
-- nuget -> `dnx [runtime args] identifier@version --yes [package args]`
-- remote -> `url` + `headers` (VS Code `type` http/sse); Claude Desktop only launches commands, so
-  a remote goes through `npx -y mcp-remote URL --header "Name:${ENV}"` with the value in `env`.
-
-The environment of an entry: every environment variable the server declares, plus every key
-defined at the server's own scope; values come from the effective configuration (the vault).
-Org and registry keys the server does not declare stay out of it. How secrets are referenced
-is the client's (VS Code prompts, Cursor `${env:KEY}`, Claude Desktop only inlined).
-
-Missing required variables stop the export with the list, unless `allow_missing` (then a
-placeholder per client: a VS Code prompt, a Cursor `${env:KEY}`, a Claude `<set KEY>`).
-"""
+"""Export a registry's servers to an MCP client's config file: one module per client in
+`clients/`; `service.py` plans an export, merges it into the file and writes it."""
 
 from __future__ import annotations
 

@@ -1,14 +1,5 @@
-"""A client's config file on disk: where it may be written, how it is read, and the masked diff
-an export shows of it.
-
-- Reading: plain JSON (a UTF-8 BOM is allowed and kept); duplicate keys, NaN and Infinity are
-  refused with one line, as the server.json reader does, since a merge would drop the first of
-  two blocks with the same key. A format that allows it (VS Code's JSONC) may also hold comments
-  and trailing commas: they are read, and not kept when the file is written again.
-- Where: a target must be a regular file (or not exist yet); a workspace's `.vscode/mcp.json`
-  that a symlink leads out of its workspace is refused.
-- Writing: `pylee_tui.files.write_atomic`, with its errors made one line.
-"""
+"""A client's config file on disk: where it may be written, how it is read (plain JSON, or
+JSONC where the client allows it), and the masked diff an export shows of it."""
 
 from __future__ import annotations
 
@@ -16,7 +7,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,8 +120,10 @@ def read_config(path: Path) -> str | None:
 
 
 def parse_config(path: Path, text: str, jsonc: bool = False) -> ConfigText:
-    """A config's object. A BOM is allowed; duplicate keys are refused (merging would keep
-    only the last of the two blocks). With `jsonc`, comments and trailing commas are read."""
+    """A config's object. A BOM is allowed (and kept by the writer); duplicate keys, NaN and
+    Infinity are refused with one line, as the server.json reader does (merging would keep
+    only the last of two blocks with one key). With `jsonc` (VS Code), comments and trailing
+    commas are read too; a rewrite does not keep the comments (`ConfigText.comments`)."""
     body = text.removeprefix(BOM)
     if not body.strip():
         return ConfigText({})
@@ -173,7 +166,7 @@ def _finite(text: str) -> float:
     return value
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def _no_duplicates(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
     seen: dict[str, Any] = {}
     for key, value in pairs:
         if key in seen:

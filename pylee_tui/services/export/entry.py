@@ -151,12 +151,12 @@ class EntryBuilder:
                 env[name] = value
         headers = {}
         for header in self.header_items:
-            name = header.get("name")
-            if not isinstance(name, str) or not name:
+            header_name = header.get("name")
+            if not isinstance(header_name, str) or not header_name:
                 continue
             value = self._header_value(header, revealed, inline)
             if value is not None:
-                headers[name] = value
+                headers[header_name] = value
         return self._entry(env, headers)
 
     def _header_value(

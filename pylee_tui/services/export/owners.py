@@ -1,9 +1,5 @@
-"""Which entries and inputs of a config file pylee-tui wrote, and for whom (the
-`export_files` and `export_owners` tables).
-
-An export records, before its new file replaces the old one, the new file's identity and the
-owners of both (`record_intent`); once the file is in place, its owners (`record_owners`). A
-run killed between the two leaves the next one enough to know whose each entry is."""
+"""Which entries and inputs of a config file pylee-tui wrote, and for whom: the `export_files`
+and `export_owners` tables, kept so that a killed export never leaves an entry of ours unowned."""
 
 from __future__ import annotations
 
@@ -49,7 +45,8 @@ def record_intent(
     after: dict[str, Owners],
 ) -> None:
     """The new file (its identity) is whole and not yet in place: record whose its entries
-    will be, and whose the old file's are."""
+    will be, and whose the old file's are. A run killed before `record_owners` leaves the next
+    one enough to know whose each entry is (see `read_owners`)."""
     key = key_of(path)
     _file(db, key, json.dumps(new_file))
     db.execute("DELETE FROM export_owners WHERE path = ?", [key])
@@ -83,7 +80,7 @@ def _file(db: Any, key: str, pending: str | None) -> None:
 
 def _insert(db: Any, key: str, state: str, kind: str, owners: Owners) -> None:
     for name, owner in owners.items():
-        columns = [None, None, None, None]
+        columns: list[Any] = [None, None, None, None]
         if owner is not None:
             columns = [
                 owner.get("org") or "",  # never NULL: NULL marks a record without an owner

@@ -50,6 +50,14 @@ class ExportService(Service):
         taken: Iterable[str] = frozenset(),
         taken_inputs: Iterable[str] = frozenset(),
     ) -> ExportPlan:
+        """What exporting the registry (or the `servers` named) to `client` would write.
+
+        Each server's entry is built by `server_json`'s launch rule (its first package a client
+        can start, else its first remote). Its environment: every variable the server declares,
+        plus every key defined at the server's own scope, values from the effective
+        configuration; org and registry keys the server does not declare stay out. Missing
+        required variables stop the export with the list, unless `allow_missing` (then the
+        client's placeholder). `taken` and `taken_inputs` are names to avoid."""
         fmt = client_format(client)
         fmt.check_request(inline_secrets)
         registry = self.services.registries.get(actor, org_slug, registry_slug)

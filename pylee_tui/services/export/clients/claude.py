@@ -1,6 +1,5 @@
-"""Claude Desktop: `claude_desktop_config.json` in the user's config folder; it starts commands
-only and takes literal values, so secrets are written only when inlining is asked for, and a
-remote goes through `npx -y mcp-remote URL --header "Name:${ENV}"`."""
+"""Claude Desktop: `claude_desktop_config.json` in the user's config folder; literal values only
+(secrets only when inlining is asked for), a remote through `npx -y mcp-remote`."""
 
 from __future__ import annotations
 

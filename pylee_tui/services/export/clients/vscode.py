@@ -1,6 +1,5 @@
-"""VS Code: the workspace's `.vscode/mcp.json` (JSONC: comments and trailing commas are legal);
-each secret becomes an `inputs` prompt (`promptString`, `password: true`) referenced as
-`${input:id}`, so no secret value is ever written, and inlining is refused."""
+"""VS Code: the workspace's `.vscode/mcp.json`, JSONC; each secret is an `inputs` prompt
+referenced as `${input:id}`, so no secret value is ever written."""
 
 from __future__ import annotations
 
