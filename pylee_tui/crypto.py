@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import os
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -87,9 +87,17 @@ class KdfParams:
         return params
 
 
+class KdfCost(TypedDict):
+    """How hard Argon2id works: the tunable part of KdfParams."""
+
+    iterations: int
+    lanes: int
+    memory_kib: int
+
+
 # RFC 9106's second recommended option (64 MiB, 3 passes, 4 lanes): about 0.1 s here.
 # Tests replace this with cheap parameters; the stored parameters are always what unlock uses.
-DEFAULT_KDF: dict[str, int] = {"iterations": 3, "lanes": 4, "memory_kib": 64 * 1024}
+DEFAULT_KDF: KdfCost = {"iterations": 3, "lanes": 4, "memory_kib": 64 * 1024}
 
 
 def new_kdf_params() -> KdfParams:

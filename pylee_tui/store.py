@@ -244,7 +244,7 @@ def _carry_export_owners(db: sqlite_utils.Database) -> None:
         "SELECT key, value FROM settings WHERE key LIKE 'export.owned.%' "
         "OR key LIKE 'export.intent:%'"
     ).fetchall()
-    files: dict[str, dict] = {}
+    files: dict[str, dict[str, Any]] = {}
     for key, value in rows:
         if key.startswith(_INTENT_PREFIX):
             intent = _json_or_none(value)
@@ -288,7 +288,7 @@ def _json_or_none(text: Any) -> Any:
         return None
 
 
-def _owner_items(recorded: Any) -> list[tuple[str, dict | None]]:
+def _owner_items(recorded: Any) -> list[tuple[str, dict[str, Any] | None]]:
     """Owners as settings held them: a bare list of names (no owner), or name -> owner."""
     recorded = _json_or_none(recorded)
     if isinstance(recorded, list):
@@ -302,7 +302,7 @@ def _owner_items(recorded: Any) -> list[tuple[str, dict | None]]:
     return []
 
 
-def _owner_columns(owner: dict | None) -> list[Any]:
+def _owner_columns(owner: dict[str, Any] | None) -> list[Any]:
     if owner is None:
         return [None, None, None, None]
 

@@ -7,9 +7,12 @@ secret change), the acting email, and a time range whose ends are ISO dates or d
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+import sqlite_utils
 
 from pylee_tui.models import AuditEvent, to_iso
 from pylee_tui.services.base import Service, model_from_row, valid
@@ -39,7 +42,7 @@ def parse_moment(text: str | date | datetime, *, end: bool) -> Moment:
     refused = InvalidInput(
         f"{shown!r} is not a date or time (use 2026-01-31 or 2026-01-31T09:30, UTC)"
     )
-    moment = text
+    moment: date  # or a datetime, which is a date too
     if isinstance(text, str):
         raw = text.strip()
         if len(raw) > _FILTER_MAX:
@@ -51,6 +54,8 @@ def parse_moment(text: str | date | datetime, *, end: bool) -> Moment:
                 moment = datetime.fromisoformat(raw)
             except ValueError:
                 raise refused from None
+    else:
+        moment = text
     try:
         if not isinstance(moment, datetime):
             start = datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
@@ -117,7 +122,7 @@ class AuditFilter:
 class AuditService(Service):
     def record(
         self,
-        db,
+        db: sqlite_utils.Database,
         *,
         actor: str,
         action: str,
@@ -133,7 +138,7 @@ class AuditService(Service):
         leaked = _FORBIDDEN_KEYS & set(metadata)
         if leaked:
             raise ValueError(f"audit metadata must not carry values: {sorted(leaked)}")
-        db["audit_events"].insert(
+        db.table("audit_events").insert(
             {
                 "org_id": org_id,
                 "org_slug": org_slug,
@@ -149,8 +154,8 @@ class AuditService(Service):
 
     def record_in_org(
         self,
-        db,
-        org: dict,
+        db: sqlite_utils.Database,
+        org: Mapping[str, Any],
         *,
         actor: str,
         action: str,
@@ -203,7 +208,14 @@ class AuditService(Service):
         with self.store.reading() as db:
             return self._select(db, "actor = ?", [actor], limit, where)
 
-    def _select(self, db, where: str, params: list[Any], limit: int | None, kept: AuditFilter):
+    def _select(
+        self,
+        db: sqlite_utils.Database,
+        where: str,
+        params: list[Any],
+        limit: int | None,
+        kept: AuditFilter,
+    ) -> list[AuditEvent]:
         if limit is not None and (
             isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= LIMIT_MAX
         ):

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import ValidationError
+import sqlite_utils
+from pydantic import BaseModel, ValidationError
 
 from pylee_tui.models import clean, error_message
 from pylee_tui.services.errors import InvalidInput
 
 if TYPE_CHECKING:
     from pylee_tui.services import Services
+    from pylee_tui.store import Store
+
+M = TypeVar("M", bound=BaseModel)
+# what sqlite-utils takes as a query's parameters: positional, or by :name
+Params = Sequence[Any] | dict[str, Any]
 
 
 class Service:
@@ -19,7 +26,7 @@ class Service:
         self.services = services
 
     @property
-    def store(self):
+    def store(self) -> Store:
         return self.services.store
 
     def now(self) -> str:
@@ -34,7 +41,7 @@ def valid(field: str, value: Any) -> Any:
         raise InvalidInput(str(exc)) from None
 
 
-def model_from_row(model: type, row: dict[str, Any], json_fields: tuple[str, ...] = ()) -> Any:
+def model_from_row(model: type[M], row: Mapping[str, Any], json_fields: tuple[str, ...] = ()) -> M:
     data = dict(row)
     for name in json_fields:
         if isinstance(data.get(name), str):
@@ -46,9 +53,17 @@ def model_from_row(model: type, row: dict[str, Any], json_fields: tuple[str, ...
         raise InvalidInput(f"stored {name} is invalid: {error_message(exc)}") from None
 
 
-def one(db, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> dict[str, Any] | None:
+def one(db: sqlite_utils.Database, sql: str, params: Params = ()) -> dict[str, Any] | None:
     rows = list(db.query(sql, params))
     return rows[0] if rows else None
+
+
+def exactly_one(db: sqlite_utils.Database, sql: str, params: Params = ()) -> dict[str, Any]:
+    """The row of a query that cannot come back empty: an aggregate without GROUP BY, or a row
+    this transaction has just written."""
+    row = one(db, sql, params)
+    assert row is not None, f"no row from a query that always returns one: {sql.split()[:6]}"
+    return row
 
 
 def named_changes(**fields: str | None) -> dict[str, str]:

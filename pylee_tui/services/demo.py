@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from pylee_tui.models import slugify
+from pylee_tui.models import VariableKind, slugify
 from pylee_tui.services.errors import Conflict
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ class DemoOrg:
     variables: tuple[tuple[str, str], ...]
     # (registry name or None, server index or None, key, value, kind) at narrower scopes;
     # secrets are only created when the vault is unlocked (their values are fake)
-    scoped: tuple[tuple[str | None, int | None, str, str, str], ...] = ()
+    scoped: tuple[tuple[str | None, int | None, str, str, VariableKind], ...] = ()
 
 
 DEMO_SECRET = "demo-only-not-a-real-key"
@@ -112,7 +112,7 @@ DEMO_ORGS = (
 )
 
 
-def demo_servers() -> list[dict]:
+def demo_servers() -> list[dict[str, Any]]:
     text = resources.files("pylee_tui").joinpath("data/demo_servers.json").read_text("utf-8")
     return json.loads(text)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pylee_tui.models import plural
-from pylee_tui.services.base import Service, one
+from pylee_tui.services.base import Service, exactly_one
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class OnboardingService(Service):
     def state(self, actor: str, org_slug: str) -> OnboardingState:
         with self.store.reading() as db:
             org, _member = self.services.access.org_row(db, org_slug, actor)
-            counts = one(
+            counts = exactly_one(
                 db,
                 """
                 SELECT

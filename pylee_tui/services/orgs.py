@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
+from typing import Any
+
+import sqlite_utils
 
 from pylee_tui.models import (
     DeletionReport,
@@ -12,7 +15,14 @@ from pylee_tui.models import (
     slugify,
     with_suffix,
 )
-from pylee_tui.services.base import Service, model_from_row, named_changes, one, valid
+from pylee_tui.services.base import (
+    Service,
+    exactly_one,
+    model_from_row,
+    named_changes,
+    one,
+    valid,
+)
 from pylee_tui.services.errors import Conflict
 
 
@@ -81,7 +91,7 @@ class OrgService(Service):
             elif one(db, "SELECT 1 FROM organizations WHERE slug = ?", [slug]):
                 raise Conflict(f"slug '{slug}' is already taken; choose another slug")
             org_id = (
-                db["organizations"]
+                db.table("organizations")
                 .insert(
                     {
                         "name": name,
@@ -95,7 +105,7 @@ class OrgService(Service):
                 )
                 .last_pk
             )
-            db["members"].insert(
+            db.table("members").insert(
                 {
                     "org_id": org_id,
                     "email": actor,
@@ -119,7 +129,7 @@ class OrgService(Service):
                 metadata={"slug": slug, "first_admin": actor},
             )
             return model_from_row(
-                Organization, one(db, "SELECT * FROM organizations WHERE id = ?", [org_id])
+                Organization, exactly_one(db, "SELECT * FROM organizations WHERE id = ?", [org_id])
             )
 
     def edit(
@@ -159,12 +169,13 @@ class OrgService(Service):
             if "overview" in changed:
                 update["overview_updated_at"] = now
             try:
-                db["organizations"].update(row["id"], update)
+                db.table("organizations").update(row["id"], update)
             except sqlite3.IntegrityError:
                 raise Conflict(f"slug '{changed.get('slug')}' is already taken") from None
             label = changed.get("name", row["name"])
             audit_slug = changed.get("slug", row["slug"])
             for field, value in changed.items():
+                metadata: dict[str, Any]
                 if field == "overview":
                     metadata = {
                         "bytes_before": len(row["overview"].encode("utf-8")),
@@ -184,7 +195,8 @@ class OrgService(Service):
                     metadata=metadata,
                 )
             return model_from_row(
-                Organization, one(db, "SELECT * FROM organizations WHERE id = ?", [row["id"]])
+                Organization,
+                exactly_one(db, "SELECT * FROM organizations WHERE id = ?", [row["id"]]),
             )
 
     def rename(self, actor: str, slug: str, name: str) -> Organization:
@@ -229,7 +241,7 @@ class OrgService(Service):
 
     # --- helpers -------------------------------------------------------------------------
 
-    def _free_slug(self, db, base: str) -> str:
+    def _free_slug(self, db: sqlite_utils.Database, base: str) -> str:
         """`base`, or the first of `base-2`, `base-3`, ... that no org uses."""
         candidate, n = base, 1
         while one(db, "SELECT 1 FROM organizations WHERE slug = ?", [candidate]):
@@ -237,8 +249,8 @@ class OrgService(Service):
             candidate = with_suffix(base, n)
         return candidate
 
-    def _contents(self, db, org_id: int) -> DeletionReport:
-        row = one(
+    def _contents(self, db: sqlite_utils.Database, org_id: int) -> DeletionReport:
+        row = exactly_one(
             db,
             """
             SELECT
@@ -252,7 +264,9 @@ class OrgService(Service):
         )
         return DeletionReport(organizations=1, **row)
 
-    def _check_overview_base(self, db, row: dict, base: datetime | None) -> None:
+    def _check_overview_base(
+        self, db: sqlite_utils.Database, row: dict[str, Any], base: datetime | None
+    ) -> None:
         if base is None:
             return
         stored = row["overview_updated_at"]

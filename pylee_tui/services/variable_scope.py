@@ -35,10 +35,10 @@ def stored_columns(table: str = "variables", alias: str = "") -> str:
 class ScopeRef:
     """Where a key lives: an org, one of its registries, or a server of that registry."""
 
-    org: dict
+    org: dict[str, Any]
     scope: str
-    registry: dict | None = None
-    server: dict | None = None
+    registry: dict[str, Any] | None = None
+    server: dict[str, Any] | None = None
 
     @property
     def scope_id(self) -> int:
@@ -51,7 +51,10 @@ class ScopeRef:
     @property
     def registry_id(self) -> int | None:
         """The `registry_id` column of a row at this scope (server rows hang off the server)."""
-        return self.registry["id"] if self.scope == "registry" else None
+        if self.scope != "registry":
+            return None
+        assert self.registry is not None  # a registry-scope ref is always built with its registry
+        return self.registry["id"]
 
     @property
     def server_id(self) -> int | None:

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any
 
-from pylee_tui.models import VariableVersion
-from pylee_tui.services.base import model_from_row, one
+import sqlite_utils
+
+from pylee_tui.models import VariableKind, VariableVersion
+from pylee_tui.services.base import exactly_one, model_from_row, one
 from pylee_tui.services.errors import NotFound
 from pylee_tui.services.variable_scope import ScopeRef, stored_columns
 
 KEEP_PREVIOUS = 10
-Kind = Literal["variable", "secret"]
+Kind = VariableKind  # the name the variable services import
 
 
 @dataclass(frozen=True)
@@ -30,10 +32,10 @@ class DeletedKey:
     value: str | None = None  # that version's value, for a variable (never a secret's)
 
 
-def next_version(db, ref: ScopeRef, key: str) -> int:
+def next_version(db: sqlite_utils.Database, ref: ScopeRef, key: str) -> int:
     """The number the key's next write at this scope gets (numbers are never reused)."""
     where, params = ref.where_sql()
-    row = one(
+    row = exactly_one(
         db,
         f"SELECT max(version) AS v FROM variable_versions WHERE {where} AND key = ?",
         [*params, key],
@@ -42,7 +44,7 @@ def next_version(db, ref: ScopeRef, key: str) -> int:
 
 
 def add_version(
-    db,
+    db: sqlite_utils.Database,
     ref: ScopeRef,
     key: str,
     version: int,
@@ -55,7 +57,7 @@ def add_version(
     now: datetime,
 ) -> None:
     """Append a version and forget those older than the current value and the 10 before it."""
-    db["variable_versions"].insert(
+    db.table("variable_versions").insert(
         {
             "org_id": ref.org["id"],
             "registry_id": ref.registry_id,
@@ -77,7 +79,7 @@ def add_version(
     )
 
 
-def first_version(db, ref: ScopeRef, key: str) -> dict | None:
+def first_version(db: sqlite_utils.Database, ref: ScopeRef, key: str) -> dict[str, Any] | None:
     """A key written before history existed (a store from before migration 0002) has a
     current value and no version: that value is its version 1."""
     where, params = ref.where_sql()
@@ -103,14 +105,14 @@ def first_version(db, ref: ScopeRef, key: str) -> dict | None:
     }
 
 
-def backfill(db, ref: ScopeRef, key: str) -> None:
+def backfill(db: sqlite_utils.Database, ref: ScopeRef, key: str) -> None:
     """Record a pre-history key's current value as version 1 before it changes."""
     first = first_version(db, ref, key)
     if first is not None:
-        db["variable_versions"].insert(first)
+        db.table("variable_versions").insert(first)
 
 
-def versions(db, ref: ScopeRef, key: str) -> list[VariableVersion]:
+def versions(db: sqlite_utils.Database, ref: ScopeRef, key: str) -> list[VariableVersion]:
     """Every kept version, newest first; the newest is marked current unless it is deleted."""
     where, params = ref.where_sql()
     rows = list(
@@ -133,7 +135,9 @@ def versions(db, ref: ScopeRef, key: str) -> list[VariableVersion]:
     return versions
 
 
-def deleted_keys(db, ref: ScopeRef, kind: str | None = None) -> list[DeletedKey]:
+def deleted_keys(
+    db: sqlite_utils.Database, ref: ScopeRef, kind: str | None = None
+) -> list[DeletedKey]:
     """Keys whose newest version at this scope is their deletion, and not set again."""
     where_v, params = ref.where_sql("v")
     where_w, _ = ref.where_sql("w")
@@ -173,7 +177,7 @@ def deleted_keys(db, ref: ScopeRef, kind: str | None = None) -> list[DeletedKey]
     return found
 
 
-def has_history(db, ref: ScopeRef, key: str) -> bool:
+def has_history(db: sqlite_utils.Database, ref: ScopeRef, key: str) -> bool:
     """Whether the key is set, or has any kept version, at this scope."""
     where, params = ref.where_sql()
     return bool(

@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlite_utils
 
 from pylee_tui import crypto
 from pylee_tui.services.access import PERMISSIONS
@@ -26,6 +30,9 @@ from pylee_tui.services.errors import (
     WrongPassphrase,
 )
 
+if TYPE_CHECKING:
+    from pylee_tui.services import Services
+
 
 @dataclass(frozen=True)
 class VaultStatus:
@@ -34,7 +41,7 @@ class VaultStatus:
 
 
 class VaultService(Service):
-    def __init__(self, services):
+    def __init__(self, services: Services):
         super().__init__(services)
         self._data_key: bytes | None = None
         self._guard = threading.Lock()
@@ -79,7 +86,7 @@ class VaultService(Service):
             self._require(db, actor, "secrets:write", "create the vault")
             if one(db, "SELECT 1 AS x FROM vault WHERE id = 1") is not None:
                 raise Conflict("the vault already has a passphrase; unlock it instead")
-            db["vault"].insert(
+            db.table("vault").insert(
                 {
                     "id": 1,
                     "kdf": json.dumps(params.to_json(), sort_keys=True),
@@ -121,7 +128,7 @@ class VaultService(Service):
             current = one(db, "SELECT wrapped_key FROM vault WHERE id = 1")
             if current is None or current["wrapped_key"] != row["wrapped_key"]:
                 raise Conflict("the vault passphrase was changed elsewhere meanwhile; try again")
-            db["vault"].update(
+            db.table("vault").update(
                 1,
                 {
                     "kdf": json.dumps(params.to_json(), sort_keys=True),
@@ -142,7 +149,7 @@ class VaultService(Service):
 
     # --- helpers ------------------------------------------------------------------------------
 
-    def _row(self) -> dict:
+    def _row(self) -> dict[str, Any]:
         with self.store.reading() as db:
             row = one(db, "SELECT * FROM vault WHERE id = 1")
         if row is None:
@@ -151,7 +158,7 @@ class VaultService(Service):
             )
         return row
 
-    def _open(self, row: dict, passphrase: str) -> bytes:
+    def _open(self, row: Mapping[str, Any], passphrase: str) -> bytes:
         if not isinstance(passphrase, str) or not passphrase:
             raise InvalidInput("type the vault passphrase")
         _encodable(passphrase)
@@ -163,7 +170,7 @@ class VaultService(Service):
         except (crypto.CryptoError, ValueError) as exc:
             raise InvalidInput(f"the vault key in this store is damaged: {exc}") from None
 
-    def _require(self, db, actor: str, permission: str, doing: str) -> None:
+    def _require(self, db: sqlite_utils.Database, actor: str, permission: str, doing: str) -> None:
         """The vault serves every org of the store: acting on it needs `permission` in at
         least one of them (admins have every permission)."""
         access = self.services.access
@@ -177,7 +184,7 @@ class VaultService(Service):
         needs = "the admin role" if not grant else f"the admin role or the grant '{grant}'"
         raise PermissionDenied(f"you ({actor}) cannot {doing}: it needs {needs} in an organization")
 
-    def _require_passphrase_changer(self, db, actor: str) -> None:
+    def _require_passphrase_changer(self, db: sqlite_utils.Database, actor: str) -> None:
         """A new passphrase locks out everyone who only knows the old one, so it is for an admin
         of every organization that holds secrets (a current value or a kept version: rolling
         back needs the key too). While none holds any, nobody's secret is at stake and any
@@ -218,7 +225,7 @@ class VaultService(Service):
             f"you are not an admin of {which}"
         )
 
-    def _audit(self, db, actor: str, action: str) -> None:
+    def _audit(self, db: sqlite_utils.Database, actor: str, action: str) -> None:
         """Recorded in every org of the store: the vault guards all of their secrets, so every
         org's admins see who created it or changed its passphrase."""
         for org in list(db.query("SELECT id, slug FROM organizations ORDER BY id")):
