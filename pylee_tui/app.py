@@ -35,24 +35,22 @@ from textual.timer import Timer
 from textual.worker import Worker
 
 from pylee_tui.commands import PyleeCommands
+from pylee_tui.dialogs.change_passphrase import ChangePassphraseScreen
+from pylee_tui.dialogs.choose_passphrase import ChoosePassphraseScreen
+from pylee_tui.dialogs.help import HelpScreen
+from pylee_tui.dialogs.org_form import OrgFormScreen
+from pylee_tui.dialogs.org_switcher import NEW_ORG, OrgSwitcherScreen
+from pylee_tui.dialogs.pick import PickScreen
+from pylee_tui.dialogs.unlock_vault import VaultUnlockScreen
 from pylee_tui.models import OrgSummary
 from pylee_tui.safe_text import escape
 from pylee_tui.screens.error import StartupErrorScreen
-from pylee_tui.screens.help import HelpScreen
-from pylee_tui.screens.org_form import OrgFormScreen
-from pylee_tui.screens.org_home import OrgScreen, load_org_view
-from pylee_tui.screens.org_switcher import NEW_ORG, OrgSwitcherScreen
-from pylee_tui.screens.pick import PickScreen
-from pylee_tui.screens.typeahead import note_key_screen, redeliver_stale_key
-from pylee_tui.screens.vault_unlock import (
-    ChangePassphraseScreen,
-    ChoosePassphraseScreen,
-    VaultUnlockScreen,
-)
+from pylee_tui.screens.org import OrgScreen, load_org_view
 from pylee_tui.screens.welcome import WelcomeScreen
 from pylee_tui.services import PyleeError, Services
 from pylee_tui.store import Store, StoreError, describe_sqlite_error
 from pylee_tui.terminal_guard import install_terminal_guard
+from pylee_tui.widgets.typeahead import note_key_screen, redeliver_stale_key
 
 THEME_SETTING = "theme"
 LAST_ORG_SETTING = "last_org:{user}"

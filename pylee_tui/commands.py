@@ -102,7 +102,7 @@ class PyleeCommands(Provider):
 
 def org_screen(app: Any) -> Any:
     """The org screen at the bottom of the stack, when it shows an org."""
-    from pylee_tui.screens.org_home import OrgScreen
+    from pylee_tui.screens.org import OrgScreen
 
     base = app.screen_stack[0] if app.screen_stack else None
     return base if isinstance(base, OrgScreen) and base.slug else None
@@ -129,7 +129,7 @@ async def go_to(app: Any, hit: SearchHit) -> None:
             table.move_cursor(row=emails.index(hit.email))
             table.focus()
         return
-    from pylee_tui.widgets.registry_tree import NodeData, RegistryTree
+    from pylee_tui.sections.registries.tree import NodeData, RegistryTree
 
     tree = screen.query_one(RegistryTree)
     tree.select_data(NodeData("registry", hit.registry))

@@ -7,11 +7,11 @@ from conftest import settle, type_text
 from textual.widgets import Input, MarkdownViewer, OptionList, TextArea
 
 from pylee_tui.app import PyleeApp
-from pylee_tui.screens.choice import ChoiceScreen
-from pylee_tui.screens.form import FormScreen
-from pylee_tui.screens.help import HelpScreen
-from pylee_tui.screens.org_home import OrgScreen
-from pylee_tui.screens.org_switcher import OrgSwitcherScreen
+from pylee_tui.dialogs.choice import ChoiceScreen
+from pylee_tui.dialogs.form import FormScreen
+from pylee_tui.dialogs.help import HelpScreen
+from pylee_tui.dialogs.org_switcher import OrgSwitcherScreen
+from pylee_tui.screens.org import OrgScreen
 from pylee_tui.screens.overview_editor import OverviewEditorScreen
 from pylee_tui.screens.welcome import WelcomeScreen
 from pylee_tui.services import Services

@@ -10,12 +10,12 @@ from conftest import ANN, server_doc, settle, type_text, with_services
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
 from pylee_tui.app import PyleeApp
-from pylee_tui.screens.choice import ChoiceScreen
-from pylee_tui.screens.export_preview import ExportScreen
-from pylee_tui.screens.vault_unlock import VaultUnlockScreen
+from pylee_tui.dialogs.choice import ChoiceScreen
+from pylee_tui.dialogs.export_preview import ExportScreen
+from pylee_tui.dialogs.unlock_vault import VaultUnlockScreen
+from pylee_tui.sections.registries.tree import NodeData, RegistryTree
 from pylee_tui.services import Services
 from pylee_tui.store import Store
-from pylee_tui.widgets.registry_tree import NodeData, RegistryTree
 
 SIZE = (120, 36)
 SECRET = "sk-FAKE-ui-export-1234"

@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import CliRunner, settle, type_text
 
 from pylee_tui.app import PyleeApp
-from pylee_tui.screens.org_home import OrgScreen
+from pylee_tui.screens.org import OrgScreen
 from pylee_tui.screens.welcome import WelcomeScreen
 from pylee_tui.services import Services
 from pylee_tui.store import Store

@@ -9,12 +9,12 @@ from textual.keys import _character_to_key
 from textual.widgets import Button, DataTable, Input
 
 from pylee_tui.app import PyleeApp
-from pylee_tui.screens.choice import confirm, info
-from pylee_tui.screens.form import FormField, FormScreen
-from pylee_tui.screens.help import HelpScreen
-from pylee_tui.screens.org_home import OrgScreen
-from pylee_tui.screens.org_switcher import OrgSwitcherScreen
-from pylee_tui.screens.type_to_confirm import TypeToConfirmScreen
+from pylee_tui.dialogs.choice import confirm, info
+from pylee_tui.dialogs.form import FormField, FormScreen
+from pylee_tui.dialogs.help import HelpScreen
+from pylee_tui.dialogs.org_switcher import OrgSwitcherScreen
+from pylee_tui.dialogs.type_to_confirm import TypeToConfirmScreen
+from pylee_tui.screens.org import OrgScreen
 from pylee_tui.services import Services
 from pylee_tui.store import Store
 

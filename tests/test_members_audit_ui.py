@@ -10,13 +10,13 @@ from conftest import settle, type_text
 from textual.widgets import Button, DataTable, Input, Select, Static
 
 from pylee_tui.app import PyleeApp
-from pylee_tui.screens.audit_event import AuditEventScreen
-from pylee_tui.screens.choice import ChoiceScreen
-from pylee_tui.screens.form import FormScreen
-from pylee_tui.screens.pick import PickScreen
+from pylee_tui.dialogs.audit_event import AuditEventScreen
+from pylee_tui.dialogs.choice import ChoiceScreen
+from pylee_tui.dialogs.form import FormScreen
+from pylee_tui.dialogs.pick import PickScreen
+from pylee_tui.sections.members.pane import MembersPane
 from pylee_tui.services import Services
 from pylee_tui.store import Store
-from pylee_tui.widgets.members_pane import MembersPane
 
 ANN = "ann@example.com"
 BEA = "bea@example.com"

@@ -11,8 +11,8 @@ import pytest
 from conftest import ANN, settle
 
 from pylee_tui.app import PyleeApp
-from pylee_tui.screens import org_home
-from pylee_tui.screens.org_home import OrgScreen
+from pylee_tui.screens import org as org_module
+from pylee_tui.screens.org import OrgScreen
 from pylee_tui.services import Services
 from pylee_tui.store import Store
 
@@ -37,7 +37,7 @@ async def test_an_older_load_landing_last_does_not_bring_the_previous_org_back(
         assert isinstance(screen, OrgScreen) and screen.slug == "alpha"
 
         # alpha's next load is held in its thread until beta has been shown
-        real_load = org_home.load_org_view
+        real_load = org_module.load_org_view
         release = threading.Event()
         held = []
 
@@ -47,7 +47,7 @@ async def test_an_older_load_landing_last_does_not_bring_the_previous_org_back(
                 release.wait(10)
             return real_load(services, user, slug)
 
-        monkeypatch.setattr(org_home, "load_org_view", load)
+        monkeypatch.setattr(org_module, "load_org_view", load)
 
         screen.reload()  # what closing the overview editor does
         app.switch_to_org("beta")  # what the palette's "go to org beta" does

@@ -10,9 +10,9 @@ from textual.widgets import DataTable
 
 from pylee_tui.app import PyleeApp
 from pylee_tui.screens.server_detail import ServerScreen
+from pylee_tui.sections.registries.tree import RegistryTree
+from pylee_tui.sections.vault.pane import Scope, VaultPane
 from pylee_tui.services import NotFound, Services
-from pylee_tui.widgets.registry_tree import RegistryTree
-from pylee_tui.widgets.vault_pane import Scope, VaultPane
 
 OUTSIDER = "zed@example.com"
 

@@ -8,11 +8,11 @@ import pytest
 from conftest import server_doc, settle
 
 from pylee_tui.app import PyleeApp
-from pylee_tui.screens.choice import ChoiceScreen
-from pylee_tui.screens.vault_unlock import ChangePassphraseScreen
+from pylee_tui.dialogs.change_passphrase import ChangePassphraseScreen
+from pylee_tui.dialogs.choice import ChoiceScreen
+from pylee_tui.sections.registries.tree import NodeData, RegistryTree
 from pylee_tui.services import Services
 from pylee_tui.store import Store
-from pylee_tui.widgets.registry_tree import NodeData, RegistryTree
 
 ANN = "ann@example.com"
 CARL = "carl@example.com"

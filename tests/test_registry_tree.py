@@ -9,16 +9,16 @@ from conftest import server_doc, settle, type_text
 from textual.widgets import Input, OptionList, TextArea
 
 from pylee_tui.app import PyleeApp
-from pylee_tui.screens.choice import ChoiceScreen
-from pylee_tui.screens.form import FormScreen
-from pylee_tui.screens.import_result import ImportResultScreen
-from pylee_tui.screens.pick import PickScreen
+from pylee_tui.dialogs.choice import ChoiceScreen
+from pylee_tui.dialogs.form import FormScreen
+from pylee_tui.dialogs.import_result import ImportResultScreen
+from pylee_tui.dialogs.pick import PickScreen
 from pylee_tui.screens.raw_json_editor import RawJsonScreen, locate_paths, nearest_position
 from pylee_tui.screens.server_detail import ServerScreen
+from pylee_tui.sections.registries.browser import RegistryBrowser
+from pylee_tui.sections.registries.tree import NodeData, RegistryTree
 from pylee_tui.services import Services
 from pylee_tui.store import Store
-from pylee_tui.widgets.registry_browser import RegistryBrowser
-from pylee_tui.widgets.registry_tree import NodeData, RegistryTree
 
 ANN = "ann@example.com"
 SIZE = (120, 36)

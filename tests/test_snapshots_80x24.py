@@ -9,9 +9,9 @@ from conftest import server_doc
 from conftest import settle_still as settle
 
 from pylee_tui.app import PyleeApp
+from pylee_tui.sections.registries.tree import NodeData, RegistryTree
 from pylee_tui.services import Services
 from pylee_tui.store import Store
-from pylee_tui.widgets.registry_tree import NodeData, RegistryTree
 
 ANN = "ann@example.com"
 SIZE = (80, 24)

@@ -15,13 +15,13 @@ from textual.strip import Strip
 from textual.widgets import DataTable, Static
 
 from pylee_tui.app import PyleeApp
-from pylee_tui.screens.export_preview import ExportScreen
+from pylee_tui.dialogs.export_preview import ExportScreen
 from pylee_tui.screens.server_detail import ServerScreen
+from pylee_tui.sections.registries.tree import NodeData, RegistryTree
+from pylee_tui.sections.vault.pane import Scope, VaultPane
 from pylee_tui.services import Services
 from pylee_tui.store import Store
 from pylee_tui.terminal_guard import install_terminal_guard
-from pylee_tui.widgets.registry_tree import NodeData, RegistryTree
-from pylee_tui.widgets.vault_pane import Scope, VaultPane
 
 ANN = "ann@example.com"
 SIZE = (120, 40)

@@ -12,15 +12,15 @@ from textual.command import CommandPalette
 from textual.widgets import Input, OptionList, Static, TextArea
 
 from pylee_tui.app import PyleeApp
-from pylee_tui.screens.choice import ChoiceScreen
-from pylee_tui.screens.org_home import OrgScreen
+from pylee_tui.dialogs.choice import ChoiceScreen
+from pylee_tui.screens.org import OrgScreen
 from pylee_tui.screens.overview_editor import OverviewEditorScreen
 from pylee_tui.screens.raw_json_editor import RawJsonScreen
 from pylee_tui.screens.server_detail import ServerScreen
+from pylee_tui.sections.registries.browser import RegistryBrowser
 from pylee_tui.services import Services
 from pylee_tui.store import Store
 from pylee_tui.widgets.markdown_editor import MarkdownSplitEditor
-from pylee_tui.widgets.registry_browser import RegistryBrowser
 
 SIZE = (100, 30)
 SERVER = "io.github.acme/weather"

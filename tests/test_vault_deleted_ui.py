@@ -24,11 +24,11 @@ from test_vault_ui import (
 )
 from textual.widgets import DataTable, Input, OptionList
 
-from pylee_tui.screens.choice import ChoiceScreen
-from pylee_tui.screens.pick import PickScreen
-from pylee_tui.screens.variable_history import VariableHistoryScreen
+from pylee_tui.dialogs.choice import ChoiceScreen
+from pylee_tui.dialogs.pick import PickScreen
+from pylee_tui.dialogs.variable_history import VariableHistoryScreen
+from pylee_tui.sections.vault.pane import Scope
 from pylee_tui.services.resolver import MASK
-from pylee_tui.widgets.vault_pane import Scope
 
 seed = test_vault_ui.seed  # the same fixtures: Acme with a server, LOG_LEVEL, bea a member
 with_secret = test_vault_ui.with_secret

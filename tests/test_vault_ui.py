@@ -13,20 +13,18 @@ from test_forms_and_switcher import burst
 from textual.widgets import DataTable, Input
 
 from pylee_tui.app import PyleeApp
-from pylee_tui.screens.choice import ChoiceScreen
-from pylee_tui.screens.pick import PickScreen
-from pylee_tui.screens.variable_form import VariableFormScreen
-from pylee_tui.screens.variable_history import VariableHistoryScreen
-from pylee_tui.screens.vault_unlock import (
-    ChangePassphraseScreen,
-    ChoosePassphraseScreen,
-    VaultUnlockScreen,
-)
+from pylee_tui.dialogs.change_passphrase import ChangePassphraseScreen
+from pylee_tui.dialogs.choice import ChoiceScreen
+from pylee_tui.dialogs.choose_passphrase import ChoosePassphraseScreen
+from pylee_tui.dialogs.pick import PickScreen
+from pylee_tui.dialogs.unlock_vault import VaultUnlockScreen
+from pylee_tui.dialogs.variable_form import VariableFormScreen
+from pylee_tui.dialogs.variable_history import VariableHistoryScreen
+from pylee_tui.sections.vault.pane import NARROW, Scope, VaultPane
 from pylee_tui.services import Services
 from pylee_tui.services.errors import WrongPassphrase
 from pylee_tui.services.resolver import MASK
 from pylee_tui.store import Store
-from pylee_tui.widgets.vault_pane import NARROW, Scope, VaultPane
 
 ANN = "ann@example.com"
 BEA = "bea@example.com"

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 
-from pylee_tui.screens.choice import ChoiceScreen, save_discard_cancel
+from pylee_tui.dialogs.choice import ChoiceScreen, save_discard_cancel
 from pylee_tui.services import Conflict
 from pylee_tui.widgets.footer import PyleeFooter
 from pylee_tui.widgets.markdown_editor import MarkdownSplitEditor

@@ -17,8 +17,8 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from pylee_tui.dialogs.choice import save_discard_cancel
 from pylee_tui.safe_text import escape, escape_json
-from pylee_tui.screens.choice import save_discard_cancel
 from pylee_tui.server_json import Problem, json_path, to_current, validate
 from pylee_tui.widgets.footer import PyleeFooter
 

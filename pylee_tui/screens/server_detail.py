@@ -12,9 +12,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from pylee_tui.dialogs.form import FormField, FormScreen
 from pylee_tui.models import Server, plural
 from pylee_tui.safe_text import escape
-from pylee_tui.screens.form import FormField, FormScreen
 from pylee_tui.screens.raw_json_editor import RawJsonScreen
 from pylee_tui.server_json import SCHEMA_URL, launch_command
 from pylee_tui.widgets.footer import PyleeFooter

@@ -10,9 +10,9 @@ from textual.containers import Center, Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
+from pylee_tui.dialogs.form import ModelRule
+from pylee_tui.dialogs.org_form import OrgFormScreen
 from pylee_tui.safe_text import escape
-from pylee_tui.screens.form import ModelRule
-from pylee_tui.screens.org_form import OrgFormScreen
 from pylee_tui.services.demo import load_demo
 from pylee_tui.widgets.footer import PyleeFooter
 

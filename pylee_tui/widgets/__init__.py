@@ -1,1 +1,2 @@
-"""Reusable widgets: the onboarding timeline, the Markdown split editor and friends."""
+"""Reusable widgets and widget mixins: the Markdown split editor and safe viewer, the onboarding
+timeline, the section and org bars, the footer, the path input, type-ahead, disabled keys."""

@@ -12,23 +12,23 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Input, MarkdownViewer, Static, TextArea
 
+from pylee_tui.dialogs.org_settings import DELETE, OrgSettingsScreen
+from pylee_tui.dialogs.type_to_confirm import TypeToConfirmScreen
 from pylee_tui.models import Member, Organization, OrgSummary, RegistrySummary
 from pylee_tui.safe_text import escape
-from pylee_tui.screens.org_settings import DELETE, OrgSettingsScreen
 from pylee_tui.screens.overview_editor import MarkdownDocument, OverviewEditorScreen
-from pylee_tui.screens.type_to_confirm import TypeToConfirmScreen
-from pylee_tui.screens.typeahead import TypeAhead
+from pylee_tui.sections.audit.pane import AuditPane
+from pylee_tui.sections.members.pane import MembersPane
+from pylee_tui.sections.registries.browser import RegistryBrowser
+from pylee_tui.sections.vault.pane import VaultPane
 from pylee_tui.services import NotFound, Services
 from pylee_tui.services.onboarding import OnboardingState
-from pylee_tui.widgets.audit_pane import AuditPane
 from pylee_tui.widgets.footer import PyleeFooter
-from pylee_tui.widgets.members_pane import MembersPane
 from pylee_tui.widgets.onboarding_timeline import OnboardingTimeline
 from pylee_tui.widgets.org_bar import OrgBar
-from pylee_tui.widgets.registry_browser import RegistryBrowser
 from pylee_tui.widgets.safe_markdown import SafeMarkdownViewer
 from pylee_tui.widgets.section_bar import SectionBar
-from pylee_tui.widgets.vault_pane import VaultPane
+from pylee_tui.widgets.typeahead import TypeAhead
 
 SECTIONS = (
     ("overview", "Overview"),

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from pylee_tui.safe_text import escape
-from pylee_tui.screens.typeahead import TypeAhead
+from pylee_tui.widgets.typeahead import TypeAhead
 
 
 class TypeToConfirmScreen(TypeAhead, ModalScreen[bool]):

@@ -9,9 +9,9 @@ import shlex
 from collections.abc import Callable
 from typing import Any
 
+from pylee_tui.dialogs.choice import ChoiceScreen, confirm
+from pylee_tui.dialogs.form import FormField, FormScreen
 from pylee_tui.models import DeletionReport, RegistrySummary, Server, plural
-from pylee_tui.screens.choice import ChoiceScreen, confirm
-from pylee_tui.screens.form import FormField, FormScreen
 from pylee_tui.server_json import KNOWN_REGISTRY_TYPES, read_entries
 from pylee_tui.services import InvalidInput
 

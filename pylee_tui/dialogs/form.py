@@ -23,7 +23,7 @@ from textual.widgets import Button, Checkbox, Input, Label, RadioSet, Select, St
 
 from pylee_tui.models import field_error
 from pylee_tui.safe_text import escape
-from pylee_tui.screens.typeahead import TypeAhead
+from pylee_tui.widgets.typeahead import TypeAhead
 
 
 class ModelRule(Validator):

@@ -24,17 +24,14 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static, Tree
 
+from pylee_tui.dialogs.choice import confirm
+from pylee_tui.dialogs.pick import PickScreen
+from pylee_tui.dialogs.variable_form import VariableFormScreen
+from pylee_tui.dialogs.variable_history import VariableHistoryScreen
 from pylee_tui.safe_text import escape
-from pylee_tui.screens.choice import confirm
-from pylee_tui.screens.pick import PickScreen
-from pylee_tui.screens.variable_form import VariableFormScreen
-from pylee_tui.screens.variable_history import VariableHistoryScreen
-from pylee_tui.services import Services, VaultLocked
-from pylee_tui.services.variables import DeletedKey
-from pylee_tui.widgets.scope_tree import ScopeTree
-from pylee_tui.widgets.vault_detail import empty_text, mode_line, row_detail
-from pylee_tui.widgets.vault_reasons import why_not
-from pylee_tui.widgets.vault_rows import (
+from pylee_tui.sections.vault.detail import empty_text, mode_line, row_detail
+from pylee_tui.sections.vault.reasons import why_not
+from pylee_tui.sections.vault.rows import (
     DEFINED,
     DELETED,
     EFFECTIVE,
@@ -45,7 +42,10 @@ from pylee_tui.widgets.vault_rows import (
     load_vault_view,
     scope_items,
 )
-from pylee_tui.widgets.vault_table import VaultTable
+from pylee_tui.sections.vault.scope_tree import ScopeTree
+from pylee_tui.sections.vault.table import VaultTable
+from pylee_tui.services import Services, VaultLocked
+from pylee_tui.services.variables import DeletedKey
 
 __all__ = ["NARROW", "Scope", "VaultPane"]
 

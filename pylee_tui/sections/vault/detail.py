@@ -7,7 +7,7 @@ from rich.text import Text
 
 from pylee_tui.models import plural
 from pylee_tui.safe_text import escape
-from pylee_tui.widgets.vault_rows import DEFINED, DELETED, EFFECTIVE, MODE_NAMES, Row
+from pylee_tui.sections.vault.rows import DEFINED, DELETED, EFFECTIVE, MODE_NAMES, Row
 
 
 def mode_line(mode: str, rows: int, *, missing: int, loaded: bool) -> Text:

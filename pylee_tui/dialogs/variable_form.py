@@ -19,12 +19,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 
+from pylee_tui.dialogs.choice import ChoiceScreen
+from pylee_tui.dialogs.field_message import hide_empty_messages, say
+from pylee_tui.dialogs.form import ModelRule
 from pylee_tui.models import field_error
-from pylee_tui.screens.choice import ChoiceScreen
-from pylee_tui.screens.form import ModelRule
-from pylee_tui.screens.typeahead import TypeAhead
-from pylee_tui.screens.vault_unlock import hide_empty_messages, say
 from pylee_tui.services import VaultLocked
+from pylee_tui.widgets.typeahead import TypeAhead
 
 KINDS = ("variable", "secret")
 # names that usually hold a credential: the form suggests making them secrets

@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
-from pylee_tui.screens.typeahead import TypeAhead
+from pylee_tui.widgets.typeahead import TypeAhead
 
 
 def binding_rows(screen: Screen) -> list[tuple[str, str, str]]:

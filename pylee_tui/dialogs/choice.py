@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from pylee_tui.safe_text import escape
-from pylee_tui.screens.typeahead import TypeAhead
+from pylee_tui.widgets.typeahead import TypeAhead
 
 
 class ChoiceScreen(TypeAhead, ModalScreen[str | None]):

@@ -23,14 +23,13 @@ from textual.widget import Widget
 from textual.widgets import Input, Tree
 from textual.worker import Worker
 
+from pylee_tui.dialogs.import_result import REPLACE, ImportResultScreen
+from pylee_tui.dialogs.pick import PickScreen
 from pylee_tui.models import Registry, RegistrySummary, Server
-from pylee_tui.screens.import_result import REPLACE, ImportResultScreen
 from pylee_tui.screens.overview_editor import MarkdownDocument, OverviewEditorScreen
-from pylee_tui.screens.pick import PickScreen
 from pylee_tui.screens.server_detail import ServerScreen, new_server_document
-from pylee_tui.widgets.disabled_keys import SaysWhyDisabled, permission_refusal
-from pylee_tui.widgets.registry_detail import RegistryDetail
-from pylee_tui.widgets.registry_forms import (
+from pylee_tui.sections.registries.detail import RegistryDetail
+from pylee_tui.sections.registries.forms import (
     delete_registry_question,
     import_form,
     new_registry_form,
@@ -40,7 +39,8 @@ from pylee_tui.widgets.registry_forms import (
     rename_registry_form,
     rename_server_form,
 )
-from pylee_tui.widgets.registry_tree import ROOT, NodeData, RegistryTree
+from pylee_tui.sections.registries.tree import ROOT, NodeData, RegistryTree
+from pylee_tui.widgets.disabled_keys import SaysWhyDisabled, permission_refusal
 
 WRITES = "registries:write"
 
@@ -616,7 +616,7 @@ class RegistryBrowser(SaysWhyDisabled, Widget):
         data = self.cursor
         if data is None or not data.registry:
             return
-        from pylee_tui.screens.export_preview import ExportScreen
+        from pylee_tui.dialogs.export_preview import ExportScreen
 
         self.app.push_screen(ExportScreen(self.org_slug, data.registry))
 

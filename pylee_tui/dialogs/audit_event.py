@@ -17,7 +17,7 @@ from textual.widgets import Button, Static
 
 from pylee_tui.models import AuditEvent
 from pylee_tui.safe_text import escape
-from pylee_tui.screens.typeahead import TypeAhead
+from pylee_tui.widgets.typeahead import TypeAhead
 
 
 def metadata_value(value: Any) -> list[str]:

@@ -14,9 +14,9 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
+from pylee_tui.dialogs.audit_event import AuditEventScreen
 from pylee_tui.models import AuditEvent
 from pylee_tui.safe_text import escape
-from pylee_tui.screens.audit_event import AuditEventScreen
 from pylee_tui.widgets.row_table import RowTable
 
 LIMIT = 500

@@ -15,11 +15,11 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
+from pylee_tui.dialogs.choice import confirm, info
+from pylee_tui.dialogs.form import FormField, FormScreen
+from pylee_tui.dialogs.pick import PickScreen
 from pylee_tui.models import GRANTS, ROLES, Member, plural
 from pylee_tui.safe_text import escape
-from pylee_tui.screens.choice import confirm, info
-from pylee_tui.screens.form import FormField, FormScreen
-from pylee_tui.screens.pick import PickScreen
 from pylee_tui.widgets.row_table import RowTable
 
 MANAGING = ("invite", "role", "grant", "remove")

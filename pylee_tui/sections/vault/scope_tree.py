@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.widgets import Tree
 
 from pylee_tui.safe_text import escape
-from pylee_tui.widgets.vault_rows import RegistryScopes, Scope
+from pylee_tui.sections.vault.rows import RegistryScopes, Scope
 
 
 class ScopeTree(Tree[Scope]):

@@ -8,9 +8,9 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from pylee_tui.dialogs.form import FormField, FormScreen
 from pylee_tui.models import slugify
 from pylee_tui.safe_text import escape
-from pylee_tui.screens.form import FormField, FormScreen
 
 
 class OrgFormScreen(FormScreen):

@@ -23,9 +23,9 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
+from pylee_tui.dialogs.choice import confirm
 from pylee_tui.models import plural
 from pylee_tui.safe_text import escape, escape_json
-from pylee_tui.screens.choice import confirm
 from pylee_tui.services.errors import InvalidInput, VaultLocked
 from pylee_tui.services.export import CLIENT_NAMES, CLIENTS, default_config_path
 from pylee_tui.widgets.path_input import PathInput

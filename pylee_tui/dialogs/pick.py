@@ -21,7 +21,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from pylee_tui.safe_text import escape
-from pylee_tui.screens.typeahead import TypeAhead
+from pylee_tui.widgets.typeahead import TypeAhead
 
 FILTER_FROM = 9  # lists at least this long get a filter; shorter ones are read at a glance
 

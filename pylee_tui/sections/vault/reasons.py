@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pylee_tui.sections.vault.rows import DELETED, Row
 from pylee_tui.services.access import PERMISSIONS
-from pylee_tui.widgets.vault_rows import DELETED, Row
 
 WRITE = {"variable": "variables:write", "secret": "secrets:write"}
 

@@ -13,8 +13,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from pylee_tui.safe_text import escape
+from pylee_tui.sections.vault.rows import DELETED, Row, shorten
 from pylee_tui.services.resolver import MASK
-from pylee_tui.widgets.vault_rows import DELETED, Row, shorten
 
 COLUMNS = ("Key", "Kind", "Value", "Defined at", "Overrides")
 DELETED_COLUMNS = ("Key", "Kind", "Last value", "Deleted", "By")

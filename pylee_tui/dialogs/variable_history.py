@@ -18,14 +18,14 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from pylee_tui.dialogs.choice import confirm
+from pylee_tui.dialogs.field_message import say
 from pylee_tui.models import VariableVersion, plural
 from pylee_tui.safe_text import escape
-from pylee_tui.screens.choice import confirm
-from pylee_tui.screens.typeahead import TypeAhead
-from pylee_tui.screens.vault_unlock import say
+from pylee_tui.sections.vault.reasons import WRITE, needs
 from pylee_tui.services import VaultLocked
 from pylee_tui.services.resolver import MASK
-from pylee_tui.widgets.vault_reasons import WRITE, needs
+from pylee_tui.widgets.typeahead import TypeAhead
 
 COLUMNS = ("Version", "Action", "When", "Who", "Value")
 

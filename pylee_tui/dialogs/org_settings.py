@@ -9,8 +9,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Button
 
+from pylee_tui.dialogs.form import FormField, FormScreen
 from pylee_tui.models import Organization
-from pylee_tui.screens.form import FormField, FormScreen
 
 DELETE = "__delete__"
 

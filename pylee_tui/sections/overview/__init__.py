@@ -1,0 +1,1 @@
+"""Section 1: the org overview beside its onboarding timeline."""
