@@ -16,6 +16,8 @@ import pytest
 from conftest import ANN, BOB, CARL, WEATHER, CliRunner, with_services
 from test_cli_registries import as_json, ok, one_error_line, rows
 
+from pylee_tui.services import PermissionDenied
+
 ORG = ("--org", "acme")
 PROD = ("--org", "acme", "--registry", "prod")
 SERVER_NAME = "io.github.acme/weather"
@@ -513,6 +515,26 @@ def test_secret_set_refuses_before_asking_anything(
         assert result.code == 1
         assert message in one_error_line(result)
     assert keyboard.prompts == []
+
+
+def test_secret_set_refuses_a_member_in_the_services_own_words(
+    acme: CliRunner, keyboard: Keyboard, monkeypatch
+) -> None:
+    """The CLI asks the access service before a value is typed; it has no copy of the rule."""
+    at_terminal(monkeypatch)
+    refused = acme("secret", "set", "K", *ORG, user=BOB)
+    assert refused.code == 1
+    assert keyboard.prompts == []
+
+    def write_as_bob(services) -> None:
+        with pytest.raises(PermissionDenied) as denied:
+            services.variables.set_secret(BOB, "acme", "K", "value")
+        said.append(str(denied.value))
+
+    said: list[str] = []
+    with_services(acme.db, write_as_bob)
+    assert one_error_line(refused) == f"pylee-tui: {said[0]}"
+    assert "you are a member" in said[0]
 
 
 # --- list, get, unset, history, rollback ------------------------------------------------------

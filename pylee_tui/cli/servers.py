@@ -169,10 +169,10 @@ def cmd_server_edit(ctx: Context) -> int:
     if not isinstance(document, dict):
         raise PyleeError(f"{file_label(ctx.args.file)} must hold one server object")
     org, registry, name = ctx.args.org, ctx.args.registry, ctx.args.name
-    before = ctx.services.registries.get_server(ctx.user, org, registry, name)
-    server = ctx.services.registries.update_server(ctx.user, org, registry, name, document)
-    renamed = f" (renamed from {name})" if server.name != name else ""
-    fixed = "; it is no longer a draft" if before.status == "draft" else ""
+    edit = ctx.services.registries.edit_server(ctx.user, org, registry, name, document)
+    server = edit.server
+    renamed = f" (renamed from {edit.renamed_from})" if edit.renamed_from else ""
+    fixed = "; it is no longer a draft" if edit.was_draft else ""
     ctx.out.write(f"Updated {cell(server.name, 0)} {server.version}{renamed}{fixed}.\n")
     return 0
 

@@ -9,11 +9,11 @@ from pylee_tui.services import (
     Conflict,
     InvalidInput,
     NotFound,
-    PermissionDenied,
     PyleeError,
     VaultLocked,
 )
 from pylee_tui.services.resolver import MASK
+from pylee_tui.services.variables import WRITE_PERMISSIONS
 
 from .context import Context
 from .files import read_stdin_value
@@ -190,11 +190,10 @@ def cmd_var_rollback(ctx: Context) -> int:
     org, registry, server = scope_args(ctx)
     key, version = valid_key(ctx.args.key), ctx.args.version
     check_rollback(ctx, key, version, "variable")
-    ctx.services.variables.rollback(ctx.user, org, key, version, registry, server)
-    now = ctx.services.variables.history(ctx.user, org, key, registry, server)[0].version
+    done = ctx.services.variables.rollback_to(ctx.user, org, key, version, registry, server)
     ctx.out.write(
         f"Rolled {key} at {where(ctx.args)} back to version {version}; "
-        f"its value is now version {now}.\n"
+        f"its value is now version {done.version}.\n"
     )
     return 0
 
@@ -225,11 +224,7 @@ def cmd_secret_set(ctx: Context) -> int:
             f"{key} is a variable at {where(ctx.args)}; unset it before making it a secret: "
             f"{PROG} var unset {key} {scope_flags(ctx.args)}"
         )
-    if "secrets:write" not in ctx.services.access.allowed(ctx.user, org):
-        raise PermissionDenied(
-            f"you ({ctx.user}) cannot change secrets in '{org}': it needs the admin role or the "
-            "grant 'secrets:write'"
-        )
+    ctx.services.access.check(ctx.user, org, *WRITE_PERMISSIONS["secret"])
     value = secret_value(ctx, key)
     with_vault(
         ctx,
@@ -335,14 +330,13 @@ def cmd_secret_rollback(ctx: Context) -> int:
     org, registry, server = scope_args(ctx)
     key, version = valid_key(ctx.args.key), ctx.args.version
     check_rollback(ctx, key, version, "secret")
-    with_vault(
+    done = with_vault(
         ctx,
-        lambda: ctx.services.variables.rollback(ctx.user, org, key, version, registry, server),
+        lambda: ctx.services.variables.rollback_to(ctx.user, org, key, version, registry, server),
     )
-    now = ctx.services.variables.history(ctx.user, org, key, registry, server)[0].version
     ctx.out.write(
         f"Rolled secret {key} at {where(ctx.args)} back to version {version}; "
-        f"its value is now version {now}.\n"
+        f"its value is now version {done.version}.\n"
     )
     return 0
 

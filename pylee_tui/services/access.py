@@ -76,6 +76,13 @@ class AccessService(Service):
             + (f" with grants {', '.join(sorted(member.grants))}" if member.grants else "")
         )
 
+    def check(self, actor: str, org_slug: str, permission: str, doing: str) -> None:
+        """`require` by org slug: for a caller that must refuse before it asks for input (a
+        secret's value, the vault passphrase), in the same words as the write would."""
+        with self.store.reading() as db:
+            _row, member = self.org_row(db, org_slug, actor)
+        self.require(member, permission, doing)
+
     def allowed(self, actor: str, org_slug: str) -> frozenset[str]:
         """Every permission the actor has in the org, so a UI can disable what it cannot do."""
         with self.store.reading() as db:

@@ -8,6 +8,7 @@ given, with its problems) and export refuses it until it is fixed.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +27,14 @@ from pylee_tui.services.base import Service, model_from_row, named_changes, one,
 from pylee_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from pylee_tui.services.import_report import ImportOutcome, ImportReport
 
-__all__ = ["ImportOutcome", "ImportReport", "RegistryService", "problem_group", "server_name_of"]
+__all__ = [
+    "ImportOutcome",
+    "ImportReport",
+    "RegistryService",
+    "ServerEdit",
+    "problem_group",
+    "server_name_of",
+]
 
 _SERVER_JSON = ("document", "problems")
 
@@ -53,6 +61,15 @@ def _strip_indexes(path: str) -> str:
 def server_name_of(entry: Any) -> str | None:
     name = entry.get("name") if isinstance(entry, dict) else None
     return name.strip() if isinstance(name, str) and name.strip() else None
+
+
+@dataclass(frozen=True)
+class ServerEdit:
+    """What replacing a server's document did: the server now, and what it was before."""
+
+    server: Server
+    was_draft: bool
+    renamed_from: str | None = None
 
 
 class RegistryService(Service):
@@ -292,6 +309,13 @@ class RegistryService(Service):
         self, actor: str, org_slug: str, registry_slug: str, name: str, document: Any
     ) -> Server:
         """Replace a server's document. An invalid document is refused: nothing invalid is saved."""
+        return self.edit_server(actor, org_slug, registry_slug, name, document).server
+
+    def edit_server(
+        self, actor: str, org_slug: str, registry_slug: str, name: str, document: Any
+    ) -> ServerEdit:
+        """`update_server`, also saying whether the server was a draft and its old name, so a
+        caller can report the change without reading the server again."""
         document, _notes = to_current(document)
         problems = validate(document)
         if problems:
@@ -311,7 +335,11 @@ class RegistryService(Service):
             if new_name != name:
                 metadata["renamed_from"] = name
             self._audit(db, actor, org, "server.edit", "server", row["id"], new_name, metadata)
-            return self._server_by_id(db, row["id"])
+            return ServerEdit(
+                self._server_by_id(db, row["id"]),
+                was_draft=row["status"] == "draft",
+                renamed_from=name if new_name != name else None,
+            )
 
     def server_contents(
         self, actor: str, org_slug: str, registry_slug: str, name: str, *, check: bool = False

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pylee_tui import crypto
@@ -39,7 +40,30 @@ from pylee_tui.services.variable_versions import (
     versions,
 )
 
-__all__ = ["KEEP_PREVIOUS", "DeletedKey", "Kind", "ScopeRef", "VariableService"]
+__all__ = [
+    "KEEP_PREVIOUS",
+    "WRITE_PERMISSIONS",
+    "DeletedKey",
+    "Kind",
+    "RolledBack",
+    "ScopeRef",
+    "VariableService",
+]
+
+
+# what writing each kind of key needs, and how a refusal names it
+WRITE_PERMISSIONS: dict[str, tuple[str, str]] = {
+    "variable": ("variables:write", "change variables"),
+    "secret": ("secrets:write", "change secrets"),
+}
+
+
+@dataclass(frozen=True)
+class RolledBack:
+    """What a rollback wrote: the key now, and the number of the version it wrote."""
+
+    variable: Variable
+    version: int
 
 
 class VariableService(Service):
@@ -279,10 +303,23 @@ class VariableService(Service):
         server_name: str | None = None,
     ) -> Variable:
         """Write the value of an earlier version as a new version (a deleted key comes back)."""
+        return self.rollback_to(actor, org_slug, key, version, registry_slug, server_name).variable
+
+    def rollback_to(
+        self,
+        actor: str,
+        org_slug: str,
+        key: str,
+        version: int,
+        registry_slug: str | None = None,
+        server_name: str | None = None,
+    ) -> RolledBack:
+        """`rollback`, also saying which version it wrote."""
         key = valid("variable_key", key)
         with self.store.transaction() as db:
             ref, member = self._scope(db, actor, org_slug, registry_slug, server_name)
-            return self._rollback(db, actor, ref, member, key, version)
+            variable = self._rollback(db, actor, ref, member, key, version)
+            return RolledBack(variable, next_version(db, ref, key) - 1)
 
     def restore(
         self,
@@ -381,10 +418,7 @@ class VariableService(Service):
         return row
 
     def _require_write(self, member, kind: str) -> None:
-        if kind == "secret":
-            self.services.access.require(member, "secrets:write", "change secrets")
-        else:
-            self.services.access.require(member, "variables:write", "change variables")
+        self.services.access.require(member, *WRITE_PERMISSIONS[kind])
 
     def _write(
         self,
