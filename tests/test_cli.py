@@ -500,6 +500,10 @@ BAD_INPUT = [
     ("demo", ("demo",), None, 1),
     ("demo", ("demo",), "nope@", 1),
     ("demo", ("demo", "extra"), ANN, 2),
+    ("completion", ("completion",), ANN, 2),
+    ("completion", ("completion", "tcsh"), ANN, 2),
+    ("completion", ("completion", "bash", "extra"), ANN, 2),
+    ("completion", ("completion", "--org", "acme", "bash"), ANN, 2),
 ]
 
 

@@ -18,7 +18,19 @@ from pylee_tui.safe_text import SafeWriter
 from pylee_tui.services import PyleeError, Services
 from pylee_tui.store import Store, StoreError, describe_sqlite_error, resolve_db_path
 
-from . import audit, demo, env, export, identity, members, orgs, registries, servers, vault
+from . import (
+    audit,
+    completion,
+    demo,
+    env,
+    export,
+    identity,
+    members,
+    orgs,
+    registries,
+    servers,
+    vault,
+)
 from .context import Context
 from .output import one_line
 from .parser import PROG, CliParser, Commands, UsageError, common_options
@@ -26,7 +38,7 @@ from .parser import PROG, CliParser, Commands, UsageError, common_options
 __all__ = ["PROG", "CliParser", "Context", "UsageError", "build_parser", "main"]
 
 # the order of `pylee-tui --help`
-GROUPS = (identity, orgs, audit, demo, registries, members, servers, vault, env, export)
+GROUPS = (identity, orgs, audit, demo, registries, members, servers, vault, env, export, completion)
 
 
 def build_parser() -> CliParser:
@@ -93,6 +105,8 @@ def main(
     try:
         if args.command is None:
             return launch_app(args)
+        if getattr(args, "without_store", False):  # e.g. `completion`: from the parser alone
+            return args.func(parser, args, out)
         ctx = Context(args, out, err, raw_out)
         return args.func(ctx)
     except (PyleeError, StoreError) as exc:
