@@ -11,7 +11,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TextIO, cast
 
 from pylee_tui import __version__
 from pylee_tui.safe_text import SafeWriter
@@ -75,27 +75,28 @@ def main(
     raw_out = out or sys.stdout
     # every line the CLI prints shows stored control characters escaped, whichever command
     # wrote it; only `Context.value_out` may bypass this, for values written to a pipe or file
-    out: TextIO = SafeWriter(raw_out)  # type: ignore[assignment]
-    err: TextIO = SafeWriter(err or sys.stderr)  # type: ignore[assignment]
+    # (SafeWriter is not a TextIO subclass but has every method the CLI and argparse call)
+    stdout = cast(TextIO, SafeWriter(raw_out))
+    stderr = cast(TextIO, SafeWriter(err or sys.stderr))
     parser = build_parser()
     given = list(sys.argv[1:] if argv is None else argv)
     for position, arg in enumerate(given, 1):
         try:
             arg.encode("utf-8")
         except UnicodeEncodeError:  # bytes the terminal's encoding could not decode
-            err.write(
+            stderr.write(
                 f"{PROG}: argument {position} is not valid text (check the terminal's "
                 "character encoding: UTF-8)\n"
             )
             return 2
     try:
-        with contextlib.redirect_stdout(out):  # --help and --version print to `out`
+        with contextlib.redirect_stdout(stdout):  # --help and --version print to `stdout`
             args = parser.parse_args(argv)
             check = getattr(args, "check", None)  # rules between options, e.g. --server
             if check is not None:
                 check(args)
     except UsageError as exc:
-        err.write(f"{PROG}: {one_line(exc)}\n")
+        stderr.write(f"{PROG}: {one_line(exc)}\n")
         return 2
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0)
@@ -106,26 +107,26 @@ def main(
         if args.command is None:
             return launch_app(args)
         if getattr(args, "without_store", False):  # e.g. `completion`: from the parser alone
-            return args.func(parser, args, out)
-        ctx = Context(args, out, err, raw_out)
+            return args.func(parser, args, stdout)
+        ctx = Context(args, stdout, stderr, raw_out)
         return args.func(ctx)
     except (PyleeError, StoreError) as exc:
-        err.write(f"{PROG}: {one_line(exc)}\n")
+        stderr.write(f"{PROG}: {one_line(exc)}\n")
         return 1
     except sqlite3.Error as exc:
-        err.write(f"{PROG}: {one_line(describe_sqlite_error(exc, resolve_db_path(args.db)))}\n")
+        stderr.write(f"{PROG}: {one_line(describe_sqlite_error(exc, resolve_db_path(args.db)))}\n")
         return 1
     except KeyboardInterrupt:
-        err.write(f"{PROG}: interrupted\n")
+        stderr.write(f"{PROG}: interrupted\n")
         return 130
     except BrokenPipeError:  # `pylee-tui server list | head`: the reader has gone; not an error
         with contextlib.suppress(Exception):  # and no second complaint when Python flushes
-            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
         return 141
     except Exception as exc:  # the promise is: never a traceback
         if os.environ.get("PYLEE_DEBUG"):
             raise
-        err.write(
+        stderr.write(
             f"{PROG}: internal error: {type(exc).__name__}: {exc} (PYLEE_DEBUG=1 shows more)\n"
         )
         return 1

@@ -8,6 +8,7 @@ import shlex
 
 from pylee_tui.models import Variable, VariableVersion, clean
 from pylee_tui.services import InvalidInput, PyleeError
+from pylee_tui.services.variables import Kind
 
 from .context import Context
 from .output import cell
@@ -63,7 +64,7 @@ def inherited_note(ctx: Context, key: str) -> str:
     return f"; {key} now comes from {cell(entry.source, 0)}" if entry is not None else ""
 
 
-def defined(ctx: Context, key: str, kind: str) -> Variable:
+def defined(ctx: Context, key: str, kind: Kind) -> Variable:
     """The key at exactly this scope, which must be of `kind` (else: which command to use)."""
     org, registry, server = scope_args(ctx)
     found = ctx.services.variables.get(ctx.user, org, key, registry, server)
@@ -77,7 +78,7 @@ def defined(ctx: Context, key: str, kind: str) -> Variable:
     return found
 
 
-def versions_of(ctx: Context, key: str, kind: str) -> list[VariableVersion]:
+def versions_of(ctx: Context, key: str, kind: Kind) -> list[VariableVersion]:
     """The kept versions of `key` at the scope, refused when it was never of this kind (the
     other command is named)."""
     org, registry, server = scope_args(ctx)

@@ -107,7 +107,9 @@ def cmd_server_show(ctx: Context) -> int:
     if packages:
         out.write(f"\nPackages ({len(packages)}):\n")
         for p in packages:
-            transport = p.get("transport") if isinstance(p.get("transport"), dict) else {}
+            transport = p.get("transport")
+            if not isinstance(transport, dict):
+                transport = {}
             parts = [p.get("registryType"), p.get("identifier"), p.get("version")]
             text = " ".join(str(x) for x in parts if x not in (None, ""))
             out.write(f"  {cell(text, 0)} ({cell(transport.get('type') or '?', 0)})\n")

@@ -13,7 +13,7 @@ from pylee_tui.services import (
     VaultLocked,
 )
 from pylee_tui.services.resolver import MASK
-from pylee_tui.services.variables import WRITE_PERMISSIONS
+from pylee_tui.services.variables import WRITE_PERMISSIONS, Kind
 
 from .context import Context
 from .files import read_stdin_value
@@ -40,7 +40,7 @@ from .scope import (
 from .unlock import NO_VAULT, with_vault
 
 
-def deleted_keys_out(ctx: Context, kind: str) -> int:
+def deleted_keys_out(ctx: Context, kind: Kind) -> int:
     """`var list --deleted` / `secret list --deleted`: keys deleted at exactly this scope, with
     the version that brings each back."""
     org, registry, server = scope_args(ctx)
@@ -79,7 +79,7 @@ def deleted_keys_out(ctx: Context, kind: str) -> int:
     return 0
 
 
-def check_rollback(ctx: Context, key: str, version: int, kind: str) -> None:
+def check_rollback(ctx: Context, key: str, version: int, kind: Kind) -> None:
     """Refuse a rollback to a version that is not kept, or that is of the other kind."""
     command = "var" if kind == "variable" else "secret"
     target = next((v for v in versions_of(ctx, key, kind) if v.version == version), None)
