@@ -15,6 +15,8 @@ class UsageError(Exception):
     """Bad usage: exit 2."""
 
 
+# argparse rather than click: every usage message and exit code is pinned by the tests and the
+# README, and click words its errors over several lines; completion is generated here instead
 class CliParser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (the caller prints it and exits 2)."""
 
