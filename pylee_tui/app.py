@@ -25,14 +25,14 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from time import monotonic
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.signal import Signal
 from textual.timer import Timer
-from textual.worker import Worker
+from textual.worker import Worker, get_current_worker
 
 from pylee_tui.commands import PyleeCommands
 from pylee_tui.dialogs.change_passphrase import ChangePassphraseScreen
@@ -45,8 +45,9 @@ from pylee_tui.dialogs.unlock_vault import VaultUnlockScreen
 from pylee_tui.models import OrgSummary
 from pylee_tui.safe_text import escape
 from pylee_tui.screens.error import StartupErrorScreen
-from pylee_tui.screens.org import OrgScreen, load_org_view
+from pylee_tui.screens.org import OrgScreen
 from pylee_tui.screens.welcome import WelcomeScreen
+from pylee_tui.sections.org_view import load_org_view
 from pylee_tui.services import PyleeError, Services
 from pylee_tui.store import Store, StoreError, describe_sqlite_error
 from pylee_tui.terminal_guard import install_terminal_guard
@@ -114,9 +115,11 @@ class PyleeApp(App[None]):
         clock: Callable[[], datetime] | None = None,
         watch_interval: float = 1.5,
         vault_idle_lock: float = 15 * 60,
+        idle_clock: Callable[[], float] = monotonic,
     ) -> None:
         """`vault_idle_lock`: seconds without input before the vault locks itself (0: never);
-        a choice saved from the command palette replaces it at start-up."""
+        a choice saved from the command palette replaces it at start-up. `idle_clock` is what
+        the idle lock measures time with (seconds, only differences count): a test moves it."""
         install_terminal_guard()
         super().__init__()
         self.db_path = Path(db_path)
@@ -132,7 +135,8 @@ class PyleeApp(App[None]):
         self._watching = False
         self.vault_idle_lock = vault_idle_lock
         self.vault_changed: Signal[bool] = Signal(self, "vault-changed")  # True: unlocked
-        self._last_input = monotonic()
+        self.idle_clock = idle_clock
+        self._last_input = idle_clock()
         self._idle_timer: Timer | None = None
 
     # --- start-up ------------------------------------------------------------------------
@@ -175,7 +179,8 @@ class PyleeApp(App[None]):
 
     @property
     def org_screen(self) -> OrgScreen:
-        return self.screen_stack[0]  # type: ignore[return-value]
+        # the base of the stack from the start (get_default_screen), never popped
+        return cast(OrgScreen, self.screen_stack[0])
 
     async def _booted_with(
         self, services, user, theme, orgs, view, joined=(), idle_lock=None
@@ -222,22 +227,29 @@ class PyleeApp(App[None]):
         *args: Any,
         done: Callable[[Any], Any] | None = None,
         failed: Callable[[Exception], Any] | None = None,
+        group: str | None = None,
         **kwargs: Any,
     ) -> Worker:
         """Run a blocking service call in a thread; `done(result)` or `failed(exc)` back on the UI.
 
         Without `failed`, a refused call is shown as a notification with the service's message.
+
+        `group` names a purpose whose newest answer alone counts ("org-view": the org shown):
+        a call cancels the one of its group still running, and a cancelled call's answer (or
+        refusal) never reaches its callbacks, so an older answer landing late cannot overwrite
+        a newer one. Its thread still runs to its end: a service call is not interrupted.
         """
 
         def job() -> None:
+            worker = get_current_worker()
             try:
                 result = fn(*args, **kwargs)
             except (PyleeError, StoreError) as exc:
-                self.call_from_thread(self._failed, exc, failed)
+                self.call_from_thread(self._failed, exc, failed, worker)
                 return
             except sqlite3.Error as exc:
                 error = StoreError(describe_sqlite_error(exc, self.db_path))
-                self.call_from_thread(self._failed, error, failed)
+                self.call_from_thread(self._failed, error, failed, worker)
                 return
             except Exception as exc:  # a bug: say so, keep the app alive
                 self.log.error("service call failed", exc)
@@ -247,14 +259,28 @@ class PyleeApp(App[None]):
                     None,
                 )
                 return
-            if done is not None:
-                self.call_from_thread(self._deliver, done, result)
+            if done is not None and not worker.is_cancelled:
+                self.call_from_thread(self._deliver, done, result, worker)
 
-        return self.run_worker(job, thread=True, group="service", exit_on_error=False)
+        return self.run_worker(
+            job,
+            thread=True,
+            group=group or "service",
+            exclusive=group is not None,
+            exit_on_error=False,
+        )
 
-    async def _deliver(self, done: Callable[[Any], Any], result: Any) -> None:
-        """Hand a result to its callback on the UI thread. A bug there is said, not swallowed
-        by the worker; only the exception's type is shown (its text might quote a value)."""
+    def cancel_calls(self, group: str) -> None:
+        """Drop the answers of the calls of `group` still running (see `call`)."""
+        self.workers.cancel_group(self, group)
+
+    async def _deliver(self, done: Callable[[Any], Any], result: Any, worker: Worker) -> None:
+        """Hand a result to its callback on the UI thread, unless a newer call of its group has
+        cancelled it (checked here, on the UI thread, where cancelling happens). A bug in the
+        callback is said, not swallowed by the worker; only the exception's type is shown (its
+        text might quote a value)."""
+        if worker.is_cancelled:
+            return
         try:
             outcome = done(result)
             if inspect.isawaitable(outcome):
@@ -278,7 +304,14 @@ class PyleeApp(App[None]):
             escape(message, multiline=True), title=escape(title), markup=markup, **kwargs
         )
 
-    def _failed(self, exc: Exception, failed: Callable[[Exception], Any] | None) -> Any:
+    def _failed(
+        self,
+        exc: Exception,
+        failed: Callable[[Exception], Any] | None,
+        worker: Worker | None = None,
+    ) -> Any:
+        if worker is not None and worker.is_cancelled:
+            return None  # refused, but superseded by a newer call of its group
         if failed is not None:
             return failed(exc)
         self.notify(str(exc), severity="error", title="Refused")
@@ -460,7 +493,7 @@ class PyleeApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseEvent)):
-            self._last_input = monotonic()
+            self._last_input = self.idle_clock()
         if isinstance(event, events.Key) and not event.is_forwarded:
             note_key_screen(self, event)
         await super().on_event(event)
@@ -509,7 +542,7 @@ class PyleeApp(App[None]):
         services = self.services
         if services is None or not services.vault.unlocked:
             return
-        if monotonic() - self._last_input >= self.vault_idle_lock:
+        if self.idle_clock() - self._last_input >= self.vault_idle_lock:
             self.lock_vault(
                 f"Vault locked after {describe_seconds(self.vault_idle_lock)} without input."
             )
@@ -517,7 +550,8 @@ class PyleeApp(App[None]):
     def set_vault_idle_lock(self, seconds: float) -> None:
         """Change (and remember) how long the vault stays unlocked without input."""
         self.vault_idle_lock = seconds
-        self._last_input = monotonic()
+        self._last_input = self.idle_clock()
+
         self._arm_idle_lock()
         if self.services is not None:
             self.call(self.services.settings.set, VAULT_IDLE_SETTING, f"{seconds:g}")

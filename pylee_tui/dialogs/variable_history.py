@@ -22,9 +22,9 @@ from pylee_tui.dialogs.choice import confirm
 from pylee_tui.dialogs.field_message import say
 from pylee_tui.models import VariableVersion, plural
 from pylee_tui.safe_text import escape
-from pylee_tui.sections.vault.reasons import WRITE, needs
 from pylee_tui.services import VaultLocked
 from pylee_tui.services.resolver import MASK
+from pylee_tui.widgets.disabled_keys import WRITE, needs
 from pylee_tui.widgets.typeahead import TypeAhead
 
 COLUMNS = ("Version", "Action", "When", "Who", "Value")

@@ -1,32 +1,37 @@
-"""The org screen: header, section tabs (1-5), the overview with its onboarding timeline; the
-other sections are panes built on first visit."""
+"""The org screen: header, section tabs (1-5) and the five sections of `sections/`, each built on
+first visit (the overview at once). It loads the org, hands the view down to every section, and
+loads it again when a section says it changed data."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical
+from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Input, MarkdownViewer, Static, TextArea
+from textual.widgets import ContentSwitcher, Input, TextArea
 
 from pylee_tui.dialogs.org_settings import DELETE, OrgSettingsScreen
 from pylee_tui.dialogs.type_to_confirm import TypeToConfirmScreen
-from pylee_tui.models import Member, Organization, OrgSummary, RegistrySummary
-from pylee_tui.safe_text import escape
-from pylee_tui.screens.overview_editor import MarkdownDocument, OverviewEditorScreen
+from pylee_tui.models import Organization
+from pylee_tui.screens.overview_editor import OverviewEditorScreen
+from pylee_tui.screens.server_detail import ServerScreen
 from pylee_tui.sections.audit.pane import AuditPane
+from pylee_tui.sections.base import OrgSection
 from pylee_tui.sections.members.pane import MembersPane
+from pylee_tui.sections.org_view import OrgView, load_org_view
+from pylee_tui.sections.overview.pane import OverviewPane
 from pylee_tui.sections.registries.browser import RegistryBrowser
 from pylee_tui.sections.vault.pane import VaultPane
 from pylee_tui.services import NotFound, Services
-from pylee_tui.services.onboarding import OnboardingState
 from pylee_tui.widgets.footer import PyleeFooter
+from pylee_tui.widgets.markdown_document import MarkdownDocument
 from pylee_tui.widgets.onboarding_timeline import OnboardingTimeline
 from pylee_tui.widgets.org_bar import OrgBar
-from pylee_tui.widgets.safe_markdown import SafeMarkdownViewer
+from pylee_tui.widgets.pylee_app import pylee_app
 from pylee_tui.widgets.section_bar import SectionBar
 from pylee_tui.widgets.typeahead import TypeAhead
 
@@ -37,33 +42,6 @@ SECTIONS = (
     ("vault", "Vault"),
     ("audit", "Audit"),
 )
-EMPTY_OVERVIEW = "*No overview yet.* Press **e** to write one in the split editor."
-
-
-@dataclass(frozen=True)
-class OrgView:
-    """Everything the org screen shows, loaded in one worker call."""
-
-    org: Organization
-    role: str
-    allowed: frozenset[str]
-    orgs: list[OrgSummary]
-    onboarding: OnboardingState
-    registries: list[RegistrySummary]
-    members: list[Member]
-
-
-def load_org_view(services: Services, user: str, slug: str) -> OrgView:
-    org = services.orgs.get(user, slug)
-    return OrgView(
-        org=org,
-        role=services.orgs.role(user, slug),
-        allowed=services.access.allowed(user, slug),
-        orgs=services.orgs.list(user),
-        onboarding=services.onboarding.state(user, slug),
-        registries=services.registries.list(user, slug),
-        members=services.members.list(user, slug),
-    )
 
 
 class OrgScreen(TypeAhead, Screen[None]):
@@ -96,41 +74,38 @@ class OrgScreen(TypeAhead, Screen[None]):
         Binding("q", "quit", "Quit", show=False, id="org.quit", tooltip="Quit (asks first)"),
     ]
 
+    view: var[OrgView | None] = var(None, bindings=True)
+    """The org shown (None until its first load), handed down to every section."""
+    section: var[str] = var("overview", bindings=True)
+    """The section shown: e and t apply to the overview only."""
+
     def __init__(self, slug: str | None = None) -> None:
         """Without a slug the screen waits, empty, for `show_view` (the app's start-up)."""
         super().__init__()
         self.slug = slug
-        self.view: OrgView | None = None
-        self._loads = 0  # counts views asked for: only the latest one asked is shown
-        self.overview_shown: str | None = None
-        self.section = "overview"
 
     # --- layout --------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield OrgBar()
         yield SectionBar(SECTIONS, id="section-bar")
-        with ContentSwitcher(initial="overview", id="sections"), Horizontal(id="overview"):
-            with Vertical(id="org-main"):
-                yield Static("", id="org-name")
-                yield Static("", id="org-description")
-                yield SafeMarkdownViewer("", show_table_of_contents=False, id="org-overview")
-            with VerticalScroll(id="org-side"):
-                yield OnboardingTimeline(id="timeline")
+        with ContentSwitcher(initial="overview", id="sections"):
+            yield OverviewPane(id="overview")
         yield PyleeFooter()
 
     def _section_widgets(self, key: str) -> Vertical:
         """The other sections are built on first visit: start-up only pays for the overview."""
-        panes = {
+        panes: dict[str, Callable[[], OrgSection]] = {
             "registries": lambda: RegistryBrowser(id="registry-browser"),
             "members": lambda: MembersPane(id="members-pane"),
             "vault": lambda: VaultPane(id="vault-pane"),
             "audit": lambda: AuditPane(id="audit-pane"),
         }
-        return Vertical(panes[key](), id=key, classes="section")
+        pane = panes[key]()
+        pane.view = self.view
+        return Vertical(pane, id=key, classes="section")
 
     def on_mount(self) -> None:
-        self.query_one("#org-overview", MarkdownViewer).can_focus = True
         if self.slug is not None:
             self.reload()
 
@@ -138,16 +113,26 @@ class OrgScreen(TypeAhead, Screen[None]):
 
     @property
     def services(self) -> Services:
-        return self.app.services  # type: ignore[attr-defined]
+        services = pylee_app(self).services
+        if services is None:  # an org is shown only once the store is open
+            raise RuntimeError("the org screen was used before the store opened")
+        return services
 
     @property
     def user(self) -> str:
-        return self.app.user  # type: ignore[attr-defined]
+        user = pylee_app(self).user
+        if user is None:  # likewise: an org is shown only to a known user
+            raise RuntimeError("the org screen was used before the user was known")
+        return user
+
+    def watch_view(self, view: OrgView | None) -> None:
+        for section in self.query(OrgSection):
+            section.view = view
 
     async def show_view(self, view: OrgView) -> None:
         """Show an org whose view the caller already loaded."""
         self.slug = view.org.slug
-        self._loads += 1  # a load still on its way is older than this view
+        pylee_app(self).cancel_calls("org-view")  # a load still on its way is older than this
         await self._apply(view)
 
     def reload(self) -> None:
@@ -156,41 +141,36 @@ class OrgScreen(TypeAhead, Screen[None]):
             return
         # Loads run in threads and may finish in any order: closing the overview editor
         # reloads this org while a palette jump already loads the next one. Only the load
-        # asked for last is shown (or reported gone); an older one landing after it would
-        # put the previous org back under the new slug.
-        self._loads += 1
-        load = self._loads
-
-        async def loaded(view: OrgView) -> None:
-            if load == self._loads:
-                await self._apply(view)
-
-        def failed(exc: Exception) -> None:
-            if load == self._loads:
-                self._gone(exc)
-
-        self.app.call(  # type: ignore[attr-defined]
-            load_org_view, self.services, self.user, self.slug, done=loaded, failed=failed
+        # asked for last is shown (or reported gone): a load cancels the one still running,
+        # whose answer would put the previous org back under the new slug.
+        pylee_app(self).call(
+            load_org_view,
+            self.services,
+            self.user,
+            self.slug,
+            done=self._apply,
+            failed=self._gone,
+            group="org-view",
         )
 
     def show_org(self, slug: str) -> None:
         self.slug = slug
-        self.app.remember_org(slug)  # type: ignore[attr-defined]
+        pylee_app(self).remember_org(slug)
         self.reload()
 
     def _gone(self, exc: Exception) -> None:
         if isinstance(exc, NotFound):
             self.notify(str(exc), severity="warning")
-            self.app.org_vanished(self.slug)  # type: ignore[attr-defined]
+            if self.slug is not None:
+                pylee_app(self).org_vanished(self.slug)
         else:
             self.notify(str(exc), severity="error", title="Could not load")
 
     async def _apply(self, view: OrgView) -> None:
         if not self.is_mounted:
             return
-        previous = self.view
         self.view = view
-        self.app.org_summaries = view.orgs  # type: ignore[attr-defined]
+        pylee_app(self).org_summaries = view.orgs
         org = view.org
         bar = self.query_one(OrgBar)
         bar.org_name, bar.org_slug = org.name, org.slug
@@ -198,39 +178,30 @@ class OrgScreen(TypeAhead, Screen[None]):
         slugs = [o.slug for o in view.orgs]
         bar.position = f"{slugs.index(org.slug) + 1}/{len(slugs)}" if org.slug in slugs else ""
         self.sub_title = org.name
-        self.query_one("#org-name", Static).update(
-            f"[b]{_escape(org.name)}[/b]  [dim]{org.slug}[/dim]"
-        )
-        self.query_one("#org-description", Static).update(
-            _escape(escape(org.description))
-            if org.description
-            else "[dim]No description yet.[/dim]"
-        )
-        self.query_one(OnboardingTimeline).state = view.onboarding
+        overview = self.query_one(OverviewPane)
+        overview.show_summary(view)
         self._fill_section(self.section)
         self.refresh_bindings()
         # the Markdown last: it is the slow part, and everything above is already on screen
-        stale = previous is None or (previous.org.overview, previous.org.id) != (
-            org.overview,
-            org.id,
-        )
-        if stale:
-            viewer = self.query_one("#org-overview", SafeMarkdownViewer)
-            await viewer.show(org.overview or EMPTY_OVERVIEW)
-        self.overview_shown = org.overview
+        await overview.show_overview(view)
 
     def _fill_section(self, key: str) -> None:
-        if key == "registries" and self.slug and self.query("#registry-browser"):
+        if key == "registries" and self.slug and self.query(RegistryBrowser):
             self.query_one(RegistryBrowser).show_org(self.slug)
             return
-        if key == "audit" and self.slug and self.query("#audit-pane"):
+        if key == "audit" and self.slug and self.query(AuditPane):
             self.query_one(AuditPane).show_org(self.slug)
             return
-        if key == "members" and self.view and self.query("#members-pane"):
+        if key == "members" and self.view and self.query(MembersPane):
             self.query_one(MembersPane).show(self.view.members)
             return
-        if key == "vault" and self.slug and self.query("#vault-pane"):
+        if key == "vault" and self.slug and self.query(VaultPane):
             self.query_one(VaultPane).show_org(self.slug)
+
+    @on(OrgSection.DataChanged)
+    def _data_changed(self, event: OrgSection.DataChanged) -> None:
+        event.stop()
+        self.reload()
 
     # --- actions -------------------------------------------------------------------------
 
@@ -265,14 +236,13 @@ class OrgScreen(TypeAhead, Screen[None]):
                 lists.first().focus()
         switcher.current = key
         self.query_one(SectionBar).active = key
-        self.refresh_bindings()
 
     @on(SectionBar.Chosen)
     def _section_clicked(self, event: SectionBar.Chosen) -> None:
         self.action_section(event.key)
 
     def action_switch_org(self) -> None:
-        self.app.action_switch_org()  # type: ignore[attr-defined]
+        pylee_app(self).action_switch_org()
 
     def action_cycle_org(self, step: int) -> None:
         if not self.view or len(self.view.orgs) < 2:
@@ -281,14 +251,13 @@ class OrgScreen(TypeAhead, Screen[None]):
         slugs = [o.slug for o in self.view.orgs]
         index = slugs.index(self.slug) if self.slug in slugs else 0
         # the app's path: anything open above this screen is closed (and asked) first
-        self.app.switch_to_org(slugs[(index + step) % len(slugs)])  # type: ignore[attr-defined]
+        pylee_app(self).switch_to_org(slugs[(index + step) % len(slugs)])
 
     def action_quit(self) -> None:
-        self.app.action_quit()  # type: ignore[attr-defined]
+        pylee_app(self).action_quit()
 
     def action_toggle_toc(self) -> None:
-        viewer = self.query_one("#org-overview", MarkdownViewer)
-        viewer.show_table_of_contents = not viewer.show_table_of_contents
+        self.query_one(OverviewPane).toggle_toc()
 
     def action_edit_overview(self) -> None:
         if not self.view:
@@ -339,7 +308,7 @@ class OrgScreen(TypeAhead, Screen[None]):
         org = self.view.org if self.view else None
         if org is None:
             return
-        self.app.call(  # type: ignore[attr-defined]
+        pylee_app(self).call(
             self.services.orgs.contents,
             self.user,
             org.slug,
@@ -357,11 +326,9 @@ class OrgScreen(TypeAhead, Screen[None]):
     def _delete(self, org: Organization) -> None:
         def done(report) -> None:
             self.notify(f"Deleted {org.name} and {report.describe()}.", timeout=5)
-            self.app.org_vanished(org.slug)  # type: ignore[attr-defined]
+            pylee_app(self).org_vanished(org.slug)
 
-        self.app.call(  # type: ignore[attr-defined]
-            self.services.orgs.delete, self.user, org.slug, done=done
-        )
+        pylee_app(self).call(self.services.orgs.delete, self.user, org.slug, done=done)
 
     def vault_action(self, action: str, *args: str) -> None:
         """Run a vault pane action (from the palette), opening section 4 first."""
@@ -398,6 +365,24 @@ class OrgScreen(TypeAhead, Screen[None]):
         elif step.section == "vault":
             self.vault_action("new")
 
+    # --- what the registries section asks for: screens of this layer ---------------------
 
-def _escape(text: str) -> str:
-    return text.replace("[", r"\[")
+    @on(RegistryBrowser.OpenServer)
+    def _open_server(self, event: RegistryBrowser.OpenServer) -> None:
+        event.stop()
+        role = self.view.role if self.view else ""
+        screen = ServerScreen(event.org, event.registry, event.server, role)
+        # saved under a new name: the cursor follows it
+        self.app.push_screen(
+            screen,
+            callback=lambda _changed: event.browser.server_closed(event.registry, screen.name_),
+        )
+
+    @on(RegistryBrowser.EditOverview)
+    def _edit_registry_overview(self, event: RegistryBrowser.EditOverview) -> None:
+        event.stop()
+        role = self.view.role if self.view else ""
+        self.app.push_screen(
+            OverviewEditorScreen(event.document, self.user, role),
+            callback=lambda _saved: event.browser.overview_closed(),
+        )

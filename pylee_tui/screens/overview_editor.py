@@ -4,7 +4,6 @@ unsaved-changes guard, and conflicts with a save made elsewhere."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from textual import on
@@ -15,24 +14,9 @@ from textual.screen import Screen
 from pylee_tui.dialogs.choice import ChoiceScreen, save_discard_cancel
 from pylee_tui.services import Conflict
 from pylee_tui.widgets.footer import PyleeFooter
+from pylee_tui.widgets.markdown_document import MarkdownDocument
 from pylee_tui.widgets.markdown_editor import MarkdownSplitEditor
 from pylee_tui.widgets.org_bar import OrgBar
-
-# save(text, base, force) -> the new base; load() -> (text, base). Both run in a worker.
-SaveFn = Callable[[str, datetime | None, bool], datetime | None]
-LoadFn = Callable[[], tuple[str, datetime | None]]
-
-
-@dataclass(frozen=True)
-class MarkdownDocument:
-    """What the editor edits: its text, the version it started from, and how to save/reload."""
-
-    title: str
-    slug: str
-    text: str
-    base: datetime | None
-    save: SaveFn
-    load: LoadFn
 
 
 class OverviewEditorScreen(Screen[bool]):

@@ -16,28 +16,9 @@ from pylee_tui.dialogs.form import FormField, FormScreen
 from pylee_tui.models import Server, plural
 from pylee_tui.safe_text import escape
 from pylee_tui.screens.raw_json_editor import RawJsonScreen
-from pylee_tui.server_json import SCHEMA_URL, launch_command
+from pylee_tui.server_json import launch_command
 from pylee_tui.widgets.footer import PyleeFooter
 from pylee_tui.widgets.org_bar import OrgBar
-
-
-def new_server_document(values: dict[str, str]) -> dict[str, Any]:
-    """A current-shape document from the new-server form (one package over stdio)."""
-    version = values["version"].strip()
-    return {
-        "$schema": SCHEMA_URL,
-        "name": values["name"].strip(),
-        "description": values["description"].strip(),
-        "version": version,
-        "packages": [
-            {
-                "registryType": values["registryType"].strip(),
-                "identifier": values["identifier"].strip(),
-                "version": version,
-                "transport": {"type": "stdio"},
-            }
-        ],
-    }
 
 
 def declared_inputs(document: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:

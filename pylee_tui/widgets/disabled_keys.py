@@ -2,7 +2,8 @@
 
 Textual lets the key of a disabled binding pass silently. A widget with this mixin answers one
 question, `why_not(action)` (None: allowed), and gets `check_action` (the footer shows the key
-disabled) and the app's key handler says the reason when such a key is pressed."""
+disabled) and the app's key handler says the reason when such a key is pressed. The reasons
+that name a missing permission are worded here, for the sections and dialogs alike."""
 
 from __future__ import annotations
 
@@ -10,18 +11,26 @@ from textual.binding import Binding
 
 from pylee_tui.services.access import PERMISSIONS
 
+# the permission that writes each kind of key
+WRITE = {"variable": "variables:write", "secret": "secrets:write"}
+
+
+def needs(permission: str) -> str:
+    """'admins only', or 'admins, or members granted secrets:write'."""
+    grant = PERMISSIONS.get(permission)
+    return "admins only" if not grant else f"admins, or members granted {grant}"
+
 
 def permission_refusal(view, doing: str, permission: str) -> str:
     """The services' PermissionDenied, in the app's words: what is refused, what would allow
     it, and who you are."""
     grant = PERMISSIONS[permission]
-    needs = f"the admin role or the grant {grant}" if grant else "the admin role"
+    required = f"the admin role or the grant {grant}" if grant else "the admin role"
     if view is None:
-        return f"You cannot {doing}: it needs {needs}."
+        return f"You cannot {doing}: it needs {required}."
     article = "an" if view.role == "admin" else "a"
-    return (
-        f"You cannot {doing} in {view.org.name}: it needs {needs}; you are {article} {view.role}."
-    )
+    who = f"you are {article} {view.role}"
+    return f"You cannot {doing} in {view.org.name}: it needs {required}; {who}."
 
 
 class SaysWhyDisabled:

@@ -11,12 +11,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.timer import Timer
-from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
 from pylee_tui.dialogs.audit_event import AuditEventScreen
 from pylee_tui.models import AuditEvent
 from pylee_tui.safe_text import escape
+from pylee_tui.sections.base import OrgSection
 from pylee_tui.widgets.row_table import RowTable
 
 LIMIT = 500
@@ -27,7 +27,7 @@ def event_row(event: AuditEvent) -> tuple[str, str, str, str]:
     return (f"{event.created_at:%Y-%m-%d %H:%M:%S}", event.actor, event.action, target)
 
 
-class AuditPane(Widget):
+class AuditPane(OrgSection):
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="audit.filter"),
         Binding(
@@ -78,15 +78,16 @@ class AuditPane(Widget):
         if not self._loaded_once:
             # the first listing of an org can take a moment: say so rather than show nothing
             self.query_one(DataTable).loading = True
-        app = self.app
-        app.call(  # type: ignore[attr-defined]
-            app.services.audit.list_for_org,  # type: ignore[attr-defined]
-            app.user,  # type: ignore[attr-defined]
+        # the newest listing asked for (the filter as typed last) is the one shown
+        self.pylee_app.call(
+            self.services.audit.list_for_org,
+            self.user,
             self.org_slug,
             limit=LIMIT,
             query=query,
             done=self._show,
             failed=self._failed,
+            group="audit-log",
         )
 
     def _failed(self, exc: Exception) -> None:

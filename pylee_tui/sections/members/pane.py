@@ -12,7 +12,6 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
 from pylee_tui.dialogs.choice import confirm, info
@@ -20,6 +19,8 @@ from pylee_tui.dialogs.form import FormField, FormScreen
 from pylee_tui.dialogs.pick import PickScreen
 from pylee_tui.models import GRANTS, ROLES, Member, plural
 from pylee_tui.safe_text import escape
+from pylee_tui.sections.base import OrgSection
+from pylee_tui.services.members import MemberService
 from pylee_tui.widgets.row_table import RowTable
 
 MANAGING = ("invite", "role", "grant", "remove")
@@ -41,7 +42,7 @@ def member_row(m: Member) -> tuple[str, ...]:
     )
 
 
-class MembersPane(Widget):
+class MembersPane(OrgSection):
     BINDINGS = [
         Binding("i", "invite", "Invite", id="members.invite"),
         Binding("r", "role", "Role", id="members.role", tooltip="Change the role"),
@@ -85,12 +86,9 @@ class MembersPane(Widget):
     # --- data ----------------------------------------------------------------------------
 
     @property
-    def org_screen(self):
-        return self.screen
-
-    def allowed(self, permission: str) -> bool:
-        view = getattr(self.screen, "view", None)
-        return bool(view and permission in view.allowed)
+    def org_slug(self) -> str:
+        """The org whose members are shown."""
+        return self.view.org.slug if self.view else ""
 
     def show(self, members: list[Member]) -> None:
         self.members = list(members)
@@ -182,17 +180,16 @@ class MembersPane(Widget):
     def _call(self, fn, *args, message: str) -> None:
         def done(_result) -> None:
             self.notify(message, timeout=4)
-            self.screen.reload()  # type: ignore[attr-defined]
+            self.data_changed()
 
-        app = self.app
-        app.call(fn, app.user, self.screen.slug, *args, done=done)  # type: ignore[attr-defined]
+        self.pylee_app.call(fn, self.user, self.org_slug, *args, done=done)
 
     @property
-    def service(self):
-        return self.app.services.members  # type: ignore[attr-defined]
+    def service(self) -> MemberService:
+        return self.services.members
 
     def action_invite(self) -> None:
-        org, user, service = self.screen.slug, self.app.user, self.service  # type: ignore[attr-defined]
+        org, user, service = self.org_slug, self.user, self.service
 
         def invite(values: dict[str, str]):
             return service.invite(user, org, values["email"], values["role"])
@@ -200,7 +197,7 @@ class MembersPane(Widget):
         def closed(member) -> None:
             if member is not None:
                 self.notify(f"Invited {member.email} as {member.role}.", timeout=4)
-                self.screen.reload()  # type: ignore[attr-defined]
+                self.data_changed()
 
         self.app.push_screen(
             FormScreen(
@@ -264,7 +261,7 @@ class MembersPane(Widget):
         self.app.push_screen(
             confirm(
                 f"{what} {member.email}?",
-                f"{member.email} will no longer see '{self.screen.slug}'.",  # type: ignore[attr-defined]
+                f"{member.email} will no longer see '{self.org_slug}'.",
                 yes=what.split()[0],
                 variant="error",
             ),

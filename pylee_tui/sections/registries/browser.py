@@ -18,21 +18,21 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.timer import Timer
-from textual.widget import Widget
 from textual.widgets import Input, Tree
 from textual.worker import Worker
 
 from pylee_tui.dialogs.import_result import REPLACE, ImportResultScreen
 from pylee_tui.dialogs.pick import PickScreen
 from pylee_tui.models import Registry, RegistrySummary, Server
-from pylee_tui.screens.overview_editor import MarkdownDocument, OverviewEditorScreen
-from pylee_tui.screens.server_detail import ServerScreen, new_server_document
+from pylee_tui.sections.base import OrgSection
 from pylee_tui.sections.registries.detail import RegistryDetail
 from pylee_tui.sections.registries.forms import (
     delete_registry_question,
     import_form,
     new_registry_form,
+    new_server_document,
     new_server_form,
     read_import_files,
     remove_server_question,
@@ -41,6 +41,7 @@ from pylee_tui.sections.registries.forms import (
 )
 from pylee_tui.sections.registries.tree import ROOT, NodeData, RegistryTree
 from pylee_tui.widgets.disabled_keys import SaysWhyDisabled, permission_refusal
+from pylee_tui.widgets.markdown_document import MarkdownDocument
 
 WRITES = "registries:write"
 
@@ -64,7 +65,7 @@ NEEDS_ITEM = {
 }
 
 
-class RegistryBrowser(SaysWhyDisabled, Widget):
+class RegistryBrowser(SaysWhyDisabled, OrgSection):
     HELP_TITLE = "registries"
     BINDINGS = [
         Binding("n", "new", "New", id="registries.new", tooltip="New registry or server"),
@@ -105,6 +106,22 @@ class RegistryBrowser(SaysWhyDisabled, Widget):
     RegistryBrowser #registry-tree { width: 1fr; min-width: 36; }
     """
 
+    class OpenServer(Message):
+        """Open a server's page (a full screen: the org screen pushes it, then calls
+        `server_closed`)."""
+
+        def __init__(self, browser: RegistryBrowser, org: str, registry: str, server: str):
+            super().__init__()
+            self.browser, self.org, self.registry, self.server = browser, org, registry, server
+
+    class EditOverview(Message):
+        """Edit a registry's overview in the editor screen (the org screen pushes it, then
+        calls `overview_closed`)."""
+
+        def __init__(self, browser: RegistryBrowser, document: MarkdownDocument):
+            super().__init__()
+            self.browser, self.document = browser, document
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.org_slug: str | None = None
@@ -116,7 +133,6 @@ class RegistryBrowser(SaysWhyDisabled, Widget):
         self._want: list[NodeData] = []
         self._expand: set[str] = set()
         self._open_before_filter: set[str] | None = None
-        self._loading: Worker | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Filter servers by name…", id="registry-filter")
@@ -130,24 +146,8 @@ class RegistryBrowser(SaysWhyDisabled, Widget):
     def tree(self) -> RegistryTree:
         return self.query_one(RegistryTree)
 
-    @property
-    def services(self):
-        return self.app.services  # type: ignore[attr-defined]
-
-    @property
-    def user(self) -> str:
-        return self.app.user  # type: ignore[attr-defined]
-
-    @property
-    def view(self):
-        return getattr(self.screen, "view", None)
-
     def call(self, fn, *args, done=None, failed=None, **kwargs) -> Worker:
-        return self.app.call(fn, *args, done=done, failed=failed, **kwargs)  # type: ignore[attr-defined]
-
-    def allowed(self, permission: str) -> bool:
-        view = self.view
-        return bool(view and permission in view.allowed)
+        return self.pylee_app.call(fn, *args, done=done, failed=failed, **kwargs)
 
     @property
     def cursor(self) -> NodeData | None:
@@ -185,7 +185,8 @@ class RegistryBrowser(SaysWhyDisabled, Widget):
         """Reload the registries and the servers of every open (or, filtered, every) registry.
         The cursor then goes to the first of `prefer` shown, else stays on its item or the
         nearest one; `expand` opens registries besides those open now. Only the last load asked
-        for is shown, so an older one landing late cannot move anything back."""
+        for is shown (a load cancels the one still running), so an older one landing late
+        cannot move anything back."""
         if self.org_slug is None:
             return
         if prefer:
@@ -216,14 +217,7 @@ class RegistryBrowser(SaysWhyDisabled, Widget):
             }
             return registries, servers
 
-        worker: Worker | None = None
-
-        def loaded(result) -> None:
-            if worker is self._loading:
-                self._loaded(*result)
-
-        worker = self.call(load, done=loaded)
-        self._loading = worker
+        self.call(load, done=lambda result: self._loaded(*result), group="registry-tree")
 
     def reveal(self, registry: str, server: str | None = None) -> None:
         """Put the cursor on a registry, or on one of its servers (its registry opened)."""
@@ -307,14 +301,11 @@ class RegistryBrowser(SaysWhyDisabled, Widget):
             self.open_server(data.registry or "", data.server or "")
 
     def open_server(self, registry: str, name: str) -> None:
-        view = self.view
-        screen = ServerScreen(self.org_slug or "", registry, name, view.role if view else "")
+        self.post_message(self.OpenServer(self, self.org_slug or "", registry, name))
 
-        def closed(_changed: bool | None) -> None:
-            # saved under a new name: the cursor follows it
-            self.refresh_data(prefer=[NodeData("server", registry, screen.name_)])
-
-        self.app.push_screen(screen, callback=closed)
+    def server_closed(self, registry: str, name: str) -> None:
+        """The server's page closed, the server named `name` now (it may have been renamed)."""
+        self.refresh_data(prefer=[NodeData("server", registry, name)])
 
     # --- keys that are shown but cannot be used here say why (SaysWhyDisabled) ------------
 
@@ -438,7 +429,7 @@ class RegistryBrowser(SaysWhyDisabled, Widget):
             self.notify(message(result), timeout=4)
             prefer, expand = focus(result)
             self.refresh_data(prefer=prefer, expand=expand)
-            self.screen.reload()  # type: ignore[attr-defined]
+            self.data_changed()
 
         self.app.push_screen(form, callback=closed)
 
@@ -574,7 +565,7 @@ class RegistryBrowser(SaysWhyDisabled, Widget):
         def done(report) -> None:
             self.notify(f"Removed {report.describe()}.", timeout=4)
             self.refresh_data()
-            self.screen.reload()  # type: ignore[attr-defined]
+            self.data_changed()
 
         self.call(fn, self.user, *args, done=done)
 
@@ -590,7 +581,7 @@ class RegistryBrowser(SaysWhyDisabled, Widget):
         def moved(server: Server, target: str) -> None:
             self.notify(f"Moved {server.name} to {target}.", timeout=4)
             self.refresh_data(prefer=[NodeData("server", target, server.name)], expand=[target])
-            self.screen.reload()  # type: ignore[attr-defined]
+            self.data_changed()
 
         def picked(target: str | None) -> None:
             if target is None:
@@ -654,7 +645,7 @@ class RegistryBrowser(SaysWhyDisabled, Widget):
             if report is None:
                 return
             self.refresh_data()
-            self.screen.reload()  # type: ignore[attr-defined]
+            self.data_changed()
 
             def closed(choice: str | None) -> None:
                 if choice == REPLACE:
@@ -694,10 +685,10 @@ class RegistryBrowser(SaysWhyDisabled, Widget):
             text, base = loaded
             summary = self.tree.registries[slug]
             document = MarkdownDocument(f"{summary.name} · overview", slug, text, base, save, load)
-            view = self.view
-            self.app.push_screen(
-                OverviewEditorScreen(document, user, view.role if view else ""),
-                callback=lambda _saved: self._show_detail(),
-            )
+            self.post_message(self.EditOverview(self, document))
 
         self.call(load, done=opened)
+
+    def overview_closed(self) -> None:
+        """The overview editor closed: the detail shows the overview as it is now."""
+        self._show_detail()

@@ -12,7 +12,7 @@ from typing import Any
 from pylee_tui.dialogs.choice import ChoiceScreen, confirm
 from pylee_tui.dialogs.form import FormField, FormScreen
 from pylee_tui.models import DeletionReport, RegistrySummary, Server, plural
-from pylee_tui.server_json import KNOWN_REGISTRY_TYPES, read_entries
+from pylee_tui.server_json import KNOWN_REGISTRY_TYPES, SCHEMA_URL, read_entries
 from pylee_tui.services import InvalidInput
 
 Save = Callable[[dict[str, str]], Any]
@@ -52,6 +52,25 @@ def new_server_form(registry: str, save: Save) -> FormScreen:
         intro="A server launched from a package over stdio. Edit the raw server.json "
         "afterwards for remotes, arguments and environment variables.",
     )
+
+
+def new_server_document(values: dict[str, str]) -> dict[str, Any]:
+    """A current-shape document from the new-server form (one package over stdio)."""
+    version = values["version"].strip()
+    return {
+        "$schema": SCHEMA_URL,
+        "name": values["name"].strip(),
+        "description": values["description"].strip(),
+        "version": version,
+        "packages": [
+            {
+                "registryType": values["registryType"].strip(),
+                "identifier": values["identifier"].strip(),
+                "version": version,
+                "transport": {"type": "stdio"},
+            }
+        ],
+    }
 
 
 def rename_registry_form(summary: RegistrySummary, save: Save) -> FormScreen:

@@ -20,8 +20,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.reactive import var
 from textual.timer import Timer
-from textual.widget import Widget
 from textual.widgets import Static, Tree
 
 from pylee_tui.dialogs.choice import confirm
@@ -29,6 +29,7 @@ from pylee_tui.dialogs.pick import PickScreen
 from pylee_tui.dialogs.variable_form import VariableFormScreen
 from pylee_tui.dialogs.variable_history import VariableHistoryScreen
 from pylee_tui.safe_text import escape
+from pylee_tui.sections.base import OrgSection
 from pylee_tui.sections.vault.detail import empty_text, mode_line, row_detail
 from pylee_tui.sections.vault.reasons import why_not
 from pylee_tui.sections.vault.rows import (
@@ -44,7 +45,7 @@ from pylee_tui.sections.vault.rows import (
 )
 from pylee_tui.sections.vault.scope_tree import ScopeTree
 from pylee_tui.sections.vault.table import VaultTable
-from pylee_tui.services import Services, VaultLocked
+from pylee_tui.services import VaultLocked
 from pylee_tui.services.variables import DeletedKey
 
 __all__ = ["NARROW", "Scope", "VaultPane"]
@@ -63,7 +64,7 @@ class Undo:
     deletion: int  # the version that deleted it: a later change makes the undo refuse
 
 
-class VaultPane(Widget):
+class VaultPane(OrgSection):
     BINDINGS = [
         Binding("n", "new", "New", id="vault.new", tooltip="New variable or secret"),
         Binding("e", "edit", "Edit", id="vault.edit", tooltip="Edit, or override here"),
@@ -104,17 +105,18 @@ class VaultPane(Widget):
     VaultPane #vault-detail { height: auto; max-height: 4; padding-top: 1; }
     """
 
+    # what the pane shows: which keys apply depends on both
+    scope: var[Scope] = var(Scope(), bindings=True)
+    mode: var[str] = var(DEFINED, bindings=True)
+
     def __init__(self, *, reveal_seconds: float = 30.0, id: str | None = None) -> None:
         super().__init__(id=id)
         self.reveal_seconds = reveal_seconds
         self.org: str | None = None
-        self.scope = Scope()
-        self.mode = DEFINED
-        self.view: VaultView | None = None
+        self.vault_view: VaultView | None = None
         self.rows: list[Row] = []
         self.revealed: dict[tuple[str | None, str], str] = {}
         self._reveal_timers: dict[tuple[str | None, str], Timer] = {}
-        self._token = 0
         self._cursor_to: str | None = None  # a key just saved: the cursor goes there
         self.undo: Undo | None = None
         self._shown_as: tuple | None = None  # (org, scope, mode) the table shows
@@ -134,26 +136,10 @@ class VaultPane(Widget):
 
     def on_mount(self) -> None:
         self.query_one(VaultTable).focus()
-        self.app.vault_changed.subscribe(self, self._vault_changed)  # type: ignore[attr-defined]
+        self.pylee_app.vault_changed.subscribe(self, self._vault_changed)
         self._show_all()
 
     # --- context -------------------------------------------------------------------------
-
-    @property
-    def services(self) -> Services:
-        return self.app.services  # type: ignore[attr-defined]
-
-    @property
-    def user(self) -> str:
-        return self.app.user  # type: ignore[attr-defined]
-
-    @property
-    def permissions(self) -> frozenset[str]:
-        view = getattr(self.screen, "view", None)
-        return frozenset(view.allowed) if view else frozenset()
-
-    def allowed(self, permission: str) -> bool:
-        return permission in self.permissions
 
     def may_write(self, kind: str) -> bool:
         return self.allowed("secrets:write" if kind == "secret" else "variables:write")
@@ -176,7 +162,7 @@ class VaultPane(Widget):
         if slug != self.org:
             self.org = slug
             self.scope = Scope()
-            self.view = None
+            self.vault_view = None
             self.undo = None
             self.mask_all()
         self.reload()
@@ -187,25 +173,24 @@ class VaultPane(Widget):
             self.reload()
 
     def reload(self) -> None:
-        if not self.org or self.services is None:
+        if not self.org:
             return
-        self._token += 1
-        token = self._token
-        self.app.call(  # type: ignore[attr-defined]
+        # one load at a time: a scope picked while another loads cancels the older load, whose
+        # answer (for a scope no longer shown) is then never shown
+        self.pylee_app.call(
             load_vault_view,
             self.services,
             self.user,
             self.org,
             self.scope,
-            done=partial(self._loaded, token),
+            done=self._loaded,
+            group="vault-view",
         )
 
-    def _loaded(self, token: int, view: VaultView) -> None:
-        if token != self._token:
-            return  # an answer for a scope no longer shown
-        if self.view is None or self.view.fingerprint() != view.fingerprint():
+    def _loaded(self, view: VaultView) -> None:
+        if self.vault_view is None or self.vault_view.fingerprint() != view.fingerprint():
             self.mask_all(render=False)  # a value may have changed under a revealed one
-        self.view = view
+        self.vault_view = view
         self.scope = view.scope
         self.initialized = view.status.initialized
         self.rows = build_rows(view, self.mode)
@@ -214,7 +199,7 @@ class VaultPane(Widget):
     def _after_change(self, cursor_to: str | None = None) -> None:
         """Reload everything the org screen shows after a write made here."""
         self._cursor_to = cursor_to
-        self.screen.reload()  # type: ignore[attr-defined]
+        self.data_changed()
 
     # --- rendering -----------------------------------------------------------------------
 
@@ -226,10 +211,10 @@ class VaultPane(Widget):
     def _show_all(self) -> None:
         if not self.composed:
             return
-        if self.view is not None:
-            org_view = getattr(self.screen, "view", None)
-            org_name = org_view.org.name if org_view else (self.org or "org")
-            self.query_one(ScopeTree).show(org_name, self.view.registries, self.view.scope)
+        vault = self.vault_view
+        if vault is not None:
+            org_name = self.view.org.name if self.view else (self.org or "org")
+            self.query_one(ScopeTree).show(org_name, vault.registries, vault.scope)
         self._show_rows()
 
     def _show_head(self) -> None:
@@ -250,8 +235,8 @@ class VaultPane(Widget):
         mode = mode_line(
             self.mode,
             len(self.rows),
-            missing=len(self.view.effective.missing) if self.view is not None else 0,
-            loaded=self.view is not None,
+            missing=len(self.vault_view.effective.missing) if self.vault_view is not None else 0,
+            loaded=self.vault_view is not None,
         )
         self.query_one("#vault-mode", Static).update(mode)
 
@@ -273,7 +258,7 @@ class VaultPane(Widget):
         )
         self._shown_as = shown_as
         empty = self.query_one("#vault-empty", Static)
-        empty.display = self.view is not None and not self.rows
+        empty.display = self.vault_view is not None and not self.rows
         empty.update(Text(escape(self._empty_text())))
         self._show_detail()
         self._show_head()
@@ -285,7 +270,7 @@ class VaultPane(Widget):
             self.scope.level,
             self.label,
             may_add=self.may_write("variable") or self.may_write("secret"),
-            deleted=len(self.view.deleted) if self.view is not None else 0,
+            deleted=len(self.vault_view.deleted) if self.vault_view is not None else 0,
         )
 
     def _show_detail(self) -> None:
@@ -332,8 +317,7 @@ class VaultPane(Widget):
 
     @property
     def unlocked(self) -> bool:
-        services = self.services
-        return bool(services and services.vault.unlocked)
+        return self.services.vault.unlocked
 
     def _vault_changed(self, unlocked: bool) -> None:
         if unlocked:
@@ -363,18 +347,18 @@ class VaultPane(Widget):
 
     def _secret_call(self, reason: str, fn, *args: Any, done, **kwargs: Any) -> None:
         """Call `fn` in a worker once the vault is unlocked (asking for the passphrase)."""
-        app = self.app
+        app = self.pylee_app
 
         def attempt() -> None:
-            app.call(fn, *args, done=done, failed=failed, **kwargs)  # type: ignore[attr-defined]
+            app.call(fn, *args, done=done, failed=failed, **kwargs)
 
         def failed(exc: Exception) -> None:
             if isinstance(exc, VaultLocked):
-                app.with_vault(attempt, reason=reason)  # type: ignore[attr-defined]
+                app.with_vault(attempt, reason=reason)
             else:
                 self._refused(exc)
 
-        app.with_vault(attempt, reason=reason)  # type: ignore[attr-defined]
+        app.with_vault(attempt, reason=reason)
 
     def _plaintext(self, row: Row, purpose: str, done) -> None:
         """The value of `row` in full: decrypted (and audited) for a secret or what embeds one."""
@@ -433,8 +417,8 @@ class VaultPane(Widget):
 
     def _switch_mode(self, mode: str) -> None:
         self.mode = mode
-        if self.view is not None:
-            self.rows = build_rows(self.view, self.mode)
+        if self.vault_view is not None:
+            self.rows = build_rows(self.vault_view, self.mode)
         self._show_rows()
 
     def action_toggle_mode(self) -> None:
@@ -445,9 +429,9 @@ class VaultPane(Widget):
 
     def scope_items(self) -> list[tuple[str, str]]:
         """(id, label) of every scope of the org, for the command palette."""
-        if self.view is None or not self.org:
+        if self.vault_view is None or not self.org:
             return []
-        return scope_items(self.org, self.view.registries)
+        return scope_items(self.org, self.vault_view.registries)
 
     def action_scope(self, scope_id: str) -> None:
         """Show the scope with this id (from `scope_items`)."""
@@ -463,9 +447,9 @@ class VaultPane(Widget):
         self.query_one(VaultTable).focus()
 
     def action_pick_scope(self) -> None:
-        if self.view is None or not self.org:
+        if self.vault_view is None or not self.org:
             return
-        items = scope_items(self.org, self.view.registries, name_registries=True)
+        items = scope_items(self.org, self.vault_view.registries, name_registries=True)
         current = {
             "server": f"server/{self.scope.registry}/{self.scope.server}",
             "registry": f"registry/{self.scope.registry}",
@@ -485,8 +469,8 @@ class VaultPane(Widget):
             self.undo = None
             if self.mode == DELETED:
                 self.mode = DEFINED  # show what was just saved
-                if self.view is not None:
-                    self.rows = build_rows(self.view, self.mode)
+                if self.vault_view is not None:
+                    self.rows = build_rows(self.vault_view, self.mode)
             self._after_change(variable.key)
 
     def _save_here(self):
@@ -566,7 +550,7 @@ class VaultPane(Widget):
 
         def answered(answer: str | None) -> None:
             if answer == "yes":
-                self.app.call(delete_it, done=done)  # type: ignore[attr-defined]
+                self.pylee_app.call(delete_it, done=done)
 
         self.app.push_screen(
             confirm(
@@ -604,9 +588,7 @@ class VaultPane(Widget):
                 done=done,
             )
         else:
-            self.app.call(  # type: ignore[attr-defined]
-                *call, deletion=undo.deletion, done=done, failed=self._refused
-            )
+            self.pylee_app.call(*call, deletion=undo.deletion, done=done, failed=self._refused)
 
     def action_reveal(self) -> None:
         row = self.selected
@@ -641,7 +623,8 @@ class VaultPane(Widget):
                 self.notify(escape(f"{row.key} has no usable value to copy."), severity="warning")
                 return
             if row.secretive:
-                self.app.copy_secret_to_clipboard(value)  # type: ignore[attr-defined]
+                self.pylee_app.copy_secret_to_clipboard(value)
+
             else:
                 self.app.copy_to_clipboard(value)
             self.notify(escape(f"Copied {row.key} to the clipboard."), timeout=3)
@@ -663,7 +646,8 @@ class VaultPane(Widget):
                 f"{row.key} is not defined at {self.label}: these are its versions at "
                 f"{where.label(org)}, where its value comes from."
             )
-            if self.view is not None and any(d.key == row.key for d in self.view.deleted):
+            vault = self.vault_view
+            if vault is not None and any(d.key == row.key for d in vault.deleted):
                 note += f" It was deleted at {self.label}: D lists it there."
         restoring = row.deleted is not None
 
@@ -676,8 +660,8 @@ class VaultPane(Widget):
             self.undo = None
             if restoring and self.mode == DELETED:
                 self.mode = DEFINED  # it is back: show it where it lives
-                if self.view is not None:
-                    self.rows = build_rows(self.view, self.mode)
+                if self.vault_view is not None:
+                    self.rows = build_rows(self.vault_view, self.mode)
             self._after_change(row.key)
 
         self.app.push_screen(

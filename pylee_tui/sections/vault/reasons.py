@@ -7,15 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from pylee_tui.sections.vault.rows import DELETED, Row
-from pylee_tui.services.access import PERMISSIONS
-
-WRITE = {"variable": "variables:write", "secret": "secrets:write"}
-
-
-def needs(permission: str) -> str:
-    """'admins only', or 'admins, or members granted secrets:write'."""
-    grant = PERMISSIONS.get(permission)
-    return "admins only" if not grant else f"admins, or members granted {grant}"
+from pylee_tui.widgets.disabled_keys import WRITE, needs
 
 
 def why_not(

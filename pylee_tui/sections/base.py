@@ -1,0 +1,60 @@
+"""What every section of the org screen stands on: the app, its services and the acting user,
+typed; the org shown and what the user may do there; and the message that says data changed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+from textual.reactive import var
+from textual.widget import Widget
+
+from pylee_tui.sections.org_view import OrgView
+from pylee_tui.services import Services
+from pylee_tui.widgets.pylee_app import pylee_app
+
+if TYPE_CHECKING:
+    from pylee_tui.app import PyleeApp
+
+
+class OrgSection(Widget):
+    """A section of the org screen. The org screen hands down `view` each time it loads the org
+    (the keys that apply follow it) and loads the org again when a section posts
+    `DataChanged`: calls down, messages up; a section never reaches into the screen."""
+
+    view: var[OrgView | None] = var(None, bindings=True)
+    """The org shown, the user's role and permissions there (None until the first load)."""
+
+    class DataChanged(Message):
+        """This section wrote something: the org screen loads the org again, and every section
+        shown follows."""
+
+    @property
+    def pylee_app(self) -> PyleeApp:
+        return pylee_app(self)
+
+    @property
+    def services(self) -> Services:
+        services = self.pylee_app.services
+        if services is None:  # sections are built once an org is shown, so the store is open
+            raise RuntimeError("a section was used before the store opened")
+        return services
+
+    @property
+    def user(self) -> str:
+        user = self.pylee_app.user
+        if user is None:  # likewise: an org is shown only to a known user
+            raise RuntimeError("a section was used before the user was known")
+        return user
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        """What the user may do in the org shown (none before it has loaded)."""
+        return self.view.allowed if self.view is not None else frozenset()
+
+    def allowed(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def data_changed(self) -> None:
+        """Say that this section wrote something (the org screen reloads)."""
+        self.post_message(self.DataChanged())

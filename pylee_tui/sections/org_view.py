@@ -1,0 +1,37 @@
+"""What the org screen shows of one org, loaded in one worker call: the org, the acting user's
+role and permissions there, the orgs to switch to, onboarding, registries and members. The
+org screen hands it down to every section."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pylee_tui.models import Member, Organization, OrgSummary, RegistrySummary
+from pylee_tui.services import Services
+from pylee_tui.services.onboarding import OnboardingState
+
+
+@dataclass(frozen=True)
+class OrgView:
+    """Everything the org screen shows, loaded in one worker call."""
+
+    org: Organization
+    role: str
+    allowed: frozenset[str]
+    orgs: list[OrgSummary]
+    onboarding: OnboardingState
+    registries: list[RegistrySummary]
+    members: list[Member]
+
+
+def load_org_view(services: Services, user: str, slug: str) -> OrgView:
+    org = services.orgs.get(user, slug)
+    return OrgView(
+        org=org,
+        role=services.orgs.role(user, slug),
+        allowed=services.access.allowed(user, slug),
+        orgs=services.orgs.list(user),
+        onboarding=services.onboarding.state(user, slug),
+        registries=services.registries.list(user, slug),
+        members=services.members.list(user, slug),
+    )
