@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -230,6 +231,72 @@ async def test_options_refresh_the_preview_and_stale_previews_never_write(
         screen.query_one("#export-client", Select).value = "vscode"
         await settle(pilot)
         assert screen.query_one("#export-inline", Checkbox).disabled
+
+
+async def test_a_dry_run_landing_after_a_newer_one_is_never_shown(
+    world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dry runs run in threads and may finish in any order: Claude chosen, then at once Cursor,
+    Claude's dry run landing last must not replace Cursor's preview."""
+    real_dry_run = ExportScreen._dry_run
+    release, finished = threading.Event(), threading.Event()
+    held = []
+
+    def dry_run(self, path, options):
+        if options["client"] == "claude" and not held:
+            held.append("claude")
+            release.wait(10)
+            try:
+                return real_dry_run(self, path, options)
+            finally:
+                finished.set()
+        return real_dry_run(self, path, options)
+
+    monkeypatch.setattr(ExportScreen, "_dry_run", dry_run)
+    async with PyleeApp(db_path=world, user=ANN, watch_interval=3600).run_test(size=SIZE) as pilot:
+        screen = await open_export(pilot)
+        await set_path(pilot, screen, tmp_path / "mcp.json")
+        screen.query_one("#export-client", Select).value = "claude"
+        for _ in range(100):  # Claude's dry run is in its thread
+            if held:
+                break
+            await pilot.pause()
+        screen.query_one("#export-client", Select).value = "cursor"
+        await until(pilot, lambda: screen.ready, "Cursor's preview")
+        assert "Cursor: 1 server(s)" in status(screen)
+        release.set()  # the older dry run lands now
+        for _ in range(100):
+            if finished.is_set():
+                break
+            await pilot.pause()
+        await settle(pilot)
+        assert held == ["claude"]
+        assert "Cursor: 1 server(s)" in status(screen) and screen.ready
+
+
+async def test_a_file_changed_after_its_preview_is_not_written_and_its_change_now_is_shown(
+    world: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "mcp.json"
+    target.write_text(json.dumps({"mcpServers": {}}), "utf-8")
+    async with PyleeApp(db_path=world, user=ANN, watch_interval=3600).run_test(size=SIZE) as pilot:
+        screen = await open_export(pilot)
+        screen.query_one("#export-client", Select).value = "cursor"
+        await settle(pilot)
+        await set_path(pilot, screen, target)
+        assert screen.ready and "keeps" not in status(screen)
+        mine = {"mcpServers": {"mine": {"command": "x"}}}
+        target.write_text(json.dumps(mine), "utf-8")  # changed elsewhere after the preview
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        assert "the file changed since the preview" in message(screen)
+        assert json.loads(target.read_text("utf-8")) == mine
+        assert "keeps 1 other server" in status(screen) and screen.ready
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(pilot.app.screen, ExportScreen)
+    assert set(json.loads(target.read_text("utf-8"))["mcpServers"]) == {"mine", "weather"}
 
 
 async def test_a_missing_folder_is_created_on_request_then_previewed(

@@ -4,6 +4,7 @@ masked and revealed, with a fake secret that must never reach the masked picture
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -356,6 +357,51 @@ async def test_copy_puts_the_value_on_the_clipboard_and_is_audited(db_path, with
         await pilot.press("ctrl+l")
         await settle(pilot)
         assert pilot.app.clipboard == "info"
+
+
+async def test_a_scope_load_landing_after_a_newer_one_is_never_shown(db_path, seed, monkeypatch):
+    """Scopes load in threads and may finish in any order: the registry picked, then at once its
+    server, the registry's load landing last must not put the registry back."""
+    from pylee_tui.sections.vault import pane as pane_module
+
+    real_load = pane_module.load_vault_view
+    release, finished = threading.Event(), threading.Event()
+    held = []
+
+    def load(services, user, org, scope):
+        if scope == Scope("core-tools") and not held:
+            held.append(scope)
+            release.wait(10)
+            try:
+                return real_load(services, user, org, scope)
+            finally:
+                finished.set()
+        return real_load(services, user, org, scope)
+
+    async with app_for(db_path).run_test(size=SIZE) as pilot:
+        pane = await open_vault(pilot)
+        monkeypatch.setattr(pane_module, "load_vault_view", load)
+        pane.action_scope("registry/core-tools")
+        for _ in range(100):  # the registry's load is in its thread
+            if held:
+                break
+            await pilot.pause()
+        pane.action_scope(f"server/core-tools/{WEATHER}")
+        for _ in range(100):
+            if pane.vault_view is not None and pane.vault_view.scope == Scope(
+                "core-tools", WEATHER
+            ):
+                break
+            await pilot.pause()
+        assert held == [Scope("core-tools")]
+        release.set()  # the older load lands now
+        for _ in range(100):
+            if finished.is_set():
+                break
+            await pilot.pause()
+        await settle(pilot)
+        assert pane.scope == Scope("core-tools", WEATHER)
+        assert f"server {WEATHER}" in str(pane.query_one("#vault-title").render())
 
 
 async def test_the_vault_locks_itself_after_idle_time(db_path, with_secret):

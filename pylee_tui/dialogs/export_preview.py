@@ -26,13 +26,17 @@ from textual.widgets import Checkbox, Input, Select, Static, TextArea
 from pylee_tui.dialogs.choice import confirm
 from pylee_tui.models import plural
 from pylee_tui.safe_text import escape, escape_json
+from pylee_tui.services import Services
 from pylee_tui.services.errors import InvalidInput, VaultLocked
 from pylee_tui.services.export import CLIENT_NAMES, CLIENTS, default_config_path
 from pylee_tui.widgets.path_input import PathInput
+from pylee_tui.widgets.pylee_app import pylee_app
 
 # the last client, files and options, per user and registry (the registry's id: a renamed
 # registry keeps them)
 MEMORY_SETTING = "export:{user}:{registry_id}"
+# the dry runs of the preview: only the one for the choices made last is shown
+PREVIEWS = "export-preview"
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,6 @@ class ExportScreen(ModalScreen[bool]):
         self.org = org
         self.registry = registry
         self.client = client if client in CLIENTS else "vscode"
-        self._generation = 0
         self._shown: Preview | None = None  # the preview on screen, when it is up to date
         self._folder_to_create: Path | None = None
         self._refresh_timer: Timer | None = None
@@ -102,8 +105,18 @@ class ExportScreen(ModalScreen[bool]):
         self._memory: dict[str, Any] = {}
 
     @property
-    def services(self):
-        return self.app.services  # type: ignore[attr-defined]
+    def services(self) -> Services:
+        services = pylee_app(self).services
+        if services is None:  # the export is opened from an org shown, so the store is open
+            raise RuntimeError("the export was opened before the store opened")
+        return services
+
+    @property
+    def user(self) -> str:
+        user = pylee_app(self).user
+        if user is None:  # likewise: an org is shown only to a known user
+            raise RuntimeError("the export was opened before the user was known")
+        return user
 
     @property
     def ready(self) -> bool:
@@ -155,14 +168,14 @@ class ExportScreen(ModalScreen[bool]):
         self.query_one("#export-client", Select).focus()
         self._sync_inline_checkbox()
         self._status("Preparing…", "dim")
-        self.app.call(  # type: ignore[attr-defined]
+        pylee_app(self).call(
             self._load_memory, done=self._remembered, failed=lambda _exc: self._remembered({})
         )
 
     # --- remembering the last choices -----------------------------------------------------------
 
     def _load_memory(self) -> tuple[str, dict[str, Any]]:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.user
         registry = self.services.registries.get(user, self.org, self.registry)
         key = MEMORY_SETTING.format(user=user, registry_id=registry.id)
         try:
@@ -203,9 +216,7 @@ class ExportScreen(ModalScreen[bool]):
             "inline_secrets": self.query_one("#export-inline", Checkbox).value,
             "allow_missing": self.query_one("#export-missing", Checkbox).value,
         }
-        self.app.call(  # type: ignore[attr-defined]
-            self.services.settings.set, self._memory_key, json.dumps(self._memory)
-        )
+        pylee_app(self).call(self.services.settings.set, self._memory_key, json.dumps(self._memory))
 
     # --- choosing -------------------------------------------------------------------------------
 
@@ -254,7 +265,7 @@ class ExportScreen(ModalScreen[bool]):
 
     def _options(self) -> dict:
         return {
-            "actor": self.app.user,  # type: ignore[attr-defined]
+            "actor": self.user,
             "org_slug": self.org,
             "registry_slug": self.registry,
             "client": self.client,
@@ -271,7 +282,8 @@ class ExportScreen(ModalScreen[bool]):
         return (self._path(), *(options[k] for k in sorted(options)))
 
     def _mark_stale(self, message: str) -> None:
-        self._generation += 1
+        # a dry run still on its way is for choices no longer made: its answer is dropped
+        pylee_app(self).cancel_calls(PREVIEWS)
         self._shown = None
         self._folder_to_create = None
         self.query_one("#export-preview", TextArea).add_class("-stale")
@@ -282,18 +294,18 @@ class ExportScreen(ModalScreen[bool]):
             self._refresh_timer.stop()
             self._refresh_timer = None
         self._mark_stale("Updating the preview…")
-        generation = self._generation
         path = self._path()
         if path is None:
             self._status("Type the file to write.", "yellow")
             return
         choices = self._choices()
-        self.app.call(  # type: ignore[attr-defined]
+        pylee_app(self).call(
             self._dry_run,
             path,
             self._options(),
-            done=lambda result: self._previewed(generation, choices, result),
-            failed=lambda exc: self._failed(generation, exc),
+            done=lambda result: self._previewed(choices, result),
+            failed=self._failed,
+            group=PREVIEWS,
         )
 
     def _dry_run(self, path: Path, options: dict) -> Any:
@@ -306,8 +318,8 @@ class ExportScreen(ModalScreen[bool]):
                 return folder
             raise
 
-    def _previewed(self, generation: int, choices: tuple[Any, ...], result: Any) -> None:
-        if generation != self._generation or not self.is_mounted:
+    def _previewed(self, choices: tuple[Any, ...], result: Any) -> None:
+        if not self.is_mounted:
             return
         if isinstance(result, Path):
             self._folder_to_create = result
@@ -365,8 +377,8 @@ class ExportScreen(ModalScreen[bool]):
         preview.text = escape(escape_json(diff), keep="\n\t")
         preview.remove_class("-stale")
 
-    def _failed(self, generation: int, exc: Exception) -> None:
-        if generation != self._generation or not self.is_mounted:
+    def _failed(self, exc: Exception) -> None:
+        if not self.is_mounted:
             return
         self._status(str(exc), "red")
         self._show_skipped([])
@@ -378,7 +390,7 @@ class ExportScreen(ModalScreen[bool]):
             def cancelled() -> None:
                 inline.value = False
 
-            self.app.with_vault(  # type: ignore[attr-defined]
+            pylee_app(self).with_vault(
                 self.refresh_preview, "to write secret values into the export", cancelled
             )
 
@@ -411,34 +423,33 @@ class ExportScreen(ModalScreen[bool]):
             return
         self._shown = None  # one write per preview
         self._say("Writing…", "dim")
-        generation = self._generation
-        options = self._options()
-        self.app.call(  # type: ignore[attr-defined]
+        # not in the previews' group: a preview asked for meanwhile must not drop the answer
+        # of a write that happened
+        pylee_app(self).call(
             self._write_as_shown,
             path,
-            options,
+            self._options(),
             shown.diff,
-            done=lambda result: self._written(generation, shown.choices, result),
-            failed=lambda exc: self._failed(self._generation, exc),
+            done=self._written,
+            failed=self._failed,
         )
 
-    def _write_as_shown(self, path: Path, options: dict, diff: str) -> tuple[bool, Any]:
-        """Write only if the file would change exactly as previewed; else the new preview."""
+    def _write_as_shown(self, path: Path, options: dict, diff: str) -> Any:
+        """Write only if the file would change exactly as previewed (None when it would not)."""
         export = self.services.export
         now = export.install_with_names(path, dry_run=True, **options)
         if now[1].diff != diff:
-            return False, now
-        return True, export.install_with_names(path, **options)
+            return None
+        return export.install_with_names(path, **options)
 
-    def _written(self, generation: int, choices: tuple[Any, ...], result) -> None:
-        wrote, outcome = result
-        if not wrote:
-            if generation == self._generation and self.is_mounted:
-                self._previewed(generation, choices, outcome)
+    def _written(self, outcome: Any) -> None:
+        if outcome is None:
+            if self.is_mounted:
                 self._say(
                     "Not written: the file changed since the preview; this is the change now. "
                     "Check it, then ctrl+s."
                 )
+                self.refresh_preview()  # the change to the file as it is now
             return
         _plan, install = outcome
         self._remember()
@@ -450,7 +461,7 @@ class ExportScreen(ModalScreen[bool]):
         def answered(answer: str | None) -> None:
             if answer != "yes" or not self.is_mounted:
                 return
-            self.app.call(  # type: ignore[attr-defined]
+            pylee_app(self).call(
                 create_folder,
                 folder,
                 done=lambda _made: self.refresh_preview(),
