@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input, TextArea
 
 from pylee_tui import crypto
 from pylee_tui.cli import main
@@ -40,6 +41,19 @@ def cheap_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
     The parameters are stored with each vault, so this only changes how new vaults are made
     (test_crypto checks the real defaults separately)."""
     monkeypatch.setattr(crypto, "DEFAULT_KDF", {"iterations": 1, "lanes": 1, "memory_kib": 8})
+
+
+@pytest.fixture(autouse=True)
+def no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Text cursors never blink in tests: a blink is a timer that repaints twice a second, so a
+    snapshot (or a wait for the screen to settle) would depend on its phase."""
+    for widget in (Input, TextArea):
+
+        def created_still(self, *args, _create=widget.__init__, **kwargs) -> None:
+            _create(self, *args, **kwargs)
+            self.cursor_blink = False
+
+        monkeypatch.setattr(widget, "__init__", created_still)
 
 
 @pytest.fixture
@@ -160,16 +174,15 @@ async def settle(pilot, rounds: int = 4) -> None:
         await pilot.pause()
 
 
-async def settle_still(pilot) -> None:
-    """`settle`, then no blinking cursor: a snapshot must not depend on timing."""
-    from textual.widgets import Input, TextArea
-
-    await settle(pilot)
-    for widget in pilot.app.screen.query(Input):
-        widget.cursor_blink = False
-    for widget in pilot.app.screen.query(TextArea):
-        widget.cursor_blink = False
-    await pilot.pause()
+async def wait_until(pilot, condition, what: str, rounds: int = 100) -> None:
+    """Wait for `condition` (a debounce, a timer, a thread), a frame and the workers at a time,
+    within a deadline of about `rounds` x 50 ms."""
+    for _ in range(rounds):
+        if condition():
+            return
+        await pilot.pause(0.05)
+        await pilot.app.workers.wait_for_complete()
+    raise AssertionError(f"never: {what}")
 
 
 async def type_text(pilot, text: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import settle_still as settle
+from conftest import settle, wait_until
 
 from pylee_tui.app import PyleeApp
 from pylee_tui.services import Services
@@ -79,8 +79,9 @@ def test_split_editor(snap_compare, db_path, seed):
     async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("e")
-        await settle(pilot)
-        await pilot.pause(0.5)  # the preview's debounce
+        await wait_until(
+            pilot, lambda: pilot.app.screen.query("#md-preview MarkdownBulletList"), "the preview"
+        )
         await settle(pilot)
 
     assert snap_compare(make_app(db_path), run_before=run_before, terminal_size=SIZE)

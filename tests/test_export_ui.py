@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import ANN, server_doc, settle, type_text, with_services
+from conftest import ANN, server_doc, settle, type_text, wait_until, with_services
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
 from pylee_tui.app import PyleeApp
@@ -71,16 +71,6 @@ def status(screen: ExportScreen) -> str:
 
 def message(screen: ExportScreen) -> str:
     return str(screen.query_one("#export-message", Static).render())
-
-
-async def until(pilot, condition, what: str, rounds: int = 100) -> None:
-    """Wait for `condition`, a frame and the workers at a time, within a deadline."""
-    for _ in range(rounds):
-        if condition():
-            return
-        await pilot.pause(0.05)
-        await pilot.app.workers.wait_for_complete()
-    raise AssertionError(f"never: {what}")
 
 
 async def type_path(pilot, screen: ExportScreen, path: str) -> None:
@@ -192,7 +182,7 @@ async def test_ctrl_s_writes_only_the_change_the_preview_shows(world: Path, tmp_
         assert json.loads(target.read_text("utf-8")) == {"mcpServers": {"mine": {"command": "x"}}}
         assert not shown_first.exists()
         # the preview follows the typed path without enter
-        await until(pilot, lambda: screen.ready, "the preview of the typed path")
+        await wait_until(pilot, lambda: screen.ready, "the preview of the typed path")
         assert f"→ {target}" in status(screen)
         assert "keeps 1 other server" in status(screen)
         assert f"+++ {target}" in preview(screen)
@@ -262,7 +252,7 @@ async def test_a_dry_run_landing_after_a_newer_one_is_never_shown(
                 break
             await pilot.pause()
         screen.query_one("#export-client", Select).value = "cursor"
-        await until(pilot, lambda: screen.ready, "Cursor's preview")
+        await wait_until(pilot, lambda: screen.ready, "Cursor's preview")
         assert "Cursor: 1 server(s)" in status(screen)
         release.set()  # the older dry run lands now
         for _ in range(100):
@@ -344,7 +334,7 @@ async def test_the_file_field_takes_quotes_tilde_and_completes_with_tab(
         assert field.value == '"~/My Configs/'
         assert field.has_focus
         await type_text(pilot, 'mcp.json"')
-        await until(pilot, lambda: screen.ready, "the preview of the quoted path")
+        await wait_until(pilot, lambda: screen.ready, "the preview of the quoted path")
         assert f"→ {home / 'My Configs' / 'mcp.json'}" in status(screen)
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -371,7 +361,7 @@ async def test_the_dialog_remembers_client_path_and_options_per_registry(
         assert screen.query_one("#export-client", Select).value == "cursor"
         assert screen.query_one("#export-path", Input).value == str(target)
         assert screen.query_one("#export-missing", Checkbox).value is True
-        await until(pilot, lambda: f"→ {target}" in status(screen), "the remembered preview")
+        await wait_until(pilot, lambda: f"→ {target}" in status(screen), "the remembered preview")
         assert "already holds exactly this: nothing to write" in status(screen)
         await pilot.press("ctrl+s")
         await settle(pilot)

@@ -6,7 +6,7 @@ import threading
 from datetime import UTC, datetime
 
 import pytest
-from conftest import settle, type_text
+from conftest import settle, type_text, wait_until
 from textual.widgets import Button, DataTable, Input, Select, Static
 
 from pylee_tui.app import PyleeApp
@@ -128,8 +128,7 @@ async def test_audit_log_newest_first_and_filtered(db_path, other):
         actions = [r[2] for r in rows(table)]
         assert actions == ["member.invite", "member.accept", "member.invite", "org.create"]
         pilot.app.screen.query_one("#audit-filter", Input).value = "accept"
-        await pilot.pause(0.3)
-        await settle(pilot)
+        await wait_until(pilot, lambda: len(rows(table)) == 1, "the filtered log")
         assert [r[1:3] for r in rows(table)] == [[BEA, "member.accept"]]
 
 
@@ -190,14 +189,10 @@ async def test_escape_leaves_the_audit_filter_and_keys_act_on_the_table(db_path,
         table = screen.query_one("#audit-table", DataTable)
         await pilot.press("slash")
         await type_text(pilot, "accept")
-        await pilot.pause(0.3)
-        await settle(pilot)
-        assert len(rows(table)) == 1
+        await wait_until(pilot, lambda: len(rows(table)) == 1, "the filtered log")
         await pilot.press("escape")
-        await pilot.pause(0.3)
-        await settle(pilot)
+        await wait_until(pilot, lambda: len(rows(table)) == 4, "the whole log again")
         assert table.has_focus and filter_input.value == ""
-        assert len(rows(table)) == 4
         await pilot.press("2")  # a section key works again, it is not typed into the filter
         await settle(pilot)
         assert filter_input.value == ""

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import server_doc, settle, type_text
+from conftest import server_doc, settle, type_text, wait_until
 from textual.app import App
 from textual.widgets import Static
 
@@ -274,15 +274,14 @@ async def test_the_filter_keeps_the_cursor_on_a_match(db_path, acme):
         await put_cursor(pilot, tree, NodeData("server", "core-tools", WEATHER))
         await pilot.press("slash")
         await type_text(pilot, "ea")  # search and weather
-        await pilot.pause(0.3)
-        await settle(pilot)
-        assert shown_servers(tree, "core-tools") == [SEARCH, WEATHER]
+        await wait_until(
+            pilot, lambda: shown_servers(tree, "core-tools") == [SEARCH, WEATHER], "the filter"
+        )
         assert cursor(tree) == NodeData("server", "core-tools", WEATHER)
         assert detail_title(pilot.app) == WEATHER
         await type_text(pilot, "r")  # search only: the cursor goes to the nearest shown
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: shown_servers(tree, "core-tools") == [SEARCH], "filter")
         await settle(pilot)
-        assert shown_servers(tree, "core-tools") == [SEARCH]
         assert cursor(tree) == NodeData("server", "core-tools", SEARCH)
         assert detail_title(pilot.app) == SEARCH
         await pilot.press("escape")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import server_doc, settle, type_text
+from conftest import server_doc, settle, type_text, wait_until
 from textual.widgets import Input, OptionList, TextArea
 
 from pylee_tui.app import PyleeApp
@@ -36,8 +36,6 @@ def other(db_path):
 async def open_registries(pilot) -> RegistryTree:
     await settle(pilot)
     await pilot.press("2")
-    await settle(pilot)
-    await pilot.pause(0.2)
     await settle(pilot)
     return pilot.app.screen.query_one(RegistryTree)
 
@@ -139,7 +137,11 @@ async def test_rename_move_filter_and_delete(db_path, other):
         # filter as you type
         await pilot.press("slash")
         await type_text(pilot, "weath")
-        await pilot.pause(0.3)
+        await wait_until(
+            pilot,
+            lambda: not tree.registry_node("data-sources").children,  # search moved there
+            "the filter",
+        )
         await settle(pilot)
         node = tree.registry_node("core-tools")
         assert node.is_expanded

@@ -5,8 +5,7 @@ in their own files). Each SVG was looked at as a picture before it was committed
 from __future__ import annotations
 
 import pytest
-from conftest import server_doc
-from conftest import settle_still as settle
+from conftest import server_doc, settle
 
 from pylee_tui.app import PyleeApp
 from pylee_tui.sections.registries.tree import NodeData, RegistryTree

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import server_doc, settle, type_text
+from conftest import server_doc, settle, type_text, wait_until
 from test_forms_and_switcher import burst
 from textual.widgets import DataTable, Input
 
@@ -246,10 +246,7 @@ async def test_reveal_asks_the_passphrase_shows_the_value_then_masks_again(db_pa
         await unlock(pilot)
         assert by_key(table_of(pane))["API_TOKEN"][2] == FAKE
         assert "revealed" in str(pane.query_one("#vault-detail").render())
-        for _ in range(50):
-            await pilot.pause(0.1)
-            if not pane.revealed:
-                break
+        await wait_until(pilot, lambda: not pane.revealed, "the reveal's end")
         assert by_key(table_of(pane))["API_TOKEN"][2] == MASK
         actions = [e.action for e in with_secret.audit.list_for_org(ANN, "acme")]
         assert actions[0] == "secret.reveal"
@@ -404,18 +401,40 @@ async def test_a_scope_load_landing_after_a_newer_one_is_never_shown(db_path, se
         assert f"server {WEATHER}" in str(pane.query_one("#vault-title").render())
 
 
+class Ticks:
+    """The idle lock's clock, moved by the test; it counts how often the app has read it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.reads = 0
+
+    def __call__(self) -> float:
+        self.reads += 1
+        return self.now
+
+
+async def a_check_of_the_idle_time(pilot, ticks: Ticks) -> None:
+    # the app checks a few times per limit (every 0.3 s for 1.5 s): wait for the next check
+    reads = ticks.reads
+    await wait_until(pilot, lambda: ticks.reads > reads, "a check of the idle time")
+
+
 async def test_the_vault_locks_itself_after_idle_time(db_path, with_secret):
-    async with app_for(db_path, vault_idle_lock=1.5).run_test(size=SIZE) as pilot:
+    ticks = Ticks()
+    async with app_for(db_path, vault_idle_lock=1.5, idle_clock=ticks).run_test(size=SIZE) as pilot:
         pane = await open_vault(pilot)
         cursor_to(pane, "API_TOKEN")
         await pilot.press("v")
         await settle(pilot)
         await unlock(pilot)
         assert by_key(table_of(pane))["API_TOKEN"][2] == FAKE
-        for _ in range(50):  # no key, no mouse
-            await pilot.pause(0.1)
-            if not pilot.app.services.vault.unlocked:
-                break
+        ticks.now += 1.4
+        await pilot.press("down")  # a key: the idle time starts again
+        ticks.now += 1.4
+        await a_check_of_the_idle_time(pilot, ticks)
+        assert pilot.app.services.vault.unlocked  # 1.4 s since the last key
+        ticks.now += 0.1  # no key, no mouse for 1.5 s
+        await a_check_of_the_idle_time(pilot, ticks)
         await settle(pilot)
         assert not pilot.app.services.vault.unlocked
         assert by_key(table_of(pane))["API_TOKEN"][2] == MASK

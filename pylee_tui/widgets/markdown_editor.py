@@ -18,6 +18,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Markdown, MarkdownViewer, Static, TextArea
 from textual.widgets.markdown import MarkdownBlock
+from textual.worker import Worker, WorkerState
 
 from pylee_tui.safe_text import escape_markdown
 from pylee_tui.widgets.safe_markdown import SafeMarkdownViewer, markdown_parser
@@ -25,6 +26,7 @@ from pylee_tui.widgets.safe_markdown import SafeMarkdownViewer, markdown_parser
 ViewMode = Literal["split", "editor", "preview"]
 
 _NEXT_MODE: dict[ViewMode, ViewMode] = {"split": "editor", "editor": "preview", "preview": "split"}
+PREVIEW = "md-preview"  # the worker group of the preview's renders
 
 
 @dataclass
@@ -188,6 +190,7 @@ class MarkdownSplitEditor(Widget):
         self._line_count = 0
         self._is_modified = False
         self._ready = False
+        self._preview_failure: str | None = None  # why the last render failed (its type)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="md-panes"):
@@ -333,9 +336,26 @@ class MarkdownSplitEditor(Widget):
         self._preview_due = True
         if not self._rendering:
             self._rendering = True
-            # A failed preview must not take the unsaved text down with the app; the failure
-            # still reaches the app's Worker.StateChanged handler.
-            self.run_worker(self._render_preview(), group="md-preview", exit_on_error=False)
+            # A failed preview must not take the unsaved text down with the app: the failure
+            # reaches `_preview_worker_changed`, which says so in the status line.
+            self.run_worker(self._render_preview(), group=PREVIEW, exit_on_error=False)
+
+    @on(Worker.StateChanged)
+    def _preview_worker_changed(self, event: Worker.StateChanged) -> None:
+        """A failed render is said (the preview keeps the last text it showed, the editor keeps
+        the text); the next render that succeeds takes the message away."""
+        if event.worker.group != PREVIEW:
+            return
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            # the type only: the message might quote the text being edited
+            self._preview_failure = type(error).__name__
+            self.log.error(f"the Markdown preview failed: {self._preview_failure}")
+        elif event.state == WorkerState.SUCCESS:
+            self._preview_failure = None
+        else:
+            return
+        self._update_status()
 
     async def _render_preview(self) -> None:
         # A worker, so our message queue (status line, timers) keeps moving while the preview
@@ -464,5 +484,8 @@ class MarkdownSplitEditor(Widget):
         )
         if self._is_modified:
             status += " · ● modified"
+        if self._preview_failure is not None:
+            status = f"⚠ preview failed ({self._preview_failure}); the text is kept · {status}"
+
         # The bar's size is fixed, and a layout pass would reflow every preview block.
         self.query_one("#md-status", Static).update(status, layout=False)
