@@ -317,6 +317,10 @@ CALLS: dict[str, tuple[str, Callable[[Services, str], Any]]] = {
         "secrets:write",
         lambda s, a: s.variables.rollback(a, "acme", "TOKEN", 1),
     ),
+    "variables.rollback_to@secret": (
+        "secrets:write",
+        lambda s, a: s.variables.rollback_to(a, "acme", "TOKEN", 1),
+    ),
     "variables.restore@variable": ("", lambda s, a: s.variables.restore(a, "acme", "OLD_MODE")),
     "variables.restore@secret": (
         "secrets:write",

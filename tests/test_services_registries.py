@@ -497,6 +497,12 @@ MUTATIONS: list[tuple[str, Callable[[Services], Any]]] = [
             BOB, "acme", "core", WEATHER["name"], SEARCH | {"name": WEATHER["name"]}
         ),
     ),
+    (
+        "edit_server",
+        lambda s: s.registries.edit_server(
+            BOB, "acme", "core", WEATHER["name"], SEARCH | {"name": WEATHER["name"]}
+        ),
+    ),
     ("remove_server", lambda s: s.registries.remove_server(BOB, "acme", "core", WEATHER["name"])),
     (
         "move_server",
