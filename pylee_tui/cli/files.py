@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pylee_tui.files import write_atomic
 from pylee_tui.models import OVERVIEW_MAX_BYTES, VARIABLE_VALUE_MAX_BYTES
 from pylee_tui.server_json import loads_strict, read_text
 from pylee_tui.services import InvalidInput, PyleeError
-from pylee_tui.services.config_files import write_atomic
 
 
 def file_label(path: str) -> str:
