@@ -42,7 +42,7 @@ from pylee_tui.dialogs.org_form import OrgFormScreen
 from pylee_tui.dialogs.org_switcher import NEW_ORG, OrgSwitcherScreen
 from pylee_tui.dialogs.pick import PickScreen
 from pylee_tui.dialogs.unlock_vault import VaultUnlockScreen
-from pylee_tui.models import OrgSummary
+from pylee_tui.models import Member, OrgSummary
 from pylee_tui.safe_text import escape
 from pylee_tui.screens.error import StartupErrorScreen
 from pylee_tui.screens.org import OrgScreen
@@ -153,15 +153,19 @@ class PyleeApp(App[None]):
             user = services.identity.resolve(self.requested_user, os.environ.get("PYLEE_USER"))
             theme = services.settings.get(THEME_SETTING)
             idle_lock = services.settings.get(VAULT_IDLE_SETTING)
-            # launching as an invited email accepts the invitations waiting for it
-            pending = services.members.pending_for(user) if user else []
-            joined = [services.members.accept(user, slug) for slug in pending]
-            orgs = services.orgs.list(user) if user else []
-            last = services.settings.get(LAST_ORG_SETTING.format(user=user)) if user else None
+            joined: list[Member] = []
+            orgs: list[OrgSummary] = []
+            last: str | None = None
+            if user:
+                # launching as an invited email accepts the invitations waiting for it
+                pending = services.members.pending_for(user)
+                joined = [services.members.accept(user, slug) for slug in pending]
+                orgs = services.orgs.list(user)
+                last = services.settings.get(LAST_ORG_SETTING.format(user=user))
             slugs = [o.slug for o in orgs]
             first = (last if last in slugs else slugs[0]) if slugs else None
             # the first org's view is loaded here, so the first frame already shows it
-            view = load_org_view(services, user, first) if first else None
+            view = load_org_view(services, user, first) if user and first else None
         except (StoreError, PyleeError) as exc:
             self.call_from_thread(self.push_screen, StartupErrorScreen(str(exc)))
             return
@@ -169,9 +173,31 @@ class PyleeApp(App[None]):
             message = describe_sqlite_error(exc, self.db_path)
             self.call_from_thread(self.push_screen, StartupErrorScreen(message))
             return
+        # mypy cannot solve call_from_thread's `T | Awaitable[T]` for a coroutine function
         self.call_from_thread(
-            self._booted_with, services, user, theme, orgs, view, joined, idle_lock
+            self._booted_with,  # type: ignore[arg-type]
+            services,
+            user,
+            theme,
+            orgs,
+            view,
+            joined,
+            idle_lock,
         )
+
+    def require_services(self) -> Services:
+        """The services, for a screen that exists only once start-up opened the store (every
+        screen but the start-up error; the welcome comes after the store opened)."""
+        if self.services is None:
+            raise RuntimeError("a screen used the store before start-up opened it")
+        return self.services
+
+    def require_user(self) -> str:
+        """The acting user, for a screen that exists only once the user is known (an org is
+        shown, a dialog opened from one)."""
+        if self.user is None:
+            raise RuntimeError("a screen acted for a user before the user was known")
+        return self.user
 
     def get_default_screen(self) -> OrgScreen:
         # the org screen is the base of the stack: start-up fills it rather than pushing one
@@ -260,7 +286,8 @@ class PyleeApp(App[None]):
                 )
                 return
             if done is not None and not worker.is_cancelled:
-                self.call_from_thread(self._deliver, done, result, worker)
+                # (mypy cannot solve call_from_thread's `T | Awaitable[T]` for a coroutine)
+                self.call_from_thread(self._deliver, done, result, worker)  # type: ignore[arg-type]
 
         return self.run_worker(
             job,
@@ -295,9 +322,7 @@ class PyleeApp(App[None]):
                 title="Bug",
             )
 
-    def notify(  # type: ignore[override]
-        self, message: str, *, title: str = "", markup: bool = False, **kwargs: Any
-    ) -> None:
+    def notify(self, message: str, *, title: str = "", markup: bool = False, **kwargs: Any) -> None:
         """Messages quote names and values (a draft's name, a refused key): shown escaped, and
         never read as markup (a name holding `[link=…]` stays text)."""
         super().notify(
@@ -405,6 +430,7 @@ class PyleeApp(App[None]):
         work asks Save / Discard / Cancel first; Cancel (or a failed save) stops here."""
         self._leave(then, quitting=False)
 
+    # App's is a coroutine that exits at once; this one asks about unsaved work first
     def action_quit(self) -> None:  # type: ignore[override]
         """ctrl+q, `q` on the org screen and the palette's Quit: unsaved work is asked about
         first, from the top screen down."""
@@ -421,11 +447,9 @@ class PyleeApp(App[None]):
             then()
             return
         top = self.screen
-        if _unsaved(top):
+        if isinstance(top, UnsavedWork) and top.has_unsaved_changes:
             # once it has closed, carry on down (after its pop has been processed)
-            top.ask_before_leaving(  # type: ignore[union-attr]
-                lambda: self.call_later(self._leave, then, quitting=quitting)
-            )
+            top.ask_before_leaving(lambda: self.call_later(self._leave, then, quitting=quitting))
             return
         # a dialog, a list, a detail screen: nothing of its own to lose
         self.pop_screen()
@@ -579,7 +603,8 @@ class PyleeApp(App[None]):
 
     def action_vault_passwd(self) -> None:
         """Change the vault passphrase (the CLI's `vault passwd`)."""
-        if self.services is None:
+        services = self.services
+        if services is None:
             return
 
         def ask(status) -> None:
@@ -591,12 +616,12 @@ class PyleeApp(App[None]):
                 return
             # refused (not an admin of every org with secrets) before any passphrase is typed
             self.call(
-                self.services.vault.check_change_passphrase,
+                services.vault.check_change_passphrase,
                 self.user,
                 done=lambda _: self.push_screen(ChangePassphraseScreen()),
             )
 
-        self.call(self.services.vault.status, done=ask)
+        self.call(services.vault.status, done=ask)
 
     def action_vault(self, action: str, *args: str) -> None:
         """A vault pane action from the palette: opens section 4 first."""

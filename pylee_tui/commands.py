@@ -4,17 +4,26 @@ search the shown org (servers, registries, keys, members) as you type; a result 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Iterator
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.widgets import DataTable
 
 from pylee_tui.safe_text import escape
+from pylee_tui.screens.org import OrgScreen
+from pylee_tui.screens.server_detail import ServerScreen
+from pylee_tui.sections.registries.tree import NodeData, RegistryTree
+from pylee_tui.sections.vault.pane import VaultPane
 from pylee_tui.services.errors import PyleeError
 from pylee_tui.services.search import SearchHit
 from pylee_tui.store import StoreError
+from pylee_tui.widgets.pylee_app import pylee_app
+
+if TYPE_CHECKING:
+    from pylee_tui.app import PyleeApp
 
 SEARCH_MIN = 2  # characters typed before the org is searched
 KIND_LABEL = {"server": "Server", "registry": "Registry", "key": "Key", "member": "Member"}
@@ -48,23 +57,23 @@ ACTIONS = (
 
 
 class PyleeCommands(Provider):
-    def _commands(self):
-        app = self.app
-        for org in getattr(app, "org_summaries", []):
+    def _commands(self) -> Iterator[tuple[str, str, Callable[[], Any]]]:
+        app = pylee_app(self)
+        for org in app.org_summaries:
             yield (
                 f"Go to org: {org.name} ({org.slug})",
                 f"{org.registry_count} registries · {org.member_count} members",
-                partial(app.switch_to_org, org.slug),  # type: ignore[attr-defined]
+                partial(app.switch_to_org, org.slug),
             )
         for title, help_text, action in ACTIONS:
             yield title, help_text, partial(app.run_action, action)
         # every scope of the org once section 4 has loaded them
-        for pane in app.screen_stack[0].query("VaultPane") if app.screen_stack else ():
+        for pane in app.screen_stack[0].query(VaultPane) if app.screen_stack else ():
             for scope_id, label in pane.scope_items():
                 yield (
                     f"Vault: scope {label.strip()}",
                     "Show its variables and secrets in section 4",
-                    partial(app.action_vault, "scope", scope_id),  # type: ignore[attr-defined]
+                    partial(app.action_vault, "scope", scope_id),
                 )
 
     async def discover(self) -> Hits:
@@ -84,31 +93,32 @@ class PyleeCommands(Provider):
             yield Hit(
                 score,
                 matcher.highlight(title) if matcher.match(title) else Text(title),
-                partial(go_to, self.app, hit),
+                partial(go_to, pylee_app(self), hit),
                 help=escape(hit.detail),
             )
 
     async def _search_org(self, query: str) -> list[SearchHit]:
-        app: Any = self.app
+        app = pylee_app(self)
         org = org_screen(app)
-        if len(query.strip()) < SEARCH_MIN or org is None or app.services is None:
+        services, user = app.services, app.user
+        if len(query.strip()) < SEARCH_MIN or org is None or org.slug is None:
+            return []
+        if services is None or user is None:
             return []
         # the store's lock serialises this with the app's own workers
         try:
-            return await asyncio.to_thread(app.services.search.search, app.user, org.slug, query)
+            return await asyncio.to_thread(services.search.search, user, org.slug, query)
         except (PyleeError, StoreError):  # the org went away meanwhile: nothing to offer
             return []
 
 
-def org_screen(app: Any) -> Any:
+def org_screen(app: PyleeApp) -> OrgScreen | None:
     """The org screen at the bottom of the stack, when it shows an org."""
-    from pylee_tui.screens.org import OrgScreen
-
     base = app.screen_stack[0] if app.screen_stack else None
     return base if isinstance(base, OrgScreen) and base.slug else None
 
 
-async def go_to(app: Any, hit: SearchHit) -> None:
+async def go_to(app: PyleeApp, hit: SearchHit) -> None:
     """Show a search result: its section, with the cursor on it (a server opens its page)."""
     screen = org_screen(app)
     if screen is None:
@@ -129,12 +139,10 @@ async def go_to(app: Any, hit: SearchHit) -> None:
             table.move_cursor(row=emails.index(hit.email))
             table.focus()
         return
-    from pylee_tui.sections.registries.tree import NodeData, RegistryTree
-
+    if hit.registry is None:  # a server or registry hit always names its registry
+        return
     tree = screen.query_one(RegistryTree)
     tree.select_data(NodeData("registry", hit.registry))
     tree.focus()
-    if hit.kind == "server" and screen.view is not None:
-        from pylee_tui.screens.server_detail import ServerScreen
-
+    if hit.kind == "server" and hit.server and screen.slug and screen.view is not None:
         app.push_screen(ServerScreen(screen.slug, hit.registry, hit.server, screen.view.role))

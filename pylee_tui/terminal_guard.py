@@ -33,4 +33,5 @@ def _guarded_render(self: Strip, console: Any) -> str:
 def install_terminal_guard() -> None:
     """Idempotent; the app calls it before it draws anything."""
     if Strip.render is not _guarded_render:
+        # patching the one method every frame goes through is the guard itself
         Strip.render = _guarded_render  # type: ignore[method-assign]

@@ -13,6 +13,7 @@ from textual.widgets import Button, Input, Label, Static
 from pylee_tui.dialogs.field_message import hide_empty_messages, say
 from pylee_tui.dialogs.passphrase import DERIVING, new_passphrase_input, rule_message
 from pylee_tui.models import field_error
+from pylee_tui.widgets.pylee_app import pylee_app
 
 
 class ChangePassphraseScreen(ModalScreen[bool]):
@@ -87,10 +88,10 @@ class ChangePassphraseScreen(ModalScreen[bool]):
             again.focus()
             return
         self._busy(True)
-        app = self.app
-        app.call(  # type: ignore[attr-defined]
-            app.services.vault.change_passphrase,  # type: ignore[attr-defined]
-            app.user,  # type: ignore[attr-defined]
+        app = pylee_app(self)
+        app.call(
+            app.require_services().vault.change_passphrase,
+            app.require_user(),
             current.value,
             new.value,
             done=self._changed,
@@ -104,7 +105,7 @@ class ChangePassphraseScreen(ModalScreen[bool]):
             say(self.query_one("#vault-error", Static), DERIVING)
 
     def _changed(self, _result: object) -> None:
-        self.app.vault_changed.publish(True)  # type: ignore[attr-defined]
+        pylee_app(self).vault_changed.publish(True)
         self.notify("Vault passphrase changed; the old one no longer opens the vault.")
         self.dismiss(True)
 

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+from textual.widgets.button import ButtonVariant
 
 from pylee_tui.safe_text import escape
 from pylee_tui.widgets.typeahead import TypeAhead
@@ -24,7 +25,7 @@ class ChoiceScreen(TypeAhead, ModalScreen[str | None]):
         self,
         title: str,
         message: str | Text,
-        choices: list[tuple[str, str, str]],
+        choices: list[tuple[str, str, ButtonVariant]],
         *,
         default: str | None = None,
     ) -> None:
@@ -36,7 +37,8 @@ class ChoiceScreen(TypeAhead, ModalScreen[str | None]):
         self.choices = choices
         self.default = default
         # focused as the dialog opens, so a key typed at once presses the expected answer
-        self.AUTO_FOCUS = f"#choice-{default}" if default else "Button"
+        # a class variable to the type checker; Textual reads it from the instance
+        self.AUTO_FOCUS = f"#choice-{default}" if default else "Button"  # type: ignore[misc]
 
     def compose(self) -> ComposeResult:
         message = (
@@ -61,7 +63,9 @@ class ChoiceScreen(TypeAhead, ModalScreen[str | None]):
         self.dismiss(None)
 
 
-def confirm(title: str, message: str, yes: str = "Yes", variant: str = "primary") -> ChoiceScreen:
+def confirm(
+    title: str, message: str, yes: str = "Yes", variant: ButtonVariant = "primary"
+) -> ChoiceScreen:
     return ChoiceScreen(
         title, message, [("yes", yes, variant), ("no", "Cancel", "default")], default="no"
     )

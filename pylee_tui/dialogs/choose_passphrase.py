@@ -13,6 +13,7 @@ from textual.widgets import Button, Input, Label, Static
 from pylee_tui.dialogs.field_message import hide_empty_messages, say
 from pylee_tui.dialogs.passphrase import DERIVING, new_passphrase_input, rule_message
 from pylee_tui.models import field_error
+from pylee_tui.widgets.pylee_app import pylee_app
 
 
 class ChoosePassphraseScreen(ModalScreen[bool]):
@@ -84,10 +85,10 @@ class ChoosePassphraseScreen(ModalScreen[bool]):
             again.focus()
             return
         self._busy(True)
-        app = self.app
-        app.call(  # type: ignore[attr-defined]
-            app.services.vault.initialize,  # type: ignore[attr-defined]
-            app.user,  # type: ignore[attr-defined]
+        app = pylee_app(self)
+        app.call(
+            app.require_services().vault.initialize,
+            app.require_user(),
             first.value,
             done=self._created,
             failed=self._refused,
@@ -100,7 +101,7 @@ class ChoosePassphraseScreen(ModalScreen[bool]):
             say(self.query_one("#vault-error", Static), DERIVING)
 
     def _created(self, _result: object) -> None:
-        self.app.vault_changed.publish(True)  # type: ignore[attr-defined]
+        pylee_app(self).vault_changed.publish(True)
         self.notify("Vault created and unlocked. Keep the passphrase safe.", timeout=5)
         self.dismiss(True)
 

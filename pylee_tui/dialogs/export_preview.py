@@ -106,17 +106,11 @@ class ExportScreen(ModalScreen[bool]):
 
     @property
     def services(self) -> Services:
-        services = pylee_app(self).services
-        if services is None:  # the export is opened from an org shown, so the store is open
-            raise RuntimeError("the export was opened before the store opened")
-        return services
+        return pylee_app(self).require_services()  # opened from an org shown
 
     @property
     def user(self) -> str:
-        user = pylee_app(self).user
-        if user is None:  # likewise: an org is shown only to a known user
-            raise RuntimeError("the export was opened before the user was known")
-        return user
+        return pylee_app(self).require_user()
 
     @property
     def ready(self) -> bool:
@@ -209,7 +203,8 @@ class ExportScreen(ModalScreen[bool]):
     def _remember(self) -> None:
         if self._memory_key is None:
             return
-        paths = self._memory.get("paths") if isinstance(self._memory.get("paths"), dict) else {}
+        remembered = self._memory.get("paths")
+        paths = remembered if isinstance(remembered, dict) else {}
         self._memory = {
             "client": self.client,
             "paths": {**paths, self.client: self.query_one("#export-path", PathInput).value},

@@ -23,6 +23,7 @@ from textual.widgets import Button, Checkbox, Input, Label, RadioSet, Select, St
 
 from pylee_tui.models import field_error
 from pylee_tui.safe_text import escape
+from pylee_tui.widgets.pylee_app import pylee_app
 from pylee_tui.widgets.typeahead import TypeAhead
 
 
@@ -218,9 +219,7 @@ class FormScreen(TypeAhead, ModalScreen[Any]):
             self.query_one(f"#field-{first_bad.name}").focus()
             return
         self.query_one("#form-submit", Button).disabled = True
-        self.app.call(  # type: ignore[attr-defined]
-            self.submit, values, done=self._done, failed=self._failed
-        )
+        pylee_app(self).call(self.submit, values, done=self._done, failed=self._failed)
 
     def _done(self, result: Any) -> None:
         self.dismiss(result)

@@ -56,7 +56,9 @@ class HelpScreen(TypeAhead, ModalScreen[None]):
             yield Static(
                 f"Keys{': ' + self.for_title if self.for_title else ''}", classes="dialog-title"
             )
-            table = DataTable(cursor_type="row", zebra_stripes=True, id="help-table")
+            table: DataTable[Text] = DataTable(
+                cursor_type="row", zebra_stripes=True, id="help-table"
+            )
             table.add_columns("Key", "Action", "")
             for row in self.rows:
                 # Text: a key such as [ is shown, never read as markup

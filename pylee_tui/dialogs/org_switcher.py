@@ -19,6 +19,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from pylee_tui.models import OrgSummary, plural
+from pylee_tui.widgets.pylee_app import pylee_app
 from pylee_tui.widgets.typeahead import TypeAhead
 
 NEW_ORG = "__new__"
@@ -104,7 +105,7 @@ class OrgSwitcherScreen(TypeAhead, ModalScreen[str | None]):
     def on_mount(self) -> None:
         self._refill("")
         if self.load is not None:
-            self.app.call(self.load, done=self._loaded)  # type: ignore[attr-defined]
+            pylee_app(self).call(self.load, done=self._loaded)
 
     def _loaded(self, orgs: list[OrgSummary]) -> None:
         if not self.is_attached:

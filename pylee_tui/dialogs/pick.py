@@ -92,7 +92,8 @@ class PickScreen(TypeAhead, ModalScreen[str | None]):
         self.filtered = len(items) >= FILTER_FROM if filter is None else filter
         self.shown: list[str] = []
         # focused as it opens: keys typed at once (a filter, j/k, enter) reach it in order
-        self.AUTO_FOCUS = "#pick-filter" if self.filtered else "#pick-list"
+        # a class variable to the type checker; Textual reads it from the instance
+        self.AUTO_FOCUS = "#pick-filter" if self.filtered else "#pick-list"  # type: ignore[misc]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog pick"):

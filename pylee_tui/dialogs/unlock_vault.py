@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from pylee_tui.dialogs.field_message import hide_empty_messages, say
 from pylee_tui.dialogs.passphrase import DERIVING
+from pylee_tui.widgets.pylee_app import pylee_app
 
 
 class VaultUnlockScreen(ModalScreen[bool]):
@@ -55,9 +56,9 @@ class VaultUnlockScreen(ModalScreen[bool]):
             say(self.query_one("#vault-error", Static), "type the vault passphrase")
             return
         self._busy(True)
-        app = self.app
-        app.call(  # type: ignore[attr-defined]
-            app.services.vault.unlock,  # type: ignore[attr-defined]
+        app = pylee_app(self)
+        app.call(
+            app.require_services().vault.unlock,
             field.value,
             done=self._unlocked,
             failed=self._refused,
@@ -70,7 +71,7 @@ class VaultUnlockScreen(ModalScreen[bool]):
             say(self.query_one("#vault-error", Static), DERIVING)
 
     def _unlocked(self, _result: object) -> None:
-        self.app.vault_changed.publish(True)  # type: ignore[attr-defined]
+        pylee_app(self).vault_changed.publish(True)
         self.dismiss(True)
 
     def _refused(self, exc: Exception) -> None:

@@ -22,11 +22,12 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 from pylee_tui.dialogs.choice import ChoiceScreen
 from pylee_tui.dialogs.field_message import hide_empty_messages, say
 from pylee_tui.dialogs.form import ModelRule
-from pylee_tui.models import field_error
+from pylee_tui.models import VariableKind, field_error
 from pylee_tui.services import VaultLocked
+from pylee_tui.widgets.pylee_app import pylee_app
 from pylee_tui.widgets.typeahead import TypeAhead
 
-KINDS = ("variable", "secret")
+KINDS: dict[str, VariableKind] = {"variable": "variable", "secret": "secret"}
 # names that usually hold a credential: the form suggests making them secrets
 SECRET_LOOKING = re.compile(r"TOKEN|SECRET|PASSW|API_?KEY|PRIVATE|CREDENTIAL|AUTH")
 
@@ -43,10 +44,10 @@ class VariableFormScreen(TypeAhead, ModalScreen[Any]):
     def __init__(
         self,
         title: str,
-        save: Callable[[str, str, str], Any],
+        save: Callable[[str, str, VariableKind], Any],
         *,
         key: str = "",
-        kind: str = "variable",
+        kind: VariableKind = "variable",
         value: str = "",
         key_fixed: bool = False,
         kind_fixed: bool = False,
@@ -57,14 +58,15 @@ class VariableFormScreen(TypeAhead, ModalScreen[Any]):
         self.title_text = title
         self.save = save
         self.initial_key = key
-        self.kind = kind
+        self.kind: VariableKind = kind
         self.initial_value = value if kind == "variable" else ""
         self.key_fixed = key_fixed
         self.kind_fixed = kind_fixed
         self.intro = intro
         # the first field to type in is focused as the form opens, and keys typed while it
         # opens go there in order (the key is fixed when editing: then the value)
-        self.AUTO_FOCUS = "#field-value" if key_fixed else "#field-key"
+        # a class variable to the type checker; Textual reads it from the instance
+        self.AUTO_FOCUS = "#field-value" if key_fixed else "#field-key"  # type: ignore[misc]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form", id="variable-form"):
@@ -137,13 +139,13 @@ class VariableFormScreen(TypeAhead, ModalScreen[Any]):
     def _kind_chosen(self, event: RadioSet.Changed) -> None:
         chosen = (event.pressed.id or "").removeprefix("kind-")
         if chosen in KINDS and chosen != self.kind:
-            self.kind = chosen
+            self.kind = KINDS[chosen]
             self._show_kind()
 
     def action_toggle_kind(self) -> None:
         if self.kind_fixed:
             return
-        other = "secret" if self.kind == "variable" else "variable"
+        other: VariableKind = "secret" if self.kind == "variable" else "variable"
         self.query_one(f"#kind-{other}", RadioButton).value = True
         self.kind = other
         self._show_kind()
@@ -182,13 +184,13 @@ class VariableFormScreen(TypeAhead, ModalScreen[Any]):
             return
         self._attempt(key.value, value.value, self.kind)
 
-    def _attempt(self, key: str, value: str, kind: str) -> None:
+    def _attempt(self, key: str, value: str, kind: VariableKind) -> None:
         self.query_one("#form-submit", Button).disabled = True
 
         def failed(exc: Exception) -> None:
             if isinstance(exc, VaultLocked) and kind == "secret":
                 # ask for the passphrase (or a first one), then save what was typed
-                self.app.with_vault(  # type: ignore[attr-defined]
+                pylee_app(self).with_vault(
                     lambda: self._attempt(key, value, kind),
                     reason=f"Saving the secret {key} needs the vault key.",
                     cancelled=lambda: self._refused(
@@ -198,9 +200,7 @@ class VariableFormScreen(TypeAhead, ModalScreen[Any]):
                 return
             self._refused(exc)
 
-        self.app.call(  # type: ignore[attr-defined]
-            self.save, key, value, kind, done=self.dismiss, failed=failed
-        )
+        pylee_app(self).call(self.save, key, value, kind, done=self.dismiss, failed=failed)
 
     def _refused(self, exc: Exception) -> None:
         self.query_one("#form-submit", Button).disabled = False

@@ -25,6 +25,7 @@ from pylee_tui.safe_text import escape
 from pylee_tui.services import VaultLocked
 from pylee_tui.services.resolver import MASK
 from pylee_tui.widgets.disabled_keys import WRITE, needs
+from pylee_tui.widgets.pylee_app import pylee_app
 from pylee_tui.widgets.typeahead import TypeAhead
 
 COLUMNS = ("Version", "Action", "When", "Who", "Value")
@@ -99,9 +100,7 @@ class VariableHistoryScreen(TypeAhead, ModalScreen[bool]):
         self.refresh_versions()
 
     def refresh_versions(self) -> None:
-        self.app.call(  # type: ignore[attr-defined]
-            self.load, done=self._show, failed=self._refused
-        )
+        pylee_app(self).call(self.load, done=self._show, failed=self._refused)
 
     def _show(self, versions: list[VariableVersion]) -> None:
         first = not self.versions
@@ -217,16 +216,14 @@ class VariableHistoryScreen(TypeAhead, ModalScreen[bool]):
 
         def failed(exc: Exception) -> None:
             if isinstance(exc, VaultLocked) and chosen.kind == "secret":
-                self.app.with_vault(  # type: ignore[attr-defined]
+                pylee_app(self).with_vault(
                     lambda: self._roll_back(chosen),
                     reason=f"Rolling back the secret {self.var_key} needs the vault key.",
                 )
                 return
             self._refused(exc)
 
-        self.app.call(  # type: ignore[attr-defined]
-            self.rollback, chosen.version, done=done, failed=failed
-        )
+        pylee_app(self).call(self.rollback, chosen.version, done=done, failed=failed)
 
     def action_cursor(self, delta: int) -> None:
         table = self.query_one(DataTable)

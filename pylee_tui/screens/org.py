@@ -113,17 +113,11 @@ class OrgScreen(TypeAhead, Screen[None]):
 
     @property
     def services(self) -> Services:
-        services = pylee_app(self).services
-        if services is None:  # an org is shown only once the store is open
-            raise RuntimeError("the org screen was used before the store opened")
-        return services
+        return pylee_app(self).require_services()  # loads run once an org is asked for
 
     @property
     def user(self) -> str:
-        user = pylee_app(self).user
-        if user is None:  # likewise: an org is shown only to a known user
-            raise RuntimeError("the org screen was used before the user was known")
-        return user
+        return pylee_app(self).require_user()
 
     def watch_view(self, view: OrgView | None) -> None:
         for section in self.query(OrgSection):

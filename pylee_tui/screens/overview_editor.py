@@ -17,6 +17,7 @@ from pylee_tui.widgets.footer import PyleeFooter
 from pylee_tui.widgets.markdown_document import MarkdownDocument
 from pylee_tui.widgets.markdown_editor import MarkdownSplitEditor
 from pylee_tui.widgets.org_bar import OrgBar
+from pylee_tui.widgets.pylee_app import pylee_app
 
 
 class OverviewEditorScreen(Screen[bool]):
@@ -58,7 +59,7 @@ class OverviewEditorScreen(Screen[bool]):
         self.save(event.text)
 
     def save(self, text: str, *, force: bool = False) -> None:
-        self.app.call(  # type: ignore[attr-defined]
+        pylee_app(self).call(
             self.document.save,
             text,
             self.base,
@@ -101,7 +102,7 @@ class OverviewEditorScreen(Screen[bool]):
         if answer == "overwrite":
             self.save(self.editor.text, force=True)
         elif answer == "reload":
-            self.app.call(self.document.load, done=self._reloaded)  # type: ignore[attr-defined]
+            pylee_app(self).call(self.document.load, done=self._reloaded)
 
     def _reloaded(self, loaded: tuple[str, datetime | None]) -> None:
         text, self.base = loaded

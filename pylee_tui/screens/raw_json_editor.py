@@ -21,6 +21,7 @@ from pylee_tui.dialogs.choice import save_discard_cancel
 from pylee_tui.safe_text import escape, escape_json
 from pylee_tui.server_json import Problem, json_path, to_current, validate
 from pylee_tui.widgets.footer import PyleeFooter
+from pylee_tui.widgets.pylee_app import pylee_app
 
 
 def locate_paths(text: str) -> dict[str, tuple[int, int]]:
@@ -250,9 +251,7 @@ class RawJsonScreen(Screen[Any]):
             if then is not None:
                 then()
 
-        self.app.call(  # type: ignore[attr-defined]
-            self.save_fn, document, done=saved, failed=self._save_failed
-        )
+        pylee_app(self).call(self.save_fn, document, done=saved, failed=self._save_failed)
 
     def _save_failed(self, exc: Exception) -> None:
         self.query_one("#raw-status", Static).update(Text(f"Not saved: {exc}", style="red"))

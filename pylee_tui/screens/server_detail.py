@@ -17,8 +17,10 @@ from pylee_tui.models import Server, plural
 from pylee_tui.safe_text import escape
 from pylee_tui.screens.raw_json_editor import RawJsonScreen
 from pylee_tui.server_json import launch_command
+from pylee_tui.services import Services
 from pylee_tui.widgets.footer import PyleeFooter
 from pylee_tui.widgets.org_bar import OrgBar
+from pylee_tui.widgets.pylee_app import pylee_app
 
 
 def declared_inputs(document: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
@@ -51,6 +53,12 @@ def _input_row(item: Any, where: str) -> tuple[str, str, str, str, str, str]:
         str(item.get("default", "")),
         str(item.get("description", ""))[:60],
     )
+
+
+def _repository(document: dict[str, Any]) -> dict[str, Any]:
+    """The document's `repository` object ({} when it has none, or not an object)."""
+    repository = document.get("repository")
+    return repository if isinstance(repository, dict) else {}
 
 
 class ServerScreen(Screen[bool]):
@@ -86,20 +94,20 @@ class ServerScreen(Screen[bool]):
     def on_mount(self) -> None:
         bar = self.query_one(OrgBar)
         bar.org_name, bar.org_slug = self.name_, f"{self.org} / {self.registry}"
-        bar.user, bar.role = self.app.user, self.role  # type: ignore[attr-defined]
+        bar.user, bar.role = pylee_app(self).require_user(), self.role
         self.query_one(DataTable).add_columns(
             "Name", "Where", "Required", "Secret", "Default", "Description"
         )
         self.load()
 
     @property
-    def services(self):
-        return self.app.services  # type: ignore[attr-defined]
+    def services(self) -> Services:
+        return pylee_app(self).require_services()
 
     def load(self) -> None:
-        self.app.call(  # type: ignore[attr-defined]
+        pylee_app(self).call(
             self.services.registries.get_server,
-            self.app.user,  # type: ignore[attr-defined]
+            pylee_app(self).require_user(),
             self.org,
             self.registry,
             self.name_,
@@ -111,7 +119,7 @@ class ServerScreen(Screen[bool]):
         self.name_ = server.name
         self.query_one(OrgBar).org_name = server.name
         doc = server.document
-        repo = doc.get("repository") if isinstance(doc.get("repository"), dict) else {}
+        repo = _repository(doc)
         summary = Text()
         summary.append(escape(server.name), style="bold")
         summary.append(f"  {escape(server.version) or 'no version'}", style="dim")
@@ -158,7 +166,7 @@ class ServerScreen(Screen[bool]):
 
     def _update(self, document: dict[str, Any]) -> Server:
         return self.services.registries.update_server(
-            self.app.user,  # type: ignore[attr-defined]
+            pylee_app(self).require_user(),
             self.org,
             self.registry,
             self.name_,
@@ -169,7 +177,7 @@ class ServerScreen(Screen[bool]):
         if self.server is None:
             return
         doc = self.server.document
-        repo = doc.get("repository") if isinstance(doc.get("repository"), dict) else {}
+        repo = _repository(doc)
 
         def save(values: dict[str, str]) -> Server:
             document = dict(doc)

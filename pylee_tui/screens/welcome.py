@@ -15,6 +15,7 @@ from pylee_tui.dialogs.org_form import OrgFormScreen
 from pylee_tui.safe_text import escape
 from pylee_tui.services.demo import load_demo
 from pylee_tui.widgets.footer import PyleeFooter
+from pylee_tui.widgets.pylee_app import pylee_app
 
 WELCOME = """[b]Welcome to pylee-tui[/b]
 
@@ -75,8 +76,9 @@ class WelcomeScreen(Screen[str]):
     @on(Button.Pressed, "#welcome-continue")
     def _email_submitted(self) -> None:
         value = self.query_one("#welcome-email", Input).value
-        self.app.call(  # type: ignore[attr-defined]
-            self.app.services.identity.save,  # type: ignore[attr-defined]
+        app = pylee_app(self)
+        app.call(
+            app.require_services().identity.save,
             value,
             done=self._email_saved,
             failed=lambda exc: self.query_one("#welcome-email-error", Static).update(str(exc)),
@@ -84,7 +86,7 @@ class WelcomeScreen(Screen[str]):
 
     def _email_saved(self, email: str) -> None:
         self.user = email
-        self.app.user = email  # type: ignore[attr-defined]
+        pylee_app(self).user = email
         self._show_org_step()
 
     def _show_org_step(self) -> None:
@@ -101,9 +103,10 @@ class WelcomeScreen(Screen[str]):
         """The demo's sample orgs, without secrets (the vault is not opened here): the Personal
         Lab's registry needs none, so it exports straight away."""
         self.query_one("#welcome-demo", Button).disabled = True
-        self.app.call(  # type: ignore[attr-defined]
+        app = pylee_app(self)
+        app.call(
             load_demo,
-            self.app.services,  # type: ignore[attr-defined]
+            app.require_services(),
             self.user,
             done=self._demo_loaded,
             failed=self._demo_failed,
@@ -123,8 +126,10 @@ class WelcomeScreen(Screen[str]):
 
     @on(Button.Pressed, "#welcome-create-org")
     def _open_org_form(self) -> None:
-        services = self.app.services  # type: ignore[attr-defined]
+        services = pylee_app(self).require_services()
         user = self.user
+        if user is None:  # the org step shows only once the email is known
+            return
 
         def create(values: dict[str, str]):
             return services.orgs.create(

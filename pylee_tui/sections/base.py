@@ -35,17 +35,11 @@ class OrgSection(Widget):
 
     @property
     def services(self) -> Services:
-        services = self.pylee_app.services
-        if services is None:  # sections are built once an org is shown, so the store is open
-            raise RuntimeError("a section was used before the store opened")
-        return services
+        return self.pylee_app.require_services()  # built once an org is shown
 
     @property
     def user(self) -> str:
-        user = self.pylee_app.user
-        if user is None:  # likewise: an org is shown only to a known user
-            raise RuntimeError("a section was used before the user was known")
-        return user
+        return self.pylee_app.require_user()
 
     @property
     def permissions(self) -> frozenset[str]:

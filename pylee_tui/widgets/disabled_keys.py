@@ -7,7 +7,9 @@ that name a missing permission are worded here, for the sections and dialogs ali
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
 
 from pylee_tui.services.access import PERMISSIONS
 
@@ -36,7 +38,7 @@ def permission_refusal(view, doing: str, permission: str) -> str:
 class SaysWhyDisabled:
     """Mixin for a Widget with BINDINGS; define `why_not`."""
 
-    BINDINGS: list
+    BINDINGS: ClassVar[list[BindingType]]
 
     def why_not(self, action: str) -> str | None:
         """Why `action` cannot be done now, or None when it can. The app asks it when a
@@ -57,4 +59,5 @@ class SaysWhyDisabled:
         )
         if state != getattr(self, "_keys_state", None):
             self._keys_state = state
+            # a mixin: the Widget it is mixed into has refresh_bindings
             self.refresh_bindings()  # type: ignore[attr-defined]

@@ -265,9 +265,10 @@ class MarkdownSplitEditor(Widget):
         self.post_message(self.SaveRequested(self, self.text))
 
     def validate_mode(self, mode: str) -> ViewMode:
-        if mode not in _NEXT_MODE:
-            raise ValueError(f"mode must be one of {', '.join(_NEXT_MODE)}, not {mode!r}")
-        return mode  # type: ignore[return-value]
+        for known in _NEXT_MODE:
+            if mode == known:
+                return known
+        raise ValueError(f"mode must be one of {', '.join(_NEXT_MODE)}, not {mode!r}")
 
     def watch_mode(self, mode: ViewMode) -> None:
         if self._ready:

@@ -9,6 +9,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.tasklists import tasklists_plugin
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
+from textual.css.types import TextAlign
 from textual.widgets import Markdown, MarkdownViewer
 from textual.widgets._markdown import (
     MarkdownBlock,
@@ -24,7 +25,11 @@ from pylee_tui.safe_text import escape_markdown
 OPEN_TASK = "☐ "
 DONE_TASK = "☑ "
 _CHECKBOX = "task-list-item-checkbox"
-_ALIGNS = {"text-align:left": "left", "text-align:center": "center", "text-align:right": "right"}
+_ALIGNS: dict[str, TextAlign] = {
+    "text-align:left": "left",
+    "text-align:center": "center",
+    "text-align:right": "right",
+}
 
 
 def _task_boxes(state: StateCore) -> None:
@@ -72,7 +77,7 @@ class TaskListItem(MarkdownUnorderedListItem):
 class AlignedTableContent(MarkdownTableContent):
     """Table cells aligned per column (`:---` left, `:---:` centre, `---:` right)."""
 
-    def __init__(self, headers, rows, aligns: list[str | None]) -> None:
+    def __init__(self, headers, rows, aligns: list[TextAlign | None]) -> None:
         super().__init__(headers, rows)
         self.aligns = aligns
 
@@ -81,7 +86,7 @@ class AlignedTableContent(MarkdownTableContent):
         for index, cell in enumerate(super().compose()):
             align = self.aligns[index % columns] if index % columns < len(self.aligns) else None
             if align:
-                cell.styles.text_align = align  # type: ignore[assignment]
+                cell.styles.text_align = align
             yield cell
 
 
@@ -133,7 +138,7 @@ class SafeMarkdownViewer(MarkdownViewer):
         """Show stored Markdown: its control characters as visible escapes, never raw."""
         return self.document.update(escape_markdown(markdown))
 
-    def _on_markdown_link_clicked(self, message: Markdown.LinkClicked) -> None:
+    async def _on_markdown_link_clicked(self, message: Markdown.LinkClicked) -> None:
         # MarkdownViewer would load the target as a local file in place of the document, and a
         # missing file takes the app (and any unsaved text) down with it.
         message.prevent_default()

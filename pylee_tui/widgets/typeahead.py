@@ -25,6 +25,8 @@ class TypeAhead:
     field): it is focused as the screen opens, and every key held until then goes to it.
     """
 
+    # A mixin: the Screen it is mixed into (after it in the MRO) has these, and the methods the
+    # `type: ignore[misc]` / `[attr-defined]` lines below call on super() or self.
     focused: Any
     app: Any
 

@@ -143,15 +143,23 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
     # --- plumbing ------------------------------------------------------------------------
 
     @property
-    def tree(self) -> RegistryTree:
+    def registry_tree(self) -> RegistryTree:
         return self.query_one(RegistryTree)
 
-    def call(self, fn, *args, done=None, failed=None, **kwargs) -> Worker:
-        return self.pylee_app.call(fn, *args, done=done, failed=failed, **kwargs)
+    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Worker:
+        """`PyleeApp.call` (done=, failed=, group= as there)."""
+        return self.pylee_app.call(fn, *args, **kwargs)
+
+    @property
+    def org(self) -> str:
+        """The org shown: keys and loads act only once there is one."""
+        if self.org_slug is None:
+            raise RuntimeError("the registries section has no org yet")
+        return self.org_slug
 
     @property
     def cursor(self) -> NodeData | None:
-        node = self.tree.cursor_node
+        node = self.registry_tree.cursor_node
         return node.data if node else None
 
     @property
@@ -159,7 +167,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         return bool(self.query_text) or self.drafts_only
 
     def on_mount(self) -> None:
-        self.tree.focus()
+        self.registry_tree.focus()
         if self.org_slug is not None:
             self.refresh_data()
 
@@ -170,7 +178,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         if org_slug != self.org_slug:
             self.query_text = ""
             self.drafts_only = False
-            self.tree.note = ""
+            self.registry_tree.note = ""
             self._open_before_filter = None
             self._want, self._expand = [], set()
             filter_input = self.query_one("#registry-filter", Input)
@@ -199,7 +207,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
             self.filtered,
         )
         wanted_open = (
-            self.tree.open_registries()
+            self.registry_tree.open_registries()
             | self._expand
             | {d.registry for d in self._want if d.registry}
         )
@@ -233,7 +241,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         expand = set(self._expand)
         if self.filtered:
             expand |= {slug for slug, found in servers.items() if found}
-        self.tree.rebuild(
+        self.registry_tree.rebuild(
             registries, servers, filtered=self.filtered, expand=expand, prefer=self._want
         )
         self._want, self._expand = [], set()
@@ -243,12 +251,12 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         self.servers = {k: v for k, v in self.servers.items() if k[0] != slug}
         for server in servers:
             self.servers[(slug, server.name)] = server
-        self.tree.set_servers(slug, servers, filtered=self.filtered)
+        self.registry_tree.set_servers(slug, servers, filtered=self.filtered)
         self._show_detail()
 
     @on(RegistryTree.NeedServers)
     def _need_servers(self, event: RegistryTree.NeedServers) -> None:
-        org, slug = self.org_slug, event.registry
+        org, slug = self.org, event.registry
         self.call(
             self.services.registries.list_servers,
             self.user,
@@ -270,16 +278,16 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         self.refresh_keys()  # which keys apply depends on the item: the footer follows it
         data, detail = self.cursor, self.query_one(RegistryDetail)
         if data is None or data.kind == "root":
-            detail.show_root(len(self.tree.registries), drafts_only=self.drafts_only)
+            detail.show_root(len(self.registry_tree.registries), drafts_only=self.drafts_only)
             return
-        summary = self.tree.registries.get(data.registry or "")
+        summary = self.registry_tree.registries.get(data.registry or "")
         server = self.servers.get((data.registry or "", data.server or ""))
         if data.kind == "registry" and summary is not None:
             detail.show_registry(summary)
             self.call(
                 self.services.registries.get,
                 self.user,
-                self.org_slug,
+                self.org,
                 data.registry,
                 done=self._registry_loaded,
             )
@@ -350,9 +358,9 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         """Filter (or stop filtering); the registries open before a filter open again after."""
         was_filtered = self.filtered
         self.query_text, self.drafts_only = query, drafts_only
-        self.tree.note = "drafts only" if drafts_only else ""
+        self.registry_tree.note = "drafts only" if drafts_only else ""
         if self.filtered and not was_filtered:
-            self._open_before_filter = self.tree.open_registries()
+            self._open_before_filter = self.registry_tree.open_registries()
         expand: set[str] = set()
         if not self.filtered and self._open_before_filter is not None:
             expand, self._open_before_filter = self._open_before_filter, None
@@ -360,7 +368,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
 
     @on(Input.Submitted, "#registry-filter")
     def _filter_done(self) -> None:
-        self.tree.focus()
+        self.registry_tree.focus()
 
     def key_escape(self) -> None:
         filter_input = self.query_one("#registry-filter", Input)
@@ -369,7 +377,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
                 self._filter_timer.stop()
             filter_input.value = ""
             filter_input.remove_class("-shown")
-            self.tree.focus()
+            self.registry_tree.focus()
             self._set_filter("", self.drafts_only)
         elif self.drafts_only:  # the next escape leaves "drafts only"
             self._set_filter(self.query_text, False)
@@ -383,7 +391,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
 
     def action_next_draft(self, step: int = 1) -> None:
         """Go to the next (step 1) or previous (-1) draft after the cursor, round the end."""
-        order = {slug: i for i, slug in enumerate(self.tree.registries)}
+        order = {slug: i for i, slug in enumerate(self.registry_tree.registries)}
         data = self.cursor or ROOT
         if data.kind == "root" or data.registry not in order:
             here: tuple[int, int, str] = (-1, 0, "")
@@ -411,9 +419,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
             slug = list(order)[target[0]]
             self.refresh_data(prefer=[NodeData("server", slug, target[2])], expand=[slug])
 
-        self.call(
-            self.services.registries.drafts, self.user, self.org_slug, self.query_text, done=go
-        )
+        self.call(self.services.registries.drafts, self.user, self.org, self.query_text, done=go)
 
     # --- changes -------------------------------------------------------------------------
 
@@ -441,7 +447,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
             self.new_server(data.registry)
 
     def new_registry(self) -> None:
-        org, registries, user = self.org_slug, self.services.registries, self.user
+        org, registries, user = self.org, self.services.registries, self.user
 
         def create(values: dict[str, str]):
             return registries.create(
@@ -455,7 +461,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         )
 
     def new_server(self, registry: str) -> None:
-        org, registries, user = self.org_slug, self.services.registries, self.user
+        org, registries, user = self.org, self.services.registries, self.user
 
         def create(values: dict[str, str]):
             return registries.add_server(user, org, registry, new_server_document(values))
@@ -470,10 +476,10 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         data = self.cursor
         if data is None or not data.registry:
             return
-        org, registries, user = self.org_slug, self.services.registries, self.user
+        org, registries, user = self.org, self.services.registries, self.user
         if data.kind == "registry":
-            summary = self.tree.registries[data.registry]
-            was_open = summary.slug in self.tree.open_registries()
+            summary = self.registry_tree.registries[data.registry]
+            was_open = summary.slug in self.registry_tree.open_registries()
 
             def save(values: dict[str, str]):
                 return registries.edit(
@@ -507,9 +513,9 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         data = self.cursor  # what the screen shows now is what the question names
         if data is None or data.kind not in ("registry", "server") or not data.registry:
             return
-        org, registries, user = self.org_slug, self.services.registries, self.user
+        org, registries, user = self.org, self.services.registries, self.user
         if data.kind == "registry":
-            summary = self.tree.registries[data.registry]
+            summary = self.registry_tree.registries[data.registry]
 
             def ask(report) -> None:
                 self.app.push_screen(
@@ -573,7 +579,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         data = self.cursor
         if data is None or data.kind != "server" or not data.registry:
             return
-        others = [r for slug, r in self.tree.registries.items() if slug != data.registry]
+        others = [r for slug, r in self.registry_tree.registries.items() if slug != data.registry]
         if not others:
             self.notify("There is no other registry to move it to.", severity="warning")
             return
@@ -589,7 +595,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
             self.call(
                 self.services.registries.move_server,
                 self.user,
-                self.org_slug,
+                self.org,
                 data.registry,
                 data.server,
                 target,
@@ -609,7 +615,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
             return
         from pylee_tui.dialogs.export_preview import ExportScreen
 
-        self.app.push_screen(ExportScreen(self.org_slug, data.registry))
+        self.app.push_screen(ExportScreen(self.org, data.registry))
 
     # --- import --------------------------------------------------------------------------
 
@@ -617,7 +623,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         data = self.cursor
         if data is None or not data.registry:
             return
-        org, registry, user = self.org_slug, data.registry, self.user
+        org, registry, user = self.org, data.registry, self.user
         registries = self.services.registries
         read: dict[str, Any] = {}
 
@@ -666,7 +672,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         if data is None or data.kind != "registry":
             return
         org, slug, user, registries = (
-            self.org_slug,
+            self.org,
             data.registry or "",
             self.user,
             self.services.registries,
@@ -683,7 +689,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
 
         def opened(loaded) -> None:
             text, base = loaded
-            summary = self.tree.registries[slug]
+            summary = self.registry_tree.registries[slug]
             document = MarkdownDocument(f"{summary.name} · overview", slug, text, base, save, load)
             self.post_message(self.EditOverview(self, document))
 

@@ -28,6 +28,7 @@ from pylee_tui.dialogs.choice import confirm
 from pylee_tui.dialogs.pick import PickScreen
 from pylee_tui.dialogs.variable_form import VariableFormScreen
 from pylee_tui.dialogs.variable_history import VariableHistoryScreen
+from pylee_tui.models import Variable, VariableKind
 from pylee_tui.safe_text import escape
 from pylee_tui.sections.base import OrgSection
 from pylee_tui.sections.vault.detail import empty_text, mode_line, row_detail
@@ -77,7 +78,7 @@ class VaultPane(OrgSection):
         Binding("v", "reveal", "Reveal", id="vault.reveal", tooltip="Show a secret (audited)"),
         Binding("c", "copy", "Copy", id="vault.copy", tooltip="Copy the value (audited)"),
     ]
-    KEY_ACTIONS = {b.key: b.action for b in BINDINGS}
+    KEY_ACTIONS = {b.key: b.action for b in BINDINGS if isinstance(b, Binding)}
     DEFAULT_CSS = """
     VaultPane { height: 1fr; }
     VaultPane #vault-body { height: 1fr; }
@@ -143,6 +144,13 @@ class VaultPane(OrgSection):
 
     def may_write(self, kind: str) -> bool:
         return self.allowed("secrets:write" if kind == "secret" else "variables:write")
+
+    @property
+    def org_slug(self) -> str:
+        """The org shown: keys act only once there is one."""
+        if self.org is None:
+            raise RuntimeError("the vault section has no org yet")
+        return self.org
 
     @property
     def label(self) -> str:
@@ -362,7 +370,7 @@ class VaultPane(OrgSection):
 
     def _plaintext(self, row: Row, purpose: str, done) -> None:
         """The value of `row` in full: decrypted (and audited) for a secret or what embeds one."""
-        org, user, where = self.org, self.user, self.scope.up_to(row.level or "org")
+        org, user, where = self.org_slug, self.user, self.scope.up_to(row.level or "org")
         variables = self.services.variables
         if row.kind == "secret":
             self._secret_call(
@@ -474,9 +482,9 @@ class VaultPane(OrgSection):
             self._after_change(variable.key)
 
     def _save_here(self):
-        services, user, org, scope = self.services, self.user, self.org, self.scope
+        services, user, org, scope = self.services, self.user, self.org_slug, self.scope
 
-        def save(key: str, value: str, kind: str):
+        def save(key: str, value: str, kind: VariableKind) -> Variable:
             return services.variables.set(user, org, key, value, kind, *scope.args)
 
         return save
@@ -484,7 +492,7 @@ class VaultPane(OrgSection):
     def action_new(self) -> None:
         if not self.org or not self.check_action("new", ()):
             return
-        kinds = [k for k in ("variable", "secret") if self.may_write(k)]
+        kinds: list[VariableKind] = [k for k in ("variable", "secret") if self.may_write(k)]
         self.app.push_screen(
             VariableFormScreen(
                 f"New variable or secret at {self.label}",
@@ -530,7 +538,7 @@ class VaultPane(OrgSection):
             if row.overrides
             else "Nothing above defines it."
         )
-        variables, user, org, scope = self.services.variables, self.user, self.org, self.scope
+        variables, user, org, scope = self.services.variables, self.user, self.org_slug, self.scope
 
         def delete_it() -> DeletedKey | None:
             variables.unset(user, org, row.key, *scope.args, kind=row.kind)
@@ -638,7 +646,7 @@ class VaultPane(OrgSection):
         row = self.selected
         if row is None or not self.check_action("history", ()) or not self.org:
             return
-        services, user, org = self.services, self.user, self.org
+        services, user, org = self.services, self.user, self.org_slug
         where = self.scope.up_to(row.level or "org")
         note = ""
         if where != self.scope:

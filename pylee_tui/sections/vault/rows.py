@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pylee_tui.models import Variable
+from pylee_tui.models import Variable, VariableKind
 from pylee_tui.safe_text import escape
 from pylee_tui.services import NotFound, Services
 from pylee_tui.services.resolver import MASK, Declared, EffectiveConfig
@@ -109,7 +109,7 @@ class Row:
 
     id: str
     key: str
-    kind: str
+    kind: VariableKind
     level: str | None  # where it is defined; None for a missing required key
     source: str
     display: str  # what may be shown without revealing anything
