@@ -13,7 +13,7 @@ from pathlib import Path
 from pylee_tui.app import PyleeApp
 from pylee_tui.services import Services
 from pylee_tui.store import Store
-from pylee_tui.widgets.registry_tree import NodeData, RegistryTree
+from pylee_tui.sections.registries.tree import NodeData, RegistryTree
 
 USER = "bench@example.com"
 SERVERS = 1000

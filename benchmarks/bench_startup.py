@@ -17,7 +17,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import Static
 
 from pylee_tui.app import PyleeApp
-from pylee_tui.screens.org_home import OrgScreen
+from pylee_tui.screens.org import OrgScreen
 from pylee_tui.services import Services
 from pylee_tui.services.demo import load_demo
 from pylee_tui.store import Store
