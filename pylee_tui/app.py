@@ -151,8 +151,8 @@ class PyleeApp(App[None]):
             store = Store(self.db_path)
             services = Services(store) if self.clock is None else Services(store, self.clock)
             user = services.identity.resolve(self.requested_user, os.environ.get("PYLEE_USER"))
-            theme = services.settings.get(THEME_SETTING)
-            idle_lock = services.settings.get(VAULT_IDLE_SETTING)
+            theme = services.settings.get_setting(THEME_SETTING)
+            idle_lock = services.settings.get_setting(VAULT_IDLE_SETTING)
             joined: list[Member] = []
             orgs: list[OrgSummary] = []
             last: str | None = None
@@ -160,8 +160,8 @@ class PyleeApp(App[None]):
                 # launching as an invited email accepts the invitations waiting for it
                 pending = services.members.pending_for(user)
                 joined = [services.members.accept(user, slug) for slug in pending]
-                orgs = services.orgs.list(user)
-                last = services.settings.get(LAST_ORG_SETTING.format(user=user))
+                orgs = services.orgs.list_orgs(user)
+                last = services.settings.get_setting(LAST_ORG_SETTING.format(user=user))
             slugs = [o.slug for o in orgs]
             first = (last if last in slugs else slugs[0]) if slugs else None
             # the first org's view is loaded here, so the first frame already shows it
@@ -346,7 +346,9 @@ class PyleeApp(App[None]):
 
     def remember_org(self, slug: str) -> None:
         if self.services and self.user:
-            self.call(self.services.settings.set, LAST_ORG_SETTING.format(user=self.user), slug)
+            self.call(
+                self.services.settings.set_setting, LAST_ORG_SETTING.format(user=self.user), slug
+            )
 
     def switch_to_org(self, slug: str) -> None:
         """Show another org (the palette, `]`/`[`, the switcher): screens above the org screen
@@ -367,7 +369,7 @@ class PyleeApp(App[None]):
             self.org_screen.slug = None
             self.push_screen(WelcomeScreen(user), callback=self._welcomed)
 
-        self.call(services.orgs.list, user, done=next_org)
+        self.call(services.orgs.list_orgs, user, done=next_org)
 
     def action_switch_org(self) -> None:
         self.leave_to_org_screen(self._open_switcher)
@@ -380,7 +382,9 @@ class PyleeApp(App[None]):
         # at once, with the orgs known: keys typed right after `o` go to its filter; the
         # switcher lists them again itself (in a worker)
         self.push_screen(
-            OrgSwitcherScreen(self.org_summaries, current, load=lambda: services.orgs.list(user)),
+            OrgSwitcherScreen(
+                self.org_summaries, current, load=lambda: services.orgs.list_orgs(user)
+            ),
             callback=self._switcher_closed,
         )
 
@@ -400,7 +404,7 @@ class PyleeApp(App[None]):
 
         def create(values: dict[str, str]):
             return services.orgs.create(
-                user, values["name"], values["slug"] or None, values["description"]
+                user, values["name"], slug=values["slug"] or None, description=values["description"]
             )
 
         def created(org) -> None:
@@ -578,7 +582,7 @@ class PyleeApp(App[None]):
 
         self._arm_idle_lock()
         if self.services is not None:
-            self.call(self.services.settings.set, VAULT_IDLE_SETTING, f"{seconds:g}")
+            self.call(self.services.settings.set_setting, VAULT_IDLE_SETTING, f"{seconds:g}")
 
     def action_vault_idle_lock(self) -> None:
         current = f"{self.vault_idle_lock:g}"
@@ -646,7 +650,7 @@ class PyleeApp(App[None]):
 
     def _theme_changed(self, theme) -> None:
         if self.services is not None and self._booted:
-            self.call(self.services.settings.set, THEME_SETTING, theme.name)
+            self.call(self.services.settings.set_setting, THEME_SETTING, theme.name)
 
 
 def run_app(db_path: Path, user: str | None) -> int:

@@ -17,6 +17,7 @@ from pylee_tui.screens.org import OrgScreen
 from pylee_tui.screens.server_detail import ServerScreen
 from pylee_tui.sections.registries.tree import NodeData, RegistryTree
 from pylee_tui.sections.vault.pane import VaultPane
+from pylee_tui.sections.vault.rows import scope_id
 from pylee_tui.services.errors import PyleeError
 from pylee_tui.services.search import SearchHit
 from pylee_tui.store import StoreError
@@ -69,11 +70,11 @@ class PyleeCommands(Provider):
             yield title, help_text, partial(app.run_action, action)
         # every scope of the org once section 4 has loaded them
         for pane in app.screen_stack[0].query(VaultPane) if app.screen_stack else ():
-            for scope_id, label in pane.scope_items():
+            for ident, label in pane.scope_items():
                 yield (
                     f"Vault: scope {label.strip()}",
                     "Show its variables and secrets in section 4",
-                    partial(app.action_vault, "scope", scope_id),
+                    partial(app.action_vault, "scope", ident),
                 )
 
     async def discover(self) -> Hits:
@@ -124,7 +125,7 @@ async def go_to(app: PyleeApp, hit: SearchHit) -> None:
     if screen is None:
         return
     if hit.kind == "key":
-        app.action_vault("scope", hit.scope_id)
+        app.action_vault("scope", scope_id(hit.scope))
         return
     section = "members" if hit.kind == "member" else "registries"
     switcher = screen.query_one("#sections")
@@ -139,10 +140,11 @@ async def go_to(app: PyleeApp, hit: SearchHit) -> None:
             table.move_cursor(row=emails.index(hit.email))
             table.focus()
         return
-    if hit.registry is None:  # a server or registry hit always names its registry
+    registry, server = hit.scope.registry, hit.scope.server
+    if registry is None:  # a server or registry hit always names its registry
         return
     tree = screen.query_one(RegistryTree)
-    tree.select_data(NodeData("registry", hit.registry))
+    tree.select_data(NodeData("registry", registry))
     tree.focus()
-    if hit.kind == "server" and hit.server and screen.slug and screen.view is not None:
-        app.push_screen(ServerScreen(screen.slug, hit.registry, hit.server, screen.view.role))
+    if hit.kind == "server" and server and screen.slug and screen.view is not None:
+        app.push_screen(ServerScreen(screen.slug, registry, server, screen.view.role))

@@ -42,7 +42,7 @@ ROLES: tuple[str, ...] = ("admin", "member")
 MemberStatus = Literal["invited", "active", "revoked", "expired"]
 Grant = Literal["registries:write", "secrets:write"]
 GRANTS: tuple[str, ...] = ("registries:write", "secrets:write")
-Scope = Literal["org", "registry", "server"]
+ScopeLevel = Literal["org", "registry", "server"]
 VariableKind = Literal["variable", "secret"]
 
 
@@ -347,7 +347,7 @@ class Variable(Record):
     org_id: int
     registry_id: int | None = None
     server_id: int | None = None
-    scope: Scope
+    scope: ScopeLevel
     key: str
     kind: VariableKind
     value: str | None = None

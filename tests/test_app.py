@@ -14,7 +14,7 @@ from pylee_tui.dialogs.org_switcher import OrgSwitcherScreen
 from pylee_tui.screens.org import OrgScreen
 from pylee_tui.screens.overview_editor import OverviewEditorScreen
 from pylee_tui.screens.welcome import WelcomeScreen
-from pylee_tui.services import Services
+from pylee_tui.services import Scope, Services
 from pylee_tui.store import Store
 from pylee_tui.widgets.markdown_editor import MarkdownSplitEditor
 from pylee_tui.widgets.onboarding_timeline import OnboardingTimeline
@@ -143,7 +143,7 @@ async def test_switcher_arrows_escape_and_new_org(db_path, other):
         await pilot.press("enter")
         await settle(pilot)
         assert org_screen(app).view.org.slug == "gamma-team"
-        assert [o.slug for o in other.orgs.list(ANN)] == ["alpha", "beta", "gamma-team"]
+        assert [o.slug for o in other.orgs.list_orgs(ANN)] == ["alpha", "beta", "gamma-team"]
 
 
 async def test_org_form_shows_model_and_service_errors_inline(db_path, other):
@@ -163,7 +163,7 @@ async def test_org_form_shows_model_and_service_errors_inline(db_path, other):
         await settle(pilot)
         assert app.screen is form
         assert "already taken" in str(form.query_one("#form-error").render())
-        assert [o.slug for o in other.orgs.list(ANN)] == ["alpha"]
+        assert [o.slug for o in other.orgs.list_orgs(ANN)] == ["alpha"]
 
 
 async def test_sections_by_number_keys_and_help_from_bindings(db_path, other):
@@ -210,7 +210,7 @@ async def test_edit_and_save_overview_renders_on_home(db_path, other):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert not editor.modified
-        assert other.orgs.get(ANN, "alpha").overview == "# Runbook\n\nRotate keys monthly.\n"
+        assert other.orgs.get_org(ANN, "alpha").overview == "# Runbook\n\nRotate keys monthly.\n"
         await pilot.press("escape")  # nothing unsaved: closes at once
         await settle(pilot)
         screen = org_screen(app)
@@ -237,7 +237,7 @@ async def test_unsaved_changes_guard(db_path, other, answer, closes, saved):
         await settle(pilot)
         assert isinstance(app.screen, OrgScreen) is closes
         assert isinstance(app.screen, OverviewEditorScreen) is not closes
-        assert (other.orgs.get(ANN, "alpha").overview == "draft text") is saved
+        assert (other.orgs.get_org(ANN, "alpha").overview == "draft text") is saved
 
 
 @pytest.mark.parametrize("answer", ["overwrite", "reload"])
@@ -247,14 +247,14 @@ async def test_conflict_when_overview_saved_elsewhere(db_path, other, answer):
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         editor = await edit_overview(pilot, " + mine")
-        other.orgs.set_overview("ann@example.com", "alpha", "theirs")  # another process saves
+        other.orgs.edit("ann@example.com", "alpha", overview="theirs")  # another process saves
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, ChoiceScreen)  # never silently loses either text
-        assert other.orgs.get(ANN, "alpha").overview == "theirs"
+        assert other.orgs.get_org(ANN, "alpha").overview == "theirs"
         await pilot.click(f"#choice-{answer}")
         await settle(pilot)
-        stored = other.orgs.get(ANN, "alpha").overview
+        stored = other.orgs.get_org(ANN, "alpha").overview
         if answer == "overwrite":
             assert stored == "original + mine"
             assert not editor.modified
@@ -286,7 +286,7 @@ async def test_onboarding_steps_flip_as_state_changes_elsewhere(db_path, other):
         await wait_for(2)
         other.members.invite(ANN, "alpha", "bea@example.com")
         await wait_for(3)
-        other.variables.set_variable(ANN, "alpha", "LOG_LEVEL", "info")
+        other.variables.set_key(ANN, Scope("alpha"), "LOG_LEVEL", "info")
         await wait_for(4)
         assert timeline.collapsed
         assert "Setup complete" in str(timeline.query_one(OptionList).get_option_at_index(0).prompt)
@@ -322,7 +322,7 @@ async def test_onboarding_completed_from_the_tui(db_path, other):
         await pilot.press("enter")
         await settle(pilot)
         assert timeline.state.complete
-        assert [r.slug for r in other.registries.list(ANN, "alpha")] == ["core-tools"]
+        assert [r.slug for r in other.registries.list_registries(ANN, "alpha")] == ["core-tools"]
 
 
 async def test_settings_rename_and_delete_with_typed_slug(db_path, other):
@@ -349,7 +349,7 @@ async def test_settings_rename_and_delete_with_typed_slug(db_path, other):
         await type_text(pilot, "a")
         await pilot.press("enter")
         await settle(pilot)
-        assert [o.slug for o in other.orgs.list(ANN)] == ["beta"]
+        assert [o.slug for o in other.orgs.list_orgs(ANN)] == ["beta"]
         assert org_screen(app).view.org.slug == "beta"
 
 

@@ -6,7 +6,7 @@ import pytest
 from conftest import settle, wait_until
 
 from pylee_tui.app import PyleeApp
-from pylee_tui.services import Services
+from pylee_tui.services import Scope, Services
 from pylee_tui.store import Store
 
 ANN = "ann@example.com"
@@ -48,7 +48,7 @@ def test_org_home_timeline_complete(snap_compare, db_path, seed):
     )
     seed.registries.create(ANN, "acme-production", "Core Tools")
     seed.members.invite(ANN, "acme-production", "bea@example.com")
-    seed.variables.set_variable(ANN, "acme-production", "LOG_LEVEL", "info")
+    seed.variables.set_key(ANN, Scope("acme-production"), "LOG_LEVEL", "info")
     assert snap_compare(make_app(db_path), run_before=settle, terminal_size=SIZE)
 
 

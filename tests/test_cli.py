@@ -19,7 +19,7 @@ from conftest import ANN, BOB, CARL, CliRunner, server_doc, with_services
 
 import pylee_tui.store
 from pylee_tui.cli import build_parser
-from pylee_tui.services import Services
+from pylee_tui.services import Scope, Services
 
 
 def one_error_line(result) -> str:
@@ -170,7 +170,9 @@ def test_org_show_json(cli: CliRunner, tmp_path: Path) -> None:
 
     def fill(s: Services) -> None:
         s.registries.create(ANN, "acme", "Core Tools")
-        s.registries.add_server(ANN, "acme", "core-tools", server_doc("io.github.acme/weather"))
+        s.registries.add_server(
+            ANN, Scope("acme", "core-tools"), server_doc("io.github.acme/weather")
+        )
         s.members.invite(ANN, "acme", BOB)
 
     with_services(cli.db, fill)
@@ -239,7 +241,7 @@ def test_org_delete_says_what_it_removes(cli: CliRunner) -> None:
     def fill(s: Services) -> None:
         s.registries.create(ANN, "acme", "Core Tools")
         s.registries.create(ANN, "acme", "Data")
-        s.registries.add_server(ANN, "acme", "data", server_doc("io.github.acme/warehouse"))
+        s.registries.add_server(ANN, Scope("acme", "data"), server_doc("io.github.acme/warehouse"))
 
     with_services(cli.db, fill)
     warning = one_error_line(cli("org", "delete", "acme"))

@@ -22,7 +22,7 @@ from conftest import (
 )
 from jsonschema import Draft7Validator
 
-from pylee_tui.services import Services
+from pylee_tui.services import Scope, Services
 from pylee_tui.store import Store
 
 SEED = Path(__file__).parent / "data" / "registry-seed-2025-05-16.json"
@@ -97,10 +97,10 @@ def acme(cli: CliRunner, tmp_path: Path) -> CliRunner:
         s.members.invite(ANN, "acme", BOB)
         s.members.accept(BOB, "acme")
         for doc in (WEATHER, SEARCH):
-            s.registries.add_server(ANN, "acme", "core", doc)
-        s.registries.add_server(ANN, "acme", "core", FIXABLE, allow_draft=True)
+            s.registries.add_server(ANN, Scope("acme", "core"), doc)
+        s.registries.add_server(ANN, Scope("acme", "core"), FIXABLE, allow_draft=True)
         for doc in (WAREHOUSE, SEARCH):
-            s.registries.add_server(ANN, "acme", "data", doc)
+            s.registries.add_server(ANN, Scope("acme", "data"), doc)
 
     with_services(cli.db, fill)
     broken_weather = copy.deepcopy(WEATHER)
@@ -314,7 +314,7 @@ def test_registry_edit_overview_from_stdin(acme: CliRunner, monkeypatch) -> None
 
 def test_registry_delete_says_what_goes_and_needs_yes(acme: CliRunner) -> None:
     def variables(s: Services) -> None:
-        s.variables.set_variable(ANN, "acme", "REGION", "eu", registry_slug="core")
+        s.variables.set_key(ANN, Scope("acme", "core"), "REGION", "eu")
 
     with_services(acme.db, variables)
     before = rows(acme.db)

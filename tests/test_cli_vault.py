@@ -16,7 +16,7 @@ import pytest
 from conftest import ANN, BOB, CARL, WEATHER, CliRunner, with_services
 from test_cli_registries import as_json, ok, one_error_line, rows
 
-from pylee_tui.services import PermissionDenied
+from pylee_tui.services import PermissionDenied, Scope
 
 ORG = ("--org", "acme")
 PROD = ("--org", "acme", "--registry", "prod")
@@ -107,7 +107,7 @@ def acme(cli: CliRunner, keyboard: Keyboard, monkeypatch) -> CliRunner:
         s.members.invite(ANN, "acme", BOB)
         s.members.accept(BOB, "acme")
         s.members.invite(ANN, "acme", CARL)
-        s.registries.add_server(ANN, "acme", "prod", FORECAST)
+        s.registries.add_server(ANN, Scope("acme", "prod"), FORECAST)
 
     with_services(cli.db, fill)
     ok(cli("var", "set", "LOG_LEVEL", "info", *ORG))
@@ -131,7 +131,7 @@ def reveal(cli: CliRunner, monkeypatch, key: str, *scope: str, user: str = ANN) 
 def test_done_when(cli: CliRunner, keyboard: Keyboard, monkeypatch) -> None:
     ok(cli("org", "create", "Acme"))
     ok(cli("registry", "create", "Prod", *ORG))
-    with_services(cli.db, lambda s: s.registries.add_server(ANN, "acme", "prod", FORECAST))
+    with_services(cli.db, lambda s: s.registries.add_server(ANN, Scope("acme", "prod"), FORECAST))
 
     # a variable at the org, overridden on one server
     assert ok(cli("var", "set", "LOG_LEVEL", "info", *ORG)) == "Set LOG_LEVEL at org acme.\n"
@@ -528,7 +528,7 @@ def test_secret_set_refuses_a_member_in_the_services_own_words(
 
     def write_as_bob(services) -> None:
         with pytest.raises(PermissionDenied) as denied:
-            services.variables.set_secret(BOB, "acme", "K", "value")
+            services.variables.set_key(BOB, Scope("acme"), "K", "value", kind="secret")
         said.append(str(denied.value))
 
     said: list[str] = []

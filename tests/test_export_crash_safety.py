@@ -20,7 +20,7 @@ from test_services_export import FOREIGN, SSE, install
 
 import pylee_tui
 from pylee_tui.files import write_atomic
-from pylee_tui.services import Services
+from pylee_tui.services import Scope, Services
 
 world = test_services_export.world  # the fixture: acme / tools, its servers and secrets
 PASS = "correct horse battery"  # the world fixture's vault passphrase
@@ -116,16 +116,16 @@ def test_an_export_killed_at_any_step_is_made_whole_by_the_next(
     target.write_text(json.dumps(FOREIGN, indent=2), "utf-8")
     if exported_before:
         install(world, target, inline_secrets=True)
-    world.variables.set_secret(ANN, "acme", "WEATHER_API_KEY", SECRET_OLD)
-    world.registries.add_server(ANN, "acme", "tools", server_doc("io.github.zed/newone"))
+    world.variables.set_key(ANN, Scope("acme"), "WEATHER_API_KEY", SECRET_OLD, kind="secret")
+    world.registries.add_server(ANN, Scope("acme", "tools"), server_doc("io.github.zed/newone"))
 
     killed_export(db_path, target, step, "cursor")
     if step in ("before backup rename", "before rename"):
         assert ours_left(folder)  # the kill left a temporary file, as a real one would
 
     # the next export: a secret rotated, a server gone from the registry
-    world.variables.set_secret(ANN, "acme", "WEATHER_API_KEY", SECRET_NEW)
-    world.registries.remove_server(ANN, "acme", "tools", SSE["name"])
+    world.variables.set_key(ANN, Scope("acme"), "WEATHER_API_KEY", SECRET_NEW, kind="secret")
+    world.registries.remove_server(ANN, Scope("acme", "tools", SSE["name"]))
     _p, result = install(world, target, inline_secrets=True)
 
     # what one export into the untouched file writes

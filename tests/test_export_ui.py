@@ -15,7 +15,7 @@ from pylee_tui.dialogs.choice import ChoiceScreen
 from pylee_tui.dialogs.export_preview import ExportScreen
 from pylee_tui.dialogs.unlock_vault import VaultUnlockScreen
 from pylee_tui.sections.registries.tree import NodeData, RegistryTree
-from pylee_tui.services import Services
+from pylee_tui.services import Scope, Services
 from pylee_tui.store import Store
 
 SIZE = (120, 36)
@@ -35,10 +35,10 @@ def world(db_path: Path):
     store = Store(db_path)
     services = Services(store)
     services.orgs.create(ANN, "Acme")
-    services.registries.create(ANN, "acme", name="Tools")
-    services.registries.add_server(ANN, "acme", "tools", weather())
+    services.registries.create(ANN, "acme", "Tools")
+    services.registries.add_server(ANN, Scope("acme", "tools"), weather())
     services.vault.initialize(ANN, "correct horse battery")
-    services.variables.set_secret(ANN, "acme", "WEATHER_KEY", SECRET)
+    services.variables.set_key(ANN, Scope("acme"), "WEATHER_KEY", SECRET, kind="secret")
     store.close()
     return db_path
 
@@ -345,7 +345,7 @@ async def test_the_dialog_remembers_client_path_and_options_per_registry(
     world: Path, tmp_path: Path
 ) -> None:
     target = tmp_path / "cursor.json"
-    with_services(world, lambda s: s.registries.create(ANN, "acme", name="Other"))
+    with_services(world, lambda s: s.registries.create(ANN, "acme", "Other"))
     async with PyleeApp(db_path=world, user=ANN, watch_interval=3600).run_test(size=SIZE) as pilot:
         screen = await open_export(pilot)
         screen.query_one("#export-client", Select).value = "cursor"
@@ -380,7 +380,7 @@ async def test_a_long_list_of_skipped_drafts_leaves_the_summary_and_diff_in_view
         for n in range(40):
             doc = server_doc(f"io.github.alice/a-rather-long-draft-server-name-{n:02d}")
             doc["description"] = ""
-            services.registries.add_server(ANN, "acme", "tools", doc, allow_draft=True)
+            services.registries.add_server(ANN, Scope("acme", "tools"), doc, allow_draft=True)
 
     with_services(world, drafts)
     async with PyleeApp(db_path=world, user=ANN, watch_interval=3600).run_test(
@@ -410,7 +410,7 @@ def test_export_dialog_snapshot_at_80x24(snap_compare, world: Path, tmp_path: Pa
         for n in range(12):
             doc = server_doc(f"io.github.alice/draft-{n:02d}")
             doc["description"] = ""
-            services.registries.add_server(ANN, "acme", "tools", doc, allow_draft=True)
+            services.registries.add_server(ANN, Scope("acme", "tools"), doc, allow_draft=True)
 
     with_services(world, drafts)
     monkeypatch.chdir(tmp_path)  # the file is named relative to here: the same on any machine

@@ -11,7 +11,7 @@ from conftest import CliRunner, settle, type_text
 from pylee_tui.app import PyleeApp
 from pylee_tui.screens.org import OrgScreen
 from pylee_tui.screens.welcome import WelcomeScreen
-from pylee_tui.services import Services
+from pylee_tui.services import Scope, Services
 from pylee_tui.store import Store
 
 YOU = "you@example.com"
@@ -40,7 +40,7 @@ async def test_the_welcome_screen_offers_the_demo_and_lands_in_a_living_app(db_p
         services = Services(store)
         assert services.identity.saved() == YOU
         # without a vault, the Personal Lab's registry still exports as it is
-        plan = services.export.plan(YOU, "personal-lab", "experiments", "cursor")
+        plan = services.export.plan(YOU, Scope("personal-lab", "experiments"), "cursor")
         assert len(plan.entries) == 3
     finally:
         store.close()

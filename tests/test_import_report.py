@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import CliRunner, server_doc
 
-from pylee_tui.services import Services
+from pylee_tui.services import Scope, Services
 
 ORG = ("--org", "acme")
 CORE = ("--org", "acme", "--registry", "core")
@@ -124,7 +124,7 @@ def test_an_import_without_files_named_counts_positions_in_the_list(services: Se
     services.orgs.create("ann@example.com", "Acme")
     services.registries.create("ann@example.com", "acme", "Core")
     report = services.registries.import_servers(
-        "ann@example.com", "acme", "core", [server_doc("io.github.acme/ok"), {"x": 1}]
+        "ann@example.com", Scope("acme", "core"), [server_doc("io.github.acme/ok"), {"x": 1}]
     )
     assert [(o.position, o.name, o.named) for o in report.outcomes] == [
         (1, "io.github.acme/ok", True),
@@ -139,13 +139,15 @@ def test_drafts_are_listed_in_tree_order_and_filtered(services: Services) -> Non
     services.registries.create(ann, "acme", "beta")
     services.registries.create(ann, "acme", "Alpha")
     for registry, name in (("beta", "b/one"), ("alpha", "z/two"), ("alpha", "a/three")):
-        services.registries.add_server(ann, "acme", registry, draft_doc(name), allow_draft=True)
-    services.registries.add_server(ann, "acme", "alpha", server_doc("a/valid"))
+        services.registries.add_server(
+            ann, Scope("acme", registry), draft_doc(name), allow_draft=True
+        )
+    services.registries.add_server(ann, Scope("acme", "alpha"), server_doc("a/valid"))
     assert services.registries.drafts(ann, "acme") == [
         ("alpha", "a/three"),
         ("alpha", "z/two"),
         ("beta", "b/one"),
     ]
-    assert services.registries.drafts(ann, "acme", "TWO") == [("alpha", "z/two")]
-    listed = services.registries.list_servers(ann, "acme", "alpha", drafts_only=True)
+    assert services.registries.drafts(ann, "acme", query="TWO") == [("alpha", "z/two")]
+    listed = services.registries.list_servers(ann, Scope("acme", "alpha"), drafts_only=True)
     assert [s.name for s in listed] == ["a/three", "z/two"]

@@ -36,7 +36,7 @@ def other(db_path):
     services.orgs.create(ANN, "Acme")
     services.members.invite(ANN, "acme", BEA)
     services.members.accept(BEA, "acme")
-    services.members.invite(ANN, "acme", "carl@example.com", "admin")
+    services.members.invite(ANN, "acme", "carl@example.com", role="admin")
     yield services
     store.close()
 
@@ -79,7 +79,7 @@ async def test_invite_from_the_members_table(db_path, other):
         await type_text(pilot, "Dana@Example.com")
         await pilot.press("enter")
         await settle(pilot)
-        emails = {m.email: m.status for m in other.members.list(ANN, "acme")}
+        emails = {m.email: m.status for m in other.members.list_members(ANN, "acme")}
         assert emails["dana@example.com"] == "invited"
         table = pilot.app.screen.query_one("#members-table", DataTable)
         await settle(pilot)
@@ -98,7 +98,7 @@ async def test_change_role_grant_and_remove_from_the_table(db_path, other):
         assert isinstance(pilot.app.screen, PickScreen)
         await pilot.press("enter")  # the first grant: registries:write
         await settle(pilot)
-        bea = next(m for m in other.members.list(ANN, "acme") if m.email == BEA)
+        bea = next(m for m in other.members.list_members(ANN, "acme") if m.email == BEA)
         assert "registries:write" in bea.grants
         table.move_cursor(row=1)
         await pilot.press("x")
@@ -106,7 +106,7 @@ async def test_change_role_grant_and_remove_from_the_table(db_path, other):
         assert isinstance(pilot.app.screen, ChoiceScreen)
         await pilot.click("#choice-yes")
         await settle(pilot)
-        statuses = {m.email: m.status for m in other.members.list(ANN, "acme")}
+        statuses = {m.email: m.status for m in other.members.list_members(ANN, "acme")}
         assert statuses.get(BEA) in (None, "revoked")
 
 
@@ -152,7 +152,7 @@ async def test_launching_as_an_invited_email_accepts_the_invitation(db_path, oth
         screen = pilot.app.screen
         assert screen.view is not None and screen.view.org.slug == "acme"
         assert screen.view.role == "admin"
-    statuses = {m.email: m.status for m in other.members.list(ANN, "acme")}
+    statuses = {m.email: m.status for m in other.members.list_members(ANN, "acme")}
     assert statuses["carl@example.com"] == "active"
 
 
@@ -285,7 +285,7 @@ async def test_invite_role_is_a_choice_and_enter_submits_from_it(db_path, other)
         await pilot.press("enter")  # from the drop-down: submits
         await settle(pilot)
         assert not isinstance(pilot.app.screen, FormScreen)
-    dana = next(m for m in other.members.list(ANN, "acme") if m.email == "dana@example.com")
+    dana = next(m for m in other.members.list_members(ANN, "acme") if m.email == "dana@example.com")
     assert (dana.role, dana.status) == ("admin", "invited")
 
 

@@ -11,8 +11,8 @@ from textual.widgets import DataTable
 from pylee_tui.app import PyleeApp
 from pylee_tui.screens.server_detail import ServerScreen
 from pylee_tui.sections.registries.tree import RegistryTree
-from pylee_tui.sections.vault.pane import Scope, VaultPane
-from pylee_tui.services import NotFound, Services
+from pylee_tui.sections.vault.pane import VaultPane
+from pylee_tui.services import NotFound, Scope, Services
 
 OUTSIDER = "zed@example.com"
 
@@ -23,12 +23,16 @@ def org(services: Services) -> Services:
     services.registries.create(ANN, "acme", "Core Tools", description="search and weather")
     services.registries.create(ANN, "acme", "Data")
     services.registries.add_server(
-        ANN, "acme", "core-tools", server_doc("io.github.acme/weather", description="Forecasts")
+        ANN,
+        Scope("acme", "core-tools"),
+        server_doc("io.github.acme/weather", description="Forecasts"),
     )
     services.registries.add_server(
-        ANN, "acme", "data", server_doc("io.github.acme/warehouse", description="SQL weather data")
+        ANN,
+        Scope("acme", "data"),
+        server_doc("io.github.acme/warehouse", description="SQL weather data"),
     )
-    services.variables.set(ANN, "acme", "WEATHER_UNITS", "metric", registry_slug="data")
+    services.variables.set_key(ANN, Scope("acme", "data"), "WEATHER_UNITS", "metric")
     services.members.invite(ANN, "acme", BOB)
     return services
 
@@ -42,7 +46,7 @@ def test_search_finds_each_kind_names_first(org: Services) -> None:
         ("registry", "Core Tools"),  # in the description
         ("key", "WEATHER_UNITS"),
     ]
-    assert hits[-1].scope_id == "registry/data"
+    assert hits[-1].scope == Scope("acme", "data")
     assert [(h.kind, h.email) for h in org.search.search(ANN, "acme", "bob@")] == [("member", BOB)]
     assert org.search.search(ANN, "acme", "  ") == []
 
@@ -85,7 +89,7 @@ async def test_choosing_a_key_shows_its_scope_and_a_member_their_row(db_path, or
         await settle(pilot)
         await pick(pilot, "units", "Key: WEATHER_UNITS")
         pane = app.screen.query_one(VaultPane)
-        assert pane.scope == Scope("data")
+        assert pane.scope == Scope("acme", "data")
         await pick(pilot, "bob", f"Member: {BOB}")
         table = app.screen.query_one("#members-pane").query_one(DataTable)
         assert table.get_row_at(table.cursor_row)[0].plain == BOB

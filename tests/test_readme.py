@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pylee_tui.screens.org import OrgScreen
 from pylee_tui.dialogs.org_switcher import OrgSwitcherScreen
+from pylee_tui.screens.org import OrgScreen
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 SYMBOLS = {"right_square_bracket": "]", "left_square_bracket": "[", "slash": "/"}

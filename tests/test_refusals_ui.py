@@ -11,7 +11,7 @@ from pylee_tui.app import PyleeApp
 from pylee_tui.dialogs.change_passphrase import ChangePassphraseScreen
 from pylee_tui.dialogs.choice import ChoiceScreen
 from pylee_tui.sections.registries.tree import NodeData, RegistryTree
-from pylee_tui.services import Services
+from pylee_tui.services import Scope, Services
 from pylee_tui.store import Store
 
 ANN = "ann@example.com"
@@ -27,10 +27,12 @@ def world(db_path):
     services = Services(store)
     services.orgs.create(ANN, "Acme")
     services.registries.create(ANN, "acme", "Core Tools")
-    services.registries.add_server(ANN, "acme", "core-tools", server_doc("io.github.acme/weather"))
+    services.registries.add_server(
+        ANN, Scope("acme", "core-tools"), server_doc("io.github.acme/weather")
+    )
     services.vault.initialize(ANN, PASSPHRASE)
-    services.variables.set(
-        ANN, "acme", "API_TOKEN", "sk-FAKE", "secret", registry_slug="core-tools"
+    services.variables.set_key(
+        ANN, Scope("acme", "core-tools"), "API_TOKEN", "sk-FAKE", kind="secret"
     )
     services.vault.lock()
     services.members.invite(ANN, "acme", CARL)
@@ -57,7 +59,7 @@ async def test_deleting_a_registry_holding_secrets_is_refused_before_the_questio
         await settle(pilot)
         assert not isinstance(app.screen, ChoiceScreen)
         assert any("secrets:write" in m for m in messages(app)), messages(app)
-    assert [r.slug for r in world.registries.list(ANN, "acme")] == ["core-tools"]
+    assert [r.slug for r in world.registries.list_registries(ANN, "acme")] == ["core-tools"]
 
 
 async def test_an_admin_of_another_org_cannot_start_a_passphrase_change(db_path, world):

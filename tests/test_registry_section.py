@@ -22,7 +22,7 @@ from pylee_tui.dialogs.import_result import ImportResultScreen
 from pylee_tui.dialogs.pick import PickScreen
 from pylee_tui.sections.registries.browser import RegistryBrowser
 from pylee_tui.sections.registries.tree import NodeData, RegistryTree
-from pylee_tui.services import Services
+from pylee_tui.services import Scope, Services
 from pylee_tui.store import Store
 
 ANN = "ann@example.com"
@@ -40,7 +40,7 @@ def acme(db_path):
     services.registries.create(ANN, "acme", "Core Tools")
     services.registries.create(ANN, "acme", "Data Sources")
     for name in (WEATHER, SEARCH, MAPS):
-        services.registries.add_server(ANN, "acme", "core-tools", server_doc(name))
+        services.registries.add_server(ANN, Scope("acme", "core-tools"), server_doc(name))
     yield services
     store.close()
 
@@ -113,9 +113,9 @@ async def test_after_a_move_the_cursor_and_the_detail_follow_the_moved_server(db
         assert isinstance(pilot.app.screen, PickScreen)
         await pilot.press("enter")  # the only other registry: data-sources
         await settle(pilot)
-        assert [s.name for s in acme.registries.list_servers(ANN, "acme", "data-sources")] == [
-            SEARCH
-        ]
+        assert [
+            s.name for s in acme.registries.list_servers(ANN, Scope("acme", "data-sources"))
+        ] == [SEARCH]
         assert_detail_is_the_cursor(pilot.app, tree)
         assert cursor(tree) == NodeData("server", "data-sources", SEARCH)
         assert {"core-tools", "data-sources"} <= expanded(tree)
@@ -141,7 +141,7 @@ async def test_after_a_removal_the_cursor_stays_in_the_registry(db_path, acme):
         assert pilot.app.screen.title_text == f"Remove {SEARCH}?"
         await pilot.click("#choice-yes")
         await settle(pilot)
-        assert [s.name for s in acme.registries.list_servers(ANN, "acme", "core-tools")] == [
+        assert [s.name for s in acme.registries.list_servers(ANN, Scope("acme", "core-tools"))] == [
             MAPS,
             WEATHER,
         ]
@@ -168,7 +168,7 @@ async def test_removing_the_last_server_of_a_list_goes_to_the_previous_one(db_pa
 
 
 async def test_rename_keeps_the_tree_open_and_the_cursor_on_the_renamed_server(db_path, acme):
-    acme.registries.add_server(ANN, "acme", "data-sources", server_doc("io.github.acme/sql"))
+    acme.registries.add_server(ANN, Scope("acme", "data-sources"), server_doc("io.github.acme/sql"))
     async with app_for(db_path).run_test(size=SIZE) as pilot:
         tree = await open_registries(pilot)
         await expand(pilot, tree, "core-tools")
@@ -231,12 +231,12 @@ async def test_a_change_made_elsewhere_keeps_the_cursor_on_its_item(db_path, acm
         tree = await open_registries(pilot)
         await expand(pilot, tree, "core-tools")
         await put_cursor(pilot, tree, NodeData("server", "core-tools", WEATHER))
-        acme.registries.remove_server(ANN, "acme", "core-tools", MAPS)  # a line above it
+        acme.registries.remove_server(ANN, Scope("acme", "core-tools", MAPS))  # a line above it
         pilot.app.org_screen.reload()
         await settle(pilot)
         assert cursor(tree) == NodeData("server", "core-tools", WEATHER)
         assert detail_title(pilot.app) == WEATHER
-        acme.registries.remove_server(ANN, "acme", "core-tools", WEATHER)  # the one under it
+        acme.registries.remove_server(ANN, Scope("acme", "core-tools", WEATHER))  # the one under it
         pilot.app.org_screen.reload()
         await settle(pilot)
         assert cursor(tree) == NodeData("server", "core-tools", SEARCH)
@@ -252,18 +252,18 @@ async def test_a_removal_is_refused_when_the_server_changed_during_the_question(
         await put_cursor(pilot, tree, NodeData("server", "core-tools", SEARCH))
         await pilot.press("d")
         await settle(pilot)
-        acme.registries.move_server(ANN, "acme", "core-tools", SEARCH, "data-sources")
+        acme.registries.move_server(ANN, Scope("acme", "core-tools", SEARCH), "data-sources")
         pilot.app.org_screen.reload()
         await settle(pilot)
         await pilot.click("#choice-yes")
         await settle(pilot)
-        assert [s.name for s in acme.registries.list_servers(ANN, "acme", "core-tools")] == [
+        assert [s.name for s in acme.registries.list_servers(ANN, Scope("acme", "core-tools"))] == [
             MAPS,
             WEATHER,
         ]
-        assert [s.name for s in acme.registries.list_servers(ANN, "acme", "data-sources")] == [
-            SEARCH
-        ]
+        assert [
+            s.name for s in acme.registries.list_servers(ANN, Scope("acme", "data-sources"))
+        ] == [SEARCH]
         assert any("nothing was removed" in m for m in messages(pilot.app)), messages(pilot.app)
 
 
@@ -365,10 +365,8 @@ async def test_a_key_that_needs_another_item_says_which(db_path, acme):
 
 
 async def test_the_removal_question_says_what_goes_and_that_it_cannot_be_undone(db_path, acme):
-    acme.variables.set(ANN, "acme", "REGION", "eu", registry_slug="core-tools")
-    acme.variables.set(
-        ANN, "acme", "UNITS", "metric", registry_slug="core-tools", server_name=SEARCH
-    )
+    acme.variables.set_key(ANN, Scope("acme", "core-tools"), "REGION", "eu")
+    acme.variables.set_key(ANN, Scope("acme", "core-tools", SEARCH), "UNITS", "metric")
     async with app_for(db_path).run_test(size=SIZE) as pilot:
         tree = await open_registries(pilot)
         await put_cursor(pilot, tree, NodeData("registry", "core-tools"))
@@ -409,8 +407,8 @@ def drafts(acme):
     for registry, name in (("core-tools", "io.github.acme/draft-a"), ("data-sources", "zz/d")):
         document = server_doc(name)
         document["description"] = ""
-        acme.registries.add_server(ANN, "acme", registry, document, allow_draft=True)
-    acme.registries.add_server(ANN, "acme", "data-sources", server_doc("io.github.acme/sql"))
+        acme.registries.add_server(ANN, Scope("acme", registry), document, allow_draft=True)
+    acme.registries.add_server(ANN, Scope("acme", "data-sources"), server_doc("io.github.acme/sql"))
     return acme
 
 
@@ -515,7 +513,9 @@ def test_import_result_snapshot_at_80x24(snap_compare, acme):
             document["packages"][0]["version"] = "latest"
         entries.append(document)
     origins = [("servers.json", i + 1) for i in range(len(entries))]
-    report = acme.registries.import_servers(ANN, "acme", "core-tools", entries, origins=origins)
+    report = acme.registries.import_servers(
+        ANN, Scope("acme", "core-tools"), entries, origins=origins
+    )
     assert (report.imported, report.drafts, report.skipped, report.rejected) == (0, 3, 1, 2)
     assert snap_compare(ImportResultHost(report), terminal_size=(80, 24))
 

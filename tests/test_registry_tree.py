@@ -17,7 +17,7 @@ from pylee_tui.screens.raw_json_editor import RawJsonScreen, locate_paths, neare
 from pylee_tui.screens.server_detail import ServerScreen
 from pylee_tui.sections.registries.browser import RegistryBrowser
 from pylee_tui.sections.registries.tree import NodeData, RegistryTree
-from pylee_tui.services import Services
+from pylee_tui.services import Scope, Services
 from pylee_tui.store import Store
 
 ANN = "ann@example.com"
@@ -66,7 +66,7 @@ async def test_create_registry_and_server_from_the_tree(db_path, other):
         await type_text(pilot, "Core Tools")
         await pilot.press("enter")
         await settle(pilot)
-        assert [r.slug for r in other.registries.list(ANN, "acme")] == ["core-tools"]
+        assert [r.slug for r in other.registries.list_registries(ANN, "acme")] == ["core-tools"]
         cursor_to(tree, NodeData("registry", "core-tools"))
         await pilot.press("n")  # on a registry: a server in it
         await settle(pilot)
@@ -81,7 +81,9 @@ async def test_create_registry_and_server_from_the_tree(db_path, other):
             form.query_one(f"#field-{name}", Input).value = value
         await pilot.click("#form-submit")
         await settle(pilot)
-        server = other.registries.get_server(ANN, "acme", "core-tools", "io.github.acme/weather")
+        server = other.registries.get_server(
+            ANN, Scope("acme", "core-tools", "io.github.acme/weather")
+        )
         assert server.status == "valid"
         assert server.document["packages"][0]["identifier"] == "@acme/weather-mcp"
         await expand(pilot, tree, "core-tools")
@@ -105,14 +107,18 @@ async def test_invalid_new_server_is_refused_inline(db_path, other):
         await settle(pilot)
         assert pilot.app.screen is form
         assert "$.version" in str(form.query_one("#form-error").render())
-        assert other.registries.list_servers(ANN, "acme", "core-tools") == []
+        assert other.registries.list_servers(ANN, Scope("acme", "core-tools")) == []
 
 
 async def test_rename_move_filter_and_delete(db_path, other):
     other.registries.create(ANN, "acme", "Core Tools")
     other.registries.create(ANN, "acme", "Data Sources")
-    other.registries.add_server(ANN, "acme", "core-tools", server_doc("io.github.acme/weather"))
-    other.registries.add_server(ANN, "acme", "core-tools", server_doc("io.github.acme/search"))
+    other.registries.add_server(
+        ANN, Scope("acme", "core-tools"), server_doc("io.github.acme/weather")
+    )
+    other.registries.add_server(
+        ANN, Scope("acme", "core-tools"), server_doc("io.github.acme/search")
+    )
     async with app_for(db_path).run_test(size=SIZE) as pilot:
         tree = await open_registries(pilot)
         # rename a registry
@@ -122,7 +128,9 @@ async def test_rename_move_filter_and_delete(db_path, other):
         pilot.app.screen.query_one("#field-name", Input).value = "Warehouses"
         await pilot.click("#form-submit")
         await settle(pilot)
-        assert other.registries.get(ANN, "acme", "data-sources").name == "Warehouses"
+        assert (
+            other.registries.get_registry(ANN, Scope("acme", "data-sources")).name == "Warehouses"
+        )
         # move a server
         await expand(pilot, tree, "core-tools")
         cursor_to(tree, NodeData("server", "core-tools", "io.github.acme/search"))
@@ -131,9 +139,9 @@ async def test_rename_move_filter_and_delete(db_path, other):
         assert isinstance(pilot.app.screen, PickScreen)
         await pilot.press("enter")
         await settle(pilot)
-        assert [s.name for s in other.registries.list_servers(ANN, "acme", "data-sources")] == [
-            "io.github.acme/search"
-        ]
+        assert [
+            s.name for s in other.registries.list_servers(ANN, Scope("acme", "data-sources"))
+        ] == ["io.github.acme/search"]
         # filter as you type
         await pilot.press("slash")
         await type_text(pilot, "weath")
@@ -159,7 +167,7 @@ async def test_rename_move_filter_and_delete(db_path, other):
         assert "1 server" in dialog.message
         await pilot.click("#choice-yes")
         await settle(pilot)
-        assert [r.slug for r in other.registries.list(ANN, "acme")] == ["core-tools"]
+        assert [r.slug for r in other.registries.list_registries(ANN, "acme")] == ["core-tools"]
 
 
 async def test_import_from_the_tree_keeps_drafts_and_reports(db_path, other, tmp_path):
@@ -191,7 +199,7 @@ async def test_fix_a_draft_in_the_raw_editor(db_path, other):
     other.registries.create(ANN, "acme", "Core Tools")
     broken = server_doc("io.github.acme/weather")
     broken["packages"][0]["version"] = ""
-    other.registries.add_server(ANN, "acme", "core-tools", broken, allow_draft=True)
+    other.registries.add_server(ANN, Scope("acme", "core-tools"), broken, allow_draft=True)
     async with app_for(db_path).run_test(size=SIZE) as pilot:
         tree = await open_registries(pilot)
         await expand(pilot, tree, "core-tools")
@@ -225,7 +233,9 @@ async def test_fix_a_draft_in_the_raw_editor(db_path, other):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(pilot.app.screen, ServerScreen)
-        server = other.registries.get_server(ANN, "acme", "core-tools", "io.github.acme/weather")
+        server = other.registries.get_server(
+            ANN, Scope("acme", "core-tools", "io.github.acme/weather")
+        )
         assert server.status == "valid" and server.problems == []
         assert str(pilot.app.screen.query_one("#server-problems").render()) == ""
 
@@ -260,10 +270,12 @@ def test_locate_paths_finds_nested_keys_and_items():
 def test_tree_snapshot(snap_compare, db_path, other):
     other.registries.create(ANN, "acme", "Core Tools", description="Search and automation")
     other.registries.create(ANN, "acme", "Data Sources")
-    other.registries.add_server(ANN, "acme", "core-tools", server_doc("io.github.acme/weather"))
+    other.registries.add_server(
+        ANN, Scope("acme", "core-tools"), server_doc("io.github.acme/weather")
+    )
     draft = server_doc("io.github.acme/search", "0.2.0")
     draft["description"] = ""
-    other.registries.add_server(ANN, "acme", "core-tools", draft, allow_draft=True)
+    other.registries.add_server(ANN, Scope("acme", "core-tools"), draft, allow_draft=True)
 
     async def run_before(pilot) -> None:
         tree = await open_registries(pilot)
@@ -281,7 +293,7 @@ def test_server_detail_snapshot(snap_compare, db_path, other):
         {"name": "WEATHER_API_KEY", "isRequired": True, "isSecret": True, "description": "Key"},
         {"name": "UNITS", "default": "metric", "description": "metric or imperial"},
     ]
-    other.registries.add_server(ANN, "acme", "core-tools", document)
+    other.registries.add_server(ANN, Scope("acme", "core-tools"), document)
 
     async def run_before(pilot) -> None:
         tree = await open_registries(pilot)
@@ -308,7 +320,7 @@ async def test_edit_a_registry_overview_in_the_split_editor(db_path, other):
         area.insert("# Core Tools\n\nOnly reviewed servers.\n")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        stored = other.registries.get(ANN, "acme", "core-tools").overview
+        stored = other.registries.get_registry(ANN, Scope("acme", "core-tools")).overview
         assert stored == "# Core Tools\n\nOnly reviewed servers.\n"
         await pilot.press("escape")
         await settle(pilot)
@@ -328,8 +340,10 @@ async def test_edit_a_registry_overview_in_the_split_editor(db_path, other):
 async def test_the_raw_editor_refuses_odd_json_without_crashing(db_path, other, text, reason):
     """What the CLI's reader refuses, the raw editor refuses too: a problem, nothing saved."""
     other.registries.create(ANN, "acme", "Core Tools")
-    other.registries.add_server(ANN, "acme", "core-tools", server_doc("io.github.acme/weather"))
-    before = other.registries.get_server(ANN, "acme", "core-tools", "io.github.acme/weather")
+    other.registries.add_server(
+        ANN, Scope("acme", "core-tools"), server_doc("io.github.acme/weather")
+    )
+    before = other.registries.get_server(ANN, Scope("acme", "core-tools", "io.github.acme/weather"))
     async with app_for(db_path).run_test(size=SIZE) as pilot:
         await settle(pilot)
         pilot.app.push_screen(ServerScreen("acme", "core-tools", "io.github.acme/weather", "admin"))
@@ -344,5 +358,5 @@ async def test_the_raw_editor_refuses_odd_json_without_crashing(db_path, other, 
         assert pilot.app.screen is raw
         listed = [str(o.prompt) for o in raw.query_one("#raw-problems", OptionList).options]
         assert any(reason in line for line in listed), listed
-    after = other.registries.get_server(ANN, "acme", "core-tools", "io.github.acme/weather")
+    after = other.registries.get_server(ANN, Scope("acme", "core-tools", "io.github.acme/weather"))
     assert after.document == before.document

@@ -9,7 +9,7 @@ import io
 import pytest
 from conftest import ANN, CARL, WEATHER, CliRunner, server_doc, table_rows, with_services
 
-from pylee_tui.services import NotFound, PermissionDenied, Services
+from pylee_tui.services import NotFound, PermissionDenied, Scope, Services
 
 DAN = "dan@example.com"  # registries:write and secrets:write
 PASSPHRASE = "correct horse battery"
@@ -25,20 +25,20 @@ def build(s: Services) -> Services:
     s.orgs.create(ANN, "Acme")
     s.registries.create(ANN, "acme", "Core", slug="core")
     s.registries.create(ANN, "acme", "Data", slug="data")
-    s.registries.add_server(ANN, "acme", "core", WEATHER)
-    s.registries.add_server(ANN, "acme", "core", server_doc(S))
+    s.registries.add_server(ANN, Scope("acme", "core"), WEATHER)
+    s.registries.add_server(ANN, Scope("acme", "core"), server_doc(S))
     for email in (CARL, DAN):
         s.members.invite(ANN, "acme", email)
         s.members.accept(email, "acme")
         s.members.grant(ANN, "acme", email, "registries:write")
     s.members.grant(ANN, "acme", DAN, "secrets:write")
     s.vault.initialize(ANN, PASSPHRASE)
-    s.variables.set_secret(ANN, "acme", "TOKEN", "org-token")
-    s.variables.set_secret(ANN, "acme", "DB_PASSWORD", "pw", "core")
-    s.variables.set_variable(ANN, "acme", "REGION", "eu", "core")
-    s.variables.set_secret(ANN, "acme", "API_KEY", "key-1", "core", W)
-    s.variables.set_secret(ANN, "acme", "API_KEY", "key-2", "core", W)
-    s.variables.set_variable(ANN, "acme", "ENGINE", "ddg", "core", S)
+    s.variables.set_key(ANN, Scope("acme"), "TOKEN", "org-token", kind="secret")
+    s.variables.set_key(ANN, Scope("acme", "core"), "DB_PASSWORD", "pw", kind="secret")
+    s.variables.set_key(ANN, Scope("acme", "core"), "REGION", "eu")
+    s.variables.set_key(ANN, Scope("acme", "core", W), "API_KEY", "key-1", kind="secret")
+    s.variables.set_key(ANN, Scope("acme", "core", W), "API_KEY", "key-2", kind="secret")
+    s.variables.set_key(ANN, Scope("acme", "core", S), "ENGINE", "ddg")
     return s
 
 
@@ -50,71 +50,73 @@ def acme(services: Services) -> Services:
 def test_registries_write_alone_cannot_delete_a_registry_holding_secrets(acme: Services) -> None:
     before = table_rows(acme.store)
     with pytest.raises(PermissionDenied) as caught:
-        acme.registries.delete(CARL, "acme", "core")
+        acme.registries.delete(CARL, Scope("acme", "core"))
     assert str(caught.value) == (
         f"you ({CARL}) cannot delete registry 'core' in 'acme': it holds 2 secrets, and {NEEDS}"
     )
     assert table_rows(acme.store) == before
     # everything is still there, history included
-    acme.variables.rollback(ANN, "acme", "API_KEY", 1, "core", W)
-    assert acme.variables.reveal(ANN, "acme", "API_KEY", "core", W) == "key-1"
+    acme.variables.rollback(ANN, Scope("acme", "core", W), "API_KEY", 1)
+    assert acme.variables.reveal(ANN, Scope("acme", "core", W), "API_KEY") == "key-1"
     # a registry without secrets is still carl's to delete
-    acme.registries.delete(CARL, "acme", "data")
+    acme.registries.delete(CARL, Scope("acme", "data"))
     # with secrets:write as well, dan may delete core; the audit event is his
-    report = acme.registries.delete(DAN, "acme", "core")
+    report = acme.registries.delete(DAN, Scope("acme", "core"))
     assert (report.servers, report.variables) == (2, 4)
     assert acme.audit.list_for_org(ANN, "acme")[0].actor == DAN
-    assert acme.variables.reveal(ANN, "acme", "TOKEN") == "org-token"  # the org's stays
+    assert acme.variables.reveal(ANN, Scope("acme"), "TOKEN") == "org-token"  # the org's stays
 
 
 def test_registries_write_alone_cannot_remove_a_server_holding_secrets(acme: Services) -> None:
     before = table_rows(acme.store)
     with pytest.raises(PermissionDenied) as caught:
-        acme.registries.remove_server(CARL, "acme", "core", W)
+        acme.registries.remove_server(CARL, Scope("acme", "core", W))
     assert str(caught.value) == (
         f"you ({CARL}) cannot remove server '{W}' from registry 'core' in 'acme': "
         f"it holds 1 secret, and {NEEDS}"
     )
     assert table_rows(acme.store) == before
     # a server holding only plain variables is still carl's to remove (they go with it)
-    assert acme.registries.remove_server(CARL, "acme", "core", S).variables == 1
-    assert acme.registries.remove_server(DAN, "acme", "core", W).variables == 1
+    assert acme.registries.remove_server(CARL, Scope("acme", "core", S)).variables == 1
+    assert acme.registries.remove_server(DAN, Scope("acme", "core", W)).variables == 1
     with pytest.raises(NotFound):
-        acme.variables.history(ANN, "acme", "API_KEY", "core", W)
+        acme.variables.history(ANN, Scope("acme", "core", W), "API_KEY")
 
 
 def test_an_unset_secret_whose_history_is_kept_counts(acme: Services) -> None:
     """Unsetting keeps history so a deleted key can be rolled back: deleting its scope would
     end that, so it is refused just the same."""
-    acme.variables.unset(ANN, "acme", "API_KEY", "core", W)
+    acme.variables.unset(ANN, Scope("acme", "core", W), "API_KEY")
     before = table_rows(acme.store)
     with pytest.raises(PermissionDenied) as caught:
-        acme.registries.remove_server(CARL, "acme", "core", W)
+        acme.registries.remove_server(CARL, Scope("acme", "core", W))
     assert str(caught.value) == (
         f"you ({CARL}) cannot remove server '{W}' from registry 'core' in 'acme': "
         f"it holds the history of 1 unset secret, and {NEEDS}"
     )
     with pytest.raises(PermissionDenied) as caught:
-        acme.registries.delete(CARL, "acme", "core")
+        acme.registries.delete(CARL, Scope("acme", "core"))
     assert str(caught.value) == (
         f"you ({CARL}) cannot delete registry 'core' in 'acme': "
         f"it holds 1 secret and the history of 1 unset secret, and {NEEDS}"
     )
     assert table_rows(acme.store) == before
-    acme.variables.rollback(ANN, "acme", "API_KEY", 2, "core", W)
-    assert acme.variables.reveal(ANN, "acme", "API_KEY", "core", W) == "key-2"
+    acme.variables.rollback(ANN, Scope("acme", "core", W), "API_KEY", 2)
+    assert acme.variables.reveal(ANN, Scope("acme", "core", W), "API_KEY") == "key-2"
 
 
 def test_the_confirmation_preview_can_refuse_first(acme: Services) -> None:
     """`check=True` (for the CLI's and the app's confirmation) refuses as the deletion would,
     before anyone is asked to confirm; without it the preview stays a plain read."""
     with pytest.raises(PermissionDenied, match=f"it holds 2 secrets, and {NEEDS}"):
-        acme.registries.contents(CARL, "acme", "core", check=True)
+        acme.registries.contents(CARL, Scope("acme", "core"), check=True)
     with pytest.raises(PermissionDenied, match=f"it holds 1 secret, and {NEEDS}"):
-        acme.registries.server_contents(CARL, "acme", "core", W, check=True)
-    assert acme.registries.contents(CARL, "acme", "core").variables == 4
-    assert acme.registries.contents(DAN, "acme", "core", check=True).variables == 4
-    assert acme.registries.server_contents(CARL, "acme", "core", S, check=True).variables == 1
+        acme.registries.server_contents(CARL, Scope("acme", "core", W), check=True)
+    assert acme.registries.contents(CARL, Scope("acme", "core")).variables == 4
+    assert acme.registries.contents(DAN, Scope("acme", "core"), check=True).variables == 4
+    assert (
+        acme.registries.server_contents(CARL, Scope("acme", "core", S), check=True).variables == 1
+    )
 
 
 @pytest.mark.parametrize(

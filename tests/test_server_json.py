@@ -22,7 +22,7 @@ from pylee_tui.server_json import (
     to_current,
     validate,
 )
-from pylee_tui.services import Services
+from pylee_tui.services import Scope, Services
 
 SEED = Path(__file__).parent / "data" / "registry-seed-2025-05-16.json"
 PACKAGE_DATA = Path(__file__).parents[1] / "pylee_tui" / "data"
@@ -549,7 +549,7 @@ def test_the_seed_list_imports_with_exact_explained_counts(services: Services) -
 
     services.orgs.create(ANN, "Acme")
     services.registries.create(ANN, "acme", "Seed")
-    report = services.registries.import_servers(ANN, "acme", "seed", entries)
+    report = services.registries.import_servers(ANN, Scope("acme", "seed"), entries)
     # 86 without a fault are imported valid; 378 with faults a person can fix become drafts;
     # nothing was in the registry before, so nothing is skipped; 7 have no name and are rejected
     assert (report.imported, report.drafts, report.skipped, report.rejected) == (86, 378, 0, 7)
@@ -564,7 +564,7 @@ def test_the_seed_list_imports_with_exact_explained_counts(services: Services) -
     assert report.reasons("rejected") == {"no usable name": 7}
     assert report.summary().splitlines()[0] == "imported 86, drafts 378, skipped 0, rejected 7"
 
-    stored = services.registries.list_servers(ANN, "acme", "seed")
+    stored = services.registries.list_servers(ANN, Scope("acme", "seed"))
     assert {s.name for s in stored if s.status == "valid"} == {e["name"] for e in clean}
     assert {s.name for s in stored if s.status == "draft"} == {e["name"] for e in drafts}
 
@@ -574,8 +574,8 @@ def test_seed_drafts_are_stored_as_given_with_their_problems(services: Services)
     [entry] = [e for e in entries if e["name"] == "io.github.adenot/mcp-google-search"]
     services.orgs.create(ANN, "Acme")
     services.registries.create(ANN, "acme", "Seed")
-    services.registries.import_servers(ANN, "acme", "seed", [entry])
-    server = services.registries.get_server(ANN, "acme", "seed", entry["name"])
+    services.registries.import_servers(ANN, Scope("acme", "seed"), [entry])
+    server = services.registries.get_server(ANN, Scope("acme", "seed", entry["name"]))
     assert server.status == "draft"
     assert server.document == legacy_to_current(entry)[0]  # converted, nothing else altered
     assert server.document["description"] == entry["description"] == ""
@@ -599,12 +599,12 @@ def round_trip(services: Services, entries: list[Any]) -> tuple[list[dict], list
     services.orgs.create(ANN, "Acme")
     services.registries.create(ANN, "acme", "First")
     services.registries.create(ANN, "acme", "Second")
-    services.registries.import_servers(ANN, "acme", "first", entries, strict=True)
-    exported = services.registries.export_servers(ANN, "acme", "first")
+    services.registries.import_servers(ANN, Scope("acme", "first"), entries, strict=True)
+    exported = services.registries.export_servers(ANN, Scope("acme", "first"))
     text = json.dumps(exported, indent=2, ensure_ascii=False)  # through text, as a file would
-    report = services.registries.import_servers(ANN, "acme", "second", json.loads(text))
+    report = services.registries.import_servers(ANN, Scope("acme", "second"), json.loads(text))
     assert (report.imported, report.drafts, report.rejected) == (len(exported), 0, 0)
-    return exported, services.registries.export_servers(ANN, "acme", "second")
+    return exported, services.registries.export_servers(ANN, Scope("acme", "second"))
 
 
 def test_round_trip_of_the_demo_servers(services: Services) -> None:
@@ -632,9 +632,9 @@ def test_round_trip_of_every_valid_seed_server(services: Services) -> None:
 def test_export_json_validates_one_server_at_a_time(services: Services) -> None:
     services.orgs.create(ANN, "Acme")
     services.registries.create(ANN, "acme", "Demo")
-    services.registries.import_servers(ANN, "acme", "demo", DEMO)
+    services.registries.import_servers(ANN, Scope("acme", "demo"), DEMO)
     for document in DEMO:
-        one = services.registries.export_servers(ANN, "acme", "demo", document["name"])
+        one = services.registries.export_servers(ANN, Scope("acme", "demo", document["name"]))
         assert one == document
         assert schema_errors(one) == []
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import ANN, BOB
 
-from pylee_tui.services import Services
+from pylee_tui.services import Scope, Services
 from pylee_tui.services.errors import InvalidInput, PermissionDenied
 from pylee_tui.services.export import (
     CLIENTS,
@@ -121,30 +121,32 @@ DRAFT = {"name": "io.github.x/draft", "description": "", "version": "", "package
 def world(services: Services) -> Services:
     """acme / tools: five valid servers and one draft, variables and secrets at every scope."""
     s = services
-    s.orgs.create(ANN, name="Acme")
-    s.registries.create(ANN, "acme", name="Tools")
+    s.orgs.create(ANN, "Acme")
+    s.registries.create(ANN, "acme", "Tools")
     for doc in (WEATHER, WEATHER_TWIN, SEARCH, QDRANT, REMOTE, SSE):
-        s.registries.add_server(ANN, "acme", "tools", doc)
-    s.registries.import_servers(ANN, "acme", "tools", [DRAFT])
+        s.registries.add_server(ANN, Scope("acme", "tools"), doc)
+    s.registries.import_servers(ANN, Scope("acme", "tools"), [DRAFT])
     s.vault.initialize(ANN, "correct horse battery")
     v = s.variables
-    v.set_variable(ANN, "acme", "REGION", "eu")
-    v.set_variable(ANN, "acme", "WEATHER_URL", "https://${REGION}.weather.example")
-    v.set_secret(ANN, "acme", "GITHUB_TOKEN", SECRET_TOKEN)
-    v.set_secret(ANN, "acme", "WEATHER_API_KEY", SECRET_API)
-    v.set_variable(ANN, "acme", "QDRANT_URL", "http://localhost:6333", "tools")
-    v.set_secret(ANN, "acme", "QDRANT_API_KEY", SECRET_QDRANT, "tools", QDRANT["name"])
-    v.set_secret(ANN, "acme", "DOCS_TOKEN", "docs-FAKE-token", "tools")
-    # the twin overrides the URL on its own scope, and adds a key only it uses
-    v.set_variable(
-        ANN, "acme", "WEATHER_URL", "https://twin.example", "tools", WEATHER_TWIN["name"]
+    v.set_key(ANN, Scope("acme"), "REGION", "eu")
+    v.set_key(ANN, Scope("acme"), "WEATHER_URL", "https://${REGION}.weather.example")
+    v.set_key(ANN, Scope("acme"), "GITHUB_TOKEN", SECRET_TOKEN, kind="secret")
+    v.set_key(ANN, Scope("acme"), "WEATHER_API_KEY", SECRET_API, kind="secret")
+    v.set_key(ANN, Scope("acme", "tools"), "QDRANT_URL", "http://localhost:6333")
+    v.set_key(
+        ANN, Scope("acme", "tools", QDRANT["name"]), "QDRANT_API_KEY", SECRET_QDRANT, kind="secret"
     )
-    v.set_variable(ANN, "acme", "TWIN_ONLY", "yes", "tools", WEATHER_TWIN["name"])
+    v.set_key(ANN, Scope("acme", "tools"), "DOCS_TOKEN", "docs-FAKE-token", kind="secret")
+    # the twin overrides the URL on its own scope, and adds a key only it uses
+    v.set_key(
+        ANN, Scope("acme", "tools", WEATHER_TWIN["name"]), "WEATHER_URL", "https://twin.example"
+    )
+    v.set_key(ANN, Scope("acme", "tools", WEATHER_TWIN["name"]), "TWIN_ONLY", "yes")
     return s
 
 
 def plan(s: Services, client: str, **kw):
-    return s.export.plan(actor=ANN, org_slug="acme", registry_slug="tools", client=client, **kw)
+    return s.export.plan(ANN, Scope("acme", "tools"), client, **kw)
 
 
 # --- golden files ----------------------------------------------------------------------------
@@ -257,9 +259,7 @@ def test_inlining_needs_the_reveal_permission(world: Services) -> None:
     world.members.invite(ANN, "acme", BOB)
     world.members.accept(BOB, "acme")
     with pytest.raises(PermissionDenied):
-        world.export.plan(
-            actor=BOB, org_slug="acme", registry_slug="tools", client="cursor", inline_secrets=True
-        )
+        world.export.plan(BOB, Scope("acme", "tools"), "cursor", inline_secrets=True)
 
 
 def test_vscode_never_inlines(world: Services) -> None:
@@ -302,8 +302,8 @@ def test_name_collisions_resolve_deterministically() -> None:
 
 
 def test_missing_required_variables_stop_the_export(world: Services) -> None:
-    world.variables.unset(ANN, "acme", "GITHUB_TOKEN")
-    world.variables.unset(ANN, "acme", "QDRANT_URL", "tools")
+    world.variables.unset(ANN, Scope("acme"), "GITHUB_TOKEN")
+    world.variables.unset(ANN, Scope("acme", "tools"), "QDRANT_URL")
     with pytest.raises(InvalidInput) as refused:
         plan(world, "cursor")
     message = str(refused.value)
@@ -318,7 +318,7 @@ def test_missing_required_variables_stop_the_export(world: Services) -> None:
      ("vscode", "${input:github-token}")],
 )  # fmt: skip
 def test_allow_missing_writes_placeholders(world: Services, client: str, placeholder: str) -> None:
-    world.variables.unset(ANN, "acme", "GITHUB_TOKEN")
+    world.variables.unset(ANN, Scope("acme"), "GITHUB_TOKEN")
     p = plan(world, client, allow_missing=True, servers=[SEARCH["name"]])
     doc = json.loads(render(p))
     servers = doc["servers" if client == "vscode" else "mcpServers"]
@@ -344,7 +344,7 @@ def test_only_the_named_servers(world: Services) -> None:
 
 
 def test_a_reference_cycle_stops_the_export(world: Services) -> None:
-    world.variables.set_variable(ANN, "acme", "REGION", "${WEATHER_URL}")
+    world.variables.set_key(ANN, Scope("acme"), "REGION", "${WEATHER_URL}")
     with pytest.raises(InvalidInput, match="reference cycle"):
         plan(world, "cursor")
 
@@ -365,9 +365,7 @@ def test_install_keeps_every_key_and_server_it_does_not_own(
 ) -> None:
     target = tmp_path / "mcp.json"
     target.write_text(json.dumps(FOREIGN, indent=2), "utf-8")
-    p, result = world.export.install_with_names(
-        target, actor=ANN, org_slug="acme", registry_slug="tools", client="cursor"
-    )
+    p, result = world.export.install_with_names(ANN, Scope("acme", "tools"), "cursor", target)
     doc = json.loads(target.read_text("utf-8"))
     assert doc["globalShortcut"] == "Ctrl+Space"
     assert doc["mcpServers"]["filesystem"] == FOREIGN["mcpServers"]["filesystem"]
@@ -379,10 +377,8 @@ def test_install_keeps_every_key_and_server_it_does_not_own(
     assert json.loads(result.backup.read_text("utf-8")) == FOREIGN
 
     # a second export replaces what it wrote and removes what is gone, nothing else
-    world.registries.remove_server(ANN, "acme", "tools", SSE["name"])
-    _p, again = world.export.install_with_names(
-        target, actor=ANN, org_slug="acme", registry_slug="tools", client="cursor"
-    )
+    world.registries.remove_server(ANN, Scope("acme", "tools", SSE["name"]))
+    _p, again = world.export.install_with_names(ANN, Scope("acme", "tools"), "cursor", target)
     doc = json.loads(target.read_text("utf-8"))
     assert "events" not in doc["mcpServers"]
     assert again.removed == ["events"]
@@ -396,12 +392,8 @@ def test_vscode_install_keeps_foreign_inputs(world: Services, tmp_path: Path) ->
     target.parent.mkdir()
     mine = {"type": "promptString", "id": "my-key", "description": "mine"}
     target.write_text(json.dumps({"servers": {}, "inputs": [mine]}), "utf-8")
-    world.export.install_with_names(
-        target, actor=ANN, org_slug="acme", registry_slug="tools", client="vscode"
-    )
-    world.export.install_with_names(
-        target, actor=ANN, org_slug="acme", registry_slug="tools", client="vscode"
-    )
+    world.export.install_with_names(ANN, Scope("acme", "tools"), "vscode", target)
+    world.export.install_with_names(ANN, Scope("acme", "tools"), "vscode", target)
     inputs = json.loads(target.read_text("utf-8"))["inputs"]
     assert inputs[0] == mine
     ids = [i["id"] for i in inputs]
@@ -413,13 +405,7 @@ def test_dry_run_prints_a_diff_and_writes_nothing(world: Services, tmp_path: Pat
     target.write_text(json.dumps(FOREIGN), "utf-8")
     before = target.read_bytes()
     _p, result = world.export.install_with_names(
-        target,
-        dry_run=True,
-        actor=ANN,
-        org_slug="acme",
-        registry_slug="tools",
-        client="claude",
-        inline_secrets=True,
+        ANN, Scope("acme", "tools"), "claude", target, dry_run=True, inline_secrets=True
     )
     assert target.read_bytes() == before
     assert not target.with_name("claude.json.bak").exists()
@@ -457,9 +443,7 @@ def test_a_crash_during_install_keeps_the_old_config(
 
     monkeypatch.setattr(os, "replace", failing_replace)
     with pytest.raises(InvalidInput, match=f"cannot write {target}: disk full"):
-        world.export.install_with_names(
-            target, actor=ANN, org_slug="acme", registry_slug="tools", client="cursor"
-        )
+        world.export.install_with_names(ANN, Scope("acme", "tools"), "cursor", target)
     assert json.loads(target.read_text("utf-8")) == FOREIGN
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
@@ -471,21 +455,14 @@ def test_a_broken_config_is_refused_and_left_alone(
     target = tmp_path / "mcp.json"
     target.write_text(content, "utf-8")
     with pytest.raises(InvalidInput, match="nothing was written|fix it by hand"):
-        world.export.install_with_names(
-            target, actor=ANN, org_slug="acme", registry_slug="tools", client="cursor"
-        )
+        world.export.install_with_names(ANN, Scope("acme", "tools"), "cursor", target)
     assert target.read_text("utf-8") == content
     assert not target.with_name("mcp.json.bak").exists()
 
 
 def test_export_is_audited_without_values(world: Services, tmp_path: Path) -> None:
     world.export.install_with_names(
-        tmp_path / "c.json",
-        actor=ANN,
-        org_slug="acme",
-        registry_slug="tools",
-        client="claude",
-        inline_secrets=True,
+        ANN, Scope("acme", "tools"), "claude", tmp_path / "c.json", inline_secrets=True
     )
     events = [e for e in world.audit.list_for_org(ANN, "acme") if e.action == "registry.export"]
     assert len(events) == 1
@@ -520,11 +497,7 @@ def test_the_demo_exports_to_every_client_once_its_secrets_exist(services: Servi
     for registry in ("core-tools", "data-sources"):
         for client in CLIENTS:
             p = services.export.plan(
-                actor=ANN,
-                org_slug="acme-production",
-                registry_slug=registry,
-                client=client,
-                inline_secrets=client == "claude",
+                ANN, Scope("acme-production", registry), client, inline_secrets=client == "claude"
             )
             assert p.entries and not p.placeholders
             assert (DEMO_SECRET in render(p)) == (client == "claude")
@@ -535,24 +508,20 @@ def test_the_demo_without_a_vault_says_which_secrets_are_missing(services: Servi
 
     load_demo(services, ANN)
     with pytest.raises(InvalidInput, match="QDRANT_API_KEY"):
-        services.export.plan(
-            actor=ANN, org_slug="acme-production", registry_slug="data-sources", client="cursor"
-        )
+        services.export.plan(ANN, Scope("acme-production", "data-sources"), "cursor")
 
 
 # --- review fixes: masked diffs, ownership per entry, odd targets -----------------------------
 
 
 def install(s: Services, target: Path, client: str = "cursor", **kw):
-    return s.export.install_with_names(
-        target, actor=ANN, org_slug="acme", registry_slug=kw.pop("registry", "tools"),
-        client=client, **kw,
-    )  # fmt: skip
+    scope = Scope("acme", kw.pop("registry", "tools"))
+    return s.export.install_with_names(ANN, scope, client, target, **kw)
 
 
 def test_dry_run_masks_a_non_ascii_inlined_secret(world: Services, tmp_path: Path) -> None:
     secret = "clé-sécrète-✓-ü"
-    world.variables.set_secret(ANN, "acme", "WEATHER_API_KEY", secret)
+    world.variables.set_key(ANN, Scope("acme"), "WEATHER_API_KEY", secret, kind="secret")
     target = tmp_path / "mcp.json"
     _p, result = install(world, target, inline_secrets=True, dry_run=True)
     assert not target.exists()
@@ -570,8 +539,10 @@ def test_dry_run_masks_a_rotated_secret_still_inlined_in_the_file(
 ) -> None:
     target = tmp_path / "claude.json"
     install(world, target, "claude", inline_secrets=True)
-    world.variables.set_secret(ANN, "acme", "WEATHER_API_KEY", "sk-FAKE-rotated-value")
-    world.variables.set_secret(ANN, "acme", "DOCS_TOKEN", "docs-FAKE-rotated")
+    world.variables.set_key(
+        ANN, Scope("acme"), "WEATHER_API_KEY", "sk-FAKE-rotated-value", kind="secret"
+    )
+    world.variables.set_key(ANN, Scope("acme"), "DOCS_TOKEN", "docs-FAKE-rotated", kind="secret")
     _p, result = install(world, target, "claude", inline_secrets=True, dry_run=True)
     assert result.diff.startswith(f"--- {target}")
     for secret in (SECRET_API, "docs-FAKE-token", "sk-FAKE-rotated-value", "docs-FAKE-rotated"):
@@ -592,10 +563,12 @@ def test_dry_run_masks_a_rotated_secret_still_inlined_in_the_file(
 
 def other_registry(s: Services) -> None:
     """acme / more: its own weather server (same entry name as tools' one) and a secret."""
-    s.registries.create(ANN, "acme", name="More")
+    s.registries.create(ANN, "acme", "More")
     other = {**WEATHER, "name": "io.github.carol/weather", "description": "Carol's weather"}
-    s.registries.add_server(ANN, "acme", "more", other)
-    s.variables.set_secret(ANN, "acme", "WEATHER_API_KEY", "sk-FAKE-more-key", "more")
+    s.registries.add_server(ANN, Scope("acme", "more"), other)
+    s.variables.set_key(
+        ANN, Scope("acme", "more"), "WEATHER_API_KEY", "sk-FAKE-more-key", kind="secret"
+    )
 
 
 def test_exporting_another_registry_into_the_same_file_keeps_the_first(
@@ -619,7 +592,7 @@ def test_exporting_another_registry_into_the_same_file_keeps_the_first(
     doc = json.loads(target.read_text("utf-8"))["mcpServers"]
     assert doc["weather-3"]["env"]["WEATHER_API_KEY"] == "sk-FAKE-more-key"
     # a dry run of tools masks more's inlined secret on both sides
-    world.variables.set_secret(ANN, "acme", "WEATHER_API_KEY", "sk-FAKE-new")
+    world.variables.set_key(ANN, Scope("acme"), "WEATHER_API_KEY", "sk-FAKE-new", kind="secret")
     _p, dry = install(world, target, inline_secrets=True, dry_run=True)
     for secret in ("sk-FAKE-more-key", "sk-FAKE-new", SECRET_API):
         assert secret not in dry.diff
@@ -637,7 +610,7 @@ def test_a_server_subset_keeps_the_registrys_other_entries(world: Services, tmp_
     assert twin.replaced == ["weather-2"] and twin.added == [] and twin.removed == []
     assert json.loads(target.read_text("utf-8"))["mcpServers"] == full
     # a subset removes the entries whose server is gone, not the others
-    world.registries.remove_server(ANN, "acme", "tools", SSE["name"])
+    world.registries.remove_server(ANN, Scope("acme", "tools", SSE["name"]))
     _p, gone = install(world, target, servers=[SEARCH["name"]])
     assert gone.removed == ["events"]
     assert set(json.loads(target.read_text("utf-8"))["mcpServers"]) == set(full) - {"events"}
@@ -649,7 +622,7 @@ def test_a_whole_registry_export_removes_a_server_that_became_a_draft(
     target = tmp_path / "mcp.json"
     install(world, target)
     broken = {**SEARCH, "description": ""}
-    report = world.registries.import_servers(ANN, "acme", "tools", [broken], replace=True)
+    report = world.registries.import_servers(ANN, Scope("acme", "tools"), [broken], replace=True)
     assert report.drafts == 1
     _p, subset = install(world, target, servers=[SSE["name"]])
     assert "search" in json.loads(target.read_text("utf-8"))["mcpServers"]  # still exists
@@ -799,8 +772,8 @@ def test_an_empty_path_is_refused(world: Services) -> None:
 def test_dry_run_shows_swapped_secrets_as_changed(world: Services, tmp_path: Path) -> None:
     target = tmp_path / "claude.json"
     install(world, target, "claude", inline_secrets=True)
-    world.variables.set_secret(ANN, "acme", "WEATHER_API_KEY", SECRET_TOKEN)
-    world.variables.set_secret(ANN, "acme", "GITHUB_TOKEN", SECRET_API)
+    world.variables.set_key(ANN, Scope("acme"), "WEATHER_API_KEY", SECRET_TOKEN, kind="secret")
+    world.variables.set_key(ANN, Scope("acme"), "GITHUB_TOKEN", SECRET_API, kind="secret")
     _p, result = install(world, target, "claude", inline_secrets=True, dry_run=True)
     lines = result.diff.splitlines()
     for key in ("WEATHER_API_KEY", "GITHUB_TOKEN"):
@@ -815,7 +788,7 @@ def test_a_registry_keeps_its_entries_when_its_slug_is_renamed(
     target = tmp_path / "mcp.json"
     install(world, target)
     before = json.loads(target.read_text("utf-8"))
-    world.registries.edit(ANN, "acme", "tools", new_slug="toolbox")
+    world.registries.edit(ANN, Scope("acme", "tools"), new_slug="toolbox")
     _p, result = install(world, target, registry="toolbox")
     assert result.added == [] and result.kept == [] and not result.written
     assert json.loads(target.read_text("utf-8")) == before
@@ -830,7 +803,7 @@ def test_a_wrong_demo_passphrase_loads_nothing(services: Services) -> None:
     services.vault.lock()
     with pytest.raises(WrongPassphrase):
         load_demo(services, ANN, "not the passphrase")
-    assert [o.slug for o in services.orgs.list(ANN)] == ["mine"]
+    assert [o.slug for o in services.orgs.list_orgs(ANN)] == ["mine"]
 
 
 def test_the_export_says_where_a_secret_header_is_sent(world: Services) -> None:
@@ -845,7 +818,7 @@ def test_the_export_says_where_a_secret_header_is_sent(world: Services) -> None:
 def test_a_required_header_template_with_no_value_is_missing(world: Services) -> None:
     """`Bearer {docs_token}` on a required header needs DOCS_TOKEN: unset, the export stops
     rather than writing the template literally."""
-    world.variables.unset(ANN, "acme", "DOCS_TOKEN", "tools")
+    world.variables.unset(ANN, Scope("acme", "tools"), "DOCS_TOKEN")
     with pytest.raises(InvalidInput, match="com.example/docs-remote: DOCS_TOKEN"):
         plan(world, "cursor")
     p = plan(world, "cursor", allow_missing=True)

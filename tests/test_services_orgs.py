@@ -12,6 +12,7 @@ from pylee_tui.services import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    Scope,
     Services,
 )
 from pylee_tui.services.audit import AuditService
@@ -26,7 +27,7 @@ def actions(services: Services, slug: str, actor: str = ANN) -> list[str]:
 
 def join(services: Services, slug: str, email: str, role: str = "member") -> None:
     """Ann invites `email` to `slug` and they accept."""
-    services.members.invite(ANN, slug, email, role)
+    services.members.invite(ANN, slug, email, role=role)
     services.members.accept(email, slug)
 
 
@@ -66,7 +67,7 @@ def test_create_makes_the_creator_the_first_active_admin(services: Services, ann
         "acme-production",
         "Prod servers",
     )
-    members = services.members.list(ann, org.slug)
+    members = services.members.list_members(ann, org.slug)
     assert [(m.email, m.role, m.status) for m in members] == [(ann, "admin", "active")]
     assert services.orgs.role(ann, org.slug) == "admin"
 
@@ -126,7 +127,7 @@ def test_explicit_taken_slug_is_a_conflict(services: Services, ann: str) -> None
     services.orgs.create(BOB, "Acme", slug="acme")
     with pytest.raises(Conflict, match="acme"):
         services.orgs.create(ann, "Another Acme", slug="acme")
-    assert services.orgs.list(ann) == []
+    assert services.orgs.list_orgs(ann) == []
 
 
 @pytest.mark.parametrize(
@@ -160,11 +161,11 @@ def test_create_is_atomic_with_its_audit_event(services: Services, store: Store,
 
 def test_get_returns_the_org_and_hides_it_from_non_members(services: Services, ann: str) -> None:
     services.orgs.create(ann, "Acme", description="Ours")
-    assert services.orgs.get(ann, "acme").description == "Ours"
+    assert services.orgs.get_org(ann, "acme").description == "Ours"
     with pytest.raises(NotFound, match="acme"):
-        services.orgs.get(BOB, "acme")
+        services.orgs.get_org(BOB, "acme")
     with pytest.raises(NotFound, match="nope"):
-        services.orgs.get(ann, "nope")
+        services.orgs.get_org(ann, "nope")
 
 
 def test_list_shows_only_orgs_you_are_an_active_member_of(services: Services, ann: str) -> None:
@@ -172,9 +173,9 @@ def test_list_shows_only_orgs_you_are_an_active_member_of(services: Services, an
     services.orgs.create(BOB, "Bob Co")
     services.orgs.create(BOB, "Bob Labs")
     services.members.invite(BOB, "bob-labs", ann)  # invited, not yet accepted
-    assert [o.slug for o in services.orgs.list(ann)] == ["acme"]
+    assert [o.slug for o in services.orgs.list_orgs(ann)] == ["acme"]
     services.members.accept(ann, "bob-labs")
-    listed = {o.slug: o for o in services.orgs.list(ann)}
+    listed = {o.slug: o for o in services.orgs.list_orgs(ann)}
     assert set(listed) == {"acme", "bob-labs"}
     assert listed["acme"].role == "admin"
     assert listed["bob-labs"].role == "member"
@@ -184,7 +185,7 @@ def test_list_shows_only_orgs_you_are_an_active_member_of(services: Services, an
 def test_list_is_sorted_by_name(services: Services, ann: str) -> None:
     for name in ("zeta", "Alpha", "beta"):
         services.orgs.create(ann, name)
-    assert [o.name for o in services.orgs.list(ann)] == ["Alpha", "beta", "zeta"]
+    assert [o.name for o in services.orgs.list_orgs(ann)] == ["Alpha", "beta", "zeta"]
 
 
 def test_list_counts_registries_and_active_members_and_names_admins(
@@ -196,7 +197,7 @@ def test_list_counts_registries_and_active_members_and_names_admins(
     join(services, "acme", BOB)
     join(services, "acme", "dana@example.com", role="admin")
     services.members.invite(ann, "acme", CARL)  # pending: not counted as a member
-    [org] = services.orgs.list(ann)
+    [org] = services.orgs.list_orgs(ann)
     assert org.registry_count == 2
     assert org.member_count == 3
     assert org.admins == (ann, "dana@example.com")
@@ -213,7 +214,7 @@ def acme(services: Services, ann: str):
 
 def test_rename_writes_org_rename(services: Services, clock: Clock, acme, ann: str) -> None:
     clock.advance(minutes=5)
-    org = services.orgs.rename(ann, "acme", "Acme Corp")
+    org = services.orgs.edit(ann, "acme", name="Acme Corp")
     assert org.name == "Acme Corp"
     assert org.slug == "acme"  # the slug stays
     assert org.updated_at == clock.now
@@ -225,10 +226,10 @@ def test_rename_writes_org_rename(services: Services, clock: Clock, acme, ann: s
 
 
 def test_change_slug_writes_org_slug_and_moves_the_org(services: Services, acme, ann) -> None:
-    services.orgs.change_slug(ann, "acme", "acme-corp")
+    services.orgs.edit(ann, "acme", new_slug="acme-corp")
     with pytest.raises(NotFound):
-        services.orgs.get(ann, "acme")
-    assert services.orgs.get(ann, "acme-corp").name == "Acme"
+        services.orgs.get_org(ann, "acme")
+    assert services.orgs.get_org(ann, "acme-corp").name == "Acme"
     event = services.audit.list_for_org(ann, "acme-corp")[0]
     assert event.action == "org.slug"
     assert set(event.metadata.values()) >= {"acme", "acme-corp"}
@@ -239,24 +240,24 @@ def test_change_slug_writes_org_slug_and_moves_the_org(services: Services, acme,
 def test_change_slug_to_a_taken_one_is_a_conflict(services: Services, acme, ann) -> None:
     services.orgs.create(BOB, "Taken")
     with pytest.raises(Conflict, match="taken"):
-        services.orgs.change_slug(ann, "acme", "taken")
+        services.orgs.edit(ann, "acme", new_slug="taken")
     with pytest.raises(InvalidInput):
-        services.orgs.change_slug(ann, "acme", "Not A Slug")
-    assert services.orgs.get(ann, "acme").slug == "acme"
+        services.orgs.edit(ann, "acme", new_slug="Not A Slug")
+    assert services.orgs.get_org(ann, "acme").slug == "acme"
 
 
 def test_set_description_writes_org_description(services: Services, acme, ann) -> None:
-    org = services.orgs.set_description(ann, "acme", "  Production MCP servers  ")
+    org = services.orgs.edit(ann, "acme", description="  Production MCP servers  ")
     assert org.description == "Production MCP servers"
     assert actions(services, "acme")[0] == "org.description"
     with pytest.raises(InvalidInput, match="280"):
-        services.orgs.set_description(ann, "acme", "d" * 281)
-    assert services.orgs.get(ann, "acme").description == "Production MCP servers"
+        services.orgs.edit(ann, "acme", description="d" * 281)
+    assert services.orgs.get_org(ann, "acme").description == "Production MCP servers"
 
 
 def test_set_overview_writes_org_overview(services: Services, clock: Clock, acme, ann) -> None:
     clock.advance(hours=1)
-    org = services.orgs.set_overview(ann, "acme", "# Acme\n\nNew rules.\n")
+    org = services.orgs.edit(ann, "acme", overview="# Acme\n\nNew rules.\n")
     assert org.overview == "# Acme\n\nNew rules.\n"
     assert org.overview_updated_at == clock.now
     [event, *_] = services.audit.list_for_org(ann, "acme")
@@ -267,7 +268,7 @@ def test_set_overview_writes_org_overview(services: Services, clock: Clock, acme
 
 def test_overview_size_in_the_audit_log_is_in_bytes(services: Services, acme, ann) -> None:
     text = "é" * 100
-    services.orgs.set_overview(ann, "acme", text)
+    services.orgs.edit(ann, "acme", overview=text)
     [event, *_] = services.audit.list_for_org(ann, "acme")
     assert event.metadata["bytes_after"] == len(text.encode("utf-8"))
     assert event.metadata["bytes_before"] == len(b"# Acme\n")
@@ -288,7 +289,7 @@ def test_edit_with_nothing_changed_writes_nothing(services: Services, clock: Clo
     org = services.orgs.edit(
         ann, "acme", name=" Acme ", new_slug="acme", description="First words", overview="# Acme\n"
     )
-    assert org == services.orgs.get(ann, "acme")
+    assert org == services.orgs.get_org(ann, "acme")
     assert org.updated_at == acme.updated_at
     assert actions(services, "acme") == ["org.create"]
 
@@ -301,10 +302,10 @@ def test_edit_with_no_fields_is_invalid(services: Services, acme, ann) -> None:
 @pytest.mark.parametrize(
     "change",
     [
-        lambda s: s.orgs.rename(ANN, "acme", "Renamed"),
-        lambda s: s.orgs.change_slug(ANN, "acme", "renamed"),
-        lambda s: s.orgs.set_description(ANN, "acme", "Changed"),
-        lambda s: s.orgs.set_overview(ANN, "acme", "# Changed"),
+        lambda s: s.orgs.edit(ANN, "acme", name="Renamed"),
+        lambda s: s.orgs.edit(ANN, "acme", new_slug="renamed"),
+        lambda s: s.orgs.edit(ANN, "acme", description="Changed"),
+        lambda s: s.orgs.edit(ANN, "acme", overview="# Changed"),
         lambda s: s.orgs.delete(ANN, "acme"),
     ],
     ids=["rename", "change_slug", "set_description", "set_overview", "delete"],
@@ -317,7 +318,7 @@ def test_a_change_and_its_audit_event_commit_together(
         change(services)
     assert table_rows(store) == before
     audit_down.undo()
-    assert services.orgs.get(ANN, "acme") == acme
+    assert services.orgs.get_org(ANN, "acme") == acme
 
 
 # --- overview edit conflicts ------------------------------------------------------------------
@@ -325,21 +326,23 @@ def test_a_change_and_its_audit_event_commit_together(
 
 def test_saving_over_a_newer_overview_is_a_conflict(services: Services, clock: Clock, acme, ann):
     join(services, "acme", BOB, role="admin")
-    opened_at = services.orgs.get(ann, "acme").overview_updated_at  # ann opens the editor
+    opened_at = services.orgs.get_org(ann, "acme").overview_updated_at  # ann opens the editor
     clock.advance(minutes=3)
-    bobs = services.orgs.set_overview(BOB, "acme", "# Bob's version\n", base=opened_at)
+    bobs = services.orgs.edit(BOB, "acme", overview="# Bob's version\n", overview_base=opened_at)
     clock.advance(minutes=2)
     with pytest.raises(Conflict) as excinfo:
-        services.orgs.set_overview(ann, "acme", "# Ann's version\n", base=opened_at)
+        services.orgs.edit(ann, "acme", overview="# Ann's version\n", overview_base=opened_at)
     assert BOB in str(excinfo.value)
-    assert services.orgs.get(ann, "acme").overview == "# Bob's version\n"
+    assert services.orgs.get_org(ann, "acme").overview == "# Bob's version\n"
     # overwriting on purpose works
-    org = services.orgs.set_overview(ann, "acme", "# Ann's version\n", base=opened_at, force=True)
+    org = services.orgs.edit(
+        ann, "acme", overview="# Ann's version\n", overview_base=opened_at, force=True
+    )
     assert org.overview == "# Ann's version\n"
     assert org.overview_updated_at > bobs.overview_updated_at
     # and saving from the current version is not a conflict
     clock.advance(minutes=1)
-    org = services.orgs.set_overview(ann, "acme", "# v3\n", base=org.overview_updated_at)
+    org = services.orgs.edit(ann, "acme", overview="# v3\n", overview_base=org.overview_updated_at)
     assert org.overview == "# v3\n"
 
 
@@ -349,10 +352,12 @@ def test_overview_conflict_is_seen_across_two_open_stores(db_path, clock: Clock)
         a, b = Services(first, clock=clock), Services(second, clock=clock)
         org = a.orgs.create(ANN, "Acme", overview="# v1\n")
         clock.advance(seconds=30)
-        b.orgs.set_overview(ANN, "acme", "# from the other window\n", base=org.overview_updated_at)
+        b.orgs.edit(
+            ANN, "acme", overview="# from the other window\n", overview_base=org.overview_updated_at
+        )
         clock.advance(seconds=30)
         with pytest.raises(Conflict):
-            a.orgs.set_overview(ANN, "acme", "# v2\n", base=org.overview_updated_at)
+            a.orgs.edit(ANN, "acme", overview="# v2\n", overview_base=org.overview_updated_at)
     finally:
         first.close()
         second.close()
@@ -364,10 +369,10 @@ def test_overview_conflict_is_seen_across_two_open_stores(db_path, clock: Clock)
 @pytest.mark.parametrize(
     "change",
     [
-        lambda s: s.orgs.rename(BOB, "acme", "Bob's Acme"),
-        lambda s: s.orgs.change_slug(BOB, "acme", "bobs-acme"),
-        lambda s: s.orgs.set_description(BOB, "acme", "Bob was here"),
-        lambda s: s.orgs.set_overview(BOB, "acme", "# Bob was here"),
+        lambda s: s.orgs.edit(BOB, "acme", name="Bob's Acme"),
+        lambda s: s.orgs.edit(BOB, "acme", new_slug="bobs-acme"),
+        lambda s: s.orgs.edit(BOB, "acme", description="Bob was here"),
+        lambda s: s.orgs.edit(BOB, "acme", overview="# Bob was here"),
         lambda s: s.orgs.delete(BOB, "acme"),
     ],
     ids=["rename", "change_slug", "set_description", "set_overview", "delete"],
@@ -385,14 +390,14 @@ def test_a_plain_member_may_not_edit_or_delete(services: Services, store: Store,
 
 def test_a_plain_member_can_still_read_the_org(services: Services, acme) -> None:
     join(services, "acme", BOB)
-    assert services.orgs.get(BOB, "acme").name == "Acme"
-    assert [o.role for o in services.orgs.list(BOB)] == ["member"]
+    assert services.orgs.get_org(BOB, "acme").name == "Acme"
+    assert [o.role for o in services.orgs.list_orgs(BOB)] == ["member"]
     assert "org.create" in actions(services, "acme", actor=BOB)
 
 
 def test_an_outsider_cannot_even_see_the_org_to_change_it(services: Services, acme) -> None:
     with pytest.raises(NotFound):
-        services.orgs.rename(CARL, "acme", "Mine now")
+        services.orgs.edit(CARL, "acme", name="Mine now")
     with pytest.raises(NotFound):
         services.orgs.delete(CARL, "acme")
     with pytest.raises(NotFound):
@@ -405,20 +410,20 @@ def test_an_outsider_cannot_even_see_the_org_to_change_it(services: Services, ac
 def test_delete_cascades_and_reports_what_it_removed(services: Services, store: Store, ann):
     keep = services.orgs.create(ann, "Keep Me")
     services.registries.create(ann, "keep-me", "Tools")
-    services.registries.add_server(ann, "keep-me", "tools", WEATHER)
-    services.variables.set_variable(ann, "keep-me", "LOG_LEVEL", "info")
+    services.registries.add_server(ann, Scope("keep-me", "tools"), WEATHER)
+    services.variables.set_key(ann, Scope("keep-me"), "LOG_LEVEL", "info")
 
     acme = services.orgs.create(ann, "Acme")
     core = services.registries.create(ann, "acme", "Core Tools")
     data = services.registries.create(ann, "acme", "Data Sources")
-    services.registries.add_server(ann, "acme", core.slug, WEATHER)
-    services.registries.add_server(ann, "acme", core.slug, SEARCH)
-    services.registries.add_server(ann, "acme", data.slug, WAREHOUSE)
+    services.registries.add_server(ann, Scope("acme", core.slug), WEATHER)
+    services.registries.add_server(ann, Scope("acme", core.slug), SEARCH)
+    services.registries.add_server(ann, Scope("acme", data.slug), WAREHOUSE)
     join(services, "acme", BOB)
     services.members.invite(ann, "acme", CARL)
-    services.variables.set_variable(ann, "acme", "LOG_LEVEL", "info")
-    services.variables.set_variable(ann, "acme", "REGION", "eu-west-1")
-    services.variables.set_variable(ann, "acme", "DSN", "postgres://db", registry_slug=data.slug)
+    services.variables.set_key(ann, Scope("acme"), "LOG_LEVEL", "info")
+    services.variables.set_key(ann, Scope("acme"), "REGION", "eu-west-1")
+    services.variables.set_key(ann, Scope("acme", data.slug), "DSN", "postgres://db")
 
     preview = services.orgs.contents(ann, "acme")
     report = services.orgs.delete(ann, "acme")
@@ -429,9 +434,9 @@ def test_delete_cascades_and_reports_what_it_removed(services: Services, store: 
     for table in ("registries", "servers", "members", "variables"):
         assert count_rows(store, table, acme.id) == 0, table
     with pytest.raises(NotFound):
-        services.orgs.get(ann, "acme")
-    assert [o.slug for o in services.orgs.list(ann)] == ["keep-me"]
-    assert services.orgs.list(BOB) == []
+        services.orgs.get_org(ann, "acme")
+    assert [o.slug for o in services.orgs.list_orgs(ann)] == ["keep-me"]
+    assert services.orgs.list_orgs(BOB) == []
     # the other org is untouched
     for table in ("registries", "servers", "members", "variables"):
         assert count_rows(store, table, keep.id) == 1, table
@@ -440,7 +445,7 @@ def test_delete_cascades_and_reports_what_it_removed(services: Services, store: 
 def test_the_audit_trail_of_a_deleted_org_remains(services: Services, clock: Clock, ann) -> None:
     services.orgs.create(ann, "Acme")
     clock.advance(minutes=1)
-    services.orgs.rename(ann, "acme", "Acme Corp")
+    services.orgs.edit(ann, "acme", name="Acme Corp")
     join(services, "acme", BOB)
     clock.advance(minutes=1)
     services.orgs.delete(ann, "acme")
@@ -472,9 +477,9 @@ def test_onboarding_steps_flip_as_the_org_is_set_up(services: Services, ann) -> 
     assert state.done_count == 0 and not state.complete
     assert state.current is state.steps[0]
 
-    services.orgs.set_description(ann, "acme", "Production servers")
+    services.orgs.edit(ann, "acme", description="Production servers")
     assert sum(done_steps(services, "acme").values()) == 0  # a description alone is not enough
-    services.orgs.set_overview(ann, "acme", "# Acme\n")
+    services.orgs.edit(ann, "acme", overview="# Acme\n")
     after_describe = done_steps(services, "acme")
     assert sum(after_describe.values()) == 1
     [describe_key] = [k for k, v in after_describe.items() if v]
@@ -487,7 +492,7 @@ def test_onboarding_steps_flip_as_the_org_is_set_up(services: Services, ann) -> 
     after_members = done_steps(services, "acme")
     assert sum(after_members.values()) == 3
 
-    services.variables.set_variable(ann, "acme", "LOG_LEVEL", "info")
+    services.variables.set_key(ann, Scope("acme"), "LOG_LEVEL", "info")
     state = services.onboarding.state(ann, "acme")
     assert state.complete and state.current is None
     assert state.progress == "4 of 4 done"
@@ -498,14 +503,14 @@ def test_onboarding_steps_flip_as_the_org_is_set_up(services: Services, ann) -> 
     [
         (
             lambda s: (
-                s.orgs.set_description(ANN, "acme", "d"),
-                s.orgs.set_overview(ANN, "acme", "# o"),
+                s.orgs.edit(ANN, "acme", description="d"),
+                s.orgs.edit(ANN, "acme", overview="# o"),
             ),
             "overview",
         ),
         (lambda s: s.registries.create(ANN, "acme", "Core"), "registries"),
         (lambda s: s.members.invite(ANN, "acme", BOB), "members"),
-        (lambda s: s.variables.set_variable(ANN, "acme", "LOG_LEVEL", "info"), "vault"),
+        (lambda s: s.variables.set_key(ANN, Scope("acme"), "LOG_LEVEL", "info"), "vault"),
     ],
     ids=["describe", "registry", "members", "variables"],
 )
@@ -531,14 +536,14 @@ def test_invitation_lifecycle(services: Services, ann) -> None:
     assert invited.invited_by == ann
     assert services.members.pending_for(BOB) == ["acme"]
     with pytest.raises(NotFound):
-        services.orgs.get(BOB, "acme")  # not a member until accepted
+        services.orgs.get_org(BOB, "acme")  # not a member until accepted
     with pytest.raises(Conflict, match="pending"):
         services.members.invite(ann, "acme", BOB)
 
     joined = services.members.accept(BOB, "acme")
     assert (joined.status, joined.joined_at is not None) == ("active", True)
     assert services.members.pending_for(BOB) == []
-    assert services.orgs.get(BOB, "acme").slug == "acme"
+    assert services.orgs.get_org(BOB, "acme").slug == "acme"
     with pytest.raises(Conflict, match="already a member"):
         services.members.invite(ann, "acme", BOB)
     with pytest.raises(Conflict, match="already a member"):
@@ -566,13 +571,13 @@ def test_an_invitation_expires_after_seven_days(services: Services, clock: Clock
     clock.advance(days=6, hours=23)
     services.members.accept(CARL, "acme")  # still in time
     clock.advance(hours=1, seconds=1)
-    statuses = {m.email: m.status for m in services.members.list(ann, "acme")}
+    statuses = {m.email: m.status for m in services.members.list_members(ann, "acme")}
     assert statuses == {ann: "active", BOB: "expired", CARL: "active"}
     assert services.members.pending_for(BOB) == []
     with pytest.raises(Conflict, match="expired"):
         services.members.accept(BOB, "acme")
     with pytest.raises(NotFound):
-        services.orgs.get(BOB, "acme")
+        services.orgs.get_org(BOB, "acme")
 
     # a new invitation starts a new week
     again = services.members.invite(ann, "acme", BOB)
@@ -586,7 +591,7 @@ def test_an_invitation_expires_after_seven_days(services: Services, clock: Clock
 
 def test_demo_creates_the_sample_orgs_with_the_actor_as_admin(services: Services, ann) -> None:
     created = load_demo(services, ann)
-    orgs = {o.slug: o for o in services.orgs.list(ann)}
+    orgs = {o.slug: o for o in services.orgs.list_orgs(ann)}
     assert set(created) == set(orgs)
     assert {o.name for o in orgs.values()} >= {"Acme Production", "Acme Staging", "Personal Lab"}
     for org in orgs.values():
@@ -594,15 +599,17 @@ def test_demo_creates_the_sample_orgs_with_the_actor_as_admin(services: Services
         assert ann in org.admins
     # a living app: registries with servers, other members, variables
     acme = orgs["acme-production"]
-    registries = services.registries.list(ann, "acme-production")
+    registries = services.registries.list_registries(ann, "acme-production")
     assert registries and all(r.server_count > 0 for r in registries)
     assert acme.registry_count == len(registries)
-    members = services.members.list(ann, "acme-production")
+    members = services.members.list_members(ann, "acme-production")
     assert {m.status for m in members} >= {"active", "invited"}
-    assert services.variables.count(ann, "acme-production") > 0
-    assert services.orgs.get(ann, "acme-production").overview.startswith("# ")
+    assert services.variables.list_keys(ann, Scope("acme-production"))
+    assert services.orgs.get_org(ann, "acme-production").overview.startswith("# ")
     for registry in registries:
-        for server in services.registries.list_servers(ann, "acme-production", registry.slug):
+        for server in services.registries.list_servers(
+            ann, Scope("acme-production", registry.slug)
+        ):
             assert server.document["name"] == server.name
     assert actions(services, "acme-production")[-1] == "org.create"
 
@@ -610,8 +617,8 @@ def test_demo_creates_the_sample_orgs_with_the_actor_as_admin(services: Services
 def test_demo_works_for_an_actor_who_is_one_of_the_sample_members(services: Services) -> None:
     sample = DEMO_ORGS[0].members[0][0]
     load_demo(services, sample)
-    assert {o.role for o in services.orgs.list(sample)} == {"admin"}
-    assert len(services.orgs.list(sample)) == len(DEMO_ORGS)
+    assert {o.role for o in services.orgs.list_orgs(sample)} == {"admin"}
+    assert len(services.orgs.list_orgs(sample)) == len(DEMO_ORGS)
 
 
 def test_demo_twice_is_a_conflict_and_changes_nothing(services: Services, store: Store, ann):
@@ -628,14 +635,14 @@ def test_demo_refuses_when_a_sample_slug_is_taken(services: Services, store: Sto
     with pytest.raises(Conflict):
         load_demo(services, ann)
     assert table_rows(store) == before
-    assert services.orgs.list(ann) == []
+    assert services.orgs.list_orgs(ann) == []
 
 
 def test_demo_that_fails_half_way_leaves_nothing_behind(
     services: Services, store: Store, ann, monkeypatch
 ) -> None:
     calls = []
-    original = services.variables.set_variable
+    original = services.variables.set_key
 
     def fail_on_the_third(*args, **kwargs):
         calls.append(args)
@@ -643,7 +650,7 @@ def test_demo_that_fails_half_way_leaves_nothing_behind(
             raise RuntimeError("disk full")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(services.variables, "set_variable", fail_on_the_third)
+    monkeypatch.setattr(services.variables, "set_key", fail_on_the_third)
     before = table_rows(store)
     with pytest.raises(RuntimeError):
         load_demo(services, ann)

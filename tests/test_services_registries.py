@@ -15,6 +15,7 @@ from pylee_tui.services import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    Scope,
     Services,
 )
 from pylee_tui.services.audit import AuditService
@@ -35,7 +36,7 @@ def audit_metadata(services: Services, action: str, slug: str = "acme") -> list[
 
 
 def names(services: Services, registry: str, org: str = "acme") -> list[str]:
-    return [s.name for s in services.registries.list_servers(ANN, org, registry)]
+    return [s.name for s in services.registries.list_servers(ANN, Scope(org, registry))]
 
 
 def add_server_variable(store: Store, server_id: int, key: str) -> None:
@@ -64,9 +65,9 @@ def acme(services: Services) -> Services:
     services.orgs.create(ANN, "Acme")
     services.registries.create(ANN, "acme", "Core Tools", slug="core")
     services.registries.create(ANN, "acme", "Data Sources", slug="data")
-    services.registries.add_server(ANN, "acme", "core", WEATHER)
-    services.registries.add_server(ANN, "acme", "core", SEARCH)
-    services.registries.add_server(ANN, "acme", "data", WAREHOUSE)
+    services.registries.add_server(ANN, Scope("acme", "core"), WEATHER)
+    services.registries.add_server(ANN, Scope("acme", "core"), SEARCH)
+    services.registries.add_server(ANN, Scope("acme", "data"), WAREHOUSE)
     return services
 
 
@@ -92,7 +93,7 @@ def test_create_derives_a_unique_slug_and_records_it(services: Services) -> None
         {"slug": "core-tools-2"},
         {"slug": "core-tools"},
     ]
-    listed = services.registries.list(ANN, "acme")
+    listed = services.registries.list_registries(ANN, "acme")
     assert [(r.slug, r.server_count, r.draft_count) for r in listed] == [
         ("core-tools", 0, 0),
         ("core-tools-2", 0, 0),
@@ -112,8 +113,8 @@ def test_a_slug_is_unique_within_an_org_but_not_across_orgs(
     beta_tools = services.registries.create(ANN, "beta", "Tools", slug="tools")
     assert beta_tools.slug == "tools"
     assert (
-        services.registries.get(ANN, "beta", "tools").id
-        != services.registries.get(ANN, "acme", "tools").id
+        services.registries.get_registry(ANN, Scope("beta", "tools")).id
+        != services.registries.get_registry(ANN, Scope("acme", "tools")).id
     )
 
 
@@ -138,8 +139,7 @@ def test_edit_writes_one_audit_event_per_changed_field(acme: Services, clock: Cl
     clock.advance(minutes=1)
     reg = acme.registries.edit(
         ANN,
-        "acme",
-        "core",
+        Scope("acme", "core"),
         name="Core",
         new_slug="core-2",
         description="Search and automation",
@@ -165,56 +165,56 @@ def test_edit_writes_one_audit_event_per_changed_field(acme: Services, clock: Cl
     # the servers went with the new slug
     assert names(acme, "core-2") == ["io.github.acme/search", "io.github.acme/weather"]
     with pytest.raises(NotFound):
-        acme.registries.get(ANN, "acme", "core")
+        acme.registries.get_registry(ANN, Scope("acme", "core"))
 
 
 def test_edit_with_nothing_changed_writes_nothing(acme: Services, store: Store) -> None:
     before = table_rows(store)
-    acme.registries.edit(ANN, "acme", "core", name="Core Tools", new_slug="core")
+    acme.registries.edit(ANN, Scope("acme", "core"), name="Core Tools", new_slug="core")
     assert table_rows(store) == before
     with pytest.raises(InvalidInput, match="nothing to change"):
-        acme.registries.edit(ANN, "acme", "core")
+        acme.registries.edit(ANN, Scope("acme", "core"))
 
 
 def test_edit_to_a_taken_slug_is_a_conflict(acme: Services, store: Store) -> None:
     before = table_rows(store)
     with pytest.raises(Conflict, match="'data' is already taken"):
-        acme.registries.edit(ANN, "acme", "core", name="Renamed", new_slug="data")
+        acme.registries.edit(ANN, Scope("acme", "core"), name="Renamed", new_slug="data")
     assert table_rows(store) == before
 
 
 def test_saving_over_a_newer_overview_is_a_conflict(acme: Services, clock: Clock) -> None:
-    opened = acme.registries.get(ANN, "acme", "core")
+    opened = acme.registries.get_registry(ANN, Scope("acme", "core"))
     clock.advance(seconds=5)
-    acme.registries.edit(ANN, "acme", "core", overview="# Theirs\n")
+    acme.registries.edit(ANN, Scope("acme", "core"), overview="# Theirs\n")
     with pytest.raises(Conflict, match="changed since you opened it"):
         acme.registries.edit(
-            ANN, "acme", "core", overview="# Mine\n", overview_base=opened.updated_at
+            ANN, Scope("acme", "core"), overview="# Mine\n", overview_base=opened.updated_at
         )
-    assert acme.registries.get(ANN, "acme", "core").overview == "# Theirs\n"
+    assert acme.registries.get_registry(ANN, Scope("acme", "core")).overview == "# Theirs\n"
     acme.registries.edit(
-        ANN, "acme", "core", overview="# Mine\n", overview_base=opened.updated_at, force=True
+        ANN, Scope("acme", "core"), overview="# Mine\n", overview_base=opened.updated_at, force=True
     )
-    assert acme.registries.get(ANN, "acme", "core").overview == "# Mine\n"
+    assert acme.registries.get_registry(ANN, Scope("acme", "core")).overview == "# Mine\n"
 
 
 def test_delete_cascades_to_servers_and_variables_and_says_so(acme: Services, store: Store) -> None:
-    core = acme.registries.get(ANN, "acme", "core")
-    weather = acme.registries.get_server(ANN, "acme", "core", WEATHER["name"])
-    search = acme.registries.get_server(ANN, "acme", "core", SEARCH["name"])
-    warehouse = acme.registries.get_server(ANN, "acme", "data", WAREHOUSE["name"])
-    acme.variables.set_variable(ANN, "acme", "REGION", "eu", registry_slug="core")
-    acme.variables.set_variable(ANN, "acme", "DSN", "postgres://db", registry_slug="data")
-    acme.variables.set_variable(ANN, "acme", "LOG_LEVEL", "info")  # org scope: stays
+    core = acme.registries.get_registry(ANN, Scope("acme", "core"))
+    weather = acme.registries.get_server(ANN, Scope("acme", "core", WEATHER["name"]))
+    search = acme.registries.get_server(ANN, Scope("acme", "core", SEARCH["name"]))
+    warehouse = acme.registries.get_server(ANN, Scope("acme", "data", WAREHOUSE["name"]))
+    acme.variables.set_key(ANN, Scope("acme", "core"), "REGION", "eu")
+    acme.variables.set_key(ANN, Scope("acme", "data"), "DSN", "postgres://db")
+    acme.variables.set_key(ANN, Scope("acme"), "LOG_LEVEL", "info")  # org scope: stays
     add_server_variable(store, weather.id, "API_KEY")
     add_server_variable(store, weather.id, "UNITS")
     add_server_variable(store, search.id, "ENGINE")
     add_server_variable(store, warehouse.id, "POOL")  # another registry: stays
 
-    preview = acme.registries.contents(ANN, "acme", "core")
+    preview = acme.registries.contents(ANN, Scope("acme", "core"))
     # 2 servers (weather, search); 1 registry variable + 3 variables of its servers
     assert (preview.registries, preview.servers, preview.variables) == (1, 2, 4)
-    report = acme.registries.delete(ANN, "acme", "core")
+    report = acme.registries.delete(ANN, Scope("acme", "core"))
     assert report == preview
 
     assert count(store, "SELECT count(*) FROM registries WHERE id = ?", [core.id]) == 0
@@ -226,22 +226,22 @@ def test_delete_cascades_to_servers_and_variables_and_says_so(acme: Services, st
         {"registries": 1, "servers": 2, "variables": 4}
     ]
     with pytest.raises(NotFound):
-        acme.registries.get(ANN, "acme", "core")
+        acme.registries.get_registry(ANN, Scope("acme", "core"))
 
 
 def test_registries_of_another_org_are_not_found(acme: Services) -> None:
     acme.orgs.create(ANN, "Beta")
     with pytest.raises(NotFound, match="no registry 'core' in 'beta'"):
-        acme.registries.get(ANN, "beta", "core")
+        acme.registries.get_registry(ANN, Scope("beta", "core"))
     with pytest.raises(NotFound):
-        acme.registries.list_servers(ANN, "beta", "core")
+        acme.registries.list_servers(ANN, Scope("beta", "core"))
 
 
 # --- servers ---------------------------------------------------------------------------------
 
 
 def test_add_server_stores_the_document_and_its_columns(acme: Services) -> None:
-    server = acme.registries.get_server(ANN, "acme", "core", WEATHER["name"])
+    server = acme.registries.get_server(ANN, Scope("acme", "core", WEATHER["name"]))
     assert (server.name, server.version, server.description) == (
         "io.github.acme/weather",
         "1.0.0",
@@ -256,17 +256,17 @@ def test_add_server_refuses_an_invalid_document_unless_it_is_a_draft(
 ) -> None:
     before = table_rows(store)
     with pytest.raises(InvalidInput) as excinfo:
-        acme.registries.add_server(ANN, "acme", "core", FIXABLE)
+        acme.registries.add_server(ANN, Scope("acme", "core"), FIXABLE)
     assert "$.description" in str(excinfo.value)
     assert "$.packages[0].version" in str(excinfo.value)
     assert table_rows(store) == before
 
-    draft = acme.registries.add_server(ANN, "acme", "core", FIXABLE, allow_draft=True)
+    draft = acme.registries.add_server(ANN, Scope("acme", "core"), FIXABLE, allow_draft=True)
     assert draft.status == "draft"
     assert draft.document == FIXABLE  # stored as given
     assert {p["path"] for p in draft.problems} == {"$.description", "$.packages[0].version"}
     assert audit_metadata(acme, "server.add")[0] == {"registry": "core", "draft": True}
-    assert [r.draft_count for r in acme.registries.list(ANN, "acme")] == [1, 0]
+    assert [r.draft_count for r in acme.registries.list_registries(ANN, "acme")] == [1, 0]
 
 
 def test_add_server_needs_a_name_and_a_free_one(acme: Services, store: Store) -> None:
@@ -274,16 +274,16 @@ def test_add_server_needs_a_name_and_a_free_one(acme: Services, store: Store) ->
     nameless["name"] = "  "
     before = table_rows(store)
     with pytest.raises(InvalidInput, match="needs a name"):
-        acme.registries.add_server(ANN, "acme", "core", nameless, allow_draft=True)
+        acme.registries.add_server(ANN, Scope("acme", "core"), nameless, allow_draft=True)
     with pytest.raises(Conflict, match="already in registry 'core'"):
-        acme.registries.add_server(ANN, "acme", "core", WEATHER)
+        acme.registries.add_server(ANN, Scope("acme", "core"), WEATHER)
     assert table_rows(store) == before
 
 
 def test_list_servers_filters_by_a_name_fragment_in_any_case(acme: Services) -> None:
-    listed = acme.registries.list_servers(ANN, "acme", "core", "WEATH")
+    listed = acme.registries.list_servers(ANN, Scope("acme", "core"), query="WEATH")
     assert [s.name for s in listed] == [WEATHER["name"]]
-    assert acme.registries.list_servers(ANN, "acme", "core", "nothing-like-it") == []
+    assert acme.registries.list_servers(ANN, Scope("acme", "core"), query="nothing-like-it") == []
     assert names(acme, "core") == [SEARCH["name"], WEATHER["name"]]  # sorted by name
 
 
@@ -295,7 +295,7 @@ def test_update_server_refuses_invalid_documents_and_stores_nothing(
     broken["websiteUrl"] = "not a url"
     broken["packages"][0]["transport"] = {"type": "carrier-pigeon"}
     with pytest.raises(InvalidInput) as excinfo:
-        acme.registries.update_server(ANN, "acme", "core", WEATHER["name"], broken)
+        acme.registries.edit_server(ANN, Scope("acme", "core", WEATHER["name"]), broken)
     message = str(excinfo.value)
     assert "$.websiteUrl" in message
     assert "$.packages[0].transport.type" in message
@@ -303,12 +303,12 @@ def test_update_server_refuses_invalid_documents_and_stores_nothing(
 
 
 def test_update_server_fixes_a_draft(acme: Services, clock: Clock) -> None:
-    acme.registries.add_server(ANN, "acme", "core", FIXABLE, allow_draft=True)
+    acme.registries.add_server(ANN, Scope("acme", "core"), FIXABLE, allow_draft=True)
     fixed = copy.deepcopy(FIXABLE)
     fixed["description"] = "Fixed"
     fixed["packages"][0]["version"] = "1.0.0"
     clock.advance(minutes=1)
-    server = acme.registries.update_server(ANN, "acme", "core", FIXABLE["name"], fixed)
+    server = acme.registries.edit_server(ANN, Scope("acme", "core", FIXABLE["name"]), fixed).server
     assert (server.status, server.problems, server.description) == ("valid", [], "Fixed")
     assert server.document == fixed
     assert server.updated_at > server.created_at
@@ -318,35 +318,37 @@ def test_update_server_fixes_a_draft(acme: Services, clock: Clock) -> None:
 def test_update_server_can_rename_but_not_onto_another_server(acme: Services, store: Store) -> None:
     renamed = copy.deepcopy(WEATHER)
     renamed["name"] = "io.github.acme/forecast"
-    server = acme.registries.update_server(ANN, "acme", "core", WEATHER["name"], renamed)
+    server = acme.registries.edit_server(
+        ANN, Scope("acme", "core", WEATHER["name"]), renamed
+    ).server
     assert server.name == "io.github.acme/forecast"
     assert names(acme, "core") == ["io.github.acme/forecast", SEARCH["name"]]
     assert audit_metadata(acme, "server.edit")[0]["renamed_from"] == WEATHER["name"]
     before = table_rows(store)
     with pytest.raises(Conflict):
-        acme.registries.update_server(ANN, "acme", "core", "io.github.acme/forecast", SEARCH)
+        acme.registries.edit_server(ANN, Scope("acme", "core", "io.github.acme/forecast"), SEARCH)
     assert table_rows(store) == before
 
 
 def test_remove_server_takes_its_variables(acme: Services, store: Store) -> None:
-    weather = acme.registries.get_server(ANN, "acme", "core", WEATHER["name"])
-    search = acme.registries.get_server(ANN, "acme", "core", SEARCH["name"])
+    weather = acme.registries.get_server(ANN, Scope("acme", "core", WEATHER["name"]))
+    search = acme.registries.get_server(ANN, Scope("acme", "core", SEARCH["name"]))
     add_server_variable(store, weather.id, "API_KEY")
     add_server_variable(store, weather.id, "UNITS")
     add_server_variable(store, search.id, "ENGINE")
-    report = acme.registries.remove_server(ANN, "acme", "core", WEATHER["name"])
+    report = acme.registries.remove_server(ANN, Scope("acme", "core", WEATHER["name"]))
     assert (report.servers, report.variables) == (1, 2)
     assert names(acme, "core") == [SEARCH["name"]]
     assert [k for (k,) in store.db.execute("SELECT key FROM variables").fetchall()] == ["ENGINE"]
     assert audit_metadata(acme, "server.remove") == [{"registry": "core", "variables": 2}]
     with pytest.raises(NotFound, match="no server"):
-        acme.registries.remove_server(ANN, "acme", "core", WEATHER["name"])
+        acme.registries.remove_server(ANN, Scope("acme", "core", WEATHER["name"]))
 
 
 def test_move_server_takes_its_variables_along(acme: Services, store: Store) -> None:
-    weather = acme.registries.get_server(ANN, "acme", "core", WEATHER["name"])
+    weather = acme.registries.get_server(ANN, Scope("acme", "core", WEATHER["name"]))
     add_server_variable(store, weather.id, "API_KEY")
-    moved = acme.registries.move_server(ANN, "acme", "core", WEATHER["name"], "data")
+    moved = acme.registries.move_server(ANN, Scope("acme", "core", WEATHER["name"]), "data")
     assert moved.id == weather.id
     assert moved.document == WEATHER
     assert names(acme, "core") == [SEARCH["name"]]
@@ -354,20 +356,20 @@ def test_move_server_takes_its_variables_along(acme: Services, store: Store) -> 
     assert count(store, "SELECT count(*) FROM variables WHERE server_id = ?", [weather.id]) == 1
     assert audit_metadata(acme, "server.move") == [{"from": "core", "to": "data"}]
     # deleting the old registry no longer touches it
-    assert acme.registries.contents(ANN, "acme", "core").variables == 0
+    assert acme.registries.contents(ANN, Scope("acme", "core")).variables == 0
 
 
 def test_move_server_refuses_a_name_clash_and_the_same_registry(
     acme: Services, store: Store
 ) -> None:
-    acme.registries.add_server(ANN, "acme", "data", WEATHER)
+    acme.registries.add_server(ANN, Scope("acme", "data"), WEATHER)
     before = table_rows(store)
     with pytest.raises(Conflict, match="already has a server named"):
-        acme.registries.move_server(ANN, "acme", "core", WEATHER["name"], "data")
+        acme.registries.move_server(ANN, Scope("acme", "core", WEATHER["name"]), "data")
     with pytest.raises(InvalidInput, match="already in registry 'core'"):
-        acme.registries.move_server(ANN, "acme", "core", WEATHER["name"], "core")
+        acme.registries.move_server(ANN, Scope("acme", "core", WEATHER["name"]), "core")
     with pytest.raises(NotFound):
-        acme.registries.move_server(ANN, "acme", "core", WEATHER["name"], "nowhere")
+        acme.registries.move_server(ANN, Scope("acme", "core", WEATHER["name"]), "nowhere")
     assert table_rows(store) == before
 
 
@@ -382,7 +384,7 @@ def test_import_counts_each_outcome_and_groups_the_reasons(acme: Services) -> No
         "packages": [{"registry_name": "docker", "name": "acme/legacy", "version": "0.1.0"}],
     }
     entries = [WAREHOUSE, SEARCH, FIXABLE, legacy, {"description": "no name"}, "not an object"]
-    report = acme.registries.import_servers(ANN, "acme", "core", entries)
+    report = acme.registries.import_servers(ANN, Scope("acme", "core"), entries)
     assert [(o.name, o.outcome) for o in report.outcomes] == [
         (WAREHOUSE["name"], "imported"),
         (SEARCH["name"], "skipped"),
@@ -398,7 +400,7 @@ def test_import_counts_each_outcome_and_groups_the_reasons(acme: Services) -> No
         "skipped: 1× already in registry 'core'\n"
         "rejected: 1× no usable name; 1× not a JSON object"
     )
-    converted = acme.registries.get_server(ANN, "acme", "core", "io.github.acme/legacy")
+    converted = acme.registries.get_server(ANN, Scope("acme", "core", "io.github.acme/legacy"))
     assert converted.document["packages"][0]["registryType"] == "oci"
     assert audit_metadata(acme, "server.import") == [
         {"source": "", "imported": 2, "drafts": 1, "skipped": 1, "rejected": 2}
@@ -408,9 +410,9 @@ def test_import_counts_each_outcome_and_groups_the_reasons(acme: Services) -> No
 def test_import_skips_an_existing_name_and_leaves_it_alone(acme: Services) -> None:
     changed = copy.deepcopy(WEATHER)
     changed["description"] = "Changed"
-    report = acme.registries.import_servers(ANN, "acme", "core", [changed])
+    report = acme.registries.import_servers(ANN, Scope("acme", "core"), [changed])
     assert (report.imported, report.skipped) == (0, 1)
-    server = acme.registries.get_server(ANN, "acme", "core", WEATHER["name"])
+    server = acme.registries.get_server(ANN, Scope("acme", "core", WEATHER["name"]))
     assert server.description == "Weather"
 
 
@@ -419,17 +421,23 @@ def test_import_with_replace_overwrites_existing_servers(acme: Services) -> None
     changed["description"] = "Changed"
     broken = copy.deepcopy(SEARCH)
     broken["description"] = ""
-    report = acme.registries.import_servers(ANN, "acme", "core", [changed, broken], replace=True)
+    report = acme.registries.import_servers(
+        ANN, Scope("acme", "core"), [changed, broken], replace=True
+    )
     assert [o.outcome for o in report.outcomes] == ["replaced", "replaced-draft"]
     assert (report.imported, report.drafts, report.skipped) == (1, 1, 0)
-    assert acme.registries.get_server(ANN, "acme", "core", WEATHER["name"]).document == changed
-    search = acme.registries.get_server(ANN, "acme", "core", SEARCH["name"])
+    assert (
+        acme.registries.get_server(ANN, Scope("acme", "core", WEATHER["name"])).document == changed
+    )
+    search = acme.registries.get_server(ANN, Scope("acme", "core", SEARCH["name"]))
     assert (search.status, search.document) == ("draft", broken)
     assert names(acme, "core") == [SEARCH["name"], WEATHER["name"]]  # no duplicates
 
 
 def test_import_strict_rejects_what_would_be_drafts(acme: Services, store: Store) -> None:
-    report = acme.registries.import_servers(ANN, "acme", "data", [FIXABLE, SEARCH], strict=True)
+    report = acme.registries.import_servers(
+        ANN, Scope("acme", "data"), [FIXABLE, SEARCH], strict=True
+    )
     assert [(o.name, o.outcome) for o in report.outcomes] == [
         (FIXABLE["name"], "rejected"),
         (SEARCH["name"], "imported"),
@@ -443,9 +451,9 @@ def test_import_of_documents_of_the_wrong_shape_reports_them(acme: Services) -> 
         {"name": "io.github.acme/odd", "description": "x", "version": "1", "packages": 5},
         {"name": "io.github.acme/odd2", "version_detail": {"version": "1"}, "remotes": "sse"},
     ]
-    report = acme.registries.import_servers(ANN, "acme", "core", odd)
+    report = acme.registries.import_servers(ANN, Scope("acme", "core"), odd)
     assert [o.outcome for o in report.outcomes] == ["draft", "draft"]
-    odd2 = acme.registries.get_server(ANN, "acme", "core", "io.github.acme/odd2")
+    odd2 = acme.registries.get_server(ANN, Scope("acme", "core", "io.github.acme/odd2"))
     assert "$.remotes" in {p["path"] for p in odd2.problems}
 
 
@@ -463,52 +471,52 @@ def test_an_import_is_one_transaction(
     before = table_rows(store)
     entries = [FIXABLE, server_doc("io.github.acme/new"), WEATHER]
     with pytest.raises(RuntimeError, match="disk full"):
-        acme.registries.import_servers(ANN, "acme", "core", entries, replace=True)
+        acme.registries.import_servers(ANN, Scope("acme", "core"), entries, replace=True)
     assert table_rows(store) == before
 
 
 def test_export_refuses_drafts_until_they_are_fixed(acme: Services) -> None:
-    acme.registries.add_server(ANN, "acme", "core", FIXABLE, allow_draft=True)
+    acme.registries.add_server(ANN, Scope("acme", "core"), FIXABLE, allow_draft=True)
     with pytest.raises(InvalidInput, match="1 draft server.*io.github.acme/fixable"):
-        acme.registries.export_servers(ANN, "acme", "core")
+        acme.registries.export_servers(ANN, Scope("acme", "core"))
     with pytest.raises(InvalidInput, match="draft"):
-        acme.registries.export_servers(ANN, "acme", "core", FIXABLE["name"])
-    assert acme.registries.export_servers(ANN, "acme", "core", WEATHER["name"]) == WEATHER
+        acme.registries.export_servers(ANN, Scope("acme", "core", FIXABLE["name"]))
+    assert acme.registries.export_servers(ANN, Scope("acme", "core", WEATHER["name"])) == WEATHER
     fixed = copy.deepcopy(FIXABLE)
     fixed["description"] = "Fixed"
     fixed["packages"][0]["version"] = "1.0.0"
-    acme.registries.update_server(ANN, "acme", "core", FIXABLE["name"], fixed)
-    assert acme.registries.export_servers(ANN, "acme", "core") == [fixed, SEARCH, WEATHER]
+    acme.registries.edit_server(ANN, Scope("acme", "core", FIXABLE["name"]), fixed)
+    assert acme.registries.export_servers(ANN, Scope("acme", "core")) == [fixed, SEARCH, WEATHER]
 
 
 # --- permissions -----------------------------------------------------------------------------
 
 MUTATIONS: list[tuple[str, Callable[[Services], Any]]] = [
     ("create", lambda s: s.registries.create(BOB, "acme", "Bob's")),
-    ("edit", lambda s: s.registries.edit(BOB, "acme", "core", name="Bob's")),
-    ("delete", lambda s: s.registries.delete(BOB, "acme", "core")),
+    ("edit", lambda s: s.registries.edit(BOB, Scope("acme", "core"), name="Bob's")),
+    ("delete", lambda s: s.registries.delete(BOB, Scope("acme", "core"))),
     (
         "add_server",
-        lambda s: s.registries.add_server(BOB, "acme", "core", FIXABLE, allow_draft=True),
-    ),
-    (
-        "update_server",
-        lambda s: s.registries.update_server(
-            BOB, "acme", "core", WEATHER["name"], SEARCH | {"name": WEATHER["name"]}
-        ),
+        lambda s: s.registries.add_server(BOB, Scope("acme", "core"), FIXABLE, allow_draft=True),
     ),
     (
         "edit_server",
         lambda s: s.registries.edit_server(
-            BOB, "acme", "core", WEATHER["name"], SEARCH | {"name": WEATHER["name"]}
+            BOB, Scope("acme", "core", WEATHER["name"]), SEARCH | {"name": WEATHER["name"]}
         ),
     ),
-    ("remove_server", lambda s: s.registries.remove_server(BOB, "acme", "core", WEATHER["name"])),
+    (
+        "remove_server",
+        lambda s: s.registries.remove_server(BOB, Scope("acme", "core", WEATHER["name"])),
+    ),
     (
         "move_server",
-        lambda s: s.registries.move_server(BOB, "acme", "core", WEATHER["name"], "data"),
+        lambda s: s.registries.move_server(BOB, Scope("acme", "core", WEATHER["name"]), "data"),
     ),
-    ("import_servers", lambda s: s.registries.import_servers(BOB, "acme", "core", [FIXABLE])),
+    (
+        "import_servers",
+        lambda s: s.registries.import_servers(BOB, Scope("acme", "core"), [FIXABLE]),
+    ),
 ]
 
 
@@ -516,8 +524,8 @@ def test_the_permission_table_covers_every_mutating_method() -> None:
     from pylee_tui.services.registries import RegistryService
 
     reads = {
-        "list",
-        "get",
+        "list_registries",
+        "get_registry",
         "contents",
         "server_contents",
         "list_servers",
@@ -548,23 +556,25 @@ def test_a_plain_member_may_not_change_registries_or_servers(
 
 def test_a_plain_member_can_still_list_and_show(acme: Services) -> None:
     join(acme, BOB)
-    assert [r.slug for r in acme.registries.list(BOB, "acme")] == ["core", "data"]
-    assert acme.registries.get(BOB, "acme", "core").name == "Core Tools"
-    assert acme.registries.contents(BOB, "acme", "core").servers == 2
-    assert [s.name for s in acme.registries.list_servers(BOB, "acme", "core")] == [
+    assert [r.slug for r in acme.registries.list_registries(BOB, "acme")] == ["core", "data"]
+    assert acme.registries.get_registry(BOB, Scope("acme", "core")).name == "Core Tools"
+    assert acme.registries.contents(BOB, Scope("acme", "core")).servers == 2
+    assert [s.name for s in acme.registries.list_servers(BOB, Scope("acme", "core"))] == [
         SEARCH["name"],
         WEATHER["name"],
     ]
-    assert acme.registries.get_server(BOB, "acme", "core", WEATHER["name"]).document == WEATHER
-    assert acme.registries.export_servers(BOB, "acme", "data") == [WAREHOUSE]
+    assert (
+        acme.registries.get_server(BOB, Scope("acme", "core", WEATHER["name"])).document == WEATHER
+    )
+    assert acme.registries.export_servers(BOB, Scope("acme", "data")) == [WAREHOUSE]
 
 
 def test_an_outsider_sees_nothing(acme: Services) -> None:
     for call in (
-        lambda: acme.registries.list(CARL, "acme"),
-        lambda: acme.registries.list_servers(CARL, "acme", "core"),
+        lambda: acme.registries.list_registries(CARL, "acme"),
+        lambda: acme.registries.list_servers(CARL, Scope("acme", "core")),
         lambda: acme.registries.create(CARL, "acme", "Mine"),
-        lambda: acme.registries.import_servers(CARL, "acme", "core", [FIXABLE]),
+        lambda: acme.registries.import_servers(CARL, Scope("acme", "core"), [FIXABLE]),
     ):
         with pytest.raises(NotFound, match="no organization 'acme'"):
             call()
@@ -573,7 +583,7 @@ def test_an_outsider_sees_nothing(acme: Services) -> None:
 def test_server_contents_counts_the_variables_removing_would_take(services, store) -> None:
     org = services.orgs.create(ANN, "Acme")
     services.registries.create(ANN, "acme", "Core")
-    server = services.registries.add_server(ANN, "acme", "core", WEATHER)
+    server = services.registries.add_server(ANN, Scope("acme", "core"), WEATHER)
     now = "2026-01-01T00:00:00+00:00"
     for key in ("A", "B"):
         store.db["variables"].insert(
@@ -590,6 +600,6 @@ def test_server_contents_counts_the_variables_removing_would_take(services, stor
                 "updated_by": ANN,
             }
         )
-    report = services.registries.server_contents(ANN, "acme", "core", WEATHER["name"])
+    report = services.registries.server_contents(ANN, Scope("acme", "core", WEATHER["name"]))
     assert (report.servers, report.variables) == (1, 2)
-    assert services.registries.remove_server(ANN, "acme", "core", WEATHER["name"]) == report
+    assert services.registries.remove_server(ANN, Scope("acme", "core", WEATHER["name"])) == report

@@ -21,6 +21,7 @@ from pylee_tui.services import (
     NotFound,
     PermissionDenied,
     PyleeError,
+    Scope,
     SecretUnreadable,
     Services,
     VaultLocked,
@@ -52,8 +53,8 @@ def acme(services: Services) -> Services:
     s.orgs.create(ANN, "Acme")
     s.registries.create(ANN, "acme", "Core", slug="core")
     s.registries.create(ANN, "acme", "Data", slug="data")
-    s.registries.add_server(ANN, "acme", "core", weather_doc())
-    s.registries.add_server(ANN, "acme", "core", server_doc(S, "0.2.0", "Search"))
+    s.registries.add_server(ANN, Scope("acme", "core"), weather_doc())
+    s.registries.add_server(ANN, Scope("acme", "core"), server_doc(S, "0.2.0", "Search"))
     for email in (BOB, DAN):
         s.members.invite(ANN, "acme", email)
         s.members.accept(email, "acme")
@@ -63,7 +64,7 @@ def acme(services: Services) -> Services:
 
 
 def put(s: Services, scope: tuple, key: str, value: str, kind: str = "variable", actor=ANN):
-    return s.variables.set(actor, "acme", key, value, kind, *scope)
+    return s.variables.set_key(actor, Scope("acme", *scope), key, value, kind=kind)
 
 
 def raw_db(s: Services) -> sqlite3.Connection:
@@ -324,8 +325,8 @@ def test_resolution(acme: Services, defs, unset, where, key, expected: dict) -> 
     for scope, k, kind, value in defs:
         put(acme, scope, k, value, kind)
     for scope, k in unset:
-        acme.variables.unset(ANN, "acme", k, *scope)
-    entry = acme.variables.effective(ANN, "acme", *where).get(key)
+        acme.variables.unset(ANN, Scope("acme", *scope), k)
+    entry = acme.variables.effective(ANN, Scope("acme", *where)).get(key)
     assert entry is not None
     raw = expected.pop("raw", "as defined")
     for name, want in expected.items():
@@ -334,14 +335,14 @@ def test_resolution(acme: Services, defs, unset, where, key, expected: dict) -> 
         assert entry.raw is None
     # the same through the all-servers view when the scope is a server
     if where == SRV:
-        assert acme.variables.effective_for_servers(ANN, "acme", "core")[W].get(key) == entry
+        assert acme.variables.effective_for_servers(ANN, Scope("acme", "core"))[W].get(key) == entry
 
 
 def test_a_secret_inside_a_variable_is_plaintext_only_when_revealed(acme: Services) -> None:
     put(acme, ORG, "TOKEN", "ghp_abc123", "secret")
     put(acme, REG, "AUTH", "Bearer ${TOKEN}")
-    masked = acme.variables.effective(ANN, "acme", *SRV)
-    shown = acme.variables.effective(ANN, "acme", *SRV, reveal=True)
+    masked = acme.variables.effective(ANN, Scope("acme", *SRV))
+    shown = acme.variables.effective(ANN, Scope("acme", *SRV), reveal=True)
     assert (masked.get("AUTH").display, masked.get("AUTH").value) == ("Bearer [redacted]", None)
     assert (shown.get("AUTH").display, shown.get("AUTH").value) == (
         "Bearer [redacted]",
@@ -359,21 +360,21 @@ def test_registry_scope_is_org_plus_registry(acme: Services) -> None:
     put(acme, SRV, "A", "server")
     put(acme, SRV, "C", "server")
     put(acme, ("data", None), "B", "data")
-    core = acme.variables.effective(ANN, "acme", "core")
+    core = acme.variables.effective(ANN, Scope("acme", "core"))
     assert {e.key: (e.value, e.source) for e in core.entries} == {
         "A": ("org", "org acme"),
         "B": ("core", "registry core"),
     }
     assert core.declared == [] and core.missing == []
-    data = acme.variables.effective(ANN, "acme", "data")
+    data = acme.variables.effective(ANN, Scope("acme", "data"))
     assert {e.key: e.value for e in data.entries} == {"A": "org", "B": "data"}
-    org = acme.variables.effective(ANN, "acme")
+    org = acme.variables.effective(ANN, Scope("acme"))
     assert {e.key: e.value for e in org.entries} == {"A": "org", "B": "org"}
 
 
 def test_effective_for_servers_is_effective_for_each_server(acme: Services) -> None:
-    acme.registries.update_server(
-        ANN, "acme", "core", W, weather_doc([{"name": "API_KEY", "isRequired": True}])
+    acme.registries.edit_server(
+        ANN, Scope("acme", "core", W), weather_doc([{"name": "API_KEY", "isRequired": True}])
     )
     put(acme, ORG, "A", "${B}/${TOKEN}")
     put(acme, ORG, "TOKEN", "t", "secret")
@@ -381,13 +382,13 @@ def test_effective_for_servers_is_effective_for_each_server(acme: Services) -> N
     put(acme, SRV, "B", "weather")
     put(acme, ("core", S), "C", "search")
     put(acme, ("data", None), "B", "data")
-    every = acme.variables.effective_for_servers(ANN, "acme", "core")
+    every = acme.variables.effective_for_servers(ANN, Scope("acme", "core"))
     assert set(every) == {W, S}
     for name in (W, S):
-        assert every[name] == acme.variables.effective(ANN, "acme", "core", name)
+        assert every[name] == acme.variables.effective(ANN, Scope("acme", "core", name))
     assert [d.name for d in every[W].missing] == ["API_KEY"]
     assert every[S].get("A").display == "core/[redacted]"
-    assert acme.variables.effective_for_servers(ANN, "acme", "data") == {}
+    assert acme.variables.effective_for_servers(ANN, Scope("acme", "data")) == {}
 
 
 def test_missing_required_environment_variables(acme: Services) -> None:
@@ -399,9 +400,9 @@ def test_missing_required_environment_variables(acme: Services) -> None:
         {"name": "OPTIONAL", "description": "not required"},
         {"name": "EXPLICIT_NO", "isRequired": False},
     ]
-    acme.registries.update_server(ANN, "acme", "core", W, weather_doc(env))
+    acme.registries.edit_server(ANN, Scope("acme", "core", W), weather_doc(env))
     put(acme, ORG, "ORG_WIDE", "yes")
-    config = acme.variables.effective(ANN, "acme", *SRV)
+    config = acme.variables.effective(ANN, Scope("acme", *SRV))
     assert [d.name for d in config.declared] == [e["name"] for e in env]
     assert [d.name for d in config.missing] == ["API_KEY", "REG_WIDE"]
     api_key = config.missing[0]
@@ -409,12 +410,14 @@ def test_missing_required_environment_variables(acme: Services) -> None:
     # a definition at any scope the server inherits from satisfies it
     put(acme, REG, "REG_WIDE", "yes")
     put(acme, SRV, "API_KEY", "k-123", "secret")
-    assert acme.variables.effective(ANN, "acme", *SRV).missing == []
+    assert acme.variables.effective(ANN, Scope("acme", *SRV)).missing == []
     # defined only for another server, or another registry: still missing
-    acme.variables.unset(ANN, "acme", "API_KEY", *SRV)
+    acme.variables.unset(ANN, Scope("acme", *SRV), "API_KEY")
     put(acme, ("core", S), "API_KEY", "k-456", "secret")
     put(acme, ("data", None), "API_KEY", "k-789", "secret")
-    assert [d.name for d in acme.variables.effective(ANN, "acme", *SRV).missing] == ["API_KEY"]
+    assert [d.name for d in acme.variables.effective(ANN, Scope("acme", *SRV)).missing] == [
+        "API_KEY"
+    ]
 
 
 # --- a key is a variable or a secret, per scope --------------------------------------------
@@ -425,24 +428,24 @@ def test_a_key_is_a_variable_or_a_secret_at_one_scope(acme: Services) -> None:
     put(acme, REG, "MODE", "plain")
     before = table_rows(acme.store)
     with pytest.raises(Conflict, match="TOKEN is a secret at org acme") as caught:
-        acme.variables.set_variable(ANN, "acme", "TOKEN", "plain-value")
+        acme.variables.set_key(ANN, Scope("acme"), "TOKEN", "plain-value")
     assert "secret-value" not in str(caught.value) and "plain-value" not in str(caught.value)
     with pytest.raises(Conflict, match="MODE is a variable at registry core"):
-        acme.variables.set_secret(ANN, "acme", "MODE", "x", "core")
+        acme.variables.set_key(ANN, Scope("acme", "core"), "MODE", "x", kind="secret")
     with pytest.raises(Conflict, match="not a variable"):
-        acme.variables.unset(ANN, "acme", "TOKEN", kind="variable")
+        acme.variables.unset(ANN, Scope("acme"), "TOKEN", kind="variable")
     assert table_rows(acme.store) == before
     # the same key may be a secret at org and a variable at a server (or registry)
     put(acme, SRV, "TOKEN", "server-plain")
     put(acme, REG, "TOKEN", "registry-secret", "secret")
-    entry = acme.variables.effective(ANN, "acme", *SRV).get("TOKEN")
+    entry = acme.variables.effective(ANN, Scope("acme", *SRV)).get("TOKEN")
     assert (entry.kind, entry.value) == ("variable", "server-plain")
     assert entry.overrides == ("registry core", "org acme")
-    reg = acme.variables.effective(ANN, "acme", "core", reveal=True).get("TOKEN")
+    reg = acme.variables.effective(ANN, Scope("acme", "core"), reveal=True).get("TOKEN")
     assert (reg.kind, reg.value) == ("secret", "registry-secret")
     # unset, and it may change kind
-    acme.variables.unset(ANN, "acme", "TOKEN")
-    assert acme.variables.set_variable(ANN, "acme", "TOKEN", "now plain").kind == "variable"
+    acme.variables.unset(ANN, Scope("acme"), "TOKEN")
+    assert acme.variables.set_key(ANN, Scope("acme"), "TOKEN", "now plain").kind == "variable"
 
 
 # --- the vault's passphrase ------------------------------------------------------------------
@@ -464,21 +467,21 @@ def test_a_wrong_passphrase_changes_nothing_and_leaves_the_vault_locked(acme: Se
         assert disk_bytes(path) == on_disk
         assert not acme.vault.unlocked
     with pytest.raises(VaultLocked, match="unlock it"):
-        acme.variables.reveal(ANN, "acme", "TOKEN")
+        acme.variables.reveal(ANN, Scope("acme"), "TOKEN")
     with pytest.raises(VaultLocked):
-        acme.variables.set_secret(ANN, "acme", "OTHER", "x")
+        acme.variables.set_key(ANN, Scope("acme"), "OTHER", "x", kind="secret")
     with pytest.raises(InvalidInput, match="type the vault passphrase"):
         acme.vault.unlock("")
     assert disk_bytes(path) == on_disk
     acme.vault.unlock(PASSPHRASE)
-    assert acme.variables.reveal(ANN, "acme", "TOKEN") == "ghp_abc123"
+    assert acme.variables.reveal(ANN, Scope("acme"), "TOKEN") == "ghp_abc123"
 
 
 def test_the_vault_before_its_first_passphrase(services: Services) -> None:
     services.orgs.create(ANN, "Acme")
     assert services.vault.status() == services.vault.status().__class__(False, False)
     with pytest.raises(VaultLocked, match="no passphrase yet"):
-        services.variables.set_secret(ANN, "acme", "TOKEN", "x")
+        services.variables.set_key(ANN, Scope("acme"), "TOKEN", "x", kind="secret")
     with pytest.raises(VaultLocked, match="no passphrase yet"):
         services.vault.unlock(PASSPHRASE)
     with pytest.raises(InvalidInput, match="at least 8 characters") as caught:
@@ -488,7 +491,7 @@ def test_the_vault_before_its_first_passphrase(services: Services) -> None:
     assert services.vault.unlock_or_initialize(ANN, PASSPHRASE) is False
     with pytest.raises(Conflict, match="already has a passphrase"):
         services.vault.initialize(ANN, "another passphrase")
-    services.variables.set_secret(ANN, "acme", "TOKEN", "x")
+    services.variables.set_key(ANN, Scope("acme"), "TOKEN", "x", kind="secret")
 
 
 def test_a_passphrase_that_is_not_text_is_refused_clearly(services: Services) -> None:
@@ -536,15 +539,15 @@ def test_changing_the_passphrase_keeps_every_secret(acme: Services) -> None:
         acme.vault.unlock(PASSPHRASE)
     acme.vault.unlock("a brand new passphrase")
     for scope, (first, second) in values.items():
-        assert acme.variables.reveal(ANN, "acme", "TOKEN", *scope) == second
-        acme.variables.rollback(ANN, "acme", "TOKEN", 1, *scope)
-        assert acme.variables.reveal(ANN, "acme", "TOKEN", *scope) == first
+        assert acme.variables.reveal(ANN, Scope("acme", *scope), "TOKEN") == second
+        acme.variables.rollback(ANN, Scope("acme", *scope), "TOKEN", 1)
+        assert acme.variables.reveal(ANN, Scope("acme", *scope), "TOKEN") == first
     # a second Services over the same file (another process) needs the new passphrase too
     other = Services(acme.store)
     with pytest.raises(WrongPassphrase):
         other.vault.unlock(PASSPHRASE)
     other.vault.unlock("a brand new passphrase")
-    assert other.variables.reveal(ANN, "acme", "TOKEN") == values[ORG][0]
+    assert other.variables.reveal(ANN, Scope("acme"), "TOKEN") == values[ORG][0]
     assert [e.action for e in acme.audit.list_by_actor(ANN)][:4] == [
         "secret.reveal",
         "secret.reveal",
@@ -566,7 +569,7 @@ def test_change_passphrase_refusals_change_nothing(acme: Services) -> None:
     assert table_rows(acme.store) == before
     acme.vault.lock()
     acme.vault.unlock(PASSPHRASE)
-    assert acme.variables.reveal(ANN, "acme", "TOKEN") == "value"
+    assert acme.variables.reveal(ANN, Scope("acme"), "TOKEN") == "value"
 
 
 # --- ciphertexts that were altered or moved --------------------------------------------------
@@ -595,11 +598,11 @@ def test_a_tampered_ciphertext_is_reported_for_that_key_only(acme: Services) -> 
     put(acme, SRV, "GOOD_THREE", "good-3", "secret")
     _flip_a_byte(acme, "key = ?", ["BAD"])
     with pytest.raises(SecretUnreadable, match="BAD at org acme cannot be decrypted"):
-        acme.variables.reveal(ANN, "acme", "BAD")
-    assert acme.variables.reveal(ANN, "acme", "GOOD_ONE") == "good-1"
-    assert acme.variables.reveal(ANN, "acme", "GOOD_TWO", "core") == "good-2"
-    assert acme.variables.reveal(ANN, "acme", "GOOD_THREE", *SRV) == "good-3"
-    config = acme.variables.effective(ANN, "acme", *SRV, reveal=True)
+        acme.variables.reveal(ANN, Scope("acme"), "BAD")
+    assert acme.variables.reveal(ANN, Scope("acme"), "GOOD_ONE") == "good-1"
+    assert acme.variables.reveal(ANN, Scope("acme", "core"), "GOOD_TWO") == "good-2"
+    assert acme.variables.reveal(ANN, Scope("acme", *SRV), "GOOD_THREE") == "good-3"
+    config = acme.variables.effective(ANN, Scope("acme", *SRV), reveal=True)
     assert [p.split(":")[0] for p in config.problems] == ["BAD"]
     assert config.get("BAD").value is None and not config.get("BAD").ok
     assert {e.key: e.value for e in config.entries if e.ok} == {
@@ -608,10 +611,10 @@ def test_a_tampered_ciphertext_is_reported_for_that_key_only(acme: Services) -> 
         "GOOD_THREE": "good-3",
     }
     # a masked view does not decrypt, so it has nothing to report
-    assert acme.variables.effective(ANN, "acme", *SRV).problems == []
+    assert acme.variables.effective(ANN, Scope("acme", *SRV)).problems == []
     # and the key can be repaired by writing it again
     put(acme, ORG, "BAD", "repaired", "secret")
-    assert acme.variables.reveal(ANN, "acme", "BAD") == "repaired"
+    assert acme.variables.reveal(ANN, Scope("acme"), "BAD") == "repaired"
 
 
 @pytest.mark.parametrize(
@@ -636,15 +639,15 @@ def test_a_ciphertext_replaced_by_anything_is_reported_for_that_key(
     conn.commit()
     conn.close()
     with pytest.raises(SecretUnreadable, match="BAD at org acme cannot be decrypted"):
-        acme.variables.reveal(ANN, "acme", "BAD")
-    assert acme.variables.reveal(ANN, "acme", "GOOD") == "good-value"
-    masked = acme.variables.effective(ANN, "acme", *SRV)
+        acme.variables.reveal(ANN, Scope("acme"), "BAD")
+    assert acme.variables.reveal(ANN, Scope("acme"), "GOOD") == "good-value"
+    masked = acme.variables.effective(ANN, Scope("acme", *SRV))
     assert [e.key for e in masked.entries] == ["BAD", "GOOD", "PLAIN"]
-    assert set(acme.variables.effective_for_servers(ANN, "acme", "core")) == {W, S}
-    shown = acme.variables.effective(ANN, "acme", *SRV, reveal=True)
+    assert set(acme.variables.effective_for_servers(ANN, Scope("acme", "core"))) == {W, S}
+    shown = acme.variables.effective(ANN, Scope("acme", *SRV), reveal=True)
     assert [p.split(":")[0] for p in shown.problems] == ["BAD"]
     assert shown.get("GOOD").value == "good-value"
-    assert [v.key for v in acme.variables.list(ANN, "acme")] == ["BAD", "GOOD", "PLAIN"]
+    assert [v.key for v in acme.variables.list_keys(ANN, Scope("acme"))] == ["BAD", "GOOD", "PLAIN"]
 
 
 def test_a_ciphertext_moved_to_another_row_does_not_decrypt(acme: Services) -> None:
@@ -652,7 +655,7 @@ def test_a_ciphertext_moved_to_another_row_does_not_decrypt(acme: Services) -> N
     put(acme, REG, "TOKEN", "registry-token", "secret")
     put(acme, ORG, "OTHER", "other-value", "secret")
     acme.orgs.create(ANN, "Beta")
-    acme.variables.set_secret(ANN, "beta", "TOKEN", "beta-token")
+    acme.variables.set_key(ANN, Scope("beta"), "TOKEN", "beta-token", kind="secret")
     conn = raw_db(acme)
     org_blob = conn.execute(
         "SELECT encrypted_value FROM variables WHERE key = 'TOKEN' AND scope = 'org' "
@@ -677,9 +680,9 @@ def test_a_ciphertext_moved_to_another_row_does_not_decrypt(acme: Services) -> N
         ("beta", "TOKEN", (None, None)),
     ):
         with pytest.raises(SecretUnreadable, match="moved from another key") as caught:
-            acme.variables.reveal(ANN, org, key, *scope)
+            acme.variables.reveal(ANN, Scope(org, *scope), key)
         assert "org-token" not in str(caught.value)
-    assert acme.variables.reveal(ANN, "acme", "TOKEN") == "org-token"
+    assert acme.variables.reveal(ANN, Scope("acme"), "TOKEN") == "org-token"
 
 
 def test_a_version_moved_to_another_key_cannot_be_rolled_back(acme: Services) -> None:
@@ -696,7 +699,7 @@ def test_a_version_moved_to_another_key_cannot_be_rolled_back(acme: Services) ->
     conn.close()
     before = table_rows(acme.store)
     with pytest.raises(SecretUnreadable, match="B at org acme"):
-        acme.variables.rollback(ANN, "acme", "B", 1)
+        acme.variables.rollback(ANN, Scope("acme"), "B", 1)
     assert table_rows(acme.store) == before
 
 
@@ -729,17 +732,17 @@ def test_no_secret_or_passphrase_is_ever_on_disk(acme: Services, db_path: Path) 
     put(s, REG, "DB_PASSWORD", SECRETS["DB_PASSWORD"], "secret")
     put(s, SRV, "API_KEY", SECRETS["OLD_VALUE"], "secret", actor=DAN)
     put(s, SRV, "API_KEY", SECRETS["API_KEY"], "secret", actor=DAN)
-    s.variables.rollback(DAN, "acme", "API_KEY", 1, *SRV)  # OLD_VALUE again, as version 3
+    s.variables.rollback(DAN, Scope("acme", *SRV), "API_KEY", 1)  # OLD_VALUE again, as version 3
     put(s, ORG, "UNICODE", SECRETS["UNICODE"], "secret")
     put(s, SRV, "DSN", "postgres://app:${DB_PASSWORD}@db/${GITHUB_TOKEN}")
-    assert s.variables.reveal(ANN, "acme", "API_KEY", *SRV) == SECRETS["OLD_VALUE"]
-    assert s.variables.reveal(ANN, "acme", "DB_PASSWORD", "core", purpose="copy")
-    shown = s.variables.effective(ANN, "acme", *SRV, reveal=True)
+    assert s.variables.reveal(ANN, Scope("acme", *SRV), "API_KEY") == SECRETS["OLD_VALUE"]
+    assert s.variables.reveal(ANN, Scope("acme", "core"), "DB_PASSWORD", purpose="copy")
+    shown = s.variables.effective(ANN, Scope("acme", *SRV), reveal=True)
     assert shown.get("DSN").value == (
         f"postgres://app:{SECRETS['DB_PASSWORD']}@db/{SECRETS['GITHUB_TOKEN']}"
     )
-    s.variables.unset(ANN, "acme", "UNICODE")
-    s.variables.rollback(ANN, "acme", "UNICODE", 1)
+    s.variables.unset(ANN, Scope("acme"), "UNICODE")
+    s.variables.rollback(ANN, Scope("acme"), "UNICODE", 1)
     s.vault.change_passphrase(ANN, PASSPHRASE, "second passphrase!")
     data_key = s.vault.data_key()
 
@@ -761,7 +764,7 @@ def test_no_secret_or_passphrase_is_ever_on_disk(acme: Services, db_path: Path) 
     try:
         again = Services(reopened)
         again.vault.unlock("second passphrase!")
-        assert again.variables.reveal(ANN, "acme", "UNICODE") == SECRETS["UNICODE"]
+        assert again.variables.reveal(ANN, Scope("acme"), "UNICODE") == SECRETS["UNICODE"]
     finally:
         reopened.close()
 
@@ -771,12 +774,12 @@ def test_audit_events_record_each_access_but_no_value(acme: Services) -> None:
     put(s, ORG, "GITHUB_TOKEN", SECRETS["GITHUB_TOKEN"], "secret")
     put(s, ORG, "GITHUB_TOKEN", SECRETS["OLD_VALUE"], "secret")
     put(s, REG, "URL", "https://${GITHUB_TOKEN}@example.com")
-    s.variables.reveal(ANN, "acme", "GITHUB_TOKEN")
-    s.variables.reveal(ANN, "acme", "GITHUB_TOKEN", purpose="copy")
-    s.variables.rollback(DAN, "acme", "GITHUB_TOKEN", 1)
-    s.variables.effective(ANN, "acme", "core", reveal=True)
-    s.variables.unset(DAN, "acme", "GITHUB_TOKEN")
-    s.variables.unset(ANN, "acme", "URL", "core")
+    s.variables.reveal(ANN, Scope("acme"), "GITHUB_TOKEN")
+    s.variables.reveal(ANN, Scope("acme"), "GITHUB_TOKEN", purpose="copy")
+    s.variables.rollback(DAN, Scope("acme"), "GITHUB_TOKEN", 1)
+    s.variables.effective(ANN, Scope("acme", "core"), reveal=True)
+    s.variables.unset(DAN, Scope("acme"), "GITHUB_TOKEN")
+    s.variables.unset(ANN, Scope("acme", "core"), "URL")
     events = [
         (e.actor, e.action, e.target_label) for e in reversed(s.audit.list_for_org(ANN, "acme"))
     ]
@@ -809,13 +812,13 @@ def test_no_value_in_error_messages(acme: Services) -> None:
     put(acme, ORG, "TOKEN", secret, "secret")
     messages = []
     attempts = [
-        lambda: acme.variables.set_variable(ANN, "acme", "TOKEN", secret),
-        lambda: acme.variables.set_secret(ANN, "acme", "TOKEN", secret + "\x00"),
-        lambda: acme.variables.set_secret(ANN, "acme", "TOKEN", secret * 4000),
-        lambda: acme.variables.set_secret(BOB, "acme", "TOKEN", secret),
-        lambda: acme.variables.reveal(BOB, "acme", "TOKEN"),
-        lambda: acme.variables.reveal(DAN, "acme", "TOKEN"),
-        lambda: acme.variables.effective(DAN, "acme", reveal=True),
+        lambda: acme.variables.set_key(ANN, Scope("acme"), "TOKEN", secret),
+        lambda: acme.variables.set_key(ANN, Scope("acme"), "TOKEN", secret + "\x00", kind="secret"),
+        lambda: acme.variables.set_key(ANN, Scope("acme"), "TOKEN", secret * 4000, kind="secret"),
+        lambda: acme.variables.set_key(BOB, Scope("acme"), "TOKEN", secret, kind="secret"),
+        lambda: acme.variables.reveal(BOB, Scope("acme"), "TOKEN"),
+        lambda: acme.variables.reveal(DAN, Scope("acme"), "TOKEN"),
+        lambda: acme.variables.effective(DAN, Scope("acme"), reveal=True),
         lambda: acme.vault.unlock(secret),
     ]
     for attempt in attempts:
@@ -824,7 +827,7 @@ def test_no_value_in_error_messages(acme: Services) -> None:
         messages.append(str(caught.value))
     acme.vault.lock()
     with pytest.raises(VaultLocked) as caught:
-        acme.variables.set_secret(ANN, "acme", "TOKEN", secret)
+        acme.variables.set_key(ANN, Scope("acme"), "TOKEN", secret, kind="secret")
     messages.append(str(caught.value))
     assert all(secret not in m and secret[:8] not in m for m in messages), messages
 
@@ -837,23 +840,25 @@ def test_history_keeps_the_current_value_and_ten_before_it(acme: Services, clock
         clock.advance(minutes=1)
         put(acme, REG, "MODE", f"v{i}")
         put(acme, REG, "TOKEN", f"secret-{i}", "secret", actor=DAN if i % 2 else ANN)
-    modes = acme.variables.history(ANN, "acme", "MODE", "core")
+    modes = acme.variables.history(ANN, Scope("acme", "core"), "MODE")
     assert [v.version for v in modes] == list(range(15, 4, -1))
     assert [v.value for v in modes] == [f"v{i}" for i in range(15, 4, -1)]
     assert [v.current for v in modes] == [True] + [False] * 10
-    tokens = acme.variables.history(BOB, "acme", "TOKEN", "core")
+    tokens = acme.variables.history(BOB, Scope("acme", "core"), "TOKEN")
     assert [v.version for v in tokens] == list(range(15, 4, -1))
     assert all(v.value is None and v.kind == "secret" for v in tokens)
     assert [v.created_by for v in tokens[:2]] == [DAN, ANN]
     assert tokens[0].created_at == clock.now
     assert tokens[-1].created_at < tokens[0].created_at
     # the oldest kept version rolls back; the one before it is gone
-    acme.variables.rollback(ANN, "acme", "TOKEN", 5, "core")
-    assert acme.variables.reveal(ANN, "acme", "TOKEN", "core") == "secret-5"
+    acme.variables.rollback(ANN, Scope("acme", "core"), "TOKEN", 5)
+    assert acme.variables.reveal(ANN, Scope("acme", "core"), "TOKEN") == "secret-5"
     with pytest.raises(NotFound, match="no version 5"):
-        acme.variables.rollback(ANN, "acme", "TOKEN", 5, "core")  # pruned by the rollback itself
+        acme.variables.rollback(
+            ANN, Scope("acme", "core"), "TOKEN", 5
+        )  # pruned by the rollback itself
     with pytest.raises(NotFound, match="no version 4"):
-        acme.variables.rollback(ANN, "acme", "MODE", 4, "core")
+        acme.variables.rollback(ANN, Scope("acme", "core"), "MODE", 4)
     conn = acme.store.db.conn
     assert conn.execute("SELECT count(*) FROM variable_versions").fetchone()[0] == 22
 
@@ -864,48 +869,48 @@ def test_rollback_writes_the_old_value_as_a_new_version(acme: Services, clock: C
     put(acme, SRV, "MODE", "fast")
     put(acme, SRV, "MODE", "slow")
     clock.advance(hours=1)
-    rolled = acme.variables.rollback(DAN, "acme", "TOKEN", 1, *SRV)
+    rolled = acme.variables.rollback(DAN, Scope("acme", *SRV), "TOKEN", 1).variable
     assert (rolled.kind, rolled.value, rolled.updated_by) == ("secret", None, DAN)
-    history = acme.variables.history(ANN, "acme", "TOKEN", *SRV)
+    history = acme.variables.history(ANN, Scope("acme", *SRV), "TOKEN")
     assert [(v.version, v.action, v.created_by) for v in history] == [
         (3, "rollback", DAN),
         (2, "set", ANN),
         (1, "set", ANN),
     ]
     assert history[0].created_at == clock.now and history[0].current
-    assert acme.variables.reveal(ANN, "acme", "TOKEN", *SRV) == "first"
-    acme.variables.rollback(ANN, "acme", "MODE", 1, *SRV)
-    assert acme.variables.get(ANN, "acme", "MODE", *SRV).value == "fast"
-    assert acme.variables.history(ANN, "acme", "MODE", *SRV)[0].value == "fast"
+    assert acme.variables.reveal(ANN, Scope("acme", *SRV), "TOKEN") == "first"
+    acme.variables.rollback(ANN, Scope("acme", *SRV), "MODE", 1)
+    assert acme.variables.get_key(ANN, Scope("acme", *SRV), "MODE").value == "fast"
+    assert acme.variables.history(ANN, Scope("acme", *SRV), "MODE")[0].value == "fast"
     with pytest.raises(NotFound, match="no version 9"):
-        acme.variables.rollback(ANN, "acme", "MODE", 9, *SRV)
+        acme.variables.rollback(ANN, Scope("acme", *SRV), "MODE", 9)
 
 
 def test_unset_keeps_history_and_rollback_brings_the_key_back(acme: Services) -> None:
     put(acme, REG, "TOKEN", "keep-me", "secret")
-    removed = acme.variables.unset(DAN, "acme", "TOKEN", "core")
+    removed = acme.variables.unset(DAN, Scope("acme", "core"), "TOKEN")
     assert (removed.key, removed.kind, removed.value) == ("TOKEN", "secret", None)
     with pytest.raises(NotFound, match="no TOKEN at registry core"):
-        acme.variables.get(ANN, "acme", "TOKEN", "core")
-    assert acme.variables.effective(ANN, "acme", "core").get("TOKEN") is None
-    history = acme.variables.history(ANN, "acme", "TOKEN", "core")
+        acme.variables.get_key(ANN, Scope("acme", "core"), "TOKEN")
+    assert acme.variables.effective(ANN, Scope("acme", "core")).get("TOKEN") is None
+    history = acme.variables.history(ANN, Scope("acme", "core"), "TOKEN")
     assert [(v.version, v.action, v.current) for v in history] == [
         (2, "unset", False),
         (1, "set", False),
     ]
     with pytest.raises(InvalidInput, match="version 2 of TOKEN is its deletion"):
-        acme.variables.rollback(ANN, "acme", "TOKEN", 2, "core")
-    acme.variables.rollback(DAN, "acme", "TOKEN", 1, "core")
-    assert acme.variables.reveal(ANN, "acme", "TOKEN", "core") == "keep-me"
-    assert [v.action for v in acme.variables.history(ANN, "acme", "TOKEN", "core")] == [
+        acme.variables.rollback(ANN, Scope("acme", "core"), "TOKEN", 2)
+    acme.variables.rollback(DAN, Scope("acme", "core"), "TOKEN", 1)
+    assert acme.variables.reveal(ANN, Scope("acme", "core"), "TOKEN") == "keep-me"
+    assert [v.action for v in acme.variables.history(ANN, Scope("acme", "core"), "TOKEN")] == [
         "rollback",
         "unset",
         "set",
     ]
     with pytest.raises(NotFound, match="no NEVER at org acme"):
-        acme.variables.unset(ANN, "acme", "NEVER")
+        acme.variables.unset(ANN, Scope("acme"), "NEVER")
     with pytest.raises(NotFound, match="no history"):
-        acme.variables.history(ANN, "acme", "NEVER")
+        acme.variables.history(ANN, Scope("acme"), "NEVER")
 
 
 def test_deleted_lists_the_keys_deleted_at_a_scope_until_they_are_set_again(
@@ -916,40 +921,42 @@ def test_deleted_lists_the_keys_deleted_at_a_scope_until_they_are_set_again(
     put(acme, ORG, "TOKEN", "tok", "secret")
     put(acme, ORG, "KEPT", "here")
     put(acme, REG, "LOG_LEVEL", "warn")  # another scope: not listed at the org
-    assert acme.variables.deleted(BOB, "acme") == []
+    assert acme.variables.deleted(BOB, Scope("acme")) == []
     clock.advance(minutes=5)
-    acme.variables.unset(ANN, "acme", "LOG_LEVEL")
-    acme.variables.unset(DAN, "acme", "TOKEN")
-    acme.variables.unset(ANN, "acme", "LOG_LEVEL", "core")
-    deleted = acme.variables.deleted(BOB, "acme")  # any member may see them
+    acme.variables.unset(ANN, Scope("acme"), "LOG_LEVEL")
+    acme.variables.unset(DAN, Scope("acme"), "TOKEN")
+    acme.variables.unset(ANN, Scope("acme", "core"), "LOG_LEVEL")
+    deleted = acme.variables.deleted(BOB, Scope("acme"))  # any member may see them
     assert [(d.key, d.kind, d.version, d.restores, d.value) for d in deleted] == [
         ("LOG_LEVEL", "variable", 3, 2, "debug"),
         ("TOKEN", "secret", 2, 1, None),  # a secret's value never leaves the service
     ]
     assert deleted[1].deleted_by == DAN and deleted[1].deleted_at == clock.now
-    assert [d.key for d in acme.variables.deleted(ANN, "acme", kind="secret")] == ["TOKEN"]
-    assert [d.key for d in acme.variables.deleted(ANN, "acme", kind="variable")] == ["LOG_LEVEL"]
-    assert [d.key for d in acme.variables.deleted(ANN, "acme", "core")] == ["LOG_LEVEL"]
-    assert acme.variables.deleted(ANN, "acme", "core", W) == []
+    assert [d.key for d in acme.variables.deleted(ANN, Scope("acme"), kind="secret")] == ["TOKEN"]
+    assert [d.key for d in acme.variables.deleted(ANN, Scope("acme"), kind="variable")] == [
+        "LOG_LEVEL"
+    ]
+    assert [d.key for d in acme.variables.deleted(ANN, Scope("acme", "core"))] == ["LOG_LEVEL"]
+    assert acme.variables.deleted(ANN, Scope("acme", "core", W)) == []
     # set again: no longer deleted; rolled back: no longer deleted either
     put(acme, ORG, "LOG_LEVEL", "error")
-    acme.variables.rollback(ANN, "acme", "TOKEN", 1)
-    assert acme.variables.deleted(ANN, "acme") == []
+    acme.variables.rollback(ANN, Scope("acme"), "TOKEN", 1)
+    assert acme.variables.deleted(ANN, Scope("acme")) == []
     with pytest.raises(NotFound):
-        acme.variables.deleted(ANN, "acme", "nope")
+        acme.variables.deleted(ANN, Scope("acme", "nope"))
 
 
 def test_restore_brings_back_the_value_a_key_had_when_deleted(acme: Services) -> None:
     put(acme, ORG, "LOG_LEVEL", "info")
     put(acme, ORG, "LOG_LEVEL", "debug")
     put(acme, REG, "TOKEN", "tok-2", "secret")
-    acme.variables.unset(ANN, "acme", "LOG_LEVEL")
-    acme.variables.unset(ANN, "acme", "TOKEN", "core")
+    acme.variables.unset(ANN, Scope("acme"), "LOG_LEVEL")
+    acme.variables.unset(ANN, Scope("acme", "core"), "TOKEN")
     with pytest.raises(PermissionDenied, match="change variables"):
-        acme.variables.restore(BOB, "acme", "LOG_LEVEL")
-    restored = acme.variables.restore(ANN, "acme", "LOG_LEVEL", deletion=3)
+        acme.variables.restore(BOB, Scope("acme"), "LOG_LEVEL")
+    restored = acme.variables.restore(ANN, Scope("acme"), "LOG_LEVEL", deletion=3)
     assert (restored.key, restored.value) == ("LOG_LEVEL", "debug")
-    history = acme.variables.history(ANN, "acme", "LOG_LEVEL")
+    history = acme.variables.history(ANN, Scope("acme"), "LOG_LEVEL")
     assert [(v.version, v.action, v.current) for v in history][:2] == [
         (4, "rollback", True),
         (3, "unset", False),
@@ -957,41 +964,41 @@ def test_restore_brings_back_the_value_a_key_had_when_deleted(acme: Services) ->
     # a secret comes back with a secret writer and the vault key
     acme.vault.lock()
     with pytest.raises(VaultLocked):
-        acme.variables.restore(DAN, "acme", "TOKEN", "core")
-    assert acme.variables.deleted(ANN, "acme", "core")[0].key == "TOKEN"  # nothing changed
+        acme.variables.restore(DAN, Scope("acme", "core"), "TOKEN")
+    assert acme.variables.deleted(ANN, Scope("acme", "core"))[0].key == "TOKEN"  # nothing changed
     acme.vault.unlock(PASSPHRASE)
-    acme.variables.restore(DAN, "acme", "TOKEN", "core")
-    assert acme.variables.reveal(ANN, "acme", "TOKEN", "core") == "tok-2"
+    acme.variables.restore(DAN, Scope("acme", "core"), "TOKEN")
+    assert acme.variables.reveal(ANN, Scope("acme", "core"), "TOKEN") == "tok-2"
     # nothing to restore: set, never deleted, or unknown
     with pytest.raises(Conflict, match="LOG_LEVEL at org acme is not a deleted key"):
-        acme.variables.restore(ANN, "acme", "LOG_LEVEL")
+        acme.variables.restore(ANN, Scope("acme"), "LOG_LEVEL")
     with pytest.raises(Conflict, match="NEVER at org acme is not a deleted key"):
-        acme.variables.restore(ANN, "acme", "NEVER")
+        acme.variables.restore(ANN, Scope("acme"), "NEVER")
 
 
 def test_an_undo_never_undoes_a_later_change(acme: Services) -> None:
     """restore(deletion=N) is what the app's undo calls: it refuses once the key has moved on."""
     put(acme, ORG, "LOG_LEVEL", "info")
-    acme.variables.unset(ANN, "acme", "LOG_LEVEL")  # version 2
+    acme.variables.unset(ANN, Scope("acme"), "LOG_LEVEL")  # version 2
     put(acme, ORG, "LOG_LEVEL", "someone else's")  # version 3
-    acme.variables.unset(ANN, "acme", "LOG_LEVEL")  # version 4: deleted again
-    before = acme.variables.history(ANN, "acme", "LOG_LEVEL")
+    acme.variables.unset(ANN, Scope("acme"), "LOG_LEVEL")  # version 4: deleted again
+    before = acme.variables.history(ANN, Scope("acme"), "LOG_LEVEL")
     with pytest.raises(Conflict, match="has changed since it was deleted"):
-        acme.variables.restore(ANN, "acme", "LOG_LEVEL", deletion=2)
-    assert acme.variables.history(ANN, "acme", "LOG_LEVEL") == before
-    acme.variables.restore(ANN, "acme", "LOG_LEVEL", deletion=4)
-    assert acme.variables.get(ANN, "acme", "LOG_LEVEL").value == "someone else's"
+        acme.variables.restore(ANN, Scope("acme"), "LOG_LEVEL", deletion=2)
+    assert acme.variables.history(ANN, Scope("acme"), "LOG_LEVEL") == before
+    acme.variables.restore(ANN, Scope("acme"), "LOG_LEVEL", deletion=4)
+    assert acme.variables.get_key(ANN, Scope("acme"), "LOG_LEVEL").value == "someone else's"
 
 
 def test_rollback_to_a_version_of_the_other_kind_is_a_conflict(acme: Services) -> None:
     put(acme, ORG, "TOKEN", "was-secret", "secret")
-    acme.variables.unset(ANN, "acme", "TOKEN")
+    acme.variables.unset(ANN, Scope("acme"), "TOKEN")
     put(acme, ORG, "TOKEN", "now-plain")
     with pytest.raises(Conflict, match="TOKEN is a variable at org acme"):
-        acme.variables.rollback(ANN, "acme", "TOKEN", 1)
-    acme.variables.unset(ANN, "acme", "TOKEN")
-    acme.variables.rollback(ANN, "acme", "TOKEN", 1)
-    assert acme.variables.reveal(ANN, "acme", "TOKEN") == "was-secret"
+        acme.variables.rollback(ANN, Scope("acme"), "TOKEN", 1)
+    acme.variables.unset(ANN, Scope("acme"), "TOKEN")
+    acme.variables.rollback(ANN, Scope("acme"), "TOKEN", 1)
+    assert acme.variables.reveal(ANN, Scope("acme"), "TOKEN") == "was-secret"
 
 
 # --- what registry changes do to scoped keys ---------------------------------------------------
@@ -1002,15 +1009,15 @@ def test_moving_a_server_keeps_its_secrets_readable(acme: Services) -> None:
     put(acme, SRV, "TOKEN", "v2", "secret")
     put(acme, REG, "REGION", "core-region")
     put(acme, ("data", None), "REGION", "data-region")
-    acme.registries.move_server(ANN, "acme", "core", W, "data")
-    assert acme.variables.reveal(ANN, "acme", "TOKEN", "data", W) == "v2"
-    acme.variables.rollback(ANN, "acme", "TOKEN", 1, "data", W)
-    assert acme.variables.reveal(ANN, "acme", "TOKEN", "data", W) == "v1"
-    config = acme.variables.effective(ANN, "acme", "data", W, reveal=True)
+    acme.registries.move_server(ANN, Scope("acme", "core", W), "data")
+    assert acme.variables.reveal(ANN, Scope("acme", "data", W), "TOKEN") == "v2"
+    acme.variables.rollback(ANN, Scope("acme", "data", W), "TOKEN", 1)
+    assert acme.variables.reveal(ANN, Scope("acme", "data", W), "TOKEN") == "v1"
+    config = acme.variables.effective(ANN, Scope("acme", "data", W), reveal=True)
     assert config.get("REGION").value == "data-region"
     assert config.get("TOKEN").value == "v1" and config.problems == []
     with pytest.raises(NotFound, match=f"no server '{W}' in registry 'core'"):
-        acme.variables.reveal(ANN, "acme", "TOKEN", *SRV)
+        acme.variables.reveal(ANN, Scope("acme", *SRV), "TOKEN")
 
 
 def _rows(s: Services, table: str) -> list[tuple]:
@@ -1023,25 +1030,25 @@ def test_deleting_a_registry_removes_its_keys_and_their_history(acme: Services) 
     put(acme, REG, "GONE_SECRET", "x", "secret")
     put(acme, SRV, "GONE_TOO", "server", "secret")
     put(acme, ("data", None), "KEEP_DATA", "data")
-    acme.variables.unset(ANN, "acme", "GONE", "core")  # history only
-    report = acme.registries.delete(ANN, "acme", "core")
+    acme.variables.unset(ANN, Scope("acme", "core"), "GONE")  # history only
+    report = acme.registries.delete(ANN, Scope("acme", "core"))
     assert report.variables == 2  # GONE_SECRET and GONE_TOO
     assert sorted(k for k, *_ in _rows(acme, "variables")) == ["KEEP", "KEEP_DATA"]
     assert sorted({k for k, *_ in _rows(acme, "variable_versions")}) == ["KEEP", "KEEP_DATA"]
     # a new registry with the same slug starts empty (no history comes back)
     acme.registries.create(ANN, "acme", "Core", slug="core")
     with pytest.raises(NotFound):
-        acme.variables.history(ANN, "acme", "GONE", "core")
-    assert acme.variables.effective(ANN, "acme", "core").get("GONE_SECRET") is None
+        acme.variables.history(ANN, Scope("acme", "core"), "GONE")
+    assert acme.variables.effective(ANN, Scope("acme", "core")).get("GONE_SECRET") is None
 
 
 def test_removing_a_server_removes_its_keys_and_their_history(acme: Services) -> None:
     put(acme, SRV, "TOKEN", "x", "secret")
     put(acme, ("core", S), "TOKEN", "y", "secret")
-    acme.registries.remove_server(ANN, "acme", "core", W)
+    acme.registries.remove_server(ANN, Scope("acme", "core", W))
     assert [k for k, *_ in _rows(acme, "variables")] == ["TOKEN"]
     assert len(_rows(acme, "variable_versions")) == 1
-    assert acme.variables.reveal(ANN, "acme", "TOKEN", "core", S) == "y"
+    assert acme.variables.reveal(ANN, Scope("acme", "core", S), "TOKEN") == "y"
 
 
 # --- values -------------------------------------------------------------------------------------
@@ -1051,11 +1058,11 @@ def test_removing_a_server_removes_its_keys_and_their_history(acme: Services) ->
 def test_values_up_to_64_kib(acme: Services, kind: str) -> None:
     largest = "x" * 65536
     put(acme, ORG, "BIG", largest, kind)
-    assert acme.variables.reveal(ANN, "acme", "BIG") == largest
+    assert acme.variables.reveal(ANN, Scope("acme"), "BIG") == largest
     put(acme, ORG, "WIDE", "é" * 32768, kind)  # 65,536 bytes in UTF-8
-    assert acme.variables.reveal(ANN, "acme", "WIDE") == "é" * 32768
+    assert acme.variables.reveal(ANN, Scope("acme"), "WIDE") == "é" * 32768
     put(acme, ORG, "EMPTY", "", kind)
-    assert acme.variables.reveal(ANN, "acme", "EMPTY") == ""
+    assert acme.variables.reveal(ANN, Scope("acme"), "EMPTY") == ""
     before = table_rows(acme.store)
     for too_big, size in (("x" * 65537, "65,537"), ("é" * 32768 + "x", "65,537")):
         with pytest.raises(InvalidInput, match=f"at most 64 KiB \\(got {size} bytes\\)"):
@@ -1072,7 +1079,7 @@ def test_reveal_purpose_is_reveal_or_copy(acme: Services) -> None:
     put(acme, ORG, "TOKEN", "x", "secret")
     before = table_rows(acme.store)
     with pytest.raises(InvalidInput, match="reveal or copy"):
-        acme.variables.reveal(ANN, "acme", "TOKEN", purpose="export")  # type: ignore[arg-type]
+        acme.variables.reveal(ANN, Scope("acme"), "TOKEN", purpose="export")  # type: ignore[arg-type]
     assert table_rows(acme.store) == before
 
 
@@ -1174,18 +1181,18 @@ def test_variables_from_before_the_vault_have_a_history(tmp_path: Path, clock: C
     opened = Store(path)
     try:
         s = Services(opened, clock=clock)
-        history = s.variables.history(ANN, "acme", "LOG_LEVEL")
+        history = s.variables.history(ANN, Scope("acme"), "LOG_LEVEL")
         assert [(v.version, v.value, v.created_by, v.current) for v in history] == [
             (1, "info", BOB, True)
         ]
-        s.variables.set_variable(ANN, "acme", "LOG_LEVEL", "debug")
-        history = s.variables.history(ANN, "acme", "LOG_LEVEL")
+        s.variables.set_key(ANN, Scope("acme"), "LOG_LEVEL", "debug")
+        history = s.variables.history(ANN, Scope("acme"), "LOG_LEVEL")
         assert [(v.version, v.value, v.created_by) for v in history] == [
             (2, "debug", ANN),
             (1, "info", BOB),
         ]
-        s.variables.rollback(ANN, "acme", "LOG_LEVEL", 1)
-        assert s.variables.get(ANN, "acme", "LOG_LEVEL").value == "info"
+        s.variables.rollback(ANN, Scope("acme"), "LOG_LEVEL", 1)
+        assert s.variables.get_key(ANN, Scope("acme"), "LOG_LEVEL").value == "info"
     finally:
         opened.close()
 
@@ -1217,7 +1224,7 @@ def test_the_first_secret_may_create_the_vault_only_for_a_secret_writer(
             services.vault.initialize(who, PASSPHRASE)
     assert not services.vault.initialized()
     services.vault.initialize(DAN, PASSPHRASE)
-    services.variables.set_secret(DAN, "acme", "TOKEN", "x")
+    services.variables.set_key(DAN, Scope("acme"), "TOKEN", "x", kind="secret")
     assert [e.action for e in services.audit.list_for_org(ANN, "acme")][:2] == [
         "secret.set",
         "vault.create",
@@ -1226,10 +1233,12 @@ def test_the_first_secret_may_create_the_vault_only_for_a_secret_writer(
 
 def test_a_variable_that_becomes_a_secret_loses_its_plaintext_history(acme: Services) -> None:
     leaked = "ghp_LEAKED_BY_MISTAKE_0001"
-    acme.variables.set_variable(ANN, "acme", "GITHUB_TOKEN", leaked)
-    acme.variables.unset(ANN, "acme", "GITHUB_TOKEN")
-    acme.variables.set_secret(ANN, "acme", "GITHUB_TOKEN", "ghp_the_real_secret_0002")
-    versions = acme.variables.history(BOB, "acme", "GITHUB_TOKEN")
+    acme.variables.set_key(ANN, Scope("acme"), "GITHUB_TOKEN", leaked)
+    acme.variables.unset(ANN, Scope("acme"), "GITHUB_TOKEN")
+    acme.variables.set_key(
+        ANN, Scope("acme"), "GITHUB_TOKEN", "ghp_the_real_secret_0002", kind="secret"
+    )
+    versions = acme.variables.history(BOB, Scope("acme"), "GITHUB_TOKEN")
     assert all(v.value != leaked for v in versions)
     assert [v.kind for v in versions if v.action != "unset"] == ["secret"]
     acme.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -9,7 +9,7 @@ from conftest import server_doc, settle
 
 from pylee_tui.app import PyleeApp
 from pylee_tui.sections.registries.tree import NodeData, RegistryTree
-from pylee_tui.services import Services
+from pylee_tui.services import Scope, Services
 from pylee_tui.store import Store
 
 ANN = "ann@example.com"
@@ -36,8 +36,7 @@ def acme(db_path):
     services.registries.create(ANN, "acme-production", "Core Tools")
     services.registries.import_servers(
         ANN,
-        "acme-production",
-        "core-tools",
+        Scope("acme-production", "core-tools"),
         [
             server_doc("io.github.acme/weather", "1.2.0", "Forecasts for agents"),
             server_doc("io.github.acme/search", "0.3.1", "Web search"),
@@ -45,7 +44,7 @@ def acme(db_path):
         ],
     )
     services.members.invite(ANN, "acme-production", "bea@example.com")
-    services.variables.set(ANN, "acme-production", "LOG_LEVEL", "info")
+    services.variables.set_key(ANN, Scope("acme-production"), "LOG_LEVEL", "info")
     yield services
     store.close()
 

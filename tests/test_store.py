@@ -143,7 +143,7 @@ def test_opening_twice_keeps_data_and_applies_nothing_again(db_path: Path) -> No
     store.close()
     store = Store(db_path)
     try:
-        assert [o.slug for o in Services(store).orgs.list(ANN)] == ["acme"]
+        assert [o.slug for o in Services(store).orgs.list_orgs(ANN)] == ["acme"]
         rows = store.db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0]
         assert rows == len(known_migrations())
     finally:
@@ -522,4 +522,4 @@ def test_service_calls_inside_a_transaction_roll_back_together(store: Store) -> 
         raise Boom
     for table in ("organizations", "members", "audit_events"):
         assert store.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
-    assert services.orgs.list(ANN) == []
+    assert services.orgs.list_orgs(ANN) == []

@@ -228,7 +228,7 @@ def test_once_a_read_finds_damage_this_store_writes_nothing(db_path: Path) -> No
     store.db.execute("UPDATE organizations SET name = CAST(X'41FF' AS TEXT)")
     store.db.conn.commit()
     with pytest.raises(StoreError, match="is damaged"):
-        services.orgs.list(ANN)
+        services.orgs.list_orgs(ANN)
     with pytest.raises(StoreError, match="is damaged"):
         services.orgs.create(ANN, "Beta")
     assert store.db.execute("SELECT count(*) FROM organizations").fetchone()[0] == 1
@@ -246,12 +246,12 @@ def test_the_integrity_check_runs_once_at_the_first_write_and_never_for_reads(
     statements: list[str] = []
     store.db.conn.set_trace_callback(statements.append)
     services = Services(store)
-    services.orgs.list(ANN)
-    services.settings.get("theme")
+    services.orgs.list_orgs(ANN)
+    services.settings.get_setting("theme")
     assert not [s for s in statements if "integrity_check" in s or "quick_check" in s]
     services.orgs.create(ANN, "Acme")
     services.orgs.create(ANN, "Beta")
-    services.settings.set("theme", "nord")
+    services.settings.set_setting("theme", "nord")
     assert len([s for s in statements if "integrity_check" in s]) == 1
     store.close()
 

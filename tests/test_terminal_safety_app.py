@@ -18,8 +18,8 @@ from pylee_tui.app import PyleeApp
 from pylee_tui.dialogs.export_preview import ExportScreen
 from pylee_tui.screens.server_detail import ServerScreen
 from pylee_tui.sections.registries.tree import NodeData, RegistryTree
-from pylee_tui.sections.vault.pane import Scope, VaultPane
-from pylee_tui.services import Services
+from pylee_tui.sections.vault.pane import VaultPane
+from pylee_tui.services import Scope, Services
 from pylee_tui.store import Store
 from pylee_tui.terminal_guard import install_terminal_guard
 
@@ -41,9 +41,9 @@ def hostile(db_path):
     services = Services(store)
     services.orgs.create(ANN, "Hostile", description=HOSTILE)
     overview = f"# Title {HOSTILE}\n\n{HOSTILE}\n\n`{HOSTILE}`\n\n| a |\n|---|\n| {HOSTILE} |\n"
-    services.orgs.set_overview(ANN, "hostile", overview)
+    services.orgs.edit(ANN, "hostile", overview=overview)
     services.registries.create(ANN, "hostile", "Tools", description=HOSTILE)
-    services.registries.edit(ANN, "hostile", "tools", overview=overview)
+    services.registries.edit(ANN, Scope("hostile", "tools"), overview=overview)
     good = server_doc(GOOD, "1.0.0", HOSTILE)
     good["packages"][0]["environmentVariables"] = [
         {"name": "API_TOKEN", "description": HOSTILE, "isRequired": True, "isSecret": True},
@@ -53,18 +53,19 @@ def hostile(db_path):
     gone = f"io.github.acme/gone{HOSTILE}"
     report = services.registries.import_servers(
         ANN,
-        "hostile",
-        "tools",
+        Scope("hostile", "tools"),
         [good, server_doc(DRAFT, "2.0.0", HOSTILE), server_doc(gone, "1.0.0", HOSTILE)],
     )
     assert report.imported == 1 and report.drafts == 2
-    services.registries.remove_server(ANN, "hostile", "tools", gone)  # its name in the audit log
-    services.variables.set(ANN, "hostile", "GREETING", HOSTILE)
-    services.variables.set(ANN, "hostile", "REGION", HOSTILE, registry_slug="tools")
-    services.variables.set(ANN, "hostile", "GREETING", HOSTILE + "2")  # a history
+    services.registries.remove_server(
+        ANN, Scope("hostile", "tools", gone)
+    )  # its name in the audit log
+    services.variables.set_key(ANN, Scope("hostile"), "GREETING", HOSTILE)
+    services.variables.set_key(ANN, Scope("hostile", "tools"), "REGION", HOSTILE)
+    services.variables.set_key(ANN, Scope("hostile"), "GREETING", HOSTILE + "2")  # a history
     services.vault.initialize(ANN, PASSPHRASE)
-    services.variables.set(
-        ANN, "hostile", "API_TOKEN", HOSTILE, "secret", registry_slug="tools", server_name=GOOD
+    services.variables.set_key(
+        ANN, Scope("hostile", "tools", GOOD), "API_TOKEN", HOSTILE, kind="secret"
     )
     services.vault.lock()
     yield services
@@ -140,7 +141,7 @@ async def test_every_section_shows_stored_control_characters_escaped(db_path, ho
         await scan.after("members", "escape", "3")
         await scan.after("vault: org, defined here", "4")
         pane = app.screen.query_one(VaultPane)
-        for scope in (Scope("tools"), Scope("tools", GOOD)):
+        for scope in (Scope("hostile", "tools"), Scope("hostile", "tools", GOOD)):
             pane.show_scope(scope)
             await settle(pilot)
             scan(f"vault: {scope}")
@@ -148,7 +149,7 @@ async def test_every_section_shows_stored_control_characters_escaped(db_path, ho
             await settle(pilot)
             scan(f"vault: {scope}, effective")
             pane.action_toggle_mode()
-        pane.show_scope(Scope())
+        pane.show_scope(Scope("hostile"))
         await settle(pilot)
         table = pane.query_one(DataTable)
         table.focus()

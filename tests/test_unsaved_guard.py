@@ -18,7 +18,7 @@ from pylee_tui.screens.overview_editor import OverviewEditorScreen
 from pylee_tui.screens.raw_json_editor import RawJsonScreen
 from pylee_tui.screens.server_detail import ServerScreen
 from pylee_tui.sections.registries.browser import RegistryBrowser
-from pylee_tui.services import Services
+from pylee_tui.services import Scope, Services
 from pylee_tui.store import Store
 from pylee_tui.widgets.markdown_editor import MarkdownSplitEditor
 
@@ -34,7 +34,7 @@ def other(db_path):
     services.orgs.create(ANN, "Alpha", overview="# Alpha\n")
     services.orgs.create(ANN, "Beta")
     services.registries.create(ANN, "alpha", "Tools")
-    services.registries.add_server(ANN, "alpha", "tools", server_doc(SERVER))
+    services.registries.add_server(ANN, Scope("alpha", "tools"), server_doc(SERVER))
     yield services
     store.close()
 
@@ -80,7 +80,7 @@ async def from_palette(pilot, query: str) -> None:
 
 
 def stored_overview(other: Services, slug: str = "alpha") -> str:
-    return other.orgs.get(ANN, slug).overview
+    return other.orgs.get_org(ANN, slug).overview
 
 
 def shown_org(app) -> str | None:
@@ -124,7 +124,7 @@ async def test_ctrl_q_without_unsaved_work_quits_at_once(db_path, other):
 
 
 async def test_ctrl_q_in_a_modified_raw_editor_asks_and_an_invalid_save_stays(db_path, other):
-    before = other.registries.get_server(ANN, "alpha", "tools", SERVER).document
+    before = other.registries.get_server(ANN, Scope("alpha", "tools", SERVER)).document
     app = app_for(db_path)
     async with app.run_test(size=SIZE) as pilot:
         raw = await open_raw_editor(pilot)
@@ -144,7 +144,7 @@ async def test_ctrl_q_in_a_modified_raw_editor_asks_and_an_invalid_save_stays(db
         await pilot.click("#choice-discard")
         await settle(pilot)
         assert app.return_code == 0
-    assert other.registries.get_server(ANN, "alpha", "tools", SERVER).document == before
+    assert other.registries.get_server(ANN, Scope("alpha", "tools", SERVER)).document == before
 
 
 async def test_the_palettes_quit_asks_too(db_path, other):
@@ -215,7 +215,7 @@ async def test_going_to_a_section_from_the_raw_editor_asks_then_goes(db_path, ot
         screen = app.screen
         assert isinstance(screen, OrgScreen), screen  # the raw editor and the detail closed
         assert screen.section == "members"
-    server = other.registries.get_server(ANN, "alpha", "tools", SERVER)
+    server = other.registries.get_server(ANN, Scope("alpha", "tools", SERVER))
     assert server.document["description"] == "Weather for agents"
 
 

@@ -27,7 +27,7 @@ from textual.widgets import DataTable, Input, OptionList
 from pylee_tui.dialogs.choice import ChoiceScreen
 from pylee_tui.dialogs.pick import PickScreen
 from pylee_tui.dialogs.variable_history import VariableHistoryScreen
-from pylee_tui.sections.vault.pane import Scope
+from pylee_tui.services import Scope
 from pylee_tui.services.resolver import MASK
 
 seed = test_vault_ui.seed  # the same fixtures: Acme with a server, LOG_LEVEL, bea a member
@@ -44,7 +44,7 @@ async def delete_selected(pilot, pane, key: str) -> None:
 
 
 async def test_a_deleted_key_is_listed_and_rolled_back_from_the_app(db_path, seed):
-    seed.variables.set(ANN, "acme", "LOG_LEVEL", "debug")
+    seed.variables.set_key(ANN, Scope("acme"), "LOG_LEVEL", "debug")
     async with app_for(db_path).run_test(size=SIZE) as pilot:
         pane = await open_vault(pilot)
         cursor_to(pane, "LOG_LEVEL")
@@ -74,18 +74,18 @@ async def test_a_deleted_key_is_listed_and_rolled_back_from_the_app(db_path, see
         await settle(pilot)
         await pilot.click("#choice-yes")
         await settle(pilot)
-        assert seed.variables.get(ANN, "acme", "LOG_LEVEL").value == "debug"
+        assert seed.variables.get_key(ANN, Scope("acme"), "LOG_LEVEL").value == "debug"
         await pilot.press("escape")
         await settle(pilot)
         assert pane.mode == "defined"  # back where the key lives, the cursor on it
         assert pane.selected is not None and pane.selected.key == "LOG_LEVEL"
         assert by_key(table_of(pane))["LOG_LEVEL"][2] == "debug"
-        assert seed.variables.deleted(ANN, "acme") == []
+        assert seed.variables.deleted(ANN, Scope("acme")) == []
 
 
 async def test_a_deleted_secret_comes_back_with_the_vault_key(db_path, with_secret):
     with_secret.vault.unlock(PASSPHRASE)
-    with_secret.variables.unset(ANN, "acme", "API_TOKEN")
+    with_secret.variables.unset(ANN, Scope("acme"), "API_TOKEN")
     with_secret.vault.lock()
     async with app_for(db_path).run_test(size=SIZE) as pilot:
         pane = await open_vault(pilot)
@@ -104,7 +104,7 @@ async def test_a_deleted_secret_comes_back_with_the_vault_key(db_path, with_secr
         await pilot.press("escape")
         await settle(pilot)
     with_secret.vault.unlock(PASSPHRASE)
-    assert with_secret.variables.reveal(ANN, "acme", "API_TOKEN") == FAKE
+    assert with_secret.variables.reveal(ANN, Scope("acme"), "API_TOKEN") == FAKE
 
 
 async def test_u_right_after_a_delete_brings_the_key_back(db_path, seed):
@@ -118,32 +118,32 @@ async def test_u_right_after_a_delete_brings_the_key_back(db_path, seed):
         assert pane.check_action("undo", ()) is True
         await pilot.press("u")
         await settle(pilot)
-        assert seed.variables.get(ANN, "acme", "LOG_LEVEL").value == "info"
+        assert seed.variables.get_key(ANN, Scope("acme"), "LOG_LEVEL").value == "info"
         assert by_key(table_of(pane))["LOG_LEVEL"][2] == "info"
         assert any("Restored LOG_LEVEL at org acme" in n for n in notes(pilot.app))
         await pilot.press("u")  # once only
         await settle(pilot)
         assert "Nothing to undo: u takes back a delete made here." in notes(pilot.app)
-        assert len(seed.variables.history(ANN, "acme", "LOG_LEVEL")) == 3
+        assert len(seed.variables.history(ANN, Scope("acme"), "LOG_LEVEL")) == 3
 
 
 async def test_undo_refuses_after_someone_else_changed_the_key(db_path, seed):
     async with app_for(db_path).run_test(size=SIZE) as pilot:
         pane = await open_vault(pilot)
         await delete_selected(pilot, pane, "LOG_LEVEL")
-        seed.variables.set(ANN, "acme", "LOG_LEVEL", "theirs")  # another terminal
-        seed.variables.unset(ANN, "acme", "LOG_LEVEL")
+        seed.variables.set_key(ANN, Scope("acme"), "LOG_LEVEL", "theirs")  # another terminal
+        seed.variables.unset(ANN, Scope("acme"), "LOG_LEVEL")
         await pilot.press("u")
         await settle(pilot)
         assert any("has changed since it was deleted" in n for n in notes(pilot.app))
-        assert [d.key for d in seed.variables.deleted(ANN, "acme")] == ["LOG_LEVEL"]
+        assert [d.key for d in seed.variables.deleted(ANN, Scope("acme"))] == ["LOG_LEVEL"]
 
 
 async def test_history_in_effective_says_which_scope_it_shows(db_path, seed):
     """h on an inherited row shows the history where it is defined, and says so; a key deleted
     here is pointed to."""
-    seed.variables.set(ANN, "acme", "LOG_LEVEL", "warn", "variable", "core-tools")
-    seed.variables.unset(ANN, "acme", "LOG_LEVEL", "core-tools")
+    seed.variables.set_key(ANN, Scope("acme", "core-tools"), "LOG_LEVEL", "warn", kind="variable")
+    seed.variables.unset(ANN, Scope("acme", "core-tools"), "LOG_LEVEL")
     async with app_for(db_path).run_test(size=SIZE) as pilot:
         pane = await open_vault(pilot)
         pane.action_scope("registry/core-tools")
@@ -187,7 +187,7 @@ async def test_the_scope_picker_filters_as_you_type(db_path, seed):
         assert options.option_count == 1
         await pilot.press("enter")
         await settle(pilot)
-        assert pane.scope == Scope("core-tools", WEATHER)
+        assert pane.scope == Scope("acme", "core-tools", WEATHER)
 
         await pilot.press("p")
         await settle(pilot)
@@ -199,7 +199,7 @@ async def test_the_scope_picker_filters_as_you_type(db_path, seed):
         assert picker.shown[:2] == ["registry/team-10", "registry/team-11"]
         await pilot.press("down", "enter")
         await settle(pilot)
-        assert pane.scope == Scope("team-11")
+        assert pane.scope == Scope("acme", "team-11")
 
         await pilot.press("p")
         await settle(pilot)
@@ -209,7 +209,7 @@ async def test_the_scope_picker_filters_as_you_type(db_path, seed):
         assert isinstance(pilot.app.screen, PickScreen)
         await pilot.press("escape")
         await settle(pilot)
-        assert pane.scope == Scope("team-11")
+        assert pane.scope == Scope("acme", "team-11")
 
         # from the list, j/k move and a letter goes to the filter
         await pilot.press("p")
@@ -241,8 +241,8 @@ async def test_a_short_pick_list_has_no_filter(db_path, seed):
 
 
 async def test_j_and_k_move_in_the_vault_table(db_path, seed):
-    seed.variables.set(ANN, "acme", "REGION", "eu")
-    seed.variables.set(ANN, "acme", "ZONE", "b")
+    seed.variables.set_key(ANN, Scope("acme"), "REGION", "eu")
+    seed.variables.set_key(ANN, Scope("acme"), "ZONE", "b")
     async with app_for(db_path).run_test(size=SIZE) as pilot:
         pane = await open_vault(pilot)
         table = table_of(pane)
@@ -309,8 +309,8 @@ async def test_an_admin_is_told_where_an_inherited_key_can_be_deleted(db_path, s
 
 
 async def test_after_a_delete_the_cursor_stays_in_place(db_path, seed):
-    seed.variables.set(ANN, "acme", "REGION", "eu")
-    seed.variables.set(ANN, "acme", "ZONE", "b")
+    seed.variables.set_key(ANN, Scope("acme"), "REGION", "eu")
+    seed.variables.set_key(ANN, Scope("acme"), "ZONE", "b")
     async with app_for(db_path).run_test(size=SIZE) as pilot:
         pane = await open_vault(pilot)
         await delete_selected(pilot, pane, "REGION")
@@ -349,4 +349,4 @@ async def test_escape_from_a_typed_form_asks_before_losing_it(db_path, seed):
         await pilot.click("#choice-discard")
         await settle(pilot)
         assert pilot.app.screen is not form
-        assert [v.key for v in seed.variables.list(ANN, "acme")] == ["LOG_LEVEL"]
+        assert [v.key for v in seed.variables.list_keys(ANN, Scope("acme"))] == ["LOG_LEVEL"]

@@ -12,7 +12,7 @@ import io
 import pytest
 from conftest import ANN, BOB, CARL, CliRunner, table_rows, with_services
 
-from pylee_tui.services import PermissionDenied, Services
+from pylee_tui.services import PermissionDenied, Scope, Services
 
 DAN = "dan@example.com"  # member of acme with secrets:write
 MAL = "mallory@example.com"  # no member of acme; has learnt the passphrase
@@ -36,7 +36,7 @@ def build_acme(s: Services) -> Services:
         s.members.accept(email, "acme")
     s.members.grant(ANN, "acme", DAN, "secrets:write")
     s.vault.initialize(ANN, PASSPHRASE)
-    s.variables.set_secret(ANN, "acme", "TOKEN", "acme-token-1")
+    s.variables.set_key(ANN, Scope("acme"), "TOKEN", "acme-token-1", kind="secret")
     return s
 
 
@@ -49,7 +49,7 @@ def still_opens_with(s: Services, passphrase: str) -> str:
     """Forget the key, unlock with `passphrase` and read acme's TOKEN as its admin."""
     s.vault.lock()
     s.vault.unlock(passphrase)
-    return s.variables.reveal(ANN, "acme", "TOKEN")
+    return s.variables.reveal(ANN, Scope("acme"), "TOKEN")
 
 
 @pytest.mark.parametrize(
@@ -78,7 +78,9 @@ def test_becoming_admin_of_a_new_org_does_not_let_you_change_the_passphrase(
 
 def test_with_secrets_in_two_orgs_only_an_admin_of_both_may_change_it(acme: Services) -> None:
     acme.orgs.create(CARL, "Other")
-    acme.variables.set_secret(CARL, "other", "DSN", "carl-dsn")  # carl knows the passphrase too
+    acme.variables.set_key(
+        CARL, Scope("other"), "DSN", "carl-dsn", kind="secret"
+    )  # carl knows the passphrase too
     before = table_rows(acme.store)
     for who in (ANN, CARL):  # each is admin of one of the two
         with pytest.raises(PermissionDenied) as caught:
@@ -102,8 +104,8 @@ def test_with_secrets_in_two_orgs_only_an_admin_of_both_may_change_it(acme: Serv
 def test_secrets_kept_only_in_history_count_until_the_org_is_gone(acme: Services) -> None:
     """An unset secret can be rolled back, which needs the key: its org still counts."""
     acme.orgs.create(CARL, "Other")
-    acme.variables.set_secret(CARL, "other", "DSN", "carl-dsn")
-    acme.variables.unset(CARL, "other", "DSN")
+    acme.variables.set_key(CARL, Scope("other"), "DSN", "carl-dsn", kind="secret")
+    acme.variables.unset(CARL, Scope("other"), "DSN")
     with pytest.raises(PermissionDenied) as caught:
         acme.vault.change_passphrase(ANN, PASSPHRASE, NEW)
     assert str(caught.value) == refusal(ANN, "1 of them")

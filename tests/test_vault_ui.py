@@ -21,8 +21,8 @@ from pylee_tui.dialogs.pick import PickScreen
 from pylee_tui.dialogs.unlock_vault import VaultUnlockScreen
 from pylee_tui.dialogs.variable_form import VariableFormScreen
 from pylee_tui.dialogs.variable_history import VariableHistoryScreen
-from pylee_tui.sections.vault.pane import NARROW, Scope, VaultPane
-from pylee_tui.services import Services
+from pylee_tui.sections.vault.pane import NARROW, VaultPane
+from pylee_tui.services import Scope, Services
 from pylee_tui.services.errors import WrongPassphrase
 from pylee_tui.services.resolver import MASK
 from pylee_tui.store import Store
@@ -63,8 +63,8 @@ def seed(db_path):
     services = Services(store, clock=clock)
     services.orgs.create(ANN, "Acme")
     services.registries.create(ANN, "acme", "Core Tools")
-    services.registries.add_server(ANN, "acme", "core-tools", weather_doc())
-    services.variables.set(ANN, "acme", "LOG_LEVEL", "info")
+    services.registries.add_server(ANN, Scope("acme", "core-tools"), weather_doc())
+    services.variables.set_key(ANN, Scope("acme"), "LOG_LEVEL", "info")
     services.members.invite(ANN, "acme", BEA)
     services.members.accept(BEA, "acme")
     yield services
@@ -75,7 +75,7 @@ def seed(db_path):
 def with_secret(seed):
     """The vault exists (its key is not in the app's memory: the app starts locked)."""
     seed.vault.initialize(ANN, PASSPHRASE)
-    seed.variables.set(ANN, "acme", "API_TOKEN", FAKE, "secret")
+    seed.variables.set_key(ANN, Scope("acme"), "API_TOKEN", FAKE, kind="secret")
     seed.vault.lock()
     return seed
 
@@ -132,7 +132,10 @@ async def test_variable_at_org_override_on_server_and_effective_shows_the_source
         await type_text(pilot, "eu-west-1")
         await pilot.press("enter")
         await settle(pilot)
-        assert [v.key for v in seed.variables.list(ANN, "acme")] == ["LOG_LEVEL", "REGION"]
+        assert [v.key for v in seed.variables.list_keys(ANN, Scope("acme"))] == [
+            "LOG_LEVEL",
+            "REGION",
+        ]
         assert by_key(table_of(pane))["REGION"][:4] == ["REGION", "variable", "eu-west-1", "here"]
 
         # the server scope, through the picker
@@ -141,7 +144,7 @@ async def test_variable_at_org_override_on_server_and_effective_shows_the_source
         assert isinstance(pilot.app.screen, PickScreen)
         await pilot.press("down", "down", "enter")
         await settle(pilot)
-        assert pane.scope == Scope("core-tools", WEATHER)
+        assert pane.scope == Scope("acme", "core-tools", WEATHER)
         assert f"server {WEATHER}" in str(pane.query_one("#vault-title").render())
         assert table_of(pane).row_count == 0
         assert "Nothing is defined at server" in str(pane.query_one("#vault-empty").render())
@@ -152,7 +155,7 @@ async def test_variable_at_org_override_on_server_and_effective_shows_the_source
         await type_text(pilot, "us-east-1")
         await pilot.press("enter")
         await settle(pilot)
-        server_vars = seed.variables.list(ANN, "acme", "core-tools", WEATHER)
+        server_vars = seed.variables.list_keys(ANN, Scope("acme", "core-tools", WEATHER))
         assert [(v.key, v.value) for v in server_vars] == [("REGION", "us-east-1")]
 
         await pilot.press("t")
@@ -185,7 +188,7 @@ async def test_keys_typed_as_the_form_and_the_picker_open_reach_them(db_path, se
         assert pilot.app.screen is not form
         burst(pilot.app, "p", "j", "enter")
         await settle(pilot)
-        assert pane.scope == Scope("core-tools")
+        assert pane.scope == Scope("acme", "core-tools")
 
 
 async def test_first_secret_asks_for_a_new_passphrase_twice_then_shows_masked(db_path, seed):
@@ -230,7 +233,8 @@ async def test_first_secret_asks_for_a_new_passphrase_twice_then_shows_masked(db
         assert FAKE not in str(rows(table_of(pane)))
         assert "vault unlocked" in str(pane.query_one("#vault-lock").render())
         assert [
-            (v.key, v.kind, v.value) for v in seed.variables.list(ANN, "acme", kind="secret")
+            (v.key, v.kind, v.value)
+            for v in seed.variables.list_keys(ANN, Scope("acme"), kind="secret")
         ] == [("API_TOKEN", "secret", None)]
         assert all(FAKE not in n and PASSPHRASE not in n for n in notes(pilot.app))
 
@@ -304,7 +308,7 @@ async def test_define_a_missing_secret_on_the_server_unlocking_the_vault_to_save
         await unlock(pilot)  # the vault is locked: saving asks for its passphrase first
         await settle(pilot)
         assert not isinstance(pilot.app.screen, VariableFormScreen)
-        saved = with_secret.variables.list(ANN, "acme", "core-tools", WEATHER)
+        saved = with_secret.variables.list_keys(ANN, Scope("acme", "core-tools", WEATHER))
         assert [(v.key, v.kind) for v in saved] == [("WEATHER_API_KEY", "secret")]
         row = by_key(table_of(pane))["WEATHER_API_KEY"]
         assert row[1:4] == ["secret", MASK, "here"]
@@ -365,15 +369,15 @@ async def test_a_scope_load_landing_after_a_newer_one_is_never_shown(db_path, se
     release, finished = threading.Event(), threading.Event()
     held = []
 
-    def load(services, user, org, scope):
-        if scope == Scope("core-tools") and not held:
+    def load(services, user, scope):
+        if scope == Scope("acme", "core-tools") and not held:
             held.append(scope)
             release.wait(10)
             try:
-                return real_load(services, user, org, scope)
+                return real_load(services, user, scope)
             finally:
                 finished.set()
-        return real_load(services, user, org, scope)
+        return real_load(services, user, scope)
 
     async with app_for(db_path).run_test(size=SIZE) as pilot:
         pane = await open_vault(pilot)
@@ -390,14 +394,14 @@ async def test_a_scope_load_landing_after_a_newer_one_is_never_shown(db_path, se
             ):
                 break
             await pilot.pause()
-        assert held == [Scope("core-tools")]
+        assert held == [Scope("acme", "core-tools")]
         release.set()  # the older load lands now
         for _ in range(100):
             if finished.is_set():
                 break
             await pilot.pause()
         await settle(pilot)
-        assert pane.scope == Scope("core-tools", WEATHER)
+        assert pane.scope == Scope("acme", "core-tools", WEATHER)
         assert f"server {WEATHER}" in str(pane.query_one("#vault-title").render())
 
 
@@ -469,18 +473,18 @@ async def test_delete_asks_for_confirmation(db_path, seed):
         assert isinstance(pilot.app.screen, ChoiceScreen)
         await pilot.press("escape")
         await settle(pilot)
-        assert [v.key for v in seed.variables.list(ANN, "acme")] == ["LOG_LEVEL"]
+        assert [v.key for v in seed.variables.list_keys(ANN, Scope("acme"))] == ["LOG_LEVEL"]
         await pilot.press("d")
         await settle(pilot)
         await pilot.click("#choice-yes")
         await settle(pilot)
-        assert seed.variables.list(ANN, "acme") == []
+        assert seed.variables.list_keys(ANN, Scope("acme")) == []
         assert table_of(pane).row_count == 0
         assert pane.query_one("#vault-empty").display
 
 
 async def test_history_lists_versions_and_rolls_back(db_path, seed):
-    seed.variables.set(ANN, "acme", "LOG_LEVEL", "debug")
+    seed.variables.set_key(ANN, Scope("acme"), "LOG_LEVEL", "debug")
     async with app_for(db_path).run_test(size=SIZE) as pilot:
         pane = await open_vault(pilot)
         cursor_to(pane, "LOG_LEVEL")
@@ -501,7 +505,7 @@ async def test_history_lists_versions_and_rolls_back(db_path, seed):
         await settle(pilot)
         assert pilot.app.screen is history
         assert [r[:2] for r in rows(table)][0] == ["3", "rollback  current"]
-        assert seed.variables.get(ANN, "acme", "LOG_LEVEL").value == "info"
+        assert seed.variables.get_key(ANN, Scope("acme"), "LOG_LEVEL").value == "info"
         await pilot.press("escape")
         await settle(pilot)
         assert by_key(table_of(pane))["LOG_LEVEL"][2] == "info"
@@ -516,7 +520,7 @@ async def test_palette_lists_vault_scopes_and_actions(db_path, seed):
         assert {"Vault: scope…", "Vault: lock", "Vault: auto-lock after…"} <= set(titles)
         titles[f"Vault: scope server {WEATHER}"]()
         await settle(pilot)
-        assert pane.scope == Scope("core-tools", WEATHER)
+        assert pane.scope == Scope("acme", "core-tools", WEATHER)
 
 
 async def test_narrow_terminal_hides_the_tree_and_keeps_the_table(db_path, with_secret):
@@ -546,9 +550,11 @@ async def server_effective(pilot, reveal: bool) -> None:
 
 
 def snapshot_seed(services: Services) -> None:
-    services.variables.set(ANN, "acme", "REGION", "eu-west-1")
-    services.variables.set(ANN, "acme", "REGION", "us-east-1", "variable", "core-tools", WEATHER)
-    services.variables.set(ANN, "acme", "WEATHER_URL", "https://api.example/${REGION}")
+    services.variables.set_key(ANN, Scope("acme"), "REGION", "eu-west-1")
+    services.variables.set_key(
+        ANN, Scope("acme", "core-tools", WEATHER), "REGION", "us-east-1", kind="variable"
+    )
+    services.variables.set_key(ANN, Scope("acme"), "WEATHER_URL", "https://api.example/${REGION}")
 
 
 def test_vault_masked_snapshot(snap_compare, db_path, with_secret):
@@ -581,8 +587,8 @@ def test_vault_narrow_snapshot(snap_compare, db_path, with_secret):
 def test_vault_deleted_snapshot(snap_compare, db_path, with_secret):
     """The keys deleted at the org, at 80x24: a variable with its last value, a secret masked."""
     snapshot_seed(with_secret)
-    with_secret.variables.unset(ANN, "acme", "WEATHER_URL")
-    with_secret.variables.unset(ANN, "acme", "API_TOKEN")
+    with_secret.variables.unset(ANN, Scope("acme"), "WEATHER_URL")
+    with_secret.variables.unset(ANN, Scope("acme"), "API_TOKEN")
 
     async def run_before(pilot) -> None:
         await open_vault(pilot)
@@ -618,7 +624,7 @@ async def test_the_idle_lock_time_is_chosen_from_the_palette_and_remembered(db_p
         await pilot.press("home", "enter")  # 5 minutes
         await settle(pilot)
         assert pilot.app.vault_idle_lock == 300
-    assert seed.settings.get("vault_idle_lock") == "300"
+    assert seed.settings.get_setting("vault_idle_lock") == "300"
     async with app_for(db_path).run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert pilot.app.vault_idle_lock == 300
@@ -673,7 +679,7 @@ async def test_change_the_passphrase_from_the_palette(db_path, with_secret):
     with pytest.raises(WrongPassphrase):
         services.vault.unlock(PASSPHRASE)
     services.vault.unlock("battery staple")
-    assert services.variables.reveal(ANN, "acme", "API_TOKEN") == FAKE
+    assert services.variables.reveal(ANN, Scope("acme"), "API_TOKEN") == FAKE
     store.close()
 
 
@@ -702,11 +708,11 @@ def drawn(table: DataTable) -> list[str]:
 
 
 async def test_columns_keep_their_width_after_adding_and_deleting(db_path, seed, busy_terminal):
-    seed.variables.set(ANN, "acme", "AUTH_HEADER", "Bearer ${LOG_LEVEL}")
-    seed.variables.set(ANN, "acme", "CYC_A", "a${CYC_B}")
-    seed.variables.set(ANN, "acme", "CYC_B", "b${CYC_A}")
+    seed.variables.set_key(ANN, Scope("acme"), "AUTH_HEADER", "Bearer ${LOG_LEVEL}")
+    seed.variables.set_key(ANN, Scope("acme"), "CYC_A", "a${CYC_B}")
+    seed.variables.set_key(ANN, Scope("acme"), "CYC_B", "b${CYC_A}")
     for n in range(30):  # more than fit: the table's height stays the same after a change
-        seed.variables.set(ANN, "acme", f"ZZ_{n:02d}", "filler")
+        seed.variables.set_key(ANN, Scope("acme"), f"ZZ_{n:02d}", "filler")
     async with app_for(db_path).run_test(size=SIZE) as pilot:
         pane = await open_vault(pilot)
         table = table_of(pane)

@@ -11,14 +11,14 @@ from .context import Context
 from .output import cell, dotenv, emit_json, emit_table, entry_json
 from .parser import PROG, Commands, scope_options
 from .prompt import PASSPHRASE_HELP
-from .scope import scope_args, scope_flags, where
+from .scope import scope_flags, scope_of, where
 from .unlock import with_vault
 
 
 def env_json(ctx: Context, config: EffectiveConfig) -> dict[str, Any]:
-    org, registry, server = scope_args(ctx)
+    scope = scope_of(ctx)
     return {
-        "scope": {"org": org, "registry": registry, "server": server},
+        "scope": {"org": scope.org, "registry": scope.registry, "server": scope.server},
         "revealed": ctx.args.reveal,
         "entries": [entry_json(e, ctx.args.reveal) for e in config.entries],
         "missing": [
@@ -48,9 +48,10 @@ def env_table(ctx: Context, config: EffectiveConfig) -> None:
             out,
         )
     else:
+        scope = scope_of(ctx)
         out.write(
-            f"Nothing is set for {where(ctx.args)}. Set a variable: {PROG} var set KEY VALUE "
-            f"{scope_flags(ctx.args)}\n"
+            f"Nothing is set for {where(scope)}. Set a variable: {PROG} var set KEY VALUE "
+            f"{scope_flags(scope)}\n"
         )
     if not reveal and any(e.embeds_secret or e.kind == "secret" for e in config.entries):
         out.write(
@@ -74,18 +75,18 @@ def env_table(ctx: Context, config: EffectiveConfig) -> None:
 
 
 def cmd_env(ctx: Context) -> int:
-    org, registry, server = scope_args(ctx)
+    scope = scope_of(ctx)
     reveal = ctx.args.reveal
 
     def effective() -> EffectiveConfig:
-        return ctx.services.variables.effective(ctx.user, org, registry, server, reveal=reveal)
+        return ctx.services.variables.effective(ctx.user, scope, reveal=reveal)
 
     config = with_vault(ctx, effective) if reveal else effective()
     output = ctx.args.format or "table"
     if output == "json":
         emit_json(env_json(ctx, config), ctx.out)
     elif output == "dotenv":
-        ctx.value_out.write(dotenv(where(ctx.args), config))
+        ctx.value_out.write(dotenv(where(scope), config))
     else:
         env_table(ctx, config)
     return 0

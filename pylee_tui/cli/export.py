@@ -10,7 +10,7 @@ from typing import Any
 
 from pylee_tui.models import plural
 from pylee_tui.safe_text import escape_json
-from pylee_tui.services import InvalidInput
+from pylee_tui.services import InvalidInput, Scope
 from pylee_tui.services.export import CLIENTS, default_config_path
 from pylee_tui.services.export import render as render_export
 
@@ -45,8 +45,7 @@ def cmd_export(ctx: Context) -> int:
     a = ctx.args
     options = {
         "actor": ctx.user,
-        "org_slug": a.org,
-        "registry_slug": a.registry,
+        "scope": Scope(a.org, a.registry),
         "client": a.client,
         "servers": a.server or None,
         "inline_secrets": a.inline_secrets,
@@ -61,7 +60,8 @@ def cmd_export(ctx: Context) -> int:
         return 0
     path = Path(a.out).expanduser() if a.out else default_config_path(a.client)
     plan, result = with_vault(
-        ctx, naming_flags(lambda: exports.install_with_names(path, dry_run=a.dry_run, **options))
+        ctx,
+        naming_flags(lambda: exports.install_with_names(path=path, dry_run=a.dry_run, **options)),
     )
     if a.dry_run:
         ctx.out.write(result.diff or f"No change: {path} already holds this export.\n")

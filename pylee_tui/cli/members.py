@@ -12,7 +12,7 @@ from .prompt import unconfirmed
 
 
 def cmd_member_list(ctx: Context) -> int:
-    members = ctx.services.members.list(ctx.user, ctx.args.org)
+    members = ctx.services.members.list_members(ctx.user, ctx.args.org)
     if ctx.args.json:
         emit_json([member_json(m) for m in members], ctx.out)
         return 0
@@ -28,7 +28,7 @@ def cmd_member_list(ctx: Context) -> int:
 
 
 def cmd_member_invite(ctx: Context) -> int:
-    member = ctx.services.members.invite(ctx.user, ctx.args.org, ctx.args.email, ctx.args.role)
+    member = ctx.services.members.invite(ctx.user, ctx.args.org, ctx.args.email, role=ctx.args.role)
     ctx.out.write(
         f"Invited {member.email} to {ctx.args.org} as {member.role}; they accept with: "
         f"{PROG} --as {member.email} member accept --org {ctx.args.org} (within 7 days)\n"

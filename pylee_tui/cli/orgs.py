@@ -12,7 +12,7 @@ from .prompt import unconfirmed
 
 
 def cmd_org_list(ctx: Context) -> int:
-    orgs = ctx.services.orgs.list(ctx.user)
+    orgs = ctx.services.orgs.list_orgs(ctx.user)
     if ctx.args.json:
         emit_json(
             [
@@ -51,9 +51,9 @@ def cmd_org_create(ctx: Context) -> int:
 
 
 def cmd_org_show(ctx: Context) -> int:
-    org = ctx.services.orgs.get(ctx.user, ctx.args.slug)
-    registries = ctx.services.registries.list(ctx.user, org.slug)
-    members = ctx.services.members.list(ctx.user, org.slug)
+    org = ctx.services.orgs.get_org(ctx.user, ctx.args.slug)
+    registries = ctx.services.registries.list_registries(ctx.user, org.slug)
+    members = ctx.services.members.list_members(ctx.user, org.slug)
     role = next((m.role for m in members if m.email == ctx.user), None)
     if ctx.args.json:
         emit_json(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pylee_tui.models import DeletionReport, plural
+from pylee_tui.services import Scope
 
 from .context import Context
 from .files import read_text_file
@@ -20,7 +21,7 @@ def registry_contents(report: DeletionReport) -> str:
 
 def cmd_registry_list(ctx: Context) -> int:
     org = ctx.args.org
-    registries = ctx.services.registries.list(ctx.user, org)
+    registries = ctx.services.registries.list_registries(ctx.user, org)
     if ctx.args.json:
         emit_json(
             [
@@ -63,8 +64,8 @@ def cmd_registry_create(ctx: Context) -> int:
 
 def cmd_registry_show(ctx: Context) -> int:
     org = ctx.args.org
-    reg = ctx.services.registries.get(ctx.user, org, ctx.args.slug)
-    servers = ctx.services.registries.list_servers(ctx.user, org, reg.slug)
+    reg = ctx.services.registries.get_registry(ctx.user, Scope(org, ctx.args.slug))
+    servers = ctx.services.registries.list_servers(ctx.user, Scope(org, reg.slug))
     if ctx.args.json:
         emit_json(
             {
@@ -109,8 +110,7 @@ def cmd_registry_edit(ctx: Context) -> int:
         overview = read_text_file(ctx.args.overview_file)
     reg = ctx.services.registries.edit(
         ctx.user,
-        ctx.args.org,
-        ctx.args.slug,
+        Scope(ctx.args.org, ctx.args.slug),
         name=ctx.args.name,
         new_slug=ctx.args.new_slug,
         description=ctx.args.description,
@@ -123,9 +123,9 @@ def cmd_registry_edit(ctx: Context) -> int:
 def cmd_registry_delete(ctx: Context) -> int:
     org, slug = ctx.args.org, ctx.args.slug
     if not ctx.args.yes:
-        contents = ctx.services.registries.contents(ctx.user, org, slug, check=True)
+        contents = ctx.services.registries.contents(ctx.user, Scope(org, slug), check=True)
         unconfirmed(f"deleting registry '{slug}' removes {registry_contents(contents)}")
-    report = ctx.services.registries.delete(ctx.user, org, slug)
+    report = ctx.services.registries.delete(ctx.user, Scope(org, slug))
     ctx.out.write(f"Deleted registry {slug} with {registry_contents(report)}.\n")
     return 0
 

@@ -3,11 +3,10 @@ and as flags a user can copy, and the key being asked about at that scope."""
 
 from __future__ import annotations
 
-import argparse
 import shlex
 
 from pylee_tui.models import Variable, VariableVersion, clean
-from pylee_tui.services import InvalidInput, PyleeError
+from pylee_tui.services import InvalidInput, PyleeError, Scope
 from pylee_tui.services.variables import Kind
 
 from .context import Context
@@ -15,25 +14,26 @@ from .output import cell
 from .parser import PROG
 
 
-def scope_args(ctx: Context) -> tuple[str, str | None, str | None]:
-    return ctx.args.org, ctx.args.registry, ctx.args.server
+def scope_of(ctx: Context) -> Scope:
+    """The scope --org, --registry and --server name."""
+    return Scope(ctx.args.org, ctx.args.registry, ctx.args.server)
 
 
-def where(args: argparse.Namespace) -> str:
-    if args.server:
-        return f"server {cell(args.server, 0)} in registry {args.registry} of {args.org}"
-    if args.registry:
-        return f"registry {args.registry} of {args.org}"
-    return f"org {args.org}"
+def where(scope: Scope) -> str:
+    if scope.server:
+        return f"server {cell(scope.server, 0)} in registry {scope.registry} of {scope.org}"
+    if scope.registry:
+        return f"registry {scope.registry} of {scope.org}"
+    return f"org {scope.org}"
 
 
-def scope_flags(args: argparse.Namespace) -> str:
+def scope_flags(scope: Scope) -> str:
     """The scope options again, for a command line the user can copy."""
-    flags = ["--org", args.org]
-    if args.registry:
-        flags += ["--registry", args.registry]
-    if args.server:
-        flags += ["--server", args.server]
+    flags = ["--org", scope.org]
+    if scope.registry:
+        flags += ["--registry", scope.registry]
+    if scope.server:
+        flags += ["--server", scope.server]
     return shlex.join(flags)
 
 
@@ -46,10 +46,10 @@ def valid_key(key: str) -> str:
 
 def overrides_note(ctx: Context, key: str) -> str:
     """'; it overrides org acme' when the key just set hides a less specific definition."""
-    if not ctx.args.registry:
+    scope = scope_of(ctx)
+    if scope.level == "org":
         return ""
-    org, registry, server = scope_args(ctx)
-    entry = ctx.services.variables.effective(ctx.user, org, registry, server).get(key)
+    entry = ctx.services.variables.effective(ctx.user, scope).get(key)
     if entry is None or not entry.overrides:
         return ""
     return f"; it overrides {', '.join(cell(s, 0) for s in entry.overrides)}"
@@ -57,23 +57,23 @@ def overrides_note(ctx: Context, key: str) -> str:
 
 def inherited_note(ctx: Context, key: str) -> str:
     """'; KEY now comes from org acme' when removing a key uncovers a less specific one."""
-    if not ctx.args.registry:
+    scope = scope_of(ctx)
+    if scope.level == "org":
         return ""
-    org, registry, server = scope_args(ctx)
-    entry = ctx.services.variables.effective(ctx.user, org, registry, server).get(key)
+    entry = ctx.services.variables.effective(ctx.user, scope).get(key)
     return f"; {key} now comes from {cell(entry.source, 0)}" if entry is not None else ""
 
 
 def defined(ctx: Context, key: str, kind: Kind) -> Variable:
     """The key at exactly this scope, which must be of `kind` (else: which command to use)."""
-    org, registry, server = scope_args(ctx)
-    found = ctx.services.variables.get(ctx.user, org, key, registry, server)
+    scope = scope_of(ctx)
+    found = ctx.services.variables.get_key(ctx.user, scope, key)
     if found.kind != kind:
         action = ctx.args.secret_command if kind == "secret" else ctx.args.var_command
         group = "var" if found.kind == "variable" else "secret"
         raise PyleeError(
-            f"{key} at {where(ctx.args)} is a {found.kind}, not a {kind}: use "
-            f"{PROG} {group} {action} {key} {scope_flags(ctx.args)}"
+            f"{key} at {where(scope)} is a {found.kind}, not a {kind}: use "
+            f"{PROG} {group} {action} {key} {scope_flags(scope)}"
         )
     return found
 
@@ -81,8 +81,8 @@ def defined(ctx: Context, key: str, kind: Kind) -> Variable:
 def versions_of(ctx: Context, key: str, kind: Kind) -> list[VariableVersion]:
     """The kept versions of `key` at the scope, refused when it was never of this kind (the
     other command is named)."""
-    org, registry, server = scope_args(ctx)
-    versions = ctx.services.variables.history(ctx.user, org, key, registry, server)
+    scope = scope_of(ctx)
+    versions = ctx.services.variables.history(ctx.user, scope, key)
     if not any(v.kind == kind for v in versions):
         never, other = (
             ("has only ever been a secret", "secret")
@@ -90,7 +90,7 @@ def versions_of(ctx: Context, key: str, kind: Kind) -> list[VariableVersion]:
             else ("has never been a secret", "var")
         )
         raise PyleeError(
-            f"{key} at {where(ctx.args)} {never}; see {PROG} {other} history "
-            f"{key} {scope_flags(ctx.args)}"
+            f"{key} at {where(scope)} {never}; see {PROG} {other} history "
+            f"{key} {scope_flags(scope)}"
         )
     return versions

@@ -9,7 +9,7 @@ from typing import Any, TextIO
 from pylee_tui.models import Server, plural
 from pylee_tui.safe_text import escape, escape_json
 from pylee_tui.server_json import declared_inputs, dicts, launch_command
-from pylee_tui.services import PyleeError
+from pylee_tui.services import PyleeError, Scope
 
 from .context import Context
 from .files import file_label, read_json_file, write_text_file
@@ -37,7 +37,7 @@ def server_table(servers: Sequence[Server], out: TextIO) -> None:
 
 def cmd_server_list(ctx: Context) -> int:
     org, registry, query = ctx.args.org, ctx.args.registry, ctx.args.filter or ""
-    servers = ctx.services.registries.list_servers(ctx.user, org, registry, query)
+    servers = ctx.services.registries.list_servers(ctx.user, Scope(org, registry), query=query)
     if ctx.args.json:
         emit_json([server_summary_json(s) for s in servers], ctx.out)
         return 0
@@ -62,7 +62,7 @@ def cmd_server_list(ctx: Context) -> int:
 
 def cmd_server_show(ctx: Context) -> int:
     org, registry = ctx.args.org, ctx.args.registry
-    server = ctx.services.registries.get_server(ctx.user, org, registry, ctx.args.name)
+    server = ctx.services.registries.get_server(ctx.user, Scope(org, registry, ctx.args.name))
     doc = server.document
     env, headers = declared_inputs(doc)
     launch = launch_command(doc)
@@ -153,7 +153,7 @@ def cmd_server_add(ctx: Context) -> int:
             f"`server add` takes one server object (use `server import` for a list)"
         )
     server = ctx.services.registries.add_server(
-        ctx.user, ctx.args.org, ctx.args.registry, document, allow_draft=ctx.args.draft
+        ctx.user, Scope(ctx.args.org, ctx.args.registry), document, allow_draft=ctx.args.draft
     )
     name, where = cell(server.name, 0), f"registry {ctx.args.registry}"
     if server.status == "draft":
@@ -171,7 +171,7 @@ def cmd_server_edit(ctx: Context) -> int:
     if not isinstance(document, dict):
         raise PyleeError(f"{file_label(ctx.args.file)} must hold one server object")
     org, registry, name = ctx.args.org, ctx.args.registry, ctx.args.name
-    edit = ctx.services.registries.edit_server(ctx.user, org, registry, name, document)
+    edit = ctx.services.registries.edit_server(ctx.user, Scope(org, registry, name), document)
     server = edit.server
     renamed = f" (renamed from {edit.renamed_from})" if edit.renamed_from else ""
     fixed = "; it is no longer a draft" if edit.was_draft else ""
@@ -182,12 +182,14 @@ def cmd_server_edit(ctx: Context) -> int:
 def cmd_server_remove(ctx: Context) -> int:
     org, registry, name = ctx.args.org, ctx.args.registry, ctx.args.name
     if not ctx.args.yes:
-        report = ctx.services.registries.server_contents(ctx.user, org, registry, name, check=True)
+        report = ctx.services.registries.server_contents(
+            ctx.user, Scope(org, registry, name), check=True
+        )
         unconfirmed(
             f"removing server '{name}' from registry '{registry}' removes it and "
             f"{plural(report.variables, 'variable or secret')}"
         )
-    report = ctx.services.registries.remove_server(ctx.user, org, registry, name)
+    report = ctx.services.registries.remove_server(ctx.user, Scope(org, registry, name))
     ctx.out.write(
         f"Removed {name} from registry {registry}"
         + (f" with {plural(report.variables, 'variable or secret')}" if report.variables else "")
@@ -198,7 +200,7 @@ def cmd_server_remove(ctx: Context) -> int:
 
 def cmd_server_move(ctx: Context) -> int:
     org, registry, name, target = ctx.args.org, ctx.args.registry, ctx.args.name, ctx.args.to
-    ctx.services.registries.move_server(ctx.user, org, registry, name, target)
+    ctx.services.registries.move_server(ctx.user, Scope(org, registry, name), target)
     ctx.out.write(f"Moved {name} from registry {registry} to {target}.\n")
     return 0
 
@@ -216,8 +218,7 @@ def cmd_server_import(ctx: Context) -> int:
         raise PyleeError(f"{files} holds no server entries; nothing was imported")
     report = ctx.services.registries.import_servers(
         ctx.user,
-        ctx.args.org,
-        ctx.args.registry,
+        Scope(ctx.args.org, ctx.args.registry),
         entries,
         strict=ctx.args.strict,
         replace=ctx.args.replace,
@@ -240,7 +241,7 @@ def cmd_server_import(ctx: Context) -> int:
 
 def cmd_server_export(ctx: Context) -> int:
     data = ctx.services.registries.export_servers(
-        ctx.user, ctx.args.org, ctx.args.registry, ctx.args.name
+        ctx.user, Scope(ctx.args.org, ctx.args.registry, ctx.args.name)
     )
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if not ctx.args.out or ctx.args.out == "-":

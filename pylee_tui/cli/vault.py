@@ -31,8 +31,8 @@ from .scope import (
     defined,
     inherited_note,
     overrides_note,
-    scope_args,
     scope_flags,
+    scope_of,
     valid_key,
     versions_of,
     where,
@@ -43,16 +43,15 @@ from .unlock import NO_VAULT, with_vault
 def deleted_keys_out(ctx: Context, kind: Kind) -> int:
     """`var list --deleted` / `secret list --deleted`: keys deleted at exactly this scope, with
     the version that brings each back."""
-    org, registry, server = scope_args(ctx)
-    found = ctx.services.variables.deleted(ctx.user, org, registry, server, kind=kind)
+    scope = scope_of(ctx)
+    found = ctx.services.variables.deleted(ctx.user, scope, kind=kind)
     group = "var" if kind == "variable" else "secret"
-    scope = "server" if server else "registry" if registry else "org"
     if ctx.args.json:
         items = []
         for d in found:
             item: dict[str, Any] = {
                 "key": d.key,
-                "scope": scope,
+                "scope": scope.level,
                 "deleted_at": d.deleted_at.isoformat(),
                 "deleted_by": d.deleted_by,
                 "deleted_version": d.version,
@@ -64,7 +63,7 @@ def deleted_keys_out(ctx: Context, kind: Kind) -> int:
         emit_json(items, ctx.out)
         return 0
     if not found:
-        ctx.out.write(f"No deleted {kind}s at {where(ctx.args)}.\n")
+        ctx.out.write(f"No deleted {kind}s at {where(scope)}.\n")
         return 0
     headers = ["KEY", "DELETED", "BY", "ROLL BACK TO"]
     rows = [[d.key, when(d.deleted_at), d.deleted_by, d.restores or ""] for d in found]
@@ -73,27 +72,26 @@ def deleted_keys_out(ctx: Context, kind: Kind) -> int:
         for row, d in zip(rows, found, strict=True):
             row.insert(1, cell(d.value, 40))
     emit_table(headers, rows, ctx.out)
-    ctx.out.write(
-        f"\nBring one back: {PROG} {group} rollback KEY VERSION {scope_flags(ctx.args)}\n"
-    )
+    ctx.out.write(f"\nBring one back: {PROG} {group} rollback KEY VERSION {scope_flags(scope)}\n")
     return 0
 
 
 def check_rollback(ctx: Context, key: str, version: int, kind: Kind) -> None:
     """Refuse a rollback to a version that is not kept, or that is of the other kind."""
     command = "var" if kind == "variable" else "secret"
+    scope = scope_of(ctx)
     target = next((v for v in versions_of(ctx, key, kind) if v.version == version), None)
     if target is None:
         raise NotFound(
-            f"{key} at {where(ctx.args)} has no version {version}; see {PROG} {command} history "
-            f"{key} {scope_flags(ctx.args)}"
+            f"{key} at {where(scope)} has no version {version}; see {PROG} {command} history "
+            f"{key} {scope_flags(scope)}"
         )
     if target.kind == kind:
         return
     if kind == "variable":
         raise PyleeError(
             f"version {version} of {key} is a secret: use {PROG} secret rollback {key} "
-            f"{version} {scope_flags(ctx.args)}"
+            f"{version} {scope_flags(scope)}"
         )
     raise PyleeError(f"version {version} of {key} is a variable, not a secret")
 
@@ -104,15 +102,15 @@ def check_rollback(ctx: Context, key: str, version: int, kind: Kind) -> None:
 def cmd_var_list(ctx: Context) -> int:
     if ctx.args.deleted:
         return deleted_keys_out(ctx, "variable")
-    org, registry, server = scope_args(ctx)
-    variables = ctx.services.variables.list(ctx.user, org, registry, server, kind="variable")
+    scope = scope_of(ctx)
+    variables = ctx.services.variables.list_keys(ctx.user, scope, kind="variable")
     if ctx.args.json:
         emit_json([variable_json(v) for v in variables], ctx.out)
         return 0
     if not variables:
         ctx.out.write(
-            f"No variables at {where(ctx.args)}. Set one: {PROG} var set KEY VALUE "
-            f"{scope_flags(ctx.args)}\n"
+            f"No variables at {where(scope)}. Set one: {PROG} var set KEY VALUE "
+            f"{scope_flags(scope)}\n"
         )
         return 0
     emit_table(
@@ -124,10 +122,10 @@ def cmd_var_list(ctx: Context) -> int:
 
 
 def cmd_var_set(ctx: Context) -> int:
-    org, registry, server = scope_args(ctx)
+    scope = scope_of(ctx)
     key = ctx.args.key
-    ctx.services.variables.set_variable(ctx.user, org, key, ctx.args.value, registry, server)
-    ctx.out.write(f"Set {key} at {where(ctx.args)}{overrides_note(ctx, key)}.\n")
+    ctx.services.variables.set_key(ctx.user, scope, key, ctx.args.value)
+    ctx.out.write(f"Set {key} at {where(scope)}{overrides_note(ctx, key)}.\n")
     return 0
 
 
@@ -138,17 +136,18 @@ def cmd_var_get(ctx: Context) -> int:
 
 
 def cmd_var_unset(ctx: Context) -> int:
-    org, registry, server = scope_args(ctx)
+    scope = scope_of(ctx)
     key = defined(ctx, ctx.args.key, "variable").key
-    ctx.services.variables.unset(ctx.user, org, key, registry, server, kind="variable")
+    ctx.services.variables.unset(ctx.user, scope, key, kind="variable")
     ctx.out.write(
-        f"Unset {key} at {where(ctx.args)}{inherited_note(ctx, key)}. Its history is kept: "
-        f"{PROG} var history {key} {scope_flags(ctx.args)}\n"
+        f"Unset {key} at {where(scope)}{inherited_note(ctx, key)}. Its history is kept: "
+        f"{PROG} var history {key} {scope_flags(scope)}\n"
     )
     return 0
 
 
 def cmd_var_history(ctx: Context) -> int:
+    scope = scope_of(ctx)
     key = valid_key(ctx.args.key)
     versions = versions_of(ctx, key, "variable")
     if ctx.args.json:
@@ -182,17 +181,17 @@ def cmd_var_history(ctx: Context) -> int:
         ],
         ctx.out,
     )
-    ctx.out.write(f"\nRoll back: {PROG} var rollback {key} VERSION {scope_flags(ctx.args)}\n")
+    ctx.out.write(f"\nRoll back: {PROG} var rollback {key} VERSION {scope_flags(scope)}\n")
     return 0
 
 
 def cmd_var_rollback(ctx: Context) -> int:
-    org, registry, server = scope_args(ctx)
+    scope = scope_of(ctx)
     key, version = valid_key(ctx.args.key), ctx.args.version
     check_rollback(ctx, key, version, "variable")
-    done = ctx.services.variables.rollback_to(ctx.user, org, key, version, registry, server)
+    done = ctx.services.variables.rollback(ctx.user, scope, key, version)
     ctx.out.write(
-        f"Rolled {key} at {where(ctx.args)} back to version {version}; "
+        f"Rolled {key} at {where(scope)} back to version {version}; "
         f"its value is now version {done.version}.\n"
     )
     return 0
@@ -215,23 +214,23 @@ def secret_value(ctx: Context, key: str) -> str:
 
 
 def cmd_secret_set(ctx: Context) -> int:
-    org, registry, server = scope_args(ctx)
+    scope = scope_of(ctx)
     key = valid_key(ctx.args.key)
     # everything that can be checked before a value or passphrase is asked for
-    existing = ctx.services.variables.list(ctx.user, org, registry, server)
+    existing = ctx.services.variables.list_keys(ctx.user, scope)
     if any(v.key == key and v.kind == "variable" for v in existing):
         raise Conflict(
-            f"{key} is a variable at {where(ctx.args)}; unset it before making it a secret: "
-            f"{PROG} var unset {key} {scope_flags(ctx.args)}"
+            f"{key} is a variable at {where(scope)}; unset it before making it a secret: "
+            f"{PROG} var unset {key} {scope_flags(scope)}"
         )
-    ctx.services.access.check(ctx.user, org, *WRITE_PERMISSIONS["secret"])
+    ctx.services.access.check(ctx.user, scope.org, *WRITE_PERMISSIONS["secret"])
     value = secret_value(ctx, key)
     with_vault(
         ctx,
-        lambda: ctx.services.variables.set_secret(ctx.user, org, key, value, registry, server),
+        lambda: ctx.services.variables.set_key(ctx.user, scope, key, value, kind="secret"),
         create=True,
     )
-    ctx.out.write(f"Set secret {key} at {where(ctx.args)}{overrides_note(ctx, key)}.\n")
+    ctx.out.write(f"Set secret {key} at {where(scope)}{overrides_note(ctx, key)}.\n")
     if ctx.args.value is not None:  # after the outcome: a failure stays one line
         ctx.err.write(
             f"{PROG}: warning: --value leaves the secret in your shell history and the process "
@@ -241,17 +240,15 @@ def cmd_secret_set(ctx: Context) -> int:
 
 
 def cmd_secret_get(ctx: Context) -> int:
-    org, registry, server = scope_args(ctx)
+    scope = scope_of(ctx)
     key = defined(ctx, ctx.args.key, "secret").key
     if not ctx.args.reveal:
         ctx.out.write(
-            f"{MASK}\n({key} is a secret at {where(ctx.args)}; print it with: "
-            f"{PROG} secret get {key} {scope_flags(ctx.args)} --reveal)\n"
+            f"{MASK}\n({key} is a secret at {where(scope)}; print it with: "
+            f"{PROG} secret get {key} {scope_flags(scope)} --reveal)\n"
         )
         return 0
-    value = with_vault(
-        ctx, lambda: ctx.services.variables.reveal(ctx.user, org, key, registry, server)
-    )
+    value = with_vault(ctx, lambda: ctx.services.variables.reveal(ctx.user, scope, key))
     ctx.value_out.write(f"{value}\n")
     return 0
 
@@ -259,15 +256,15 @@ def cmd_secret_get(ctx: Context) -> int:
 def cmd_secret_list(ctx: Context) -> int:
     if ctx.args.deleted:
         return deleted_keys_out(ctx, "secret")
-    org, registry, server = scope_args(ctx)
-    secrets = ctx.services.variables.list(ctx.user, org, registry, server, kind="secret")
+    scope = scope_of(ctx)
+    secrets = ctx.services.variables.list_keys(ctx.user, scope, kind="secret")
     if ctx.args.json:
         emit_json([variable_json(v) for v in secrets], ctx.out)
         return 0
     if not secrets:
         ctx.out.write(
-            f"No secrets at {where(ctx.args)}. Set one: {PROG} secret set KEY "
-            f"{scope_flags(ctx.args)} (the value from stdin or a prompt)\n"
+            f"No secrets at {where(scope)}. Set one: {PROG} secret set KEY "
+            f"{scope_flags(scope)} (the value from stdin or a prompt)\n"
         )
         return 0
     emit_table(
@@ -279,17 +276,18 @@ def cmd_secret_list(ctx: Context) -> int:
 
 
 def cmd_secret_unset(ctx: Context) -> int:
-    org, registry, server = scope_args(ctx)
+    scope = scope_of(ctx)
     key = defined(ctx, ctx.args.key, "secret").key
-    ctx.services.variables.unset(ctx.user, org, key, registry, server, kind="secret")
+    ctx.services.variables.unset(ctx.user, scope, key, kind="secret")
     ctx.out.write(
-        f"Unset secret {key} at {where(ctx.args)}{inherited_note(ctx, key)}. Its history is "
-        f"kept: {PROG} secret history {key} {scope_flags(ctx.args)}\n"
+        f"Unset secret {key} at {where(scope)}{inherited_note(ctx, key)}. Its history is "
+        f"kept: {PROG} secret history {key} {scope_flags(scope)}\n"
     )
     return 0
 
 
 def cmd_secret_history(ctx: Context) -> int:
+    scope = scope_of(ctx)
     key = valid_key(ctx.args.key)
     versions = versions_of(ctx, key, "secret")
     if ctx.args.json:
@@ -322,20 +320,20 @@ def cmd_secret_history(ctx: Context) -> int:
         ],
         ctx.out,
     )
-    ctx.out.write(f"\nRoll back: {PROG} secret rollback {key} VERSION {scope_flags(ctx.args)}\n")
+    ctx.out.write(f"\nRoll back: {PROG} secret rollback {key} VERSION {scope_flags(scope)}\n")
     return 0
 
 
 def cmd_secret_rollback(ctx: Context) -> int:
-    org, registry, server = scope_args(ctx)
+    scope = scope_of(ctx)
     key, version = valid_key(ctx.args.key), ctx.args.version
     check_rollback(ctx, key, version, "secret")
     done = with_vault(
         ctx,
-        lambda: ctx.services.variables.rollback_to(ctx.user, org, key, version, registry, server),
+        lambda: ctx.services.variables.rollback(ctx.user, scope, key, version),
     )
     ctx.out.write(
-        f"Rolled secret {key} at {where(ctx.args)} back to version {version}; "
+        f"Rolled secret {key} at {where(scope)} back to version {version}; "
         f"its value is now version {done.version}.\n"
     )
     return 0

@@ -26,7 +26,7 @@ from textual.widgets import Checkbox, Input, Select, Static, TextArea
 from pylee_tui.dialogs.choice import confirm
 from pylee_tui.models import plural
 from pylee_tui.safe_text import escape, escape_json
-from pylee_tui.services import Services
+from pylee_tui.services import Scope, Services
 from pylee_tui.services.errors import InvalidInput, VaultLocked
 from pylee_tui.services.export import CLIENT_NAMES, CLIENTS, default_config_path
 from pylee_tui.widgets.path_input import PathInput
@@ -170,10 +170,10 @@ class ExportScreen(ModalScreen[bool]):
 
     def _load_memory(self) -> tuple[str, dict[str, Any]]:
         user = self.user
-        registry = self.services.registries.get(user, self.org, self.registry)
+        registry = self.services.registries.get_registry(user, Scope(self.org, self.registry))
         key = MEMORY_SETTING.format(user=user, registry_id=registry.id)
         try:
-            memory = json.loads(self.services.settings.get(key) or "{}")
+            memory = json.loads(self.services.settings.get_setting(key) or "{}")
         except ValueError:
             memory = {}
         return key, memory if isinstance(memory, dict) else {}
@@ -211,7 +211,9 @@ class ExportScreen(ModalScreen[bool]):
             "inline_secrets": self.query_one("#export-inline", Checkbox).value,
             "allow_missing": self.query_one("#export-missing", Checkbox).value,
         }
-        pylee_app(self).call(self.services.settings.set, self._memory_key, json.dumps(self._memory))
+        pylee_app(self).call(
+            self.services.settings.set_setting, self._memory_key, json.dumps(self._memory)
+        )
 
     # --- choosing -------------------------------------------------------------------------------
 
@@ -261,8 +263,7 @@ class ExportScreen(ModalScreen[bool]):
     def _options(self) -> dict:
         return {
             "actor": self.user,
-            "org_slug": self.org,
-            "registry_slug": self.registry,
+            "scope": Scope(self.org, self.registry),
             "client": self.client,
             "inline_secrets": self.query_one("#export-inline", Checkbox).value,
             "allow_missing": self.query_one("#export-missing", Checkbox).value,
@@ -306,7 +307,7 @@ class ExportScreen(ModalScreen[bool]):
     def _dry_run(self, path: Path, options: dict) -> Any:
         """The dry run, or the folder to create when that is what stands in its way."""
         try:
-            return self.services.export.install_with_names(path, dry_run=True, **options)
+            return self.services.export.install_with_names(path=path, dry_run=True, **options)
         except InvalidInput:
             folder = missing_folder(path)
             if folder is not None:
@@ -432,10 +433,10 @@ class ExportScreen(ModalScreen[bool]):
     def _write_as_shown(self, path: Path, options: dict, diff: str) -> Any:
         """Write only if the file would change exactly as previewed (None when it would not)."""
         export = self.services.export
-        now = export.install_with_names(path, dry_run=True, **options)
+        now = export.install_with_names(path=path, dry_run=True, **options)
         if now[1].diff != diff:
             return None
-        return export.install_with_names(path, **options)
+        return export.install_with_names(path=path, **options)
 
     def _written(self, outcome: Any) -> None:
         if outcome is None:

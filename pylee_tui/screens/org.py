@@ -259,12 +259,12 @@ class OrgScreen(TypeAhead, Screen[None]):
         org, user, orgs = self.view.org, self.user, self.services.orgs
 
         def save(text: str, base, force: bool):
-            return orgs.set_overview(
-                user, org.slug, text, base=base, force=force
+            return orgs.edit(
+                user, org.slug, overview=text, overview_base=base, force=force
             ).overview_updated_at
 
         def load():
-            fresh = orgs.get(user, org.slug)
+            fresh = orgs.get_org(user, org.slug)
             return fresh.overview, fresh.overview_updated_at
 
         document = MarkdownDocument(

@@ -17,7 +17,7 @@ from pylee_tui.models import Server, plural
 from pylee_tui.safe_text import escape
 from pylee_tui.screens.raw_json_editor import RawJsonScreen
 from pylee_tui.server_json import launch_command
-from pylee_tui.services import Services
+from pylee_tui.services import Scope, Services
 from pylee_tui.widgets.footer import PyleeFooter
 from pylee_tui.widgets.org_bar import OrgBar
 from pylee_tui.widgets.pylee_app import pylee_app
@@ -108,9 +108,7 @@ class ServerScreen(Screen[bool]):
         pylee_app(self).call(
             self.services.registries.get_server,
             pylee_app(self).require_user(),
-            self.org,
-            self.registry,
-            self.name_,
+            Scope(self.org, self.registry, self.name_),
             done=self.show,
         )
 
@@ -165,13 +163,9 @@ class ServerScreen(Screen[bool]):
         self.show(server)
 
     def _update(self, document: dict[str, Any]) -> Server:
-        return self.services.registries.update_server(
-            pylee_app(self).require_user(),
-            self.org,
-            self.registry,
-            self.name_,
-            document,
-        )
+        return self.services.registries.edit_server(
+            pylee_app(self).require_user(), Scope(self.org, self.registry, self.name_), document
+        ).server
 
     def action_edit_form(self) -> None:
         if self.server is None:

@@ -133,7 +133,7 @@ class WelcomeScreen(Screen[str]):
 
         def create(values: dict[str, str]):
             return services.orgs.create(
-                user, values["name"], values["slug"] or None, values["description"]
+                user, values["name"], slug=values["slug"] or None, description=values["description"]
             )
 
         self.app.push_screen(

@@ -25,13 +25,13 @@ class OrgView:
 
 
 def load_org_view(services: Services, user: str, slug: str) -> OrgView:
-    org = services.orgs.get(user, slug)
+    org = services.orgs.get_org(user, slug)
     return OrgView(
         org=org,
         role=services.orgs.role(user, slug),
         allowed=services.access.allowed(user, slug),
-        orgs=services.orgs.list(user),
+        orgs=services.orgs.list_orgs(user),
         onboarding=services.onboarding.state(user, slug),
-        registries=services.registries.list(user, slug),
-        members=services.members.list(user, slug),
+        registries=services.registries.list_registries(user, slug),
+        members=services.members.list_members(user, slug),
     )

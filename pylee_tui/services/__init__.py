@@ -28,6 +28,7 @@ from pylee_tui.services.members import MemberService
 from pylee_tui.services.onboarding import OnboardingService
 from pylee_tui.services.orgs import OrgService
 from pylee_tui.services.registries import RegistryService
+from pylee_tui.services.scope import Scope
 from pylee_tui.services.search import SearchService
 from pylee_tui.services.settings import SettingsService
 from pylee_tui.services.variables import VariableService
@@ -41,6 +42,7 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "PyleeError",
+    "Scope",
     "SecretUnreadable",
     "Services",
     "VaultLocked",

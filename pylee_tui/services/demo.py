@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pylee_tui.models import VariableKind, slugify
 from pylee_tui.services.errors import Conflict
+from pylee_tui.services.scope import Scope
 
 if TYPE_CHECKING:
     from pylee_tui.services import Services
@@ -129,36 +130,41 @@ def load_demo(services: Services, actor: str, passphrase: str | None = None) -> 
         for registry_name, index, key, value, kind in org.scoped:
             if kind not in kinds:
                 continue
-            services.variables.set(
-                actor,
+            scope = Scope(
                 org.slug,
-                key,
-                value,
-                kind,
                 slugify(registry_name) if registry_name else None,
                 servers[index]["name"] if index is not None else None,
             )
+            services.variables.set_key(actor, scope, key, value, kind=kind)
 
     with services.store.transaction() as db:
         for org in DEMO_ORGS:
             if list(db.query("SELECT 1 FROM organizations WHERE slug = ?", [org.slug])):
                 raise Conflict(f"the demo is already loaded: organization '{org.slug}' exists")
         for org in DEMO_ORGS:
-            services.orgs.create(actor, org.name, org.slug, org.description, org.overview)
+            services.orgs.create(
+                actor,
+                org.name,
+                slug=org.slug,
+                description=org.description,
+                overview=org.overview,
+            )
             for reg_name, reg_description, indexes in org.registries:
                 registry = services.registries.create(
                     actor, org.slug, reg_name, description=reg_description
                 )
                 for i in indexes:
-                    services.registries.add_server(actor, org.slug, registry.slug, servers[i])
+                    services.registries.add_server(
+                        actor, Scope(org.slug, registry.slug), servers[i]
+                    )
             for email, role, accepted in org.members:
                 if email == actor:
                     continue
-                services.members.invite(actor, org.slug, email, role)
+                services.members.invite(actor, org.slug, email, role=role)
                 if accepted:
                     services.members.accept(email, org.slug)
             for key, value in org.variables:
-                services.variables.set_variable(actor, org.slug, key, value)
+                services.variables.set_key(actor, Scope(org.slug), key, value)
             scoped(org, ("variable",))
             created.append(org.slug)
         if passphrase is not None and not services.vault.unlocked:

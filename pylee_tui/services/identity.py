@@ -13,11 +13,11 @@ IDENTITY_HINT = (
 
 class IdentityService(Service):
     def saved(self) -> str | None:
-        return self.services.settings.get(USER_SETTING)
+        return self.services.settings.get_setting(USER_SETTING)
 
     def save(self, email: str) -> str:
         email = valid("email", email)
-        self.services.settings.set(USER_SETTING, email)
+        self.services.settings.set_setting(USER_SETTING, email)
         return email
 
     def resolve(self, explicit: str | None, env_value: str | None) -> str | None:

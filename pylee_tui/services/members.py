@@ -17,7 +17,7 @@ INVITATION_TTL = timedelta(days=7)
 
 
 class MemberService(Service):
-    def list(self, actor: str, org_slug: str) -> list[Member]:
+    def list_members(self, actor: str, org_slug: str) -> list[Member]:
         with self.store.reading() as db:
             org, _member = self.services.access.org_row(db, org_slug, actor)
             rows = db.query(
@@ -30,7 +30,7 @@ class MemberService(Service):
                 members.append(model_from_row(Member, row, ("grants",)))
             return members
 
-    def invite(self, actor: str, org_slug: str, email: str, role: str = "member") -> Member:
+    def invite(self, actor: str, org_slug: str, email: str, *, role: str = "member") -> Member:
         email = valid("email", email)
         role = valid("role", role)
         now = self.now()
@@ -77,7 +77,7 @@ class MemberService(Service):
 
     def pending_for(self, email: str) -> list[str]:
         """Slugs of orgs where `email` has a pending, unexpired invitation (a read: the app asks
-        at every launch, and expiry is stored by the next write, as in `list`)."""
+        at every launch, and expiry is stored by the next write, as in `list_members`)."""
         with self.store.reading() as db:
             rows = db.query(
                 "SELECT o.slug, m.status, m.invited_at FROM members m "
@@ -122,16 +122,6 @@ class MemberService(Service):
             return model_from_row(
                 Member, one(db, "SELECT * FROM members WHERE id = ?", [row["id"]]), ("grants",)
             )
-
-    def get(self, actor: str, org_slug: str, email: str) -> Member:
-        """One member or invitation of the org; any member may look."""
-        email = valid("email", email)
-        with self.store.reading() as db:
-            org, _member = self.services.access.org_row(db, org_slug, actor)
-            row = self._target(db, org, email, include_revoked=True)
-            if self._is_expired(row):
-                row["status"] = "expired"
-            return model_from_row(Member, row, ("grants",))
 
     def change_role(self, actor: str, org_slug: str, email: str, role: str) -> Member:
         email = valid("email", email)
@@ -220,9 +210,9 @@ class MemberService(Service):
         self._expire(db, org["id"])
         return org, self._target(db, org, email)
 
-    def _target(self, db, org: dict, email: str, include_revoked: bool = False) -> dict:
+    def _target(self, db, org: dict, email: str) -> dict:
         row = one(db, "SELECT * FROM members WHERE org_id = ? AND email = ?", [org["id"], email])
-        if row is None or (row["status"] == "revoked" and not include_revoked):
+        if row is None or row["status"] == "revoked":
             raise NotFound(f"{email} is not a member of '{org['slug']}' and has no invitation")
         return row
 

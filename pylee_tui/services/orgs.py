@@ -29,7 +29,7 @@ from pylee_tui.services.errors import Conflict
 class OrgService(Service):
     # --- reads ---------------------------------------------------------------------------
 
-    def list(self, actor: str) -> list[OrgSummary]:
+    def list_orgs(self, actor: str) -> list[OrgSummary]:
         """The orgs the actor is an active member of, by name, with counts and the actor's role."""
         with self.store.reading() as db:
             rows = db.query(
@@ -52,20 +52,20 @@ class OrgService(Service):
                 for r in rows
             ]
 
-    def get(self, actor: str, slug: str) -> Organization:
+    def get_org(self, actor: str, org: str) -> Organization:
         with self.store.reading() as db:
-            row, _member = self.services.access.org_row(db, slug, actor)
+            row, _member = self.services.access.org_row(db, org, actor)
             return model_from_row(Organization, row)
 
-    def role(self, actor: str, slug: str) -> str:
+    def role(self, actor: str, org: str) -> str:
         with self.store.reading() as db:
-            _row, member = self.services.access.org_row(db, slug, actor)
+            _row, member = self.services.access.org_row(db, org, actor)
             return member.role
 
-    def contents(self, actor: str, slug: str) -> DeletionReport:
+    def contents(self, actor: str, org: str) -> DeletionReport:
         """What deleting the org would remove (for the confirmation)."""
         with self.store.reading() as db:
-            row, _member = self.services.access.org_row(db, slug, actor)
+            row, _member = self.services.access.org_row(db, org, actor)
             return self._contents(db, row["id"])
 
     # --- writes --------------------------------------------------------------------------
@@ -74,6 +74,7 @@ class OrgService(Service):
         self,
         actor: str,
         name: str,
+        *,
         slug: str | None = None,
         description: str = "",
         overview: str = "",
@@ -135,7 +136,7 @@ class OrgService(Service):
     def edit(
         self,
         actor: str,
-        slug: str,
+        org: str,
         *,
         name: str | None = None,
         new_slug: str | None = None,
@@ -154,7 +155,7 @@ class OrgService(Service):
         )
         now = self.now()
         with self.store.transaction() as db:
-            row, member = self.services.access.org_row(db, slug, actor)
+            row, member = self.services.access.org_row(db, org, actor)
             self.services.access.require(member, "org:manage", "edit the organization")
             if "overview" in changes and not force:
                 self._check_overview_base(db, row, overview_base)
@@ -199,30 +200,10 @@ class OrgService(Service):
                 exactly_one(db, "SELECT * FROM organizations WHERE id = ?", [row["id"]]),
             )
 
-    def rename(self, actor: str, slug: str, name: str) -> Organization:
-        return self.edit(actor, slug, name=name)
-
-    def change_slug(self, actor: str, slug: str, new_slug: str) -> Organization:
-        return self.edit(actor, slug, new_slug=new_slug)
-
-    def set_description(self, actor: str, slug: str, description: str) -> Organization:
-        return self.edit(actor, slug, description=description)
-
-    def set_overview(
-        self,
-        actor: str,
-        slug: str,
-        overview: str,
-        *,
-        base: datetime | None = None,
-        force: bool = False,
-    ) -> Organization:
-        return self.edit(actor, slug, overview=overview, overview_base=base, force=force)
-
-    def delete(self, actor: str, slug: str) -> DeletionReport:
+    def delete(self, actor: str, org: str) -> DeletionReport:
         """Delete the org and everything in it; returns what was removed. Its audit trail stays."""
         with self.store.transaction() as db:
-            row, member = self.services.access.org_row(db, slug, actor)
+            row, member = self.services.access.org_row(db, org, actor)
             self.services.access.require(member, "org:delete", "delete the organization")
             report = self._contents(db, row["id"])
             db.execute("DELETE FROM organizations WHERE id = ?", [row["id"]])

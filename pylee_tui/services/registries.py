@@ -26,6 +26,7 @@ from pylee_tui.services.access import Membership
 from pylee_tui.services.base import Service, model_from_row, named_changes, one, valid
 from pylee_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from pylee_tui.services.import_report import ImportOutcome, ImportReport
+from pylee_tui.services.scope import Scope
 
 __all__ = [
     "ImportOutcome",
@@ -75,9 +76,9 @@ class ServerEdit:
 class RegistryService(Service):
     # --- registries ----------------------------------------------------------------------
 
-    def list(self, actor: str, org_slug: str) -> list[RegistrySummary]:
+    def list_registries(self, actor: str, org: str) -> list[RegistrySummary]:
         with self.store.reading() as db:
-            org, _member = self.services.access.org_row(db, org_slug, actor)
+            org_row, _member = self.services.access.org_row(db, org, actor)
             rows = db.query(
                 """
                 SELECT r.id, r.org_id, r.name, r.slug, r.description,
@@ -86,17 +87,24 @@ class RegistryService(Service):
                     AS draft_count
                 FROM registries r WHERE r.org_id = ? ORDER BY r.name COLLATE NOCASE, r.slug
                 """,
-                [org["id"]],
+                [org_row["id"]],
             )
             return [model_from_row(RegistrySummary, r) for r in rows]
 
-    def get(self, actor: str, org_slug: str, slug: str) -> Registry:
+    def get_registry(self, actor: str, scope: Scope) -> Registry:
+        """The registry `scope` names."""
         with self.store.reading() as db:
-            org, _member = self.services.access.org_row(db, org_slug, actor)
-            return model_from_row(Registry, self._row(db, org, slug))
+            org, _member = self.services.access.org_row(db, scope.org, actor)
+            return model_from_row(Registry, self._row(db, org, _registry_of(scope)))
 
     def create(
-        self, actor: str, org_slug: str, name: str, slug: str | None = None, description: str = ""
+        self,
+        actor: str,
+        org: str,
+        name: str,
+        *,
+        slug: str | None = None,
+        description: str = "",
     ) -> Registry:
         name = valid("name", name)
         description = valid("description", description)
@@ -105,20 +113,20 @@ class RegistryService(Service):
             slug = valid("slug", slug)
         now = self.now()
         with self.store.transaction() as db:
-            org, member = self._writer(db, org_slug, actor, "create a registry")
+            org_row, _member = self._writer(db, org, actor, "create a registry")
             if not explicit:
                 base = slugify(name)
                 slug, n = base, 1
-                while self._exists(db, org["id"], slug):
+                while self._exists(db, org_row["id"], slug):
                     n += 1
                     slug = with_suffix(base, n)
-            elif self._exists(db, org["id"], slug):
-                raise Conflict(f"registry slug '{slug}' is already taken in '{org_slug}'")
+            elif self._exists(db, org_row["id"], slug):
+                raise Conflict(f"registry slug '{slug}' is already taken in '{org}'")
             reg_id = (
                 db["registries"]
                 .insert(
                     {
-                        "org_id": org["id"],
+                        "org_id": org_row["id"],
                         "name": name,
                         "slug": slug,
                         "description": description,
@@ -129,7 +137,9 @@ class RegistryService(Service):
                 )
                 .last_pk
             )
-            self._audit(db, actor, org, "registry.create", "registry", reg_id, name, {"slug": slug})
+            self._audit(
+                db, actor, org_row, "registry.create", "registry", reg_id, name, {"slug": slug}
+            )
             return model_from_row(
                 Registry, one(db, "SELECT * FROM registries WHERE id = ?", [reg_id])
             )
@@ -137,8 +147,7 @@ class RegistryService(Service):
     def edit(
         self,
         actor: str,
-        org_slug: str,
-        slug: str,
+        scope: Scope,
         *,
         name: str | None = None,
         new_slug: str | None = None,
@@ -152,8 +161,9 @@ class RegistryService(Service):
             name=name, slug=new_slug, description=description, overview=overview
         )
         now = self.now()
+        slug = _registry_of(scope)
         with self.store.transaction() as db:
-            org, _member = self._writer(db, org_slug, actor, "edit a registry")
+            org, _member = self._writer(db, scope.org, actor, "edit a registry")
             row = self._row(db, org, slug)
             stale = overview_base is not None and (
                 datetime.fromisoformat(row["updated_at"]) != overview_base
@@ -186,25 +196,25 @@ class RegistryService(Service):
                 Registry, one(db, "SELECT * FROM registries WHERE id = ?", [row["id"]])
             )
 
-    def contents(
-        self, actor: str, org_slug: str, slug: str, *, check: bool = False
-    ) -> DeletionReport:
+    def contents(self, actor: str, scope: Scope, *, check: bool = False) -> DeletionReport:
         """What deleting the registry would remove (for the confirmation). With `check`, first
         refuse as `delete` would, so nobody confirms a deletion that cannot happen."""
+        slug = _registry_of(scope)
         with self.store.reading() as db:
             if check:
-                org, member = self._writer(db, org_slug, actor, "delete a registry")
+                org, member = self._writer(db, scope.org, actor, "delete a registry")
                 row = self._row(db, org, slug)
                 self._guard_registry_secrets(db, member, row)
                 return self._registry_contents(db, row["id"])
-            org, _member = self.services.access.org_row(db, org_slug, actor)
+            org, _member = self.services.access.org_row(db, scope.org, actor)
             return self._registry_contents(db, self._row(db, org, slug)["id"])
 
-    def delete(self, actor: str, org_slug: str, slug: str) -> DeletionReport:
+    def delete(self, actor: str, scope: Scope) -> DeletionReport:
         """Delete the registry with its servers and the keys of every scope in it, history and
         all: so a registry holding secrets also needs `secrets:write` (admins have it)."""
+        slug = _registry_of(scope)
         with self.store.transaction() as db:
-            org, member = self._writer(db, org_slug, actor, "delete a registry")
+            org, member = self._writer(db, scope.org, actor, "delete a registry")
             row = self._row(db, org, slug)
             self._guard_registry_secrets(db, member, row)
             report = self._registry_contents(db, row["id"])
@@ -225,18 +235,13 @@ class RegistryService(Service):
     # --- servers -------------------------------------------------------------------------
 
     def list_servers(
-        self,
-        actor: str,
-        org_slug: str,
-        registry_slug: str,
-        query: str = "",
-        *,
-        drafts_only: bool = False,
+        self, actor: str, scope: Scope, *, query: str = "", drafts_only: bool = False
     ) -> list[Server]:
-        """Servers of a registry by name; `query` filters by a case-insensitive name fragment,
-        `drafts_only` keeps the drafts."""
+        """Servers of the registry `scope` names, by name; `query` filters by a case-insensitive
+        name fragment, `drafts_only` keeps the drafts."""
+        registry_slug = _registry_of(scope)
         with self.store.reading() as db:
-            org, _member = self.services.access.org_row(db, org_slug, actor)
+            org, _member = self.services.access.org_row(db, scope.org, actor)
             reg = self._row(db, org, registry_slug)
             sql = "SELECT * FROM servers WHERE registry_id = ?"
             params: list[Any] = [reg["id"]]
@@ -248,38 +253,37 @@ class RegistryService(Service):
             rows = db.query(sql + " ORDER BY name", params)
             return [model_from_row(Server, r, _SERVER_JSON) for r in rows]
 
-    def drafts(self, actor: str, org_slug: str, query: str = "") -> list[tuple[str, str]]:
-        """(registry slug, server name) of every draft of the org, in the order `list` and
-        `list_servers` show them; `query` filters names as `list_servers` does."""
+    def drafts(self, actor: str, org: str, *, query: str = "") -> list[tuple[str, str]]:
+        """(registry slug, server name) of every draft of the org, in the order
+        `list_registries` and `list_servers` show them; `query` filters names as `list_servers`
+        does."""
         with self.store.reading() as db:
-            org, _member = self.services.access.org_row(db, org_slug, actor)
+            org_row, _member = self.services.access.org_row(db, org, actor)
             sql = (
                 "SELECT r.slug, s.name FROM servers s JOIN registries r ON r.id = s.registry_id "
                 "WHERE r.org_id = ? AND s.status = 'draft'"
             )
-            params: list[Any] = [org["id"]]
+            params: list[Any] = [org_row["id"]]
             if query:
                 sql += " AND instr(lower(s.name), lower(?)) > 0"
                 params.append(query)
             sql += " ORDER BY r.name COLLATE NOCASE, r.slug, s.name"
             return [(row["slug"], row["name"]) for row in db.query(sql, params)]
 
-    def get_server(self, actor: str, org_slug: str, registry_slug: str, name: str) -> Server:
+    def get_server(self, actor: str, scope: Scope) -> Server:
+        """The server `scope` names."""
+        registry_slug, name = _server_of(scope)
         with self.store.reading() as db:
-            org, _member = self.services.access.org_row(db, org_slug, actor)
+            org, _member = self.services.access.org_row(db, scope.org, actor)
             reg = self._row(db, org, registry_slug)
             return model_from_row(Server, self._server_row(db, reg, name), _SERVER_JSON)
 
     def add_server(
-        self,
-        actor: str,
-        org_slug: str,
-        registry_slug: str,
-        document: Any,
-        *,
-        allow_draft: bool = False,
+        self, actor: str, scope: Scope, document: Any, *, allow_draft: bool = False
     ) -> Server:
-        """Add one server (either shape). Faults refuse it, unless `allow_draft` keeps it as one."""
+        """Add one server (either shape) to the registry `scope` names. Faults refuse it,
+        unless `allow_draft` keeps it as one."""
+        registry_slug = _registry_of(scope)
         document, _notes = to_current(document)
         name = server_name_of(document)
         if name is None:
@@ -288,7 +292,7 @@ class RegistryService(Service):
         if problems and not allow_draft:
             raise InvalidInput(_problems_message(name, problems))
         with self.store.transaction() as db:
-            org, _member = self._writer(db, org_slug, actor, "add a server")
+            org, _member = self._writer(db, scope.org, actor, "add a server")
             reg = self._row(db, org, registry_slug)
             if self._server_exists(db, reg["id"], name):
                 raise Conflict(f"server '{name}' is already in registry '{registry_slug}'")
@@ -305,24 +309,18 @@ class RegistryService(Service):
             )
             return self._server_by_id(db, server_id)
 
-    def update_server(
-        self, actor: str, org_slug: str, registry_slug: str, name: str, document: Any
-    ) -> Server:
-        """Replace a server's document. An invalid document is refused: nothing invalid is saved."""
-        return self.edit_server(actor, org_slug, registry_slug, name, document).server
-
-    def edit_server(
-        self, actor: str, org_slug: str, registry_slug: str, name: str, document: Any
-    ) -> ServerEdit:
-        """`update_server`, also saying whether the server was a draft and its old name, so a
+    def edit_server(self, actor: str, scope: Scope, document: Any) -> ServerEdit:
+        """Replace the document of the server `scope` names. An invalid document is refused:
+        nothing invalid is saved. Says whether the server was a draft and its old name, so a
         caller can report the change without reading the server again."""
+        registry_slug, name = _server_of(scope)
         document, _notes = to_current(document)
         problems = validate(document)
         if problems:
             raise InvalidInput(_problems_message(server_name_of(document) or name, problems))
         new_name = server_name_of(document) or name
         with self.store.transaction() as db:
-            org, _member = self._writer(db, org_slug, actor, "edit a server")
+            org, _member = self._writer(db, scope.org, actor, "edit a server")
             reg = self._row(db, org, registry_slug)
             row = self._server_row(db, reg, name)
             if new_name != name and self._server_exists(db, reg["id"], new_name):
@@ -341,32 +339,30 @@ class RegistryService(Service):
                 renamed_from=name if new_name != name else None,
             )
 
-    def server_contents(
-        self, actor: str, org_slug: str, registry_slug: str, name: str, *, check: bool = False
-    ) -> DeletionReport:
+    def server_contents(self, actor: str, scope: Scope, *, check: bool = False) -> DeletionReport:
         """What removing the server would remove (for the confirmation). With `check`, first
         refuse as `remove_server` would."""
+        registry_slug, name = _server_of(scope)
         with self.store.reading() as db:
             if check:
-                org, member = self._writer(db, org_slug, actor, "remove a server")
+                org, member = self._writer(db, scope.org, actor, "remove a server")
                 reg = self._row(db, org, registry_slug)
                 row = self._server_row(db, reg, name)
                 self._guard_server_secrets(db, member, reg, row)
             else:
-                org, _member = self.services.access.org_row(db, org_slug, actor)
+                org, _member = self.services.access.org_row(db, scope.org, actor)
                 row = self._server_row(db, self._row(db, org, registry_slug), name)
             return DeletionReport(servers=1, variables=self._server_variables(db, row["id"]))
 
     def _server_variables(self, db, server_id: int) -> int:
         return one(db, "SELECT count(*) AS n FROM variables WHERE server_id = ?", [server_id])["n"]
 
-    def remove_server(
-        self, actor: str, org_slug: str, registry_slug: str, name: str
-    ) -> DeletionReport:
+    def remove_server(self, actor: str, scope: Scope) -> DeletionReport:
         """Remove the server with its server-scope keys, history and all: so a server holding
         secrets also needs `secrets:write` (admins have it)."""
+        registry_slug, name = _server_of(scope)
         with self.store.transaction() as db:
-            org, member = self._writer(db, org_slug, actor, "remove a server")
+            org, member = self._writer(db, scope.org, actor, "remove a server")
             reg = self._row(db, org, registry_slug)
             row = self._server_row(db, reg, name)
             self._guard_server_secrets(db, member, reg, row)
@@ -385,12 +381,11 @@ class RegistryService(Service):
             )
             return report
 
-    def move_server(
-        self, actor: str, org_slug: str, registry_slug: str, name: str, to_registry: str
-    ) -> Server:
+    def move_server(self, actor: str, scope: Scope, to_registry: str) -> Server:
         """Move a server (with its server-scope variables) to another registry of the same org."""
+        registry_slug, name = _server_of(scope)
         with self.store.transaction() as db:
-            org, _member = self._writer(db, org_slug, actor, "move a server")
+            org, _member = self._writer(db, scope.org, actor, "move a server")
             source = self._row(db, org, registry_slug)
             target = self._row(db, org, to_registry)
             row = self._server_row(db, source, name)
@@ -414,8 +409,7 @@ class RegistryService(Service):
     def import_servers(
         self,
         actor: str,
-        org_slug: str,
-        registry_slug: str,
+        scope: Scope,
         entries: list[Any],
         *,
         strict: bool = False,
@@ -426,11 +420,12 @@ class RegistryService(Service):
         """Import entries of either shape in one transaction, entry by entry; see ImportReport.
         `origins`: (file, 1-based position in it) of each entry, so the report can point at an
         entry without a name; by default the entries' positions in the list."""
+        registry_slug = _registry_of(scope)
         if origins is None or len(origins) != len(entries):
             origins = [("", i + 1) for i in range(len(entries))]
         report = ImportReport()
         with self.store.transaction() as db:
-            org, _member = self._writer(db, org_slug, actor, "import servers")
+            org, _member = self._writer(db, scope.org, actor, "import servers")
             reg = self._row(db, org, registry_slug)
             for entry, (file, position) in zip(entries, origins, strict=True):
                 outcome = self._import_one(db, reg, position, entry, strict, replace)
@@ -480,14 +475,11 @@ class RegistryService(Service):
         self._insert_server(db, reg["id"], name, document, problems)
         return ImportOutcome(name, "draft" if problems else "imported", reasons, details=details)
 
-    def export_servers(
-        self, actor: str, org_slug: str, registry_slug: str, name: str | None = None
-    ) -> dict[str, Any] | list[dict[str, Any]]:
-        """Current-shape server.json: one object for a name, else a list; drafts are refused."""
-        if name is not None:
-            servers = [self.get_server(actor, org_slug, registry_slug, name)]
-        else:
-            servers = self.list_servers(actor, org_slug, registry_slug)
+    def export_servers(self, actor: str, scope: Scope) -> dict[str, Any] | list[dict[str, Any]]:
+        """Current-shape server.json: one object for a server's scope, else a list of the
+        registry's; drafts are refused."""
+        one_server = scope.server is not None
+        servers = [self.get_server(actor, scope)] if one_server else self.list_servers(actor, scope)
         drafts = [s for s in servers if s.status == "draft"]
         if drafts:
             names = ", ".join(s.name for s in drafts[:5]) + (" …" if len(drafts) > 5 else "")
@@ -495,7 +487,7 @@ class RegistryService(Service):
                 f"{len(drafts)} draft server(s) cannot be exported until fixed: {names}"
             )
         documents = [s.document for s in servers]
-        return documents[0] if name is not None else documents
+        return documents[0] if one_server else documents
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -635,3 +627,17 @@ def _problems_message(name: str, problems: list[Problem]) -> str:
     shown = "; ".join(str(p) for p in problems[:4])
     more = f"; and {len(problems) - 4} more" if len(problems) > 4 else ""
     return f"server '{name}' is not valid: {shown}{more}"
+
+
+def _registry_of(scope: Scope) -> str:
+    """The registry a registry's scope names (a server's scope names a server, not this)."""
+    if scope.registry is None or scope.server is not None:
+        raise InvalidInput(f"name a registry, not {scope.label}")
+    return scope.registry
+
+
+def _server_of(scope: Scope) -> tuple[str, str]:
+    """(registry slug, server name) of a server's scope."""
+    if scope.registry is None or scope.server is None:
+        raise InvalidInput(f"name a server, not {scope.label}")
+    return scope.registry, scope.server

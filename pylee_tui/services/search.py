@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pylee_tui.services.base import Service
+from pylee_tui.services.scope import Scope
 
 HitKind = Literal["server", "registry", "key", "member"]
 PER_KIND = 25
@@ -19,18 +20,8 @@ class SearchHit:
     kind: HitKind
     title: str  # what matched, e.g. the server's name
     detail: str  # one line of context
-    registry: str | None = None  # slug, for servers, registries and keys below the org
-    server: str | None = None  # name, for servers and server-scope keys
+    scope: Scope  # where it lives: a server's or a key's scope, a registry's, the org's
     email: str | None = None  # for members
-
-    @property
-    def scope_id(self) -> str:
-        """The vault pane's id of a key's scope (`org`, `registry/R`, `server/R/NAME`)."""
-        if self.server:
-            return f"server/{self.registry}/{self.server}"
-        if self.registry:
-            return f"registry/{self.registry}"
-        return "org"
 
 
 class SearchService(Service):
@@ -60,8 +51,7 @@ class SearchService(Service):
                         "server",
                         row["name"],
                         f"server in {row['reg_name']}{status} · {row['description'][:60]}",
-                        registry=row["registry"],
-                        server=row["name"],
+                        Scope(org_slug, row["registry"], row["name"]),
                     )
                 )
             for row in db.query(
@@ -78,7 +68,7 @@ class SearchService(Service):
                         "registry",
                         row["name"],
                         f"registry {row['slug']} · {row['description'][:60]}",
-                        registry=row["slug"],
+                        Scope(org_slug, row["slug"]),
                     )
                 )
             for row in db.query(
@@ -104,8 +94,7 @@ class SearchService(Service):
                         "key",
                         row["key"],
                         f"{row['kind']} at {where}",
-                        registry=row["registry"],
-                        server=row["server"],
+                        Scope(org_slug, row["registry"], row["server"]),
                     )
                 )
             for row in db.query(
@@ -121,6 +110,7 @@ class SearchService(Service):
                         "member",
                         row["email"],
                         f"member · {row['role']} · {row['status']}",
+                        Scope(org_slug),
                         email=row["email"],
                     )
                 )

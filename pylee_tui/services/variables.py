@@ -22,9 +22,11 @@ from typing import Any, Literal
 
 from pylee_tui import crypto
 from pylee_tui.models import Variable, VariableVersion
+from pylee_tui.services.access import Membership
 from pylee_tui.services.base import Service, model_from_row, one, valid
 from pylee_tui.services.errors import Conflict, InvalidInput, NotFound, SecretUnreadable
 from pylee_tui.services.resolver import Definition, EffectiveConfig, resolve
+from pylee_tui.services.scope import Scope
 from pylee_tui.services.variable_scope import VARIABLE_COLUMNS as _COLUMNS
 from pylee_tui.services.variable_scope import ScopeRef
 from pylee_tui.services.variable_scope import stored_columns as _stored
@@ -46,7 +48,7 @@ __all__ = [
     "DeletedKey",
     "Kind",
     "RolledBack",
-    "ScopeRef",
+    "Scope",
     "VariableService",
 ]
 
@@ -69,17 +71,10 @@ class RolledBack:
 class VariableService(Service):
     # --- reading ------------------------------------------------------------------------------
 
-    def list(
-        self,
-        actor: str,
-        org_slug: str,
-        registry_slug: str | None = None,
-        server_name: str | None = None,
-        kind: Kind | None = None,
-    ) -> list[Variable]:
+    def list_keys(self, actor: str, scope: Scope, *, kind: Kind | None = None) -> list[Variable]:
         """The keys defined at exactly this scope (a secret without its value)."""
         with self.store.reading() as db:
-            ref, _member = self._scope(db, actor, org_slug, registry_slug, server_name)
+            ref, _member = self._scope(db, actor, scope)
             where, params = ref.where_sql()
             if kind:
                 where += " AND kind = ?"
@@ -87,31 +82,17 @@ class VariableService(Service):
             rows = db.query(f"SELECT {_COLUMNS} FROM variables WHERE {where} ORDER BY key", params)
             return [model_from_row(Variable, r) for r in rows]
 
-    def count(self, actor: str, org_slug: str) -> int:
-        """Variables and secrets at every scope of the org."""
+    def get_key(self, actor: str, scope: Scope, key: str) -> Variable:
         with self.store.reading() as db:
-            org, _member = self.services.access.org_row(db, org_slug, actor)
-            return one(db, "SELECT count(*) AS n FROM variables WHERE org_id = ?", [org["id"]])["n"]
-
-    def get(
-        self,
-        actor: str,
-        org_slug: str,
-        key: str,
-        registry_slug: str | None = None,
-        server_name: str | None = None,
-    ) -> Variable:
-        with self.store.reading() as db:
-            ref, _member = self._scope(db, actor, org_slug, registry_slug, server_name)
+            ref, _member = self._scope(db, actor, scope)
             return model_from_row(Variable, self._row(db, ref, key, columns=_COLUMNS))
 
     def reveal(
         self,
         actor: str,
-        org_slug: str,
+        scope: Scope,
         key: str,
-        registry_slug: str | None = None,
-        server_name: str | None = None,
+        *,
         purpose: Literal["reveal", "copy"] = "reveal",
     ) -> str:
         """A value in plaintext. For a secret: needs `secrets:reveal` and an unlocked vault, and
@@ -119,7 +100,7 @@ class VariableService(Service):
         if purpose not in ("reveal", "copy"):
             raise InvalidInput(f"purpose must be reveal or copy, not {purpose!r}")
         with self.store.transaction() as db:
-            ref, member = self._scope(db, actor, org_slug, registry_slug, server_name)
+            ref, member = self._scope(db, actor, scope)
             row = self._row(db, ref, key)
             if row["kind"] == "variable":
                 return row["value"]
@@ -128,47 +109,26 @@ class VariableService(Service):
             self._audit(db, actor, ref, f"secret.{purpose}", row["id"], key)
             return value
 
-    def history(
-        self,
-        actor: str,
-        org_slug: str,
-        key: str,
-        registry_slug: str | None = None,
-        server_name: str | None = None,
-    ) -> list[VariableVersion]:
+    def history(self, actor: str, scope: Scope, key: str) -> list[VariableVersion]:
         """Every kept version of the key at this scope, newest first (a secret's without value)."""
         key = valid("variable_key", key)
         with self.store.reading() as db:
-            ref, _member = self._scope(db, actor, org_slug, registry_slug, server_name)
+            ref, _member = self._scope(db, actor, scope)
             return versions(db, ref, key)
 
-    def deleted(
-        self,
-        actor: str,
-        org_slug: str,
-        registry_slug: str | None = None,
-        server_name: str | None = None,
-        kind: Kind | None = None,
-    ) -> list[DeletedKey]:
+    def deleted(self, actor: str, scope: Scope, *, kind: Kind | None = None) -> list[DeletedKey]:
         """The keys deleted at exactly this scope and not set again, by key: each one's newest
         version is its deletion, and its history is kept."""
         with self.store.reading() as db:
-            ref, _member = self._scope(db, actor, org_slug, registry_slug, server_name)
+            ref, _member = self._scope(db, actor, scope)
             return deleted_keys(db, ref, kind)
 
-    def effective(
-        self,
-        actor: str,
-        org_slug: str,
-        registry_slug: str | None = None,
-        server_name: str | None = None,
-        reveal: bool = False,
-    ) -> EffectiveConfig:
+    def effective(self, actor: str, scope: Scope, *, reveal: bool = False) -> EffectiveConfig:
         """org ⊕ registry ⊕ server for the scope. With `reveal`, secrets are decrypted (needs
         `secrets:reveal` and an unlocked vault) and the export is an audit event."""
         if reveal:
             with self.store.transaction() as db:
-                ref, member = self._scope(db, actor, org_slug, registry_slug, server_name)
+                ref, member = self._scope(db, actor, scope)
                 self.services.access.require(member, "secrets:reveal", "reveal secrets")
                 config = self._effective(db, ref, reveal=True)
                 secrets = [e.key for e in config.entries if e.kind == "secret"]
@@ -176,15 +136,15 @@ class VariableService(Service):
                     self._audit(db, actor, ref, "secret.export", None, ref.label, {"keys": secrets})
                 return config
         with self.store.reading() as db:
-            ref, _member = self._scope(db, actor, org_slug, registry_slug, server_name)
+            ref, _member = self._scope(db, actor, scope)
             return self._effective(db, ref, reveal=False)
 
-    def effective_for_servers(
-        self, actor: str, org_slug: str, registry_slug: str
-    ) -> dict[str, EffectiveConfig]:
+    def effective_for_servers(self, actor: str, scope: Scope) -> dict[str, EffectiveConfig]:
         """The (masked) effective configuration of every server of a registry, by server name."""
         with self.store.reading() as db:
-            ref, _member = self._scope(db, actor, org_slug, registry_slug, None)
+            ref, _member = self._scope(db, actor, scope)
+            if ref.registry is None or ref.server is not None:
+                raise InvalidInput(f"{scope.label} is not a registry: name one registry")
             rows = list(
                 db.query(
                     f"SELECT {_stored('variables', 'v')}, s.name AS server_name, "
@@ -218,15 +178,8 @@ class VariableService(Service):
 
     # --- writing ------------------------------------------------------------------------------
 
-    def set(
-        self,
-        actor: str,
-        org_slug: str,
-        key: str,
-        value: str,
-        kind: Kind = "variable",
-        registry_slug: str | None = None,
-        server_name: str | None = None,
+    def set_key(
+        self, actor: str, scope: Scope, key: str, value: str, *, kind: Kind = "variable"
     ) -> Variable:
         """Create or change a key at a scope (a new version either way)."""
         key = valid("variable_key", key)
@@ -234,47 +187,17 @@ class VariableService(Service):
         if kind not in ("variable", "secret"):
             raise InvalidInput(f"kind must be variable or secret, not {kind!r}")
         with self.store.transaction() as db:
-            ref, member = self._scope(db, actor, org_slug, registry_slug, server_name)
+            ref, member = self._scope(db, actor, scope)
             self._require_write(member, kind)
             row_id = self._write(db, actor, ref, key, kind, value, action="set")
             return model_from_row(
                 Variable, one(db, f"SELECT {_COLUMNS} FROM variables WHERE id = ?", [row_id])
             )
 
-    def set_variable(
-        self,
-        actor: str,
-        org_slug: str,
-        key: str,
-        value: str,
-        registry_slug: str | None = None,
-        server_name: str | None = None,
-    ) -> Variable:
-        return self.set(actor, org_slug, key, value, "variable", registry_slug, server_name)
-
-    def set_secret(
-        self,
-        actor: str,
-        org_slug: str,
-        key: str,
-        value: str,
-        registry_slug: str | None = None,
-        server_name: str | None = None,
-    ) -> Variable:
-        return self.set(actor, org_slug, key, value, "secret", registry_slug, server_name)
-
-    def unset(
-        self,
-        actor: str,
-        org_slug: str,
-        key: str,
-        registry_slug: str | None = None,
-        server_name: str | None = None,
-        kind: Kind | None = None,
-    ) -> Variable:
+    def unset(self, actor: str, scope: Scope, key: str, *, kind: Kind | None = None) -> Variable:
         """Delete a key at a scope (its history stays, so it can be rolled back)."""
         with self.store.transaction() as db:
-            ref, member = self._scope(db, actor, org_slug, registry_slug, server_name)
+            ref, member = self._scope(db, actor, scope)
             row = self._row(db, ref, key)
             if kind and row["kind"] != kind:
                 raise Conflict(f"{key} at {ref.label} is a {row['kind']}, not a {kind}")
@@ -293,49 +216,24 @@ class VariableService(Service):
             )
             return removed
 
-    def rollback(
-        self,
-        actor: str,
-        org_slug: str,
-        key: str,
-        version: int,
-        registry_slug: str | None = None,
-        server_name: str | None = None,
-    ) -> Variable:
-        """Write the value of an earlier version as a new version (a deleted key comes back)."""
-        return self.rollback_to(actor, org_slug, key, version, registry_slug, server_name).variable
-
-    def rollback_to(
-        self,
-        actor: str,
-        org_slug: str,
-        key: str,
-        version: int,
-        registry_slug: str | None = None,
-        server_name: str | None = None,
-    ) -> RolledBack:
-        """`rollback`, also saying which version it wrote."""
+    def rollback(self, actor: str, scope: Scope, key: str, version: int) -> RolledBack:
+        """Write the value of an earlier version as a new version (a deleted key comes back);
+        says which version it wrote."""
         key = valid("variable_key", key)
         with self.store.transaction() as db:
-            ref, member = self._scope(db, actor, org_slug, registry_slug, server_name)
+            ref, member = self._scope(db, actor, scope)
             variable = self._rollback(db, actor, ref, member, key, version)
             return RolledBack(variable, next_version(db, ref, key) - 1)
 
     def restore(
-        self,
-        actor: str,
-        org_slug: str,
-        key: str,
-        registry_slug: str | None = None,
-        server_name: str | None = None,
-        deletion: int | None = None,
+        self, actor: str, scope: Scope, key: str, *, deletion: int | None = None
     ) -> Variable:
         """Bring a deleted key back with the value it had: a rollback to its newest version
         with a value. With `deletion` (the version that deleted it), refused when the key has
         changed since, so an undo never undoes someone else's later write."""
         key = valid("variable_key", key)
         with self.store.transaction() as db:
-            ref, member = self._scope(db, actor, org_slug, registry_slug, server_name)
+            ref, member = self._scope(db, actor, scope)
             found = next((d for d in deleted_keys(db, ref) if d.key == key), None)
             if found is None or (deletion is not None and found.version != deletion):
                 raise Conflict(
@@ -350,35 +248,27 @@ class VariableService(Service):
 
     # --- internals ----------------------------------------------------------------------------
 
-    def _scope(
-        self,
-        db,
-        actor: str,
-        org_slug: str,
-        registry_slug: str | None,
-        server_name: str | None,
-    ):
-        org, member = self.services.access.org_row(db, org_slug, actor)
-        if server_name and not registry_slug:
-            raise InvalidInput("a server is named within its registry: give the registry too")
-        if not registry_slug:
+    def _scope(self, db, actor: str, scope: Scope) -> tuple[ScopeRef, Membership]:
+        """The scope's rows (org, registry, server) once the actor may see the org."""
+        org, member = self.services.access.org_row(db, scope.org, actor)
+        if scope.registry is None:
             return ScopeRef(org, "org"), member
         registry = one(
             db,
             "SELECT id, slug, name FROM registries WHERE org_id = ? AND slug = ?",
-            [org["id"], registry_slug],
+            [org["id"], scope.registry],
         )
         if registry is None:
-            raise NotFound(f"no registry '{registry_slug}' in '{org['slug']}'")
-        if not server_name:
+            raise NotFound(f"no registry '{scope.registry}' in '{org['slug']}'")
+        if scope.server is None:
             return ScopeRef(org, "registry", registry), member
         server = one(
             db,
             "SELECT id, name, document FROM servers WHERE registry_id = ? AND name = ?",
-            [registry["id"], server_name],
+            [registry["id"], scope.server],
         )
         if server is None:
-            raise NotFound(f"no server '{server_name}' in registry '{registry_slug}'")
+            raise NotFound(f"no server '{scope.server}' in registry '{scope.registry}'")
         return ScopeRef(org, "server", registry, server), member
 
     def _rollback(self, db, actor: str, ref: ScopeRef, member, key: str, version: int) -> Variable:

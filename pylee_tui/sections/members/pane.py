@@ -192,7 +192,7 @@ class MembersPane(OrgSection):
         org, user, service = self.org_slug, self.user, self.service
 
         def invite(values: dict[str, str]):
-            return service.invite(user, org, values["email"], values["role"])
+            return service.invite(user, org, values["email"], role=values["role"])
 
         def closed(member) -> None:
             if member is not None:

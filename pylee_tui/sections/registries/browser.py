@@ -40,6 +40,7 @@ from pylee_tui.sections.registries.forms import (
     rename_server_form,
 )
 from pylee_tui.sections.registries.tree import ROOT, NodeData, RegistryTree
+from pylee_tui.services import Scope
 from pylee_tui.widgets.disabled_keys import SaysWhyDisabled, permission_refusal
 from pylee_tui.widgets.markdown_document import MarkdownDocument
 
@@ -214,12 +215,12 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         registries_service, user = self.services.registries, self.user
 
         def load():
-            registries = registries_service.list(user, org)
+            registries = registries_service.list_registries(user, org)
             slugs = [r.slug for r in registries]
             wanted = slugs if filtered else [s for s in slugs if s in wanted_open]
             servers = {
                 slug: registries_service.list_servers(
-                    user, org, slug, query, drafts_only=drafts_only
+                    user, Scope(org, slug), query=query, drafts_only=drafts_only
                 )
                 for slug in wanted
             }
@@ -260,9 +261,8 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         self.call(
             self.services.registries.list_servers,
             self.user,
-            org,
-            slug,
-            self.query_text,
+            Scope(org, slug),
+            query=self.query_text,
             drafts_only=self.drafts_only,
             done=lambda servers: self._show_servers(slug, servers),
         )
@@ -285,10 +285,9 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         if data.kind == "registry" and summary is not None:
             detail.show_registry(summary)
             self.call(
-                self.services.registries.get,
+                self.services.registries.get_registry,
                 self.user,
-                self.org,
-                data.registry,
+                Scope(self.org, data.registry),
                 done=self._registry_loaded,
             )
         elif data.kind == "server" and server is not None:
@@ -419,7 +418,9 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
             slug = list(order)[target[0]]
             self.refresh_data(prefer=[NodeData("server", slug, target[2])], expand=[slug])
 
-        self.call(self.services.registries.drafts, self.user, self.org, self.query_text, done=go)
+        self.call(
+            self.services.registries.drafts, self.user, self.org, query=self.query_text, done=go
+        )
 
     # --- changes -------------------------------------------------------------------------
 
@@ -451,7 +452,11 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
 
         def create(values: dict[str, str]):
             return registries.create(
-                user, org, values["name"], values["slug"] or None, values["description"]
+                user,
+                org,
+                values["name"],
+                slug=values["slug"] or None,
+                description=values["description"],
             )
 
         self._form(
@@ -464,7 +469,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         org, registries, user = self.org, self.services.registries, self.user
 
         def create(values: dict[str, str]):
-            return registries.add_server(user, org, registry, new_server_document(values))
+            return registries.add_server(user, Scope(org, registry), new_server_document(values))
 
         self._form(
             new_server_form(registry, create),
@@ -484,8 +489,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
             def save(values: dict[str, str]):
                 return registries.edit(
                     user,
-                    org,
-                    summary.slug,
+                    Scope(org, summary.slug),
                     name=values["name"],
                     new_slug=values["slug"],
                     description=values["description"],
@@ -501,7 +505,9 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
 
             def rename(values: dict[str, str]):
                 document = dict(server.document, name=values["name"])
-                return registries.update_server(user, org, registry, server.name, document)
+                return registries.edit_server(
+                    user, Scope(org, registry, server.name), document
+                ).server
 
             self._form(
                 rename_server_form(server, rename),
@@ -521,12 +527,12 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
                 self.app.push_screen(
                     delete_registry_question(summary, report),
                     callback=lambda answer: self._run_delete(
-                        answer, data, summary.name, registries.delete, org, summary.slug
+                        answer, data, summary.name, registries.delete, Scope(org, summary.slug)
                     ),
                 )
 
             # check: a delete this user may not make is refused now, not after "Delete?"
-            self.call(registries.contents, user, org, summary.slug, check=True, done=ask)
+            self.call(registries.contents, user, Scope(org, summary.slug), check=True, done=ask)
         else:
 
             def ask_server(report) -> None:
@@ -537,18 +543,14 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
                         data,
                         data.server or "",
                         registries.remove_server,
-                        org,
-                        data.registry,
-                        data.server,
+                        Scope(org, data.registry, data.server),
                     ),
                 )
 
             self.call(
                 registries.server_contents,
                 user,
-                org,
-                data.registry,
-                data.server,
+                Scope(org, data.registry, data.server),
                 check=True,
                 done=ask_server,
             )
@@ -595,9 +597,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
             self.call(
                 self.services.registries.move_server,
                 self.user,
-                self.org,
-                data.registry,
-                data.server,
+                Scope(self.org, data.registry, data.server),
                 target,
                 done=lambda server: moved(server, target),
             )
@@ -631,15 +631,14 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
             entries, origins = read_import_files(values["path"])
             read.update(entries=entries, origins=origins, source=values["path"].strip())
             return registries.import_servers(
-                user, org, registry, entries, source=read["source"], origins=origins
+                user, Scope(org, registry), entries, source=read["source"], origins=origins
             )
 
         def replace_skipped() -> None:
             self.call(
                 registries.import_servers,
                 user,
-                org,
-                registry,
+                Scope(org, registry),
                 read["entries"],
                 replace=True,
                 source=read["source"],
@@ -679,12 +678,12 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         )
 
         def load():
-            registry = registries.get(user, org, slug)
+            registry = registries.get_registry(user, Scope(org, slug))
             return registry.overview, registry.updated_at
 
         def save(text: str, base, force: bool):
             return registries.edit(
-                user, org, slug, overview=text, overview_base=base, force=force
+                user, Scope(org, slug), overview=text, overview_base=base, force=force
             ).updated_at
 
         def opened(loaded) -> None:

@@ -38,18 +38,19 @@ from pylee_tui.sections.vault.rows import (
     DELETED,
     EFFECTIVE,
     Row,
-    Scope,
     VaultView,
     build_rows,
     load_vault_view,
+    scope_from_id,
+    scope_id,
     scope_items,
 )
 from pylee_tui.sections.vault.scope_tree import ScopeTree
 from pylee_tui.sections.vault.table import VaultTable
-from pylee_tui.services import VaultLocked
+from pylee_tui.services import Scope, VaultLocked
 from pylee_tui.services.variables import DeletedKey
 
-__all__ = ["NARROW", "Scope", "VaultPane"]
+__all__ = ["NARROW", "VaultPane"]
 
 NARROW = 90  # below this many columns the scope tree hides (p and the palette pick a scope)
 
@@ -58,7 +59,6 @@ NARROW = 90  # below this many columns the scope tree hides (p and the palette p
 class Undo:
     """The last delete made here, which `u` takes back (while its scope is shown)."""
 
-    org: str
     scope: Scope
     key: str
     kind: str
@@ -107,7 +107,8 @@ class VaultPane(OrgSection):
     """
 
     # what the pane shows: which keys apply depends on both
-    scope: var[Scope] = var(Scope(), bindings=True)
+    # the org's scope once `show_org` names the org (no org yet: an empty slug)
+    scope: var[Scope] = var(Scope(""), bindings=True)
     mode: var[str] = var(DEFINED, bindings=True)
 
     def __init__(self, *, reveal_seconds: float = 30.0, id: str | None = None) -> None:
@@ -154,7 +155,7 @@ class VaultPane(OrgSection):
 
     @property
     def label(self) -> str:
-        return self.scope.label(self.org or "")
+        return self.scope.label
 
     @property
     def selected(self) -> Row | None:
@@ -169,7 +170,7 @@ class VaultPane(OrgSection):
         """Show `slug` (its org scope when it is another org), loading afresh."""
         if slug != self.org:
             self.org = slug
-            self.scope = Scope()
+            self.scope = Scope(slug)
             self.vault_view = None
             self.undo = None
             self.mask_all()
@@ -189,7 +190,6 @@ class VaultPane(OrgSection):
             load_vault_view,
             self.services,
             self.user,
-            self.org,
             self.scope,
             done=self._loaded,
             group="vault-view",
@@ -370,16 +370,15 @@ class VaultPane(OrgSection):
 
     def _plaintext(self, row: Row, purpose: str, done) -> None:
         """The value of `row` in full: decrypted (and audited) for a secret or what embeds one."""
-        org, user, where = self.org_slug, self.user, self.scope.up_to(row.level or "org")
+        user, where = self.user, self.scope.up_to(row.level or "org")
         variables = self.services.variables
         if row.kind == "secret":
             self._secret_call(
                 f"To {purpose} {row.key} the vault must be unlocked.",
                 variables.reveal,
                 user,
-                org,
+                where,
                 row.key,
-                *where.args,
                 purpose=purpose,
                 done=done,
             )
@@ -387,7 +386,7 @@ class VaultPane(OrgSection):
         scope = self.scope
 
         def resolved() -> str | None:
-            entry = variables.effective(user, org, *scope.args, reveal=True).get(row.key)
+            entry = variables.effective(user, scope, reveal=True).get(row.key)
             return entry.value if entry else None
 
         self._secret_call(
@@ -441,29 +440,17 @@ class VaultPane(OrgSection):
             return []
         return scope_items(self.org, self.vault_view.registries)
 
-    def action_scope(self, scope_id: str) -> None:
+    def action_scope(self, text: str) -> None:
         """Show the scope with this id (from `scope_items`)."""
-        level, _, rest = scope_id.partition("/")
-        registry, _, server = rest.partition("/")  # a server name holds one "/" itself
-        if level == "server":
-            scope = Scope(registry, server)
-        elif level == "registry":
-            scope = Scope(registry)
-        else:
-            scope = Scope()
-        self.show_scope(scope)
+        self.show_scope(scope_from_id(self.org_slug, text))
         self.query_one(VaultTable).focus()
 
     def action_pick_scope(self) -> None:
         if self.vault_view is None or not self.org:
             return
         items = scope_items(self.org, self.vault_view.registries, name_registries=True)
-        current = {
-            "server": f"server/{self.scope.registry}/{self.scope.server}",
-            "registry": f"registry/{self.scope.registry}",
-        }.get(self.scope.level, "org")
         self.app.push_screen(
-            PickScreen("Vault scope", items, highlight=current),
+            PickScreen("Vault scope", items, highlight=scope_id(self.scope)),
             callback=lambda choice: self.action_scope(choice) if choice else None,
         )
 
@@ -482,10 +469,10 @@ class VaultPane(OrgSection):
             self._after_change(variable.key)
 
     def _save_here(self):
-        services, user, org, scope = self.services, self.user, self.org_slug, self.scope
+        services, user, scope = self.services, self.user, self.scope
 
         def save(key: str, value: str, kind: VariableKind) -> Variable:
-            return services.variables.set(user, org, key, value, kind, *scope.args)
+            return services.variables.set_key(user, scope, key, value, kind=kind)
 
         return save
 
@@ -538,18 +525,16 @@ class VaultPane(OrgSection):
             if row.overrides
             else "Nothing above defines it."
         )
-        variables, user, org, scope = self.services.variables, self.user, self.org_slug, self.scope
+        variables, user, scope = self.services.variables, self.user, self.scope
 
         def delete_it() -> DeletedKey | None:
-            variables.unset(user, org, row.key, *scope.args, kind=row.kind)
-            return next(
-                (d for d in variables.deleted(user, org, *scope.args) if d.key == row.key), None
-            )
+            variables.unset(user, scope, row.key, kind=row.kind)
+            return next((d for d in variables.deleted(user, scope) if d.key == row.key), None)
 
         def done(deleted: DeletedKey | None) -> None:
-            where = scope.label(org)
+            where = scope.label
             if deleted is not None and deleted.restores is not None:
-                self.undo = Undo(org, scope, row.key, row.kind, deleted.version)
+                self.undo = Undo(scope, row.key, row.kind, deleted.version)
                 message = f"Deleted {row.key} at {where}. u undoes it; D lists deleted keys."
             else:
                 message = f"Deleted {row.key} at {where}."
@@ -576,7 +561,7 @@ class VaultPane(OrgSection):
         if undo is None or not self.check_action("undo", ()):
             return
         variables, user = self.services.variables, self.user
-        where = undo.scope.label(undo.org)
+        where = undo.scope.label
 
         def done(_restored) -> None:
             self.undo = None
@@ -587,7 +572,7 @@ class VaultPane(OrgSection):
             )
             self._after_change(undo.key)
 
-        call = (variables.restore, user, undo.org, undo.key, *undo.scope.args)
+        call = (variables.restore, user, undo.scope, undo.key)
         if undo.kind == "secret":
             self._secret_call(
                 f"Restoring the secret {undo.key} needs the vault key.",
@@ -646,13 +631,13 @@ class VaultPane(OrgSection):
         row = self.selected
         if row is None or not self.check_action("history", ()) or not self.org:
             return
-        services, user, org = self.services, self.user, self.org_slug
+        services, user = self.services, self.user
         where = self.scope.up_to(row.level or "org")
         note = ""
         if where != self.scope:
             note = (
                 f"{row.key} is not defined at {self.label}: these are its versions at "
-                f"{where.label(org)}, where its value comes from."
+                f"{where.label}, where its value comes from."
             )
             vault = self.vault_view
             if vault is not None and any(d.key == row.key for d in vault.deleted):
@@ -660,7 +645,7 @@ class VaultPane(OrgSection):
         restoring = row.deleted is not None
 
         def rollback(version: int):
-            return services.variables.rollback(user, org, row.key, version, *where.args)
+            return services.variables.rollback(user, where, row.key, version)
 
         def closed(changed: bool | None) -> None:
             if not changed:
@@ -675,8 +660,8 @@ class VaultPane(OrgSection):
         self.app.push_screen(
             VariableHistoryScreen(
                 row.key,
-                where.label(org),
-                partial(services.variables.history, user, org, row.key, *where.args),
+                where.label,
+                partial(services.variables.history, user, where, row.key),
                 rollback,
                 can_write=self.may_write(row.kind),
                 note=note,

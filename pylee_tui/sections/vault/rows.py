@@ -7,51 +7,13 @@ from dataclasses import dataclass, field
 
 from pylee_tui.models import Variable, VariableKind
 from pylee_tui.safe_text import escape
-from pylee_tui.services import NotFound, Services
+from pylee_tui.services import NotFound, Scope, Services
 from pylee_tui.services.resolver import MASK, Declared, EffectiveConfig
 from pylee_tui.services.variables import DeletedKey
 from pylee_tui.services.vault import VaultStatus
 
-LEVELS = ("org", "registry", "server")
 DEFINED, EFFECTIVE, DELETED = "defined", "effective", "deleted"
 MODE_NAMES = {DEFINED: "defined here", EFFECTIVE: "effective", DELETED: "deleted"}
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Where keys are read and written: the org (both None), a registry, or one of its servers."""
-
-    registry: str | None = None
-    server: str | None = None
-
-    @property
-    def level(self) -> str:
-        return "server" if self.server else "registry" if self.registry else "org"
-
-    @property
-    def args(self) -> tuple[str | None, str | None]:
-        """(registry_slug, server_name) as the variable service takes them."""
-        return self.registry, self.server
-
-    def label(self, org_slug: str) -> str:
-        """The service's own label for the scope (`Entry.source` uses the same words)."""
-        if self.server:
-            return f"server {self.server}"
-        if self.registry:
-            return f"registry {self.registry}"
-        return f"org {org_slug}"
-
-    def up_to(self, level: str) -> Scope:
-        """This scope's ancestor at `level` (org, registry, server)."""
-        if level == "org":
-            return Scope()
-        if level == "registry":
-            return Scope(self.registry)
-        return self
-
-    @property
-    def chain(self) -> tuple[str, ...]:
-        return LEVELS[: LEVELS.index(self.level) + 1]
 
 
 @dataclass(frozen=True)
@@ -81,24 +43,25 @@ class VaultView:
         ) + (self.scope,)
 
 
-def load_vault_view(services: Services, user: str, org: str, scope: Scope) -> VaultView:
+def load_vault_view(services: Services, user: str, scope: Scope) -> VaultView:
+    org = scope.org
     registries = tuple(
         RegistryScopes(
             r.slug,
             r.name,
-            tuple(s.name for s in services.registries.list_servers(user, org, r.slug)),
+            tuple(s.name for s in services.registries.list_servers(user, Scope(org, r.slug))),
         )
-        for r in services.registries.list(user, org)
+        for r in services.registries.list_registries(user, org)
     )
     try:
-        effective = services.variables.effective(user, org, *scope.args)
+        effective = services.variables.effective(user, scope)
     except NotFound:  # the registry or server went away meanwhile: show the org
-        scope = Scope()
-        effective = services.variables.effective(user, org)
-    defined = {
-        level: services.variables.list(user, org, *scope.up_to(level).args) for level in scope.chain
+        scope = Scope(org)
+        effective = services.variables.effective(user, scope)
+    defined: dict[str, list[Variable]] = {
+        level: services.variables.list_keys(user, scope.up_to(level)) for level in scope.chain
     }
-    deleted = tuple(services.variables.deleted(user, org, *scope.args))
+    deleted = tuple(services.variables.deleted(user, scope))
     return VaultView(scope, defined, effective, services.vault.status(), registries, deleted)
 
 
@@ -206,16 +169,39 @@ def build_rows(view: VaultView, mode: str) -> list[Row]:
     return rows
 
 
+def scope_id(scope: Scope) -> str:
+    """A scope of the shown org as an action's text argument (`org`, `registry/R`,
+    `server/R/NAME`): what the palette and the scope picker hand back."""
+    if scope.server:
+        return f"server/{scope.registry}/{scope.server}"
+    if scope.registry:
+        return f"registry/{scope.registry}"
+    return "org"
+
+
+def scope_from_id(org: str, text: str) -> Scope:
+    """The scope of `org` that `scope_id` wrote as `text`."""
+    level, _, rest = text.partition("/")
+    registry, _, server = rest.partition("/")  # a server name holds one "/" itself
+    if level == "server":
+        return Scope(org, registry, server)
+    if level == "registry":
+        return Scope(org, registry)
+    return Scope(org)
+
+
 def scope_items(
     org: str, registries: tuple[RegistryScopes, ...], *, name_registries: bool = False
 ) -> list[tuple[str, str]]:
     """(id, label) of every scope of the org, indented as a tree. With `name_registries` a
     server names its registry too (a filtered list no longer shows what it sits under)."""
-    items = [("org", f"org {org}")]
+    items = [(scope_id(Scope(org)), f"org {org}")]
     for reg in registries:
-        items.append((f"registry/{reg.slug}", f"  registry {reg.slug}  ({reg.name})"))
+        items.append((scope_id(Scope(org, reg.slug)), f"  registry {reg.slug}  ({reg.name})"))
         after = f"  · {reg.slug}" if name_registries else ""
-        items += [(f"server/{reg.slug}/{s}", f"    server {s}{after}") for s in reg.servers]
+        items += [
+            (scope_id(Scope(org, reg.slug, s)), f"    server {s}{after}") for s in reg.servers
+        ]
     return items
 
 

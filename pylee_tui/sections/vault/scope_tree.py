@@ -8,7 +8,8 @@ from textual.binding import Binding
 from textual.widgets import Tree
 
 from pylee_tui.safe_text import escape
-from pylee_tui.sections.vault.rows import RegistryScopes, Scope
+from pylee_tui.sections.vault.rows import RegistryScopes
+from pylee_tui.services import Scope
 
 
 class ScopeTree(Tree[Scope]):
@@ -20,24 +21,27 @@ class ScopeTree(Tree[Scope]):
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("org", data=Scope(), id=id)
+        super().__init__("org", data=None, id=id)
         self.show_root = True
         self.auto_expand = False
         self.guide_depth = 2
-        self.shown: tuple[str, tuple[RegistryScopes, ...]] | None = None
+        self.shown: tuple[str, str, tuple[RegistryScopes, ...]] | None = None
 
     def show(self, org_name: str, registries: tuple[RegistryScopes, ...], scope: Scope) -> None:
-        if self.shown != (org_name, registries):
-            self.shown = (org_name, registries)
+        """The org whose scope `scope` is one of, with the cursor on `scope`."""
+        org = scope.org
+        if self.shown != (org, org_name, registries):
+            self.shown = (org, org_name, registries)
             self.clear()
+            self.root.data = Scope(org)
             self.root.set_label(Text(escape(org_name), style="bold"))
             for reg in registries:
-                node = self.root.add(Text(escape(reg.name)), data=Scope(reg.slug), expand=True)
+                node = self.root.add(Text(escape(reg.name)), data=Scope(org, reg.slug), expand=True)
                 short = [s.rsplit("/", 1)[-1] for s in reg.servers]
                 for name, label in zip(reg.servers, short, strict=True):
                     # a short name unless two servers of the registry share it
                     shown = label if short.count(label) == 1 else name
-                    node.add_leaf(Text(escape(shown)), data=Scope(reg.slug, name))
+                    node.add_leaf(Text(escape(shown)), data=Scope(org, reg.slug, name))
             self.root.expand()
         self.point_at(scope)
 

@@ -35,22 +35,24 @@ from pylee_tui.services.export.merge import Clash, Merge, Owners, merge
 from pylee_tui.services.export.names import entry_names
 from pylee_tui.services.export.plan import ExportPlan, InstallResult
 from pylee_tui.services.resolver import EffectiveConfig
+from pylee_tui.services.scope import Scope
 
 
 class ExportService(Service):
     def plan(
         self,
         actor: str,
-        org_slug: str,
-        registry_slug: str,
+        scope: Scope,
         client: str,
+        *,
         servers: list[str] | None = None,
         inline_secrets: bool = False,
         allow_missing: bool = False,
         taken: Iterable[str] = frozenset(),
         taken_inputs: Iterable[str] = frozenset(),
     ) -> ExportPlan:
-        """What exporting the registry (or the `servers` named) to `client` would write.
+        """What exporting the registry `scope` names (or the `servers` named) to `client` would
+        write.
 
         Each server's entry is built by `server_json`'s launch rule (its first package a client
         can start, else its first remote). Its environment: every variable the server declares,
@@ -60,10 +62,9 @@ class ExportService(Service):
         client's placeholder). `taken` and `taken_inputs` are names to avoid."""
         fmt = client_format(client)
         fmt.check_request(inline_secrets)
-        registry = self.services.registries.get(actor, org_slug, registry_slug)
-        all_servers = {
-            s.name: s for s in self.services.registries.list_servers(actor, org_slug, registry_slug)
-        }
+        registry = self.services.registries.get_registry(actor, scope)
+        org_slug, registry_slug = scope.org, registry.slug
+        all_servers = {s.name: s for s in self.services.registries.list_servers(actor, scope)}
         if servers:
             unknown = [n for n in servers if n not in all_servers]
             if unknown:
@@ -71,7 +72,7 @@ class ExportService(Service):
             chosen = {n: all_servers[n] for n in dict.fromkeys(servers)}
         else:
             chosen = all_servers
-        configs = self.services.variables.effective_for_servers(actor, org_slug, registry_slug)
+        configs = self.services.variables.effective_for_servers(actor, scope)
         plan = ExportPlan(
             client,
             org_slug,
@@ -116,7 +117,7 @@ class ExportService(Service):
             for server_name, builder in builders.items():
                 if builder.secret_keys:
                     revealed[server_name] = self.services.variables.effective(
-                        actor, org_slug, registry_slug, server_name, reveal=True
+                        actor, Scope(org_slug, registry_slug, server_name), reveal=True
                     )
         for server_name, builder in builders.items():
             entry = builder.build(revealed.get(server_name), inline_secrets)
@@ -140,6 +141,7 @@ class ExportService(Service):
         actor: str,
         plan: ExportPlan,
         path: Path | str,
+        *,
         dry_run: bool = False,
         replace_file: bool = False,
     ) -> InstallResult:
@@ -208,16 +210,37 @@ class ExportService(Service):
         return result
 
     def install_with_names(
-        self, path: Path | str, *, dry_run: bool = False, replace_file: bool = False, **plan_args
+        self,
+        actor: str,
+        scope: Scope,
+        client: str,
+        path: Path | str,
+        *,
+        dry_run: bool = False,
+        replace_file: bool = False,
+        servers: list[str] | None = None,
+        inline_secrets: bool = False,
+        allow_missing: bool = False,
     ) -> tuple[ExportPlan, InstallResult]:
         """`plan` then `install`, choosing entry names and input ids around the file's
         entries and inputs that are not this registry's."""
         taken: set[str] = set()
         taken_inputs: set[str] = set()
         for _attempt in range(2):
-            plan = self.plan(taken=taken, taken_inputs=taken_inputs, **plan_args)
+            plan = self.plan(
+                actor,
+                scope,
+                client,
+                servers=servers,
+                inline_secrets=inline_secrets,
+                allow_missing=allow_missing,
+                taken=taken,
+                taken_inputs=taken_inputs,
+            )
             try:
-                return plan, self.install(plan_args["actor"], plan, path, dry_run, replace_file)
+                return plan, self.install(
+                    actor, plan, path, dry_run=dry_run, replace_file=replace_file
+                )
             except Clash as clash:
                 taken, taken_inputs = set(clash.names), set(clash.inputs)
         raise Conflict(f"cannot choose entry names that do not clash in {path}")
