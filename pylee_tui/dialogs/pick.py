@@ -81,15 +81,15 @@ class PickScreen(TypeAhead, ModalScreen[str | None]):
         items: list[tuple[str, str]],
         *,
         highlight: str | None = None,
-        filter: bool | None = None,
+        offer_filter: bool | None = None,
     ) -> None:
-        """`items`: (id, label); `highlight`: the id the cursor starts on; `filter`: whether
-        to offer a filter (by default for lists of FILTER_FROM items or more)."""
+        """`items`: (id, label); `highlight`: the id the cursor starts on; `offer_filter`:
+        whether to offer a filter (by default for lists of FILTER_FROM items or more)."""
         super().__init__()
         self.title_text = title
         self.items = [(key, escape(label)) for key, label in items]
         self.start = highlight
-        self.filtered = len(items) >= FILTER_FROM if filter is None else filter
+        self.filtered = len(items) >= FILTER_FROM if offer_filter is None else offer_filter
         self.shown: list[str] = []
         # focused as it opens: keys typed at once (a filter, j/k, enter) reach it in order
         # a class variable to the type checker; Textual reads it from the instance
