@@ -326,14 +326,13 @@ def record_export(db_path, registry_name: str, metadata: dict):
         org = db.execute("SELECT id FROM organizations WHERE slug = 'acme'").fetchone()
         services.audit.record(
             db,
-            actor=ANN,
-            action="registry.export",
-            org_id=org[0],
-            org_slug="acme",
-            target_type="registry",
-            target_id=registry.slug,
-            target_label=registry.slug,
-            metadata=metadata,
+            ANN,
+            {"id": org[0], "slug": "acme"},
+            "registry.export",
+            "registry",
+            registry.slug,
+            registry.slug,
+            metadata,
         )
     store.close()
     return registry

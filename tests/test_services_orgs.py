@@ -50,7 +50,7 @@ class AuditDown(Exception):
 def audit_down(monkeypatch: pytest.MonkeyPatch):
     """Make every audit write fail, as a full disk would."""
 
-    def refuse(self, db, **kwargs):
+    def refuse(self, db, *args):
         raise AuditDown("audit log unavailable")
 
     monkeypatch.setattr(AuditService, "record", refuse)

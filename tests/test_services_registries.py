@@ -462,10 +462,10 @@ def test_an_import_is_one_transaction(
 ) -> None:
     recorded = AuditService.record
 
-    def fail_on_import(self, db, **kwargs):
-        if kwargs["action"] == "server.import":  # the last write of the import
+    def fail_on_import(self, db, actor, org, action, *args):
+        if action == "server.import":  # the last write of the import
             raise RuntimeError("disk full")
-        return recorded(self, db, **kwargs)
+        return recorded(self, db, actor, org, action, *args)
 
     monkeypatch.setattr(AuditService, "record", fail_on_import)
     before = table_rows(store)

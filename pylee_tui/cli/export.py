@@ -55,7 +55,7 @@ def cmd_export(ctx: Context) -> int:
     if not (a.install or a.out):
         plan = with_vault(ctx, naming_flags(lambda: exports.plan(**options)))
         ctx.out.write(escape_json(render_export(plan)))
-        exports.record_print(ctx.user, plan)
+        exports.record_export(ctx.user, plan)
         export_notes(ctx, plan)
         return 0
     path = Path(a.out).expanduser() if a.out else default_config_path(a.client)

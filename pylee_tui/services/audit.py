@@ -123,58 +123,32 @@ class AuditService(Service):
     def record(
         self,
         db: sqlite_utils.Database,
-        *,
         actor: str,
+        org: Mapping[str, Any],
         action: str,
-        org_id: int | None,
-        org_slug: str | None,
         target_type: str,
-        target_id: Any = None,
-        target_label: str = "",
+        target_id: Any,
+        label: str,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        """Append one event. Call inside the transaction of the change it describes."""
+        """Append one event of `org` (its `id` and `slug`, e.g. an organizations row). Call
+        inside the transaction of the change it describes."""
         metadata = metadata or {}
         leaked = _FORBIDDEN_KEYS & set(metadata)
         if leaked:
             raise ValueError(f"audit metadata must not carry values: {sorted(leaked)}")
         db.table("audit_events").insert(
             {
-                "org_id": org_id,
-                "org_slug": org_slug,
+                "org_id": org["id"],
+                "org_slug": org["slug"],
                 "actor": actor,
                 "action": action,
                 "target_type": target_type,
                 "target_id": None if target_id is None else str(target_id),
-                "target_label": target_label,
+                "target_label": label,
                 "created_at": self.now(),
                 "metadata": json.dumps(metadata, sort_keys=True),
             }
-        )
-
-    def record_in_org(
-        self,
-        db: sqlite_utils.Database,
-        org: Mapping[str, Any],
-        *,
-        actor: str,
-        action: str,
-        target_type: str,
-        target_id: Any,
-        target_label: str,
-        metadata: dict[str, Any] | None = None,
-    ) -> None:
-        """`record` for a change inside `org` (an organizations row)."""
-        self.record(
-            db,
-            actor=actor,
-            action=action,
-            org_id=org["id"],
-            org_slug=org["slug"],
-            target_type=target_type,
-            target_id=target_id,
-            target_label=target_label,
-            metadata=metadata,
         )
 
     def list_for_org(

@@ -62,15 +62,7 @@ class MemberService(Service):
             else:
                 member_id = db["members"].insert(record).last_pk
             self.services.audit.record(
-                db,
-                actor=actor,
-                action="member.invite",
-                org_id=org["id"],
-                org_slug=org["slug"],
-                target_type="member",
-                target_id=member_id,
-                target_label=email,
-                metadata={"role": role},
+                db, actor, org, "member.invite", "member", member_id, email, {"role": role}
             )
             row = one(db, "SELECT * FROM members WHERE id = ?", [member_id])
             return model_from_row(Member, row, ("grants",))
@@ -108,16 +100,9 @@ class MemberService(Service):
                     "you again"
                 )
             db["members"].update(row["id"], {"status": "active", "joined_at": now})
+            org = {"id": row["org_id"], "slug": row["org_slug"]}
             self.services.audit.record(
-                db,
-                actor=actor,
-                action="member.accept",
-                org_id=row["org_id"],
-                org_slug=org_slug,
-                target_type="member",
-                target_id=row["id"],
-                target_label=actor,
-                metadata={"role": row["role"]},
+                db, actor, org, "member.accept", "member", row["id"], actor, {"role": row["role"]}
             )
             return model_from_row(
                 Member, one(db, "SELECT * FROM members WHERE id = ?", [row["id"]]), ("grants",)
@@ -134,12 +119,14 @@ class MemberService(Service):
                 self._keep_an_admin(db, org, row, "demote")
             # admins hold every permission, so grants start afresh in either direction
             self._update(db, row, {"role": role, "grants": "[]"})
-            self._audit(
+            self.services.audit.record(
                 db,
                 actor,
-                "member.role",
                 org,
-                row,
+                "member.role",
+                "member",
+                row["id"],
+                row["email"],
                 {"from": row["role"], "to": role, "grants_cleared": json.loads(row["grants"])},
             )
             return self._member(db, row["id"])
@@ -158,7 +145,16 @@ class MemberService(Service):
             if permission in grants:
                 raise Conflict(f"{email} already has '{permission}' in '{org_slug}'")
             self._update(db, row, {"grants": json.dumps(sorted(grants | {permission}))})
-            self._audit(db, actor, "member.grant", org, row, {"permission": permission})
+            self.services.audit.record(
+                db,
+                actor,
+                org,
+                "member.grant",
+                "member",
+                row["id"],
+                row["email"],
+                {"permission": permission},
+            )
             return self._member(db, row["id"])
 
     def revoke_grant(self, actor: str, org_slug: str, email: str, permission: str) -> Member:
@@ -170,7 +166,16 @@ class MemberService(Service):
             if permission not in grants:
                 raise Conflict(f"{email} does not have '{permission}' in '{org_slug}'")
             self._update(db, row, {"grants": json.dumps(sorted(grants - {permission}))})
-            self._audit(db, actor, "member.revoke_grant", org, row, {"permission": permission})
+            self.services.audit.record(
+                db,
+                actor,
+                org,
+                "member.revoke_grant",
+                "member",
+                row["id"],
+                row["email"],
+                {"permission": permission},
+            )
             return self._member(db, row["id"])
 
     def removal(self, actor: str, org_slug: str, email: str) -> str:
@@ -198,7 +203,16 @@ class MemberService(Service):
             else:
                 action = "member.revoke_invitation"
             self._update(db, row, {"status": "revoked"})
-            self._audit(db, actor, action, org, row, {"role": row["role"], "was": row["status"]})
+            self.services.audit.record(
+                db,
+                actor,
+                org,
+                action,
+                "member",
+                row["id"],
+                row["email"],
+                {"role": row["role"], "was": row["status"]},
+            )
             return self._member(db, row["id"])
 
     # --- helpers ---------------------------------------------------------------------------
@@ -238,18 +252,6 @@ class MemberService(Service):
     def _member(self, db, member_id: int) -> Member:
         return model_from_row(
             Member, one(db, "SELECT * FROM members WHERE id = ?", [member_id]), ("grants",)
-        )
-
-    def _audit(self, db, actor: str, action: str, org: dict, row: dict, metadata: dict) -> None:
-        self.services.audit.record_in_org(
-            db,
-            org,
-            actor=actor,
-            action=action,
-            target_type="member",
-            target_id=row["id"],
-            target_label=row["email"],
-            metadata=metadata,
         )
 
     def _is_expired(self, row: dict) -> bool:

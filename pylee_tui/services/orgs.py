@@ -120,14 +120,13 @@ class OrgService(Service):
             )
             self.services.audit.record(
                 db,
-                actor=actor,
-                action="org.create",
-                org_id=org_id,
-                org_slug=slug,
-                target_type="organization",
-                target_id=org_id,
-                target_label=name,
-                metadata={"slug": slug, "first_admin": actor},
+                actor,
+                {"id": org_id, "slug": slug},
+                "org.create",
+                "organization",
+                org_id,
+                name,
+                {"slug": slug, "first_admin": actor},
             )
             return model_from_row(
                 Organization, exactly_one(db, "SELECT * FROM organizations WHERE id = ?", [org_id])
@@ -186,14 +185,13 @@ class OrgService(Service):
                     metadata = {"from": row[field], "to": value}
                 self.services.audit.record(
                     db,
-                    actor=actor,
-                    action=_EDIT_ACTIONS[field],
-                    org_id=row["id"],
-                    org_slug=audit_slug,
-                    target_type="organization",
-                    target_id=row["id"],
-                    target_label=label,
-                    metadata=metadata,
+                    actor,
+                    {"id": row["id"], "slug": audit_slug},
+                    _EDIT_ACTIONS[field],
+                    "organization",
+                    row["id"],
+                    label,
+                    metadata,
                 )
             return model_from_row(
                 Organization,
@@ -209,14 +207,13 @@ class OrgService(Service):
             db.execute("DELETE FROM organizations WHERE id = ?", [row["id"]])
             self.services.audit.record(
                 db,
-                actor=actor,
-                action="org.delete",
-                org_id=row["id"],
-                org_slug=row["slug"],
-                target_type="organization",
-                target_id=row["id"],
-                target_label=row["name"],
-                metadata=report.model_dump(exclude={"organizations"}),
+                actor,
+                row,
+                "org.delete",
+                "organization",
+                row["id"],
+                row["name"],
+                report.model_dump(exclude={"organizations"}),
             )
             return report
 

@@ -137,7 +137,7 @@ class RegistryService(Service):
                 )
                 .last_pk
             )
-            self._audit(
+            self.services.audit.record(
                 db, actor, org_row, "registry.create", "registry", reg_id, name, {"slug": slug}
             )
             return model_from_row(
@@ -191,7 +191,9 @@ class RegistryService(Service):
                     "description": "registry.description",
                     "overview": "registry.overview",
                 }[key]
-                self._audit(db, actor, org, action, "registry", row["id"], label, metadata)
+                self.services.audit.record(
+                    db, actor, org, action, "registry", row["id"], label, metadata
+                )
             return model_from_row(
                 Registry, one(db, "SELECT * FROM registries WHERE id = ?", [row["id"]])
             )
@@ -220,7 +222,7 @@ class RegistryService(Service):
             report = self._registry_contents(db, row["id"])
             # server-scope variables hang off servers; delete them with the registry
             db.execute("DELETE FROM registries WHERE id = ?", [row["id"]])
-            self._audit(
+            self.services.audit.record(
                 db,
                 actor,
                 org,
@@ -297,7 +299,7 @@ class RegistryService(Service):
             if self._server_exists(db, reg["id"], name):
                 raise Conflict(f"server '{name}' is already in registry '{registry_slug}'")
             server_id = self._insert_server(db, reg["id"], name, document, problems)
-            self._audit(
+            self.services.audit.record(
                 db,
                 actor,
                 org,
@@ -332,7 +334,9 @@ class RegistryService(Service):
             }
             if new_name != name:
                 metadata["renamed_from"] = name
-            self._audit(db, actor, org, "server.edit", "server", row["id"], new_name, metadata)
+            self.services.audit.record(
+                db, actor, org, "server.edit", "server", row["id"], new_name, metadata
+            )
             return ServerEdit(
                 self._server_by_id(db, row["id"]),
                 was_draft=row["status"] == "draft",
@@ -369,7 +373,7 @@ class RegistryService(Service):
             variables = self._server_variables(db, row["id"])
             db.execute("DELETE FROM servers WHERE id = ?", [row["id"]])
             report = DeletionReport(servers=1, variables=variables)
-            self._audit(
+            self.services.audit.record(
                 db,
                 actor,
                 org,
@@ -394,7 +398,7 @@ class RegistryService(Service):
             if self._server_exists(db, target["id"], name):
                 raise Conflict(f"registry '{to_registry}' already has a server named '{name}'")
             db["servers"].update(row["id"], {"registry_id": target["id"], "updated_at": self.now()})
-            self._audit(
+            self.services.audit.record(
                 db,
                 actor,
                 org,
@@ -431,7 +435,7 @@ class RegistryService(Service):
                 outcome = self._import_one(db, reg, position, entry, strict, replace)
                 outcome.position, outcome.file = position, file
                 report.outcomes.append(outcome)
-            self._audit(
+            self.services.audit.record(
                 db,
                 actor,
                 org,
@@ -548,18 +552,6 @@ class RegistryService(Service):
         raise PermissionDenied(
             f"you ({member.email}) cannot {doing}: it holds {' and '.join(what)}, and deleting "
             "secrets with their history needs the admin role or the grant 'secrets:write'"
-        )
-
-    def _audit(self, db, actor, org, action, target_type, target_id, label, metadata) -> None:
-        self.services.audit.record_in_org(
-            db,
-            org,
-            actor=actor,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            target_label=label,
-            metadata=metadata,
         )
 
     def _exists(self, db, org_id: int, slug: str) -> bool:

@@ -76,8 +76,9 @@ class ScopeRef:
             [self.org["id"], self.registry_id, self.server_id],
         )
 
-    def metadata(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"scope": self.scope}
+    def metadata(self, **more: Any) -> dict[str, Any]:
+        """What an audit event of a key here says about the scope, and `more`."""
+        data: dict[str, Any] = {"scope": self.scope, **more}
         if self.registry is not None:
             data["registry"] = self.registry["slug"]
         if self.server is not None:

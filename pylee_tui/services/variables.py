@@ -106,7 +106,9 @@ class VariableService(Service):
                 return row["value"]
             self.services.access.require(member, "secrets:reveal", f"{purpose} secrets")
             value = self._decrypt(ref, key, row["encrypted_value"])
-            self._audit(db, actor, ref, f"secret.{purpose}", row["id"], key)
+            self.services.audit.record(
+                db, actor, ref.org, f"secret.{purpose}", "variable", row["id"], key, ref.metadata()
+            )
             return value
 
     def history(self, actor: str, scope: Scope, key: str) -> list[VariableVersion]:
@@ -133,7 +135,16 @@ class VariableService(Service):
                 config = self._effective(db, ref, reveal=True)
                 secrets = [e.key for e in config.entries if e.kind == "secret"]
                 if secrets:
-                    self._audit(db, actor, ref, "secret.export", None, ref.label, {"keys": secrets})
+                    self.services.audit.record(
+                        db,
+                        actor,
+                        ref.org,
+                        "secret.export",
+                        "variable",
+                        None,
+                        ref.label,
+                        ref.metadata(keys=secrets),
+                    )
                 return config
         with self.store.reading() as db:
             ref, _member = self._scope(db, actor, scope)
@@ -211,8 +222,15 @@ class VariableService(Service):
             add_version(
                 db, ref, key, version, "unset", row["kind"], None, None, actor=actor, now=self.now()
             )
-            self._audit(
-                db, actor, ref, f"{row['kind']}.unset", row["id"], key, {"version": version}
+            self.services.audit.record(
+                db,
+                actor,
+                ref.org,
+                f"{row['kind']}.unset",
+                "variable",
+                row["id"],
+                key,
+                ref.metadata(version=version),
             )
             return removed
 
@@ -371,10 +389,12 @@ class VariableService(Service):
         add_version(
             db, ref, key, version, action, kind, columns["value"], encrypted, actor=actor, now=now
         )
-        metadata: dict[str, Any] = {"version": version}
+        metadata = ref.metadata(version=version)
         if from_version is not None:
             metadata["from_version"] = from_version
-        self._audit(db, actor, ref, f"{kind}.{action}", row_id, key, metadata)
+        self.services.audit.record(
+            db, actor, ref.org, f"{kind}.{action}", "variable", row_id, key, metadata
+        )
         return row_id
 
     def _decrypt(self, ref: ScopeRef, key: str, blob: bytes) -> str:
@@ -428,18 +448,6 @@ class VariableService(Service):
             )
             layers.append([self._definition(ref.org, r, reveal) for r in rows])
         return resolve(layers, _document(ref.server) if ref.server else None)
-
-    def _audit(self, db, actor, ref: ScopeRef, action, target_id, label, extra=None) -> None:
-        self.services.audit.record_in_org(
-            db,
-            ref.org,
-            actor=actor,
-            action=action,
-            target_type="variable",
-            target_id=target_id,
-            target_label=label,
-            metadata={**ref.metadata(), **(extra or {})},
-        )
 
 
 def _document(server: dict) -> dict[str, Any] | None:

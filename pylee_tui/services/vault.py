@@ -96,7 +96,10 @@ class VaultService(Service):
                     "updated_by": actor,
                 }
             )
-            self._audit(db, actor, "vault.create")
+            # in every org: the vault guards all of their secrets, so every org's admins see
+            # who created it
+            for org in list(db.query("SELECT id, slug FROM organizations ORDER BY id")):
+                self.services.audit.record(db, actor, org, "vault.create", "vault", None, "vault")
         with self._guard:
             self._data_key = data_key
 
@@ -137,7 +140,9 @@ class VaultService(Service):
                     "updated_by": actor,
                 },
             )
-            self._audit(db, actor, "vault.passwd")
+            # in every org, as `vault.create` is
+            for org in list(db.query("SELECT id, slug FROM organizations ORDER BY id")):
+                self.services.audit.record(db, actor, org, "vault.passwd", "vault", None, "vault")
         with self._guard:
             self._data_key = data_key
 
@@ -224,20 +229,6 @@ class VaultService(Service):
             "secrets, so it needs the admin role in each organization that holds secrets; "
             f"you are not an admin of {which}"
         )
-
-    def _audit(self, db: sqlite_utils.Database, actor: str, action: str) -> None:
-        """Recorded in every org of the store: the vault guards all of their secrets, so every
-        org's admins see who created it or changed its passphrase."""
-        for org in list(db.query("SELECT id, slug FROM organizations ORDER BY id")):
-            self.services.audit.record_in_org(
-                db,
-                org,
-                actor=actor,
-                action=action,
-                target_type="vault",
-                target_id=None,
-                target_label="vault",
-            )
 
 
 def _encodable(passphrase: str) -> str:

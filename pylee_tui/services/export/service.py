@@ -247,31 +247,30 @@ class ExportService(Service):
 
     def _remember(self, actor: str, plan: ExportPlan, path: Path, merged: Merge) -> None:
         inputs = merged.input_owners if plan.format.has_inputs else None
-        with self.store.transaction() as db:
+        with self.store.transaction() as db:  # the owners and the event, together
             records.record_owners(db, path, merged.owners, inputs)
-            self._audit(actor, plan, str(path))
+            self.record_export(actor, plan, str(path))
 
-    def record_print(self, actor: str, plan: ExportPlan) -> None:
-        """An export printed to stdout is still an export (audited, nothing remembered)."""
-        self._audit(actor, plan, "-")
-
-    def _audit(self, actor: str, plan: ExportPlan, path: str) -> None:
+    def record_export(self, actor: str, plan: ExportPlan, path: str = "-") -> None:
+        """The audit event of an export written to `path`; an export printed to stdout ("-")
+        is still an export (audited, nothing remembered)."""
+        metadata = {
+            "client": plan.client,
+            "path": path,
+            "servers": sorted(plan.servers.values()),
+            "inlined_secrets": len(plan.inlined_secrets),
+        }
         with self.store.transaction() as db:
             org, _member = self.services.access.org_row(db, plan.org, actor)
-            self.services.audit.record_in_org(
+            self.services.audit.record(
                 db,
+                actor,
                 org,
-                actor=actor,
-                action="registry.export",
-                target_type="registry",
-                target_id=plan.registry,
-                target_label=plan.registry,
-                metadata={
-                    "client": plan.client,
-                    "path": path,
-                    "servers": sorted(plan.servers.values()),
-                    "inlined_secrets": len(plan.inlined_secrets),
-                },
+                "registry.export",
+                "registry",
+                plan.registry,
+                plan.registry,
+                metadata,
             )
 
 
