@@ -262,6 +262,12 @@ def with_suffix(slug: str, n: int) -> str:
 # --- records ---------------------------------------------------------------------------------
 
 
+def overview_base(saved_at: datetime | None, created_at: datetime) -> datetime:
+    """When an overview was last saved, or its owner's creation for one never saved: an
+    editor saves with it, and a save made since is a lost update the service refuses."""
+    return saved_at or created_at
+
+
 class Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -275,6 +281,11 @@ class Organization(Record):
     created_at: datetime
     updated_at: datetime
     overview_updated_at: datetime | None = None
+
+    @property
+    def overview_base(self) -> datetime:
+        """What an overview editor starts from (see `OrgService.edit`)."""
+        return overview_base(self.overview_updated_at, self.created_at)
 
 
 class OrgSummary(Record):
@@ -310,6 +321,12 @@ class Registry(Record):
     overview: Overview = ""
     created_at: datetime
     updated_at: datetime
+    overview_updated_at: datetime | None = None  # when the overview was last saved
+
+    @property
+    def overview_base(self) -> datetime:
+        """What an overview editor starts from (see `RegistryService.edit`)."""
+        return overview_base(self.overview_updated_at, self.created_at)
 
 
 class Server(Record):

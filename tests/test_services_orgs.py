@@ -346,6 +346,20 @@ def test_saving_over_a_newer_overview_is_a_conflict(services: Services, clock: C
     assert org.overview == "# v3\n"
 
 
+def test_the_first_overview_saved_elsewhere_is_a_conflict_too(services: Services, clock: Clock):
+    """An org created without an overview: an editor opened on it starts from the org's
+    creation, so someone else's first save meanwhile is not overwritten silently."""
+    services.orgs.create(ANN, "Blank")
+    join(services, "blank", BOB, role="admin")
+    opened = services.orgs.get_org(ANN, "blank")
+    assert opened.overview_updated_at is None
+    clock.advance(minutes=1)
+    services.orgs.edit(BOB, "blank", overview="# Bob's\n", overview_base=opened.overview_base)
+    with pytest.raises(Conflict, match=f"the overview of org 'blank' was changed.*by {BOB}"):
+        services.orgs.edit(ANN, "blank", overview="# Ann's\n", overview_base=opened.overview_base)
+    assert services.orgs.get_org(ANN, "blank").overview == "# Bob's\n"
+
+
 def test_overview_conflict_is_seen_across_two_open_stores(db_path, clock: Clock) -> None:
     first, second = Store(db_path), Store(db_path)
     try:

@@ -198,6 +198,28 @@ def test_saving_over_a_newer_overview_is_a_conflict(acme: Services, clock: Clock
     assert acme.registries.get_registry(ANN, Scope("acme", "core")).overview == "# Mine\n"
 
 
+def test_a_rename_while_the_overview_is_open_is_no_conflict(acme: Services, clock: Clock) -> None:
+    """Only a save of the overview itself since it was opened is a lost update: the registry
+    renamed meanwhile (or its description changed) is not."""
+    core = Scope("acme", "core")
+    opened = acme.registries.get_registry(ANN, core)
+    clock.advance(seconds=5)
+    acme.registries.edit(ANN, core, name="Core renamed", description="changed meanwhile")
+    saved = acme.registries.edit(ANN, core, overview="# Mine\n", overview_base=opened.overview_base)
+    assert (saved.name, saved.overview) == ("Core renamed", "# Mine\n")
+    clock.advance(seconds=5)
+    acme.registries.edit(ANN, core, description="and again")
+    again = acme.registries.edit(
+        ANN, core, overview="# Mine, 2\n", overview_base=saved.overview_base
+    )
+    assert again.overview == "# Mine, 2\n"
+    # someone else's save of the overview after that one still is
+    clock.advance(seconds=5)
+    acme.registries.edit(ANN, core, overview="# Theirs\n")  # from another window
+    with pytest.raises(Conflict, match="the overview of registry 'core' was changed"):
+        acme.registries.edit(ANN, core, overview="# Mine, 3\n", overview_base=again.overview_base)
+
+
 def test_delete_cascades_to_servers_and_variables_and_says_so(acme: Services, store: Store) -> None:
     core = acme.registries.get_registry(ANN, Scope("acme", "core"))
     weather = acme.registries.get_server(ANN, Scope("acme", "core", WEATHER["name"]))

@@ -261,14 +261,14 @@ class OrgScreen(TypeAhead, Screen[None]):
         def save(text: str, base, force: bool):
             return orgs.edit(
                 user, org.slug, overview=text, overview_base=base, force=force
-            ).overview_updated_at
+            ).overview_base
 
         def load():
             fresh = orgs.get_org(user, org.slug)
-            return fresh.overview, fresh.overview_updated_at
+            return fresh.overview, fresh.overview_base
 
         document = MarkdownDocument(
-            f"{org.name} · overview", org.slug, org.overview, org.overview_updated_at, save, load
+            f"{org.name} · overview", org.slug, org.overview, org.overview_base, save, load
         )
         self.app.push_screen(
             OverviewEditorScreen(document, user, self.view.role),

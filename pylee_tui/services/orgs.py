@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
-from typing import Any
 
 import sqlite_utils
 
@@ -24,6 +22,7 @@ from pylee_tui.services.base import (
     valid,
 )
 from pylee_tui.services.errors import Conflict
+from pylee_tui.services.named_edit import ORG, apply_edit
 
 
 class OrgService(Service):
@@ -144,59 +143,27 @@ class OrgService(Service):
         overview_base: datetime | None = None,
         force: bool = False,
     ) -> Organization:
-        """Apply several changes in one transaction, one audit event per field that changed.
-
-        `overview_base` is the `overview_updated_at` the editor started from: if the overview was
-        saved elsewhere since, the save is refused with Conflict unless `force`.
-        """
+        """Apply several changes in one transaction, one audit event per field that changed
+        (see `named_edit.apply_edit`: `overview_base` guards the overview against lost
+        updates)."""
         changes = named_changes(
             name=name, slug=new_slug, description=description, overview=overview
         )
-        now = self.now()
         with self.store.transaction() as db:
             row, member = self.services.access.org_row(db, org, actor)
             self.services.access.require(member, "org:manage", "edit the organization")
-            if "overview" in changes and not force:
-                self._check_overview_base(db, row, overview_base)
-            changed = {k: v for k, v in changes.items() if row[k] != v}
-            if "slug" in changed and one(
-                db, "SELECT 1 FROM organizations WHERE slug = ?", [changed["slug"]]
-            ):
-                raise Conflict(f"slug '{changed['slug']}' is already taken")
-            if not changed:
-                return model_from_row(Organization, row)
-            update = dict(changed, updated_at=now)
-            if "overview" in changed:
-                update["overview_updated_at"] = now
-            try:
-                db.table("organizations").update(row["id"], update)
-            except sqlite3.IntegrityError:
-                raise Conflict(f"slug '{changed.get('slug')}' is already taken") from None
-            label = changed.get("name", row["name"])
-            audit_slug = changed.get("slug", row["slug"])
-            for field, value in changed.items():
-                metadata: dict[str, Any]
-                if field == "overview":
-                    metadata = {
-                        "bytes_before": len(row["overview"].encode("utf-8")),
-                        "bytes_after": len(value.encode("utf-8")),
-                    }
-                else:
-                    metadata = {"from": row[field], "to": value}
-                self.services.audit.record(
-                    db,
-                    actor,
-                    {"id": row["id"], "slug": audit_slug},
-                    _EDIT_ACTIONS[field],
-                    "organization",
-                    row["id"],
-                    label,
-                    metadata,
-                )
-            return model_from_row(
-                Organization,
-                exactly_one(db, "SELECT * FROM organizations WHERE id = ?", [row["id"]]),
+            edited = apply_edit(
+                self.services,
+                db,
+                actor,
+                ORG,
+                row,
+                row,
+                changes,
+                overview_base=overview_base,
+                force=force,
             )
+            return model_from_row(Organization, edited)
 
     def delete(self, actor: str, org: str) -> DeletionReport:
         """Delete the org and everything in it; returns what was removed. Its audit trail stays."""
@@ -241,31 +208,3 @@ class OrgService(Service):
             {"o": org_id},
         )
         return DeletionReport(organizations=1, **row)
-
-    def _check_overview_base(
-        self, db: sqlite_utils.Database, row: dict[str, Any], base: datetime | None
-    ) -> None:
-        if base is None:
-            return
-        stored = row["overview_updated_at"]
-        if stored is None or datetime.fromisoformat(stored) == base:
-            return
-        who = one(
-            db,
-            "SELECT actor FROM audit_events WHERE org_id = ? AND action = 'org.overview' "
-            "ORDER BY id DESC LIMIT 1",
-            [row["id"]],
-        )
-        by = f" by {who['actor']}" if who else ""
-        raise Conflict(
-            f"the overview was saved{by} at {stored[:19].replace('T', ' ')} UTC since you opened "
-            "it; overwrite it or reload"
-        )
-
-
-_EDIT_ACTIONS = {
-    "name": "org.rename",
-    "slug": "org.slug",
-    "description": "org.description",
-    "overview": "org.overview",
-}

@@ -23,9 +23,10 @@ from pylee_tui.models import (
 )
 from pylee_tui.server_json import Problem, to_current, validate
 from pylee_tui.services.access import Membership
-from pylee_tui.services.base import Service, model_from_row, named_changes, one, valid
+from pylee_tui.services.base import Service, exactly_one, model_from_row, named_changes, one, valid
 from pylee_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from pylee_tui.services.import_report import ImportOutcome, ImportReport
+from pylee_tui.services.named_edit import REGISTRY, REGISTRY_ROW, apply_edit
 from pylee_tui.services.scope import Scope
 
 __all__ = [
@@ -140,9 +141,7 @@ class RegistryService(Service):
             self.services.audit.record(
                 db, actor, org_row, "registry.create", "registry", reg_id, name, {"slug": slug}
             )
-            return model_from_row(
-                Registry, one(db, "SELECT * FROM registries WHERE id = ?", [reg_id])
-            )
+            return model_from_row(Registry, exactly_one(db, REGISTRY.row_sql, [reg_id]))
 
     def edit(
         self,
@@ -156,47 +155,27 @@ class RegistryService(Service):
         overview_base: datetime | None = None,
         force: bool = False,
     ) -> Registry:
-        """Several changes in one transaction; `overview_base` guards against lost updates."""
+        """Several changes in one transaction, one audit event per field that changed (see
+        `named_edit.apply_edit`: `overview_base` guards the overview against lost updates)."""
         changes = named_changes(
             name=name, slug=new_slug, description=description, overview=overview
         )
-        now = self.now()
         slug = _registry_of(scope)
         with self.store.transaction() as db:
             org, _member = self._writer(db, scope.org, actor, "edit a registry")
             row = self._row(db, org, slug)
-            stale = overview_base is not None and (
-                datetime.fromisoformat(row["updated_at"]) != overview_base
+            edited = apply_edit(
+                self.services,
+                db,
+                actor,
+                REGISTRY,
+                org,
+                row,
+                changes,
+                overview_base=overview_base,
+                force=force,
             )
-            if "overview" in changes and not force and stale:
-                raise Conflict(
-                    f"registry '{slug}' was changed since you opened it; overwrite or reload"
-                )
-            changed = {k: v for k, v in changes.items() if row[k] != v}
-            if "slug" in changed and self._exists(db, org["id"], changed["slug"]):
-                raise Conflict(f"registry slug '{changed['slug']}' is already taken")
-            if not changed:
-                return model_from_row(Registry, row)
-            db["registries"].update(row["id"], dict(changed, updated_at=now))
-            label = changed.get("name", row["name"])
-            for key, value in changed.items():
-                metadata = (
-                    {"bytes": len(value.encode("utf-8"))}
-                    if key == "overview"
-                    else {"from": row[key], "to": value}
-                )
-                action = {
-                    "name": "registry.rename",
-                    "slug": "registry.slug",
-                    "description": "registry.description",
-                    "overview": "registry.overview",
-                }[key]
-                self.services.audit.record(
-                    db, actor, org, action, "registry", row["id"], label, metadata
-                )
-            return model_from_row(
-                Registry, one(db, "SELECT * FROM registries WHERE id = ?", [row["id"]])
-            )
+            return model_from_row(Registry, edited)
 
     def contents(self, actor: str, scope: Scope, *, check: bool = False) -> DeletionReport:
         """What deleting the registry would remove (for the confirmation). With `check`, first
@@ -560,7 +539,7 @@ class RegistryService(Service):
         )
 
     def _row(self, db, org: dict, slug: str) -> dict:
-        row = one(db, "SELECT * FROM registries WHERE org_id = ? AND slug = ?", [org["id"], slug])
+        row = one(db, f"{REGISTRY_ROW} WHERE r.org_id = ? AND r.slug = ?", [org["id"], slug])
         if row is None:
             raise NotFound(f"no registry {slug!r} in '{org['slug']}'")
         return row

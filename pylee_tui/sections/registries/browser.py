@@ -679,12 +679,12 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
 
         def load():
             registry = registries.get_registry(user, Scope(org, slug))
-            return registry.overview, registry.updated_at
+            return registry.overview, registry.overview_base
 
         def save(text: str, base, force: bool):
             return registries.edit(
                 user, Scope(org, slug), overview=text, overview_base=base, force=force
-            ).updated_at
+            ).overview_base
 
         def opened(loaded) -> None:
             text, base = loaded
