@@ -346,6 +346,10 @@ CALLS: dict[str, tuple[str, Callable[[Services, str], Any]]] = {
         "",
         lambda s, a: s.variables.reveal(a, Scope("acme", "core"), "DB_PASSWORD", purpose="copy"),
     ),
+    "variables.reveal_effective": (
+        "",
+        lambda s, a: s.variables.reveal_effective(a, Scope("acme", "core", W), "URL"),
+    ),
     "variables.effective@reveal": (
         "",
         lambda s, a: s.variables.effective(a, Scope("acme", "core", W), reveal=True),

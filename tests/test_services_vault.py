@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from conftest import ANN, BOB, Clock, server_doc, table_rows
 
+from pylee_tui import crypto
 from pylee_tui.services import (
     Conflict,
     InvalidInput,
@@ -351,6 +352,41 @@ def test_a_secret_inside_a_variable_is_plaintext_only_when_revealed(acme: Servic
     assert (masked.get("TOKEN").value, shown.get("TOKEN").value) == (None, "ghp_abc123")
     assert shown.get("TOKEN").display == MASK
     assert "ghp_abc123" not in repr(masked)
+
+
+def test_one_effective_key_decrypts_and_audits_only_the_secrets_it_uses(
+    acme: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put(acme, ORG, "TOKEN", "tok-1", "secret")
+    put(acme, ORG, "OTHER", "other-1", "secret")
+    put(acme, ORG, "HOST", "${TOKEN}@example.com")
+    put(acme, REG, "URL", "https://${HOST}/v1")  # TOKEN, through HOST
+    put(acme, REG, "MODE", "fast")
+    decrypted: list[bytes] = []
+    real_decrypt = crypto.decrypt
+
+    def spy(key: bytes, blob: bytes, aad: bytes) -> str:
+        decrypted.append(aad)
+        return real_decrypt(key, blob, aad)
+
+    monkeypatch.setattr(crypto, "decrypt", spy)
+    seen = len(acme.audit.list_for_org(ANN, "acme"))
+    url = acme.variables.reveal_effective(ANN, Scope("acme", *REG), "URL", purpose="copy")
+    assert url == "https://tok-1@example.com/v1"
+    assert decrypted and all(aad.endswith(b"key=TOKEN") for aad in decrypted)
+    events = acme.audit.list_for_org(ANN, "acme")
+    assert [(e.action, e.target_label) for e in events[: len(events) - seen]] == [
+        ("secret.copy", "TOKEN")
+    ]
+    assert events[0].metadata == {"scope": "registry", "registry": "core", "via": "URL"}
+    # a value made of no secret: nothing decrypted, nothing recorded, nothing to be allowed
+    decrypted.clear()
+    assert acme.variables.reveal_effective(BOB, Scope("acme", *REG), "MODE") == "fast"
+    assert decrypted == [] and len(acme.audit.list_for_org(ANN, "acme")) == len(events)
+    with pytest.raises(PermissionDenied, match="reveal secrets"):
+        acme.variables.reveal_effective(BOB, Scope("acme", *REG), "URL")
+    with pytest.raises(NotFound, match="no NOPE at registry core"):
+        acme.variables.reveal_effective(ANN, Scope("acme", *REG), "NOPE")
 
 
 def test_registry_scope_is_org_plus_registry(acme: Services) -> None:

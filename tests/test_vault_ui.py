@@ -328,6 +328,27 @@ async def test_define_a_missing_secret_on_the_server_unlocking_the_vault_to_save
         assert form.query_one("#field-value", Input).value == "info"
 
 
+async def test_copying_a_variable_that_embeds_a_secret_reads_only_that_secret(db_path, with_secret):
+    """URL=${TOKEN} with two secrets in scope: the copy decrypts and records TOKEN alone."""
+    with_secret.vault.unlock(PASSPHRASE)
+    with_secret.variables.set_key(ANN, Scope("acme"), "TOKEN", "tok-1", kind="secret")
+    with_secret.variables.set_key(ANN, Scope("acme"), "URL", "https://${TOKEN}@example.com")
+    with_secret.vault.lock()
+    seen = len(with_secret.audit.list_for_org(ANN, "acme"))
+    async with app_for(db_path).run_test(size=SIZE) as pilot:
+        pane = await open_vault(pilot)
+        pilot.app.services.vault.unlock(PASSPHRASE)
+        await pilot.press("t")  # the effective value, its reference expanded
+        await settle(pilot)
+        cursor_to(pane, "URL")
+        await pilot.press("c")
+        await settle(pilot)
+        assert pilot.app.clipboard == "https://tok-1@example.com"
+    events = with_secret.audit.list_for_org(ANN, "acme")
+    new = [(e.action, e.target_label, e.metadata.get("keys")) for e in events[: len(events) - seen]]
+    assert new == [("secret.copy", "TOKEN", None)]  # API_TOKEN is neither read nor named
+
+
 async def test_copy_puts_the_value_on_the_clipboard_and_is_audited(db_path, with_secret):
     async with app_for(db_path).run_test(size=SIZE) as pilot:
         pane = await open_vault(pilot)

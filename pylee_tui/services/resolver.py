@@ -83,6 +83,23 @@ class EffectiveConfig:
     def get(self, key: str) -> Entry | None:
         return next((e for e in self.entries if e.key == key), None)
 
+    def secrets_in(self, key: str) -> set[str]:
+        """The secrets the value of `key` is made of: itself if it is one, else every secret
+        its references reach (through other variables too)."""
+        found: set[str] = set()
+        todo, seen = [key], set()
+        while todo:
+            name = todo.pop()
+            entry = self.get(name) if name not in seen else None
+            seen.add(name)
+            if entry is None:
+                continue
+            if entry.kind == "secret":
+                found.add(name)
+            else:
+                todo.extend(entry.references)
+        return found
+
     @property
     def warnings(self) -> list[str]:
         return [f"{e.key}: {w}" for e in self.entries for w in e.warnings]

@@ -150,6 +150,46 @@ class VariableService(Service):
             ref, _member = self._scope(db, actor, scope)
             return self._effective(db, ref, reveal=False)
 
+    def reveal_effective(
+        self,
+        actor: str,
+        scope: Scope,
+        key: str,
+        *,
+        purpose: Literal["reveal", "copy"] = "reveal",
+    ) -> str | None:
+        """The plaintext of one key of the scope's effective configuration, its references
+        expanded (None when its value is unusable: a cycle, say). Only the secrets that value
+        is made of are decrypted (needs `secrets:reveal` and an unlocked vault), each one an
+        audit event (`secret.reveal` or `secret.copy`, naming the key it was read for); a
+        value holding no secret is neither."""
+        if purpose not in ("reveal", "copy"):
+            raise InvalidInput(f"purpose must be reveal or copy, not {purpose!r}")
+        key = valid("variable_key", key)
+        with self.store.transaction() as db:
+            ref, member = self._scope(db, actor, scope)
+            masked = self._effective(db, ref, reveal=False)
+            entry = masked.get(key)
+            if entry is None:
+                raise NotFound(f"no {key} at {ref.label} or above it")
+            secrets = masked.secrets_in(key)
+            if not secrets:
+                return entry.value
+            self.services.access.require(member, "secrets:reveal", f"{purpose} secrets")
+            revealed = self._effective(db, ref, reveal=secrets).get(key)
+            for name in sorted(secrets):
+                self.services.audit.record(
+                    db,
+                    actor,
+                    ref.org,
+                    f"secret.{purpose}",
+                    "variable",
+                    None,
+                    name,
+                    ref.metadata(via=key),
+                )
+            return revealed.value if revealed is not None else None
+
     def effective_for_servers(self, actor: str, scope: Scope) -> dict[str, EffectiveConfig]:
         """The (masked) effective configuration of every server of a registry, by server name."""
         with self.store.reading() as db:
@@ -428,7 +468,9 @@ class VariableService(Service):
             return Definition(row["key"], "secret", scope, label, None, error=str(exc))
         return Definition(row["key"], "secret", scope, label, value)
 
-    def _effective(self, db, ref: ScopeRef, reveal: bool) -> EffectiveConfig:
+    def _effective(self, db, ref: ScopeRef, reveal: bool | set[str]) -> EffectiveConfig:
+        """The effective configuration at `ref`; `reveal`: decrypt every secret (True), none
+        (False) or the secrets of these keys."""
         layers: list[Iterable[Definition]] = []
         chain = [ScopeRef(ref.org, "org")]
         if ref.registry is not None:
@@ -446,7 +488,14 @@ class VariableService(Service):
                 "ORDER BY v.key",
                 params,
             )
-            layers.append([self._definition(ref.org, r, reveal) for r in rows])
+            layers.append(
+                [
+                    self._definition(
+                        ref.org, r, reveal if isinstance(reveal, bool) else r["key"] in reveal
+                    )
+                    for r in rows
+                ]
+            )
         return resolve(layers, _document(ref.server) if ref.server else None)
 
 

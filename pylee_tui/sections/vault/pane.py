@@ -383,15 +383,13 @@ class VaultPane(OrgSection):
                 done=done,
             )
             return
-        scope = self.scope
-
-        def resolved() -> str | None:
-            entry = variables.effective(user, scope, reveal=True).get(row.key)
-            return entry.value if entry else None
-
         self._secret_call(
             f"{row.key} embeds a secret: to {purpose} it the vault must be unlocked.",
-            resolved,
+            variables.reveal_effective,
+            user,
+            self.scope,
+            row.key,
+            purpose=purpose,
             done=done,
         )
 
