@@ -60,3 +60,48 @@ def test_cursor_and_vscode_live_in_the_home_and_the_workspace(
 def test_an_unknown_client_names_the_known_ones() -> None:
     with pytest.raises(InvalidInput, match="unknown client 'zed': use one of claude, vscode"):
         default_config_path("zed")
+
+
+def test_a_new_client_is_one_file_in_the_clients_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Adding a client format is adding one module that defines CLIENT: it is found, listed in
+    its order, and its own rules (here: no inline secrets, a workspace folder) are what the
+    export and the app read, with no branch on its name anywhere else."""
+    from pylee_tui.services.export import clients
+
+    (tmp_path / "zed.py").write_text(
+        "from pathlib import Path\n"
+        "from pylee_tui.services.export.clients.base import JsonClient\n\n"
+        "class Zed(JsonClient):\n"
+        "    key = 'zed'\n"
+        "    title = 'Zed'\n"
+        "    order = 15\n"
+        "    servers_key = 'context_servers'\n"
+        "    takes_inline_secrets = False\n"
+        "    workspace_folder = '.zed'\n\n"
+        "    def config_path(self, home, cwd, platform):\n"
+        "        return (cwd or Path.cwd()) / self.workspace_folder / 'settings.json'\n\n"
+        "CLIENT = Zed()\n",
+        "utf-8",
+    )
+    monkeypatch.setattr(clients, "__path__", [*clients.__path__, str(tmp_path)])
+    found = clients._discover()
+    assert list(found) == ["claude", "zed", "vscode", "cursor"]
+    zed = found["zed"]
+    assert zed.config_path(None, tmp_path, "linux") == tmp_path / ".zed" / "settings.json"
+    assert not zed.takes_inline_secrets
+    assert zed.command_entry(["npx", "-y", "pkg"], {"A": "1"}) == {
+        "command": "npx",
+        "args": ["-y", "pkg"],
+        "env": {"A": "1"},
+    }
+
+
+def test_only_vscode_keeps_secrets_out_of_its_file_and_lives_in_a_workspace() -> None:
+    assert [k for k, c in FORMATS.items() if not c.takes_inline_secrets] == ["vscode"]
+    assert {k: c.workspace_folder for k, c in FORMATS.items()} == {
+        "claude": None,
+        "vscode": ".vscode",
+        "cursor": None,
+    }

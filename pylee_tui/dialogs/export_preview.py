@@ -28,7 +28,7 @@ from pylee_tui.models import plural
 from pylee_tui.safe_text import escape, escape_json
 from pylee_tui.services import Scope, Services
 from pylee_tui.services.errors import InvalidInput, VaultLocked
-from pylee_tui.services.export import CLIENT_NAMES, CLIENTS, default_config_path
+from pylee_tui.services.export import CLIENT_NAMES, CLIENTS, client_format, default_config_path
 from pylee_tui.widgets.path_input import PathInput
 from pylee_tui.widgets.pylee_app import pylee_app
 
@@ -229,17 +229,17 @@ class ExportScreen(ModalScreen[bool]):
         self.refresh_preview()
 
     def _sync_inline_checkbox(self) -> None:
-        """VS Code keeps secrets in its own prompt store: inlining them is not offered."""
+        """A client that keeps secrets in its own prompt store (VS Code) is not offered inlining."""
         inline = self.query_one("#export-inline", Checkbox)
-        vscode = self.client == "vscode"
-        if vscode and inline.value:
+        fmt = client_format(self.client)
+        if not fmt.takes_inline_secrets and inline.value:
             with self.prevent(Checkbox.Changed):
                 inline.value = False
-        inline.disabled = vscode
+        inline.disabled = not fmt.takes_inline_secrets
         inline.tooltip = (
-            "VS Code asks for secrets itself (inputs): they are never written in its file"
-            if vscode
-            else "Write secret values into the file (it is written 0600)"
+            "Write secret values into the file (it is written 0600)"
+            if fmt.takes_inline_secrets
+            else f"{fmt.title} asks for secrets itself (inputs): they are never written in its file"
         )
 
     @on(Checkbox.Changed)

@@ -7,7 +7,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,14 +31,15 @@ def link_target(path: Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
-def refuse_workspace_link(path: Path) -> None:
+def refuse_workspace_link(path: Path, workspace_folders: Collection[str]) -> None:
     """A `.vscode/mcp.json` is relative to its workspace (the folder holding `.vscode`), so a
     cloned repository can ship the file, or `.vscode` itself, as a symlink to anywhere (a
     user's settings, a dangling path). Refuse one that leads outside the workspace; the real
-    path, given itself, is written as any other."""
+    path, given itself, is written as any other. `workspace_folders` are the folder names the
+    clients keep such files in, whichever client this export is for."""
     path = Path(os.path.abspath(path))
     folder = path.parent
-    if folder.name != ".vscode":
+    if folder.name not in workspace_folders:
         return
     workspace = folder.parent
     inside = Path(os.path.realpath(workspace))

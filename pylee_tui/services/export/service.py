@@ -14,7 +14,11 @@ from pylee_tui.files import remove_stale_temps
 from pylee_tui.services.base import Service
 from pylee_tui.services.errors import Conflict, InvalidInput
 from pylee_tui.services.export import owners as records
-from pylee_tui.services.export.clients import client_format, default_config_path
+from pylee_tui.services.export.clients import (
+    WORKSPACE_FOLDERS,
+    client_format,
+    default_config_path,
+)
 from pylee_tui.services.export.configfile import (
     bom_of,
     check_target,
@@ -155,7 +159,7 @@ class ExportService(Service):
         if isinstance(path, str) and not path.strip():
             raise InvalidInput("no file name to write the export to")
         path = Path(path).expanduser()
-        refuse_workspace_link(path)
+        refuse_workspace_link(path, WORKSPACE_FOLDERS)
         target = link_target(path)
         check_target(path, target, create_parent=_is_usual_place(path, plan.client))
         old_text = read_config(path)

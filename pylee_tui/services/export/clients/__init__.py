@@ -23,6 +23,10 @@ def _discover() -> dict[str, ClientFormat]:
 FORMATS: dict[str, ClientFormat] = _discover()
 CLIENTS: tuple[str, ...] = tuple(FORMATS)
 CLIENT_NAMES: dict[str, str] = {key: client.title for key, client in FORMATS.items()}
+# the folders a client keeps a repository-level config in (`.vscode`): a link out of one is refused
+WORKSPACE_FOLDERS: frozenset[str] = frozenset(
+    f.workspace_folder for f in FORMATS.values() if f.workspace_folder is not None
+)
 
 
 def client_format(client: str) -> ClientFormat:

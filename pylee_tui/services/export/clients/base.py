@@ -27,6 +27,8 @@ class ClientFormat(Protocol):
     servers_key: str  # the object holding the servers: `mcpServers`
     jsonc: bool  # its file may hold comments and trailing commas
     has_inputs: bool  # it keeps prompts (`inputs`) that entries reference
+    takes_inline_secrets: bool  # secret values may be written into its file, when asked
+    workspace_folder: str | None  # its file may live in a repository's folder: `.vscode`
 
     def config_path(self, home: Path | None, cwd: Path | None, platform: str | None) -> Path:
         """Where the client reads its servers from."""
@@ -70,6 +72,8 @@ class JsonClient:
     servers_key = "mcpServers"
     jsonc = False
     has_inputs = False
+    takes_inline_secrets = True
+    workspace_folder: str | None = None
 
     def check_request(self, inline_secrets: bool) -> None:
         return None

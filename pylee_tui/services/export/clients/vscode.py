@@ -21,9 +21,11 @@ class VsCode(JsonClient):
     servers_key = "servers"
     jsonc = True
     has_inputs = True
+    takes_inline_secrets = False
+    workspace_folder = ".vscode"
 
     def config_path(self, home: Path | None, cwd: Path | None, platform: str | None) -> Path:
-        return (cwd or Path.cwd()) / ".vscode" / "mcp.json"
+        return (cwd or Path.cwd()) / self.workspace_folder / "mcp.json"
 
     def check_request(self, inline_secrets: bool) -> None:
         if inline_secrets:
