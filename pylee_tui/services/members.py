@@ -10,7 +10,7 @@ import json
 from datetime import datetime, timedelta
 
 from pylee_tui.models import GRANTS, Member
-from pylee_tui.services.base import Service, model_from_row, one, valid
+from pylee_tui.services.base import Service, exactly_one, model_from_row, one, valid
 from pylee_tui.services.errors import Conflict, InvalidInput, NotFound
 
 INVITATION_TTL = timedelta(days=7)
@@ -57,14 +57,14 @@ class MemberService(Service):
                 "joined_at": None,
             }
             if existing:  # a revoked or expired invitation is renewed in place
-                db["members"].update(existing["id"], record)
+                db.table("members").update(existing["id"], record)
                 member_id = existing["id"]
             else:
-                member_id = db["members"].insert(record).last_pk
+                member_id = db.table("members").insert(record).last_pk
             self.services.audit.record(
                 db, actor, org, "member.invite", "member", member_id, email, {"role": role}
             )
-            row = one(db, "SELECT * FROM members WHERE id = ?", [member_id])
+            row = exactly_one(db, "SELECT * FROM members WHERE id = ?", [member_id])
             return model_from_row(Member, row, ("grants",))
 
     def pending_for(self, email: str) -> list[str]:
@@ -99,13 +99,15 @@ class MemberService(Service):
                     f"the invitation of {actor} to '{org_slug}' expired; ask an admin to invite "
                     "you again"
                 )
-            db["members"].update(row["id"], {"status": "active", "joined_at": now})
+            db.table("members").update(row["id"], {"status": "active", "joined_at": now})
             org = {"id": row["org_id"], "slug": row["org_slug"]}
             self.services.audit.record(
                 db, actor, org, "member.accept", "member", row["id"], actor, {"role": row["role"]}
             )
             return model_from_row(
-                Member, one(db, "SELECT * FROM members WHERE id = ?", [row["id"]]), ("grants",)
+                Member,
+                exactly_one(db, "SELECT * FROM members WHERE id = ?", [row["id"]]),
+                ("grants",),
             )
 
     def change_role(self, actor: str, org_slug: str, email: str, role: str) -> Member:
@@ -234,7 +236,7 @@ class MemberService(Service):
         """Refuse to take away the last active admin (checked in the caller's transaction)."""
         if row["role"] != "admin" or row["status"] != "active":
             return
-        admins = one(
+        admins = exactly_one(
             db,
             "SELECT count(*) AS n FROM members "
             "WHERE org_id = ? AND role = 'admin' AND status = 'active'",
@@ -247,11 +249,11 @@ class MemberService(Service):
             )
 
     def _update(self, db, row: dict, changes: dict) -> None:
-        db["members"].update(row["id"], changes)
+        db.table("members").update(row["id"], changes)
 
     def _member(self, db, member_id: int) -> Member:
         return model_from_row(
-            Member, one(db, "SELECT * FROM members WHERE id = ?", [member_id]), ("grants",)
+            Member, exactly_one(db, "SELECT * FROM members WHERE id = ?", [member_id]), ("grants",)
         )
 
     def _is_expired(self, row: dict) -> bool:

@@ -109,22 +109,22 @@ class RegistryService(Service):
     ) -> Registry:
         name = valid("name", name)
         description = valid("description", description)
-        explicit = bool(slug)
-        if explicit:
-            slug = valid("slug", slug)
+        chosen: str | None = valid("slug", slug) if slug else None
         now = self.now()
         with self.store.transaction() as db:
             org_row, _member = self._writer(db, org, actor, "create a registry")
-            if not explicit:
+            if chosen is None:
                 base = slugify(name)
                 slug, n = base, 1
                 while self._exists(db, org_row["id"], slug):
                     n += 1
                     slug = with_suffix(base, n)
-            elif self._exists(db, org_row["id"], slug):
-                raise Conflict(f"registry slug '{slug}' is already taken in '{org}'")
+            elif self._exists(db, org_row["id"], chosen):
+                raise Conflict(f"registry slug '{chosen}' is already taken in '{org}'")
+            else:
+                slug = chosen
             reg_id = (
-                db["registries"]
+                db.table("registries")
                 .insert(
                     {
                         "org_id": org_row["id"],
@@ -306,7 +306,7 @@ class RegistryService(Service):
             row = self._server_row(db, reg, name)
             if new_name != name and self._server_exists(db, reg["id"], new_name):
                 raise Conflict(f"server '{new_name}' is already in registry '{registry_slug}'")
-            db["servers"].update(row["id"], self._server_columns(new_name, document, []))
+            db.table("servers").update(row["id"], self._server_columns(new_name, document, []))
             metadata: dict[str, Any] = {
                 "registry": reg["slug"],
                 "was_draft": row["status"] == "draft",
@@ -338,7 +338,8 @@ class RegistryService(Service):
             return DeletionReport(servers=1, variables=self._server_variables(db, row["id"]))
 
     def _server_variables(self, db, server_id: int) -> int:
-        return one(db, "SELECT count(*) AS n FROM variables WHERE server_id = ?", [server_id])["n"]
+        sql = "SELECT count(*) AS n FROM variables WHERE server_id = ?"
+        return exactly_one(db, sql, [server_id])["n"]
 
     def remove_server(self, actor: str, scope: Scope) -> DeletionReport:
         """Remove the server with its server-scope keys, history and all: so a server holding
@@ -376,7 +377,9 @@ class RegistryService(Service):
                 raise InvalidInput(f"server '{name}' is already in registry '{to_registry}'")
             if self._server_exists(db, target["id"], name):
                 raise Conflict(f"registry '{to_registry}' already has a server named '{name}'")
-            db["servers"].update(row["id"], {"registry_id": target["id"], "updated_at": self.now()})
+            db.table("servers").update(
+                row["id"], {"registry_id": target["id"], "updated_at": self.now()}
+            )
             self.services.audit.record(
                 db,
                 actor,
@@ -452,7 +455,9 @@ class RegistryService(Service):
         if existing and not replace:
             return ImportOutcome(name, "skipped", [f"already in registry '{reg['slug']}'"])
         if existing:
-            db["servers"].update(existing["id"], self._server_columns(name, document, problems))
+            db.table("servers").update(
+                existing["id"], self._server_columns(name, document, problems)
+            )
             outcome = "replaced-draft" if problems else "replaced"
             return ImportOutcome(name, outcome, reasons, details=details)
         self._insert_server(db, reg["id"], name, document, problems)
@@ -506,7 +511,7 @@ class RegistryService(Service):
         Counts the secrets set there and the secrets only kept in history (unset ones)."""
         if member.allows("secrets:write"):
             return
-        held = one(
+        held = exactly_one(
             db,
             f"""
             SELECT
@@ -557,7 +562,7 @@ class RegistryService(Service):
 
     def _server_by_id(self, db, server_id: int) -> Server:
         return model_from_row(
-            Server, one(db, "SELECT * FROM servers WHERE id = ?", [server_id]), _SERVER_JSON
+            Server, exactly_one(db, "SELECT * FROM servers WHERE id = ?", [server_id]), _SERVER_JSON
         )
 
     def _server_columns(self, name: str, document: dict, problems: list[Problem]) -> dict:
@@ -578,10 +583,10 @@ class RegistryService(Service):
     def _insert_server(self, db, registry_id: int, name: str, document: dict, problems) -> int:
         row = self._server_columns(name, document, problems)
         row.update(registry_id=registry_id, created_at=row["updated_at"])
-        return db["servers"].insert(row).last_pk
+        return db.table("servers").insert(row).last_pk
 
     def _registry_contents(self, db, registry_id: int) -> DeletionReport:
-        row = one(
+        row = exactly_one(
             db,
             """
             SELECT

@@ -54,9 +54,10 @@ def add_version(
     encrypted: bytes | None,
     *,
     actor: str,
-    now: datetime,
+    now: str,
 ) -> None:
-    """Append a version and forget those older than the current value and the 10 before it."""
+    """Append a version (`now`: the services' ISO time) and forget those older than the
+    current value and the 10 before it."""
     db.table("variable_versions").insert(
         {
             "org_id": ref.org["id"],

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from pylee_tui import crypto
 from pylee_tui.models import Variable, VariableVersion
 from pylee_tui.services.access import Membership
-from pylee_tui.services.base import Service, model_from_row, one, valid
+from pylee_tui.services.base import Service, exactly_one, model_from_row, one, valid
 from pylee_tui.services.errors import Conflict, InvalidInput, NotFound, SecretUnreadable
 from pylee_tui.services.resolver import Definition, EffectiveConfig, resolve
 from pylee_tui.services.scope import Scope
@@ -242,7 +242,8 @@ class VariableService(Service):
             self._require_write(member, kind)
             row_id = self._write(db, actor, ref, key, kind, value, action="set")
             return model_from_row(
-                Variable, one(db, f"SELECT {_COLUMNS} FROM variables WHERE id = ?", [row_id])
+                Variable,
+                exactly_one(db, f"SELECT {_COLUMNS} FROM variables WHERE id = ?", [row_id]),
             )
 
     def unset(self, actor: str, scope: Scope, key: str, *, kind: Kind | None = None) -> Variable:
@@ -254,10 +255,11 @@ class VariableService(Service):
                 raise Conflict(f"{key} at {ref.label} is a {row['kind']}, not a {kind}")
             self._require_write(member, row["kind"])
             removed = model_from_row(
-                Variable, one(db, f"SELECT {_COLUMNS} FROM variables WHERE id = ?", [row["id"]])
+                Variable,
+                exactly_one(db, f"SELECT {_COLUMNS} FROM variables WHERE id = ?", [row["id"]]),
             )
             backfill(db, ref, key)
-            db["variables"].delete(row["id"])
+            db.table("variables").delete(row["id"])
             version = next_version(db, ref, key)
             add_version(
                 db, ref, key, version, "unset", row["kind"], None, None, actor=actor, now=self.now()
@@ -353,7 +355,7 @@ class VariableService(Service):
             db, actor, ref, key, old["kind"], value, action="rollback", from_version=version
         )
         return model_from_row(
-            Variable, one(db, f"SELECT {_COLUMNS} FROM variables WHERE id = ?", [row_id])
+            Variable, exactly_one(db, f"SELECT {_COLUMNS} FROM variables WHERE id = ?", [row_id])
         )
 
     def _row(self, db, ref: ScopeRef, key: str, columns: str | None = None) -> dict:
@@ -399,18 +401,19 @@ class VariableService(Service):
             )
             encrypted = crypto.encrypt(self.services.vault.data_key(), value, ref.aad(key))
         now = self.now()
+        plain = value if kind == "variable" else None
         columns = {
-            "value": value if kind == "variable" else None,
+            "value": plain,
             "encrypted_value": encrypted,
             "updated_at": now,
             "updated_by": actor,
         }
         if existing:
-            db["variables"].update(existing["id"], columns)
+            db.table("variables").update(existing["id"], columns)
             row_id = existing["id"]
         else:
             row_id = (
-                db["variables"]
+                db.table("variables")
                 .insert(
                     {
                         "org_id": ref.org["id"],
@@ -426,9 +429,7 @@ class VariableService(Service):
                 .last_pk
             )
         version = next_version(db, ref, key)
-        add_version(
-            db, ref, key, version, action, kind, columns["value"], encrypted, actor=actor, now=now
-        )
+        add_version(db, ref, key, version, action, kind, plain, encrypted, actor=actor, now=now)
         metadata = ref.metadata(version=version)
         if from_version is not None:
             metadata["from_version"] = from_version
