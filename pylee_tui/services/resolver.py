@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pylee_tui.models import ScopeLevel, VariableKind
 from pylee_tui.server_json import declared_inputs
 
 MASK = "••••••••"
@@ -35,8 +36,8 @@ class Definition:
     """A key as defined at one scope. `value` is None for a secret that was not decrypted."""
 
     key: str
-    kind: str  # variable | secret
-    scope: str  # org | registry | server
+    kind: VariableKind
+    scope: ScopeLevel
     source: str  # a label for the scope, e.g. "registry prod"
     value: str | None = None
     error: str | None = None  # a secret that could not be decrypted
@@ -57,8 +58,8 @@ class Declared:
 @dataclass(frozen=True)
 class Entry:
     key: str
-    kind: str
-    scope: str
+    kind: VariableKind
+    scope: ScopeLevel
     source: str
     overrides: tuple[str, ...]  # the sources of the definitions this one hides
     display: str  # what a screen may show without revealing anything
