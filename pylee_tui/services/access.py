@@ -41,7 +41,7 @@ class Membership:
 
 
 class AccessService(Service):
-    def membership(self, db, org_id: int, actor: str) -> Membership | None:
+    def membership(self, db, actor: str, org_id: int) -> Membership | None:
         """The actor's active membership in the org, or None."""
         row = one(
             db,
@@ -56,10 +56,10 @@ class AccessService(Service):
             org_id, row["slug"], actor, row["role"], frozenset(json.loads(row["grants"]))
         )
 
-    def org_row(self, db, slug: str, actor: str) -> tuple[dict, Membership]:
+    def org_row(self, db, actor: str, slug: str) -> tuple[dict, Membership]:
         """The org by slug and the actor's membership; an org the actor cannot see is NotFound."""
         row = one(db, "SELECT * FROM organizations WHERE slug = ?", [slug])
-        member = self.membership(db, row["id"], actor) if row else None
+        member = self.membership(db, actor, row["id"]) if row else None
         if row is None or member is None:
             raise NotFound(f"no organization {slug!r} (or you are not a member of it)")
         return row, member
@@ -80,11 +80,11 @@ class AccessService(Service):
         """`require` by org slug: for a caller that must refuse before it asks for input (a
         secret's value, the vault passphrase), in the same words as the write would."""
         with self.store.reading() as db:
-            _row, member = self.org_row(db, org_slug, actor)
+            _row, member = self.org_row(db, actor, org_slug)
         self.require(member, permission, doing)
 
     def allowed(self, actor: str, org_slug: str) -> frozenset[str]:
         """Every permission the actor has in the org, so a UI can disable what it cannot do."""
         with self.store.reading() as db:
-            _row, member = self.org_row(db, org_slug, actor)
+            _row, member = self.org_row(db, actor, org_slug)
         return frozenset(p for p in PERMISSIONS if member.allows(p))

@@ -166,7 +166,7 @@ class AuditService(Service):
         if query:
             where = AuditFilter(query, where.action, where.by, where.since, where.until)
         with self.store.reading() as db:
-            org, _member = self.services.access.org_row(db, org_slug, actor)
+            org, _member = self.services.access.org_row(db, actor, org_slug)
             return self._select(db, "org_id = ?", [org["id"]], limit, where)
 
     def list_by_actor(

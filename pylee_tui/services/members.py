@@ -19,7 +19,7 @@ INVITATION_TTL = timedelta(days=7)
 class MemberService(Service):
     def list_members(self, actor: str, org_slug: str) -> list[Member]:
         with self.store.reading() as db:
-            org, _member = self.services.access.org_row(db, org_slug, actor)
+            org, _member = self.services.access.org_row(db, actor, org_slug)
             rows = db.query(
                 "SELECT * FROM members WHERE org_id = ? ORDER BY role, email", [org["id"]]
             )
@@ -35,7 +35,7 @@ class MemberService(Service):
         role = valid("role", role)
         now = self.now()
         with self.store.transaction() as db:
-            org, member = self.services.access.org_row(db, org_slug, actor)
+            org, member = self.services.access.org_row(db, actor, org_slug)
             self.services.access.require(member, "members:manage", "invite members")
             self._expire(db, org["id"])
             existing = one(
@@ -114,7 +114,7 @@ class MemberService(Service):
         email = valid("email", email)
         role = valid("role", role)
         with self.store.transaction() as db:
-            org, row = self._managed(db, org_slug, actor, email, "change member roles")
+            org, row = self._managed(db, actor, org_slug, email, "change member roles")
             if row["role"] == role:
                 raise Conflict(f"{email} is already {_article(role)} {role} of '{org_slug}'")
             if row["role"] == "admin":
@@ -137,7 +137,7 @@ class MemberService(Service):
         permission = _permission(permission)
         email = valid("email", email)
         with self.store.transaction() as db:
-            org, row = self._managed(db, org_slug, actor, email, "grant permissions")
+            org, row = self._managed(db, actor, org_slug, email, "grant permissions")
             if row["role"] == "admin":
                 raise Conflict(
                     f"{email} is an admin of '{org_slug}' and already has every permission; "
@@ -163,7 +163,7 @@ class MemberService(Service):
         permission = _permission(permission)
         email = valid("email", email)
         with self.store.transaction() as db:
-            org, row = self._managed(db, org_slug, actor, email, "withdraw permissions")
+            org, row = self._managed(db, actor, org_slug, email, "withdraw permissions")
             grants = set(json.loads(row["grants"]))
             if permission not in grants:
                 raise Conflict(f"{email} does not have '{permission}' in '{org_slug}'")
@@ -184,7 +184,7 @@ class MemberService(Service):
         """What `remove` would do, in words, after the same checks (for a confirmation)."""
         email = valid("email", email)
         with self.store.transaction() as db:
-            org, row = self._managed(db, org_slug, actor, email, "remove members")
+            org, row = self._managed(db, actor, org_slug, email, "remove members")
             if row["status"] == "active":
                 self._keep_an_admin(db, org, row, "remove")
                 return f"removing {email} ({row['role']}) from '{org_slug}' ends their access to it"
@@ -198,7 +198,7 @@ class MemberService(Service):
         """
         email = valid("email", email)
         with self.store.transaction() as db:
-            org, row = self._managed(db, org_slug, actor, email, "remove members")
+            org, row = self._managed(db, actor, org_slug, email, "remove members")
             if row["status"] == "active":
                 self._keep_an_admin(db, org, row, "remove")
                 action = "member.remove"
@@ -219,9 +219,9 @@ class MemberService(Service):
 
     # --- helpers ---------------------------------------------------------------------------
 
-    def _managed(self, db, org_slug: str, actor: str, email: str, doing: str):
+    def _managed(self, db, actor: str, org_slug: str, email: str, doing: str):
         """The org and the target's row, once the actor may manage members."""
-        org, member = self.services.access.org_row(db, org_slug, actor)
+        org, member = self.services.access.org_row(db, actor, org_slug)
         self.services.access.require(member, "members:manage", doing)
         self._expire(db, org["id"])
         return org, self._target(db, org, email)

@@ -42,7 +42,7 @@ class OnboardingState:
 class OnboardingService(Service):
     def state(self, actor: str, org_slug: str) -> OnboardingState:
         with self.store.reading() as db:
-            org, _member = self.services.access.org_row(db, org_slug, actor)
+            org, _member = self.services.access.org_row(db, actor, org_slug)
             counts = exactly_one(
                 db,
                 """

@@ -53,18 +53,18 @@ class OrgService(Service):
 
     def get_org(self, actor: str, org: str) -> Organization:
         with self.store.reading() as db:
-            row, _member = self.services.access.org_row(db, org, actor)
+            row, _member = self.services.access.org_row(db, actor, org)
             return model_from_row(Organization, row)
 
     def role(self, actor: str, org: str) -> str:
         with self.store.reading() as db:
-            _row, member = self.services.access.org_row(db, org, actor)
+            _row, member = self.services.access.org_row(db, actor, org)
             return member.role
 
     def contents(self, actor: str, org: str) -> DeletionReport:
         """What deleting the org would remove (for the confirmation)."""
         with self.store.reading() as db:
-            row, _member = self.services.access.org_row(db, org, actor)
+            row, _member = self.services.access.org_row(db, actor, org)
             return self._contents(db, row["id"])
 
     # --- writes --------------------------------------------------------------------------
@@ -150,7 +150,7 @@ class OrgService(Service):
             name=name, slug=new_slug, description=description, overview=overview
         )
         with self.store.transaction() as db:
-            row, member = self.services.access.org_row(db, org, actor)
+            row, member = self.services.access.org_row(db, actor, org)
             self.services.access.require(member, "org:manage", "edit the organization")
             edited = apply_edit(
                 self.services,
@@ -168,7 +168,7 @@ class OrgService(Service):
     def delete(self, actor: str, org: str) -> DeletionReport:
         """Delete the org and everything in it; returns what was removed. Its audit trail stays."""
         with self.store.transaction() as db:
-            row, member = self.services.access.org_row(db, org, actor)
+            row, member = self.services.access.org_row(db, actor, org)
             self.services.access.require(member, "org:delete", "delete the organization")
             report = self._contents(db, row["id"])
             db.execute("DELETE FROM organizations WHERE id = ?", [row["id"]])

@@ -79,7 +79,7 @@ class RegistryService(Service):
 
     def list_registries(self, actor: str, org: str) -> list[RegistrySummary]:
         with self.store.reading() as db:
-            org_row, _member = self.services.access.org_row(db, org, actor)
+            org_row, _member = self.services.access.org_row(db, actor, org)
             rows = db.query(
                 """
                 SELECT r.id, r.org_id, r.name, r.slug, r.description,
@@ -95,7 +95,7 @@ class RegistryService(Service):
     def get_registry(self, actor: str, scope: Scope) -> Registry:
         """The registry `scope` names."""
         with self.store.reading() as db:
-            org, _member = self.services.access.org_row(db, scope.org, actor)
+            org, _member = self.services.access.org_row(db, actor, scope.org)
             return model_from_row(Registry, self._row(db, org, _registry_of(scope)))
 
     def create(
@@ -112,7 +112,7 @@ class RegistryService(Service):
         chosen: str | None = valid("slug", slug) if slug else None
         now = self.now()
         with self.store.transaction() as db:
-            org_row, _member = self._writer(db, org, actor, "create a registry")
+            org_row, _member = self._writer(db, actor, org, "create a registry")
             if chosen is None:
                 base = slugify(name)
                 slug, n = base, 1
@@ -162,7 +162,7 @@ class RegistryService(Service):
         )
         slug = _registry_of(scope)
         with self.store.transaction() as db:
-            org, _member = self._writer(db, scope.org, actor, "edit a registry")
+            org, _member = self._writer(db, actor, scope.org, "edit a registry")
             row = self._row(db, org, slug)
             edited = apply_edit(
                 self.services,
@@ -183,11 +183,11 @@ class RegistryService(Service):
         slug = _registry_of(scope)
         with self.store.reading() as db:
             if check:
-                org, member = self._writer(db, scope.org, actor, "delete a registry")
+                org, member = self._writer(db, actor, scope.org, "delete a registry")
                 row = self._row(db, org, slug)
                 self._guard_registry_secrets(db, member, row)
                 return self._registry_contents(db, row["id"])
-            org, _member = self.services.access.org_row(db, scope.org, actor)
+            org, _member = self.services.access.org_row(db, actor, scope.org)
             return self._registry_contents(db, self._row(db, org, slug)["id"])
 
     def delete(self, actor: str, scope: Scope) -> DeletionReport:
@@ -195,7 +195,7 @@ class RegistryService(Service):
         all: so a registry holding secrets also needs `secrets:write` (admins have it)."""
         slug = _registry_of(scope)
         with self.store.transaction() as db:
-            org, member = self._writer(db, scope.org, actor, "delete a registry")
+            org, member = self._writer(db, actor, scope.org, "delete a registry")
             row = self._row(db, org, slug)
             self._guard_registry_secrets(db, member, row)
             report = self._registry_contents(db, row["id"])
@@ -222,7 +222,7 @@ class RegistryService(Service):
         name fragment, `drafts_only` keeps the drafts."""
         registry_slug = _registry_of(scope)
         with self.store.reading() as db:
-            org, _member = self.services.access.org_row(db, scope.org, actor)
+            org, _member = self.services.access.org_row(db, actor, scope.org)
             reg = self._row(db, org, registry_slug)
             sql = "SELECT * FROM servers WHERE registry_id = ?"
             params: list[Any] = [reg["id"]]
@@ -239,7 +239,7 @@ class RegistryService(Service):
         `list_registries` and `list_servers` show them; `query` filters names as `list_servers`
         does."""
         with self.store.reading() as db:
-            org_row, _member = self.services.access.org_row(db, org, actor)
+            org_row, _member = self.services.access.org_row(db, actor, org)
             sql = (
                 "SELECT r.slug, s.name FROM servers s JOIN registries r ON r.id = s.registry_id "
                 "WHERE r.org_id = ? AND s.status = 'draft'"
@@ -255,7 +255,7 @@ class RegistryService(Service):
         """The server `scope` names."""
         registry_slug, name = _server_of(scope)
         with self.store.reading() as db:
-            org, _member = self.services.access.org_row(db, scope.org, actor)
+            org, _member = self.services.access.org_row(db, actor, scope.org)
             reg = self._row(db, org, registry_slug)
             return model_from_row(Server, self._server_row(db, reg, name), _SERVER_JSON)
 
@@ -273,7 +273,7 @@ class RegistryService(Service):
         if problems and not allow_draft:
             raise InvalidInput(_problems_message(name, problems))
         with self.store.transaction() as db:
-            org, _member = self._writer(db, scope.org, actor, "add a server")
+            org, _member = self._writer(db, actor, scope.org, "add a server")
             reg = self._row(db, org, registry_slug)
             if self._server_exists(db, reg["id"], name):
                 raise Conflict(f"server '{name}' is already in registry '{registry_slug}'")
@@ -301,7 +301,7 @@ class RegistryService(Service):
             raise InvalidInput(_problems_message(server_name_of(document) or name, problems))
         new_name = server_name_of(document) or name
         with self.store.transaction() as db:
-            org, _member = self._writer(db, scope.org, actor, "edit a server")
+            org, _member = self._writer(db, actor, scope.org, "edit a server")
             reg = self._row(db, org, registry_slug)
             row = self._server_row(db, reg, name)
             if new_name != name and self._server_exists(db, reg["id"], new_name):
@@ -328,12 +328,12 @@ class RegistryService(Service):
         registry_slug, name = _server_of(scope)
         with self.store.reading() as db:
             if check:
-                org, member = self._writer(db, scope.org, actor, "remove a server")
+                org, member = self._writer(db, actor, scope.org, "remove a server")
                 reg = self._row(db, org, registry_slug)
                 row = self._server_row(db, reg, name)
                 self._guard_server_secrets(db, member, reg, row)
             else:
-                org, _member = self.services.access.org_row(db, scope.org, actor)
+                org, _member = self.services.access.org_row(db, actor, scope.org)
                 row = self._server_row(db, self._row(db, org, registry_slug), name)
             return DeletionReport(servers=1, variables=self._server_variables(db, row["id"]))
 
@@ -346,7 +346,7 @@ class RegistryService(Service):
         secrets also needs `secrets:write` (admins have it)."""
         registry_slug, name = _server_of(scope)
         with self.store.transaction() as db:
-            org, member = self._writer(db, scope.org, actor, "remove a server")
+            org, member = self._writer(db, actor, scope.org, "remove a server")
             reg = self._row(db, org, registry_slug)
             row = self._server_row(db, reg, name)
             self._guard_server_secrets(db, member, reg, row)
@@ -369,7 +369,7 @@ class RegistryService(Service):
         """Move a server (with its server-scope variables) to another registry of the same org."""
         registry_slug, name = _server_of(scope)
         with self.store.transaction() as db:
-            org, _member = self._writer(db, scope.org, actor, "move a server")
+            org, _member = self._writer(db, actor, scope.org, "move a server")
             source = self._row(db, org, registry_slug)
             target = self._row(db, org, to_registry)
             row = self._server_row(db, source, name)
@@ -411,7 +411,7 @@ class RegistryService(Service):
             origins = [("", i + 1) for i in range(len(entries))]
         report = ImportReport()
         with self.store.transaction() as db:
-            org, _member = self._writer(db, scope.org, actor, "import servers")
+            org, _member = self._writer(db, actor, scope.org, "import servers")
             reg = self._row(db, org, registry_slug)
             for entry, (file, position) in zip(entries, origins, strict=True):
                 outcome = self._import_one(db, reg, position, entry, strict, replace)
@@ -479,8 +479,8 @@ class RegistryService(Service):
 
     # --- helpers -------------------------------------------------------------------------
 
-    def _writer(self, db, org_slug: str, actor: str, doing: str) -> tuple[dict, Membership]:
-        org, member = self.services.access.org_row(db, org_slug, actor)
+    def _writer(self, db, actor: str, org_slug: str, doing: str) -> tuple[dict, Membership]:
+        org, member = self.services.access.org_row(db, actor, org_slug)
         self.services.access.require(member, "registries:write", doing)
         return org, member
 

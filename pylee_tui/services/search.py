@@ -32,7 +32,7 @@ class SearchService(Service):
         if not needle:
             return []
         with self.store.reading() as db:
-            org, _member = self.services.access.org_row(db, org_slug, actor)
+            org, _member = self.services.access.org_row(db, actor, org_slug)
             hits: list[SearchHit] = []
             for row in db.query(
                 """

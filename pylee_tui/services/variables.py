@@ -48,7 +48,6 @@ __all__ = [
     "DeletedKey",
     "Kind",
     "RolledBack",
-    "Scope",
     "VariableService",
 ]
 
@@ -310,7 +309,7 @@ class VariableService(Service):
 
     def _scope(self, db, actor: str, scope: Scope) -> tuple[ScopeRef, Membership]:
         """The scope's rows (org, registry, server) once the actor may see the org."""
-        org, member = self.services.access.org_row(db, scope.org, actor)
+        org, member = self.services.access.org_row(db, actor, scope.org)
         if scope.registry is None:
             return ScopeRef(org, "org"), member
         registry = one(

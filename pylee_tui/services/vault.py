@@ -182,7 +182,7 @@ class VaultService(Service):
         for row in db.query(
             "SELECT org_id FROM members WHERE email = ? AND status = 'active'", [actor]
         ):
-            member = access.membership(db, row["org_id"], actor)
+            member = access.membership(db, actor, row["org_id"])
             if member is not None and member.allows(permission):
                 return
         grant = PERMISSIONS[permission]
@@ -211,7 +211,7 @@ class VaultService(Service):
         seen: list[str] = []  # orgs the actor belongs to without being an admin: named
         unseen = 0  # orgs the actor may not see: counted, never named
         for org in holding:
-            member = access.membership(db, org["id"], actor)
+            member = access.membership(db, actor, org["id"])
             if member is None:
                 unseen += 1
             elif member.role != "admin":

@@ -265,7 +265,7 @@ class ExportService(Service):
             "inlined_secrets": len(plan.inlined_secrets),
         }
         with self.store.transaction() as db:
-            org, _member = self.services.access.org_row(db, plan.org, actor)
+            org, _member = self.services.access.org_row(db, actor, plan.org)
             self.services.audit.record(
                 db,
                 actor,
