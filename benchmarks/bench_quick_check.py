@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pylee_tui.services import Services
+from pylee_tui.services import Scope, Services
 from pylee_tui.store import Store
 
 USER = "bench@example.com"
@@ -76,7 +76,7 @@ def _build(db: Path) -> dict[str, float]:
             registry += 1
             s.registries.create(USER, "bench", f"Registry {registry}")
         docs = [_document(registry, count + i, rng) for i in range(SERVERS_PER_IMPORT)]
-        s.registries.import_servers(USER, "bench", f"registry-{registry}", docs)
+        s.registries.import_servers(USER, Scope("bench", f"registry-{registry}"), docs)
         count += SERVERS_PER_IMPORT
     store.close()
     return {
@@ -155,7 +155,7 @@ def _first_write(db: Path, check: bool) -> None:
     try:
         if not check:
             store._sound = True  # as if the check had already run: the write alone
-        Services(store).settings.set("bench.touch", str(time.time()))
+        Services(store).settings.set_setting("bench.touch", str(time.time()))
     finally:
         store.close()
 

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 from pylee_tui.app import PyleeApp
-from pylee_tui.services import Services
-from pylee_tui.store import Store
 from pylee_tui.sections.registries.tree import NodeData, RegistryTree
+from pylee_tui.services import Scope, Services
+from pylee_tui.store import Store
 
 USER = "bench@example.com"
 SERVERS = 1000
@@ -109,7 +109,7 @@ def run() -> dict[str, float]:
         services = Services(store)
         services.orgs.create(USER, "Bench")
         services.registries.create(USER, "bench", "Bench")
-        services.registries.import_servers(USER, "bench", "bench", _documents(SERVERS))
+        services.registries.import_servers(USER, Scope("bench", "bench"), _documents(SERVERS))
         store.close()
         runs = [asyncio.run(_one_run(db)) for _ in range(RUNS)]
     return {key: statistics.median(r[key] for r in runs) for key in runs[0]}

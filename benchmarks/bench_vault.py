@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from pylee_tui import crypto
-from pylee_tui.services import Services
+from pylee_tui.services import Scope, Services
 from pylee_tui.services.resolver import Definition, resolve
 from pylee_tui.store import Store
 
@@ -72,7 +72,9 @@ def _build(db: Path) -> tuple[Services, float]:
     s = services
     s.orgs.create(USER, "Bench")
     s.registries.create(USER, "bench", "Bench")
-    s.registries.import_servers(USER, "bench", "bench", [_document(i, rng) for i in range(SERVERS)])
+    s.registries.import_servers(
+        USER, Scope("bench", "bench"), [_document(i, rng) for i in range(SERVERS)]
+    )
     started = time.perf_counter()
     s.vault.initialize(USER, "a benchmark passphrase")  # the real Argon2id parameters, once
     derive_ms = (time.perf_counter() - started) * 1000
@@ -80,30 +82,34 @@ def _build(db: Path) -> tuple[Services, float]:
     for k in range(ORG_KEYS):
         key = f"ORG_{k:02d}"
         if k % 10 == 3:
-            s.variables.set_secret(USER, "bench", key, f"org-secret-{k}")
+            s.variables.set_key(USER, Scope("bench"), key, f"org-secret-{k}", kind="secret")
         elif k % 4 == 1 and k > 1:
-            s.variables.set_variable(USER, "bench", key, f"https://${{ORG_{k - 1:02d}}}/v{k}")
+            s.variables.set_key(USER, Scope("bench"), key, f"https://${{ORG_{k - 1:02d}}}/v{k}")
         else:
-            s.variables.set_variable(USER, "bench", key, f"org-value-{k}")
-    s.variables.set_variable(USER, "bench", "API_BASE", "https://${REGION}.api.example/${ORG_05}")
-    s.variables.set_variable(USER, "bench", "REGION", "eu-west-1")
+            s.variables.set_key(USER, Scope("bench"), key, f"org-value-{k}")
+    s.variables.set_key(USER, Scope("bench"), "API_BASE", "https://${REGION}.api.example/${ORG_05}")
+    s.variables.set_key(USER, Scope("bench"), "REGION", "eu-west-1")
     # registry: overrides of some org keys, new keys, chains through the org
     for k in range(REGISTRY_KEYS):
         key = f"REG_{k:02d}" if k % 5 else f"ORG_{k % ORG_KEYS:02d}"
         if k % 12 == 7:
-            s.variables.set_secret(USER, "bench", key, f"registry-secret-{k}", "bench")
+            s.variables.set_key(
+                USER, Scope("bench", "bench"), key, f"registry-secret-{k}", kind="secret"
+            )
         elif k % 3 == 0:
             value = f"${{API_BASE}}/reg/{k}/${{ORG_{(k + 3) % ORG_KEYS:02d}}}"
-            s.variables.set_variable(USER, "bench", key, value, "bench")
+            s.variables.set_key(USER, Scope("bench", "bench"), key, value)
         else:
-            s.variables.set_variable(USER, "bench", key, f"registry-value-{k}", "bench")
+            s.variables.set_key(USER, Scope("bench", "bench"), key, f"registry-value-{k}")
     # servers: a third get overrides and their own keys
     for i in range(0, SERVERS, 3):
         name = f"io.github.bench/server-{i:04d}"
-        s.variables.set_variable(USER, "bench", "REGION", f"region-{i % 7}", "bench", name)
-        s.variables.set_secret(USER, "bench", f"SERVICE_{i}_TOKEN", f"tok-{i}", "bench", name)
-        s.variables.set_variable(
-            USER, "bench", f"SERVICE_{i}_URL", "${API_BASE}/s/" + str(i), "bench", name
+        s.variables.set_key(USER, Scope("bench", "bench", name), "REGION", f"region-{i % 7}")
+        s.variables.set_key(
+            USER, Scope("bench", "bench", name), f"SERVICE_{i}_TOKEN", f"tok-{i}", kind="secret"
+        )
+        s.variables.set_key(
+            USER, Scope("bench", "bench", name), f"SERVICE_{i}_URL", "${API_BASE}/s/" + str(i)
         )
     return services, derive_ms
 
@@ -131,27 +137,30 @@ def run() -> dict[str, float]:
         services, derive_ms = _build(Path(tmp) / "bench.db")
         try:
             v = services.variables
-            count = v.count(USER, "bench")
-            names = [s.name for s in services.registries.list_servers(USER, "bench", "bench")]
+            # every key of the org at every scope (the services only list one scope)
+            count = services.store.db.execute("SELECT count(*) FROM variables").fetchone()[0]
+            names = [
+                s.name for s in services.registries.list_servers(USER, Scope("bench", "bench"))
+            ]
             rng = random.Random(1)
-            v.effective(USER, "bench", "bench", names[0])  # warm-up
+            v.effective(USER, Scope("bench", "bench", names[0]))  # warm-up
             one = [
-                _ms(lambda: v.effective(USER, "bench", "bench", rng.choice(names)))
+                _ms(lambda: v.effective(USER, Scope("bench", "bench", rng.choice(names))))
                 for _ in range(ONE_SERVER_RUNS)
             ]
             revealed = [
-                _ms(lambda: v.effective(USER, "bench", "bench", names[0], reveal=True))
+                _ms(lambda: v.effective(USER, Scope("bench", "bench", names[0]), reveal=True))
                 for _ in range(50)
             ]
             every = [
-                _ms(lambda: v.effective_for_servers(USER, "bench", "bench"))
+                _ms(lambda: v.effective_for_servers(USER, Scope("bench", "bench")))
                 for _ in range(ALL_SERVERS_RUNS)
             ]
             naive = [
-                _ms(lambda: [v.effective(USER, "bench", "bench", n) for n in names])
+                _ms(lambda: [v.effective(USER, Scope("bench", "bench", n)) for n in names])
                 for _ in range(NAIVE_RUNS)
             ]
-            sample = v.effective(USER, "bench", "bench", names[0])
+            sample = v.effective(USER, Scope("bench", "bench", names[0]))
             result = {
                 "servers": len(names),
                 "keys": count,
