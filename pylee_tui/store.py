@@ -233,6 +233,24 @@ def _m0003_export_owners(db: sqlite_utils.Database) -> None:
     _carry_export_owners(db)
 
 
+@migrations(name="0004_registry_overview_time")
+def _m0004_registry_overview_time(db: sqlite_utils.Database) -> None:
+    """When a registry's overview was last saved, a column as orgs have it (the edit path's
+    lost-update check reads it), filled from the overview events the saves recorded (events
+    older than the registry were another registry's that had its id)."""
+    db.executescript(
+        """
+        ALTER TABLE registries ADD COLUMN overview_updated_at TEXT;
+        UPDATE registries SET overview_updated_at = (
+            SELECT max(a.created_at) FROM audit_events a
+            WHERE a.org_id = registries.org_id AND a.action = 'registry.overview'
+              AND a.target_type = 'registry' AND a.target_id = CAST(registries.id AS TEXT)
+              AND a.created_at >= registries.created_at
+        );
+        """
+    )
+
+
 _OWNED_PREFIX = "export.owned."  # export.owned.servers:/path, export.owned.inputs:/path
 _INTENT_PREFIX = "export.intent:"  # export.intent:/path
 

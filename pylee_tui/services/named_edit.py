@@ -18,17 +18,6 @@ from pylee_tui.services.errors import Conflict
 if TYPE_CHECKING:
     from pylee_tui.services import Services
 
-# A registry's row with when its overview was last saved. Registries have no column for it
-# (orgs have `overview_updated_at`), so it is the time of its newest `registry.overview` event,
-# written in the same transaction as the save; events older than the registry are another
-# registry's that had its id.
-REGISTRY_ROW = (
-    "SELECT r.*, (SELECT max(a.created_at) FROM audit_events a "
-    "WHERE a.org_id = r.org_id AND a.action = 'registry.overview' "
-    "AND a.target_type = 'registry' AND a.target_id = CAST(r.id AS TEXT) "
-    "AND a.created_at >= r.created_at) AS overview_updated_at FROM registries r"
-)
-
 
 def _bytes(text: str) -> int:
     return len(text.encode("utf-8"))
@@ -64,7 +53,7 @@ REGISTRY = Named(
     kind="registry",
     target_type="registry",
     table="registries",
-    row_sql=f"{REGISTRY_ROW} WHERE r.id = ?",
+    row_sql="SELECT * FROM registries WHERE id = ?",
     slug_word="registry slug",
     slugs_per_org=True,
     overview_metadata=lambda _before, after: {"bytes": _bytes(after)},
@@ -99,7 +88,7 @@ def apply_edit(
         raise Conflict(f"{named.slug_word} '{changed['slug']}' is already taken")
     now = services.now()
     update = dict(changed, updated_at=now)
-    if "overview" in changed and named is ORG:  # a registry's is its audit event's time
+    if "overview" in changed:
         update["overview_updated_at"] = now
     try:
         db.table(named.table).update(row["id"], update)

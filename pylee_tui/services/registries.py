@@ -26,7 +26,7 @@ from pylee_tui.services.access import Membership
 from pylee_tui.services.base import Service, exactly_one, model_from_row, named_changes, one, valid
 from pylee_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from pylee_tui.services.import_report import ImportOutcome, ImportReport
-from pylee_tui.services.named_edit import REGISTRY, REGISTRY_ROW, apply_edit
+from pylee_tui.services.named_edit import REGISTRY, apply_edit
 from pylee_tui.services.scope import Scope
 
 __all__ = [
@@ -544,7 +544,7 @@ class RegistryService(Service):
         )
 
     def _row(self, db, org: dict, slug: str) -> dict:
-        row = one(db, f"{REGISTRY_ROW} WHERE r.org_id = ? AND r.slug = ?", [org["id"], slug])
+        row = one(db, "SELECT * FROM registries WHERE org_id = ? AND slug = ?", [org["id"], slug])
         if row is None:
             raise NotFound(f"no registry {slug!r} in '{org['slug']}'")
         return row
