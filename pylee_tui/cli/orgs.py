@@ -54,7 +54,7 @@ def cmd_org_show(ctx: Context) -> int:
     org = ctx.services.orgs.get_org(ctx.user, ctx.args.slug)
     registries = ctx.services.registries.list_registries(ctx.user, org.slug)
     members = ctx.services.members.list_members(ctx.user, org.slug)
-    role = next((m.role for m in members if m.email == ctx.user), None)
+    role = ctx.services.orgs.role(ctx.user, org.slug)
     if ctx.args.json:
         emit_json(
             {
