@@ -137,6 +137,9 @@ class VaultPane(OrgSection):
                 yield Static("", id="vault-detail")
 
     def on_mount(self) -> None:
+        # the pane spans the app's width: hide the scope tree now, not at the first Resize,
+        # which a loaded machine may deliver after the first frame of the section is drawn
+        self._fit_width(self.app.size.width)
         self.query_one(VaultTable).focus()
         self.pylee_app.vault_changed.subscribe(self, self._vault_changed)
         self._show_all()
@@ -296,14 +299,17 @@ class VaultPane(OrgSection):
         )
 
     def on_resize(self) -> None:
+        self._fit_width(self.size.width)
+        if self.rows:
+            self.call_after_refresh(self._show_rows)  # the value column follows the width
+
+    def _fit_width(self, width: int) -> None:
         tree = self.query_one(ScopeTree)
-        narrow = self.size.width < NARROW
+        narrow = width < NARROW
         if tree.display == narrow:
             if narrow and tree.has_focus:
                 self.query_one(VaultTable).focus()
             tree.display = not narrow
-        if self.rows:
-            self.call_after_refresh(self._show_rows)  # the value column follows the width
 
     @on(VaultTable.RowHighlighted)
     def _moved(self) -> None:
