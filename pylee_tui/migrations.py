@@ -1,0 +1,295 @@
+"""The store's schema, one migration at a time (sqlite-utils' Migrations, literal SQL only: opening
+compares the file's schema byte for byte with what these wrote), and the data a migration
+carries from an older shape into a newer one."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+MIGRATION_SET = "pylee"
+
+migrations = Migrations(MIGRATION_SET)
+
+
+@migrations(name="0001_initial")
+def _m0001_initial(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE organizations (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            slug TEXT NOT NULL UNIQUE,
+            description TEXT NOT NULL DEFAULT '',
+            overview TEXT NOT NULL DEFAULT '',
+            overview_updated_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE registries (
+            id INTEGER PRIMARY KEY,
+            org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            slug TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            overview TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (org_id, slug)
+        );
+        CREATE TABLE servers (
+            id INTEGER PRIMARY KEY,
+            registry_id INTEGER NOT NULL REFERENCES registries(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            version TEXT NOT NULL DEFAULT '',
+            description TEXT NOT NULL DEFAULT '',
+            document TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'valid' CHECK (status IN ('valid', 'draft')),
+            problems TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (registry_id, name)
+        );
+        CREATE TABLE members (
+            id INTEGER PRIMARY KEY,
+            org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            email TEXT NOT NULL,
+            display_name TEXT NOT NULL DEFAULT '',
+            role TEXT NOT NULL CHECK (role IN ('admin', 'member')),
+            status TEXT NOT NULL CHECK (status IN ('invited', 'active', 'revoked', 'expired')),
+            grants TEXT NOT NULL DEFAULT '[]',
+            invited_by TEXT,
+            invited_at TEXT NOT NULL,
+            joined_at TEXT,
+            UNIQUE (org_id, email)
+        );
+        CREATE TABLE variables (
+            id INTEGER PRIMARY KEY,
+            org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            registry_id INTEGER REFERENCES registries(id) ON DELETE CASCADE,
+            server_id INTEGER REFERENCES servers(id) ON DELETE CASCADE,
+            scope TEXT NOT NULL CHECK (scope IN ('org', 'registry', 'server')),
+            key TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('variable', 'secret')),
+            value TEXT,
+            encrypted_value BLOB,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL,
+            CHECK ((kind = 'variable' AND encrypted_value IS NULL)
+                OR (kind = 'secret' AND value IS NULL))
+        );
+        -- one key per scope: NULL scope ids fold to 0 so the index can see them as equal
+        CREATE UNIQUE INDEX variables_key_per_scope
+            ON variables (org_id, coalesce(registry_id, 0), coalesce(server_id, 0), key);
+        CREATE TABLE audit_events (
+            id INTEGER PRIMARY KEY,
+            org_id INTEGER,
+            org_slug TEXT,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target_type TEXT NOT NULL,
+            target_id TEXT,
+            target_label TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            metadata TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX audit_events_org ON audit_events (org_id, id);
+        CREATE INDEX audit_events_actor ON audit_events (actor, id);
+        CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+        CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+        CREATE INDEX registries_org ON registries (org_id);
+        CREATE INDEX servers_registry ON servers (registry_id);
+        CREATE INDEX members_email ON members (email);
+        """
+    )
+
+
+@migrations(name="0002_vault")
+def _m0002_vault(db: sqlite_utils.Database) -> None:
+    """The vault's wrapped data key (one per store) and the history of every variable and secret."""
+    db.executescript(
+        """
+        CREATE TABLE vault (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            kdf TEXT NOT NULL,
+            wrapped_key BLOB NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL
+        );
+        -- every write of a key at a scope, newest last; the service keeps the last 11
+        -- (the current value and the 10 before it). Secrets stay encrypted here too.
+        CREATE TABLE variable_versions (
+            id INTEGER PRIMARY KEY,
+            org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            registry_id INTEGER REFERENCES registries(id) ON DELETE CASCADE,
+            server_id INTEGER REFERENCES servers(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('set', 'rollback', 'unset')),
+            kind TEXT NOT NULL CHECK (kind IN ('variable', 'secret')),
+            value TEXT,
+            encrypted_value BLOB,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            CHECK ((action = 'unset' AND value IS NULL AND encrypted_value IS NULL)
+                OR (action != 'unset' AND kind = 'variable' AND encrypted_value IS NULL
+                    AND value IS NOT NULL)
+                OR (action != 'unset' AND kind = 'secret' AND value IS NULL
+                    AND encrypted_value IS NOT NULL))
+        );
+        CREATE UNIQUE INDEX variable_versions_per_key ON variable_versions
+            (org_id, coalesce(registry_id, 0), coalesce(server_id, 0), key, version);
+        CREATE INDEX variables_server ON variables (server_id);
+        CREATE INDEX variables_registry ON variables (registry_id);
+        """
+    )
+
+
+@migrations(name="0003_export_owners")
+def _m0003_export_owners(db: sqlite_utils.Database) -> None:
+    """Which entries and inputs of a client's config file an export wrote, and for whom, in a
+    table of their own (they were JSON kept in settings under keys naming the file)."""
+    db.executescript(
+        """
+        -- a client config file an export wrote (its absolute path, links resolved); while an
+        -- export is writing it, the device and inode (JSON) of the file it is putting in place
+        CREATE TABLE export_files (
+            path TEXT PRIMARY KEY,
+            pending_file TEXT
+        );
+        -- an entry (server) or VS Code input of such a file that pylee-tui wrote, and who it
+        -- belongs to. `current` rows are the file's; while an export is writing, `pending`
+        -- rows are what they will be once its file is in place. A NULL org_slug is a record
+        -- from before owners were kept: it counts as the exporting registry's.
+        CREATE TABLE export_owners (
+            path TEXT NOT NULL REFERENCES export_files(path) ON DELETE CASCADE,
+            state TEXT NOT NULL CHECK (state IN ('current', 'pending')),
+            kind TEXT NOT NULL CHECK (kind IN ('server', 'input')),
+            name TEXT NOT NULL,
+            org_slug TEXT,
+            registry_slug TEXT,
+            registry_id INTEGER,
+            server TEXT,
+            PRIMARY KEY (path, state, kind, name)
+        );
+        """
+    )
+    _carry_export_owners(db)
+
+
+@migrations(name="0004_registry_overview_time")
+def _m0004_registry_overview_time(db: sqlite_utils.Database) -> None:
+    """When a registry's overview was last saved, a column as orgs have it (the edit path's
+    lost-update check reads it), filled from the overview events the saves recorded (events
+    older than the registry were another registry's that had its id)."""
+    db.executescript(
+        """
+        ALTER TABLE registries ADD COLUMN overview_updated_at TEXT;
+        UPDATE registries SET overview_updated_at = (
+            SELECT max(a.created_at) FROM audit_events a
+            WHERE a.org_id = registries.org_id AND a.action = 'registry.overview'
+              AND a.target_type = 'registry' AND a.target_id = CAST(registries.id AS TEXT)
+              AND a.created_at >= registries.created_at
+        );
+        """
+    )
+
+
+_OWNED_PREFIX = "export.owned."  # export.owned.servers:/path, export.owned.inputs:/path
+_INTENT_PREFIX = "export.intent:"  # export.intent:/path
+
+
+def _carry_export_owners(db: sqlite_utils.Database) -> None:
+    """Move the ownership records kept in settings into the new tables. An unfinished export's
+    record (intent) wins over the file's owners, as it did when it was read from settings."""
+    rows = db.execute(
+        "SELECT key, value FROM settings WHERE key LIKE 'export.owned.%' "
+        "OR key LIKE 'export.intent:%'"
+    ).fetchall()
+    files: dict[str, dict[str, Any]] = {}
+    for key, value in rows:
+        if key.startswith(_INTENT_PREFIX):
+            intent = _json_or_none(value)
+            shaped = isinstance(intent, dict) and all(
+                isinstance(intent.get(part), dict) for part in ("before", "after")
+            )
+            if shaped:
+                files.setdefault(key.removeprefix(_INTENT_PREFIX), {})["intent"] = intent
+        else:
+            what, _, path = key.removeprefix(_OWNED_PREFIX).partition(":")
+            if what in ("servers", "inputs") and path:
+                files.setdefault(path, {})[what] = _json_or_none(value)
+    for path, found in files.items():
+        intent = found.get("intent")
+        pending = None if intent is None else json.dumps(intent.get("file"))
+        db.execute("INSERT INTO export_files (path, pending_file) VALUES (?, ?)", [path, pending])
+        states = (
+            [("current", found)]
+            if intent is None
+            else [
+                ("current", intent["before"]),
+                ("pending", intent["after"]),
+            ]
+        )
+        for state, records in states:
+            for what, kind in (("servers", "server"), ("inputs", "input")):
+                for name, owner in _owner_items(records.get(what)):
+                    db.execute(
+                        "INSERT OR REPLACE INTO export_owners (path, state, kind, name, "
+                        "org_slug, registry_slug, registry_id, server) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [path, state, kind, name, *_owner_columns(owner)],
+                    )
+    db.execute("DELETE FROM settings WHERE key LIKE 'export.owned.%' OR key LIKE 'export.intent:%'")
+
+
+def _json_or_none(text: Any) -> Any:
+    try:
+        return json.loads(text) if isinstance(text, str) and text else text
+    except ValueError:
+        return None
+
+
+def _owner_items(recorded: Any) -> list[tuple[str, dict[str, Any] | None]]:
+    """Owners as settings held them: a bare list of names (no owner), or name -> owner."""
+    recorded = _json_or_none(recorded)
+    if isinstance(recorded, list):
+        return [(n, None) for n in recorded if isinstance(n, str)]
+    if isinstance(recorded, dict):
+        return [
+            (n, owner if isinstance(owner, dict) else None)
+            for n, owner in recorded.items()
+            if isinstance(n, str)
+        ]
+    return []
+
+
+def _owner_columns(owner: dict[str, Any] | None) -> list[Any]:
+    if owner is None:
+        return [None, None, None, None]
+
+    def text(value: Any) -> str | None:
+        return value if isinstance(value, str) else None
+
+    registry_id = owner.get("registry_id")
+    return [
+        text(owner.get("org")) or "",  # never NULL: NULL is the bare record's mark
+        text(owner.get("registry")),
+        registry_id if isinstance(registry_id, int) else None,
+        text(owner.get("server")),
+    ]
+
+
+def known_migrations() -> list[str]:
+    return [m.name for m in migrations._migrations]
