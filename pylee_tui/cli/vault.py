@@ -147,9 +147,16 @@ def cmd_var_unset(ctx: Context) -> int:
 
 
 def cmd_var_history(ctx: Context) -> int:
+    return show_history(ctx, "variable")
+
+
+def show_history(ctx: Context, kind: Kind) -> int:
+    """`var history` / `secret history`: every version of a key at the scope. A version written
+    as the other kind says so; no secret's value is ever listed, nor any value by `secret`."""
     scope = scope_of(ctx)
     key = valid_key(ctx.args.key)
-    versions = versions_of(ctx, key, "variable")
+    versions = versions_of(ctx, key, kind)
+    values = kind == "variable"
     if ctx.args.json:
         items = []
         for v in versions:
@@ -161,27 +168,28 @@ def cmd_var_history(ctx: Context) -> int:
                 "created_by": v.created_by,
                 "current": v.current,
             }
-            if v.kind == "variable":  # a secret's value is never listed
+            if values and v.kind == "variable":
                 item["value"] = v.value
             items.append(item)
         emit_json(items, ctx.out)
         return 0
-    emit_table(
-        ["VERSION", "ACTION", "WHEN", "WHO", "VALUE", "CURRENT"],
-        [
+    headers = ["VERSION", "ACTION", "WHEN", "WHO", *(["VALUE"] if values else []), "CURRENT"]
+    rows = []
+    for v in versions:
+        value = [cell(v.value, 40) if v.kind == "variable" else ""] if values else []
+        rows.append(
             (
                 v.version,
-                v.action if v.kind == "variable" else f"{v.action} (as a secret)",
+                v.action if v.kind == kind else f"{v.action} (as a {v.kind})",
                 when(v.created_at),
                 v.created_by,
-                cell(v.value, 40) if v.kind == "variable" else "",
+                *value,
                 "current" if v.current else "",
             )
-            for v in versions
-        ],
-        ctx.out,
-    )
-    ctx.out.write(f"\nRoll back: {PROG} var rollback {key} VERSION {scope_flags(scope)}\n")
+        )
+    emit_table(headers, rows, ctx.out)
+    command = "var" if values else "secret"
+    ctx.out.write(f"\nRoll back: {PROG} {command} rollback {key} VERSION {scope_flags(scope)}\n")
     return 0
 
 
@@ -287,41 +295,7 @@ def cmd_secret_unset(ctx: Context) -> int:
 
 
 def cmd_secret_history(ctx: Context) -> int:
-    scope = scope_of(ctx)
-    key = valid_key(ctx.args.key)
-    versions = versions_of(ctx, key, "secret")
-    if ctx.args.json:
-        emit_json(
-            [
-                {
-                    "version": v.version,
-                    "action": v.action,
-                    "kind": v.kind,
-                    "created_at": v.created_at.isoformat(),
-                    "created_by": v.created_by,
-                    "current": v.current,
-                }
-                for v in versions
-            ],
-            ctx.out,
-        )
-        return 0
-    emit_table(
-        ["VERSION", "ACTION", "WHEN", "WHO", "CURRENT"],
-        [
-            (
-                v.version,
-                v.action if v.kind == "secret" else f"{v.action} (as a variable)",
-                when(v.created_at),
-                v.created_by,
-                "current" if v.current else "",
-            )
-            for v in versions
-        ],
-        ctx.out,
-    )
-    ctx.out.write(f"\nRoll back: {PROG} secret rollback {key} VERSION {scope_flags(scope)}\n")
-    return 0
+    return show_history(ctx, "secret")
 
 
 def cmd_secret_rollback(ctx: Context) -> int:
