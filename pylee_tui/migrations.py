@@ -206,6 +206,25 @@ def _m0004_registry_overview_time(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0005_query_indexes")
+def _m0005_query_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes for what a large store asks (tests/services/test_query_plans.py finds the
+    queries): deleting a server or a registry finds its keys' history by index (the foreign
+    keys' ON DELETE CASCADE read all of it); expiring invitations reads only the pending ones;
+    which orgs hold secrets (who may change the passphrase) is a look at one entry per org."""
+    db.executescript(
+        """
+        CREATE INDEX variable_versions_server ON variable_versions (server_id);
+        CREATE INDEX variable_versions_registry ON variable_versions (registry_id);
+        CREATE INDEX members_invited ON members (org_id) WHERE status = 'invited';
+        CREATE INDEX variables_secret ON variables (org_id)
+            WHERE encrypted_value IS NOT NULL;
+        CREATE INDEX variable_versions_secret ON variable_versions (org_id)
+            WHERE encrypted_value IS NOT NULL;
+        """
+    )
+
+
 _OWNED_PREFIX = "export.owned."  # export.owned.servers:/path, export.owned.inputs:/path
 _INTENT_PREFIX = "export.intent:"  # export.intent:/path
 

@@ -69,11 +69,15 @@ class ScopeRef:
         return f"org {self.org['slug']}"
 
     def where_sql(self, alias: str = "") -> tuple[str, list[Any]]:
-        """SQL selecting this scope's own rows (in `variables` or `variable_versions`)."""
+        """SQL selecting this scope's own rows (in `variables` or `variable_versions`).
+
+        Written in the terms of the tables' unique indexes, (org_id, coalesce(registry_id, 0),
+        coalesce(server_id, 0), key, ...), so SQLite reads exactly the scope's rows, in key
+        order: `registry_id IS NULL` would read every org and server row of the store."""
         p = f"{alias}." if alias else ""
         return (
-            f"{p}org_id = ? AND {p}registry_id IS ? AND {p}server_id IS ?",
-            [self.org["id"], self.registry_id, self.server_id],
+            f"{p}org_id = ? AND coalesce({p}registry_id, 0) = ? AND coalesce({p}server_id, 0) = ?",
+            [self.org["id"], self.registry_id or 0, self.server_id or 0],
         )
 
     def metadata(self, **more: Any) -> dict[str, Any]:
