@@ -25,33 +25,32 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from time import monotonic
-from typing import Any, Protocol, cast, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.signal import Signal
 from textual.timer import Timer
 from textual.worker import Worker, get_current_worker
 
-from pylee_tui.commands import PyleeCommands
-from pylee_tui.dialogs.change_passphrase import ChangePassphraseScreen
-from pylee_tui.dialogs.choose_passphrase import ChoosePassphraseScreen
-from pylee_tui.dialogs.help import HelpScreen
-from pylee_tui.dialogs.org_form import OrgFormScreen
-from pylee_tui.dialogs.org_switcher import NEW_ORG, OrgSwitcherScreen
-from pylee_tui.dialogs.pick import PickScreen
-from pylee_tui.dialogs.unlock_vault import VaultUnlockScreen
-from pylee_tui.models import Member, OrgSummary
 from pylee_tui.safe_text import escape
-from pylee_tui.screens.error import StartupErrorScreen
 from pylee_tui.screens.org import OrgScreen
-from pylee_tui.screens.welcome import WelcomeScreen
 from pylee_tui.sections.org_view import load_org_view
 from pylee_tui.services import PyleeError, Services
 from pylee_tui.store import Store, StoreError, describe_sqlite_error
 from pylee_tui.terminal_guard import install_terminal_guard
 from pylee_tui.widgets.typeahead import note_key_screen, redeliver_stale_key
+
+if TYPE_CHECKING:
+    from textual.command import Provider
+
+    from pylee_tui.models import Member, OrgSummary
+
+# Start-up imports only what the org screen's first frame needs: the palette, every dialog and
+# the screens other than the org screen are imported where they are first opened (most sessions
+# never open most of them, and each import is paid before the first frame otherwise).
 
 THEME_SETTING = "theme"
 LAST_ORG_SETTING = "last_org:{user}"
@@ -82,6 +81,29 @@ def _unsaved(screen: object) -> bool:
     return isinstance(screen, UnsavedWork) and screen.has_unsaved_changes
 
 
+def _palette() -> type[Provider]:
+    from pylee_tui.commands import PyleeCommands
+
+    return PyleeCommands
+
+
+def _startup_error(message: str) -> Screen[Any]:
+    from pylee_tui.screens.error import StartupErrorScreen
+
+    return StartupErrorScreen(message)
+
+
+def _welcome(user: str | None) -> Screen[str]:
+    from pylee_tui.screens.welcome import WelcomeScreen
+
+    return WelcomeScreen(user)
+
+
+def _before_any_org(screen: Screen[Any]) -> bool:
+    """The welcome or the start-up error (classes imported only when shown): no org below."""
+    return getattr(screen, "SHOWS_NO_ORG", False)
+
+
 def describe_seconds(seconds: float) -> str:
     if seconds >= 60:
         minutes = seconds / 60
@@ -92,7 +114,7 @@ def describe_seconds(seconds: float) -> str:
 class PyleeApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "pylee-tui"
-    COMMANDS = App.COMMANDS | {PyleeCommands}
+    COMMANDS = App.COMMANDS | {_palette}  # imported when the palette first opens
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
@@ -167,11 +189,11 @@ class PyleeApp(App[None]):
             # the first org's view is loaded here, so the first frame already shows it
             view = load_org_view(services, user, first) if user and first else None
         except (StoreError, PyleeError) as exc:
-            self.call_from_thread(self.push_screen, StartupErrorScreen(str(exc)))
+            self.call_from_thread(self.push_screen, _startup_error(str(exc)))
             return
         except sqlite3.Error as exc:
             message = describe_sqlite_error(exc, self.db_path)
-            self.call_from_thread(self.push_screen, StartupErrorScreen(message))
+            self.call_from_thread(self.push_screen, _startup_error(message))
             return
         # mypy cannot solve call_from_thread's `T | Awaitable[T]` for a coroutine function
         self.call_from_thread(
@@ -226,7 +248,7 @@ class PyleeApp(App[None]):
         self._arm_idle_lock()
         self._booted = True
         if user is None or view is None:
-            self.push_screen(WelcomeScreen(user), callback=self._welcomed)
+            self.push_screen(_welcome(user), callback=self._welcomed)
             return
         await self.org_screen.show_view(view)
         self._start_watching()
@@ -367,7 +389,7 @@ class PyleeApp(App[None]):
                 self._open_org(orgs[0].slug)
                 return
             self.org_screen.slug = None
-            self.push_screen(WelcomeScreen(user), callback=self._welcomed)
+            self.push_screen(_welcome(user), callback=self._welcomed)
 
         self.call(services.orgs.list_orgs, user, done=next_org)
 
@@ -377,6 +399,8 @@ class PyleeApp(App[None]):
     def _open_switcher(self) -> None:
         if self.services is None or self.user is None:
             return
+        from pylee_tui.dialogs.org_switcher import OrgSwitcherScreen
+
         current = self.screen.slug if isinstance(self.screen, OrgScreen) else None
         services, user = self.services, self.user
         # at once, with the orgs known: keys typed right after `o` go to its filter; the
@@ -389,6 +413,8 @@ class PyleeApp(App[None]):
         )
 
     def _switcher_closed(self, choice: str | None) -> None:
+        from pylee_tui.dialogs.org_switcher import NEW_ORG
+
         if choice == NEW_ORG:
             self.action_new_org()
         elif choice:
@@ -401,6 +427,8 @@ class PyleeApp(App[None]):
         services, user = self.services, self.user
         if services is None or user is None:
             return
+
+        from pylee_tui.dialogs.org_form import OrgFormScreen
 
         def create(values: dict[str, str]):
             return services.orgs.create(
@@ -445,7 +473,7 @@ class PyleeApp(App[None]):
         if quitting and not any(_unsaved(screen) for screen in stack):
             then()
             return
-        if any(isinstance(screen, (WelcomeScreen, StartupErrorScreen)) for screen in stack):
+        if any(_before_any_org(screen) for screen in stack):
             return  # no org shown yet (or the store did not open): nowhere to go
         if len(stack) == 1:
             then()
@@ -460,6 +488,8 @@ class PyleeApp(App[None]):
         self.call_later(self._leave, then, quitting=quitting)
 
     def action_help(self) -> None:
+        from pylee_tui.dialogs.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
@@ -481,6 +511,9 @@ class PyleeApp(App[None]):
             return
 
         def ask(status) -> None:
+            from pylee_tui.dialogs.choose_passphrase import ChoosePassphraseScreen
+            from pylee_tui.dialogs.unlock_vault import VaultUnlockScreen
+
             if status.unlocked:  # unlocked meanwhile
                 then()
                 return
@@ -603,6 +636,8 @@ class PyleeApp(App[None]):
                 timeout=4,
             )
 
+        from pylee_tui.dialogs.pick import PickScreen
+
         self.push_screen(PickScreen("Lock the vault after… without input", items), callback=picked)
 
     def action_vault_passwd(self) -> None:
@@ -612,6 +647,8 @@ class PyleeApp(App[None]):
             return
 
         def ask(status) -> None:
+            from pylee_tui.dialogs.change_passphrase import ChangePassphraseScreen
+
             if not status.initialized:
                 self.notify(
                     "The vault has no passphrase yet: it is chosen with the first secret.",

@@ -13,6 +13,7 @@ from pylee_tui.widgets.footer import PyleeFooter
 
 class StartupErrorScreen(Screen[None]):
     BINDINGS = [Binding("q,escape", "app.quit", "Quit", id="error.quit")]
+    SHOWS_NO_ORG = True  # the store did not open: no org screen below (the app imports it lazily)
 
     def __init__(self, message: str) -> None:
         super().__init__()

@@ -4,7 +4,7 @@ loads it again when a section says it changed data."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -14,27 +14,30 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Input, TextArea
 
-from pylee_tui.dialogs.org_settings import DELETE, OrgSettingsScreen
-from pylee_tui.dialogs.type_to_confirm import TypeToConfirmScreen
-from pylee_tui.models import Organization
-from pylee_tui.screens.overview_editor import OverviewEditorScreen
-from pylee_tui.screens.server_detail import ServerScreen
-from pylee_tui.sections.audit.pane import AuditPane
 from pylee_tui.sections.base import OrgSection
-from pylee_tui.sections.members.pane import MembersPane
 from pylee_tui.sections.org_view import OrgView, load_org_view
 from pylee_tui.sections.overview.pane import OverviewPane
-from pylee_tui.sections.registries.browser import RegistryBrowser
-from pylee_tui.sections.vault.pane import VaultPane
 from pylee_tui.services import NotFound, Services
 from pylee_tui.widgets.footer import PyleeFooter
-from pylee_tui.widgets.markdown_document import MarkdownDocument
 from pylee_tui.widgets.onboarding_timeline import OnboardingTimeline
 from pylee_tui.widgets.org_bar import OrgBar
 from pylee_tui.widgets.pylee_app import pylee_app
 from pylee_tui.widgets.section_bar import SectionBar
 from pylee_tui.widgets.typeahead import TypeAhead
 
+if TYPE_CHECKING:
+    from pylee_tui.models import Organization
+    from pylee_tui.sections.registries.browser import RegistryBrowser
+
+# The first frame needs the overview alone: the other sections, the editors and the dialogs are
+# imported where they are first opened (sections.py warms them up once the home has settled).
+
+PANE_IDS = {
+    "registries": "registry-browser",
+    "members": "members-pane",
+    "vault": "vault-pane",
+    "audit": "audit-pane",
+}
 SECTIONS = (
     ("overview", "Overview"),
     ("registries", "Registries"),
@@ -42,6 +45,34 @@ SECTIONS = (
     ("vault", "Vault"),
     ("audit", "Audit"),
 )
+
+
+def build_section(key: str) -> OrgSection:
+    """The pane of section `key` (not the overview), its module imported on first use."""
+    if key == "registries":
+        from pylee_tui.sections.registries.browser import RegistryBrowser
+
+        return RegistryBrowser(id=PANE_IDS[key])
+    if key == "members":
+        from pylee_tui.sections.members.pane import MembersPane
+
+        return MembersPane(id=PANE_IDS[key])
+    if key == "vault":
+        from pylee_tui.sections.vault.pane import VaultPane
+
+        return VaultPane(id=PANE_IDS[key])
+    from pylee_tui.sections.audit.pane import AuditPane
+
+    return AuditPane(id=PANE_IDS[key])
+
+
+def import_sections() -> None:
+    """Import every section's module (and what it opens first), so that the first visit of a
+    section builds it instead of importing it: run in a thread once the org home has settled."""
+    import pylee_tui.sections.audit.pane
+    import pylee_tui.sections.members.pane
+    import pylee_tui.sections.registries.browser
+    import pylee_tui.sections.vault.pane  # noqa: F401
 
 
 class OrgScreen(TypeAhead, Screen[None]):
@@ -83,6 +114,8 @@ class OrgScreen(TypeAhead, Screen[None]):
         """Without a slug the screen waits, empty, for `show_view` (the app's start-up)."""
         super().__init__()
         self.slug = slug
+        self._view_before_mount: OrgView | None = None
+        self._composed = False  # (is_mounted turns true only once every on_mount has returned)
 
     # --- layout --------------------------------------------------------------------------
 
@@ -95,18 +128,18 @@ class OrgScreen(TypeAhead, Screen[None]):
 
     def _section_widgets(self, key: str) -> Vertical:
         """The other sections are built on first visit: start-up only pays for the overview."""
-        panes: dict[str, Callable[[], OrgSection]] = {
-            "registries": lambda: RegistryBrowser(id="registry-browser"),
-            "members": lambda: MembersPane(id="members-pane"),
-            "vault": lambda: VaultPane(id="vault-pane"),
-            "audit": lambda: AuditPane(id="audit-pane"),
-        }
-        pane = panes[key]()
+        pane = build_section(key)
         pane.view = self.view
         return Vertical(pane, id=key, classes="section")
 
-    def on_mount(self) -> None:
-        if self.slug is not None:
+    async def on_mount(self) -> None:
+        # start-up may load the first org before this screen is mounted: shown now, not loaded
+        # a second time
+        self._composed = True
+        view, self._view_before_mount = self._view_before_mount, None
+        if view is not None:
+            await self._apply(view)
+        elif self.slug is not None:
             self.reload()
 
     # --- data ----------------------------------------------------------------------------
@@ -127,6 +160,9 @@ class OrgScreen(TypeAhead, Screen[None]):
         """Show an org whose view the caller already loaded."""
         self.slug = view.org.slug
         pylee_app(self).cancel_calls("org-view")  # a load still on its way is older than this
+        if not self._composed:
+            self._view_before_mount = view
+            return
         await self._apply(view)
 
     def reload(self) -> None:
@@ -161,7 +197,7 @@ class OrgScreen(TypeAhead, Screen[None]):
             self.notify(str(exc), severity="error", title="Could not load")
 
     async def _apply(self, view: OrgView) -> None:
-        if not self.is_mounted:
+        if not self._composed:
             return
         self.view = view
         pylee_app(self).org_summaries = view.orgs
@@ -176,21 +212,34 @@ class OrgScreen(TypeAhead, Screen[None]):
         overview.show_summary(view)
         self._fill_section(self.section)
         self.refresh_bindings()
-        # the Markdown last: it is the slow part, and everything above is already on screen
-        await overview.show_overview(view)
+        # the Markdown once the frame above is painted: it is the slow part
+        self.call_after_refresh(self._show_overview, view)
+
+    async def _show_overview(self, view: OrgView) -> None:
+        if self.view is view:  # not when another load has landed meanwhile
+            await self.query_one(OverviewPane).show_overview(view)
 
     def _fill_section(self, key: str) -> None:
-        if key == "registries" and self.slug and self.query(RegistryBrowser):
-            self.query_one(RegistryBrowser).show_org(self.slug)
+        """Load what the section lists, now that it is shown (the org view carries none of it)."""
+        slug = self.slug
+        panes = self.query(f"#{PANE_IDS[key]}") if key in PANE_IDS else None
+        if slug is None or not panes:
             return
-        if key == "audit" and self.slug and self.query(AuditPane):
-            self.query_one(AuditPane).show_org(self.slug)
+        pane = panes.first(OrgSection)
+        if key != "members":
+            pane.show_org(slug)
             return
-        if key == "members" and self.view and self.query(MembersPane):
-            self.query_one(MembersPane).show(self.view.members)
-            return
-        if key == "vault" and self.slug and self.query(VaultPane):
-            self.query_one(VaultPane).show_org(self.slug)
+        # the members pane is handed its list: loaded here, the newest load alone shown
+        from pylee_tui.sections.members.pane import MembersPane
+
+        if isinstance(pane, MembersPane):
+            pylee_app(self).call(
+                self.services.members.list_members,
+                self.user,
+                slug,
+                done=pane.show,
+                group="members-list",
+            )
 
     @on(OrgSection.DataChanged)
     def _data_changed(self, event: OrgSection.DataChanged) -> None:
@@ -256,6 +305,9 @@ class OrgScreen(TypeAhead, Screen[None]):
     def action_edit_overview(self) -> None:
         if not self.view:
             return
+        from pylee_tui.screens.overview_editor import OverviewEditorScreen
+        from pylee_tui.widgets.markdown_document import MarkdownDocument
+
         org, user, orgs = self.view.org, self.user, self.services.orgs
 
         def save(text: str, base, force: bool):
@@ -278,6 +330,8 @@ class OrgScreen(TypeAhead, Screen[None]):
     def action_settings(self) -> None:
         if not self.view:
             return
+        from pylee_tui.dialogs.org_settings import OrgSettingsScreen
+
         org = self.view.org
 
         def save(values: dict[str, str]):
@@ -292,6 +346,9 @@ class OrgScreen(TypeAhead, Screen[None]):
         self.app.push_screen(OrgSettingsScreen(org, save), callback=self._settings_closed)
 
     def _settings_closed(self, result) -> None:
+        from pylee_tui.dialogs.org_settings import DELETE
+        from pylee_tui.models import Organization
+
         if result == DELETE:
             self._confirm_delete()
         elif isinstance(result, Organization):
@@ -299,6 +356,8 @@ class OrgScreen(TypeAhead, Screen[None]):
             self.show_org(result.slug)
 
     def _confirm_delete(self) -> None:
+        from pylee_tui.dialogs.type_to_confirm import TypeToConfirmScreen
+
         org = self.view.org if self.view else None
         if org is None:
             return
@@ -330,6 +389,8 @@ class OrgScreen(TypeAhead, Screen[None]):
             self.action_section("vault")
 
         def run() -> None:
+            from pylee_tui.sections.vault.pane import VaultPane
+
             pane = self.query_one(VaultPane)
             if pane.check_action(action, args):
                 getattr(pane, f"action_{action}")(*args)
@@ -351,18 +412,30 @@ class OrgScreen(TypeAhead, Screen[None]):
         if step.section == "members" and "members:manage" in (
             self.view.allowed if self.view else ()
         ):
-            self.call_after_refresh(lambda: self.query_one(MembersPane).action_invite())
+            self.call_after_refresh(self._invite_member)
         elif step.section == "registries" and "registries:write" in (
             self.view.allowed if self.view else ()
         ):
-            self.call_after_refresh(lambda: self.query_one(RegistryBrowser).new_registry())
+            self.call_after_refresh(self._new_registry)
         elif step.section == "vault":
             self.vault_action("new")
 
-    # --- what the registries section asks for: screens of this layer ---------------------
+    def _invite_member(self) -> None:
+        from pylee_tui.sections.members.pane import MembersPane
 
-    @on(RegistryBrowser.OpenServer)
-    def _open_server(self, event: RegistryBrowser.OpenServer) -> None:
+        self.query_one(MembersPane).action_invite()
+
+    def _new_registry(self) -> None:
+        from pylee_tui.sections.registries.browser import RegistryBrowser
+
+        self.query_one(RegistryBrowser).new_registry()
+
+    # --- what the registries section asks for: screens of this layer ---------------------
+    # (handlers named for RegistryBrowser's messages, so this module need not import it)
+
+    def on_registry_browser_open_server(self, event: RegistryBrowser.OpenServer) -> None:
+        from pylee_tui.screens.server_detail import ServerScreen
+
         event.stop()
         role = self.view.role if self.view else ""
         screen = ServerScreen(event.org, event.registry, event.server, role)
@@ -372,8 +445,9 @@ class OrgScreen(TypeAhead, Screen[None]):
             callback=lambda _changed: event.browser.server_closed(event.registry, screen.name_),
         )
 
-    @on(RegistryBrowser.EditOverview)
-    def _edit_registry_overview(self, event: RegistryBrowser.EditOverview) -> None:
+    def on_registry_browser_edit_overview(self, event: RegistryBrowser.EditOverview) -> None:
+        from pylee_tui.screens.overview_editor import OverviewEditorScreen
+
         event.stop()
         role = self.view.role if self.view else ""
         self.app.push_screen(

@@ -28,6 +28,7 @@ class WelcomeScreen(Screen[str]):
 
     HELP_TITLE = "welcome"
     BINDINGS = [Binding("ctrl+q", "app.quit", "Quit", id="welcome.quit")]
+    SHOWS_NO_ORG = True  # no org screen below it to go back to (the app imports it lazily)
 
     def __init__(self, user: str | None) -> None:
         super().__init__()

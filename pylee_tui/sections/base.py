@@ -49,6 +49,11 @@ class OrgSection(Widget):
     def allowed(self, permission: str) -> bool:
         return permission in self.permissions
 
+    def show_org(self, slug: str) -> None:
+        """Load what this section lists in org `slug`: the org screen calls it when the section
+        is shown and after every load of the org. A section listing nothing of its own (the
+        overview, drawn from `view`) keeps this one."""
+
     def data_changed(self) -> None:
         """Say that this section wrote something (the org screen reloads)."""
         self.post_message(self.DataChanged())

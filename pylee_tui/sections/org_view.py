@@ -1,12 +1,13 @@
 """What the org screen shows of one org, loaded in one worker call: the org, the acting user's
-role and permissions there, the orgs to switch to, onboarding, registries and members. The
-org screen hands it down to every section."""
+role and permissions there, the orgs to switch to and onboarding (a few counts). The org screen
+hands it down to every section; what a section lists (registries, members, keys, events) it loads
+itself, when it is shown, so the org home costs the same whatever the org's size."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pylee_tui.models import Member, Organization, OrgSummary, RegistrySummary
+from pylee_tui.models import Organization, OrgSummary
 from pylee_tui.services import Services
 from pylee_tui.services.onboarding import OnboardingState
 
@@ -20,8 +21,6 @@ class OrgView:
     allowed: frozenset[str]
     orgs: list[OrgSummary]
     onboarding: OnboardingState
-    registries: list[RegistrySummary]
-    members: list[Member]
 
 
 def load_org_view(services: Services, user: str, slug: str) -> OrgView:
@@ -32,6 +31,4 @@ def load_org_view(services: Services, user: str, slug: str) -> OrgView:
         allowed=services.access.allowed(user, slug),
         orgs=services.orgs.list_orgs(user),
         onboarding=services.onboarding.state(user, slug),
-        registries=services.registries.list_registries(user, slug),
-        members=services.members.list_members(user, slug),
     )
