@@ -7,13 +7,8 @@ module is their one home. Nothing here imports the UI.
 
 from __future__ import annotations
 
-import copy
-import errno
 import json
-import math
-import os
 import re
-import stat
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -21,6 +16,21 @@ from typing import Any
 from urllib.parse import urlparse
 
 from jsonschema import Draft7Validator
+
+# reading JSON a person gives lives beside this module; its names are this module's too
+from pylee_tui.server_json.reading import INPUT_MAX_BYTES as INPUT_MAX_BYTES
+from pylee_tui.server_json.reading import MAX_DEPTH as MAX_DEPTH
+from pylee_tui.server_json.reading import TOO_DEEP as TOO_DEEP
+from pylee_tui.server_json.reading import JsonRefused as JsonRefused
+from pylee_tui.server_json.reading import MiB as MiB
+from pylee_tui.server_json.reading import NoSuchFile as NoSuchFile
+from pylee_tui.server_json.reading import json_path as json_path
+from pylee_tui.server_json.reading import loads_strict as loads_strict
+from pylee_tui.server_json.reading import path_of, tree_fault
+from pylee_tui.server_json.reading import read_entries as read_entries
+from pylee_tui.server_json.reading import read_stream as read_stream
+from pylee_tui.server_json.reading import read_text as read_text
+from pylee_tui.server_json.schema_check import CompiledSchema, Unsupported
 
 SCHEMA_URL = "https://static.modelcontextprotocol.io/schemas/2025-09-29/server.schema.json"
 KNOWN_REGISTRY_TYPES = ("npm", "pypi", "oci", "nuget", "mcpb")
@@ -51,7 +61,18 @@ def schema() -> dict[str, Any]:
 
 
 @cache
+def _compiled() -> CompiledSchema | None:
+    """The schema compiled once (see schema_check); None if it uses a keyword not compiled."""
+    try:
+        return CompiledSchema(schema())
+    except Unsupported:
+        return None
+
+
+@cache
 def _validator() -> Draft7Validator:
+    """jsonschema alone, when the schema does not compile (no format checker, as the compiled
+    schema has none: `format` is an annotation)."""
     return Draft7Validator(schema())
 
 
@@ -60,20 +81,20 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def json_path(parts) -> str:
-    path = "$"
-    for part in parts:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return path
-
-
 def is_version_range(version: str) -> bool:
     return version.strip().lower() == "latest" or bool(_RANGE.match(version))
 
 
 def _schema_problems(document: Any) -> list[Problem]:
+    compiled = _compiled()
+    if compiled is None:
+        errors = list(_validator().iter_errors(document))
+    elif compiled.is_valid(document):  # the common question, fast
+        return []
+    else:
+        errors = compiled.errors(document)  # jsonschema's, from the parts that are not valid
     problems = []
-    for error in sorted(_validator().iter_errors(document), key=lambda e: list(e.absolute_path)):
+    for error in sorted(errors, key=lambda e: list(e.absolute_path)):
         path = json_path(error.absolute_path)
         if error.validator == "anyOf" and error.context:
             # e.g. a transport: say what the closest alternative wanted, not "is not valid"
@@ -140,18 +161,26 @@ def _reason(error) -> str:
     return error.message
 
 
-def _walk_uris(node: Any, parts: list) -> list[Problem]:
-    problems = []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in _URI_FIELDS and isinstance(value, str) and value:
-                parsed = urlparse(value)
-                if not parsed.scheme or not (parsed.netloc or parsed.scheme == "file"):
-                    problems.append(Problem(json_path([*parts, key]), f"{value!r} is not a URL"))
-            problems.extend(_walk_uris(value, [*parts, key]))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            problems.extend(_walk_uris(value, [*parts, i]))
+def _walk_uris(document: Any) -> list[Problem]:
+    """A problem for every URL field that is not a URL, in document order. The path of each
+    node is a (parent, key) chain, spelled out only for a problem."""
+    problems: list[Problem] = []
+
+    def walk(node: Any, where: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in _URI_FIELDS and isinstance(value, str) and value:
+                    parsed = urlparse(value)
+                    if not parsed.scheme or not (parsed.netloc or parsed.scheme == "file"):
+                        problems.append(Problem(path_of((where, key)), f"{value!r} is not a URL"))
+                if isinstance(value, dict | list):
+                    walk(value, (where, key))
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                if isinstance(value, dict | list):
+                    walk(value, (where, i))
+
+    walk(document, None)  # deep documents were refused before (_tree_fault)
     return problems
 
 
@@ -159,7 +188,7 @@ def validate(document: Any) -> list[Problem]:
     """Every fault of a current-shape document; an empty list means it is valid."""
     if not isinstance(document, dict):
         return [Problem("$", "a server must be a JSON object")]
-    fault = _tree_fault(document)  # e.g. from json.loads, which takes NaN and any depth
+    fault = tree_fault(document)  # e.g. from json.loads, which takes NaN and any depth
     if fault is not None:
         return [Problem(*fault)]  # the other checks recurse: this one first, and alone
     problems = _schema_problems(document)
@@ -193,7 +222,7 @@ def validate(document: Any) -> list[Problem]:
             )
     if not document.get("packages") and not document.get("remotes"):
         add("$", "a server needs at least one package or remote")
-    problems.extend(p for p in _walk_uris(document, []) if p.path not in seen)
+    problems.extend(p for p in _walk_uris(document) if p.path not in seen)
     return problems
 
 
@@ -231,13 +260,22 @@ def _convert_input(item: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _copied(value: Any) -> Any:
+    """A copy of JSON data, nothing shared (copy.deepcopy's result, several times faster)."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return value  # str, int, float, bool, None: immutable
+
+
 def legacy_to_current(entry: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Convert a legacy entry to the current shape. Returns the document and what was converted.
 
     Nothing is invented: a value the current shape cannot express (an 'unknown' registry, an empty
     version, an empty remote transport) is carried over as it is, and `validate` reports it.
     """
-    entry = copy.deepcopy(entry)
+    entry = _copied(entry)
     notes: list[str] = []
     doc: dict[str, Any] = {"$schema": SCHEMA_URL}
     for key in ("name", "description", "repository", "websiteUrl"):
@@ -400,266 +438,6 @@ def launch_command(document: dict[str, Any]) -> str:
     if remote is not None:
         return f"{remote.get('type') or 'remote'} {remote['url']}"
     return ""
-
-
-MiB = 1024 * 1024
-INPUT_MAX_BYTES = 16 * MiB  # the most one server.json file (or stdin) may hold
-MAX_DEPTH = 64  # JSON nesting: a real server.json needs fewer than 10 levels
-TOO_DEEP = f"nested too deeply (more than {MAX_DEPTH} levels)"
-
-
-class JsonRefused(ValueError):
-    """Text Python's json would read but that is not plain JSON data (NaN, duplicate keys)."""
-
-
-class NoSuchFile(ValueError):
-    """`read_text` found nothing at the path (a caller may treat that as "no file yet")."""
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:  # Python would keep the last silently; never drop data silently
-            raise JsonRefused(f"the key {_short(key)!r} appears twice in one object")
-        seen[key] = value
-    return seen
-
-
-class _NonFinite(float):
-    """NaN, Infinity or a number too large for a float, kept with its text until it is reported
-    at its JSON path (the parser's hooks do not know where they are)."""
-
-    text: str
-
-
-def _number(text: str) -> float:
-    value = float(text)
-    if math.isfinite(value):
-        return value
-    marker = _NonFinite(value)
-    marker.text = text
-    return marker
-
-
-def _integer(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:  # more digits than Python converts (4300)
-        raise JsonRefused(f"a number with {len(text):,} digits is too long") from None
-
-
-def _short(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _non_finite_reason(value: float) -> str:
-    text = getattr(value, "text", None)
-    if text is None or text in ("NaN", "Infinity", "-Infinity"):
-        name = text or ("NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity")
-        return f"{name} is not a JSON number"
-    infinity = "Infinity" if value > 0 else "-Infinity"
-    return f"the number {_short(text, 40)} is out of range (it would be read as {infinity})"
-
-
-def _tree_fault(document: Any) -> tuple[str, str] | None:
-    """The first (in document order) nesting deeper than MAX_DEPTH or non-finite number, as
-    (JSON path, reason); None when there is neither. Iterative: any depth is safe to walk."""
-    stack: list[tuple[Any, Any, int]] = [(document, None, 1)]  # value, (parent, key), depth
-    while stack:
-        value, where, depth = stack.pop()
-        if isinstance(value, float) and not math.isfinite(value):
-            return _where(where), _non_finite_reason(value)
-        if isinstance(value, dict | list):
-            if depth > MAX_DEPTH:
-                return _where(where), TOO_DEEP
-            items = value.items() if isinstance(value, dict) else enumerate(value)
-            stack.extend((child, (where, key), depth + 1) for key, child in reversed(list(items)))
-    return None
-
-
-def _where(where: Any) -> str:
-    parts = []
-    while where is not None:
-        where, key = where
-        parts.append(key)
-    return json_path(reversed(parts))
-
-
-def loads_strict(text: str, source: str = "input") -> Any:
-    """Plain JSON only: a leading BOM is allowed; duplicate keys, NaN, Infinity, numbers too large
-    for a float and nesting deeper than MAX_DEPTH are not.
-
-    Raises ValueError with one line naming `source` (and line/column for a syntax error, the JSON
-    path for a number).
-    """
-    text = text.removeprefix("\ufeff")
-    try:
-        data = json.loads(
-            text,
-            object_pairs_hook=_no_duplicate_keys,
-            parse_constant=_number,
-            parse_float=_number,
-            parse_int=_integer,
-        )
-    except json.JSONDecodeError as exc:
-        raise ValueError(
-            # json says "Invalid control character at": the position follows, said once
-            f"{source} is not valid JSON: {exc.msg.removesuffix(' at')} at line {exc.lineno}, "
-            f"column {exc.colno}"
-        ) from None
-    except JsonRefused as exc:
-        raise ValueError(f"{source} is not valid JSON: {exc}") from None
-    except RecursionError:
-        raise ValueError(f"{source} is {TOO_DEEP}") from None
-    fault = _tree_fault(data)
-    if fault is not None:
-        path, reason = fault
-        if reason == TOO_DEEP:
-            raise ValueError(f"{source} is {reason}")
-        raise ValueError(f"{source} is not valid JSON: at {path}, {reason}")
-    return data
-
-
-def _label(path: str) -> str:
-    """A file name for a one-line message: quoted, and cut short when it is very long."""
-    return repr(path) if len(path) <= 200 else repr(path[:120]) + f"… ({len(path):,} characters)"
-
-
-def _size(limit: int) -> str:
-    return f"{limit // MiB} MiB" if limit % MiB == 0 else f"{limit:,} bytes"
-
-
-_NOT_REGULAR = (
-    (stat.S_ISDIR, "is a directory, not a file"),
-    (stat.S_ISFIFO, "is a named pipe, not a file (to read from a pipe, give - for stdin)"),
-    (stat.S_ISCHR, "is a device, not a file"),
-    (stat.S_ISBLK, "is a device, not a file"),
-    (stat.S_ISSOCK, "is a socket, not a file"),
-)
-
-
-def _refuse_unless_regular(mode: int, label: str) -> None:
-    if stat.S_ISREG(mode):
-        return
-    for test, reason in _NOT_REGULAR:
-        if test(mode):
-            raise ValueError(f"{label} {reason}")
-    raise ValueError(f"{label} is not a regular file")
-
-
-def _read_at_most(read, size: int, label: str) -> bytes:
-    """Up to `size` bytes from `read` (os.read on a descriptor or a stream's read), to its end."""
-    data = bytearray()
-    while len(data) < size:
-        chunk = read(min(size - len(data), MiB))
-        if chunk is None:  # a non-blocking stream with nothing ready: never wait, never guess
-            raise ValueError(f"cannot read {label}: no data is ready")
-        if not chunk:
-            break
-        data += chunk
-    return bytes(data)
-
-
-def _decode(data: bytes, label: str, limit: int) -> str:
-    if len(data) > limit:
-        raise ValueError(f"{label} is larger than the {_size(limit)} limit")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise ValueError(
-            f"{label} is not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}, "
-            f"column {column})"
-        ) from None
-
-
-_NO_STDIN: Any = object()
-
-
-def read_text(path: str, limit: int = INPUT_MAX_BYTES, *, stdin: Any = _NO_STDIN) -> str:
-    """A regular UTF-8 file's text, or ValueError with one line naming the file. With `stdin`
-    given (the CLI's sys.stdin, which may be None), the path `-` reads that stream instead.
-
-    Every file a person names is read here. Nothing waits and nothing reads without end: a
-    directory, device, named pipe or socket is refused before any byte is read (stat first, so a
-    device is never even opened, then fstat of what was opened, in case the path was swapped in
-    between; the open is non-blocking, so a pipe with no writer cannot hang it), and a file larger
-    than `limit` bytes is refused after reading at most `limit` + 1 of them.
-    """
-    if path == "-" and stdin is not _NO_STDIN:
-        return read_stream(stdin, limit)
-    label = _label(path)
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        raise NoSuchFile(f"no such file: {label}") from None
-    except ValueError:  # an embedded NUL
-        raise ValueError(f"{label} is not a valid file name") from None
-    except OSError as exc:
-        raise _os_error(exc, path, label) from None
-    _refuse_unless_regular(mode, label)
-    flags = os.O_RDONLY
-    for name in ("O_NONBLOCK", "O_NOCTTY", "O_CLOEXEC"):
-        flags |= getattr(os, name, 0)
-    try:
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        raise NoSuchFile(f"no such file: {label}") from None
-    except OSError as exc:
-        raise _os_error(exc, path, label) from None
-    try:
-        try:
-            _refuse_unless_regular(os.fstat(fd).st_mode, label)
-            os.set_blocking(fd, True)
-            data = _read_at_most(lambda n: os.read(fd, n), limit + 1, label)
-        except OSError as exc:
-            raise _os_error(exc, path, label) from None
-    finally:
-        os.close(fd)
-    return _decode(data, label, limit)
-
-
-def _os_error(exc: OSError, path: str, label: str) -> ValueError:
-    if exc.errno == errno.ENAMETOOLONG:
-        return ValueError(f"the file name is too long ({len(path):,} characters): {label}")
-    if exc.errno == errno.EISDIR:
-        return ValueError(f"{label} is a directory, not a file")
-    return ValueError(f"cannot read {label}: {exc.strerror or exc}")
-
-
-def read_stream(stream: Any, limit: int = INPUT_MAX_BYTES, label: str = "stdin") -> str:
-    """All of a stream (stdin) as UTF-8 text, at most `limit` bytes, or ValueError with one line:
-    a missing or closed stream, a read error, too much, or bytes that are not UTF-8."""
-    closed = f"{label} is closed, so there is nothing to read"
-    if stream is None:
-        raise ValueError(closed)
-    try:
-        buffer = getattr(stream, "buffer", None)
-        if buffer is not None:
-            data = _read_at_most(buffer.read, limit + 1, label)
-        else:  # a text stream without bytes underneath (tests)
-            text = stream.read(limit + 1)
-            data = text.encode("utf-8", "surrogatepass")
-            if len(data) <= limit:
-                return text
-    except OSError as exc:
-        raise ValueError(f"cannot read {label}: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        if "closed file" in str(exc):
-            raise ValueError(closed) from None
-        raise
-    return _decode(data, label, limit)
-
-
-def read_entries(path: str) -> list[Any]:
-    """The entries of a server.json file: one object or a list of them (either shape)."""
-    data = loads_strict(read_text(path), repr(path))
-    if isinstance(data, list):
-        return data
-    if isinstance(data, dict):
-        return [data]
-    raise ValueError(f"{path!r} must hold a server object or a list of them")
 
 
 def dicts(value: Any) -> list[dict[str, Any]]:
