@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass
+from collections.abc import Callable
 from time import perf_counter
-from typing import Any, Literal
+from typing import Literal
 
-from markdown_it.token import Token
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.document._wrapped_document import WrappedDocument
 from textual.message import Message
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Markdown, MarkdownViewer, Static, TextArea
-from textual.widgets.markdown import MarkdownBlock
+from textual.widgets import Static, TextArea
 from textual.worker import Worker, WorkerState
 
 from pylee_tui.safe_text import escape_markdown
-from pylee_tui.widgets.safe_markdown import SafeMarkdownViewer, markdown_parser
+from pylee_tui.widgets.safe_markdown import SafeMarkdownViewer
 
 ViewMode = Literal["split", "editor", "preview"]
 
@@ -29,47 +27,33 @@ _NEXT_MODE: dict[ViewMode, ViewMode] = {"split": "editor", "editor": "preview", 
 PREVIEW = "md-preview"  # the worker group of the preview's renders
 
 
-@dataclass
-class _TopBlock:
-    """One top-level Markdown block: its lines in the source and the tokens that build it."""
+class _CountedWrapping(WrappedDocument):
+    """Wrapping whose height is counted once, not summed over every line of the document on
+    every line painted (TextArea asks for it per line: 36 times 2,000 lines per frame)."""
 
-    start: int
-    end: int
-    source: str
-    tokens: list[Token]
-
-
-@dataclass
-class _ParsedDocument:
-    blocks: list[_TopBlock]
-    references: dict[str, Any]
+    @property
+    def height(self) -> int:
+        # one entry per visual line, kept by wrap() and wrap_range() alike
+        return len(self._offset_to_line_info)
 
 
-def _parse_document(text: str) -> _ParsedDocument | None:
-    """Split `text` into top-level blocks, or None when a block has no source position."""
-    env: dict[str, Any] = {}
-    # The parser the preview itself uses, so our blocks line up with the widgets it builds.
-    tokens = markdown_parser().parse(text, env)
-    lines = text.splitlines(keepends=True)
-    blocks: list[_TopBlock] = []
-    pending: list[Token] = []
-    depth = 0
-    for token in tokens:
-        pending.append(token)
-        depth += token.nesting
-        if depth:
-            continue
-        if pending[0].map is None:
-            return None
-        start, end = pending[0].map
-        blocks.append(_TopBlock(start, end, "".join(lines[start:end]), pending))
-        pending = []
-    # Where a definition sits does not matter to the blocks that use it, only what it says.
-    references = {
-        label: (ref.get("href"), ref.get("title"))
-        for label, ref in env.get("references", {}).items()
-    }
-    return _ParsedDocument(blocks, references)
+class _SourceArea(TextArea):
+    """The editor's text area: its editor hears of a change as it is posted, not after the
+    message has travelled up the DOM (by then the frame with the text has been painted)."""
+
+    on_posted: Callable[[Message], object] | None = None
+
+    def _set_document(self, text: str, language: str | None) -> None:
+        super()._set_document(text, language)
+        # the same object and state, a faster height (textual is pinned exactly)
+        self.wrapped_document.__class__ = _CountedWrapping
+
+    def post_message(self, message: Message) -> bool:
+        if self.on_posted is not None and isinstance(
+            message, (TextArea.Changed, TextArea.SelectionChanged)
+        ):
+            self.on_posted(message)
+        return super().post_message(message)
 
 
 class _PreviewViewer(SafeMarkdownViewer):
@@ -166,7 +150,7 @@ class MarkdownSplitEditor(Widget):
         self,
         text: str = "",
         *,
-        debounce: float = 0.3,
+        debounce: float = 0.15,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -180,7 +164,6 @@ class MarkdownSplitEditor(Widget):
         self._baseline = text
         # MarkdownViewer renders its initial text on mount, so that text is already on screen.
         self._rendered_text = text
-        self._rendered_blocks: _ParsedDocument | None = None
         self._debounce_timer: Timer | None = None
         self._preview_due = False
         self._rendering = False
@@ -194,9 +177,12 @@ class MarkdownSplitEditor(Widget):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="md-panes"):
-            yield TextArea.code_editor(
+            area = _SourceArea.code_editor(
                 self._initial_text, language="markdown", soft_wrap=True, id="md-editor"
             )
+            assert isinstance(area, _SourceArea)
+            area.on_posted = self._source_changed
+            yield area
             yield _PreviewViewer(
                 self._initial_text, show_table_of_contents=False, open_links=False, id="md-preview"
             )
@@ -212,8 +198,8 @@ class MarkdownSplitEditor(Widget):
         return self.query_one("#md-editor", TextArea)
 
     @property
-    def _viewer(self) -> MarkdownViewer:
-        return self.query_one("#md-preview", MarkdownViewer)
+    def _viewer(self) -> SafeMarkdownViewer:
+        return self.query_one("#md-preview", SafeMarkdownViewer)
 
     @property
     def text(self) -> str:
@@ -289,40 +275,30 @@ class MarkdownSplitEditor(Widget):
         self._update_status()
 
     @on(TextArea.Changed, "#md-editor")
-    def _text_changed(self, event: TextArea.Changed) -> None:
-        event.stop()
-        self._refresh_counts(event.text_area.text)
-        self._update_status()
-        if self._debounce_timer is not None:
-            self._debounce_timer.stop()
-        self._debounce_timer = self.set_timer(self._preview_delay(), self._debounce_elapsed)
-
     @on(TextArea.SelectionChanged, "#md-editor")
-    def _cursor_moved(self, event: TextArea.SelectionChanged) -> None:
-        event.stop()
-        self._update_status()
-        self._follow_cursor()
+    def _handled_as_posted(self, event: Message) -> None:
+        event.stop()  # `_source_changed` saw it as it was posted
+
+    def _source_changed(self, message: Message) -> None:
+        """The text area changed its text or its cursor, in the same turn as the key, so the
+        status line is painted in the same frame as the text and not one frame later."""
+        if not self._ready:
+            return
+        if isinstance(message, TextArea.Changed):
+            self._refresh_counts(self._editor.text)
+            self._update_status()
+            if self._debounce_timer is not None:
+                self._debounce_timer.stop()
+            self._debounce_timer = self.set_timer(self._preview_delay(), self._debounce_elapsed)
+        elif isinstance(message, TextArea.SelectionChanged):
+            self._update_status()
+            self._follow_cursor()
 
     def _follow_cursor(self) -> None:
         """Scroll the preview to the block the editor's cursor is in (split view)."""
         if not self._ready or self.mode != "split":
             return
-        row = self._editor.cursor_location[0]
-        document = self._viewer.document
-        block = None
-        for child in document.children:
-            if not isinstance(child, MarkdownBlock):
-                continue
-            start, end = child.source_range
-            if start > row:
-                break
-            block = child  # the last block starting at or above the cursor's line
-            if row < end:
-                break
-        if block is None:
-            self._viewer.scroll_home(animate=False, immediate=True)
-        else:
-            self._viewer.scroll_to_widget(block, animate=False, immediate=True)
+        self._viewer.document.reveal_line(self._editor.cursor_location[0])
 
     def _preview_delay(self) -> float:
         # Never let renders queue up behind each other: after a slow render (a large paste into a
@@ -377,98 +353,8 @@ class MarkdownSplitEditor(Widget):
             self._rendering = False
 
     async def _update_preview(self, text: str) -> None:
-        # Rebuilding every block of a 2,000-line document takes seconds and stalls typing
-        # throughout, so only the blocks that changed since the last render are rebuilt.
-        loop = asyncio.get_running_loop()
-        old = self._rendered_blocks
-        if old is None:
-            old = await loop.run_in_executor(None, _parse_document, self._rendered_text)
-        new = await loop.run_in_executor(None, _parse_document, text)
-        document = self._viewer.document
-        patched = (
-            old is not None
-            and new is not None
-            # Reference-style links resolve across blocks; a changed definition changes them all.
-            and old.references == new.references
-            and await self._patch_preview(document, old, new, text)
-        )
-        if not patched:
-            await document.update(text)
-        self._rendered_blocks = new
-
-    async def _patch_preview(
-        self, document: Markdown, old: _ParsedDocument, new: _ParsedDocument, text: str
-    ) -> bool:
-        """Swap the changed top-level blocks in place; False if the document is not as expected.
-
-        Builds blocks with Markdown's private `_parse_markdown`, which is why textual is pinned
-        exactly; any surprise in the document's children falls back to a full update.
-        """
-        async with document.lock:
-            children = [child for child in document.children if isinstance(child, MarkdownBlock)]
-            by_start = {child.source_range[0]: child for child in children}
-            if len(by_start) != len(document.children) or not by_start.keys() <= {
-                block.start for block in old.blocks
-            }:
-                return False
-
-            same = min(len(old.blocks), len(new.blocks))
-            prefix = 0
-            while prefix < same and old.blocks[prefix].source == new.blocks[prefix].source:
-                prefix += 1
-            suffix = 0
-            while (
-                suffix < same - prefix
-                and old.blocks[-1 - suffix].source == new.blocks[-1 - suffix].source
-            ):
-                suffix += 1
-            removed = old.blocks[prefix : len(old.blocks) - suffix]
-            added = new.blocks[prefix : len(new.blocks) - suffix]
-            kept = [
-                (by_start[before.start], after)
-                for before, after in (
-                    *zip(old.blocks[:prefix], new.blocks[:prefix], strict=True),
-                    *zip(
-                        old.blocks[len(old.blocks) - suffix :],
-                        new.blocks[len(new.blocks) - suffix :],
-                        strict=True,
-                    ),
-                )
-                if before.start in by_start
-            ]
-            anchor = next(
-                (
-                    by_start[b.start]
-                    for b in old.blocks[len(old.blocks) - suffix :]
-                    if b.start in by_start
-                ),
-                None,
-            )
-            stale = [by_start[block.start] for block in removed if block.start in by_start]
-            fresh = list(document._parse_markdown(token for b in added for token in b.tokens))
-
-            # Blocks read their source lines from the document, so it must hold the new text;
-            # unchanged blocks may still have moved (a line added above them).
-            document._markdown = text
-            for widget, block in kept:
-                widget.source_range = (block.start, block.end)
-            if not stale and not fresh:
-                return True
-            # One repaint for the swap, so the preview never shows the gap between the two.
-            with self.app.batch_update():
-                if fresh:
-                    await document.mount_all(fresh, before=anchor)
-                if stale:
-                    await document.remove_children(stale)
-
-            if any(block.tokens[0].type == "heading_open" for block in (*removed, *added)):
-                document._table_of_contents = None
-                document.post_message(
-                    Markdown.TableOfContentsUpdated(
-                        document, document.table_of_contents
-                    ).set_sender(document)
-                )
-        return True
+        # the document rebuilds only the blocks whose text changed, and only those in view
+        await self._viewer.document.update(text)
 
     def _refresh_counts(self, text: str) -> None:
         self._word_count = len(text.split())

@@ -3,10 +3,7 @@ file), GitHub's task lists as check boxes, and table columns aligned as their `:
 
 from __future__ import annotations
 
-from markdown_it import MarkdownIt
-from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
-from mdit_py_plugins.tasklists import tasklists_plugin
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.css.types import TextAlign
@@ -21,47 +18,16 @@ from textual.widgets._markdown import (
 )
 
 from pylee_tui.safe_text import escape_markdown
+from pylee_tui.widgets.lazy_markdown import LazyMarkdown
+from pylee_tui.widgets.markdown_blocks import DONE_TASK, OPEN_TASK, markdown_parser
 
-OPEN_TASK = "☐ "
-DONE_TASK = "☑ "
-_CHECKBOX = "task-list-item-checkbox"
+__all__ = ["SafeMarkdown", "SafeMarkdownViewer", "markdown_parser"]
+
 _ALIGNS: dict[str, TextAlign] = {
     "text-align:left": "left",
     "text-align:center": "center",
     "text-align:right": "right",
 }
-
-
-def _task_boxes(state: StateCore) -> None:
-    """After the tasklists plugin: its HTML check box becomes the item's bullet (unordered
-    lists) or a ☐/☑ before the text (ordered ones), as the terminal shows no HTML."""
-    tokens = state.tokens
-    for i in range(2, len(tokens)):
-        inline = tokens[i]
-        children = inline.children or []
-        if inline.type != "inline" or not children or children[0].type != "html_inline":
-            continue
-        if _CHECKBOX not in children[0].content or tokens[i - 2].type != "list_item_open":
-            continue
-        item = tokens[i - 2]
-        done = 'checked="checked"' in children[0].content
-        if item.info:  # an ordered item keeps its number
-            box = Token("text", "", 0)
-            box.content = (DONE_TASK if done else OPEN_TASK).rstrip()
-            children[0] = box
-        else:
-            del children[0]
-            if children and children[0].type == "text":
-                children[0].content = children[0].content.lstrip()
-            item.meta["task"] = "done" if done else "open"
-
-
-def markdown_parser() -> MarkdownIt:
-    """The parser of every Markdown view and of the split editor's block map: the same
-    tokens, so the editor's blocks line up with the widgets the viewer builds."""
-    parser = MarkdownIt("gfm-like").use(tasklists_plugin)
-    parser.core.ruler.after("github-tasklists", "pylee-task-boxes", _task_boxes)
-    return parser
 
 
 class TaskListItem(MarkdownUnorderedListItem):
@@ -109,8 +75,9 @@ class AlignedMarkdownTable(MarkdownTable):
             yield from cls._blocks_of(child)
 
 
-class SafeMarkdown(Markdown):
-    """Markdown with task lists and aligned tables; parsed by `markdown_parser`."""
+class SafeMarkdown(LazyMarkdown):
+    """Markdown with task lists and aligned tables, parsed by `markdown_parser`, built as it
+    comes into view; its text's control characters are shown escaped."""
 
     BLOCKS = {
         **Markdown.BLOCKS,
@@ -122,11 +89,18 @@ class SafeMarkdown(Markdown):
 class SafeMarkdownViewer(MarkdownViewer):
     """`#anchor` links scroll within the document; others go to the app's URL opener, once."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, markdown: str | None = None, **kwargs) -> None:
         # the inner Markdown would open the URL itself too: this class is the one place that does
         kwargs["open_links"] = False
         kwargs.setdefault("parser_factory", markdown_parser)
-        super().__init__(*args, **kwargs)
+        super().__init__(None, **kwargs)
+        self._first_text = markdown or ""
+
+    def on_mount(self) -> None:
+        # MarkdownViewer renders its text in its mount handler, which holds the whole screen
+        # back until a long document is parsed and built: the screen shows first, the text next
+        if self._first_text:
+            self.call_later(self.document.update, self._first_text)
 
     def compose(self) -> ComposeResult:
         document = SafeMarkdown(parser_factory=self._parser_factory, open_links=False)
@@ -134,9 +108,35 @@ class SafeMarkdownViewer(MarkdownViewer):
         yield document
         yield MarkdownTableOfContents(document)
 
+    @property
+    def document(self) -> SafeMarkdown:
+        return self.query_one(SafeMarkdown)
+
     def show(self, markdown: str) -> AwaitComplete:
         """Show stored Markdown: its control characters as visible escapes, never raw."""
         return self.document.update(escape_markdown(markdown))
+
+    def _on_markdown_table_of_contents_updated(
+        self, message: Markdown.TableOfContentsUpdated
+    ) -> None:
+        # a long document's contents are a tree of hundreds of nodes: built when shown
+        message.prevent_default()  # MarkdownViewer's own handler would build it at once
+        message.stop()
+        if self.show_table_of_contents:
+            self.table_of_contents.table_of_contents = message.table_of_contents
+
+    def watch_show_table_of_contents(self, show_table_of_contents: bool) -> None:
+        super().watch_show_table_of_contents(show_table_of_contents)
+        if show_table_of_contents and self.is_mounted:
+            self.table_of_contents.table_of_contents = self.document.table_of_contents
+
+    def _on_markdown_table_of_contents_selected(
+        self, message: Markdown.TableOfContentsSelected
+    ) -> None:
+        # the heading may not be built yet (it is out of view): the document goes to it
+        message.prevent_default()  # MarkdownViewer's own handler looks for the built heading
+        message.stop()
+        self.document.reveal_heading(message.block_id)
 
     async def _on_markdown_link_clicked(self, message: Markdown.LinkClicked) -> None:
         # MarkdownViewer would load the target as a local file in place of the document, and a

@@ -123,9 +123,11 @@ async def test_edits_in_a_long_document_render_like_a_fresh_preview() -> None:
         for n in range(30)
     ]
     app = EditorApp("".join(parts))
-    async with app.run_test(size=(100, 24)) as pilot:
+    # tall enough that the preview builds every block (it builds only those near the view)
+    async with app.run_test(size=(100, 400)) as pilot:
         area = app.query_one(TextArea)
         expected = Markdown()
+        expected.display = False  # a reference render, taking no room from the editor
         await app.mount(expected)
         edits = [
             lambda: area.insert(" More", (29, 15)),  # a word at the end of part 3's text

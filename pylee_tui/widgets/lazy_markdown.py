@@ -1,0 +1,453 @@
+"""A Markdown document that builds only the blocks in and near the view: the others wait as blank
+gaps exactly as tall as they will be, so a 2,000-line overview opens, scrolls and re-renders as
+fast as a short one, and an edit rebuilds only the blocks whose text changed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+from textual._slug import TrackedSlugs
+from textual.await_complete import AwaitComplete
+from textual.containers import ScrollableContainer
+from textual.geometry import Region
+from textual.widget import Widget
+from textual.widgets import Markdown
+from textual.widgets.markdown import MarkdownBlock, TableOfContentsType
+
+from pylee_tui.safe_text import escape_markdown
+from pylee_tui.widgets.markdown_blocks import Block, Box, ParsedDocument, split_blocks, stack_height
+
+# How much beyond the view is built, in views: enough that scrolling a page never shows a gap.
+AHEAD = 0.5
+# Blocks this far from the view (in views) go back to being a gap, once many are built.
+KEEP = 3.0
+BUILT_BEFORE_RELEASING = 80
+
+
+class MarkdownGap(Widget):
+    """Blocks out of view, not built: blank, as tall as those blocks will be."""
+
+    DEFAULT_CSS = """
+    MarkdownGap {
+        width: 1fr;
+        height: 1;
+    }
+    """
+
+    def __init__(self, blocks: list[Block]) -> None:
+        super().__init__()
+        self.blocks = blocks
+
+    def render(self) -> str:
+        return ""
+
+
+class LazyMarkdown(Markdown):
+    """A `Markdown` whose top-level blocks are built when they come near its scrolling parent's
+    view (and let go again far from it); `update` keeps the blocks whose source is unchanged."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._parts: list[Block] = []
+        self._built: dict[Block, list[Widget]] = {}
+        self._references: dict[str, Any] = {}
+        self._pass_due = False
+        self._changes = 0  # children mounted or removed so far: a pass waits for their layout
+        self._busy = 0  # updates and passes under way (or waiting for their last repaint)
+        self._reveal: tuple[Block, bool] | None = None  # a block to scroll to once built
+
+    def on_mount(self) -> None:
+        scroller = self._scroller()
+        if scroller is not None:
+            self.watch(scroller, "scroll_y", self._schedule_pass, init=False)
+
+    def on_resize(self) -> None:
+        self._schedule_pass()  # gaps take their height at the new width
+
+    @property
+    def settled(self) -> bool:
+        """True when no update or build is under way: the document shows its `source`."""
+        return not self._pass_due and not self._busy
+
+    # --- the document ---------------------------------------------------------------------
+
+    def update(self, markdown: str) -> AwaitComplete:
+        """Show `markdown` (its control characters escaped): blocks whose source did not change
+        are kept as they are; changed ones are rebuilt if they are in view."""
+        markdown = escape_markdown(markdown)
+        self._theme = self.app.theme
+        self._markdown = markdown
+        self._busy += 1
+        return AwaitComplete(self._update(markdown))
+
+    def append(self, markdown: str) -> AwaitComplete:
+        return self.update(self.source + markdown)
+
+    async def _update(self, markdown: str) -> None:
+        try:
+            async with self.lock:
+                loop = asyncio.get_running_loop()
+                parsed = await loop.run_in_executor(
+                    None, split_blocks, markdown, self._parser_factory or _default_parser
+                )
+                if markdown != self._markdown:
+                    return  # a newer update is queued behind this one
+                self._replace_blocks(parsed)
+                await self._apply()
+                contents = self._contents()
+                if contents != self._table_of_contents:
+                    self._table_of_contents = contents
+                    self.post_message(
+                        Markdown.TableOfContentsUpdated(self, contents).set_sender(self)
+                    )
+            self._schedule_pass()
+        finally:
+            self._busy -= 1
+
+    def _replace_blocks(self, parsed: ParsedDocument) -> None:
+        old, new = self._parts, parsed.blocks
+        if parsed.references != self._references:
+            prefix = suffix = 0  # a link definition changed: every block may show it
+        else:
+            same = min(len(old), len(new))
+            prefix = 0
+            while prefix < same and old[prefix].source == new[prefix].source:
+                prefix += 1
+            suffix = 0
+            while suffix < same - prefix and old[-1 - suffix].source == new[-1 - suffix].source:
+                suffix += 1
+        # kept blocks stay the objects they were (their widgets, ids, measured heights) and
+        # take their new place in the text
+        for index in (*range(prefix), *range(-suffix, 0)):
+            kept, moved = old[index], new[index]
+            kept.start, kept.end, kept.tokens = moved.start, moved.end, moved.tokens
+            new[index] = kept
+            for widget in self._built.get(kept, []):
+                if isinstance(widget, MarkdownBlock):
+                    widget.source_range = (kept.start, kept.end)
+        removed = old[prefix : len(old) - suffix]
+        added = new[prefix : len(new) - suffix]
+        was_shown = not removed or any(block in self._built for block in removed)
+        for block in removed:
+            self._built.pop(block, None)
+        width, ansi = self._geometry()
+        if not old:
+            # a first render: build what the view will show, so no second pass is needed
+            window = self._window(AHEAD)
+            for block, top, bottom in _place(added, self._top(), width, ansi):
+                if window is None or (bottom >= window[0] and top <= window[1]):
+                    self._build(block)
+        elif was_shown:
+            # what replaces blocks on screen (an edit under the cursor) is shown at once
+            room = (1 + 2 * AHEAD) * self._view_height()
+            for block, top, _ in _place(added, 0, width, ansi):
+                if top > room:
+                    break
+                self._build(block)
+        self._parts = new
+        self._references = parsed.references
+
+    def _contents(self) -> TableOfContentsType:
+        return [(*block.heading, block.heading_id) for block in self._parts if block.heading]
+
+    @property
+    def table_of_contents(self) -> TableOfContentsType:
+        return self._contents()
+
+    # --- building blocks and gaps ---------------------------------------------------------
+
+    def _build(self, block: Block) -> list[Widget]:
+        if block not in self._built:
+            widgets: list[Widget] = list(self._parse_markdown(block.tokens))
+            for widget in widgets:
+                if isinstance(widget, MarkdownBlock):
+                    widget.source_range = (block.start, block.end)
+            self._built[block] = widgets
+        return self._built[block]
+
+    def _desired(self) -> list[Widget]:
+        """The children the document should have: built blocks, and a gap for each run of
+        blocks not built (the gap it had, if any, so it is not mounted again)."""
+        gaps = {
+            child.blocks[0]: child
+            for child in self.children
+            if isinstance(child, MarkdownGap) and child.blocks
+        }
+        width, ansi = self._geometry()
+        out: list[Widget] = []
+        run: list[Block] = []
+
+        def close_run() -> None:
+            if run:
+                gap = gaps.get(run[0]) or MarkdownGap([])
+                gap.blocks = list(run)
+                _size_gap(gap, width, ansi)
+                out.append(gap)
+                run.clear()
+
+        for block in self._parts:
+            widgets = self._built.get(block)
+            if widgets is None:
+                run.append(block)
+            else:
+                close_run()
+                out += widgets
+        close_run()
+        return out
+
+    async def _apply(self) -> None:
+        """Mount and remove children so the document shows `_desired()`, in one repaint."""
+        desired = self._desired()
+        current = list(self.children)
+        wanted, present = set(desired), set(current)
+        if [w for w in current if w in wanted] != [w for w in desired if w in present]:
+            present = set()  # kept children out of order: start again
+        stale = [w for w in current if w not in wanted or w not in present]
+        if stale or len(present) < len(desired):
+            self._changes += 1
+        with self.app.batch_update():
+            pending: list[Widget] = []
+            for widget in desired:
+                if widget in present:
+                    if pending:
+                        await self.mount_all(pending, before=widget)
+                        pending = []
+                else:
+                    pending.append(widget)
+            if pending:
+                await self.mount_all(pending)
+            if stale:
+                await self.remove_children(stale)
+
+    # --- following the view ---------------------------------------------------------------
+
+    def _scroller(self) -> Widget | None:
+        """The container that scrolls the document (the viewer), if any."""
+        for node in self.ancestors:
+            if isinstance(node, ScrollableContainer):
+                return node
+        return None
+
+    def _top(self) -> int:
+        """Where the document starts in its scroller (0 before the first layout)."""
+        return self.virtual_region.y if self.size.height else 0
+
+    def _view_height(self) -> int:
+        scroller = self._scroller()
+        height = scroller.scrollable_content_region.height if scroller is not None else 0
+        return height or self.app.size.height
+
+    def _geometry(self) -> tuple[int, bool]:
+        """The width blocks are laid out in, and whether the app shows ANSI colours (code
+        blocks lose their margins then)."""
+        width = self.content_region.width
+        if not width:
+            # before the first layout: the scroller's room less our padding and a scroll bar
+            scroller = self._scroller()
+            room = scroller.content_region.width if scroller is not None else 0
+            width = (room or self.app.size.width) - self.styles.gutter.width - 2
+        return max(width, 1), bool(self.app.native_ansi_color)
+
+    def _schedule_pass(self, *_: object) -> None:
+        if not self._pass_due and self.is_attached:
+            self._pass_due = True
+            self.call_after_refresh(self.call_later, self._pass, self._changes)
+
+    async def _pass(self, changes: int) -> None:
+        """Build the blocks the view reaches, let go of those far from it; keep what the user
+        is looking at where it was."""
+        self._pass_due = False
+        if not self.is_mounted:
+            return
+        if changes != self._changes:
+            # children changed since this was asked for (a batch lets callbacks run before the
+            # layout): wait for the layout that places them
+            self._schedule_pass()
+            return
+        self._busy += 1
+        try:
+            anchor = await self._build_near_view()
+        except BaseException:
+            self._busy -= 1
+            raise
+        self.call_after_refresh(self._settle, anchor)
+
+    async def _build_near_view(self) -> tuple[Widget, int] | None:
+        """Build the blocks in and near the view, release those far from it; returns the first
+        block on screen and where it was, to keep it there."""
+        async with self.lock:
+            window = self._window(AHEAD)
+            width, ansi = self._geometry()
+            wanted = [
+                block
+                for gap in self.children
+                if isinstance(gap, MarkdownGap)
+                for block, top, bottom in _place(gap.blocks, gap.virtual_region.y, width, ansi)
+                if window is None or (bottom >= window[0] and top <= window[1])
+            ]
+            if self._reveal is not None and self._reveal[0] not in self._built:
+                wanted.append(self._reveal[0])
+            released = self._far_blocks(width)
+            anchor = self._anchor()
+            for block in wanted:
+                self._build(block)
+            for block in released:
+                del self._built[block]
+            await self._apply()
+        return anchor
+
+    def _settle(self, anchor: tuple[Widget, int] | None) -> None:
+        self._busy -= 1
+        scroller = self._scroller()
+        if scroller is None:
+            return
+        reveal, self._reveal = self._reveal, None
+        if reveal is not None:
+            block, top = reveal
+            widgets = [w for w in self._built.get(block, []) if w.is_mounted]
+            if widgets:
+                scroller.scroll_to_widget(widgets[0], animate=False, immediate=True, top=top)
+                return
+        if anchor is not None and anchor[0].is_mounted:
+            # blocks built above what is on screen may differ from their gap's height
+            widget, offset = anchor
+            moved = widget.virtual_region.y - scroller.scroll_y - offset
+            if moved:
+                scroller.scroll_to(
+                    y=scroller.scroll_y + moved, animate=False, immediate=True, force=True
+                )
+
+    def _window(self, margin: float) -> tuple[float, float] | None:
+        scroller = self._scroller()
+        if scroller is None:
+            return None
+        view = self._view_height()
+        return scroller.scroll_y - margin * view, scroller.scroll_y + (1 + margin) * view
+
+    def _anchor(self) -> tuple[Widget, int] | None:
+        """The first built block on screen and where it is on it."""
+        scroller = self._scroller()
+        if scroller is None:
+            return None
+        top = scroller.scroll_y
+        for child in self.children:
+            if isinstance(child, MarkdownGap):
+                continue
+            region = child.virtual_region
+            if region.bottom > top:
+                return child, int(region.y - top)
+        return None
+
+    def _far_blocks(self, width: int) -> list[Block]:
+        """Built blocks far from the view, measured (so their gap is exact), once many are
+        built: the document stays as light as a short one however far one scrolls."""
+        window = self._window(KEEP)
+        if window is None or len(self._built) < BUILT_BEFORE_RELEASING:
+            return []
+        far = []
+        for block, widgets in self._built.items():
+            if not widgets or not all(w.is_mounted for w in widgets):
+                continue
+            region = _span([w.virtual_region for w in widgets])
+            if region.bottom < window[0] or region.y > window[1]:
+                block.measured[width] = [
+                    Box(w.styles.margin.top, w.outer_size.height, w.styles.margin.bottom)
+                    for w in widgets
+                ]
+                far.append(block)
+        return far
+
+    # --- going to a place -----------------------------------------------------------------
+
+    def reveal_line(self, row: int) -> None:
+        """Scroll so the block holding source line `row` is in view (building it if need be);
+        before the first block, to the top."""
+        target = None
+        for block in self._parts:
+            if block.start > row:
+                break
+            target = block
+            if row < block.end:
+                break
+        scroller = self._scroller()
+        if target is None:
+            if scroller is not None:
+                scroller.scroll_home(animate=False, immediate=True)
+            return
+        self._reveal_block(target, top=False)
+
+    def reveal_heading(self, heading_id: str) -> bool:
+        """Scroll a heading (by its id in the table of contents) to the top of the view."""
+        for block in self._parts:
+            if block.heading_id == heading_id:
+                self._reveal_block(block, top=True)
+                return True
+        return False
+
+    def goto_anchor(self, anchor: str) -> bool:
+        unique = TrackedSlugs()
+        for block in self._parts:
+            if block.heading and unique.slug(block.heading[1]) == anchor:
+                self._reveal_block(block, top=True)
+                return True
+        return False
+
+    def _reveal_block(self, block: Block, *, top: bool) -> None:
+        scroller = self._scroller()
+        if scroller is None:
+            return
+        widgets = [w for w in self._built.get(block, []) if w.is_mounted]
+        if widgets:
+            scroller.scroll_to_widget(widgets[0], animate=False, immediate=True, top=top)
+            return
+        # not built: go where its gap says it is, then build it and scroll to the real thing
+        self._reveal = (block, top)
+        width, ansi = self._geometry()
+        for gap in self.children:
+            if isinstance(gap, MarkdownGap) and block in gap.blocks:
+                for candidate, start, end in _place(gap.blocks, gap.virtual_region.y, width, ansi):
+                    if candidate is block:
+                        region = Region(0, start, 1, max(end - start, 1))
+                        scroller.scroll_to_region(region, animate=False, immediate=True, top=top)
+        self._schedule_pass()
+
+
+def _default_parser() -> Any:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("gfm-like")
+
+
+def _size_gap(gap: MarkdownGap, width: int, ansi: bool) -> None:
+    boxes = [box for block in gap.blocks for box in block.boxes(width, ansi)]
+    gap.display = bool(boxes)
+    if boxes:
+        height, margin = stack_height(boxes), (boxes[0].top, 0, boxes[-1].bottom, 0)
+        if gap.styles.height is None or gap.styles.height.value != height:
+            gap.styles.height = height
+        if tuple(gap.styles.margin) != margin:
+            gap.styles.margin = margin
+
+
+def _place(blocks: list[Block], y: int, width: int, ansi: bool) -> Iterator[tuple[Block, int, int]]:
+    """Each block with the lines it would take (top, bottom) laid out from `y` down."""
+    previous: Box | None = None
+    for block in blocks:
+        start: int | None = None
+        for box in block.boxes(width, ansi):
+            if previous is not None:
+                y += max(previous.bottom, box.top)
+            if start is None:
+                start = y
+            y += box.height
+            previous = box
+        yield block, y if start is None else start, y
+
+
+def _span(regions: list[Region]) -> Region:
+    span = regions[0]
+    for region in regions[1:]:
+        span = span.union(region)
+    return span
