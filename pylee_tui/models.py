@@ -1,14 +1,13 @@
-"""Pydantic models and the one home of every rule on a field (names, slugs, emails, keys).
+"""The records every layer passes around (organizations, registries, servers, members, keys, audit
+events) as pydantic models, and the pydantic types of the field rules in `fields`.
 
-Screens, the CLI and services all validate through the annotated types here, so a rule and its
-message exist exactly once.
+Everything `fields` holds is importable from here too (rules, kinds, `clean`, `slugify`); code
+that must start fast imports `fields` itself, which does not load pydantic.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -20,148 +19,98 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
 )
-from slugify import slugify as _library_slugify
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-SLUG_MIN, SLUG_MAX = 2, 48
-NAME_MAX = 80
-DESCRIPTION_MAX = 280
-OVERVIEW_MAX_BYTES = 1024 * 1024
-EMAIL_MAX = 254
-_EMAIL_LOCAL = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
-_DOMAIN_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-SERVER_NAME_PATTERN = re.compile(r"^[a-zA-Z0-9.-]+/[a-zA-Z0-9._-]+$")
-VARIABLE_KEY_PATTERN = re.compile(r"^[A-Z_][A-Z0-9_]*$")
-VARIABLE_VALUE_MAX_BYTES = 64 * 1024
-PASSPHRASE_MIN = 8
-PASSPHRASE_MAX = 1024
+from pylee_tui.fields import (
+    DESCRIPTION_MAX,
+    EMAIL_MAX,
+    GRANTS,
+    NAME_MAX,
+    OVERVIEW_MAX_BYTES,
+    PASSPHRASE_MAX,
+    PASSPHRASE_MIN,
+    ROLES,
+    SERVER_NAME_PATTERN,
+    SLUG_MAX,
+    SLUG_MIN,
+    SLUG_PATTERN,
+    VARIABLE_KEY_PATTERN,
+    VARIABLE_VALUE_MAX_BYTES,
+    Grant,
+    MemberStatus,
+    Role,
+    ScopeLevel,
+    VariableKind,
+    check_description,
+    check_email,
+    check_name,
+    check_overview,
+    check_passphrase,
+    check_server_name,
+    check_slug,
+    check_variable_key,
+    check_variable_value,
+    clean,
+    field_error,
+    is_unsafe_char,
+    slugify,
+    to_iso,
+    utcnow,
+    with_suffix,
+)
+from pylee_tui.summaries import OrgSummary, plural
 
-Role = Literal["admin", "member"]
-ROLES: tuple[str, ...] = ("admin", "member")
-MemberStatus = Literal["invited", "active", "revoked", "expired"]
-Grant = Literal["registries:write", "secrets:write"]
-GRANTS: tuple[str, ...] = ("registries:write", "secrets:write")
-ScopeLevel = Literal["org", "registry", "server"]
-VariableKind = Literal["variable", "secret"]
-
-
-def utcnow() -> datetime:
-    """The current time in UTC; services take a clock so tests can move it."""
-    return datetime.now(UTC)
-
-
-def to_iso(moment: datetime) -> str:
-    """Timestamps are stored as ISO 8601 UTC text with microseconds, so they sort as text."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-# --- field rules -----------------------------------------------------------------------------
-
-
-def _check_name(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("name must not be blank")
-    if len(value) > NAME_MAX:
-        raise ValueError(f"name must be at most {NAME_MAX} characters (got {len(value)})")
-    if _CONTROL.search(value) or any(is_unsafe_char(ch) for ch in value):
-        raise ValueError("name must not contain control characters or line breaks")
-    return value
-
-
-_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def is_unsafe_char(ch: str) -> bool:
-    """C1 controls (terminal escapes), Unicode line/paragraph separators and bidi overrides."""
-    return unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch in _BIDI_CONTROLS
-
-
-def _check_slug(value: str) -> str:
-    if not (SLUG_MIN <= len(value) <= SLUG_MAX) or not SLUG_PATTERN.fullmatch(value):
-        raise ValueError(
-            f"slug {value!r} is not valid: use {SLUG_MIN}-{SLUG_MAX} lowercase letters, digits "
-            "and single hyphens, e.g. acme-production"
-        )
-    return value
-
-
-def _check_description(value: str) -> str:
-    value = value.strip()
-    if len(value) > DESCRIPTION_MAX:
-        raise ValueError(
-            f"description must be at most {DESCRIPTION_MAX} characters (got {len(value)})"
-        )
-    return value
-
-
-def _check_overview(value: str) -> str:
-    size = len(value.encode("utf-8"))
-    if size > OVERVIEW_MAX_BYTES:
-        raise ValueError(f"overview must be at most 1 MiB (got {size:,} bytes)")
-    return value
-
-
-def _check_email(value: str) -> str:
-    value = value.strip().lower()
-    if not value:
-        raise ValueError("email must not be blank")
-    if len(value) > EMAIL_MAX or value.count("@") != 1:
-        raise ValueError(f"{value!r} is not a valid email address")
-    local, domain = value.split("@")
-    labels = domain.split(".")
-    if (
-        not local
-        or len(local) > 64
-        or not _EMAIL_LOCAL.fullmatch(local)
-        or len(labels) < 2
-        or not all(_DOMAIN_LABEL.fullmatch(label) for label in labels)
-        or labels[-1].isdigit()
-    ):
-        raise ValueError(f"{value!r} is not a valid email address")
-    return value
-
-
-def _check_server_name(value: str) -> str:
-    if not (3 <= len(value) <= 200) or not SERVER_NAME_PATTERN.fullmatch(value):
-        raise ValueError(
-            f"server name {value!r} is not valid: use reverse-DNS form namespace/name, "
-            "e.g. io.github.user/weather"
-        )
-    return value
-
-
-def _check_variable_key(value: str) -> str:
-    if not VARIABLE_KEY_PATTERN.fullmatch(value) or len(value) > 128:
-        raise ValueError(
-            f"key {value!r} is not valid: use capital letters, digits and _, not starting "
-            "with a digit, e.g. GITHUB_TOKEN"
-        )
-    return value
-
-
-def _check_variable_value(value: str) -> str:
-    try:
-        size = len(value.encode("utf-8"))
-    except UnicodeEncodeError:  # a lone surrogate; the message must not quote the value
-        raise ValueError("value must be valid text (it holds an undecodable character)") from None
-    if size > VARIABLE_VALUE_MAX_BYTES:
-        raise ValueError(f"value must be at most 64 KiB (got {size:,} bytes)")
-    if "\x00" in value:
-        raise ValueError("value cannot contain a NUL character")
-    return value
-
-
-def _check_passphrase(value: str) -> str:
-    # the message never repeats the passphrase
-    if len(value) < PASSPHRASE_MIN:
-        raise ValueError(f"the vault passphrase must be at least {PASSPHRASE_MIN} characters")
-    if len(value) > PASSPHRASE_MAX:
-        raise ValueError(f"the vault passphrase must be at most {PASSPHRASE_MAX} characters")
-    if value != value.strip():
-        raise ValueError("the vault passphrase cannot start or end with a space")
-    return value
+__all__ = [
+    "DESCRIPTION_MAX",
+    "EMAIL_MAX",
+    "GRANTS",
+    "NAME_MAX",
+    "OVERVIEW_MAX_BYTES",
+    "PASSPHRASE_MAX",
+    "PASSPHRASE_MIN",
+    "ROLES",
+    "SERVER_NAME_PATTERN",
+    "SLUG_MAX",
+    "SLUG_MIN",
+    "SLUG_PATTERN",
+    "VARIABLE_KEY_PATTERN",
+    "VARIABLE_VALUE_MAX_BYTES",
+    "AuditEvent",
+    "DeletionReport",
+    "Description",
+    "Email",
+    "Grant",
+    "Member",
+    "MemberStatus",
+    "Name",
+    "OrgSummary",
+    "Organization",
+    "Overview",
+    "Passphrase",
+    "Record",
+    "Registry",
+    "RegistrySummary",
+    "Role",
+    "ScopeLevel",
+    "Server",
+    "ServerName",
+    "Slug",
+    "Variable",
+    "VariableKey",
+    "VariableKind",
+    "VariableValue",
+    "VariableVersion",
+    "clean",
+    "clean_by_type",
+    "error_message",
+    "field_error",
+    "is_unsafe_char",
+    "overview_base",
+    "plural",
+    "slugify",
+    "to_iso",
+    "utcnow",
+    "with_suffix",
+]
 
 
 def _require_str(value: Any) -> Any:
@@ -170,15 +119,15 @@ def _require_str(value: Any) -> Any:
     return value
 
 
-Name = Annotated[str, AfterValidator(_check_name)]
-Slug = Annotated[str, AfterValidator(_check_slug)]
-Description = Annotated[str, BeforeValidator(_require_str), AfterValidator(_check_description)]
-Overview = Annotated[str, BeforeValidator(_require_str), AfterValidator(_check_overview)]
-Email = Annotated[str, AfterValidator(_check_email)]
-ServerName = Annotated[str, AfterValidator(_check_server_name)]
-VariableKey = Annotated[str, AfterValidator(_check_variable_key)]
-VariableValue = Annotated[str, AfterValidator(_check_variable_value)]
-Passphrase = Annotated[str, AfterValidator(_check_passphrase)]
+Name = Annotated[str, AfterValidator(check_name)]
+Slug = Annotated[str, AfterValidator(check_slug)]
+Description = Annotated[str, BeforeValidator(_require_str), AfterValidator(check_description)]
+Overview = Annotated[str, BeforeValidator(_require_str), AfterValidator(check_overview)]
+Email = Annotated[str, AfterValidator(check_email)]
+ServerName = Annotated[str, AfterValidator(check_server_name)]
+VariableKey = Annotated[str, AfterValidator(check_variable_key)]
+VariableValue = Annotated[str, AfterValidator(check_variable_value)]
+Passphrase = Annotated[str, AfterValidator(check_passphrase)]
 
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {
     "name": TypeAdapter(Name),
@@ -207,56 +156,13 @@ def error_message(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def clean(field: str, value: Any) -> Any:
-    """Validate and normalise one field by its rule; raises ValueError with the rule's message."""
+def clean_by_type(field: str, value: Any) -> Any:
+    """`fields.clean` for a value that is not plain text: the field's pydantic type converts or
+    refuses it; raises ValueError with one readable line."""
     try:
         return _ADAPTERS[field].validate_python(value)
     except ValidationError as exc:
         raise ValueError(error_message(exc)) from None
-
-
-def field_error(field: str, value: Any) -> str | None:
-    """The rule's message for `value`, or None when it is valid (what form inputs show)."""
-    try:
-        clean(field, value)
-    except ValueError as exc:
-        return str(exc)
-    return None
-
-
-def slugify(name: str) -> str:
-    """A URL-safe slug from a name: letters of any script transliterated to ASCII ("Straße" ->
-    "strasse", "Москва" -> "moskva"), other runs of characters to '-', cut on a word boundary.
-
-    Always returns a valid slug: a name with no usable letters becomes 'org', a one-letter
-    result is prefixed so it meets the two-character minimum.
-    """
-    slug = _library_slugify(
-        name,
-        # A name is plain text, not HTML: "&amp;" stays letters rather than becoming "&".
-        entities=False,
-        decimal=False,
-        hexadecimal=False,
-        max_length=SLUG_MAX,
-        word_boundary=True,
-        # Stop at the first word that does not fit instead of skipping to shorter later ones.
-        save_order=True,
-        # Named, not "auto": auto prefers Unidecode when it happens to be installed, and the
-        # same name must give the same slug on every machine.
-        backend="text-unidecode",
-    )
-    if not slug:
-        return "org"
-    if len(slug) < SLUG_MIN:
-        return f"org-{slug}"
-    return slug
-
-
-def with_suffix(slug: str, n: int) -> str:
-    """`slug-n`, shortening the base so the result still fits the slug length limit."""
-    suffix = f"-{n}"
-    base = slug[: SLUG_MAX - len(suffix)].rstrip("-")
-    return f"{base}{suffix}"
 
 
 # --- records ---------------------------------------------------------------------------------
@@ -286,20 +192,6 @@ class Organization(Record):
     def overview_base(self) -> datetime:
         """What an overview editor starts from (see `OrgService.edit`)."""
         return overview_base(self.overview_updated_at, self.created_at)
-
-
-class OrgSummary(Record):
-    """An organization as a list shows it: with counts and the viewer's role."""
-
-    id: int
-    name: str
-    slug: str
-    description: str = ""
-    registry_count: int = 0
-    member_count: int = 0
-    role: Role | None = None
-    admins: tuple[str, ...] = ()
-    created_at: datetime
 
 
 class RegistrySummary(Record):
@@ -418,14 +310,3 @@ class DeletionReport(Record):
                 (self.variables, "variable or secret"),
             )
         )
-
-
-def plural(n: int, word: str) -> str:
-    """`1 registry`, `2 registries`, `3 servers`."""
-    if n == 1:
-        return f"1 {word}"
-    if word.endswith("y") and word[-2:-1] not in "aeiou":
-        return f"{n} {word[:-1]}ies"
-    if word == "variable or secret":
-        return f"{n} variables or secrets"
-    return f"{n} {word}s"

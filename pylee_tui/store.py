@@ -15,19 +15,17 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import sqlite3
 import stat
-import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
-from sqlite_utils import Migrations
-
-from pylee_tui.migrations import MIGRATION_SET, known_migrations, migrations
-from pylee_tui.paths import default_db_path
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 5000
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -50,21 +48,48 @@ def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     env = os.environ.get("PYLEE_DB")
     if env:
         return Path(env).expanduser()
+    from pylee_tui.paths import default_db_path
+
     return default_db_path()
 
 
 # --- schema ----------------------------------------------------------------------------------
 
-SCHEMA_VERSION = len(known_migrations())
+# The migrations (and sqlite-utils, which runs them) load only when a store needs more than a
+# look: one to create, to migrate or to check in full. `store.migrations`, `SCHEMA_VERSION` and
+# the rest of what this module has always named for its callers load them on first use.
+_FROM_MIGRATIONS = ("migrations", "MIGRATION_SET", "known_migrations")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_MIGRATIONS:
+        from pylee_tui import migrations as module
+
+        return getattr(module, name)
+    if name == "SCHEMA_VERSION":
+        return schema_version_known()
+    if name == "default_db_path":
+        from pylee_tui.paths import default_db_path
+
+        return default_db_path
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def schema_version_known() -> int:
+    """The schema version this pylee-tui writes: one per migration it knows."""
+    from pylee_tui.migrations import known_migrations
+
+    return len(known_migrations())
 
 
 # --- damage ----------------------------------------------------------------------------------
 
 # what SQLite (and Python's sqlite3, for text that is not UTF-8) says about a damaged file
 _DAMAGE_WORDS = ("malformed", "not a database", "corrupt", "could not decode to utf-8")
-# the columns sqlite-utils reads from its table of applied migrations
+# sqlite-utils' table of applied migrations (`Migrations.migrations_table`), and the columns it
+# reads from it
+_MIGRATIONS_TABLE = b"_sqlite_migrations"
 _MIGRATION_COLUMNS = {b"migration_set", b"name", b"applied_at"}
-_MIGRATIONS_TABLE = Migrations.migrations_table.encode()
 
 
 def damaged_message(path: Path | str, detail: str | None = None) -> str:
@@ -94,6 +119,9 @@ def _damage_detail(exc: sqlite3.Error) -> str:
     return " ".join(text.split())[:120]
 
 
+# a query's parameters: positional, or by :name
+Params = Sequence[Any] | Mapping[str, Any]
+
 # sqlite_master rows: (type, name) -> (tbl_name, sql), all as the bytes in the file
 Schema = dict[tuple[bytes, bytes], tuple[bytes, bytes | None]]
 
@@ -106,6 +134,10 @@ def _expected_schema(applied: tuple[str, ...]) -> Schema | None:
     The comparison is exact, so migrations must create objects from literal SQL (executescript),
     never from sqlite-utils helpers whose generated text could change between its versions. The
     `_sqlite_migrations` table is sqlite-utils' own and is left out for that reason."""
+    import sqlite_utils
+
+    from pylee_tui.migrations import migrations
+
     conn = sqlite3.connect(":memory:")
     try:
         conn.text_factory = bytes
@@ -164,6 +196,12 @@ def _create_new_store(path: Path) -> None:
             parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create {parent}: {exc.strerror}") from None
+    import tempfile
+
+    import sqlite_utils
+
+    from pylee_tui.migrations import migrations
+
     try:
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".creating", dir=parent)
         os.close(fd)  # mkstemp makes it 0600 whatever the umask
@@ -175,7 +213,7 @@ def _create_new_store(path: Path) -> None:
             db = sqlite_utils.Database(conn, execute_plugins=False)
             db.execute("PRAGMA synchronous = FULL")
             migrations.apply(db)
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute(f"PRAGMA user_version = {schema_version_known()}")
             db.enable_wal()
         finally:
             conn.close()  # the last connection: SQLite checkpoints and removes the -wal
@@ -217,7 +255,10 @@ def describe_sqlite_error(exc: sqlite3.Error, path: Path | str) -> str:
 
 
 class Store:
-    """One open pylee-tui database. Thread-safe: a lock serialises use of the one connection."""
+    """One open pylee-tui database. Thread-safe: a lock serialises use of the one connection.
+
+    It opens with plain sqlite3; `db`, the sqlite-utils view of the same connection that the
+    services write through, is made on first use (a read through `rows` never needs it)."""
 
     def __init__(self, path: str | os.PathLike[str]):
         self.path = Path(path)
@@ -227,21 +268,22 @@ class Store:
         if not _check_file_before_open(self.path):
             _create_new_store(self.path)
             _check_file_before_open(self.path)  # ours, or whatever won the race to the path
-        self._refuse_foreign_newer_or_damaged()
+        current = self._refuse_foreign_newer_or_damaged()
         conn = None
         try:
             conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=5)
-            self.db = sqlite_utils.Database(conn, execute_plugins=False)
-            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self.db.execute("PRAGMA foreign_keys = ON")
+            self.conn = conn
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA foreign_keys = ON")
             # deleted content (old history versions, a re-wrapped vault key) is overwritten,
             # not left readable in free pages
-            self.db.execute("PRAGMA secure_delete = ON")
-            if self.db.journal_mode != "wal":  # a write to the file header
+            conn.execute("PRAGMA secure_delete = ON")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":  # a header write
                 self._require_sound()
                 self.db.enable_wal()
-            self.db.execute("PRAGMA synchronous = FULL")
-            self._migrate()
+            conn.execute("PRAGMA synchronous = FULL")
+            if not current:
+                self._migrate()
         except (sqlite3.Error, UnicodeDecodeError, StoreError) as exc:
             if conn is not None:
                 conn.close()
@@ -251,14 +293,22 @@ class Store:
                 raise StoreError(damaged_message(self.path)) from None
             raise StoreError(describe_sqlite_error(exc, self.path)) from None
 
-    def _refuse_foreign_newer_or_damaged(self) -> None:
+    @functools.cached_property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over the store's one connection: what `reading` and `transaction` give."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn, execute_plugins=False)
+
+    def _refuse_foreign_newer_or_damaged(self) -> bool:
         """Read-only look at the file, before anything writes to it: refuse a newer schema,
         someone else's database, or a schema that is not byte for byte what our migrations wrote.
+        True when the store is exactly what this version writes (no migration to run).
 
         Everything is read as bytes: a flipped bit in the schema must be reported as damage, not
         surface as a UnicodeDecodeError (or as an odd 'no such column' much later)."""
         uri = f"{self.path.resolve().as_uri()}?mode=ro"
-        applied: list[str] = []
+        applied: list[tuple[bytes, bytes]] = []  # (migration set, name)
         try:
             conn = sqlite3.connect(uri, uri=True, timeout=5)
             try:
@@ -277,29 +327,41 @@ class Store:
                         raise StoreError(
                             damaged_message(self.path, "its list of migrations cannot be read")
                         )
-                    applied = [
-                        r[0].decode("utf-8", "replace")
-                        for r in conn.execute(
-                            "SELECT name FROM _sqlite_migrations WHERE migration_set = ?",
-                            [MIGRATION_SET],
-                        )
-                    ]
+                    applied = conn.execute(
+                        "SELECT migration_set, name FROM _sqlite_migrations"
+                    ).fetchall()
             finally:
                 conn.close()
         except UnicodeDecodeError:  # SQLite's message quoted the damaged bytes
             raise StoreError(damaged_message(self.path, "its schema cannot be read")) from None
         except sqlite3.Error as exc:
             raise StoreError(describe_sqlite_error(exc, self.path)) from None
+        current = CurrentSchema.cached()
+        if current is not None and current.matches(version, found, applied):
+            return True
+        self._refuse_by_migrations(version, found, tables, applied)
+        return False
+
+    def _refuse_by_migrations(
+        self, version: int, found: Schema, tables: set[bytes], rows: list[tuple[bytes, bytes]]
+    ) -> None:
+        """The full check, with the migrations loaded: what is wrong, in words; a store that
+        passes may still have migrations to run."""
+        from pylee_tui.migrations import MIGRATION_SET, known_migrations
+
+        mine = MIGRATION_SET.encode()
+        applied = [name.decode("utf-8", "replace") for kind, name in rows if kind == mine]
         known = known_migrations()
         unknown = [name for name in applied if name not in known]
-        if version > SCHEMA_VERSION or unknown:
+        if version > len(known) or unknown:
             raise StoreError(
                 f"{self.path} was written by a newer pylee-tui (schema {max(version, 0)}, this "
-                f"version knows {SCHEMA_VERSION}); upgrade pylee-tui to open it"
+                f"version knows {len(known)}); upgrade pylee-tui to open it"
             )
         if tables - {_MIGRATIONS_TABLE} and not applied:
             raise StoreError(f"{self.path} is a SQLite database but not a pylee-tui store")
         self._compare_schema(found, tuple(name for name in known if name in applied))
+        CurrentSchema.remember(MIGRATION_SET, known)
 
     def _compare_schema(self, found: Schema, applied: tuple[str, ...]) -> None:
         expected = _expected_schema(applied)
@@ -312,6 +374,8 @@ class Store:
                     damaged_message(self.path, f"the schema of {kind} {name} is not as written")
                 )
         # what a migration still to apply would create must not be there already
+        from pylee_tui.migrations import known_migrations
+
         later = (_expected_schema(tuple(known_migrations())) or {}).keys() - expected.keys()
         if later & found.keys():
             raise StoreError(damaged_message(self.path, "its list of migrations is inconsistent"))
@@ -329,7 +393,7 @@ class Store:
             if self._sound:
                 return
             try:
-                rows = self.db.execute("PRAGMA integrity_check(1)").fetchall()
+                rows = self.conn.execute("PRAGMA integrity_check(1)").fetchall()
             except UnicodeDecodeError:
                 self._damage = damaged_message(self.path)
             except sqlite3.DatabaseError as exc:
@@ -363,18 +427,22 @@ class Store:
 
     def _migrate(self) -> None:
         # only write when there is something to do: a reader must not need the write lock
+        from pylee_tui.migrations import migrations
+
+        known = schema_version_known()
         with self._lock:
             pending = migrations.pending(self.db)
-            if pending or self.schema_version != SCHEMA_VERSION:
+            if pending or self.schema_version != known:
                 self._require_sound()
             if pending:
                 migrations.apply(self.db)
-            if self.schema_version != SCHEMA_VERSION:
-                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            if self.schema_version != known:
+                self.conn.execute(f"PRAGMA user_version = {known}")
 
     @property
     def schema_version(self) -> int:
-        return self.db.execute("PRAGMA user_version").fetchone()[0]
+        with self._lock:
+            return self.conn.execute("PRAGMA user_version").fetchone()[0]
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
@@ -383,7 +451,7 @@ class Store:
         The first one in this Store's life checks the file first; a damaged store is refused
         before anything is written (StoreError, `... is damaged; restore it from a backup`)."""
         with self._lock:
-            if self.db.conn.in_transaction:
+            if self.conn.in_transaction:
                 with self.db.atomic():
                     yield self.db
                 return
@@ -408,13 +476,118 @@ class Store:
                 self._refuse_if_damage(exc)
                 raise
 
+    def rows(
+        self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()
+    ) -> list[dict[str, Any]]:
+        """One read, its rows as dicts (what `db.query` gives) straight from sqlite3: for a
+        read that must not wait for sqlite-utils to load (a cold `pylee-tui org list`), or a
+        page of a long listing taken one page at a time."""
+        with self._lock:
+            try:
+                cursor = self.conn.execute(sql, params)
+                names = [d[0] for d in cursor.description]
+                return [dict(zip(names, row, strict=True)) for row in cursor]
+            except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+                self._refuse_if_damage(exc)
+                raise
+
     def close(self) -> None:
         with self._lock:
             with contextlib.suppress(sqlite3.Error):
-                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            self.db.close()
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self.conn.close()
 
     def data_version(self) -> int:
         """Changes whenever another connection commits: how the app notices outside edits."""
         with self._lock:
-            return self.db.execute("PRAGMA data_version").fetchone()[0]
+            return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+
+# --- the schema this version writes, remembered --------------------------------------------
+
+
+class CurrentSchema:
+    """What an up-to-date store of this version holds: its migrations and, byte for byte, its
+    schema. Opening such a store needs only to compare it (no migration to load or run).
+
+    Working it out means running every migration in memory, which loads sqlite-utils and the
+    migrations (most of a cold command's time); so it is kept in a small file in the user's
+    cache directory, under a key naming the migrations' source and SQLite's version. A missing,
+    unreadable or stale file only means the full check runs (and writes it again)."""
+
+    FILE = "current-schema.json"
+
+    def __init__(self, key: str, migration_set: str, names: list[str], schema: Schema):
+        self.key = key
+        self.migration_set = migration_set.encode()
+        self.names = sorted(name.encode() for name in names)
+        self.schema = schema
+
+    def matches(self, version: int, found: Schema, applied: list[tuple[bytes, bytes]]) -> bool:
+        mine = sorted(name for kind, name in applied if kind == self.migration_set)
+        if version != len(self.names) or mine != self.names:
+            return False
+        return {k: v for k, v in found.items() if v[0] != _MIGRATIONS_TABLE} == self.schema
+
+    @staticmethod
+    def _key() -> str | None:
+        """The migrations' source and SQLite's version: what the expected schema depends on."""
+        import hashlib
+
+        try:
+            source = Path(__file__).with_name("migrations.py").read_bytes()
+        except OSError:
+            return None
+        return hashlib.sha256(source + b"\0" + sqlite3.sqlite_version.encode()).hexdigest()
+
+    @staticmethod
+    def _path() -> Path:
+        from platformdirs import user_cache_path
+
+        return user_cache_path("pylee-tui", appauthor=False) / CurrentSchema.FILE
+
+    @classmethod
+    def cached(cls) -> CurrentSchema | None:
+        key = cls._key()
+        if key is None:
+            return None
+        try:
+            data = json.loads(cls._path().read_text(encoding="utf-8"))
+            if data["key"] != key:
+                return None
+            schema: Schema = {
+                (t.encode(), n.encode()): (tbl.encode(), None if sql is None else sql.encode())
+                for t, n, tbl, sql in data["schema"]
+            }
+            return cls(key, data["migration_set"], list(data["migrations"]), schema)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    @classmethod
+    def remember(cls, migration_set: str, names: list[str]) -> None:
+        """Write the file for the migrations this version knows (after a full check)."""
+        key = cls._key()
+        schema = _expected_schema(tuple(names))
+        if key is None or schema is None:
+            return
+        try:
+            data = {
+                "key": key,
+                "migration_set": migration_set,
+                "migrations": names,
+                "schema": [
+                    [t.decode(), n.decode(), tbl.decode(), None if sql is None else sql.decode()]
+                    for (t, n), (tbl, sql) in sorted(schema.items())
+                ],
+            }
+        except UnicodeDecodeError:
+            return
+        path = cls._path()
+        partial = path.with_name(f".{path.name}.{os.getpid()}")
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            partial.write_text(json.dumps(data), encoding="utf-8")
+            os.replace(partial, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                partial.unlink()

@@ -7,41 +7,42 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
-import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import TextIO, cast
 
 from pylee_tui import __version__
 from pylee_tui.safe_text import SafeWriter
-from pylee_tui.services import PyleeError, Services
-from pylee_tui.store import Store, StoreError, describe_sqlite_error, resolve_db_path
 
-from . import (
-    audit,
-    completion,
-    demo,
-    env,
-    export,
-    identity,
-    members,
-    orgs,
-    registries,
-    servers,
-    vault,
-)
 from .context import Context
-from .output import one_line
 from .parser import PROG, CliParser, Commands, UsageError, common_options
 
 __all__ = ["PROG", "CliParser", "Context", "UsageError", "build_parser", "main"]
 
-# the order of `pylee-tui --help`
-GROUPS = (identity, orgs, audit, demo, registries, members, servers, vault, env, export, completion)
+# The command groups, in the order of `pylee-tui --help`. Each is imported when the parser is
+# built, to register its commands; what a command needs to run (the store, the services,
+# pydantic, ...) it imports when it runs, so `org list` loads little more than sqlite3.
+GROUPS = (
+    "identity",
+    "orgs",
+    "audit",
+    "demo",
+    "registries",
+    "members",
+    "servers",
+    "vault",
+    "env",
+    "export",
+    "completion",
+)
 
 
-def build_parser() -> CliParser:
+def build_parser(named: Sequence[str] | None = None) -> CliParser:
+    """The CLI's parser. Given the words of a command line, only the commands they name are built
+    in full (`Commands`); `completion` needs them all."""
+    only = None if named is None or "completion" in named else frozenset(named)
     common = common_options()
     parser = CliParser(
         prog=PROG,
@@ -50,14 +51,17 @@ def build_parser() -> CliParser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CliParser)
-    commands = Commands(sub, common)
-    for group in GROUPS:
-        group.register(commands)
+    commands = Commands(sub, common, only)
+    for name in GROUPS:
+        importlib.import_module(f"{__name__}.{name}").register(commands)
     return parser
 
 
 def launch_app(args: argparse.Namespace) -> int:
     """Open the app. A store that cannot be opened or a bad --as is a one-line error first."""
+    from pylee_tui.services import Services
+    from pylee_tui.store import Store, resolve_db_path
+
     path = resolve_db_path(args.db)
     store = Store(path)
     try:
@@ -78,8 +82,13 @@ def main(
     # (SafeWriter is not a TextIO subclass but has every method the CLI and argparse call)
     stdout = cast(TextIO, SafeWriter(raw_out))
     stderr = cast(TextIO, SafeWriter(err or sys.stderr))
-    parser = build_parser()
     given = list(sys.argv[1:] if argv is None else argv)
+    if given == ["--version"]:
+        # what argparse prints for it, without building the parser: the call a script makes
+        # most often, to see that pylee-tui is there, costs little more than starting Python
+        stdout.write(f"{PROG} {__version__}\n")
+        return 0
+    parser = build_parser(given)
     for position, arg in enumerate(given, 1):
         try:
             arg.encode("utf-8")
@@ -96,10 +105,19 @@ def main(
             if check is not None:
                 check(args)
     except UsageError as exc:
+        from .output import one_line
+
         stderr.write(f"{PROG}: {one_line(exc)}\n")
         return 2
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0)
+    import sqlite3
+
+    from pylee_tui.services import PyleeError
+    from pylee_tui.store import StoreError, describe_sqlite_error, resolve_db_path
+
+    from .output import one_line
+
     args.db = getattr(args, "db", None)
     args.as_user = getattr(args, "as_user", None)
     ctx = None

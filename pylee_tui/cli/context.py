@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from pylee_tui.services import Services
-from pylee_tui.store import Store, resolve_db_path
+if TYPE_CHECKING:
+    from pylee_tui.services import Services
+    from pylee_tui.store import Store
 
 
 class Context:
@@ -21,8 +22,11 @@ class Context:
         self.out = out  # escapes what stored text could do to a terminal (safe_text.SafeWriter)
         self.err = err
         self.raw_out = raw_out or out  # byte-exact values: see `value_out`
-        self.store = Store(resolve_db_path(args.db))
-        self.services = Services(self.store)
+        from pylee_tui.services import Services
+        from pylee_tui.store import Store, resolve_db_path
+
+        self.store: Store = Store(resolve_db_path(args.db))
+        self.services: Services = Services(self.store)
         self._user: str | None = None
 
     @property

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 
-from pylee_tui.services.demo import load_demo
-
 from .context import Context
 from .parser import PROG, Commands
 from .prompt import PASSPHRASE_ENV
@@ -13,6 +11,8 @@ from .unlock import note_vault_created
 
 
 def cmd_demo(ctx: Context) -> int:
+    from pylee_tui.services.demo import load_demo
+
     # with a passphrase, the vault is opened (or created) and the demo's fake secrets added
     had_vault = ctx.services.vault.initialized()
     slugs = load_demo(ctx.services, ctx.user, os.environ.get(PASSPHRASE_ENV) or None)

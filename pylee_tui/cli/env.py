@@ -3,9 +3,7 @@ comes from, as a table, JSON or dotenv."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from pylee_tui.services.resolver import EffectiveConfig
+from typing import TYPE_CHECKING, Any
 
 from .context import Context
 from .output import cell, dotenv, emit_json, emit_table, entry_json
@@ -13,6 +11,9 @@ from .parser import PROG, Commands, scope_options
 from .prompt import PASSPHRASE_HELP
 from .scope import scope_flags, scope_of, where
 from .unlock import with_vault
+
+if TYPE_CHECKING:
+    from pylee_tui.services.resolver import EffectiveConfig
 
 
 def env_json(ctx: Context, config: EffectiveConfig) -> dict[str, Any]:

@@ -8,15 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pylee_tui.models import plural
 from pylee_tui.safe_text import escape_json
 from pylee_tui.services import InvalidInput, Scope
-from pylee_tui.services.export import CLIENTS, default_config_path
-from pylee_tui.services.export import render as render_export
+from pylee_tui.summaries import plural
 
 from .context import Context
 from .output import one_line
-from .parser import PROG, CliParser, Commands, registry_options
+from .parser import PROG, CliParser, Commands, LazyChoices, registry_options
 from .prompt import PASSPHRASE_HELP
 from .unlock import with_vault
 
@@ -42,6 +40,9 @@ def naming_flags(action: Callable[[], Any]) -> Callable[[], Any]:
 
 
 def cmd_export(ctx: Context) -> int:
+    from pylee_tui.services.export import default_config_path
+    from pylee_tui.services.export import render as render_export
+
     a = ctx.args
     options = {
         "actor": ctx.user,
@@ -100,6 +101,12 @@ def check_export(parser: CliParser, args: argparse.Namespace) -> None:
         parser.error("--dry-run needs --install or --out (without them nothing is written)")
 
 
+def clients() -> tuple[str, ...]:
+    from pylee_tui.services.export import CLIENTS
+
+    return CLIENTS
+
+
 def register(commands: Commands) -> None:
     p = commands.command(
         "export",
@@ -107,7 +114,7 @@ def register(commands: Commands) -> None:
         "a registry's servers as an MCP client config (Claude Desktop, VS Code, Cursor)",
     )
     registry_options(p)
-    p.add_argument("--client", required=True, choices=CLIENTS, help="the MCP client")
+    p.add_argument("--client", required=True, choices=LazyChoices(clients), help="the MCP client")
     p.add_argument(
         "--server", nargs="+", metavar="NAME", help="only these servers (default: every valid one)"
     )

@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pylee_tui.files import write_atomic
-from pylee_tui.models import OVERVIEW_MAX_BYTES, VARIABLE_VALUE_MAX_BYTES
-from pylee_tui.server_json import loads_strict, read_text
+from pylee_tui.fields import OVERVIEW_MAX_BYTES, VARIABLE_VALUE_MAX_BYTES
 from pylee_tui.services import InvalidInput, PyleeError
+
+# server_json (which loads jsonschema) and the atomic writer load when a command reads or
+# writes a file, not when the CLI starts
 
 
 def file_label(path: str) -> str:
@@ -20,6 +21,8 @@ def file_label(path: str) -> str:
 def read_text_file(path: str, limit: int | None = None) -> str:
     """A UTF-8 text file (`-` = stdin) of at most `limit` bytes, by default an overview's 1 MiB
     (the overview options are the callers), or one line naming the file."""
+    from pylee_tui.server_json import read_text
+
     try:
         return read_text(path, OVERVIEW_MAX_BYTES if limit is None else limit, stdin=sys.stdin)
     except ValueError as exc:
@@ -29,6 +32,8 @@ def read_text_file(path: str, limit: int | None = None) -> str:
 def read_json_file(path: str, nothing_done: str = "") -> Any:
     """A JSON file (`-` = stdin) of at most 16 MiB, or one line naming the file and, for bad
     JSON, where."""
+    from pylee_tui.server_json import loads_strict, read_text
+
     try:
         return loads_strict(read_text(path, stdin=sys.stdin), file_label(path))
     except ValueError as exc:
@@ -37,6 +42,8 @@ def read_json_file(path: str, nothing_done: str = "") -> Any:
 
 def write_text_file(path: str, text: str) -> None:
     """Write all or nothing (the export's atomic write: temp file, fsync, rename)."""
+    from pylee_tui.files import write_atomic
+
     try:
         write_atomic(Path(path), text)
     except OSError as exc:

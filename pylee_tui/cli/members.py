@@ -3,7 +3,7 @@ which role and grants."""
 
 from __future__ import annotations
 
-from pylee_tui.models import GRANTS, ROLES
+from pylee_tui.fields import GRANTS, ROLES
 
 from .context import Context
 from .output import emit_json, emit_table, member_json

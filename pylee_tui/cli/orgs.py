@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pylee_tui.models import plural
+from pylee_tui.summaries import plural
 
 from .context import Context
 from .files import read_text_file

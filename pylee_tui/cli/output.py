@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from rich.cells import cell_len, set_cell_size
-
-from pylee_tui.models import AuditEvent, Member, Server, Variable
 from pylee_tui.safe_text import escape, escape_json
-from pylee_tui.services.resolver import EffectiveConfig, Entry
 
 from .parser import PROG
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from pylee_tui.models import AuditEvent, Member, Server, Variable
+    from pylee_tui.services.resolver import EffectiveConfig, Entry
 
 # --- text ------------------------------------------------------------------------------------
 
@@ -23,6 +24,8 @@ def cell(value: Any, width: int = 40) -> str:
     """Text from a document, safe for one terminal line: whitespace runs folded to one space,
     control and bidi characters shown escaped (imported data never reaches the terminal as an
     escape sequence), cut to `width` terminal cells (0: no limit)."""
+    from rich.cells import cell_len, set_cell_size
+
     if value is None:
         return ""
     text = " ".join(str(value).split())
@@ -50,6 +53,8 @@ def emit_json(data: Any, out: TextIO) -> None:
 def emit_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO) -> None:
     """Columns two spaces apart, each as wide as its widest cell in terminal columns (a CJK
     character or an emoji is two), so a row of wide names lines up with the rest."""
+    from rich.cells import cell_len
+
     cells = [[escape(str(c)) for c in row] for row in rows]
     widths = [max([cell_len(h)] + [cell_len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     for row in [list(headers), *cells]:

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from pylee_tui.models import clean
+from pylee_tui.fields import clean
 from pylee_tui.services import InvalidInput, PyleeError
 
 PASSPHRASE_ENV = "PYLEE_PASSPHRASE"

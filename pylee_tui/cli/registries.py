@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from pylee_tui.models import DeletionReport, plural
+from typing import TYPE_CHECKING
+
 from pylee_tui.services import Scope
+from pylee_tui.summaries import plural
 
 from .context import Context
 from .files import read_text_file
@@ -11,6 +13,9 @@ from .output import cell, emit_json, emit_table, server_summary_json
 from .parser import PROG, Commands, json_flag, org_option
 from .prompt import unconfirmed
 from .servers import server_table
+
+if TYPE_CHECKING:
+    from pylee_tui.models import DeletionReport
 
 
 def registry_contents(report: DeletionReport) -> str:

@@ -4,14 +4,18 @@ and as flags a user can copy, and the key being asked about at that scope."""
 from __future__ import annotations
 
 import shlex
+from typing import TYPE_CHECKING
 
-from pylee_tui.models import Variable, VariableVersion, clean
+from pylee_tui.fields import clean
 from pylee_tui.services import InvalidInput, PyleeError, Scope
-from pylee_tui.services.variables import Kind
 
 from .context import Context
 from .output import cell
 from .parser import PROG
+
+if TYPE_CHECKING:
+    from pylee_tui.models import Variable, VariableVersion
+    from pylee_tui.services.variables import Kind
 
 
 def scope_of(ctx: Context) -> Scope:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from pylee_tui.models import Server, plural
 from pylee_tui.safe_text import escape, escape_json
-from pylee_tui.server_json import declared_inputs, dicts, launch_command
 from pylee_tui.services import PyleeError, Scope
+from pylee_tui.summaries import plural
 
 from .context import Context
 from .files import file_label, read_json_file, write_text_file
 from .output import cell, emit_json, emit_table, server_summary_json
 from .parser import PROG, Commands, json_flag, registry_options
 from .prompt import unconfirmed
+
+if TYPE_CHECKING:
+    from pylee_tui.models import Server
 
 
 def server_status(server: Server) -> str:
@@ -61,6 +63,8 @@ def cmd_server_list(ctx: Context) -> int:
 
 
 def cmd_server_show(ctx: Context) -> int:
+    from pylee_tui.server_json import declared_inputs, dicts, launch_command
+
     org, registry = ctx.args.org, ctx.args.registry
     server = ctx.services.registries.get_server(ctx.user, Scope(org, registry, ctx.args.name))
     doc = server.document

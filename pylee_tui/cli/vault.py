@@ -3,7 +3,7 @@ server, their history, and the vault's passphrase."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pylee_tui.services import (
     Conflict,
@@ -12,8 +12,6 @@ from pylee_tui.services import (
     PyleeError,
     VaultLocked,
 )
-from pylee_tui.services.resolver import MASK
-from pylee_tui.services.variables import WRITE_PERMISSIONS, Kind
 
 from .context import Context
 from .files import read_stdin_value
@@ -38,6 +36,9 @@ from .scope import (
     where,
 )
 from .unlock import NO_VAULT, with_vault
+
+if TYPE_CHECKING:
+    from pylee_tui.services.variables import Kind
 
 
 def deleted_keys_out(ctx: Context, kind: Kind) -> int:
@@ -231,6 +232,8 @@ def cmd_secret_set(ctx: Context) -> int:
             f"{key} is a variable at {where(scope)}; unset it before making it a secret: "
             f"{PROG} var unset {key} {scope_flags(scope)}"
         )
+    from pylee_tui.services.variables import WRITE_PERMISSIONS
+
     ctx.services.access.check(ctx.user, scope.org, *WRITE_PERMISSIONS["secret"])
     value = secret_value(ctx, key)
     with_vault(
@@ -248,6 +251,8 @@ def cmd_secret_set(ctx: Context) -> int:
 
 
 def cmd_secret_get(ctx: Context) -> int:
+    from pylee_tui.services.resolver import MASK
+
     scope = scope_of(ctx)
     key = defined(ctx, ctx.args.key, "secret").key
     if not ctx.args.reveal:

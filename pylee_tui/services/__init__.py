@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-from pylee_tui.models import utcnow
-from pylee_tui.services.access import AccessService
-from pylee_tui.services.audit import AuditService
+from pylee_tui.fields import to_iso, utcnow
 from pylee_tui.services.errors import (
     Conflict,
     IdentityRequired,
@@ -22,18 +22,22 @@ from pylee_tui.services.errors import (
     VaultLocked,
     WrongPassphrase,
 )
-from pylee_tui.services.export import ExportService
-from pylee_tui.services.identity import IdentityService
-from pylee_tui.services.members import MemberService
-from pylee_tui.services.onboarding import OnboardingService
-from pylee_tui.services.orgs import OrgService
-from pylee_tui.services.registries import RegistryService
 from pylee_tui.services.scope import Scope
-from pylee_tui.services.search import SearchService
-from pylee_tui.services.settings import SettingsService
-from pylee_tui.services.variables import VariableService
-from pylee_tui.services.vault import VaultService
-from pylee_tui.store import Store
+
+if TYPE_CHECKING:
+    from pylee_tui.services.access import AccessService
+    from pylee_tui.services.audit import AuditService
+    from pylee_tui.services.export import ExportService
+    from pylee_tui.services.identity import IdentityService
+    from pylee_tui.services.members import MemberService
+    from pylee_tui.services.onboarding import OnboardingService
+    from pylee_tui.services.orgs import OrgService
+    from pylee_tui.services.registries import RegistryService
+    from pylee_tui.services.search import SearchService
+    from pylee_tui.services.settings import SettingsService
+    from pylee_tui.services.variables import VariableService
+    from pylee_tui.services.vault import VaultService
+    from pylee_tui.store import Store
 
 __all__ = [
     "Conflict",
@@ -51,25 +55,86 @@ __all__ = [
 
 
 class Services:
-    """Every service over one store, sharing a clock (injectable for tests)."""
+    """Every service over one store, sharing a clock (injectable for tests).
+
+    Each service is made (and its module imported) the first time it is asked for: a command
+    that lists orgs loads neither the vault's cryptography nor the export's JSON Schema."""
 
     def __init__(self, store: Store, clock: Callable[[], datetime] = utcnow):
         self.store = store
         self.clock = clock
-        self.settings = SettingsService(self)
-        self.identity = IdentityService(self)
-        self.access = AccessService(self)
-        self.audit = AuditService(self)
-        self.orgs = OrgService(self)
-        self.registries = RegistryService(self)
-        self.members = MemberService(self)
-        self.vault = VaultService(self)
-        self.variables = VariableService(self)
-        self.onboarding = OnboardingService(self)
-        self.export = ExportService(self)
-        self.search = SearchService(self)
+
+    @cached_property
+    def settings(self) -> SettingsService:
+        from pylee_tui.services.settings import SettingsService
+
+        return SettingsService(self)
+
+    @cached_property
+    def identity(self) -> IdentityService:
+        from pylee_tui.services.identity import IdentityService
+
+        return IdentityService(self)
+
+    @cached_property
+    def access(self) -> AccessService:
+        from pylee_tui.services.access import AccessService
+
+        return AccessService(self)
+
+    @cached_property
+    def audit(self) -> AuditService:
+        from pylee_tui.services.audit import AuditService
+
+        return AuditService(self)
+
+    @cached_property
+    def orgs(self) -> OrgService:
+        from pylee_tui.services.orgs import OrgService
+
+        return OrgService(self)
+
+    @cached_property
+    def registries(self) -> RegistryService:
+        from pylee_tui.services.registries import RegistryService
+
+        return RegistryService(self)
+
+    @cached_property
+    def members(self) -> MemberService:
+        from pylee_tui.services.members import MemberService
+
+        return MemberService(self)
+
+    @cached_property
+    def vault(self) -> VaultService:
+        from pylee_tui.services.vault import VaultService
+
+        return VaultService(self)
+
+    @cached_property
+    def variables(self) -> VariableService:
+        from pylee_tui.services.variables import VariableService
+
+        return VariableService(self)
+
+    @cached_property
+    def onboarding(self) -> OnboardingService:
+        from pylee_tui.services.onboarding import OnboardingService
+
+        return OnboardingService(self)
+
+    @cached_property
+    def export(self) -> ExportService:
+        from pylee_tui.services.export import ExportService
+
+        return ExportService(self)
+
+    @cached_property
+    def search(self) -> SearchService:
+        from pylee_tui.services.search import SearchService
+
+        return SearchService(self)
 
     def now(self) -> str:
-        from pylee_tui.models import to_iso
-
         return to_iso(self.clock())

@@ -10,13 +10,16 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
-
-from pylee_tui.models import AuditEvent, to_iso
+from pylee_tui.fields import to_iso
 from pylee_tui.services.base import Service, model_from_row, valid
 from pylee_tui.services.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from pylee_tui.models import AuditEvent
 
 # the most events one listing returns (SQLite takes a 64-bit LIMIT; a person never needs more)
 LIMIT_MAX = 100_000
@@ -202,4 +205,6 @@ class AuditService(Service):
         sql += " ORDER BY id DESC"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
+        from pylee_tui.models import AuditEvent
+
         return [model_from_row(AuditEvent, r, ("metadata",)) for r in db.query(sql, params)]

@@ -6,17 +6,17 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import sqlite_utils
-from pydantic import BaseModel, ValidationError
-
-from pylee_tui.models import clean, error_message
+from pylee_tui.fields import clean
 from pylee_tui.services.errors import InvalidInput
 
 if TYPE_CHECKING:
+    import sqlite_utils
+    from pydantic import BaseModel
+
     from pylee_tui.services import Services
     from pylee_tui.store import Store
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 # what sqlite-utils takes as a query's parameters: positional, or by :name
 Params = Sequence[Any] | dict[str, Any]
 
@@ -48,7 +48,13 @@ def model_from_row(model: type[M], row: Mapping[str, Any], json_fields: tuple[st
             data[name] = json.loads(data[name])
     try:
         return model.model_validate(data)
-    except ValidationError as exc:  # a row edited behind our back
+    except ValueError as exc:  # a ValidationError: a row edited behind our back
+        from pydantic import ValidationError
+
+        from pylee_tui.models import error_message
+
+        if not isinstance(exc, ValidationError):
+            raise
         name = model.__name__.lower()
         raise InvalidInput(f"stored {name} is invalid: {error_message(exc)}") from None
 

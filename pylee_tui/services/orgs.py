@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import sqlite_utils
-
-from pylee_tui.models import (
-    DeletionReport,
-    Organization,
-    OrgSummary,
-    slugify,
-    with_suffix,
-)
+from pylee_tui.fields import slugify, with_suffix
 from pylee_tui.services.base import (
     Service,
     exactly_one,
@@ -22,7 +15,15 @@ from pylee_tui.services.base import (
     valid,
 )
 from pylee_tui.services.errors import Conflict
-from pylee_tui.services.named_edit import ORG, apply_edit
+from pylee_tui.summaries import OrgSummary
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from pylee_tui.models import DeletionReport, Organization
+
+# Listing orgs is what a cold `pylee-tui org list` does: it reads with plain sqlite3 into
+# `OrgSummary` dataclasses. The other methods load the pydantic records (`models`) when called.
 
 
 class OrgService(Service):
@@ -30,28 +31,26 @@ class OrgService(Service):
 
     def list_orgs(self, actor: str) -> list[OrgSummary]:
         """The orgs the actor is an active member of, by name, with counts and the actor's role."""
-        with self.store.reading() as db:
-            rows = db.query(
-                """
-                SELECT o.id, o.name, o.slug, o.description, o.created_at, m.role,
-                  (SELECT count(*) FROM registries r WHERE r.org_id = o.id) AS registry_count,
-                  (SELECT count(*) FROM members x WHERE x.org_id = o.id AND x.status = 'active')
-                    AS member_count,
-                  (SELECT group_concat(email, char(10)) FROM
-                     (SELECT email FROM members a WHERE a.org_id = o.id AND a.role = 'admin'
-                        AND a.status = 'active' ORDER BY email)) AS admins
-                FROM organizations o
-                JOIN members m ON m.org_id = o.id AND m.email = ? AND m.status = 'active'
-                ORDER BY o.name COLLATE NOCASE, o.slug
-                """,
-                [actor],
-            )
-            return [
-                model_from_row(OrgSummary, {**r, "admins": (r["admins"] or "").split("\n")})
-                for r in rows
-            ]
+        rows = self.store.rows(
+            """
+            SELECT o.id, o.name, o.slug, o.description, o.created_at, m.role,
+              (SELECT count(*) FROM registries r WHERE r.org_id = o.id) AS registry_count,
+              (SELECT count(*) FROM members x WHERE x.org_id = o.id AND x.status = 'active')
+                AS member_count,
+              (SELECT group_concat(email, char(10)) FROM
+                 (SELECT email FROM members a WHERE a.org_id = o.id AND a.role = 'admin'
+                    AND a.status = 'active' ORDER BY email)) AS admins
+            FROM organizations o
+            JOIN members m ON m.org_id = o.id AND m.email = ? AND m.status = 'active'
+            ORDER BY o.name COLLATE NOCASE, o.slug
+            """,
+            [actor],
+        )
+        return [OrgSummary.from_row(row) for row in rows]
 
     def get_org(self, actor: str, org: str) -> Organization:
+        from pylee_tui.models import Organization
+
         with self.store.reading() as db:
             row, _member = self.services.access.org_row(db, actor, org)
             return model_from_row(Organization, row)
@@ -81,6 +80,8 @@ class OrgService(Service):
         name = valid("name", name)
         description = valid("description", description)
         overview = valid("overview", overview)
+        from pylee_tui.models import Organization
+
         explicit = slug is not None and slug != ""
         if explicit:
             slug = valid("slug", slug)
@@ -146,6 +147,9 @@ class OrgService(Service):
         """Apply several changes in one transaction, one audit event per field that changed
         (see `named_edit.apply_edit`: `overview_base` guards the overview against lost
         updates)."""
+        from pylee_tui.models import Organization
+        from pylee_tui.services.named_edit import ORG, apply_edit
+
         changes = named_changes(
             name=name, slug=new_slug, description=description, overview=overview
         )
@@ -195,6 +199,8 @@ class OrgService(Service):
         return candidate
 
     def _contents(self, db: sqlite_utils.Database, org_id: int) -> DeletionReport:
+        from pylee_tui.models import DeletionReport
+
         row = exactly_one(
             db,
             """

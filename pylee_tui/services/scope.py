@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pylee_tui.models import ScopeLevel
+from pylee_tui.fields import ScopeLevel
 from pylee_tui.services.errors import InvalidInput
 
 LEVELS: tuple[ScopeLevel, ...] = ("org", "registry", "server")

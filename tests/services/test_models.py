@@ -10,7 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from pylee_tui.models import Organization, clean, field_error, slugify, with_suffix
+from pylee_tui.models import (
+    Organization,
+    clean,
+    clean_by_type,
+    field_error,
+    slugify,
+    with_suffix,
+)
 
 SLUG_RULE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MIB = 1024 * 1024
@@ -326,3 +333,40 @@ def test_an_undecodable_value_is_refused_without_quoting_it() -> None:
         clean("variable_value", "sk-live-\udcff-secret")
     assert "valid text" in str(refused.value)
     assert "secret" not in str(refused.value) and "sk-live" not in str(refused.value)
+
+
+# --- one rule, two ways in: text is checked by the rule itself, anything else by pydantic --------
+
+
+FIELDS = ["name", "slug", "description", "overview", "email", "server_name", "variable_key"]
+FIELDS += ["variable_value", "role", "passphrase"]
+
+
+def outcome(check, field: str, value: object) -> tuple[str, object]:
+    try:
+        return ("ok", check(field, value))
+    except ValueError as exc:
+        return ("refused", str(exc))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    field=st.sampled_from(FIELDS),
+    value=st.one_of(
+        st.text(),
+        st.sampled_from(["admin", "member", "acme", "ann@example.com", "a/b", "KEY", "\ud800"]),
+        st.text(alphabet="abc-@. \t\nAB_/\u202e\x00", max_size=12),
+    ),
+)
+def test_text_is_cleaned_as_the_pydantic_type_cleans_it(field: str, value: str) -> None:
+    """`clean` checks text without loading pydantic (a cold command); the answer and the
+    message are the field type's own."""
+    assert outcome(clean, field, value) == outcome(clean_by_type, field, value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("description", None), ("overview", None), ("name", 5), ("role", "owner"), ("email", b"x")],
+)
+def test_what_is_not_plain_text_gets_the_pydantic_answer(field: str, value: object) -> None:
+    assert outcome(clean, field, value) == outcome(clean_by_type, field, value)

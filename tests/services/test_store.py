@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import stat
@@ -11,9 +12,11 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
+from pylee_tui import store as store_module
 from pylee_tui.services import Services
 from pylee_tui.store import (
     SCHEMA_VERSION,
+    CurrentSchema,
     Store,
     StoreError,
     default_db_path,
@@ -199,6 +202,54 @@ def test_an_older_schema_is_upgraded_and_keeps_its_data(db_path: Path, stop_befo
             assert found.fetchone()[0] == 1, f"{table} row lost in the upgrade"
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("stop_before", known_migrations())
+def test_an_older_schema_is_upgraded_with_the_current_schema_remembered(
+    tmp_path: Path, stop_before: str
+) -> None:
+    """Opening compares with the schema remembered from the last full check: a store that is
+    not exactly the current one (here, one migration or more behind) still gets migrated."""
+    Store(tmp_path / "current.db").close()
+    assert CurrentSchema.cached() is not None
+    old = sqlite_utils.Database(tmp_path / "old.db")
+    migrations.apply(old, stop_before=stop_before)
+    old.close()
+    store = Store(tmp_path / "old.db")
+    try:
+        assert store.schema_version == SCHEMA_VERSION
+        assert {m.name for m in migrations.applied(store.db)} == set(known_migrations())
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("garbage", ["", "{", "[]", '{"key": 1}', "\x00\xff"])
+def test_a_garbled_remembered_schema_is_only_a_slower_open(db_path: Path, garbage: str) -> None:
+    Store(db_path).close()
+    remembered = CurrentSchema._path()
+    remembered.write_text(garbage, encoding="utf-8", errors="surrogateescape")
+    opened = Store(db_path)
+    try:
+        assert Services(opened).orgs.list_orgs(ANN) == []
+    finally:
+        opened.close()
+    assert CurrentSchema.cached() is not None  # the full check wrote it again
+
+
+def test_a_remembered_schema_of_other_migrations_is_not_used(db_path: Path) -> None:
+    Store(db_path).close()
+    remembered = CurrentSchema._path()
+    data = json.loads(remembered.read_text(encoding="utf-8"))
+    data["key"] = "0" * 64  # written by another version of the migrations
+    data["migrations"] = data["migrations"][:-1]
+    remembered.write_text(json.dumps(data), encoding="utf-8")
+    assert CurrentSchema.cached() is None
+    Store(db_path).close()
+    assert CurrentSchema.cached() is not None
+
+
+def test_the_migrations_table_is_sqlite_utils_own() -> None:
+    assert sqlite_utils.Migrations.migrations_table.encode() == store_module._MIGRATIONS_TABLE
 
 
 # --- opening: connection settings and file permissions ---------------------------------------
