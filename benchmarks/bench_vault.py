@@ -1,204 +1,222 @@
-"""The effective configuration at registry size: an org with 40 variables, one registry of 500
-servers (each server.json declaring 2-5 environment variables), 50 registry-scope keys,
-server-scope overrides on a third of the servers, chains of `${...}` references and some secrets.
+"""The vault's reads at size: the effective configuration of one server and of every server of a
+registry, and one key's history, each beside raw sqlite3 reading the same rows from the same file
+in the same run.
 
-Measures `services.variables.effective` for one server (median and p95), and for every server of
-the registry both `effective_for_servers` and the naive loop of `effective` per server. Also the
-resolver on a pathological configuration (keys that all refer to one another), which must stay
-instant. The vault uses the real (default) Argon2id parameters, derived once. A screen redraw
-budget is ~16 ms; a whole-registry view should stay well under a second.
+On the large store (`make bench-large`): org `acme` holds 2,000 org-scope keys; registry
+`platform` 5,000 servers and 5,000 registry-scope keys (so a server there sees 7,000 keys); the
+other registries 500 keys each; the rest of the 100,000 keys on servers. On the small store
+(`make bench`) the same shape, demo-sized.
+
+- one server, warm: `effective` for a random server of `platform` (the registry's configuration
+  is kept between calls until the store changes: what the app and the export do);
+- one server, cold: the first call of a new session (nothing kept yet);
+- every server of `platform`: `effective_for_servers`;
+- one key's history: `history` of a random server-scope key;
+- the resolver alone on 40 keys that all refer to each other (must stay instant).
 """
 
 from __future__ import annotations
 
 import random
+import shutil
+import sqlite3
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from pylee_tui import crypto
+from benchmarks.harness import Figure, median_ms
+from benchmarks.large_store import (
+    BIG_ORG,
+    BIG_REGISTRY,
+    LARGE,
+    PASSPHRASE,
+    SMALL,
+    USER,
+    cached,
+)
 from pylee_tui.services import Scope, Services
 from pylee_tui.services.resolver import Definition, resolve
 from pylee_tui.store import Store
 
-USER = "bench@example.com"
-SERVERS = 500
-ORG_KEYS = 40
-REGISTRY_KEYS = 50
 ONE_SERVER_RUNS = 300
-ALL_SERVERS_RUNS = 7
-NAIVE_RUNS = 3
-TARGET_ONE_MS = 16.0
-TARGET_ALL_MS = 1000.0
+COLD_RUNS = 15
+ALL_SERVERS_RUNS = 5
+HISTORY_RUNS = 300
 
 
-def _document(i: int, rng: random.Random) -> dict:
-    env = []
-    for j in range(rng.randint(2, 5)):
-        name = rng.choice(
-            [f"SERVICE_{i}_TOKEN", f"SERVICE_{i}_URL", "LOG_LEVEL", "REGION", "API_BASE"]
-            + [f"ORG_{k:02d}" for k in range(0, ORG_KEYS, 7)]
-            + [f"REG_{k:02d}" for k in range(0, REGISTRY_KEYS, 9)]
-        )
-        env.append(
-            {
-                "name": name if all(e["name"] != name for e in env) else f"EXTRA_{i}_{j}",
-                "description": f"setting {j} of server {i}",
-                "isRequired": rng.random() < 0.6,
-                "isSecret": name.endswith("TOKEN"),
-                **({"default": "info"} if name == "LOG_LEVEL" else {}),
-            }
-        )
-    return {
-        "name": f"io.github.bench/server-{i:04d}",
-        "description": f"Benchmark server {i}",
-        "version": "1.0.0",
-        "packages": [
-            {
-                "registryType": "npm",
-                "identifier": f"@bench/server-{i:04d}",
-                "version": "1.0.0",
-                "transport": {"type": "stdio"},
-                "environmentVariables": env,
-            }
-        ],
-    }
+def store_copy(size: str) -> Path:
+    """A private copy of the cached store of `size` (a benchmark may write; the cache must
+    stay as generated), in a temporary directory that lives as long as the process."""
+    source = cached(LARGE if size == "large" else SMALL)
+    folder = Path(tempfile.mkdtemp(prefix=f"pylee-bench-{size}-"))
+    target = folder / "pylee.db"
+    shutil.copyfile(source, target)
+    return target
 
 
-def _build(db: Path) -> tuple[Services, float]:
-    rng = random.Random(6)
-    services = Services(Store(db))
-    s = services
-    s.orgs.create(USER, "Bench")
-    s.registries.create(USER, "bench", "Bench")
-    s.registries.import_servers(
-        USER, Scope("bench", "bench"), [_document(i, rng) for i in range(SERVERS)]
-    )
-    started = time.perf_counter()
-    s.vault.initialize(USER, "a benchmark passphrase")  # the real Argon2id parameters, once
-    derive_ms = (time.perf_counter() - started) * 1000
-    # org: plain values, a few secrets, and reference chains
-    for k in range(ORG_KEYS):
-        key = f"ORG_{k:02d}"
-        if k % 10 == 3:
-            s.variables.set_key(USER, Scope("bench"), key, f"org-secret-{k}", kind="secret")
-        elif k % 4 == 1 and k > 1:
-            s.variables.set_key(USER, Scope("bench"), key, f"https://${{ORG_{k - 1:02d}}}/v{k}")
-        else:
-            s.variables.set_key(USER, Scope("bench"), key, f"org-value-{k}")
-    s.variables.set_key(USER, Scope("bench"), "API_BASE", "https://${REGION}.api.example/${ORG_05}")
-    s.variables.set_key(USER, Scope("bench"), "REGION", "eu-west-1")
-    # registry: overrides of some org keys, new keys, chains through the org
-    for k in range(REGISTRY_KEYS):
-        key = f"REG_{k:02d}" if k % 5 else f"ORG_{k % ORG_KEYS:02d}"
-        if k % 12 == 7:
-            s.variables.set_key(
-                USER, Scope("bench", "bench"), key, f"registry-secret-{k}", kind="secret"
-            )
-        elif k % 3 == 0:
-            value = f"${{API_BASE}}/reg/{k}/${{ORG_{(k + 3) % ORG_KEYS:02d}}}"
-            s.variables.set_key(USER, Scope("bench", "bench"), key, value)
-        else:
-            s.variables.set_key(USER, Scope("bench", "bench"), key, f"registry-value-{k}")
-    # servers: a third get overrides and their own keys
-    for i in range(0, SERVERS, 3):
-        name = f"io.github.bench/server-{i:04d}"
-        s.variables.set_key(USER, Scope("bench", "bench", name), "REGION", f"region-{i % 7}")
-        s.variables.set_key(
-            USER, Scope("bench", "bench", name), f"SERVICE_{i}_TOKEN", f"tok-{i}", kind="secret"
-        )
-        s.variables.set_key(
-            USER, Scope("bench", "bench", name), f"SERVICE_{i}_URL", "${API_BASE}/s/" + str(i)
-        )
-    return services, derive_ms
+def open_services(path: Path, *, unlock: bool = False) -> Services:
+    services = Services(Store(path))
+    if unlock:
+        services.vault.unlock(PASSPHRASE)
+    return services
 
 
-def _ms(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return (time.perf_counter() - start) * 1000
+class Raw:
+    """The same reads with nothing but sqlite3 on the same file: the rows, fetched."""
 
+    def __init__(self, path: Path) -> None:
+        self.conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        self.org = self.conn.execute(
+            "SELECT id FROM organizations WHERE slug = ?", [BIG_ORG]
+        ).fetchone()[0]
+        self.registry = self.conn.execute(
+            "SELECT id FROM registries WHERE org_id = ? AND slug = ?", [self.org, BIG_REGISTRY]
+        ).fetchone()[0]
 
-def _p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    def _scope(self, registry: int, server: int) -> list:
+        return self.conn.execute(
+            "SELECT key, kind, value, encrypted_value FROM variables WHERE org_id = ? "
+            "AND coalesce(registry_id, 0) = ? AND coalesce(server_id, 0) = ? ORDER BY key",
+            [self.org, registry, server],
+        ).fetchall()
+
+    def server_id(self, name: str) -> int:
+        return self.conn.execute(
+            "SELECT id FROM servers WHERE registry_id = ? AND name = ?", [self.registry, name]
+        ).fetchone()[0]
+
+    def one_server(self, name: str) -> None:
+        """The rows of the server's three scopes, and its document."""
+        server = self.conn.execute(
+            "SELECT id, document FROM servers WHERE registry_id = ? AND name = ?",
+            [self.registry, name],
+        ).fetchone()
+        self._scope(0, 0)
+        self._scope(self.registry, 0)
+        self._scope(0, server[0])
+
+    def every_server(self) -> None:
+        """The org's and registry's rows, every server's rows and every server's document."""
+        self._scope(0, 0)
+        self._scope(self.registry, 0)
+        self.conn.execute(
+            "SELECT s.id, v.key, v.kind, v.value FROM servers s "
+            "JOIN variables v ON v.server_id = s.id WHERE s.registry_id = ?",
+            [self.registry],
+        ).fetchall()
+        self.conn.execute(
+            "SELECT id, name, document FROM servers WHERE registry_id = ? ORDER BY name",
+            [self.registry],
+        ).fetchall()
+
+    def history(self, server: int, key: str) -> None:
+        self.conn.execute(
+            "SELECT version, action, kind, value, created_at, created_by FROM variable_versions "
+            "WHERE org_id = ? AND coalesce(registry_id, 0) = 0 AND coalesce(server_id, 0) = ? "
+            "AND key = ? ORDER BY version DESC",
+            [self.org, server, key],
+        ).fetchall()
 
 
 def _pathological_ms() -> float:
     names = [f"K{i:02d}" for i in range(40)]
     text = "".join(f"${{{n}}}" for n in names)
     defs = [Definition(n, "variable", "org", "org bench", text) for n in names]
-    return statistics.median(_ms(lambda: resolve([defs])) for _ in range(5))
+    return median_ms(lambda: resolve([defs]), 5)
 
 
-def run() -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as tmp:
-        services, derive_ms = _build(Path(tmp) / "bench.db")
-        try:
-            v = services.variables
-            # every key of the org at every scope (the services only list one scope)
-            count = services.store.db.execute("SELECT count(*) FROM variables").fetchone()[0]
-            names = [
-                s.name for s in services.registries.list_servers(USER, Scope("bench", "bench"))
-            ]
-            rng = random.Random(1)
-            v.effective(USER, Scope("bench", "bench", names[0]))  # warm-up
-            one = [
-                _ms(lambda: v.effective(USER, Scope("bench", "bench", rng.choice(names))))
-                for _ in range(ONE_SERVER_RUNS)
-            ]
-            revealed = [
-                _ms(lambda: v.effective(USER, Scope("bench", "bench", names[0]), reveal=True))
-                for _ in range(50)
-            ]
-            every = [
-                _ms(lambda: v.effective_for_servers(USER, Scope("bench", "bench")))
-                for _ in range(ALL_SERVERS_RUNS)
-            ]
-            naive = [
-                _ms(lambda: [v.effective(USER, Scope("bench", "bench", n)) for n in names])
-                for _ in range(NAIVE_RUNS)
-            ]
-            sample = v.effective(USER, Scope("bench", "bench", names[0]))
-            result = {
-                "servers": len(names),
-                "keys": count,
-                "entries_per_server": len(sample.entries),
-                "derive_ms": derive_ms,
-                "kdf_memory_mib": crypto.DEFAULT_KDF["memory_kib"] / 1024,
-                "one_median_ms": statistics.median(one),
-                "one_p95_ms": _p95(one),
-                "one_reveal_median_ms": statistics.median(revealed),
-                "all_median_ms": statistics.median(every),
-                "naive_median_ms": statistics.median(naive),
-                "pathological_ms": _pathological_ms(),
-            }
-        finally:
-            services.store.close()
-    return result
+def measure(size: str) -> tuple[str, list[Figure]]:
+    path = store_copy(size)
+    services = open_services(path)
+    raw = Raw(path)
+    v = services.variables
+    platform = Scope(BIG_ORG, BIG_REGISTRY)
+    names = [s.name for s in services.registries.list_servers(USER, platform)]
+    rng = random.Random(1)
+    picks = [rng.choice(names) for _ in range(ONE_SERVER_RUNS)]
+    sample = v.effective(USER, Scope(BIG_ORG, BIG_REGISTRY, picks[0]))
 
+    def timed_each(fn, items) -> float:
+        times = []
+        for item in items:
+            started = time.perf_counter()
+            fn(item)
+            times.append((time.perf_counter() - started) * 1000)
+        return statistics.median(times)
 
-def report(r: dict[str, float]) -> str:
-    def verdict(value: float, target: float) -> str:
-        return "OK" if value <= target else "SLOW"
-
-    return (
-        f"effective configuration: {r['servers']:.0f} servers, {r['keys']:.0f} keys in the org, "
-        f"{r['entries_per_server']:.0f} entries per server\n"
-        f"  vault unlock (Argon2id {r['kdf_memory_mib']:.0f} MiB): {r['derive_ms']:7.1f} ms\n"
-        f"  one server, median        : {r['one_median_ms']:7.2f} ms  "
-        f"{verdict(r['one_median_ms'], TARGET_ONE_MS)}\n"
-        f"  one server, p95           : {r['one_p95_ms']:7.2f} ms  "
-        f"{verdict(r['one_p95_ms'], TARGET_ONE_MS)}\n"
-        f"  one server, reveal=True   : {r['one_reveal_median_ms']:7.2f} ms (median)\n"
-        f"  every server (batched)    : {r['all_median_ms']:7.1f} ms  "
-        f"{verdict(r['all_median_ms'], TARGET_ALL_MS)}\n"
-        f"  every server (naive loop) : {r['naive_median_ms']:7.1f} ms  "
-        f"({r['naive_median_ms'] / r['all_median_ms']:.1f}x the batched call)\n"
-        f"  40 keys all referring to each other: {r['pathological_ms']:6.2f} ms"
+    warm = timed_each(lambda n: v.effective(USER, Scope(BIG_ORG, BIG_REGISTRY, n)), picks)
+    raw_one = timed_each(raw.one_server, picks)
+    cold_picks = picks[:COLD_RUNS]
+    cold = timed_each(
+        lambda n: Services(services.store).variables.effective(
+            USER, Scope(BIG_ORG, BIG_REGISTRY, n)
+        ),
+        cold_picks,
     )
+    every = median_ms(lambda: v.effective_for_servers(USER, platform), ALL_SERVERS_RUNS)
+    raw_every = median_ms(raw.every_server, ALL_SERVERS_RUNS)
+    # one key's history: a key set on a server of the registry
+    keyed = [
+        (name, key.key)
+        for name in picks[:60]
+        for key in v.list_keys(USER, Scope(BIG_ORG, BIG_REGISTRY, name))[:1]
+    ]
+    histories = [keyed[i % len(keyed)] for i in range(HISTORY_RUNS)]
+    history = timed_each(
+        lambda nk: v.history(USER, Scope(BIG_ORG, BIG_REGISTRY, nk[0]), nk[1]), histories
+    )
+    ids = {name: raw.server_id(name) for name, _ in keyed}
+    raw_history = timed_each(lambda nk: raw.history(ids[nk[0]], nk[1]), histories)
+    services.store.close()
+    keys = len(sample.entries)
+    servers = len(names)
+    figures = [
+        Figure(
+            f"effective config of one server ({keys:,} keys), registry kept",
+            warm,
+            baseline=raw_one,
+            baseline_what="sqlite3: its three scopes' rows",
+            limit=1.0,
+            note=f"median of {ONE_SERVER_RUNS} random servers of {BIG_REGISTRY}",
+        ),
+        Figure(
+            f"effective config of one server ({keys:,} keys), a new session's first",
+            cold,
+            baseline=raw_one,
+            baseline_what="sqlite3: its three scopes' rows",
+            max_ratio=15,
+            note="reads and resolves the org's and registry's keys, which later calls reuse",
+        ),
+        Figure(
+            f"effective config of every server of {BIG_REGISTRY} ({servers:,} servers)",
+            every,
+            baseline=raw_every,
+            baseline_what="sqlite3: the org's, registry's and servers' rows and documents",
+            max_ratio=5,
+        ),
+        Figure(
+            "one key's history",
+            history,
+            baseline=raw_history,
+            baseline_what="sqlite3: the key's versions",
+            limit=1.0,
+            note=f"median of {HISTORY_RUNS}, server-scope keys",
+        ),
+        Figure(
+            "resolver: 40 keys all referring to each other",
+            _pathological_ms(),
+            limit=50.0,
+        ),
+    ]
+    return "vault: effective configuration and history", figures
 
 
 if __name__ == "__main__":
-    print(report(run()))
+    import sys
+
+    from benchmarks.harness import report
+
+    text, ok = report(*measure("large" if "--large" in sys.argv else "small"))
+    print(text)
+    sys.exit(0 if ok else 1)

@@ -16,14 +16,16 @@ variable service, so the rules can be tested and benchmarked without a database.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 from pylee_tui.models import ScopeLevel, VariableKind
 from pylee_tui.server_json import declared_inputs
 
+V = TypeVar("V")
 MASK = "••••••••"
 REDACTED = "[redacted]"
 MAX_DEPTH = 10
@@ -31,9 +33,9 @@ REFERENCE = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
 SCOPE_ORDER = ("org", "registry", "server")
 
 
-@dataclass(frozen=True)
-class Definition:
-    """A key as defined at one scope. `value` is None for a secret that was not decrypted."""
+class Definition(NamedTuple):
+    """A key as defined at one scope. `value` is None for a secret that was not decrypted.
+    (A named tuple: a registry's servers make tens of thousands of them at a time.)"""
 
     key: str
     kind: VariableKind
@@ -75,14 +77,119 @@ class Entry:
         return not self.problems
 
 
-@dataclass
 class EffectiveConfig:
-    entries: list[Entry]
-    declared: list[Declared] = field(default_factory=list)
-    missing: list[Declared] = field(default_factory=list)
+    """The effective configuration of a scope: an entry for every key, and what its server
+    declares.
+
+    An entry is made when first asked for (a screen shows a few dozen of thousands). One built
+    over another (`resolve_over`: a server's keys over its registry's configuration) asks that
+    one for every key its own keys do not change, so the entries of a registry's keys are made
+    once for all of its servers. What the server declares is read from its document when first
+    asked."""
+
+    def __init__(
+        self,
+        winners: Mapping[str, Definition],
+        hidden: Mapping[str, tuple[str, ...]],
+        expander: _Expander,
+        document: dict[str, Any] | str | None = None,
+        *,
+        top: tuple[ScopeLevel, Collection[str]] | None = None,
+        base: EffectiveConfig | None = None,
+        changed: Collection[str] = (),
+    ) -> None:
+        self._winners = winners  # every key's winning definition
+        self._hidden = hidden  # key -> the sources its winner hides, nearest first
+        self._expander = expander
+        self._base = base  # asked for every key not in `changed`
+        self._changed = changed
+        self._document = document
+        self._top = top  # the most specific layer's level and keys, when known
+        self._made: dict[str, Entry] = {}
+        self._entries: list[Entry] | None = None
+        self._size: int | None = None
+        self._declared: list[Declared] | None = None
+        self._referrers: dict[str, list[str]] | None = None
+
+    @property
+    def entries(self) -> list[Entry]:
+        """Every entry, by key."""
+        if self._entries is None:
+            made = [self.get(k) for k in self.keys()]
+            self._entries = [e for e in made if e is not None]
+        return self._entries
+
+    def keys(self) -> list[str]:
+        """Every key, sorted."""
+        return sorted(self._winners)
 
     def get(self, key: str) -> Entry | None:
-        return next((e for e in self.entries if e.key == key), None)
+        entry = self._made.get(key)
+        if entry is not None:
+            return entry
+        if self._base is not None and key not in self._changed:
+            return self._base.get(key)
+        d = self._winners.get(key)
+        if d is None:
+            return None
+        entry = _entry(d, self._hidden.get(key, ()), self._expander.expand(key))
+        self._made[key] = entry
+        return entry
+
+    def definition(self, key: str) -> Definition | None:
+        """The winning definition of `key` (its kind, level and value as written), without
+        resolving it."""
+        return self._winners.get(key)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._winners
+
+    def __len__(self) -> int:
+        if self._size is None:
+            self._size = len(self._winners)
+        return self._size
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, EffectiveConfig):
+            return NotImplemented
+        return (self.entries, self.declared) == (other.entries, other.declared)
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, and not immutable
+
+    def __repr__(self) -> str:
+        return f"EffectiveConfig({len(self)} entries, {len(self.declared)} declared)"
+
+    def defined_at(self, level: ScopeLevel) -> list[Entry]:
+        """The entries the scope at `level` defines (and wins), by key."""
+        if self._top is not None and self._top[0] == level:
+            made = [self.get(k) for k in sorted(self._top[1])]
+        else:
+            made = [self.get(k) for k, d in sorted(self._winners.items()) if d.scope == level]
+        return [e for e in made if e is not None]
+
+    @property
+    def declared(self) -> list[Declared]:
+        if self._declared is None:
+            document = self._document
+            if isinstance(document, str):
+                document = parse_document(document)
+            self._declared = declared_environment(document)
+        return self._declared
+
+    @property
+    def missing(self) -> list[Declared]:
+        return [d for d in self.declared if d.required and d.default is None and d.name not in self]
+
+    def referrers(self) -> dict[str, list[str]]:
+        """key -> the variables whose values mention it (known or not), built once."""
+        if self._referrers is None:
+            found: dict[str, list[str]] = {}
+            for key, d in self._winners.items():
+                if d.kind == "variable" and d.value and "${" in d.value:
+                    for name in dict.fromkeys(REFERENCE.findall(d.value)):
+                        found.setdefault(name, []).append(key)
+            self._referrers = found
+        return self._referrers
 
     def secrets_in(self, key: str) -> set[str]:
         """The secrets the value of `key` is made of: itself if it is one, else every secret
@@ -110,6 +217,15 @@ class EffectiveConfig:
         return [f"{e.key}: {p}" for e in self.entries for p in e.problems]
 
 
+def parse_document(text: str) -> dict[str, Any] | None:
+    """A server's stored server.json, or None when it is not a JSON object."""
+    try:
+        document = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    return document if isinstance(document, dict) else None
+
+
 def declared_environment(document: dict[str, Any] | None) -> list[Declared]:
     """Every environment variable the server declares (first declaration of a name wins)."""
     if not document:
@@ -133,43 +249,106 @@ def declared_environment(document: dict[str, Any] | None) -> list[Declared]:
 
 
 def resolve(
-    layers: Iterable[Iterable[Definition]], document: dict[str, Any] | None = None
+    layers: Iterable[Iterable[Definition]], document: dict[str, Any] | str | None = None
 ) -> EffectiveConfig:
     """Layers from least to most specific (org, registry, server)."""
     winners: dict[str, Definition] = {}
-    hidden: dict[str, list[str]] = {}
+    hidden: dict[str, tuple[str, ...]] = {}
+    top: tuple[ScopeLevel, list[str]] | None = None
     for layer in layers:
+        keys = []
         for definition in layer:
             previous = winners.get(definition.key)
             if previous is not None:
-                hidden.setdefault(definition.key, []).insert(0, previous.source)
+                hidden[definition.key] = (previous.source, *hidden.get(definition.key, ()))
             winners[definition.key] = definition
-    expander = _Expander(winners)
-    entries = []
-    for key in sorted(winners):
-        d = winners[key]
-        result = expander.expand(key)
-        entries.append(
-            Entry(
-                key=key,
-                kind=d.kind,
-                scope=d.scope,
-                source=d.source,
-                overrides=tuple(hidden.get(key, ())),
-                display=result.display,
-                value=result.value,
-                raw=d.value if d.kind == "variable" else None,
-                references=tuple(dict.fromkeys(REFERENCE.findall(d.value or "")))
-                if d.kind == "variable"
-                else (),
-                embeds_secret=result.embeds_secret and d.kind == "variable",
-                problems=tuple(dict.fromkeys(result.problems)),
-                warnings=tuple(dict.fromkeys(result.warnings)),
-            )
+            keys.append(definition.key)
+        # the most specific layer's keys (an empty layer on top: its level is not known)
+        top = (winners[keys[0]].scope, keys) if keys else None
+    return EffectiveConfig(winners, hidden, _Expander(winners), document, top=top)
+
+
+def resolve_over(
+    base: EffectiveConfig,
+    level: ScopeLevel,
+    layer: Iterable[Definition],
+    document: dict[str, Any] | str | None = None,
+) -> EffectiveConfig:
+    """`base` (resolved from its layers) with one more specific layer, the keys defined at
+    `level`, over it: the same as resolving every layer again, at the cost of the keys the
+    layer defines and of the keys whose values refer to them (directly or through others)."""
+    own = {d.key: d for d in layer}
+    if not own:
+        return EffectiveConfig(
+            base._winners, base._hidden, base._expander, document, top=(level, ()), base=base
         )
-    declared = declared_environment(document)
-    missing = [d for d in declared if d.required and d.default is None and d.name not in winners]
-    return EffectiveConfig(entries=entries, declared=declared, missing=missing)
+    referrers = base.referrers()
+    changed = set(own)
+    todo = list(own)
+    while todo:
+        for referrer in referrers.get(todo.pop(), ()):
+            if referrer not in changed:
+                changed.add(referrer)
+                todo.append(referrer)
+    winners = _Over(own, base._winners)
+    hidden: dict[str, tuple[str, ...]] = {}
+    for key in own:
+        before = base._winners.get(key)
+        if before is not None:
+            hidden[key] = (before.source, *base._hidden.get(key, ()))
+    return EffectiveConfig(
+        winners,
+        _Over(hidden, base._hidden),
+        _Expander(winners, roots=changed),
+        document,
+        top=(level, list(own)),
+        base=base,
+        changed=changed,
+    )
+
+
+def _entry(d: Definition, hidden: tuple[str, ...], result: _Expanded) -> Entry:
+    return Entry(
+        key=d.key,
+        kind=d.kind,
+        scope=d.scope,
+        source=d.source,
+        overrides=hidden,
+        display=result.display,
+        value=result.value,
+        raw=d.value if d.kind == "variable" else None,
+        references=tuple(dict.fromkeys(REFERENCE.findall(d.value)))
+        if d.kind == "variable" and d.value and "${" in d.value
+        else (),
+        embeds_secret=result.embeds_secret and d.kind == "variable",
+        problems=tuple(dict.fromkeys(result.problems)),
+        warnings=tuple(dict.fromkeys(result.warnings)),
+    )
+
+
+class _Over(Mapping[str, V]):
+    """`top` over `below`: a key of `top` hides the same key below (ChainMap, read-only)."""
+
+    def __init__(self, top: Mapping[str, V], below: Mapping[str, V]) -> None:
+        self.top, self.below = top, below
+
+    def __getitem__(self, key: str) -> V:
+        found = self.top.get(key)
+        return found if found is not None else self.below[key]
+
+    def get(self, key: str, default: Any = None) -> Any:  # Mapping's, without a KeyError
+        found = self.top.get(key)
+        return found if found is not None else self.below.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.top or key in self.below
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.top
+        yield from (k for k in self.below if k not in self.top)
+
+    def __len__(self) -> int:
+        return len(self.top) + sum(1 for k in self.below if k not in self.top)
 
 
 @dataclass
@@ -186,17 +365,35 @@ class _Expander:
     components, in linear time), so cycles and depth are properties of a key, not of the path
     that reached it: no path is walked twice, however tangled the references."""
 
-    def __init__(self, winners: dict[str, Definition]):
+    def __init__(self, winners: Mapping[str, Definition], roots: Iterable[str] | None = None):
         self.winners = winners
         self.memo: dict[str, _Expanded] = {}
+        self._roots = roots
+        self._analysed = False
+
+    def _analyse_graph(self) -> None:
+        """Done at the first expansion of a value that refers to others: a configuration whose
+        entries nobody reads costs nothing here."""
+        self._analysed = True
+        winners, roots = self.winners, self._roots
         # the known keys each variable refers to, in order of first mention; a key that
-        # refers to none (most of them) is left out of the analysis below
+        # refers to none (most of them) is left out of the analysis below. With `roots`, only
+        # the keys they reach are read: nothing else is expanded.
         self.refs: dict[str, list[str]] = {}
-        for key, d in winners.items():
+        todo = list(winners)[::-1] if roots is None else list(roots)  # popped in order
+        seen: set[str] = set()
+        while todo:
+            key = todo.pop()
+            if key in seen:
+                continue
+            seen.add(key)
+            d = winners[key]
             if d.kind == "variable" and d.value and "${" in d.value:
                 found = [n for n in dict.fromkeys(REFERENCE.findall(d.value)) if n in winners]
                 if found:
                     self.refs[key] = found
+                    if roots is not None:
+                        todo.extend(found)
         # for keys that refer to others (the rest: no component, height 0, no secret inside)
         self.component: dict[str, int] = {}
         self.cycle: dict[str, str] = {}  # key -> "A → B → A" for a key on a cycle
@@ -319,6 +516,12 @@ class _Expander:
             self.memo[key] = result
             return result
         text = d.value or ""
+        if "${" not in text:  # most values: nothing to expand
+            result = _Expanded(display=text, value=text)
+            self.memo[key] = result
+            return result
+        if not self._analysed:
+            self._analyse_graph()
         result = _Expanded(display="", value=None, embeds_secret=self.embeds.get(key, False))
         if key in self.cycle:
             result.problems.append(f"reference cycle {self.cycle[key]}")

@@ -4,9 +4,12 @@ with. A secret's ciphertext is read as a BLOB here and never leaves the variable
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pylee_tui import crypto
+
+if TYPE_CHECKING:
+    from pylee_tui.models import ScopeLevel
 
 # the columns a Variable is built from; a secret's ciphertext never leaves the services
 VARIABLE_COLUMNS = (
@@ -39,6 +42,10 @@ class ScopeRef:
     scope: str
     registry: dict[str, Any] | None = None
     server: dict[str, Any] | None = None
+
+    @property
+    def level(self) -> ScopeLevel:
+        return cast("ScopeLevel", self.scope)
 
     @property
     def scope_id(self) -> int:

@@ -15,17 +15,17 @@ Rules:
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pylee_tui import crypto
 from pylee_tui.models import Variable, VariableVersion
 from pylee_tui.services.access import Membership
 from pylee_tui.services.base import Service, exactly_one, model_from_row, one, valid
+from pylee_tui.services.effective import EffectiveReader
 from pylee_tui.services.errors import Conflict, InvalidInput, NotFound, SecretUnreadable
-from pylee_tui.services.resolver import Definition, EffectiveConfig, resolve
+from pylee_tui.services.resolver import EffectiveConfig
 from pylee_tui.services.scope import Scope
 from pylee_tui.services.variable_scope import VARIABLE_COLUMNS as _COLUMNS
 from pylee_tui.services.variable_scope import ScopeRef
@@ -41,6 +41,9 @@ from pylee_tui.services.variable_versions import (
     next_version,
     versions,
 )
+
+if TYPE_CHECKING:
+    from pylee_tui.services import Services
 
 __all__ = [
     "KEEP_PREVIOUS",
@@ -68,6 +71,10 @@ class RolledBack:
 
 
 class VariableService(Service):
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
+        self._reader = EffectiveReader()
+
     # --- reading ------------------------------------------------------------------------------
 
     def list_keys(self, actor: str, scope: Scope, *, kind: Kind | None = None) -> list[Variable]:
@@ -195,36 +202,40 @@ class VariableService(Service):
             ref, _member = self._scope(db, actor, scope)
             if ref.registry is None or ref.server is not None:
                 raise InvalidInput(f"{scope.label} is not a registry: name one registry")
-            rows = list(
-                db.query(
-                    f"SELECT {_stored('variables', 'v')}, s.name AS server_name, "
-                    "r.slug AS registry_slug FROM variables v "
-                    "LEFT JOIN servers s ON s.id = v.server_id "
-                    "LEFT JOIN registries r ON r.id = v.registry_id "
-                    "WHERE v.org_id = ? AND ((v.registry_id IS NULL AND v.server_id IS NULL) "
-                    "OR (v.registry_id = ? AND v.server_id IS NULL) "
-                    "OR v.server_id IN (SELECT id FROM servers WHERE registry_id = ?))",
-                    [ref.org["id"], ref.registry["id"], ref.registry["id"]],
+            return self._reader.every_server(db, ref)
+
+    def reveal_for_servers(
+        self, actor: str, scope: Scope, wanted: Mapping[str, Collection[str]]
+    ) -> dict[str, dict[str, str | None]]:
+        """The plaintext of the secrets `wanted` names (server name -> keys) in the effective
+        configurations of the registry's servers (needs `secrets:reveal` and an unlocked
+        vault): each secret decrypted once, however many servers share it; one `secret.export`
+        event naming the keys and the servers. A key that is not a secret there, or cannot be
+        decrypted, is None."""
+        with self.store.transaction() as db:
+            ref, member = self._scope(db, actor, scope)
+            if ref.registry is None or ref.server is not None:
+                raise InvalidInput(f"{scope.label} is not a registry: name one registry")
+            wanted = {name: sorted(keys) for name, keys in wanted.items() if keys}
+            if not wanted:
+                return {}
+            self.services.access.require(member, "secrets:reveal", "reveal secrets")
+            found = self._reader.secrets_of_servers(db, ref, self.services.vault.data_key, wanted)
+            if found:  # one export, one event: which keys, for which servers
+                self.services.audit.record(
+                    db,
+                    actor,
+                    ref.org,
+                    "secret.export",
+                    "variable",
+                    None,
+                    ref.label,
+                    ref.metadata(
+                        keys=sorted({k for values in found.values() for k in values}),
+                        servers=sorted(found),
+                    ),
                 )
-            )
-            servers = list(
-                db.query(
-                    "SELECT id, name, document FROM servers WHERE registry_id = ? ORDER BY name",
-                    [ref.registry["id"]],
-                )
-            )
-        org_layer = [self._definition(ref.org, r) for r in rows if r["scope"] == "org"]
-        registry_layer = [self._definition(ref.org, r) for r in rows if r["scope"] == "registry"]
-        by_server: dict[int, list[Definition]] = {}
-        for r in rows:
-            if r["scope"] == "server":
-                by_server.setdefault(r["server_id"], []).append(self._definition(ref.org, r))
-        return {
-            s["name"]: resolve(
-                [org_layer, registry_layer, by_server.get(s["id"], [])], _document(s)
-            )
-            for s in servers
-        }
+            return found
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -443,65 +454,9 @@ class VariableService(Service):
         except crypto.Undecryptable as exc:
             raise SecretUnreadable(f"{key} at {ref.label} cannot be decrypted: {exc}") from None
 
-    def _definition(self, org: dict, row: dict, reveal: bool = False) -> Definition:
-        scope = row["scope"]
-        if scope == "server":
-            label = f"server {row.get('server_name') or row['server_id']}"
-        elif scope == "registry":
-            label = f"registry {row.get('registry_slug') or row['registry_id']}"
-        else:
-            label = f"org {org['slug']}"
-        if row["kind"] == "variable":
-            return Definition(row["key"], "variable", scope, label, row["value"])
-        if not reveal:
-            return Definition(row["key"], "secret", scope, label, None)
-        scope_id = {"org": row["org_id"], "registry": row["registry_id"]}.get(
-            scope, row["server_id"]
-        )
-        try:
-            value = crypto.decrypt(
-                self.services.vault.data_key(),
-                row["encrypted_value"],
-                crypto.associated_data(row["org_id"], scope, scope_id, row["key"]),
-            )
-        except crypto.Undecryptable as exc:
-            return Definition(row["key"], "secret", scope, label, None, error=str(exc))
-        return Definition(row["key"], "secret", scope, label, value)
-
     def _effective(self, db, ref: ScopeRef, reveal: bool | set[str]) -> EffectiveConfig:
         """The effective configuration at `ref`; `reveal`: decrypt every secret (True), none
         (False) or the secrets of these keys."""
-        layers: list[Iterable[Definition]] = []
-        chain = [ScopeRef(ref.org, "org")]
-        if ref.registry is not None:
-            chain.append(ScopeRef(ref.org, "registry", ref.registry))
-        if ref.server is not None:
-            chain.append(ref)
-        for level in chain:
-            where, params = level.where_sql("v")
-            rows = db.query(
-                f"SELECT {_stored('variables', 'v')}, r.slug AS registry_slug, "
-                "s.name AS server_name FROM variables v "
-                "LEFT JOIN registries r ON r.id = v.registry_id "
-                "LEFT JOIN servers s ON s.id = v.server_id "
-                f"WHERE {where} "
-                "ORDER BY v.key",
-                params,
-            )
-            layers.append(
-                [
-                    self._definition(
-                        ref.org, r, reveal if isinstance(reveal, bool) else r["key"] in reveal
-                    )
-                    for r in rows
-                ]
-            )
-        return resolve(layers, _document(ref.server) if ref.server else None)
-
-
-def _document(server: dict) -> dict[str, Any] | None:
-    try:
-        document = json.loads(server["document"])
-    except (TypeError, ValueError):
-        return None
-    return document if isinstance(document, dict) else None
+        if not reveal:
+            return self._reader.masked(db, ref)
+        return self._reader.revealed(db, ref, self.services.vault.data_key, reveal)

@@ -6,6 +6,7 @@ the audit log, history and rollback, and what registry changes do to scoped keys
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ from pylee_tui.services import (
     VaultLocked,
     WrongPassphrase,
 )
-from pylee_tui.services.resolver import MASK, REDACTED, Definition, resolve
+from pylee_tui.services.resolver import MASK, REDACTED, Definition, resolve, resolve_over
 from pylee_tui.store import Store
 from tests.support import ANN, BOB, Clock, server_doc, table_rows
 
@@ -425,6 +426,44 @@ def test_effective_for_servers_is_effective_for_each_server(acme: Services) -> N
     assert [d.name for d in every[W].missing] == ["API_KEY"]
     assert every[S].get("A").display == "core/[redacted]"
     assert acme.variables.effective_for_servers(ANN, Scope("acme", "data")) == {}
+
+
+def _random_layers(rng: random.Random) -> list[list[Definition]]:
+    """Three layers of keys that override and refer to one another, with secrets, unknown
+    references, chains and cycles."""
+    names = [f"K{i}" for i in range(rng.randint(1, 14))]
+    layers = []
+    for scope in ("org", "registry", "server"):
+        layer = []
+        for key in rng.sample(names, rng.randint(0, len(names))):
+            if rng.random() < 0.2:
+                layer.append(Definition(key, "secret", scope, f"{scope} x", None))
+                continue
+            refs = rng.sample([*names, "UNKNOWN"], min(len(names) + 1, rng.randint(0, 3)))
+            value = "-".join(f"${{{r}}}" for r in refs) or f"plain-{key}"
+            layer.append(Definition(key, "variable", scope, f"{scope} x", value))
+        layers.append(sorted(layer, key=lambda d: d.key))
+    return layers
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_a_layer_resolved_over_its_base_is_the_whole_resolved_again(seed: int) -> None:
+    """A server's configuration is built over its registry's (resolve_over, the shortcut that
+    makes a registry's 5,000 servers cheap); it must be exactly what resolving every layer
+    again gives: overrides, references through any layer, cycles, depth, missing keys."""
+    rng = random.Random(seed)
+    org, registry, server = _random_layers(rng)
+    document = server_doc("io.github.acme/x")
+    document["packages"][0]["environmentVariables"] = [
+        {"name": f"K{i}", "isRequired": True} for i in range(0, 16, 3)
+    ]
+    whole = resolve([org, registry, server], document)
+    stepped = resolve_over(resolve_over(resolve([org]), "registry", registry), "server", server)
+    layered = resolve_over(resolve([org, registry]), "server", server, json.dumps(document))
+    for built in (stepped, layered):
+        assert built.entries == whole.entries
+        assert [e.key for e in built.defined_at("server")] == sorted(d.key for d in server)
+    assert layered.missing == whole.missing
 
 
 def test_missing_required_environment_variables(acme: Services) -> None:

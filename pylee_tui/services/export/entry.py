@@ -4,6 +4,7 @@ the entry itself (the launch rule's command, or the remote), values by the clien
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from pylee_tui.server_json import dicts, launch_target, package_argv
@@ -12,6 +13,8 @@ from pylee_tui.services.export.names import env_key_for
 from pylee_tui.services.export.plan import ExportPlan
 from pylee_tui.services.resolver import REFERENCE, Declared, EffectiveConfig, declared_environment
 
+# a server's secrets in plain text, by key (None: not readable), when they are inlined
+Revealed = Mapping[str, str | None] | None
 _TEMPLATE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.-]*)\}")
 
 
@@ -50,7 +53,7 @@ class EntryBuilder:
                 self.header_items = dicts(transport.get("headers"))
         elif self.remote is not None:
             self.header_items = dicts(self.remote.get("headers"))
-        own = [e.key for e in self.config.entries if e.scope == "server"]
+        own = [e.key for e in self.config.defined_at("server")]
         self.env_names = list(dict.fromkeys([*(d.name for d in declared), *own]))
         required = {d.name for d in declared if d.required}
         self.declared_secret = {d.name for d in declared if d.secret}
@@ -108,7 +111,7 @@ class EntryBuilder:
         return found
 
     # the value of a key for this client: literal, reference, or placeholder
-    def value(self, key: str, revealed: EffectiveConfig | None, inline: bool) -> str | None:
+    def value(self, key: str, revealed: Revealed, inline: bool) -> str | None:
         entry = self.config.get(key)
         if entry is None:
             if key in self.defaults:
@@ -119,19 +122,17 @@ class EntryBuilder:
             return None
         return self._render(key, revealed, inline)
 
-    def _render(
-        self, key: str, revealed: EffectiveConfig | None, inline: bool, depth: int = 0
-    ) -> str:
+    def _render(self, key: str, revealed: Revealed, inline: bool, depth: int = 0) -> str:
         entry = self.config.get(key)
         assert entry is not None  # callers look the key up first
         if entry.kind == "secret":
             if inline and revealed is not None:
                 plain = revealed.get(key)
-                if plain is None or plain.value is None:
+                if plain is None:
                     raise InvalidInput(f"{self.server_name}: {key} cannot be read to inline it")
                 self.plan.inlined_secrets.append(f"{self.entry_name}: {key}")
-                self.plan.secret_values.append(plain.value)
-                return plain.value
+                self.plan.secret_values.append(plain)
+                return plain
             return self.client.secret_reference(self, key, entry.source)
         raw = entry.raw or ""
 
@@ -143,7 +144,7 @@ class EntryBuilder:
 
         return REFERENCE.sub(sub, raw)
 
-    def build(self, revealed: EffectiveConfig | None, inline: bool) -> dict[str, Any]:
+    def build(self, revealed: Revealed, inline: bool) -> dict[str, Any]:
         env = {}
         for name in self.env_names:
             value = self.value(name, revealed, inline)
@@ -159,9 +160,7 @@ class EntryBuilder:
                 headers[header_name] = value
         return self._entry(env, headers)
 
-    def _header_value(
-        self, header: dict[str, Any], revealed: EffectiveConfig | None, inline: bool
-    ) -> str | None:
+    def _header_value(self, header: dict[str, Any], revealed: Revealed, inline: bool) -> str | None:
         template = header.get("value")
         if isinstance(template, str) and template:
 

@@ -33,6 +33,39 @@ class ExportPlan:
     registry_servers: set[str] = field(default_factory=set, repr=False)  # drafts included
     partial: bool = False  # only the servers named (--server), not the whole registry
     taken_inputs: set[str] = field(default_factory=set, repr=False)  # input ids to avoid
+    _ids: set[str] | None = field(default=None, repr=False, compare=False)
+    _avoid: set[str] | None = field(default=None, repr=False, compare=False)
+
+    def free_input_id(self, wanted: str, alternative: str) -> str:
+        """An id for a new input: `wanted`, or `alternative` when an input of this plan has
+        it, then numbered until no input of the plan or of the file (`taken_inputs`) has it,
+        case aside."""
+        mine = self._input_id_set()
+        avoid = self._avoided()
+        candidate = wanted if wanted not in mine else alternative
+        stem, n = candidate, 1
+        while candidate.lower() in avoid:
+            n += 1
+            candidate = f"{stem}-{n}"
+        return candidate
+
+    def add_input(self, key: str, source: str, item: dict[str, Any]) -> None:
+        """A VS Code input the entries refer to, for `key` from `source`."""
+        self.inputs.append(item)
+        self.input_ids[(key, source)] = item["id"]
+        self._input_id_set().add(item["id"])
+        self._avoided().add(item["id"].lower())
+
+    # the ids in use, kept as inputs are added (a registry's export adds a thousand)
+    def _input_id_set(self) -> set[str]:
+        if self._ids is None:
+            self._ids = set(self.input_ids.values())
+        return self._ids
+
+    def _avoided(self) -> set[str]:
+        if self._avoid is None:
+            self._avoid = {i.lower() for i in self._input_id_set() | self.taken_inputs}
+        return self._avoid
 
     @property
     def format(self) -> ClientFormat:

@@ -20,6 +20,7 @@ from pylee_tui.services.export.clients import (
     default_config_path,
 )
 from pylee_tui.services.export.configfile import (
+    SecretMatcher,
     bom_of,
     check_target,
     diff_lines,
@@ -38,7 +39,6 @@ from pylee_tui.services.export.entry import EntryBuilder
 from pylee_tui.services.export.merge import Clash, Merge, Owners, merge
 from pylee_tui.services.export.names import entry_names
 from pylee_tui.services.export.plan import ExportPlan, InstallResult
-from pylee_tui.services.resolver import EffectiveConfig
 from pylee_tui.services.scope import Scope
 
 
@@ -116,13 +116,14 @@ class ExportService(Service):
             )
         secrets_needed = sorted({k for b in builders.values() for k in b.secret_keys})
         fmt.check_secrets(secrets_needed, inline_secrets)
-        revealed: dict[str, EffectiveConfig] = {}
+        revealed: dict[str, dict[str, str | None]] = {}
         if inline_secrets and secrets_needed:
-            for server_name, builder in builders.items():
-                if builder.secret_keys:
-                    revealed[server_name] = self.services.variables.effective(
-                        actor, Scope(org_slug, registry_slug, server_name), reveal=True
-                    )
+            # one pass: each secret decrypted once, one event per server naming its keys
+            revealed = self.services.variables.reveal_for_servers(
+                actor,
+                Scope(org_slug, registry_slug),
+                {name: b.secret_keys for name, b in builders.items() if b.secret_keys},
+            )
         for server_name, builder in builders.items():
             entry = builder.build(revealed.get(server_name), inline_secrets)
             plan.entries[builder.entry_name] = entry
@@ -291,17 +292,18 @@ def _masked_diff(
     """The change as a unified diff of masked texts: no secret value, inlined now or earlier,
     is shown."""
     secrets = [v for v in plan.secret_values if v]
-    public = {v for e in plan.entries.values() for v in _env_values(e) if not _holds(v, secrets)}
+    matcher = SecretMatcher(secrets)
+    public = {v for e in plan.entries.values() for v in _env_values(e) if not matcher.holds(v)}
     current = existing.get(plan.servers_key, {})
     hidden = {v for n, e in current.items() if n in owners for v in _env_values(e)} - public
     fromfile = str(path) if old_text is not None else "/dev/null"
-    old_masked = mask_json(old_text or "", secrets, hidden, existing, merged.document)
+    old_masked = mask_json(old_text or "", matcher, hidden, existing, merged.document)
     if parsed is not None and parsed.comments:  # a comment may hide a string from the pattern
         old_masked = mask_everywhere(old_masked, [*secrets, *hidden])
     diff = "".join(
         difflib.unified_diff(
             diff_lines(old_masked),
-            diff_lines(mask_json(new_text, secrets, hidden)),
+            diff_lines(mask_json(new_text, matcher, hidden)),
             fromfile=fromfile,
             tofile=str(path),
         )
@@ -331,7 +333,3 @@ def _env_values(entry: Any) -> list[str]:
             if isinstance(items, dict):
                 values += [v for v in items.values() if isinstance(v, str) and v]
     return values
-
-
-def _holds(value: str, secrets: list[str]) -> bool:
-    return any(secret in value for secret in secrets)

@@ -63,22 +63,16 @@ def prompt_for(entry: EntryBuilder, key: str, source: str, password: bool) -> st
     if known is not None:
         return known
     base = key.lower().replace("_", "-")
-    ids = set(plan.input_ids.values())
-    candidate = base if base not in ids else f"{base}-{entry.entry_name}"
-    # ids of the target file's inputs that are not ours (the user's, another registry's)
-    avoid = {i.lower() for i in ids | plan.taken_inputs}
-    stem, n = candidate, 1
-    while candidate.lower() in avoid:
-        n += 1
-        candidate = f"{stem}-{n}"
+    # around the ids of the target file's inputs that are not ours (the user's, another
+    # registry's) too
+    candidate = plan.free_input_id(base, f"{base}-{entry.entry_name}")
     description = f"{key} ({'secret' if password else 'value'} from pylee {source})"
     if source == "missing":
         description = f"{key} for {entry.server_name} (not set in the pylee vault)"
     item: dict[str, Any] = {"type": "promptString", "id": candidate, "description": description}
     if password:
         item["password"] = True
-    plan.inputs.append(item)
-    plan.input_ids[(key, source)] = candidate
+    plan.add_input(key, source, item)
     return candidate
 
 
