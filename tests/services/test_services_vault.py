@@ -466,6 +466,36 @@ def test_a_layer_resolved_over_its_base_is_the_whole_resolved_again(seed: int) -
     assert layered.missing == whole.missing
 
 
+def test_a_kept_configuration_follows_every_change(acme: Services, db_path: Path) -> None:
+    """The org and registry configuration is kept between reads: any write, by this session or
+    another one, and a write that is rolled back, shows at the next read."""
+    put(acme, ORG, "REGION", "eu")
+    put(acme, REG, "URL", "https://${REGION}.example")
+    server = Scope("acme", "core", W)
+
+    def url() -> str | None:
+        entry = acme.variables.effective(ANN, server).get("URL")
+        return entry.value if entry is not None else None
+
+    assert url() == "https://eu.example"
+    put(acme, ORG, "REGION", "us")  # this session
+    assert url() == "https://us.example"
+    other = Store(db_path)  # another session (another process, say)
+    try:
+        Services(other).variables.set_key(ANN, Scope("acme"), "REGION", "ap")
+    finally:
+        other.close()
+    assert url() == "https://ap.example"
+    with pytest.raises(RuntimeError), acme.store.transaction():
+        put(acme, ORG, "REGION", "rolled-back")
+        assert url() == "https://rolled-back.example"  # read inside: what it wrote
+        raise RuntimeError("undo")
+    assert url() == "https://ap.example"
+    acme.registries.edit(ANN, Scope("acme", "core"), new_slug="central")
+    entry = acme.variables.effective(ANN, Scope("acme", "central", W)).get("URL")
+    assert entry is not None and entry.source == "registry central"
+
+
 def test_missing_required_environment_variables(acme: Services) -> None:
     env = [
         {"name": "API_KEY", "isRequired": True, "isSecret": True, "description": "the key"},
