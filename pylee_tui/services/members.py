@@ -7,16 +7,111 @@ rule. Every change is checked and audited inside one transaction.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
-from pylee_tui.models import GRANTS, Member
+from pylee_tui.models import GRANTS, Member, to_iso
 from pylee_tui.services.base import Service, exactly_one, model_from_row, one, valid
 from pylee_tui.services.errors import Conflict, InvalidInput, NotFound
 
 INVITATION_TTL = timedelta(days=7)
 
 
+class MemberLine(NamedTuple):
+    """One member as a list shows it, read without building a model per row (an org may have
+    thousands). `status` is as shown: a pending invitation past its seven days is 'expired'."""
+
+    email: str
+    display_name: str
+    role: str
+    status: str
+    grants: tuple[str, ...]
+    invited_by: str | None
+    invited_at: str  # ISO 8601, UTC
+    joined_at: str | None
+
+
+@dataclass(frozen=True)
+class MemberListing:
+    """Members of an org, filtered and sorted (`lines`), with the counts of the whole org."""
+
+    lines: list[MemberLine]
+    active: int
+    pending: int
+    gone: int  # revoked, or an invitation that expired
+
+
+# what a member list sorts by, each as its column shows it (`grants`: 'all' for an admin, else
+# the stored sorted list as 'a, b'); equal values keep the order by role, then email
+MEMBER_SORTS = {
+    "email": "m.email",
+    "name": "lower(m.display_name)",
+    "role": "m.role",
+    "status": "status",
+    "grants": "CASE WHEN m.role = 'admin' THEN 'all' "
+    "ELSE replace(replace(replace(m.grants, '\"', ''), '[', ''), ']', '') END",
+    "invited_by": "coalesce(m.invited_by, '')",
+    "invited": "substr(m.invited_at, 1, 10)",
+    "joined": "coalesce(substr(m.joined_at, 1, 10), '')",
+}
+_SHOWN_STATUS = (
+    "CASE WHEN m.status = 'invited' AND m.invited_at < :cutoff THEN 'expired' ELSE m.status END"
+)
+
+
 class MemberService(Service):
+    def member_lines(
+        self,
+        actor: str,
+        org_slug: str,
+        *,
+        query: str = "",
+        sort: str = "email",
+        descending: bool = False,
+    ) -> MemberListing:
+        """The members a list shows: `query` keeps those whose email, name, role or status (as
+        shown) holds it, ignoring case; sorted by `sort` (a MEMBER_SORTS key). The database
+        filters and sorts, through the org's index."""
+        if sort not in MEMBER_SORTS:
+            raise InvalidInput(
+                f"cannot sort members by {sort!r}: use one of {', '.join(MEMBER_SORTS)}"
+            )
+        cutoff = to_iso(self.services.clock() - INVITATION_TTL)
+        with self.store.reading() as db:
+            org, _member = self.services.access.org_row(db, actor, org_slug)
+            params: dict[str, Any] = {"org": org["id"], "cutoff": cutoff}
+            where = "m.org_id = :org"
+            needle = query.strip().lower()
+            if needle:
+                # emails, roles and statuses are stored in lower case; names are folded here
+                where += (
+                    " AND (instr(m.email, :q) OR instr(lower(m.display_name), :q)"
+                    f" OR instr(m.role, :q) OR instr({_SHOWN_STATUS}, :q))"
+                )
+                params["q"] = needle
+            order = f"{MEMBER_SORTS[sort]} {'DESC' if descending else 'ASC'}"
+            if sort != "email":
+                order += ", m.role, m.email"
+            cursor = db.execute(
+                f"SELECT m.email, m.display_name, m.role, {_SHOWN_STATUS} AS status, m.grants, "
+                f"m.invited_by, m.invited_at, m.joined_at FROM members m WHERE {where} "
+                f"ORDER BY {order}",
+                params,
+            )
+            lines = [
+                MemberLine(e, n, r, s, () if g == "[]" else tuple(json.loads(g)), by, at, joined)
+                for e, n, r, s, g, by, at, joined in cursor
+            ]
+            counts = db.execute(
+                f"SELECT count(*), coalesce(sum(status = 'active'), 0), "
+                f"coalesce(sum(status = 'invited'), 0) FROM "
+                f"(SELECT {_SHOWN_STATUS} AS status FROM members m WHERE m.org_id = :org)",
+                {"org": org["id"], "cutoff": cutoff},
+            ).fetchone()
+        total, active, pending = counts
+        return MemberListing(lines, active, pending, total - active - pending)
+
     def list_members(self, actor: str, org_slug: str) -> list[Member]:
         with self.store.reading() as db:
             org, _member = self.services.access.org_row(db, actor, org_slug)

@@ -484,3 +484,85 @@ def test_members_see_the_org_and_its_members(world: Services) -> None:
     assert listed == {ANN: "active", BOB: "active", CARL: "active", DAN: "active", EVE: "invited"}
     grants = {m.email: m.grants for m in world.members.list_members(BOB, "acme")}
     assert grants[CARL] == {"registries:write"}
+
+
+# --- the list the members section shows: filtered and sorted by the database -----------------
+
+SHOWN_COLUMNS = ("email", "name", "role", "status", "grants", "invited_by", "invited", "joined")
+
+
+def shown(m) -> tuple[str, ...]:
+    """A member as the members table shows it (what the section sorted and filtered before the
+    database did)."""
+    return (
+        m.email,
+        m.display_name,
+        m.role,
+        m.status,
+        ", ".join(sorted(m.grants)) if m.role != "admin" else "all",
+        m.invited_by or "",
+        f"{m.invited_at:%Y-%m-%d}",
+        f"{m.joined_at:%Y-%m-%d}" if m.joined_at else "",
+    )
+
+
+@pytest.fixture
+def crowd(acme: Services, clock: Clock) -> Services:
+    """Members in every state, with grants, joined and invited on different days."""
+    acme.members.invite(ANN, "acme", "zed@example.com")  # will expire
+    clock.advance(days=3)
+    join(acme, DAN)
+    acme.members.grant(ANN, "acme", DAN, "secrets:write")
+    acme.members.grant(ANN, "acme", DAN, "registries:write")
+    acme.members.grant(ANN, "acme", BOB, "registries:write")
+    join(acme, "amy@example.com", role="admin")
+    acme.members.invite(ANN, "acme", EVE)
+    acme.members.invite(ANN, "acme", "rex@example.com")
+    acme.members.remove(ANN, "acme", "rex@example.com")  # a revoked invitation
+    clock.advance(days=5)  # zed's invitation is now eight days old: expired, not yet stored
+    acme.members.invite(ANN, "acme", "kim@example.com", role="admin")
+    return acme
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("sort", SHOWN_COLUMNS)
+def test_member_lines_sort_as_the_table_sorted(crowd: Services, sort: str, descending: bool):
+    everyone = crowd.members.list_members(ANN, "acme")  # by role, then email
+    column = SHOWN_COLUMNS.index(sort)
+    want = sorted((shown(m) for m in everyone), key=lambda r: r[column].lower(), reverse=descending)
+    listing = crowd.members.member_lines(ANN, "acme", sort=sort, descending=descending)
+    got = [
+        (
+            line.email,
+            line.display_name,
+            line.role,
+            line.status,
+            ", ".join(sorted(line.grants)) if line.role != "admin" else "all",
+            line.invited_by or "",
+            line.invited_at[:10],
+            line.joined_at[:10] if line.joined_at else "",
+        )
+        for line in listing.lines
+    ]
+    assert got == want
+
+
+@pytest.mark.parametrize(
+    "needle", ["", "ZED", "expired", "admin", "invited", "example", "x@", "nobody"]
+)
+def test_member_lines_filter_as_the_table_filtered(crowd: Services, needle: str) -> None:
+    everyone = [shown(m) for m in crowd.members.list_members(ANN, "acme")]
+    want = sorted(
+        (r[0] for r in everyone if any(needle.lower() in cell.lower() for cell in r[:4])),
+    )
+    listing = crowd.members.member_lines(ANN, "acme", query=needle)
+    assert [line.email for line in listing.lines] == want
+    # the counts are the whole org's, whatever the filter
+    assert (listing.active, listing.pending, listing.gone) == (4, 2, 2)
+
+
+def test_member_lines_are_for_members_only_and_sort_by_a_known_column(crowd: Services) -> None:
+    with pytest.raises(NotFound):
+        crowd.members.member_lines(OLA, "acme")
+    with pytest.raises(InvalidInput, match="cannot sort members by 'age'"):
+        crowd.members.member_lines(ANN, "acme", sort="age")

@@ -16,6 +16,7 @@ from pylee_tui.dialogs.pick import PickScreen
 from pylee_tui.sections.members.pane import MembersPane
 from pylee_tui.services import Services
 from pylee_tui.store import Store
+from pylee_tui.widgets.row_table import VirtualTable
 from tests.ui.pilot import settle, type_text, wait_until
 
 ANN = "ann@example.com"
@@ -45,7 +46,7 @@ def app_for(db_path, user=ANN) -> PyleeApp:
     return PyleeApp(db_path=db_path, user=user, watch_interval=3600, clock=clock)
 
 
-def rows(table: DataTable) -> list[list[str]]:
+def rows(table: DataTable | VirtualTable) -> list[list[str]]:
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
@@ -59,7 +60,7 @@ async def open_section(pilot, key: str) -> None:
 async def test_members_table_lists_sorts_and_filters(db_path, other):
     async with app_for(db_path).run_test(size=SIZE) as pilot:
         await open_section(pilot, "3")
-        table = pilot.app.screen.query_one("#members-table", DataTable)
+        table = pilot.app.screen.query_one("#members-table", VirtualTable)
         assert [r[0] for r in rows(table)] == [ANN, BEA, "carl@example.com"]
         assert [r[3] for r in rows(table)] == ["active", "active", "invited"]
         await pilot.click("#members-table", offset=(2, 0))  # the Email header: sort descending
@@ -81,7 +82,7 @@ async def test_invite_from_the_members_table(db_path, other):
         await settle(pilot)
         emails = {m.email: m.status for m in other.members.list_members(ANN, "acme")}
         assert emails["dana@example.com"] == "invited"
-        table = pilot.app.screen.query_one("#members-table", DataTable)
+        table = pilot.app.screen.query_one("#members-table", VirtualTable)
         await settle(pilot)
         assert "dana@example.com" in [r[0] for r in rows(table)]
 
@@ -91,7 +92,7 @@ async def test_change_role_grant_and_remove_from_the_table(db_path, other):
         pytest.fail("MemberService.change_role is missing")
     async with app_for(db_path).run_test(size=SIZE) as pilot:
         await open_section(pilot, "3")
-        table = pilot.app.screen.query_one("#members-table", DataTable)
+        table = pilot.app.screen.query_one("#members-table", VirtualTable)
         table.move_cursor(row=1)  # bea
         await pilot.press("g")
         await settle(pilot)
@@ -165,7 +166,7 @@ async def test_escape_leaves_the_members_filter_and_keys_act_on_the_table(db_pat
         await open_section(pilot, "3")
         screen = pilot.app.screen
         filter_input = screen.query_one("#members-filter", Input)
-        table = screen.query_one("#members-table", DataTable)
+        table = screen.query_one("#members-table", VirtualTable)
         await pilot.press("slash")
         await type_text(pilot, "bea")
         await settle(pilot)
@@ -214,14 +215,15 @@ async def test_members_header_counts_active_members_and_pending_invitations_apar
         assert "2 active members" in title
         assert "1 pending invitation" in title
         assert "2 revoked or expired" in title
-        assert len(rows(pilot.app.screen.query_one("#members-table", DataTable))) == 5
+        assert len(rows(pilot.app.screen.query_one("#members-table", VirtualTable))) == 5
 
 
 @pytest.mark.parametrize(("section", "table_id"), [("3", "#members-table"), ("5", "#audit-table")])
 async def test_j_and_k_move_in_the_tables(db_path, other, section, table_id):
     async with app_for(db_path).run_test(size=SIZE) as pilot:
         await open_section(pilot, section)
-        table = pilot.app.screen.query_one(table_id, DataTable)
+        table = pilot.app.screen.query_one(table_id)
+        assert isinstance(table, DataTable | VirtualTable)
         assert table.has_focus and table.cursor_row == 0
         await pilot.press("j", "j")
         assert table.cursor_row == 2

@@ -1,5 +1,9 @@
 """Section 3 of the org screen: members and invitations in a sortable, filterable table.
 
+The database filters and sorts (a worker, one group: a newer keystroke's list replaces an older
+one still on its way) and the table draws only the rows on screen, so an org of 5,000 members
+answers each key as one of five does.
+
 Keys: i invite, r change role, g grant or withdraw a permission, x revoke an invitation or remove
 a member (after a confirmation), enter details, j/k move, / filter (escape leaves it). What a role
 may not do is shown disabled, and pressing it says why; the service decides and its message is
@@ -8,28 +12,29 @@ shown when it refuses.
 
 from __future__ import annotations
 
-from rich.text import Text
+from dataclasses import dataclass
+
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from pylee_tui.dialogs.choice import confirm, info
 from pylee_tui.dialogs.form import FormField, FormScreen
 from pylee_tui.dialogs.pick import PickScreen
-from pylee_tui.models import GRANTS, ROLES, Member, plural
-from pylee_tui.safe_text import escape
+from pylee_tui.models import GRANTS, ROLES, plural
 from pylee_tui.sections.base import OrgSection
-from pylee_tui.services.members import MemberService
-from pylee_tui.widgets.row_table import RowTable
+from pylee_tui.services.members import MemberLine, MemberListing, MemberService
+from pylee_tui.widgets.row_table import TableRows, VirtualTable
 
 MANAGING = ("invite", "role", "grant", "remove")
 ADMINS_ONLY = "admins only"
 
 COLUMNS = ("Email", "Name", "Role", "Status", "Grants", "Invited by", "Invited", "Joined")
+SORTS = ("email", "name", "role", "status", "grants", "invited_by", "invited", "joined")
 
 
-def member_row(m: Member) -> tuple[str, ...]:
+def member_row(m: MemberLine) -> tuple[str, ...]:
     return (
         m.email,
         m.display_name,
@@ -37,9 +42,29 @@ def member_row(m: Member) -> tuple[str, ...]:
         m.status,
         ", ".join(sorted(m.grants)) if m.role != "admin" else "all",
         m.invited_by or "",
-        f"{m.invited_at:%Y-%m-%d}",
-        f"{m.joined_at:%Y-%m-%d}" if m.joined_at else "",
+        m.invited_at[:10],  # stored in UTC, as a date was always shown
+        m.joined_at[:10] if m.joined_at else "",
     )
+
+
+@dataclass(frozen=True)
+class MembersShown:
+    """What one load hands the table: the rows, ready to draw, and the members they are."""
+
+    listing: MemberListing
+    rows: TableRows  # row i is listing.lines[i]
+    asked: tuple[str, int, bool]  # the filter and sort (column, descending) they answer
+
+
+def load_members(
+    service: MemberService, user: str, org: str, query: str, sort: int, descending: bool
+) -> MembersShown:
+    """The members shown (in a worker: everything here grows with the org)."""
+    listing = service.member_lines(user, org, query=query, sort=SORTS[sort], descending=descending)
+    rows = TableRows.build(
+        COLUMNS, [member_row(m) for m in listing.lines], [m.email for m in listing.lines]
+    )
+    return MembersShown(listing, rows, (query, sort, descending))
 
 
 class MembersPane(OrgSection):
@@ -62,78 +87,113 @@ class MembersPane(OrgSection):
     MembersPane { height: 1fr; }
     MembersPane #members-title { text-style: bold; }
     MembersPane #members-filter { margin: 1 0; }
-    MembersPane DataTable { height: 1fr; }
+    MembersPane VirtualTable { height: 1fr; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.members: list[Member] = []
+        self.shown: MembersShown | None = None
+        self.org_shown: str | None = None
         self.sort_column = 0
         self.sort_reverse = False
 
     def compose(self) -> ComposeResult:
         yield Static("Members", id="members-title")
         yield Input(placeholder="Filter by email, name, role or status…", id="members-filter")
-        table = RowTable(id="members-table")
-        # columns now: the screen may fill the table before this pane's on_mount runs
-        table.add_columns(*COLUMNS)
-        yield table
+        yield VirtualTable(COLUMNS, id="members-table")
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).focus()
-        self.show(self.members)
+        self.table.focus()
+        if self.org_shown is not None:
+            self.reload()
+
+    @property
+    def table(self) -> VirtualTable:
+        return self.query_one("#members-table", VirtualTable)
 
     # --- data ----------------------------------------------------------------------------
 
     @property
     def org_slug(self) -> str:
         """The org whose members are shown."""
-        return self.view.org.slug if self.view else ""
+        return self.org_shown or (self.view.org.slug if self.view else "")
 
-    def show(self, members: list[Member]) -> None:
-        self.members = list(members)
-        if not self.query("#members-table"):
-            return
-        needle = self.query_one("#members-filter", Input).value.strip().lower()
-        rows = [member_row(m) for m in self.members]
-        if needle:
-            rows = [r for r in rows if any(needle in cell.lower() for cell in r[:4])]
-        rows.sort(key=lambda r: r[self.sort_column].lower(), reverse=self.sort_reverse)
-        table = self.query_one(DataTable)
-        current = self.selected.email if self.selected else None
-        table.clear()
-        for row in rows:
-            # Text cells: a name is shown as written, never read as markup
-            table.add_row(*(Text(escape(cell)) for cell in row), key=row[0])
-        self.query_one("#members-title", Static).update(members_title(self.members))
-        if current is not None and current in [r[0] for r in rows]:
-            table.move_cursor(row=[r[0] for r in rows].index(current))
+    def show_org(self, slug: str) -> None:
+        """Load the members of org `slug` (again: after a change, or another org)."""
+        if slug != self.org_shown:
+            self.shown = None
+        self.org_shown = slug
+        if self.is_mounted:
+            self.reload()
+
+    def show(self, _members: object = None) -> None:
+        """The org screen handing over a list of members: this pane loads its own rows."""
+        if self.view is not None:
+            self.show_org(self.view.org.slug)
 
     @property
-    def selected(self) -> Member | None:
-        if not self.query("#members-table"):
-            return None
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
-            return None
-        email = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return next((m for m in self.members if m.email == email), None)
+    def wanted(self) -> tuple[str, int, bool]:
+        """The filter and sort asked for: (text, column, descending)."""
+        return self.query_one("#members-filter", Input).value, self.sort_column, self.sort_reverse
 
-    @on(DataTable.HeaderSelected)
-    def _sort(self, event: DataTable.HeaderSelected) -> None:
+    @property
+    def settled(self) -> bool:
+        """The rows shown answer the filter and sort asked for last."""
+        return self.shown is not None and self.shown.asked == self.wanted
+
+    def reload(self) -> None:
+        """Ask for the rows the filter and sort want; only the newest answer is shown."""
+        if not self.org_shown:
+            return
+        if self.shown is None:
+            self.table.loading = True
+        self.pylee_app.call(
+            load_members,
+            self.service,
+            self.user,
+            self.org_shown,
+            *self.wanted,
+            done=self._loaded,
+            group="members-rows",
+        )
+
+    def _loaded(self, shown: MembersShown) -> None:
+        table = self.table
+        keep = table.cursor_key
+        self.shown = shown
+        table.loading = False
+        table.show_rows(shown.rows, keep=keep)
+        self.query_one("#members-title", Static).update(members_title(shown.listing))
+        self.refresh_bindings()
+
+    @property
+    def selected(self) -> MemberLine | None:
+        if self.shown is None or not self.query("#members-table"):
+            return None
+        table = self.table
+        if table.cursor_key is None:
+            return None
+        return self.shown.listing.lines[table.cursor_row]
+
+    @on(VirtualTable.HeaderSelected)
+    def _sort(self, event: VirtualTable.HeaderSelected) -> None:
         if event.column_index == self.sort_column:
             self.sort_reverse = not self.sort_reverse
         else:
             self.sort_column, self.sort_reverse = event.column_index, False
-        self.show(self.members)
+        self.reload()
+
+    @on(VirtualTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        self.refresh_bindings()  # which keys apply depends on the row (none: no member)
 
     @on(Input.Changed, "#members-filter")
     def _filter(self) -> None:
-        self.show(self.members)
+        self.reload()
 
     @on(Input.Submitted, "#members-filter")
     def _filter_done(self) -> None:
-        self.query_one(DataTable).focus()
+        self.table.focus()
 
     def action_filter(self) -> None:
         self.query_one("#members-filter", Input).focus()
@@ -141,7 +201,7 @@ class MembersPane(OrgSection):
     def action_leave_filter(self) -> None:
         filter_input = self.query_one("#members-filter", Input)
         filter_input.value = ""
-        self.query_one(DataTable).focus()
+        self.table.focus()
 
     # --- actions -------------------------------------------------------------------------
 
@@ -274,7 +334,8 @@ class MembersPane(OrgSection):
             ),
         )
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(VirtualTable.RowSelected)
+    def _details(self) -> None:
         member = self.selected
         if member is None:
             return
@@ -285,15 +346,12 @@ class MembersPane(OrgSection):
         self.app.push_screen(info(member.email, details))
 
 
-def members_title(members: list[Member]) -> str:
+def members_title(listing: MemberListing) -> str:
     """Active members and pending invitations, each counted on its own; revoked people and
     expired invitations are listed in the table but are not members."""
-    active = sum(1 for m in members if m.status == "active")
-    pending = sum(1 for m in members if m.status == "invited")
-    gone = len(members) - active - pending
-    title = f"Members · {plural(active, 'active member')}"
-    if pending:
-        title += f", {plural(pending, 'pending invitation')}"
-    if gone:
-        title += f" · {gone} revoked or expired"
+    title = f"Members · {plural(listing.active, 'active member')}"
+    if listing.pending:
+        title += f", {plural(listing.pending, 'pending invitation')}"
+    if listing.gone:
+        title += f" · {listing.gone} revoked or expired"
     return title
