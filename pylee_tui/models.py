@@ -57,7 +57,7 @@ from pylee_tui.fields import (
     utcnow,
     with_suffix,
 )
-from pylee_tui.summaries import OrgSummary, plural
+from pylee_tui.summaries import AuditEvent, OrgSummary, plural
 
 __all__ = [
     "DESCRIPTION_MAX",
@@ -276,19 +276,6 @@ class VariableVersion(Record):
     created_at: datetime
     created_by: str
     current: bool = False
-
-
-class AuditEvent(Record):
-    id: int
-    org_id: int | None
-    org_slug: str | None
-    actor: str
-    action: str
-    target_type: str
-    target_id: str | None = None
-    target_label: str = ""
-    created_at: datetime
-    metadata: dict[str, Any] = Field(default_factory=dict)
 
 
 class DeletionReport(Record):

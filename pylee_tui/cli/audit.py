@@ -7,20 +7,23 @@ import functools
 from pylee_tui.services.audit import LIMIT_MAX, AuditFilter
 
 from .context import Context
-from .output import audit_json, emit_json, emit_table
+from .output import audit_json, emit_table, stream_json
 from .parser import Commands, json_flag, positive_int
 
 
 def cmd_audit(ctx: Context) -> int:
     args = ctx.args
     where = AuditFilter(action=args.action, by=args.actor, since=args.since, until=args.until)
+    audit = ctx.services.audit
     if args.org:
-        events = ctx.services.audit.list_for_org(ctx.user, args.org, limit=args.limit, where=where)
+        stream = audit.stream_for_org(ctx.user, args.org, limit=args.limit, where=where)
     else:
-        events = ctx.services.audit.list_by_actor(ctx.user, limit=args.limit, where=where)
+        stream = audit.stream_by_actor(ctx.user, limit=args.limit, where=where)
     if ctx.args.json:
-        emit_json([audit_json(e) for e in events], ctx.out)
+        # an org's whole log is 100,000 events and more: written as they are read
+        stream_json(map(audit_json, stream), ctx.raw_out)
         return 0
+    events = list(stream)  # a table is as wide as its widest cell: it needs them all
     if not events:
         ctx.out.write("No audit events.\n")
         return 0

@@ -4,7 +4,7 @@ mappers from models to it, and dotenv."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from pylee_tui.safe_text import escape, escape_json
@@ -48,6 +48,100 @@ def when(moment: datetime) -> str:
 def emit_json(data: Any, out: TextIO) -> None:
     """Control and bidi characters in values come out as \\uXXXX: the same JSON, safe to show."""
     out.write(escape_json(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)) + "\n")
+
+
+# rows a JSON array writes at a time
+JSON_CHUNK = 500
+
+
+def stream_json(rows: Iterable[Any], out: TextIO) -> None:
+    """`emit_json(list(rows), out)` without the list: `[`, then each row as it comes, then `]`,
+    byte for byte what `emit_json` writes for the same rows, while memory holds one chunk.
+
+    The text is `escape_json`'s (nothing in it can drive a terminal: JSON writes every C0
+    control as an escape, escape_json the rest), so it may go to the raw stream rather than
+    through the CLI's escaping writer, whose second look at every character would find
+    nothing."""
+    chunk: list[str] = []
+    started = False
+    for row in rows:
+        chunk.append(pretty_json(row, 1))
+        if len(chunk) == JSON_CHUNK:
+            out.write(_safe_json(("[\n  " if not started else ",\n  ") + ",\n  ".join(chunk)))
+            started = True
+            chunk = []
+    if chunk:
+        out.write(_safe_json(("[\n  " if not started else ",\n  ") + ",\n  ".join(chunk)))
+        started = True
+    out.write("\n]\n" if started else "[]\n")
+
+
+def _safe_json(text: str) -> str:
+    # all ASCII but DEL: nothing escape_json would change (the common case, found in C)
+    if text.isascii() and "\x7f" not in text:
+        return text
+    return escape_json(text)
+
+
+_INDENT = "  "
+_SCALAR_TEXT: dict[Any, str] = {None: "null", True: "true", False: "false"}
+_encode_str = json.encoder.encode_basestring  # as json.dumps(ensure_ascii=False) writes a str
+# dict keys (in the order a row gives them) -> its items sorted, each with its '"key": '
+_ORDER: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+
+
+def pretty_json(value: Any, depth: int = 0) -> str:
+    """`json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)` as it is written nested
+    `depth` levels down (its inner lines indented for that depth): the same text, made faster for
+    what rows hold (str keys; str, int and None values; dicts and lists of them), and by json
+    itself for anything else."""
+    kind = type(value)
+    if kind is dict:
+        if not value:
+            return "{}"
+        keys = tuple(value)
+        order = _ORDER.get(keys)
+        if order is None:
+            if not all(type(k) is str for k in keys):
+                return _by_json(value, depth)
+            order = [(k, _encode_str(k) + ": ") for k in sorted(keys)]
+            if len(_ORDER) < 1000:  # rows share a few shapes; metadata may vary more
+                _ORDER[keys] = order
+        parts: list[str] = []
+        add = parts.append
+        for key, label in order:  # the common scalars inline: a call per value costs more
+            item = value[key]
+            item_kind = type(item)
+            if item_kind is str:
+                add(label + _encode_str(item))
+            elif item_kind is int:
+                add(label + int.__repr__(item))
+            elif item is None:
+                add(label + "null")
+            else:
+                add(label + pretty_json(item, depth + 1))
+        inner = "\n" + _INDENT * (depth + 1)
+        return "{" + inner + ("," + inner).join(parts) + "\n" + _INDENT * depth + "}"
+    if kind is str:
+        return _encode_str(value)
+    if kind is int:
+        return int.__repr__(value)
+    if value is None or kind is bool:
+        return _SCALAR_TEXT[value]
+    if kind is list or kind is tuple:
+        if not value:
+            return "[]"
+        inner = "\n" + _INDENT * (depth + 1)
+        items = ("," + inner).join([pretty_json(item, depth + 1) for item in value])
+        return "[" + inner + items + "\n" + _INDENT * depth + "]"
+    return _by_json(value, depth)
+
+
+def _by_json(value: Any, depth: int) -> str:
+    """What json.dumps writes, indented for `depth` (its line breaks are all structural: a line
+    break in a string is written as an escape)."""
+    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+    return text.replace("\n", "\n" + _INDENT * depth) if depth else text
 
 
 def emit_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO) -> None:

@@ -7,7 +7,9 @@ admin: everything. member: sees the org; changes registries/servers with the gra
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from pylee_tui.services.base import Service, one
 from pylee_tui.services.errors import NotFound, PermissionDenied
@@ -40,11 +42,31 @@ class Membership:
         return grant == "" or (grant is not None and grant in self.grants)
 
 
+# one query, its first row or None: `one` inside a caller's transaction, or a read of its own
+Reader = Callable[[str, list[Any]], "dict[str, Any] | None"]
+
+
 class AccessService(Service):
     def membership(self, db, actor: str, org_id: int) -> Membership | None:
         """The actor's active membership in the org, or None."""
-        row = one(
-            db,
+        return self._membership(lambda sql, params: one(db, sql, params), actor, org_id)
+
+    def org_row(self, db, actor: str, slug: str) -> tuple[dict, Membership]:
+        """The org by slug and the actor's membership; an org the actor cannot see is NotFound."""
+        return self._org_row(lambda sql, params: one(db, sql, params), actor, slug)
+
+    def visible_org(self, actor: str, slug: str) -> tuple[dict, Membership]:
+        """`org_row` as reads of their own, straight from sqlite3: for a listing read outside
+        any transaction (the audit log, a page at a time)."""
+
+        def first(sql: str, params: list[Any]) -> dict[str, Any] | None:
+            rows = self.store.rows(sql, params)
+            return rows[0] if rows else None
+
+        return self._org_row(first, actor, slug)
+
+    def _membership(self, read: Reader, actor: str, org_id: int) -> Membership | None:
+        row = read(
             "SELECT m.role, m.grants, o.slug FROM members m "
             "JOIN organizations o ON o.id = m.org_id "
             "WHERE m.org_id = ? AND m.email = ? AND m.status = 'active'",
@@ -56,10 +78,9 @@ class AccessService(Service):
             org_id, row["slug"], actor, row["role"], frozenset(json.loads(row["grants"]))
         )
 
-    def org_row(self, db, actor: str, slug: str) -> tuple[dict, Membership]:
-        """The org by slug and the actor's membership; an org the actor cannot see is NotFound."""
-        row = one(db, "SELECT * FROM organizations WHERE slug = ?", [slug])
-        member = self.membership(db, actor, row["id"]) if row else None
+    def _org_row(self, read: Reader, actor: str, slug: str) -> tuple[dict, Membership]:
+        row = read("SELECT * FROM organizations WHERE slug = ?", [slug])
+        member = self._membership(read, actor, row["id"]) if row else None
         if row is None or member is None:
             raise NotFound(f"no organization {slug!r} (or you are not a member of it)")
         return row, member

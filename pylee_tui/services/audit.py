@@ -7,19 +7,18 @@ secret change), the acting email, and a time range whose ends are ISO dates or d
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pylee_tui.fields import to_iso
-from pylee_tui.services.base import Service, model_from_row, valid
+from pylee_tui.services.base import Service, valid
 from pylee_tui.services.errors import InvalidInput
+from pylee_tui.summaries import AUDIT_COLUMNS, AuditEvent
 
 if TYPE_CHECKING:
     import sqlite_utils
-
-    from pylee_tui.models import AuditEvent
 
 # the most events one listing returns (SQLite takes a 64-bit LIMIT; a person never needs more)
 LIMIT_MAX = 100_000
@@ -27,6 +26,8 @@ LIMIT_MAX = 100_000
 _FORBIDDEN_KEYS = {"value", "secret", "passphrase", "plaintext"}
 # the longest action prefix or time a filter takes (actions are short dotted words)
 _FILTER_MAX = 100
+# events read at a time by a listing (memory holds one page, however long the log)
+PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -162,49 +163,117 @@ class AuditService(Service):
         limit: int | None = None,
         query: str = "",
         where: AuditFilter | None = None,
+        before: int | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> list[AuditEvent]:
-        """Events of one org, newest first; any member of the org may read them.
-        `query` is `AuditFilter.query`, kept for the app's filter box."""
+        """Events of one org, newest first; any member of the org may read them. `query` is
+        `AuditFilter.query`, kept for the app's filter box; `before` an event id: only older
+        events (the next page of a listing that ended there); `stop` ends the read early (see
+        `Store.tuples`: a filter typed on gives up the search for its previous letters)."""
+        events = self.stream_for_org(
+            actor, org_slug, limit=limit, where=where, query=query, before=before, stop=stop
+        )
+        return list(events)
+
+    def list_by_actor(
+        self,
+        actor: str,
+        *,
+        limit: int | None = None,
+        where: AuditFilter | None = None,
+        before: int | None = None,
+    ) -> list[AuditEvent]:
+        """Your own events across every org, deleted ones included, newest first."""
+        return list(self.stream_by_actor(actor, limit=limit, where=where, before=before))
+
+    def stream_for_org(
+        self,
+        actor: str,
+        org_slug: str,
+        *,
+        limit: int | None = None,
+        where: AuditFilter | None = None,
+        query: str = "",
+        before: int | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> Iterator[AuditEvent]:
+        """`list_for_org`, read a page at a time as it is consumed: memory stays one page
+        however long the log. The access, the filters and the limit are checked now, before the
+        first event is asked for."""
         where = where or AuditFilter()
         if query:
             where = AuditFilter(query, where.action, where.by, where.since, where.until)
-        with self.store.reading() as db:
-            org, _member = self.services.access.org_row(db, actor, org_slug)
-            return self._select(db, "org_id = ?", [org["id"]], limit, where)
+        selection = Selection.of(where, limit, before)
+        org, _member = self.services.access.visible_org(actor, org_slug)
+        return self._pages("org_id = ?", [org["id"]], selection, stop)
 
-    def list_by_actor(
-        self, actor: str, *, limit: int | None = None, where: AuditFilter | None = None
-    ) -> list[AuditEvent]:
-        """Your own events across every org, deleted ones included, newest first."""
+    def stream_by_actor(
+        self,
+        actor: str,
+        *,
+        limit: int | None = None,
+        where: AuditFilter | None = None,
+        before: int | None = None,
+    ) -> Iterator[AuditEvent]:
+        """`list_by_actor`, a page at a time (see `stream_for_org`)."""
         where = where or AuditFilter()
         if where.by is not None and valid("email", where.by) != actor:
             raise InvalidInput(
                 "without an organization only your own events are listed; "
                 "name the organization to see what someone else did"
             )
-        with self.store.reading() as db:
-            return self._select(db, "actor = ?", [actor], limit, where)
+        return self._pages("actor = ?", [actor], Selection.of(where, limit, before))
 
-    def _select(
+    def _pages(
         self,
-        db: sqlite_utils.Database,
-        where: str,
+        key: str,
         params: list[Any],
-        limit: int | None,
-        kept: AuditFilter,
-    ) -> list[AuditEvent]:
+        selection: Selection,
+        stop: Callable[[], bool] | None = None,
+    ) -> Iterator[AuditEvent]:
+        """Keyset pages newest first: each page starts below the last id of the one before,
+        on the (org_id, id) or (actor, id) index, so the thousandth page costs what the first
+        does. The store is locked for one page at a time, never while the caller works."""
+        left, before = selection.limit, selection.before
+        while left is None or left > 0:
+            size = PAGE if left is None else min(PAGE, left)
+            sql = f"SELECT {AUDIT_COLUMNS} FROM audit_events WHERE {key}{selection.conditions}"
+            args = [*params, *selection.params]
+            if before is not None:
+                sql += " AND id < ?"
+                args.append(before)
+            sql += f" ORDER BY id DESC LIMIT {size}"
+            rows = self.store.tuples(sql, args, stop=stop)
+            try:
+                page = [AuditEvent.from_row(row) for row in rows]
+            except (ValueError, TypeError) as exc:  # a row written behind our back
+                raise InvalidInput(f"stored audit event is invalid: {exc}") from None
+            yield from page
+            if len(rows) < size:
+                return
+            before = page[-1].id
+            if left is not None:
+                left -= len(page)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a listing asked for, checked: its SQL conditions, at most how many, below which id."""
+
+    conditions: str
+    params: list[Any]
+    limit: int | None
+    before: int | None
+
+    @classmethod
+    def of(cls, where: AuditFilter, limit: int | None, before: int | None) -> Selection:
         if limit is not None and (
             isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= LIMIT_MAX
         ):
             big = isinstance(limit, int) and limit.bit_length() > 64
             shown = "a number too large for the store" if big else repr(limit)
             raise InvalidInput(f"limit must be from 1 to {LIMIT_MAX:,} (got {shown})")
-        conditions, more = kept.sql()
-        sql = f"SELECT * FROM audit_events WHERE {where}{conditions}"
-        params = [*params, *more]
-        sql += " ORDER BY id DESC"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        from pylee_tui.models import AuditEvent
-
-        return [model_from_row(AuditEvent, r, ("metadata",)) for r in db.query(sql, params)]
+        if before is not None and (isinstance(before, bool) or not isinstance(before, int)):
+            raise InvalidInput(f"before must be an event id (got {before!r})")
+        conditions, params = where.sql()
+        return cls(conditions, params, limit, before)

@@ -2,6 +2,12 @@
 
 Keys: enter shows the whole event, j/k move, / filter (escape clears it and goes back to the
 table).
+
+An org's log runs to 100,000 events and more: the table holds the newest page, and the next one
+is read (in a worker, below the last event shown) as the cursor or the scroll comes near its end.
+Each keystroke in the filter asks for a new first page at once; a newer keystroke cancels the
+older read, whose search in the database stops there (`stop`), so the last letter typed is the
+one that answers.
 """
 
 from __future__ import annotations
@@ -10,16 +16,18 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
+from textual.worker import get_current_worker
 
 from pylee_tui.dialogs.audit_event import AuditEventScreen
 from pylee_tui.models import AuditEvent
 from pylee_tui.safe_text import escape
 from pylee_tui.sections.base import OrgSection
+from pylee_tui.services.audit import LIMIT_MAX
 from pylee_tui.widgets.row_table import RowTable
 
-LIMIT = 500
+PAGE = 100  # events read at a time: a few screens
+MARGIN = 30  # rows before the end of what is shown at which the next page is read
 
 
 def event_row(event: AuditEvent) -> tuple[str, str, str, str]:
@@ -50,7 +58,10 @@ class AuditPane(OrgSection):
         super().__init__(id=id)
         self.org_slug: str | None = None
         self.events: dict[str, AuditEvent] = {}
-        self._timer: Timer | None = None
+        self.shown: tuple[str | None, str] | None = None  # the org and filter of the rows shown
+        self.asked: tuple[str | None, str] | None = None  # ... of the first page asked for last
+        self.more = False  # older events than those shown may match
+        self.reading_more = False
         self._loaded_once = False
 
     def compose(self) -> ComposeResult:
@@ -61,7 +72,10 @@ class AuditPane(OrgSection):
         yield table
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).focus()
+        table = self.query_one(DataTable)
+        table.focus()
+        # a wheel or a scroll bar moves the view without the cursor: read on there too
+        self.watch(table, "scroll_y", self._scrolled, init=False)
         self.refresh_data()
 
     def show_org(self, org_slug: str) -> None:
@@ -71,31 +85,96 @@ class AuditPane(OrgSection):
         if self.is_mounted:
             self.refresh_data()
 
+    @property
+    def settled(self) -> bool:
+        """Every read asked for has been shown (what a test or a benchmark waits for)."""
+        return self.shown == self.asked and not self.reading_more
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def _read(self, org_slug: str, query: str, before: int | None, limit: int) -> list[AuditEvent]:
+        """One page, in a worker; it stops reading when a newer read of its group replaces it."""
+        worker = get_current_worker()
+        return self.services.audit.list_for_org(
+            self.user,
+            org_slug,
+            limit=limit,
+            query=query,
+            before=before,
+            stop=lambda: worker.is_cancelled,
+        )
+
     def refresh_data(self) -> None:
+        """The first page for the filter as typed; after a change elsewhere, as many events as
+        are shown, so the cursor keeps its place."""
         if self.org_slug is None or not self.query("#audit-filter"):
             return
         query = self.query_one("#audit-filter", Input).value.strip()
+        asked = (self.org_slug, query)
+        limit = min(max(PAGE, len(self.events)), LIMIT_MAX) if asked == self.shown else PAGE
         if not self._loaded_once:
             # the first listing of an org can take a moment: say so rather than show nothing
             self.query_one(DataTable).loading = True
-        # the newest listing asked for (the filter as typed last) is the one shown
+        self.asked = asked
+        self.pylee_app.cancel_calls("audit-more")  # a page below rows about to be replaced
+        self.reading_more = False
         self.pylee_app.call(
-            self.services.audit.list_for_org,
-            self.user,
+            self._read,
             self.org_slug,
-            limit=LIMIT,
-            query=query,
-            done=self._show,
+            query,
+            None,
+            limit,
+            done=lambda events: self._show(asked, events, limit),
             failed=self._failed,
             group="audit-log",
         )
 
+    def _read_more(self) -> None:
+        """The next page, below the last event shown, when there may be one."""
+        if not self.more or self.reading_more or self.shown != self.asked or not self.events:
+            return
+        shown = self.shown
+        assert shown is not None and shown[0] is not None
+        last = int(next(reversed(self.events)))
+        self.reading_more = True
+        self.pylee_app.call(
+            self._read,
+            shown[0],
+            shown[1],
+            last,
+            PAGE,
+            done=lambda events: self._add(shown, last, events),
+            failed=self._failed,
+            group="audit-more",
+        )
+
+    def _near_the_end(self) -> bool:
+        """The cursor, or the bottom of the view, is within MARGIN rows of the last row shown
+        (counted in rows: the table's scroll size follows its rows only once it has drawn)."""
+        table = self.query_one(DataTable)
+        bottom = round(table.scroll_y) + table.scrollable_content_region.height
+        return table.row_count - max(table.cursor_row, bottom) <= MARGIN
+
+    def _scrolled(self) -> None:
+        if self.more and self._near_the_end():
+            self._read_more()
+
+    @on(DataTable.RowHighlighted, "#audit-table")
+    def _moved(self) -> None:
+        if self.more and self._near_the_end():
+            self._read_more()
+
     def _failed(self, exc: Exception) -> None:
+        self.reading_more = False
         self.query_one(DataTable).loading = False
         self.screen.refresh_bindings()
         self.notify(str(exc), severity="error", title="Could not load the audit log")
 
-    def _show(self, events: list[AuditEvent]) -> None:
+    # --- showing -----------------------------------------------------------------------------
+
+    def _show(self, asked: tuple[str | None, str], events: list[AuditEvent], limit: int) -> None:
+        if asked != self.asked:
+            return  # a newer filter was typed meanwhile
         table = self.query_one(DataTable)
         if table.loading:
             table.loading = False
@@ -105,17 +184,41 @@ class AuditPane(OrgSection):
         self._loaded_once = True
         current = self._current_key()
         table.clear()
-        self.events = {str(event.id): event for event in events}
-        for event in events:
-            # Text cells: a label is shown as written, never read as markup
-            table.add_row(*(Text(escape(cell)) for cell in event_row(event)), key=str(event.id))
+        self.events = {}
+        self.shown = asked
+        self.more = len(events) == limit
+        self._add_rows(events)
         if current in self.events:
             table.move_cursor(row=table.get_row_index(current))
-        shown = f"{len(events)} event{'s' if len(events) != 1 else ''}"
-        if len(events) == LIMIT:
-            shown = f"the newest {LIMIT} events (filter to narrow)"
-        hint = " · enter shows one" if events else ""
-        self.query_one("#audit-title", Static).update(f"Audit log · {shown}, newest first{hint}")
+        self._title()
+        if self.more and self._near_the_end():
+            self._read_more()  # a tall terminal shows the whole first page
+
+    def _add(self, shown: tuple[str | None, str], last: int, events: list[AuditEvent]) -> None:
+        self.reading_more = False
+        if shown != self.shown or not self.events or int(next(reversed(self.events))) != last:
+            return  # the rows were replaced meanwhile
+        self.more = len(events) == PAGE
+        self._add_rows(events)
+        self._title()
+        if self.more and self._near_the_end():
+            self._read_more()  # the cursor went to the end again meanwhile
+
+    def _add_rows(self, events: list[AuditEvent]) -> None:
+        table = self.query_one(DataTable)
+        for event in events:
+            key = str(event.id)
+            self.events[key] = event
+            # Text cells: a label is shown as written, never read as markup
+            table.add_row(*(Text(escape(cell)) for cell in event_row(event)), key=key)
+
+    def _title(self) -> None:
+        count = len(self.events)
+        shown = f"{count:,} event{'s' if count != 1 else ''}, newest first"
+        if self.more:
+            shown = f"the newest {count:,} events, more as you scroll"
+        hint = " · enter shows one" if count else ""
+        self.query_one("#audit-title", Static).update(f"Audit log · {shown}{hint}")
 
     def _current_key(self) -> str | None:
         table = self.query_one(DataTable)
@@ -128,11 +231,11 @@ class AuditPane(OrgSection):
         key = self._current_key()
         return self.events.get(key) if key is not None else None
 
+    # --- the filter --------------------------------------------------------------------------
+
     @on(Input.Changed, "#audit-filter")
     def _filter_changed(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(0.15, self.refresh_data)
+        self.refresh_data()  # at once: a newer keystroke cancels the read of this one
 
     @on(Input.Submitted, "#audit-filter")
     def _filter_done(self) -> None:
