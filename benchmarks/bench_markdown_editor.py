@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from time import perf_counter
+from typing import Any
 
 from textual import events
 from textual.app import App, ComposeResult
@@ -27,7 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.harness import Figure, StallMeter, wait_until  # noqa: E402
 from pylee_tui.safe_text import escape_markdown  # noqa: E402
+from pylee_tui.screens.overview_editor import OverviewEditorScreen  # noqa: E402
 from pylee_tui.services.demo import ACME_OVERVIEW  # noqa: E402
+from pylee_tui.widgets.markdown_document import MarkdownDocument  # noqa: E402
 from pylee_tui.widgets.markdown_editor import MarkdownSplitEditor  # noqa: E402
 from pylee_tui.widgets.safe_markdown import SafeMarkdownViewer  # noqa: E402
 
@@ -73,13 +76,20 @@ def build_document(lines: int = DOCUMENT_LINES, tag: str = "") -> str:
     return "\n".join(out[:lines]) + "\n"
 
 
-class EditorScreen(Screen[None]):
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
+class EditorScreen(OverviewEditorScreen):
+    """The overview editor as the app opens it (org bar, split editor, footer); saving and
+    reloading are not measured here."""
 
-    def compose(self) -> ComposeResult:
-        yield MarkdownSplitEditor(self.text, id="editor")
+    def __init__(self, text: str) -> None:
+        document = MarkdownDocument(
+            "Acme · overview",
+            "acme",
+            text,
+            None,
+            lambda text, base, force: base,
+            lambda: ("", None),
+        )
+        super().__init__(document, "bench@example.com", "admin")
 
     @property
     def area(self) -> TextArea:
@@ -128,7 +138,7 @@ def preview_current(screen: EditorScreen) -> bool:
     return document.source == escape_markdown(editor.text)
 
 
-def loaded(screen: Screen[None]) -> bool:
+def loaded(screen: Screen[Any]) -> bool:
     if isinstance(screen, EditorScreen):
         return screen.is_mounted and preview_current(screen)
     if isinstance(screen, ViewerScreen):
@@ -143,7 +153,7 @@ def loaded(screen: Screen[None]) -> bool:
     return screen.is_mounted and bool(screen.query(TextArea))
 
 
-async def open_screen(app: App[None], make: Callable[[], Screen[None]], meter: StallMeter):
+async def open_screen(app: App[None], make: Callable[[], Screen[Any]], meter: StallMeter):
     """(ms to the first settled frame of a new screen, worst stall meanwhile); the screen
     stays open."""
     screen = make()
@@ -175,7 +185,7 @@ def edit_row(text: str) -> int:
     return next((n for n in range(middle, len(lines)) if len(lines[n]) > 40), middle)
 
 
-async def type_bursts(app: App[None], screen: Screen[None], meter: StallMeter, debounce: float):
+async def type_bursts(app: App[None], screen: Screen[Any], meter: StallMeter, debounce: float):
     """Keys at a typist's pace with a pause now and then; returns (key → frame ms for every key,
     worst stall, ms from each burst's last key to the preview being current)."""
     area = screen.area  # type: ignore[attr-defined]
@@ -233,7 +243,7 @@ async def go_to_end(app: App[None], screen: EditorScreen, meter: StallMeter) -> 
     return (perf_counter() - started) * 1000, meter.worst_ms
 
 
-async def reload(app: App[None], screen: Screen[None], text: str, meter: StallMeter):
+async def reload(app: App[None], screen: Screen[Any], text: str, meter: StallMeter):
     """Replace the whole text (a reload after a conflict): ms to the settled frame."""
     meter.reset()
     started = perf_counter()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from textual._slug import TrackedSlugs
 from textual.await_complete import AwaitComplete
@@ -17,7 +17,15 @@ from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownBlock, TableOfContentsType
 
 from pylee_tui.safe_text import escape_markdown
-from pylee_tui.widgets.markdown_blocks import Block, Box, ParsedDocument, split_blocks, stack_height
+from pylee_tui.widgets.markdown_blocks import (
+    Block,
+    Box,
+    ParsedDocument,
+    inline_content,
+    split_blocks,
+    split_edited,
+    stack_height,
+)
 
 # How much beyond the view is built, in views: enough that scrolling a page never shows a gap.
 AHEAD = 0.5
@@ -52,24 +60,35 @@ class LazyMarkdown(Markdown):
         super().__init__(*args, **kwargs)
         self._parts: list[Block] = []
         self._built: dict[Block, list[Widget]] = {}
-        self._references: dict[str, Any] = {}
-        self._pass_due = False
+        self._parsed = ParsedDocument("", [], {})  # the text the blocks were parsed from
+        # A pass (building what the view reaches) needs the positions of a layout: it is
+        # wanted by a scroll, a resize or new children, and runs after the screen's next layout.
+        self._pass_wanted = False
+        self._pass_due = False  # queued, to run next
         self._changes = 0  # children mounted or removed so far: a pass waits for their layout
-        self._busy = 0  # updates and passes under way (or waiting for their last repaint)
+        self._busy = 0  # updates and passes under way
+        self._anchor_at: tuple[Widget, int] | None = None  # to keep in place after a pass
+        self._settle_due = False  # a pass changed children: keep the anchor, reveal, once laid out
         self._reveal: tuple[Block, bool] | None = None  # a block to scroll to once built
 
     def on_mount(self) -> None:
         scroller = self._scroller()
         if scroller is not None:
-            self.watch(scroller, "scroll_y", self._schedule_pass, init=False)
+            # scrolling moves no block within the document: a pass may run at once
+            self.watch(scroller, "scroll_y", self._pass_now, init=False)
+        self.screen.screen_layout_refresh_signal.subscribe(self, self._laid_out)
+
+    def on_unmount(self) -> None:
+        self.screen.screen_layout_refresh_signal.unsubscribe(self)
 
     def on_resize(self) -> None:
-        self._schedule_pass()  # gaps take their height at the new width
+        self._pass_now()  # gaps take their height at the new width
 
     @property
     def settled(self) -> bool:
-        """True when no update or build is under way: the document shows its `source`."""
-        return not self._pass_due and not self._busy
+        """True when no update or build is under way or queued: the document shows its
+        `source`, and the view and what is near it are built."""
+        return not (self._pass_wanted or self._pass_due or self._busy or self._settle_due)
 
     # --- the document ---------------------------------------------------------------------
 
@@ -89,12 +108,21 @@ class LazyMarkdown(Markdown):
         try:
             async with self.lock:
                 loop = asyncio.get_running_loop()
+                # an edit of the shown text parses only the blocks around it again
+                split = split_edited if self._parts else split_blocks_of
                 parsed = await loop.run_in_executor(
-                    None, split_blocks, markdown, self._parser_factory or _default_parser
+                    None,
+                    split,
+                    self._parsed,
+                    markdown,
+                    self._parser_factory or _default_parser,
+                    self._geometry(),
                 )
                 if markdown != self._markdown:
                     return  # a newer update is queued behind this one
+                changes = self._changes
                 self._replace_blocks(parsed)
+                self._show_scrollbar_early()
                 await self._apply()
                 contents = self._contents()
                 if contents != self._table_of_contents:
@@ -102,13 +130,14 @@ class LazyMarkdown(Markdown):
                     self.post_message(
                         Markdown.TableOfContentsUpdated(self, contents).set_sender(self)
                     )
-            self._schedule_pass()
+            if self._changes != changes:
+                self._schedule_pass()  # what is near the view once the new blocks are laid out
         finally:
             self._busy -= 1
 
     def _replace_blocks(self, parsed: ParsedDocument) -> None:
         old, new = self._parts, parsed.blocks
-        if parsed.references != self._references:
+        if parsed.references != self._parsed.references:
             prefix = suffix = 0  # a link definition changed: every block may show it
         else:
             same = min(len(old), len(new))
@@ -129,6 +158,8 @@ class LazyMarkdown(Markdown):
                     widget.source_range = (kept.start, kept.end)
         removed = old[prefix : len(old) - suffix]
         added = new[prefix : len(new) - suffix]
+        if len(removed) == len(added) == 1 and self._retext(removed[0], added[0]):
+            added = []  # typed into a paragraph or a heading: its widget shows the new text
         was_shown = not removed or any(block in self._built for block in removed)
         for block in removed:
             self._built.pop(block, None)
@@ -147,7 +178,46 @@ class LazyMarkdown(Markdown):
                     break
                 self._build(block)
         self._parts = new
-        self._references = parsed.references
+        self._parsed = ParsedDocument(parsed.text, new, parsed.env)
+
+    def _show_scrollbar_early(self) -> None:
+        """A document taller than the view shows its scroll bar with its first blocks: left to
+        the layout, it appears one layout (and one full repaint) later."""
+        scroller = self._scroller()
+        if scroller is None or scroller.show_vertical_scrollbar:
+            return
+        if scroller.styles.overflow_y != "auto" or not self._parts:
+            return
+        width, ansi = self._geometry()
+        *_, (_, _, bottom) = _place(self._parts, 0, width, ansi)
+        if bottom > self._view_height():
+            scroller.show_vertical_scrollbar = True
+
+    def _retext(self, old: Block, new: Block) -> bool:
+        """Give `old`'s widget `new`'s text when both are one paragraph, or headings of one
+        level: no mount, and no layout unless the text takes another number of lines."""
+        widgets = self._built.get(old, [])
+        widget = widgets[0] if len(widgets) == 1 else None
+        if not isinstance(widget, MarkdownBlock) or not widget.is_mounted:
+            return False
+        before, tokens = widget._token, new.parsed()
+        if (
+            (before.type, before.tag) != (tokens[0].type, tokens[0].tag)
+            or before.type not in ("paragraph_open", "heading_open")
+            or len(tokens) != 3
+        ):
+            return False
+        inline = tokens[1]
+        content = inline_content(inline)
+        lines = content.get_height(cast(Any, widget.styles), widget.content_size.width)
+        widget._token, widget._inline_token, widget._content = tokens[0], inline, content
+        widget.source_range = (new.start, new.end)
+        if lines != widget.content_size.height:
+            self._changes += 1  # the blocks below move
+        widget.update(content, layout=lines != widget.content_size.height)
+        del self._built[old]
+        self._built[new] = [widget]
+        return True
 
     def _contents(self) -> TableOfContentsType:
         return [(*block.heading, block.heading_id) for block in self._parts if block.heading]
@@ -160,7 +230,7 @@ class LazyMarkdown(Markdown):
 
     def _build(self, block: Block) -> list[Widget]:
         if block not in self._built:
-            widgets: list[Widget] = list(self._parse_markdown(block.tokens))
+            widgets: list[Widget] = list(self._parse_markdown(block.parsed()))
             for widget in widgets:
                 if isinstance(widget, MarkdownBlock):
                     widget.source_range = (block.start, block.end)
@@ -251,9 +321,23 @@ class LazyMarkdown(Markdown):
         return max(width, 1), bool(self.app.native_ansi_color)
 
     def _schedule_pass(self, *_: object) -> None:
-        if not self._pass_due and self.is_attached:
-            self._pass_due = True
-            self.call_after_refresh(self.call_later, self._pass, self._changes)
+        """Ask for a pass after the next layout (a scroll, new children: one is coming)."""
+        self._pass_wanted = True
+
+    def _pass_now(self, *_: object) -> None:
+        """Ask for a pass on the positions of the last layout (nothing moved since)."""
+        self._pass_wanted = True
+        self._laid_out(None)
+
+    def _laid_out(self, _: object) -> None:
+        """The screen has laid out: positions are current, so a wanted pass may run, and a
+        pass's blocks are where they will be shown."""
+        if self._settle_due:
+            self._settle_due = False
+            self.call_later(self._settle)
+        if self._pass_wanted and not self._pass_due and self.is_attached:
+            self._pass_wanted, self._pass_due = False, True
+            self.call_later(self._pass, self._changes)
 
     async def _pass(self, changes: int) -> None:
         """Build the blocks the view reaches, let go of those far from it; keep what the user
@@ -262,17 +346,19 @@ class LazyMarkdown(Markdown):
         if not self.is_mounted:
             return
         if changes != self._changes:
-            # children changed since this was asked for (a batch lets callbacks run before the
-            # layout): wait for the layout that places them
+            # children changed after the layout that asked for this: wait for theirs
             self._schedule_pass()
             return
         self._busy += 1
         try:
-            anchor = await self._build_near_view()
-        except BaseException:
+            changes = self._changes
+            self._anchor_at = await self._build_near_view()
+            if self._changes != changes:
+                self._settle_due = True  # once laid out (`_laid_out`)
+            else:
+                self._settle()
+        finally:
             self._busy -= 1
-            raise
-        self.call_after_refresh(self._settle, anchor)
 
     async def _build_near_view(self) -> tuple[Widget, int] | None:
         """Build the blocks in and near the view, release those far from it; returns the first
@@ -298,10 +384,11 @@ class LazyMarkdown(Markdown):
             await self._apply()
         return anchor
 
-    def _settle(self, anchor: tuple[Widget, int] | None) -> None:
-        self._busy -= 1
+    def _settle(self) -> None:
+        anchor, self._anchor_at = self._anchor_at, None
         scroller = self._scroller()
         if scroller is None:
+            self._reveal = None
             return
         reveal, self._reveal = self._reveal, None
         if reveal is not None:
@@ -411,7 +498,13 @@ class LazyMarkdown(Markdown):
                     if candidate is block:
                         region = Region(0, start, 1, max(end - start, 1))
                         scroller.scroll_to_region(region, animate=False, immediate=True, top=top)
-        self._schedule_pass()
+        self._pass_now()
+
+
+def split_blocks_of(
+    _: ParsedDocument, text: str, parser_factory: Any, geometry: tuple[int, bool]
+) -> ParsedDocument:
+    return split_blocks(text, parser_factory, geometry)
 
 
 def _default_parser() -> Any:

@@ -3,6 +3,7 @@ so a long document can keep the blocks out of view as one blank gap of the same 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -70,6 +71,22 @@ def stack_height(boxes: list[Box]) -> int:
     return sum(box.height for box in boxes) + inner
 
 
+class _Parser:
+    """Parses one block's source again, as the whole document's parse saw it (a top-level
+    block parses alone into the same tokens, given the document's link definitions)."""
+
+    def __init__(self, factory: Callable[[], MarkdownIt], env: dict[str, Any]) -> None:
+        self.factory = factory
+        self.references = dict(env.get("references", {}))
+
+    def __call__(self, source: str, start: int) -> list[Token]:
+        tokens = self.factory().parse(source, {"references": dict(self.references)})
+        for token in tokens:
+            if token.map is not None:
+                token.map = [token.map[0] + start, token.map[1] + start]
+        return tokens
+
+
 @dataclass(eq=False)
 class Block:
     """One top-level block: the lines it spans, its source and the tokens that build it."""
@@ -77,60 +94,159 @@ class Block:
     start: int
     end: int
     source: str
-    tokens: list[Token]
+    # let go once the block's height is estimated: a long document's tokens are tens of
+    # thousands of objects for the garbage collector to walk on every full collection
+    tokens: list[Token] | None
+    parser: _Parser
     heading: tuple[int, str] | None = None  # (level, plain text) of a heading
     heading_id: str = ""
     # boxes measured on screen, by the document's width; estimates otherwise
     measured: dict[int, list[Box]] = field(default_factory=dict)
     _estimates: dict[tuple[int, bool], list[Box]] = field(default_factory=dict)
 
+    def parsed(self) -> list[Token]:
+        """The tokens that build this block's widgets."""
+        return self.tokens if self.tokens is not None else self.parser(self.source, self.start)
+
     def boxes(self, width: int, ansi: bool) -> list[Box]:
-        """The widgets this block shows as, at `width` cells (none for, say, an HTML block)."""
+        """The widgets this block shows as, at `width` cells (none for, say, an HTML block).
+        A block whose tokens were let go answers for a new width with its estimate at the
+        nearest width it knows (a resize would otherwise parse the whole document again); it
+        is exact again once built and measured."""
         if width in self.measured:
             return self.measured[width]
         key = (width, ansi)
         if key not in self._estimates:
-            self._estimates[key] = _boxes(self._tree(), width, ansi, in_list=False, top=True)
+            if self.tokens is None and self._estimates:
+                nearest = min(self._estimates, key=lambda known: abs(known[0] - width))
+                self._estimates[key] = self._estimates[nearest]
+            else:
+                tree = _tree(self.parsed())
+                self._estimates[key] = _boxes(tree, width, ansi, in_list=False, top=True)
         return self._estimates[key]
 
-    def _tree(self) -> list[_Node]:
-        return _tree(self.tokens)
+    def estimate(self, width: int | None, ansi: bool) -> None:
+        """Estimate the block's height at `width` and let its tokens go."""
+        if width is not None:
+            self.boxes(width, ansi)
+            self.tokens = None
 
 
 @dataclass
 class ParsedDocument:
+    text: str
     blocks: list[Block]
-    references: dict[str, Any]
+    env: dict[str, Any]  # markdown-it's: the link reference definitions
+
+    @property
+    def references(self) -> dict[str, Any]:
+        # where a definition sits does not matter to the blocks that use it, only what it says
+        return {
+            label: (ref.get("href"), ref.get("title"))
+            for label, ref in self.env.get("references", {}).items()
+        }
+
+
+Geometry = tuple[int, bool] | None  # (width, ansi) to estimate blocks at, and drop tokens
 
 
 def split_blocks(
-    text: str, parser_factory: Callable[[], MarkdownIt] = markdown_parser
+    text: str,
+    parser_factory: Callable[[], MarkdownIt] = markdown_parser,
+    geometry: Geometry = None,
 ) -> ParsedDocument:
-    """Parse `text` (safe to run in a thread) into its top-level blocks, in order."""
+    """Parse `text` (safe to run in a thread) into its top-level blocks, in order; with a
+    `geometry`, each block's height is estimated for it and its tokens let go."""
     env: dict[str, Any] = {}
-    tokens = parser_factory().parse(text, env)
     lines = text.splitlines(keepends=True)
+    tokens = parser_factory().parse(text, env)
+    blocks = _blocks(tokens, lines, 0, _Parser(parser_factory, env))
+    _estimate(blocks, geometry)
+    return ParsedDocument(text, blocks, env)
+
+
+def _estimate(blocks: list[Block], geometry: Geometry) -> None:
+    if geometry is not None:
+        for block in blocks:
+            block.estimate(*geometry)
+
+
+def _blocks(tokens: list[Token], lines: list[str], offset: int, parser: _Parser) -> list[Block]:
+    """The top-level blocks of `tokens`, parsed from `lines[offset:]`, placed in `lines`."""
     blocks: list[Block] = []
     pending: list[Token] = []
     depth = 0
     for token in tokens:
+        if offset and token.map is not None:
+            token.map = [token.map[0] + offset, token.map[1] + offset]
         pending.append(token)
         depth += token.nesting
         if depth:
             continue
-        start, end = pending[0].map or (0, 0)
-        block = Block(start, end, "".join(lines[start:end]), pending)
+        start, end = pending[0].map or (offset, offset)
+        block = Block(start, end, "".join(lines[start:end]), pending, parser)
         if pending[0].type == "heading_open" and len(pending) > 1:
             block.heading = (int(pending[0].tag[1:]), inline_content(pending[1]).plain)
             block.heading_id = f"heading-{slug_for_tcss_id(block.heading[1])}-{id(block)}"
         blocks.append(block)
         pending = []
-    # Where a definition sits does not matter to the blocks that use it, only what it says.
-    references = {
-        label: (ref.get("href"), ref.get("title"))
-        for label, ref in env.get("references", {}).items()
-    }
-    return ParsedDocument(blocks, references)
+    return blocks
+
+
+_DEFINITION = re.compile(r"^ {0,3}\[")  # a line that may hold a link reference definition
+
+
+def split_edited(
+    before: ParsedDocument,
+    text: str,
+    parser_factory: Callable[[], MarkdownIt] = markdown_parser,
+    geometry: Geometry = None,
+) -> ParsedDocument:
+    """`split_blocks(text)` for `text` made by editing `before.text`: only the blocks around the
+    edit are parsed again (safe to run in a thread; `before` is only read). Falls back to the
+    whole text when the edit touches a link definition or the blocks around it do not come
+    back as they were."""
+    old_lines = before.text.splitlines(keepends=True)
+    lines = text.splitlines(keepends=True)
+    same = min(len(old_lines), len(lines))
+    first = 0  # lines [0, first) are unchanged
+    while first < same and old_lines[first] == lines[first]:
+        first += 1
+    tail = 0  # and so are the last `tail` lines
+    while tail < same - first and old_lines[-1 - tail] == lines[-1 - tail]:
+        tail += 1
+    changed = (*old_lines[first : len(old_lines) - tail], *lines[first : len(lines) - tail])
+    blocks = before.blocks
+    if not blocks or any(_DEFINITION.match(line) for line in changed):
+        return split_blocks(text, parser_factory, geometry)
+    # the blocks the edit touches (a block ending right above it may take it in), and one
+    # more on each side, parsed again: they must come back as they were
+    touched = [
+        i for i, b in enumerate(blocks) if b.end >= first and b.start <= len(old_lines) - tail
+    ]
+    if not touched:
+        return split_blocks(text, parser_factory, geometry)
+    low, high = max(touched[0] - 1, 0), min(touched[-1] + 1, len(blocks) - 1)
+    start = blocks[low].start if low < touched[0] else 0
+    shift = len(lines) - len(old_lines)
+    stop = blocks[high].end + shift if high > touched[-1] else len(lines)
+    env = {"references": dict(before.env.get("references", {}))}
+    tokens = parser_factory().parse("".join(lines[start:stop]), env)
+    window = _blocks(tokens, lines, start, _Parser(parser_factory, env))
+    if (
+        not window
+        or (low < touched[0] and window[0].source != blocks[low].source)
+        or (high > touched[-1] and window[-1].source != blocks[high].source)
+        or (high > touched[-1] and window[-1].end != stop)
+        or env["references"].keys() != before.env.get("references", {}).keys()
+    ):
+        return split_blocks(text, parser_factory, geometry)
+    _estimate(window, geometry)
+    moved = [
+        Block(b.start + shift, b.end + shift, b.source, b.tokens, b.parser, b.heading, b.heading_id)
+        for b in blocks[high + 1 :]
+    ]
+    return ParsedDocument(text, [*blocks[:low], *window, *moved], env)
 
 
 def inline_content(token: Token) -> Content:

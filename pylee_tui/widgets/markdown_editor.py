@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from time import perf_counter
-from typing import Literal
+from typing import Any, Literal, Self
 
+from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.document._wrapped_document import WrappedDocument
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
 from textual.timer import Timer
@@ -54,6 +57,43 @@ class _SourceArea(TextArea):
         ):
             self.on_posted(message)
         return super().post_message(message)
+
+
+class _StatusLine(Static):
+    """The status line: it changes with every key, near its start. Only the cells that changed
+    are repainted (a frame repaints the box around all that changed: the whole line would take
+    in every block of the preview beside the editor), and never with a layout (its size is
+    fixed)."""
+
+    _text = ""
+    _cells: Region | None = None
+
+    def show(self, text: str) -> None:
+        old, self._text = self._text, text
+        if text == old:
+            return
+        start, end = _changed_span(old, text)
+        if end <= self.content_size.width:  # (an ellipsis at the end would move)
+            self._cells = Region(start, 0, end - start, 1)
+        try:
+            self.update(text, layout=False)
+        finally:
+            self._cells = None
+
+    def refresh(self, *regions: Region, **kwargs: Any) -> Self:
+        if self._cells is not None and not regions:
+            regions = (self._cells,)
+        return super().refresh(*regions, **kwargs)
+
+
+def _changed_span(old: str, new: str) -> tuple[int, int]:
+    """The cells of `new` that differ from `old` (start, end), as a line shows them."""
+    same = min(len(old), len(new))
+    head = next((i for i in range(same) if old[i] != new[i]), same)
+    end = max(len(old), len(new))
+    if len(old) == len(new):
+        end -= next((i for i in range(same - head) if old[-1 - i] != new[-1 - i]), same - head)
+    return cell_len(new[:head]), cell_len(new[:end]) + max(0, len(old) - len(new))
 
 
 class _PreviewViewer(SafeMarkdownViewer):
@@ -174,6 +214,7 @@ class MarkdownSplitEditor(Widget):
         self._is_modified = False
         self._ready = False
         self._preview_failure: str | None = None  # why the last render failed (its type)
+        self._frozen = False  # the heap frozen out of full collections (see _freeze_heap)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="md-panes"):
@@ -186,12 +227,26 @@ class MarkdownSplitEditor(Widget):
             yield _PreviewViewer(
                 self._initial_text, show_table_of_contents=False, open_links=False, id="md-preview"
             )
-        yield Static(id="md-status", markup=False)
+        yield _StatusLine(id="md-status", markup=False)
 
     def on_mount(self) -> None:
         self._ready = True
         self._line_count = self._editor.document.line_count
         self._apply_mode(self.mode)
+
+    def on_unmount(self) -> None:
+        if self._frozen:
+            self._frozen = False
+            gc.unfreeze()
+
+    def _freeze_heap(self) -> None:
+        """Typing has begun: what exists now (the app, the document, its preview) is kept out
+        of Python's full garbage collections until the editor closes. A full collection walks
+        every object the app holds (a long document's preview: about 100,000) and stalls the
+        keys for 100 ms and more; frozen, it walks what typing makes."""
+        if not self._frozen:
+            self._frozen = True
+            gc.freeze()
 
     @property
     def _editor(self) -> TextArea:
@@ -285,6 +340,7 @@ class MarkdownSplitEditor(Widget):
         if not self._ready:
             return
         if isinstance(message, TextArea.Changed):
+            self._freeze_heap()
             self._refresh_counts(self._editor.text)
             self._update_status()
             if self._debounce_timer is not None:
@@ -374,5 +430,4 @@ class MarkdownSplitEditor(Widget):
         if self._preview_failure is not None:
             status = f"⚠ preview failed ({self._preview_failure}); the text is kept · {status}"
 
-        # The bar's size is fixed, and a layout pass would reflow every preview block.
-        self.query_one("#md-status", Static).update(status, layout=False)
+        self.query_one("#md-status", _StatusLine).show(status)

@@ -98,9 +98,10 @@ class SafeMarkdownViewer(MarkdownViewer):
 
     def on_mount(self) -> None:
         # MarkdownViewer renders its text in its mount handler, which holds the whole screen
-        # back until a long document is parsed and built: the screen shows first, the text next
+        # back until a long document is parsed and built: the screen shows first, the text
+        # next, laid out for the width the first frame gave the document
         if self._first_text:
-            self.call_later(self.document.update, self._first_text)
+            self.call_after_refresh(self.document.update, self._first_text)
 
     def compose(self) -> ComposeResult:
         document = SafeMarkdown(parser_factory=self._parser_factory, open_links=False)

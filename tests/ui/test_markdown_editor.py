@@ -99,7 +99,7 @@ async def test_preview_follows_the_text_only_after_the_debounce() -> None:
     # A generous debounce, so "not yet" cannot flake on a slow machine.
     app = EditorApp("# Draft\n", debounce=0.5)
     async with app.run_test(size=(100, 24)) as pilot:
-        assert preview_text(app) == "Draft"
+        await wait_until(pilot, lambda: preview_text(app) == "Draft", "the first render")
 
         await pilot.press("end", *" v2")
         assert preview_text(app) == "Draft", "the preview re-rendered on a keystroke"
