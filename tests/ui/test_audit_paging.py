@@ -7,13 +7,14 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from pylee_tui.app import PyleeApp
 from pylee_tui.sections.audit import pane as audit_pane
 from pylee_tui.sections.audit.pane import AuditPane
 from pylee_tui.services import Services
 from pylee_tui.store import Store
+from pylee_tui.widgets.row_table import VirtualTable
 from tests.ui.pilot import settle, type_text, wait_until
 
 ANN = "ann@example.com"
@@ -52,7 +53,7 @@ def long_log(db_path):
     return db_path
 
 
-def labels(table: DataTable) -> list[str]:
+def labels(table: VirtualTable) -> list[str]:
     return [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
 
 
@@ -73,7 +74,7 @@ async def test_the_log_reads_the_next_page_as_the_cursor_nears_the_end(long_log)
     app = PyleeApp(db_path=long_log, user=ANN, watch_interval=3600, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await open_audit(pilot)
-        table = pilot.app.screen.query_one("#audit-table", DataTable)
+        table = pilot.app.screen.query_one("#audit-table", VirtualTable)
         assert table.row_count == audit_pane.PAGE
         assert labels(table)[:2] == ["registry red-249", "registry red-248"]
         assert "the newest 100 events, more as you scroll" in title(pilot)
@@ -90,7 +91,7 @@ async def test_a_filter_reads_its_own_pages(long_log):
     app = PyleeApp(db_path=long_log, user=ANN, watch_interval=3600, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         pane = await open_audit(pilot)
-        table = pilot.app.screen.query_one("#audit-table", DataTable)
+        table = pilot.app.screen.query_one("#audit-table", VirtualTable)
         await pilot.press("slash")
         await type_text(pilot, "blue")
         await wait_until(pilot, lambda: pane.settled and pane.shown == ("acme", "blue"), "blue")
@@ -108,7 +109,7 @@ async def test_a_change_elsewhere_keeps_what_was_read(long_log):
     app = PyleeApp(db_path=long_log, user=ANN, watch_interval=3600, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         pane = await open_audit(pilot)
-        table = pilot.app.screen.query_one("#audit-table", DataTable)
+        table = pilot.app.screen.query_one("#audit-table", VirtualTable)
         await pilot.press("ctrl+end")
         await wait_until(pilot, lambda: table.row_count == 200, "the second page")
         table.move_cursor(row=150)

@@ -125,7 +125,7 @@ async def test_a_member_sees_member_actions_disabled(db_path, other):
 async def test_audit_log_newest_first_and_filtered(db_path, other):
     async with app_for(db_path).run_test(size=SIZE) as pilot:
         await open_section(pilot, "5")
-        table = pilot.app.screen.query_one("#audit-table", DataTable)
+        table = pilot.app.screen.query_one("#audit-table", VirtualTable)
         actions = [r[2] for r in rows(table)]
         assert actions == ["member.invite", "member.accept", "member.invite", "org.create"]
         pilot.app.screen.query_one("#audit-filter", Input).value = "accept"
@@ -187,7 +187,7 @@ async def test_escape_leaves_the_audit_filter_and_keys_act_on_the_table(db_path,
         await open_section(pilot, "5")
         screen = pilot.app.screen
         filter_input = screen.query_one("#audit-filter", Input)
-        table = screen.query_one("#audit-table", DataTable)
+        table = screen.query_one("#audit-table", VirtualTable)
         await pilot.press("slash")
         await type_text(pilot, "accept")
         await wait_until(pilot, lambda: len(rows(table)) == 1, "the filtered log")
@@ -312,7 +312,7 @@ async def test_audit_shows_a_loading_indicator_until_the_first_listing_arrives(
         await pilot.press("5")
         for _ in range(5):
             await pilot.pause()
-        table = pilot.app.screen.query_one("#audit-table", DataTable)
+        table = pilot.app.screen.query_one("#audit-table", VirtualTable)
         assert table.loading and table.row_count == 0
         release.set()
         await settle(pilot)
@@ -361,7 +361,7 @@ async def test_enter_on_an_audit_event_shows_all_of_it(db_path, other):
     )
     async with app_for(db_path).run_test(size=(80, 24)) as pilot:
         await open_section(pilot, "5")
-        table = pilot.app.screen.query_one("#audit-table", DataTable)
+        table = pilot.app.screen.query_one("#audit-table", VirtualTable)
         assert rows(table)[0][2] == "registry.export"
         await pilot.press("enter")
         await settle(pilot)

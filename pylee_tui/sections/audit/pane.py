@@ -12,27 +12,47 @@ one that answers.
 
 from __future__ import annotations
 
-from rich.text import Text
+from dataclasses import dataclass
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from pylee_tui.dialogs.audit_event import AuditEventScreen
 from pylee_tui.models import AuditEvent
-from pylee_tui.safe_text import escape
 from pylee_tui.sections.base import OrgSection
 from pylee_tui.services.audit import LIMIT_MAX
-from pylee_tui.widgets.row_table import RowTable
+from pylee_tui.widgets.row_table import TableRows, VirtualTable
 
 PAGE = 100  # events read at a time: a few screens
 MARGIN = 30  # rows before the end of what is shown at which the next page is read
+COLUMNS = ("When (UTC)", "Who", "Action", "Target")
 
 
 def event_row(event: AuditEvent) -> tuple[str, str, str, str]:
     target = f"{event.target_type} {event.target_label}".strip()
     return (f"{event.created_at:%Y-%m-%d %H:%M:%S}", event.actor, event.action, target)
+
+
+@dataclass(frozen=True)
+class Page:
+    """Events read, and their rows ready to draw (escaped, measured: in the worker)."""
+
+    events: list[AuditEvent]
+    rows: TableRows
+
+    @classmethod
+    def of(cls, events: list[AuditEvent]) -> Page:
+        keys = [str(event.id) for event in events]
+        return cls(events, TableRows.build(COLUMNS, [event_row(e) for e in events], keys))
+
+
+def joined(shown: TableRows, page: TableRows) -> TableRows:
+    """The rows shown with a page read below them."""
+    widths = tuple(max(a, b) for a, b in zip(shown.widths, page.widths, strict=True))
+    return TableRows([*shown.cells, *page.cells], [*shown.keys, *page.keys], widths)
 
 
 class AuditPane(OrgSection):
@@ -51,7 +71,7 @@ class AuditPane(OrgSection):
     AuditPane { height: 1fr; }
     AuditPane #audit-title { text-style: bold; }
     AuditPane #audit-filter { margin: 1 0; }
-    AuditPane DataTable { height: 1fr; }
+    AuditPane VirtualTable { height: 1fr; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -67,15 +87,16 @@ class AuditPane(OrgSection):
     def compose(self) -> ComposeResult:
         yield Static("Audit log", id="audit-title")
         yield Input(placeholder="Filter by who, action or target…", id="audit-filter")
-        table = RowTable(id="audit-table")
-        table.add_columns("When (UTC)", "Who", "Action", "Target")
-        yield table
+        yield VirtualTable(COLUMNS, id="audit-table")
+
+    @property
+    def table(self) -> VirtualTable:
+        return self.query_one("#audit-table", VirtualTable)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.focus()
+        self.table.focus()
         # a wheel or a scroll bar moves the view without the cursor: read on there too
-        self.watch(table, "scroll_y", self._scrolled, init=False)
+        self.watch(self.table, "scroll_y", self._scrolled, init=False)
         self.refresh_data()
 
     def show_org(self, org_slug: str) -> None:
@@ -92,10 +113,10 @@ class AuditPane(OrgSection):
 
     # --- reading -----------------------------------------------------------------------------
 
-    def _read(self, org_slug: str, query: str, before: int | None, limit: int) -> list[AuditEvent]:
+    def _read(self, org_slug: str, query: str, before: int | None, limit: int) -> Page:
         """One page, in a worker; it stops reading when a newer read of its group replaces it."""
         worker = get_current_worker()
-        return self.services.audit.list_for_org(
+        events = self.services.audit.list_for_org(
             self.user,
             org_slug,
             limit=limit,
@@ -103,6 +124,7 @@ class AuditPane(OrgSection):
             before=before,
             stop=lambda: worker.is_cancelled,
         )
+        return Page.of(events)
 
     def refresh_data(self) -> None:
         """The first page for the filter as typed; after a change elsewhere, as many events as
@@ -114,7 +136,7 @@ class AuditPane(OrgSection):
         limit = min(max(PAGE, len(self.events)), LIMIT_MAX) if asked == self.shown else PAGE
         if not self._loaded_once:
             # the first listing of an org can take a moment: say so rather than show nothing
-            self.query_one(DataTable).loading = True
+            self.table.loading = True
         self.asked = asked
         self.pylee_app.cancel_calls("audit-more")  # a page below rows about to be replaced
         self.reading_more = False
@@ -124,7 +146,7 @@ class AuditPane(OrgSection):
             query,
             None,
             limit,
-            done=lambda events: self._show(asked, events, limit),
+            done=lambda page: self._show(asked, page, limit),
             failed=self._failed,
             group="audit-log",
         )
@@ -143,15 +165,14 @@ class AuditPane(OrgSection):
             shown[1],
             last,
             PAGE,
-            done=lambda events: self._add(shown, last, events),
+            done=lambda page: self._add(shown, last, page),
             failed=self._failed,
             group="audit-more",
         )
 
     def _near_the_end(self) -> bool:
-        """The cursor, or the bottom of the view, is within MARGIN rows of the last row shown
-        (counted in rows: the table's scroll size follows its rows only once it has drawn)."""
-        table = self.query_one(DataTable)
+        """The cursor, or the bottom of the view, is within MARGIN rows of the last row."""
+        table = self.table
         bottom = round(table.scroll_y) + table.scrollable_content_region.height
         return table.row_count - max(table.cursor_row, bottom) <= MARGIN
 
@@ -159,58 +180,49 @@ class AuditPane(OrgSection):
         if self.more and self._near_the_end():
             self._read_more()
 
-    @on(DataTable.RowHighlighted, "#audit-table")
+    @on(VirtualTable.RowHighlighted, "#audit-table")
     def _moved(self) -> None:
         if self.more and self._near_the_end():
             self._read_more()
 
     def _failed(self, exc: Exception) -> None:
         self.reading_more = False
-        self.query_one(DataTable).loading = False
+        self.table.loading = False
         self.screen.refresh_bindings()
         self.notify(str(exc), severity="error", title="Could not load the audit log")
 
     # --- showing -----------------------------------------------------------------------------
 
-    def _show(self, asked: tuple[str | None, str], events: list[AuditEvent], limit: int) -> None:
+    def _show(self, asked: tuple[str | None, str], page: Page, limit: int) -> None:
         if asked != self.asked:
             return  # a newer filter was typed meanwhile
-        table = self.query_one(DataTable)
+        table = self.table
         if table.loading:
             table.loading = False
             # a loading widget is left out of the key chain: the footer shows this pane's
             # keys again only once it is asked to
             self.screen.refresh_bindings()
         self._loaded_once = True
-        current = self._current_key()
-        table.clear()
-        self.events = {}
+        keep = table.cursor_key
+        self.events = {str(event.id): event for event in page.events}
         self.shown = asked
-        self.more = len(events) == limit
-        self._add_rows(events)
-        if current in self.events:
-            table.move_cursor(row=table.get_row_index(current))
+        self.more = len(page.events) == limit
+        table.show_rows(page.rows, keep=keep)
         self._title()
         if self.more and self._near_the_end():
             self._read_more()  # a tall terminal shows the whole first page
 
-    def _add(self, shown: tuple[str | None, str], last: int, events: list[AuditEvent]) -> None:
+    def _add(self, shown: tuple[str | None, str], last: int, page: Page) -> None:
         self.reading_more = False
         if shown != self.shown or not self.events or int(next(reversed(self.events))) != last:
             return  # the rows were replaced meanwhile
-        self.more = len(events) == PAGE
-        self._add_rows(events)
+        self.more = len(page.events) == PAGE
+        self.events.update((str(event.id), event) for event in page.events)
+        table = self.table
+        table.show_rows(joined(table.rows, page.rows))
         self._title()
         if self.more and self._near_the_end():
             self._read_more()  # the cursor went to the end again meanwhile
-
-    def _add_rows(self, events: list[AuditEvent]) -> None:
-        table = self.query_one(DataTable)
-        for event in events:
-            key = str(event.id)
-            self.events[key] = event
-            # Text cells: a label is shown as written, never read as markup
-            table.add_row(*(Text(escape(cell)) for cell in event_row(event)), key=key)
 
     def _title(self) -> None:
         count = len(self.events)
@@ -220,15 +232,11 @@ class AuditPane(OrgSection):
         hint = " · enter shows one" if count else ""
         self.query_one("#audit-title", Static).update(f"Audit log · {shown}{hint}")
 
-    def _current_key(self) -> str | None:
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-
     @property
     def selected(self) -> AuditEvent | None:
-        key = self._current_key()
+        if not self.query("#audit-table"):
+            return None
+        key = self.table.cursor_key
         return self.events.get(key) if key is not None else None
 
     # --- the filter --------------------------------------------------------------------------
@@ -239,7 +247,7 @@ class AuditPane(OrgSection):
 
     @on(Input.Submitted, "#audit-filter")
     def _filter_done(self) -> None:
-        self.query_one(DataTable).focus()
+        self.table.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "leave_filter":
@@ -252,15 +260,15 @@ class AuditPane(OrgSection):
 
     def action_leave_filter(self) -> None:
         self.query_one("#audit-filter", Input).value = ""
-        self.query_one(DataTable).focus()
+        self.table.focus()
 
     def action_details(self) -> None:
         event = self.selected
         if event is not None:
             self.app.push_screen(AuditEventScreen(event))
 
-    @on(DataTable.RowSelected, "#audit-table")
-    def _row_chosen(self, event: DataTable.RowSelected) -> None:
+    @on(VirtualTable.RowSelected, "#audit-table")
+    def _row_chosen(self, event: VirtualTable.RowSelected) -> None:
         # enter, or a click on the row under the cursor
         event.stop()
         self.action_details()
