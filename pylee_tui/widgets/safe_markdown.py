@@ -23,6 +23,8 @@ from pylee_tui.widgets.markdown_blocks import DONE_TASK, OPEN_TASK, markdown_par
 
 __all__ = ["SafeMarkdown", "SafeMarkdownViewer", "markdown_parser"]
 
+SHORT = 10_000  # characters of a document shown in the viewer's first frame
+
 _ALIGNS: dict[str, TextAlign] = {
     "text-align:left": "left",
     "text-align:center": "center",
@@ -98,9 +100,14 @@ class SafeMarkdownViewer(MarkdownViewer):
 
     def on_mount(self) -> None:
         # MarkdownViewer renders its text in its mount handler, which holds the whole screen
-        # back until a long document is parsed and built: the screen shows first, the text
-        # next, laid out for the width the first frame gave the document
-        if self._first_text:
+        # back until a long document is parsed and built. Here a short text is in the first
+        # frame; a long one comes just after it, its blocks measured for the width that frame
+        # gave the document (estimated for another width, they would be estimated again).
+        if not self._first_text:
+            return
+        if len(self._first_text) <= SHORT:
+            self.call_later(self.document.update, self._first_text)
+        else:
             self.call_after_refresh(self.document.update, self._first_text)
 
     def compose(self) -> ComposeResult:
