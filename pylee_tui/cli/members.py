@@ -6,7 +6,7 @@ from __future__ import annotations
 from pylee_tui.fields import GRANTS, ROLES
 
 from .context import Context
-from .output import emit_json, emit_table, member_json
+from .output import emit_table, member_json, stream_json
 from .parser import PROG, Commands, json_flag, org_option
 from .prompt import unconfirmed
 
@@ -14,7 +14,7 @@ from .prompt import unconfirmed
 def cmd_member_list(ctx: Context) -> int:
     members = ctx.services.members.list_members(ctx.user, ctx.args.org)
     if ctx.args.json:
-        emit_json([member_json(m) for m in members], ctx.out)
+        stream_json(map(member_json, members), ctx.raw_out)
         return 0
     emit_table(
         ["EMAIL", "ROLE", "STATUS", "GRANTS", "INVITED_BY"],

@@ -6,7 +6,7 @@ from pylee_tui.summaries import plural
 
 from .context import Context
 from .files import read_text_file
-from .output import emit_json, emit_table
+from .output import emit_json, emit_table, stream_json
 from .parser import PROG, Commands, json_flag
 from .prompt import unconfirmed
 
@@ -14,8 +14,8 @@ from .prompt import unconfirmed
 def cmd_org_list(ctx: Context) -> int:
     orgs = ctx.services.orgs.list_orgs(ctx.user)
     if ctx.args.json:
-        emit_json(
-            [
+        stream_json(
+            (
                 {
                     "slug": o.slug,
                     "name": o.name,
@@ -27,8 +27,8 @@ def cmd_org_list(ctx: Context) -> int:
                     "created_at": o.created_at.isoformat(),
                 }
                 for o in orgs
-            ],
-            ctx.out,
+            ),
+            ctx.raw_out,
         )
         return 0
     if not orgs:

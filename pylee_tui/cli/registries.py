@@ -9,7 +9,7 @@ from pylee_tui.summaries import plural
 
 from .context import Context
 from .files import read_text_file
-from .output import cell, emit_json, emit_table, server_summary_json
+from .output import cell, emit_json, emit_table, server_summary_json, stream_json
 from .parser import PROG, Commands, json_flag, org_option
 from .prompt import unconfirmed
 from .servers import server_table
@@ -28,8 +28,8 @@ def cmd_registry_list(ctx: Context) -> int:
     org = ctx.args.org
     registries = ctx.services.registries.list_registries(ctx.user, org)
     if ctx.args.json:
-        emit_json(
-            [
+        stream_json(
+            (
                 {
                     "slug": r.slug,
                     "name": r.name,
@@ -38,8 +38,8 @@ def cmd_registry_list(ctx: Context) -> int:
                     "drafts": r.draft_count,
                 }
                 for r in registries
-            ],
-            ctx.out,
+            ),
+            ctx.raw_out,
         )
         return 0
     if not registries:

@@ -12,7 +12,7 @@ from pylee_tui.summaries import plural
 
 from .context import Context
 from .files import file_label, read_json_file, write_text_file
-from .output import cell, emit_json, emit_table, server_summary_json
+from .output import cell, emit_json, emit_table, server_summary_json, stream_json
 from .parser import PROG, Commands, json_flag, registry_options
 from .prompt import unconfirmed
 
@@ -41,7 +41,7 @@ def cmd_server_list(ctx: Context) -> int:
     org, registry, query = ctx.args.org, ctx.args.registry, ctx.args.filter or ""
     servers = ctx.services.registries.list_servers(ctx.user, Scope(org, registry), query=query)
     if ctx.args.json:
-        emit_json([server_summary_json(s) for s in servers], ctx.out)
+        stream_json(map(server_summary_json, servers), ctx.raw_out)
         return 0
     if not servers:
         if query:

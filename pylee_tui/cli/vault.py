@@ -15,7 +15,7 @@ from pylee_tui.services import (
 
 from .context import Context
 from .files import read_stdin_value
-from .output import cell, emit_json, emit_table, variable_json, when
+from .output import cell, emit_json, emit_table, stream_json, variable_json, when
 from .parser import PROG, Commands, json_flag, key_argument, positive_int, scope_options
 from .prompt import (
     NEW_PASSPHRASE_ENV,
@@ -61,7 +61,7 @@ def deleted_keys_out(ctx: Context, kind: Kind) -> int:
             if kind == "variable":
                 item["value"] = d.value
             items.append(item)
-        emit_json(items, ctx.out)
+        stream_json(items, ctx.raw_out)
         return 0
     if not found:
         ctx.out.write(f"No deleted {kind}s at {where(scope)}.\n")
@@ -106,7 +106,7 @@ def cmd_var_list(ctx: Context) -> int:
     scope = scope_of(ctx)
     variables = ctx.services.variables.list_keys(ctx.user, scope, kind="variable")
     if ctx.args.json:
-        emit_json([variable_json(v) for v in variables], ctx.out)
+        stream_json(map(variable_json, variables), ctx.raw_out)
         return 0
     if not variables:
         ctx.out.write(
@@ -172,7 +172,7 @@ def show_history(ctx: Context, kind: Kind) -> int:
             if values and v.kind == "variable":
                 item["value"] = v.value
             items.append(item)
-        emit_json(items, ctx.out)
+        stream_json(items, ctx.raw_out)
         return 0
     headers = ["VERSION", "ACTION", "WHEN", "WHO", *(["VALUE"] if values else []), "CURRENT"]
     rows = []
@@ -272,7 +272,7 @@ def cmd_secret_list(ctx: Context) -> int:
     scope = scope_of(ctx)
     secrets = ctx.services.variables.list_keys(ctx.user, scope, kind="secret")
     if ctx.args.json:
-        emit_json([variable_json(v) for v in secrets], ctx.out)
+        stream_json(map(variable_json, secrets), ctx.raw_out)
         return 0
     if not secrets:
         ctx.out.write(
