@@ -5,16 +5,15 @@ records need no pydantic to be made), and how a count is worded."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
+import orjson
+
 from pylee_tui.fields import Role
 
-# json's own scanner (what json.loads calls, without its wrapping) for text that holds one value;
-# typeshed does not name the attribute
-_scan_json: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 # the columns `AuditEvent.from_row` reads, in its order
 AUDIT_COLUMNS = (
     "id, org_id, org_slug, actor, action, target_type, target_id, target_label, created_at, "
@@ -72,10 +71,10 @@ class AuditEvent(NamedTuple):
         """From a row of `AUDIT_COLUMNS`; ValueError for one that is not what the log writes."""
         event_id, org_id, org_slug, actor, action, kind, target, label, created_at, text = row
         try:
-            metadata, end = _scan_json(text, 0)
-        except StopIteration:
-            metadata, end = None, 0
-        if end != len(text) or type(metadata) is not dict:
+            metadata = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            metadata = None
+        if type(metadata) is not dict:
             metadata = json.loads(text)  # the error that says what is wrong, or the object
             if not isinstance(metadata, dict):
                 raise ValueError(f"metadata is not an object: {text[:40]!r}")
