@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import fcntl
 import json
 import random
 import sys
@@ -30,10 +31,11 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from pylee_tui.server_json import to_current, validate  # noqa: E402
 from pylee_tui.services import Scope, Services  # noqa: E402
 from pylee_tui.store import Store  # noqa: E402
 
-GENERATOR_VERSION = 1  # bump when the shape changes: the cache key includes it
+GENERATOR_VERSION = 2  # bump when the shape changes: the cache key includes it
 USER = "owner@acme.example"
 PASSPHRASE = "large-store benchmark passphrase"
 SEED_LIST = ROOT / "tests" / "data" / "registry-seed-2025-05-16.json"
@@ -102,43 +104,54 @@ def cached(shape: Shape = LARGE, seed: int = 1) -> Path:
     interrupted generation never leaves a half store behind)."""
     CACHE.mkdir(exist_ok=True)
     path = CACHE / f"{shape.name}-seed{seed}-v{GENERATOR_VERSION}.db"
-    if not path.exists():
-        partial = path.with_suffix(".partial.db")
-        for leftover in CACHE.glob(partial.name + "*"):
-            leftover.unlink()
-        generate(partial, shape, seed)
-        partial.rename(path)
+    if path.exists():
+        return path
+    with open(CACHE / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one generation at a time; the others wait and reuse it
+        if not path.exists():
+            partial = path.with_suffix(".partial.db")
+            for leftover in CACHE.glob(partial.name + "*"):
+                leftover.unlink()
+            generate(partial, shape, seed)
+            partial.rename(path)
     return path
 
 
 def _templates() -> list[dict]:
+    """The seed list in the current shape, made valid where the seed itself is not (most of it
+    has descriptions over 100 characters or packages without a version): a real registry's
+    servers are mostly publishable, with a few drafts."""
     entries = json.loads(SEED_LIST.read_text(encoding="utf-8"))
-    return [e for e in entries if isinstance(e, dict) and e.get("name")]
+    templates = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not entry.get("name"):
+            continue
+        doc, _notes = to_current(entry)
+        doc.pop("_meta", None)
+        doc["description"] = str(doc.get("description") or "An MCP server")[:100]
+        for package in doc.get("packages") or []:
+            package["version"] = package.get("version") or "1.0.0"
+        if not validate(doc):
+            templates.append(doc)
+    return templates
 
 
 def _server(template: dict, name: str, env_names: list[str], rng: random.Random) -> dict:
     doc = copy.deepcopy(template)
-    doc.pop("_meta", None)
-    doc.pop("id", None)
     doc["name"] = name
     packages = doc.get("packages") or []
     if packages:
-        env = [
+        packages[0]["environmentVariables"] = [
             {
                 "name": key,
-                "description": f"{key.lower().replace('_', ' ')} for {name}",
+                "description": f"{key.lower().replace('_', ' ')} for {name}"[:100],
                 "isRequired": rng.random() < 0.5,
                 "isSecret": key.endswith(("TOKEN", "KEY", "PASSWORD")),
             }
             for key in env_names
         ]
-        # the seed list's legacy and current shapes both carry a list here
-        field = (
-            "environmentVariables"
-            if "environmentVariables" in packages[0]
-            else "environment_variables"
-        )
-        packages[0][field] = env
+    if rng.random() < 0.05:  # a draft: a server someone still has to finish
+        doc["description"] = "x" * 120
     return doc
 
 
