@@ -8,6 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from pylee_tui.server_json import Problem
+
 # the outcomes a person has to act on, in the order they are listed
 TO_REVIEW = ("rejected", "draft", "replaced-draft")
 OUTCOME_LABELS = {"draft": "draft", "replaced-draft": "draft (replaced)", "rejected": "rejected"}
@@ -122,3 +124,22 @@ class ImportReport:
             "rejected": self.rejected,
             "entries": [o.as_json() for o in self.outcomes],
         }
+
+
+def problem_group(problem: Problem) -> str:
+    """A problem without item indexes and sizes, so the same fault counts once across entries."""
+    reason = problem.reason.split(" (got")[0]
+    return f"{_strip_indexes(problem.path)} {reason}"
+
+
+def _strip_indexes(path: str) -> str:
+    out, skipping = [], False
+    for ch in path:
+        if ch == "[":
+            skipping = True
+            out.append("[]")
+        elif ch == "]":
+            skipping = False
+        elif not skipping:
+            out.append(ch)
+    return "".join(out)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pylee_tui.models import (
     DeletionReport,
@@ -25,15 +25,18 @@ from pylee_tui.server_json import Problem, to_current, validate
 from pylee_tui.services.access import Membership
 from pylee_tui.services.base import Service, exactly_one, model_from_row, named_changes, one, valid
 from pylee_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from pylee_tui.services.import_report import ImportOutcome, ImportReport
+from pylee_tui.services.import_report import ImportOutcome, ImportReport, problem_group
 from pylee_tui.services.named_edit import REGISTRY, apply_edit
 from pylee_tui.services.scope import Scope
 
 __all__ = [
+    "SERVER_PAGE",
     "ImportOutcome",
     "ImportReport",
     "RegistryService",
     "ServerEdit",
+    "ServerLine",
+    "ServerPage",
     "problem_group",
     "server_name_of",
 ]
@@ -41,28 +44,31 @@ __all__ = [
 _SERVER_JSON = ("document", "problems")
 
 
-def problem_group(problem: Problem) -> str:
-    """A problem without item indexes and sizes, so the same fault counts once across entries."""
-    reason = problem.reason.split(" (got")[0]
-    return f"{_strip_indexes(problem.path)} {reason}"
-
-
-def _strip_indexes(path: str) -> str:
-    out, skipping = [], False
-    for ch in path:
-        if ch == "[":
-            skipping = True
-            out.append("[]")
-        elif ch == "]":
-            skipping = False
-        elif not skipping:
-            out.append(ch)
-    return "".join(out)
-
-
 def server_name_of(entry: Any) -> str | None:
     name = entry.get("name") if isinstance(entry, dict) else None
     return name.strip() if isinstance(name, str) and name.strip() else None
+
+
+class ServerLine(NamedTuple):
+    """A server as a list shows it: its document (the heavy part) left in the store."""
+
+    name: str
+    version: str
+    description: str
+    status: str
+    problems: list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class ServerPage:
+    """Servers `offset` to `offset + len(lines)` of a registry's `total` (those matching)."""
+
+    lines: list[ServerLine]
+    offset: int
+    total: int
+
+
+SERVER_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -233,6 +239,61 @@ class RegistryService(Service):
                 sql += " AND status = 'draft'"
             rows = db.query(sql + " ORDER BY name", params)
             return [model_from_row(Server, r, _SERVER_JSON) for r in rows]
+
+    def server_pages(
+        self,
+        actor: str,
+        org: str,
+        wanted: dict[str, int | str | None],
+        *,
+        query: str = "",
+        drafts_only: bool = False,
+        limit: int = SERVER_PAGE,
+    ) -> dict[str, ServerPage]:
+        """A page of servers (by name, filtered as `list_servers` filters) of each registry in
+        `wanted`, which maps a slug to where its page starts: an offset, or the name of a server
+        the page should hold near its middle (None: the first page). Each page is read through
+        the registry's index: its cost is the page's, not the registry's size (the counts read
+        names alone)."""
+        with self.store.reading() as db:
+            org_row, _member = self.services.access.org_row(db, actor, org)
+            ids = {
+                row["slug"]: row["id"]
+                for row in db.query(
+                    "SELECT id, slug FROM registries WHERE org_id = ?", [org_row["id"]]
+                )
+            }
+            where, params = "registry_id = :r", {"q": query, "limit": limit}
+            if query:
+                where += " AND instr(lower(name), lower(:q)) > 0"
+            if drafts_only:
+                where += " AND status = 'draft'"
+            pages = {}
+            for slug, around in wanted.items():
+                if slug not in ids:
+                    continue
+                params["r"] = ids[slug]
+                total = db.execute(
+                    f"SELECT count(*) FROM servers WHERE {where}", params
+                ).fetchone()[0]
+                offset = around if isinstance(around, int) else 0
+                if isinstance(around, str):
+                    before = db.execute(
+                        f"SELECT count(*) FROM servers WHERE {where} AND name < :around",
+                        {**params, "around": around},
+                    ).fetchone()[0]
+                    offset = max(0, min(before - limit // 2, total - limit))
+                rows = db.execute(
+                    f"SELECT name, version, description, status, problems FROM servers "
+                    f"WHERE {where} ORDER BY name LIMIT :limit OFFSET :offset",
+                    {**params, "offset": offset},
+                )
+                lines = [
+                    ServerLine(n, v, d, st, [] if p == "[]" else json.loads(p))
+                    for n, v, d, st, p in rows
+                ]
+                pages[slug] = ServerPage(lines, offset, total)
+            return pages
 
     def drafts(self, actor: str, org: str, *, query: str = "") -> list[tuple[str, str]]:
         """(registry slug, server name) of every draft of the org, in the order

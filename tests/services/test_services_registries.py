@@ -551,6 +551,7 @@ def test_the_permission_table_covers_every_mutating_method() -> None:
         "contents",
         "server_contents",
         "list_servers",
+        "server_pages",
         "drafts",
         "get_server",
         "export_servers",
@@ -625,3 +626,31 @@ def test_server_contents_counts_the_variables_removing_would_take(services, stor
     report = services.registries.server_contents(ANN, Scope("acme", "core", WEATHER["name"]))
     assert (report.servers, report.variables) == (1, 2)
     assert services.registries.remove_server(ANN, Scope("acme", "core", WEATHER["name"])) == report
+
+
+# --- pages of a registry's servers ----------------------------------------------------------
+
+
+def test_server_pages_read_a_window_by_name_and_count_every_match(acme: Services) -> None:
+    acme.registries.create(ANN, "acme", "Big")
+    docs = [server_doc(f"io.github.acme/s{i:02d}", "1.0.0", f"n{i}") for i in range(30)]
+    docs[17]["version"] = "latest"  # a draft
+    acme.registries.import_servers(ANN, Scope("acme", "big"), docs)
+
+    def names(page) -> list[str]:
+        return [line.name.rsplit("/", 1)[1] for line in page.lines]
+
+    first = acme.registries.server_pages(ANN, "acme", {"big": None}, limit=10)["big"]
+    assert (first.offset, first.total, names(first)) == (0, 30, [f"s{i:02d}" for i in range(10)])
+    later = acme.registries.server_pages(ANN, "acme", {"big": 25}, limit=10)["big"]
+    assert (later.offset, names(later)) == (25, [f"s{i:02d}" for i in range(25, 30)])
+    around = acme.registries.server_pages(ANN, "acme", {"big": "io.github.acme/s17"}, limit=10)
+    page = around["big"]
+    assert page.offset == 12 and "s17" in names(page)
+    drafts = acme.registries.server_pages(ANN, "acme", {"big": None}, drafts_only=True)["big"]
+    assert (drafts.total, names(drafts), drafts.lines[0].status) == (1, ["s17"], "draft")
+    assert drafts.lines[0].problems  # what the detail lists, without the document
+    found = acme.registries.server_pages(ANN, "acme", {"big": None, "gone": None}, query="S2")
+    assert list(found) == ["big"] and found["big"].total == 10
+    with pytest.raises(NotFound):
+        acme.registries.server_pages("ola@example.com", "acme", {"big": None})

@@ -94,3 +94,22 @@ async def test_the_cursor_keeps_its_member_when_the_list_comes_back(db_path, cro
         assert row_emails(table)[0] == "person119@example.com"
         assert table.get_row_at(table.cursor_row)[0] == email
         assert pane.selected is not None and pane.selected.email == email
+
+
+async def test_a_member_chosen_elsewhere_gets_the_cursor_even_behind_a_filter(db_path, crowded):
+    """What the palette's search does with a member it found (MembersPane.select_member)."""
+    async with PyleeApp(db_path=db_path, user=ANN, watch_interval=3600).run_test(
+        size=(80, 24)
+    ) as pilot:
+        pane, table = await open_members(pilot)
+        pane.select_member("person077@example.com")
+        await settle(pilot)
+        assert table.get_row_at(table.cursor_row)[0] == "person077@example.com"
+        await pilot.press("slash")
+        burst(pilot.app, "person00")
+        await settle(pilot)
+        pane.select_member("person100@example.com")  # hidden by the filter: it goes
+        await settle(pilot)
+        assert pane.query_one("#members-filter").value == ""
+        assert table.get_row_at(table.cursor_row)[0] == "person100@example.com"
+        assert table.has_focus

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import pytest
 from textual.command import CommandPalette
-from textual.widgets import DataTable
 
 from pylee_tui.app import PyleeApp
 from pylee_tui.screens.server_detail import ServerScreen
 from pylee_tui.sections.registries.tree import RegistryTree
 from pylee_tui.sections.vault.pane import VaultPane
 from pylee_tui.services import NotFound, Scope, Services
+from pylee_tui.widgets.row_table import VirtualTable
 from tests.support import ANN, BOB, server_doc
 from tests.ui.pilot import settle, type_text
 
@@ -92,5 +92,5 @@ async def test_choosing_a_key_shows_its_scope_and_a_member_their_row(db_path, or
         pane = app.screen.query_one(VaultPane)
         assert pane.scope == Scope("acme", "data")
         await pick(pilot, "bob", f"Member: {BOB}")
-        table = app.screen.query_one("#members-pane").query_one(DataTable)
-        assert table.get_row_at(table.cursor_row)[0].plain == BOB
+        table = app.screen.query_one("#members-pane").query_one(VirtualTable)
+        assert table.get_row_at(table.cursor_row)[0] == BOB

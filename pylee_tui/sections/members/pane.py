@@ -96,6 +96,7 @@ class MembersPane(OrgSection):
         self.org_shown: str | None = None
         self.sort_column = 0
         self.sort_reverse = False
+        self._select: str | None = None  # a member to put the cursor on once loaded
 
     def compose(self) -> ComposeResult:
         yield Static("Members", id="members-title")
@@ -157,14 +158,32 @@ class MembersPane(OrgSection):
             group="members-rows",
         )
 
+    def select_member(self, email: str) -> None:
+        """Put the cursor on a member's row (the palette's search): at once when it is shown,
+        else once the list without a filter has loaded."""
+        table = self.table
+        if self.shown is not None and self.settled and email in table.rows.keys:
+            table.move_cursor(row=table.rows.keys.index(email))
+            table.focus()
+            return
+        self._select = email
+        filter_input = self.query_one("#members-filter", Input)
+        if filter_input.value:
+            filter_input.value = ""  # Input.Changed reloads
+        elif self.shown is not None and self.settled:
+            self.reload()
+
     def _loaded(self, shown: MembersShown) -> None:
         table = self.table
-        keep = table.cursor_key
+        chosen, self._select = self._select, None
+        keep = chosen or table.cursor_key
         self.shown = shown
         table.loading = False
         table.show_rows(shown.rows, keep=keep)
         self.query_one("#members-title", Static).update(members_title(shown.listing))
         self.refresh_bindings()
+        if chosen is not None:
+            table.focus()
 
     @property
     def selected(self) -> MemberLine | None:

@@ -19,7 +19,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.timer import Timer
 from textual.widgets import Input, Tree
 from textual.worker import Worker
 
@@ -29,6 +28,8 @@ from pylee_tui.models import Registry, RegistrySummary, Server
 from pylee_tui.sections.base import OrgSection
 from pylee_tui.sections.registries.detail import RegistryDetail
 from pylee_tui.sections.registries.forms import (
+    DOING,
+    NEEDS_ITEM,
     delete_registry_question,
     import_form,
     new_registry_form,
@@ -39,31 +40,15 @@ from pylee_tui.sections.registries.forms import (
     rename_registry_form,
     rename_server_form,
 )
-from pylee_tui.sections.registries.tree import ROOT, NodeData, RegistryTree
+from pylee_tui.sections.registries.tree import ROOT, NodeData, RegistryTree, next_draft
 from pylee_tui.services import Scope
+from pylee_tui.services.registries import SERVER_PAGE, ServerLine, ServerPage
 from pylee_tui.widgets.disabled_keys import SaysWhyDisabled, permission_refusal
 from pylee_tui.widgets.markdown_document import MarkdownDocument
 
 WRITES = "registries:write"
-
-# what each key does, for "you cannot …" (said when a disabled key is pressed)
-DOING = {
-    "new": "add registries or servers",
-    "rename": "rename registries or servers",
-    "delete": "delete registries or remove servers",
-    "move": "move servers",
-    "import": "import servers",
-    "edit_overview": "edit a registry's overview",
-}
-# what the cursor must be on, for a key that needs another item
-NEEDS_ITEM = {
-    "rename": "Put the cursor on a registry or a server to rename it.",
-    "delete": "Put the cursor on a registry or a server to delete or remove it.",
-    "move": "m moves a server: put the cursor on a server first.",
-    "import": "Put the cursor on a registry (or one of its servers) to import into it.",
-    "edit_overview": "e edits a registry's overview: put the cursor on a registry.",
-    "export": "Put the cursor on a registry (or one of its servers) to export it.",
-}
+FILTERED_PAGE = 10  # servers shown per registry while filtering (every registry may show some)
+MANY_OPEN = 5  # more registries open than this: each shows FILTERED_PAGE servers at first
 
 
 class RegistryBrowser(SaysWhyDisabled, OrgSection):
@@ -128,12 +113,12 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         self.org_slug: str | None = None
         self.query_text = ""
         self.drafts_only = False
-        self.servers: dict[tuple[str, str], Server] = {}
-        self._filter_timer: Timer | None = None
+        self.servers: dict[tuple[str, str], ServerLine] = {}  # those the tree's pages show
         # where the cursor goes (and what opens) once the next load lands
         self._want: list[NodeData] = []
         self._expand: set[str] = set()
         self._open_before_filter: set[str] | None = None
+        self._pages_asked: tuple[str, bool] | None = None  # the filter the pages shown answer
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Filter servers by name…", id="registry-filter")
@@ -190,43 +175,63 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
 
     # --- loading -------------------------------------------------------------------------
 
-    def refresh_data(self, *, prefer: Sequence[NodeData] = (), expand: Iterable[str] = ()) -> None:
+    def refresh_data(
+        self,
+        *,
+        prefer: Sequence[NodeData] = (),
+        expand: Iterable[str] = (),
+        same_registries: bool = False,
+    ) -> None:
         """Reload the registries and the servers of every open (or, filtered, every) registry.
         The cursor then goes to the first of `prefer` shown, else stays on its item or the
         nearest one; `expand` opens registries besides those open now. Only the last load asked
         for is shown (a load cancels the one still running), so an older one landing late
-        cannot move anything back."""
+        cannot move anything back. `same_registries`: only the servers shown change (a filter),
+        so the registries are not read again."""
         if self.org_slug is None:
             return
         if prefer:
             self._want = list(prefer)
         self._expand |= set(expand)
-        org, query, drafts_only, filtered = (
-            self.org_slug,
-            self.query_text,
-            self.drafts_only,
-            self.filtered,
-        )
-        wanted_open = (
-            self.registry_tree.open_registries()
-            | self._expand
-            | {d.registry for d in self._want if d.registry}
-        )
-        registries_service, user = self.services.registries, self.user
+        org, query, drafts_only, filtered = self.org_slug, *self.asked, self.filtered
+        tree = self.registry_tree
+        wanted_open = tree.open_registries() | self._expand
+        wanted_open |= {d.registry for d in self._want if d.registry}
+        # a page each: a short one when many are open (say, left open by a filter)
+        few = not filtered and len(wanted_open) <= MANY_OPEN
+        at, limit = self._page_starts(), SERVER_PAGE if few else FILTERED_PAGE
+        service, user = self.services.registries, self.user
+        known = list(tree.registries.values()) if same_registries else []
 
         def load():
-            registries = registries_service.list_registries(user, org)
-            slugs = [r.slug for r in registries]
-            wanted = slugs if filtered else [s for s in slugs if s in wanted_open]
-            servers = {
-                slug: registries_service.list_servers(
-                    user, Scope(org, slug), query=query, drafts_only=drafts_only
-                )
-                for slug in wanted
-            }
-            return registries, servers
+            registries = known or service.list_registries(user, org)
+            shown = [r.slug for r in registries if filtered or r.slug in wanted_open]
+            wanted = {slug: at.get(slug) for slug in shown}
+            pages = service.server_pages(
+                user, org, wanted, query=query, drafts_only=drafts_only, limit=limit
+            )
+            return registries, pages
 
         self.call(load, done=lambda result: self._loaded(*result), group="registry-tree")
+
+    @property
+    def asked(self) -> tuple[str, bool]:
+        """The filter asked for: (text, drafts only)."""
+        return self.query_text, self.drafts_only
+
+    def _page_starts(self) -> dict[str, int | str | None]:
+        """Where each registry's page starts: at the server wanted, else where the page shown
+        starts (the filter unchanged), else at the cursor's server, else at the first."""
+        at: dict[str, int | str | None] = {}
+        cursor = self.cursor
+        if cursor is not None and cursor.kind == "server" and cursor.registry:
+            at[cursor.registry] = cursor.server
+        if self._pages_asked == self.asked:
+            at.update((slug, page.offset) for slug, page in self.registry_tree.pages.items())
+        for data in reversed(self._want):  # the first wanted wins
+            if data.kind == "server" and data.registry:
+                at[data.registry] = data.server
+        return at
 
     def reveal(self, registry: str, server: str | None = None) -> None:
         """Put the cursor on a registry, or on one of its servers (its registry opened)."""
@@ -235,36 +240,40 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         else:
             self.refresh_data(prefer=[NodeData("server", registry, server)], expand=[registry])
 
-    def _loaded(self, registries: list[RegistrySummary], servers: dict[str, list[Server]]) -> None:
+    def _loaded(self, registries: list[RegistrySummary], pages: dict[str, ServerPage]) -> None:
+        self._pages_asked = self.asked
         self.servers = {
-            (slug, server.name): server for slug, found in servers.items() for server in found
+            (slug, line.name): line for slug, page in pages.items() for line in page.lines
         }
         expand = set(self._expand)
         if self.filtered:
-            expand |= {slug for slug, found in servers.items() if found}
+            expand |= {slug for slug, page in pages.items() if page.total}
         self.registry_tree.rebuild(
-            registries, servers, filtered=self.filtered, expand=expand, prefer=self._want
+            registries, pages, filtered=self.filtered, expand=expand, prefer=self._want
         )
         self._want, self._expand = [], set()
         self._show_detail()
 
-    def _show_servers(self, slug: str, servers: list[Server]) -> None:
+    def _show_servers(self, slug: str, page: ServerPage) -> None:
         self.servers = {k: v for k, v in self.servers.items() if k[0] != slug}
-        for server in servers:
-            self.servers[(slug, server.name)] = server
-        self.registry_tree.set_servers(slug, servers, filtered=self.filtered)
+        for line in page.lines:
+            self.servers[(slug, line.name)] = line
+        self.registry_tree.set_servers(slug, page, filtered=self.filtered)
         self._show_detail()
 
     @on(RegistryTree.NeedServers)
     def _need_servers(self, event: RegistryTree.NeedServers) -> None:
         org, slug = self.org, event.registry
         self.call(
-            self.services.registries.list_servers,
+            self.services.registries.server_pages,
             self.user,
-            Scope(org, slug),
+            org,
+            {slug: event.at},
             query=self.query_text,
             drafts_only=self.drafts_only,
-            done=lambda servers: self._show_servers(slug, servers),
+            limit=FILTERED_PAGE if self.filtered else SERVER_PAGE,
+            done=lambda pages: self._show_servers(slug, pages[slug]) if slug in pages else None,
+            group=f"registry-servers:{slug}",
         )
 
     # --- detail --------------------------------------------------------------------------
@@ -343,15 +352,11 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
 
     @on(Input.Changed, "#registry-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        if self._filter_timer is not None:
-            self._filter_timer.stop()
+        # each key asks at once: a page per registry is cheap, and a newer load replaces an
+        # older one still on its way (one worker group)
         value = event.value.strip()
-        self._filter_timer = self.set_timer(0.15, lambda: self._apply_filter(value))
-
-    def _apply_filter(self, value: str) -> None:
-        if value == self.query_text:
-            return
-        self._set_filter(value, self.drafts_only)
+        if value != self.query_text:
+            self._set_filter(value, self.drafts_only)
 
     def _set_filter(self, query: str, drafts_only: bool) -> None:
         """Filter (or stop filtering); the registries open before a filter open again after."""
@@ -363,7 +368,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         expand: set[str] = set()
         if not self.filtered and self._open_before_filter is not None:
             expand, self._open_before_filter = self._open_before_filter, None
-        self.refresh_data(expand=expand)
+        self.refresh_data(expand=expand, same_registries=True)
 
     @on(Input.Submitted, "#registry-filter")
     def _filter_done(self) -> None:
@@ -372,8 +377,6 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
     def key_escape(self) -> None:
         filter_input = self.query_one("#registry-filter", Input)
         if filter_input.has_class("-shown"):
-            if self._filter_timer is not None:
-                self._filter_timer.stop()
             filter_input.value = ""
             filter_input.remove_class("-shown")
             self.registry_tree.focus()
@@ -390,33 +393,22 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
 
     def action_next_draft(self, step: int = 1) -> None:
         """Go to the next (step 1) or previous (-1) draft after the cursor, round the end."""
-        order = {slug: i for i, slug in enumerate(self.registry_tree.registries)}
-        data = self.cursor or ROOT
-        if data.kind == "root" or data.registry not in order:
-            here: tuple[int, int, str] = (-1, 0, "")
-        elif data.kind == "server":
-            here = (order[data.registry or ""], 1, data.server or "")
-        else:
-            here = (order[data.registry or ""], 0, "")
+        order, here = list(self.registry_tree.registries), self.cursor or ROOT
 
         def go(drafts: list[tuple[str, str]]) -> None:
-            keyed = sorted((order[r], 1, n) for r, n in drafts if r in order)
-            if not keyed:
+            found = next_draft(order, here, drafts, step)
+            if found is None:
                 self.notify("No drafts here: every server is valid.", timeout=4)
                 return
-            after = [k for k in keyed if k > here] if step > 0 else [k for k in keyed if k < here]
-            if after:
-                target = after[0] if step > 0 else after[-1]
-            else:
-                target = keyed[0] if step > 0 else keyed[-1]
+            target, wrapped = found
+            if wrapped:
                 self.notify(
                     "Round the end: the first draft again."
                     if step > 0
                     else "Round the start: the last draft again.",
                     timeout=2,
                 )
-            slug = list(order)[target[0]]
-            self.refresh_data(prefer=[NodeData("server", slug, target[2])], expand=[slug])
+            self.refresh_data(prefer=[target], expand=[target.registry or ""])
 
         self.call(
             self.services.registries.drafts, self.user, self.org, query=self.query_text, done=go
@@ -501,16 +493,15 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
                 lambda reg: ([NodeData("registry", reg.slug)], [reg.slug] if was_open else []),
             )
         elif data.kind == "server":
-            server, registry = self.servers[(data.registry, data.server or "")], data.registry
+            name, registry = data.server or "", data.registry
 
             def rename(values: dict[str, str]):
+                server = registries.get_server(user, Scope(org, registry, name))
                 document = dict(server.document, name=values["name"])
-                return registries.edit_server(
-                    user, Scope(org, registry, server.name), document
-                ).server
+                return registries.edit_server(user, Scope(org, registry, name), document).server
 
             self._form(
-                rename_server_form(server, rename),
+                rename_server_form(name, rename),
                 lambda s: f"Renamed to {s.name}.",
                 lambda s: ([NodeData("server", registry, s.name)], []),
             )

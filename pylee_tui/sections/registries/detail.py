@@ -8,8 +8,9 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
-from pylee_tui.models import RegistrySummary, Server, plural
+from pylee_tui.models import RegistrySummary, plural
 from pylee_tui.safe_text import escape
+from pylee_tui.services.registries import ServerLine
 from pylee_tui.widgets.safe_markdown import SafeMarkdownViewer
 
 EMPTY_REGISTRY_OVERVIEW = "*No overview yet.* Press **e** to write one."
@@ -22,6 +23,8 @@ class RegistryDetail(Vertical):
     RegistryDetail #detail-body { color: $text-muted; padding-bottom: 1; }
     RegistryDetail #registry-overview { height: 1fr; }
     """
+
+    _overview: str | None = None  # the Markdown the viewer shows
 
     def compose(self) -> ComposeResult:
         yield Static("", id="detail-title")
@@ -56,10 +59,13 @@ class RegistryDetail(Vertical):
         )
 
     async def show_overview(self, overview: str) -> None:
-        viewer = self.query_one("#registry-overview", SafeMarkdownViewer)
-        await viewer.show(overview or EMPTY_REGISTRY_OVERVIEW)
+        text = overview or EMPTY_REGISTRY_OVERVIEW
+        if text == self._overview:  # shown already: the same registry, read again
+            return
+        self._overview = text
+        await self.query_one("#registry-overview", SafeMarkdownViewer).show(text)
 
-    def show_server(self, registry: str, server: Server) -> None:
+    def show_server(self, registry: str, server: ServerLine) -> None:
         lines = [
             f"in {escape(registry)} · version {escape(server.version) or '—'} · {server.status}",
             escape(server.description or ""),

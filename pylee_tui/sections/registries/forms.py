@@ -1,6 +1,7 @@
 """The forms and questions of the registries section: a new registry, a new server, renaming
-either, importing files (and reading the files named), deleting. Each form takes the function
-that saves it, so the section decides what happens after."""
+either, importing files (and reading the files named), deleting; and what a key that cannot be
+used says. Each form takes the function that saves it, so the section decides what happens
+after."""
 
 from __future__ import annotations
 
@@ -11,11 +12,31 @@ from typing import Any
 
 from pylee_tui.dialogs.choice import ChoiceScreen, confirm
 from pylee_tui.dialogs.form import FormField, FormScreen
-from pylee_tui.models import DeletionReport, RegistrySummary, Server, plural
+from pylee_tui.models import DeletionReport, RegistrySummary, plural
 from pylee_tui.server_json import KNOWN_REGISTRY_TYPES, SCHEMA_URL, read_entries
 from pylee_tui.services import InvalidInput
 
 Save = Callable[[dict[str, str]], Any]
+
+
+# what each key does, for "you cannot …" (said when a disabled key is pressed)
+DOING = {
+    "new": "add registries or servers",
+    "rename": "rename registries or servers",
+    "delete": "delete registries or remove servers",
+    "move": "move servers",
+    "import": "import servers",
+    "edit_overview": "edit a registry's overview",
+}
+# what the cursor must be on, for a key that needs another item
+NEEDS_ITEM = {
+    "rename": "Put the cursor on a registry or a server to rename it.",
+    "delete": "Put the cursor on a registry or a server to delete or remove it.",
+    "move": "m moves a server: put the cursor on a server first.",
+    "import": "Put the cursor on a registry (or one of its servers) to import into it.",
+    "edit_overview": "e edits a registry's overview: put the cursor on a registry.",
+    "export": "Put the cursor on a registry (or one of its servers) to export it.",
+}
 
 
 def new_registry_form(save: Save) -> FormScreen:
@@ -91,10 +112,10 @@ def rename_registry_form(summary: RegistrySummary, save: Save) -> FormScreen:
     )
 
 
-def rename_server_form(server: Server, save: Save) -> FormScreen:
+def rename_server_form(name: str, save: Save) -> FormScreen:
     return FormScreen(
-        f"Rename {server.name}",
-        [FormField("name", "Name", "server_name", value=server.name)],
+        f"Rename {name}",
+        [FormField("name", "Name", "server_name", value=name)],
         save,
         intro="A draft must be fixed before it can be renamed: open it with enter.",
     )

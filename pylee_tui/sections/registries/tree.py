@@ -1,5 +1,7 @@
 """The registry tree: registries -> servers, counts on each registry, drafts marked, children
-loaded lazily (the owner supplies them when a registry is expanded).
+loaded lazily (the owner supplies them when a registry is expanded), a page at a time: a registry
+of 5,000 servers shows a hundred of them between "… N before" and "… N more", which show the page
+before or after (enter or →), so the tree never holds more than it can draw quickly.
 
 Whatever is rebuilt, the tree keeps which registries are open and puts the cursor back on its
 item, or on the nearest one still shown (the next sibling, the previous one, then the parent):
@@ -16,20 +18,22 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from pylee_tui.models import RegistrySummary, Server, plural
+from pylee_tui.models import RegistrySummary, plural
 from pylee_tui.safe_text import escape
+from pylee_tui.services.registries import ServerLine, ServerPage
 
 LOADING = "loading…"
 
 
 @dataclass(frozen=True)
 class NodeData:
-    kind: str  # "root", "registry", "server", "placeholder"
+    kind: str  # "root", "registry", "server", "placeholder", "earlier" or "more" (a page)
     registry: str | None = None
     server: str | None = None
 
 
 ROOT = NodeData("root")
+PAGING = ("placeholder", "earlier", "more")  # the leaves that stand for servers not shown
 
 
 def registry_label(registry: RegistrySummary, shown: int | None = None) -> Text:
@@ -43,7 +47,7 @@ def registry_label(registry: RegistrySummary, shown: int | None = None) -> Text:
     return text
 
 
-def server_label(server: Server) -> Text:
+def server_label(server: ServerLine) -> Text:
     if server.status == "draft":
         text = Text("⚠ ", style="yellow")
         text.append(escape(server.name))
@@ -55,15 +59,23 @@ def server_label(server: Server) -> Text:
     return text
 
 
+def page_label(count: int, where: str) -> Text:
+    return Text(f"… {count:,} {where}", style="dim italic")
+
+
 class RegistryTree(Tree[NodeData]):
-    """Posts `NeedServers` when a registry's children are wanted; the owner answers with
-    `set_servers`, or rebuilds everything with `rebuild`. Filtering is the owner's too."""
+    """Posts `NeedServers` when a registry's children are wanted (its first page, or the page
+    before or after the one shown); the owner answers with `set_servers`, or rebuilds
+    everything with `rebuild`. Filtering is the owner's too."""
 
     class NeedServers(Message):
-        def __init__(self, tree: RegistryTree, registry: str) -> None:
+        """`at`: where the page starts (an offset; None: the first page)."""
+
+        def __init__(self, tree: RegistryTree, registry: str, at: int | None = None) -> None:
             super().__init__()
             self.tree = tree
             self.registry = registry
+            self.at = at
 
         @property
         def control(self) -> RegistryTree:
@@ -82,27 +94,27 @@ class RegistryTree(Tree[NodeData]):
         self.guide_depth = 3
         self.registries: dict[str, RegistrySummary] = {}
         self.note = ""  # said after the count on the root line ("drafts only")
-        self._loaded: set[str] = set()
+        self.pages: dict[str, ServerPage] = {}  # the page each loaded registry shows
 
     # --- building --------------------------------------------------------------------------
 
     def rebuild(
         self,
         registries: list[RegistrySummary],
-        servers: dict[str, list[Server]],
+        pages: dict[str, ServerPage],
         *,
         filtered: bool = False,
         expand: Iterable[str] = (),
         prefer: Sequence[NodeData] = (),
     ) -> None:
-        """Rebuild both levels at once. `servers`: the children of the registries they are
-        given for (the others load when opened). Registries open before stay open, with those in
+        """Rebuild both levels at once. `pages`: the children of the registries they are given
+        for (the others load when opened). Registries open before stay open, with those in
         `expand`. The cursor goes to the first of `prefer` shown, else back to its item or the
         nearest one."""
         opened = self.open_registries() | set(expand)
         candidates = [*prefer, *self._around_cursor()]
         self.registries = {r.slug: r for r in registries}
-        self._loaded.clear()
+        self.pages.clear()
         self.root.remove_children()
         self.set_root_label()
         for registry in registries:
@@ -111,8 +123,8 @@ class RegistryTree(Tree[NodeData]):
                 data=NodeData("registry", registry.slug),
                 allow_expand=registry.server_count > 0,
             )
-            if registry.slug in servers:
-                self._fill(node, registry.slug, servers[registry.slug], filtered)
+            if registry.slug in pages:
+                self._fill(node, registry.slug, pages[registry.slug], filtered)
             elif registry.server_count:
                 node.add_leaf(Text(LOADING, style="dim italic"), data=NodeData("placeholder"))
             if registry.slug in opened and node.allow_expand:
@@ -126,35 +138,41 @@ class RegistryTree(Tree[NodeData]):
             label.append(f" · {self.note}", style="yellow")
         self.root.set_label(label)
 
-    def set_servers(self, registry: str, servers: list[Server], *, filtered: bool = False) -> None:
+    def set_servers(self, registry: str, page: ServerPage, *, filtered: bool = False) -> None:
         """The children of one registry (an answer to `NeedServers`)."""
         node = self.registry_node(registry)
         if node is None:
             return
         inside = self.cursor_node is not None and self.cursor_node.parent is node
         candidates = self._around_cursor()
-        if (
-            inside
-            and self.cursor_node is not None
-            and self.cursor_node.data == NodeData("placeholder")
-        ):
-            # the cursor waited on "loading…": it goes to the first server that arrived
-            candidates = [*(NodeData("server", registry, s.name) for s in servers[:1]), *candidates]
-        self._fill(node, registry, servers, filtered)
+        data = self.cursor_node.data if inside and self.cursor_node is not None else None
+        if data is not None and data.kind in ("placeholder", "more"):
+            # the cursor waited on "loading…" or asked for more: it goes to the first server
+            first = [NodeData("server", registry, s.name) for s in page.lines[:1]]
+            candidates = [*first, *candidates]
+        elif data is not None and data.kind == "earlier":  # ... or to the last one before
+            last = [NodeData("server", registry, s.name) for s in page.lines[-1:]]
+            candidates = [*last, *candidates]
+        self._fill(node, registry, page, filtered)
         if inside:
             self.place_cursor(candidates)
 
     def _fill(
-        self, node: TreeNode[NodeData], registry: str, servers: list[Server], filtered: bool
+        self, node: TreeNode[NodeData], registry: str, page: ServerPage, filtered: bool
     ) -> None:
         node.remove_children()
-        for server in servers:
+        if page.offset:
+            node.add_leaf(page_label(page.offset, "before"), data=NodeData("earlier", registry))
+        for server in page.lines:
             node.add_leaf(server_label(server), data=NodeData("server", registry, server.name))
+        after = page.total - page.offset - len(page.lines)
+        if after > 0:
+            node.add_leaf(page_label(after, "more"), data=NodeData("more", registry))
         summary = self.registries.get(registry)
         if summary is not None:
-            node.set_label(registry_label(summary, len(servers) if filtered else None))
-        node.allow_expand = bool(servers)
-        self._loaded.add(registry)
+            node.set_label(registry_label(summary, page.total if filtered else None))
+        node.allow_expand = bool(page.total)
+        self.pages[registry] = page
 
     # --- finding and placing ---------------------------------------------------------------
 
@@ -201,13 +219,13 @@ class RegistryTree(Tree[NodeData]):
         node = self.cursor_node
         if node is None or node.data is None:
             return [ROOT]
-        if node.data.kind == "placeholder":
+        if node.data.kind in PAGING:
             parent = node.parent
             return [parent.data, ROOT] if parent is not None and parent.data else [ROOT]
         parent = node.parent
         if parent is None:
             return [ROOT]
-        siblings = [c.data for c in parent.children if c.data and c.data.kind != "placeholder"]
+        siblings = [c.data for c in parent.children if c.data and c.data.kind not in PAGING]
         at = siblings.index(node.data) if node.data in siblings else 0
         around = [node.data, *siblings[at + 1 :], *reversed(siblings[:at])]
         return [*around, *([parent.data] if parent.data else []), ROOT]
@@ -220,7 +238,9 @@ class RegistryTree(Tree[NodeData]):
 
     def action_open_node(self) -> None:
         node = self.cursor_node
-        if node is not None and node.allow_expand and not node.is_expanded:
+        if node is not None and node.data is not None and node.data.kind in ("earlier", "more"):
+            self._turn_page(node.data)
+        elif node is not None and node.allow_expand and not node.is_expanded:
             node.expand()
         elif node is not None and node.children:
             self.move_cursor(node.children[0])
@@ -235,9 +255,44 @@ class RegistryTree(Tree[NodeData]):
             self.move_cursor(node.parent)
 
     def is_loaded(self, registry: str) -> bool:
-        return registry in self._loaded
+        return registry in self.pages
+
+    def _turn_page(self, data: NodeData) -> None:
+        """The page before or after the one shown (enter or → on "… N before/more")."""
+        page = self.pages.get(data.registry or "")
+        if page is None:
+            return
+        step = len(page.lines) or 1
+        at = page.offset + step if data.kind == "more" else max(0, page.offset - step)
+        self.post_message(self.NeedServers(self, data.registry or "", at))
+
+    def _on_tree_node_selected(self, event: Tree.NodeSelected) -> None:
+        data = event.node.data
+        if data is not None and data.kind in ("earlier", "more"):
+            event.stop()
+            self._turn_page(data)
 
     def _on_tree_node_expanded(self, event: Tree.NodeExpanded) -> None:
         data = event.node.data
-        if data and data.kind == "registry" and data.registry not in self._loaded:
+        if data and data.kind == "registry" and data.registry not in self.pages:
             self.post_message(self.NeedServers(self, data.registry))
+
+
+def next_draft(
+    order: list[str], here: NodeData, drafts: list[tuple[str, str]], step: int
+) -> tuple[NodeData, bool] | None:
+    """The draft after (step 1) or before (-1) `here` in the tree's order (registries in
+    `order`, servers by name), and whether that went round the end; None without drafts."""
+    rank = {slug: i for i, slug in enumerate(order)}
+    if here.kind == "root" or here.registry not in rank:
+        at: tuple[int, int, str] = (-1, 0, "")
+    else:
+        at = (rank[here.registry or ""], int(here.kind == "server"), here.server or "")
+    keyed = sorted((rank[r], 1, n) for r, n in drafts if r in rank)
+    if not keyed:
+        return None
+    after = [k for k in keyed if k > at] if step > 0 else [k for k in keyed if k < at]
+    target = (
+        (after[0] if step > 0 else after[-1]) if after else (keyed[0] if step > 0 else keyed[-1])
+    )
+    return NodeData("server", order[target[0]], target[2]), not after
