@@ -135,12 +135,7 @@ class EffectiveReader:
     ) -> EffectiveConfig:
         """The effective configuration at `ref` with secrets decrypted (every one, or those of
         the keys in `reveal`): read afresh, never kept."""
-        chain = [ScopeRef(ref.org, "org")]
-        if ref.registry is not None:
-            chain.append(ScopeRef(ref.org, "registry", ref.registry))
-        if ref.server is not None:
-            chain.append(ref)
-        layers = [self.layer(db, level, data_key, reveal) for level in chain]
+        layers = [self.layer(db, level, data_key, reveal) for level in ref.chain()]
         return resolve(layers, ref.server.get("document") if ref.server else None)
 
     def every_server(self, db: sqlite_utils.Database, ref: ScopeRef) -> dict[str, EffectiveConfig]:

@@ -159,12 +159,15 @@ class EffectiveConfig:
     def __repr__(self) -> str:
         return f"EffectiveConfig({len(self)} entries, {len(self.declared)} declared)"
 
+    def keys_at(self, level: ScopeLevel) -> list[str]:
+        """The keys the scope at `level` defines (and wins), sorted."""
+        if self._top is not None and self._top[0] == level:
+            return sorted(self._top[1])
+        return sorted(k for k, d in self._winners.items() if d.scope == level)
+
     def defined_at(self, level: ScopeLevel) -> list[Entry]:
         """The entries the scope at `level` defines (and wins), by key."""
-        if self._top is not None and self._top[0] == level:
-            made = [self.get(k) for k in sorted(self._top[1])]
-        else:
-            made = [self.get(k) for k, d in sorted(self._winners.items()) if d.scope == level]
+        made = [self.get(k) for k in self.keys_at(level)]
         return [e for e in made if e is not None]
 
     @property

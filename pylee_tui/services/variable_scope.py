@@ -75,6 +75,15 @@ class ScopeRef:
             return f"registry {self.registry['slug']}"
         return f"org {self.org['slug']}"
 
+    def chain(self) -> list[ScopeRef]:
+        """The scopes a key here inherits from, this one last: org, registry, server."""
+        chain = [ScopeRef(self.org, "org")]
+        if self.registry is not None:
+            chain.append(ScopeRef(self.org, "registry", self.registry))
+        if self.server is not None:
+            chain.append(self)
+        return chain
+
     def where_sql(self, alias: str = "") -> tuple[str, list[Any]]:
         """SQL selecting this scope's own rows (in `variables` or `variable_versions`).
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from pylee_tui import crypto
 from pylee_tui.models import Variable, VariableVersion
@@ -49,7 +49,9 @@ __all__ = [
     "KEEP_PREVIOUS",
     "WRITE_PERMISSIONS",
     "DeletedKey",
+    "KeyChange",
     "Kind",
+    "RegistryScope",
     "RolledBack",
     "VariableService",
 ]
@@ -60,6 +62,22 @@ WRITE_PERMISSIONS: dict[str, tuple[str, str]] = {
     "variable": ("variables:write", "change variables"),
     "secret": ("secrets:write", "change secrets"),
 }
+
+
+class KeyChange(NamedTuple):
+    """When a key was last written (ISO text, as stored) and by whom."""
+
+    at: str
+    by: str
+
+
+@dataclass(frozen=True)
+class RegistryScope:
+    """A registry as a place keys live: its slug, name and number of servers."""
+
+    slug: str
+    name: str
+    servers: int
 
 
 @dataclass(frozen=True)
@@ -123,6 +141,48 @@ class VariableService(Service):
         with self.store.reading() as db:
             ref, _member = self._scope(db, actor, scope)
             return versions(db, ref, key)
+
+    def changes(self, actor: str, scope: Scope) -> dict[str, dict[str, KeyChange]]:
+        """When and by whom each key along the scope's chain was last written: level (org,
+        registry, server) -> key -> (updated_at as stored, updated_by). Rows, not models: a
+        registry's 5,000 keys are read in a few milliseconds."""
+        with self.store.reading() as db:
+            ref, _member = self._scope(db, actor, scope)
+            found: dict[str, dict[str, KeyChange]] = {}
+            for level in ref.chain():
+                where, params = level.where_sql()
+                rows = db.execute(
+                    f"SELECT key, updated_at, updated_by FROM variables WHERE {where}", params
+                )
+                found[level.scope] = {key: KeyChange(at, by) for key, at, by in rows}
+            return found
+
+    def registry_scopes(self, actor: str, org: str) -> list[RegistryScope]:
+        """The org's registries, by name, with how many servers each holds: the places under
+        the org where keys can live (their servers come with `server_names`)."""
+        with self.store.reading() as db:
+            org_row, _member = self.services.access.org_row(db, actor, org)
+            rows = db.execute(
+                "SELECT r.slug, r.name, "
+                "(SELECT count(*) FROM servers s WHERE s.registry_id = r.id) FROM registries r "
+                "WHERE r.org_id = ? ORDER BY r.name COLLATE NOCASE, r.slug",
+                [org_row["id"]],
+            )
+            return [RegistryScope(slug, name, count) for slug, name, count in rows]
+
+    def server_names(
+        self, actor: str, scope: Scope, *, start: int = 0, limit: int | None = None
+    ) -> list[str]:
+        """The names of the registry's servers, by name: `limit` of them from `start`."""
+        with self.store.reading() as db:
+            ref, _member = self._scope(db, actor, scope)
+            if ref.registry is None or ref.server is not None:
+                raise InvalidInput(f"{scope.label} is not a registry: name one registry")
+            rows = db.execute(
+                "SELECT name FROM servers WHERE registry_id = ? ORDER BY name LIMIT ? OFFSET ?",
+                [ref.registry["id"], -1 if limit is None else limit, start],
+            )
+            return [name for (name,) in rows]
 
     def deleted(self, actor: str, scope: Scope, *, kind: Kind | None = None) -> list[DeletedKey]:
         """The keys deleted at exactly this scope and not set again, by key: each one's newest

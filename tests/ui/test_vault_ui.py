@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Tree
 
 from pylee_tui.app import PyleeApp
 from pylee_tui.dialogs.change_passphrase import ChangePassphraseScreen
@@ -764,3 +764,118 @@ async def test_columns_keep_their_width_after_adding_and_deleting(db_path, seed,
         assert not any("REGION" in line for line in lines)
         for key in ("AUTH_HEADER", "CYC_A", "CYC_B", "LOG_LEVEL"):
             assert any(f" {key} " in f"{line} " for line in lines), (key, lines)
+
+
+# --- at any size: a window of rows, a filter and sorts in workers, a tree read on opening ----
+
+
+async def test_every_key_of_a_long_scope_is_reached_though_the_table_holds_a_window(
+    db_path, seed, monkeypatch
+):
+    from pylee_tui.sections.vault import table as table_module
+
+    monkeypatch.setattr(table_module, "WINDOW", 8)
+    for n in range(30):
+        seed.variables.set_key(ANN, Scope("acme"), f"KEY_{n:02d}", f"value {n}")
+    keys = sorted(["LOG_LEVEL", *(f"KEY_{n:02d}" for n in range(30))])
+    async with app_for(db_path).run_test(size=SIZE) as pilot:
+        pane = await open_vault(pilot)
+        table = table_of(pane)
+        assert table.row_count == 8  # a window of the 31 rows
+        assert "31 keys" in str(pane.query_one("#vault-mode").render())
+        seen = [pane.selected.key]
+        for _ in range(len(keys) - 1):
+            await pilot.press("down")
+            seen.append(pane.selected.key)
+        assert seen == keys  # every key, in order, past each edge of the window
+        assert table.row_count == 8
+        await pilot.press("ctrl+home")
+        assert pane.selected.key == keys[0]
+        await pilot.press("ctrl+end")
+        assert pane.selected.key == keys[-1]
+        assert str(pane.query_one("#vault-detail").render()).startswith(keys[-1])
+
+
+async def test_the_filter_narrows_the_rows_and_escape_brings_them_back(db_path, seed):
+    for key in ("GITHUB_TOKEN", "GITLAB_URL", "REGION"):
+        seed.variables.set_key(ANN, Scope("acme"), key, "https://git.example")
+    seed.variables.set_key(ANN, Scope("acme"), "MIRROR", "github.example")  # by its value
+    async with app_for(db_path).run_test(size=SIZE) as pilot:
+        pane = await open_vault(pilot)
+        field = pane.query_one("#vault-filter", Input)
+        assert not field.display
+        await pilot.press("slash")
+        assert field.display and field.has_focus
+        await type_text(pilot, "github")
+        await settle(pilot)
+        assert list(by_key(table_of(pane))) == ["GITHUB_TOKEN", "MIRROR"]
+        assert "2 of 5 keys match" in str(pane.query_one("#vault-mode").render())
+        await type_text(pilot, "zz")
+        await settle(pilot)
+        assert table_of(pane).row_count == 0
+        assert "No key matches “githubzz”" in str(pane.query_one("#vault-empty").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not field.display and table_of(pane).has_focus
+        assert list(by_key(table_of(pane))) == [
+            "GITHUB_TOKEN",
+            "GITLAB_URL",
+            "LOG_LEVEL",
+            "MIRROR",
+            "REGION",
+        ]
+
+
+async def test_sorting_by_a_column_and_the_other_way(db_path, with_secret):
+    seed_services = Services(Store(db_path), clock=clock)
+    try:
+        seed_services.variables.set_key(ANN, Scope("acme"), "A_URL", "https://z.example")
+    finally:
+        seed_services.store.close()
+    async with app_for(db_path).run_test(size=SIZE) as pilot:
+        pane = await open_vault(pilot)
+        assert list(by_key(table_of(pane))) == ["API_TOKEN", "A_URL", "LOG_LEVEL"]
+        await pilot.press("S")  # by kind
+        await settle(pilot)
+        assert [r[1] for r in rows(table_of(pane))] == ["secret", "variable", "variable"]
+        assert "by kind" in str(pane.query_one("#vault-mode").render())
+        await pilot.press("S")  # by value: the secret's is never read (it sorts first)
+        await settle(pilot)
+        assert list(by_key(table_of(pane))) == ["API_TOKEN", "A_URL", "LOG_LEVEL"]
+        table = table_of(pane)
+        table.post_message(
+            DataTable.HeaderSelected(table, table.ordered_columns[2].key, 2, "Value")
+        )  # the same column: the other way
+        await settle(pilot)
+        assert list(by_key(table_of(pane))) == ["LOG_LEVEL", "A_URL", "API_TOKEN"]
+        assert "Value ▲" in str(table.ordered_columns[2].label)
+
+
+async def test_a_large_orgs_registries_list_their_servers_when_opened(db_path, seed, monkeypatch):
+    from pylee_tui.sections.vault import rows as rows_module
+    from pylee_tui.sections.vault import scope_tree
+
+    monkeypatch.setattr(rows_module, "LIST_SERVERS_UP_TO", 2)
+    monkeypatch.setattr(scope_tree, "PAGE", 2)
+    for n in range(4):
+        seed.registries.add_server(
+            ANN, Scope("acme", "core-tools"), server_doc(f"io.github.acme/extra-{n}")
+        )
+    async with app_for(db_path).run_test(size=SIZE) as pilot:
+        pane = await open_vault(pilot)
+        tree = pane.query_one("#vault-scopes", Tree)
+        registry = tree.root.children[0]
+        assert not registry.is_expanded and not registry.children  # not read yet
+        registry.expand()
+        await settle(pilot)
+        shown = [str(n.label) for n in registry.children]
+        assert shown == ["extra-0", "extra-1", "… 3 more (enter shows 2)"]
+        tree.focus()
+        tree.move_cursor(registry.children[-1])
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = [str(n.label) for n in registry.children]
+        assert shown == ["extra-0", "extra-1", "extra-2", "extra-3", "… 1 more (enter shows 1)"]
+        tree.move_cursor(registry.children[1])
+        await settle(pilot)
+        assert pane.scope == Scope("acme", "core-tools", "io.github.acme/extra-1")

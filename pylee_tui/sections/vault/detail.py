@@ -10,25 +10,51 @@ from pylee_tui.safe_text import escape
 from pylee_tui.sections.vault.rows import DEFINED, DELETED, EFFECTIVE, MODE_NAMES, Row
 
 
-def mode_line(mode: str, rows: int, *, missing: int, loaded: bool) -> Text:
+def mode_line(
+    mode: str,
+    rows: int,
+    *,
+    missing: int,
+    loaded: bool,
+    total: int | None = None,
+    sort: tuple[str, bool] = ("key", False),
+) -> Text:
     """' defined here   effective   deleted   · 3 keys · t/D switch' (the hint last: on a narrow
-    screen it is what gets cut)."""
+    screen it is what gets cut). With a filter, `total` is the number of rows before it:
+    '· 3 of 120 keys match'; a sort other than by key says so."""
     line = Text()
     for key, name in MODE_NAMES.items():
         line.append(f" {name} ", style="reverse bold" if mode == key else "")
         line.append(" ")
+    of = f" of {total:,}" if total is not None else ""
+    matching = " match" if total is not None else ""
     if loaded and mode == DELETED:
-        line.append(f" · {plural(rows, 'deleted key')}", style="dim")
+        line.append(f" · {rows:,}{of} deleted key{'' if total or rows == 1 else 's'}", style="dim")
+        line.append(matching, style="dim")
     elif loaded:
         missing = missing if mode == EFFECTIVE else 0
-        line.append(f" · {plural(rows - missing, 'key')}", style="dim")
+        shown = rows - missing
+        if total is None:
+            line.append(f" · {plural(shown, 'key')}", style="dim")
+        else:
+            line.append(f" · {shown:,}{of} keys{matching}", style="dim")
         if missing:
             line.append(f" · {missing} required missing", style="bold red")
+    by, reverse = sort
+    if loaded and (by != "key" or reverse):
+        line.append(f" · by {SORT_NAMES[by]}{' ↑' if reverse else ''}", style="dim")
     line.append(" · t/D switch", style="dim")
     return line
 
 
-def empty_text(mode: str, level: str, label: str, *, may_add: bool, deleted: int) -> str:
+SORT_NAMES = {"key": "key", "kind": "kind", "value": "value", "level": "where defined"}
+
+
+def empty_text(
+    mode: str, level: str, label: str, *, may_add: bool, deleted: int, needle: str = ""
+) -> str:
+    if needle:
+        return f"No key matches “{needle}”. Escape clears the filter."
     if mode == DELETED:
         return (
             f"No key has been deleted at {label}. A deleted key is listed here, with its "
@@ -70,10 +96,7 @@ def row_detail(row: Row, *, may_write: bool, revealed_for: float | None) -> Text
     text.append(escape(row.key), style="bold")
     text.append(f" · {row.kind} · {escape(row.source)}")
     if row.updated is not None:
-        text.append(
-            f" · set {row.updated.updated_at:%Y-%m-%d %H:%M} by {row.updated.updated_by}",
-            style="dim",
-        )
+        text.append(f" · set {row.updated.at:%Y-%m-%d %H:%M} by {row.updated.by}", style="dim")
     if row.overrides:
         text.append(f" · overrides {escape(', '.join(row.overrides))}", style="dim")
     if row.references:

@@ -4,14 +4,18 @@ there (their history is kept, so they can be rolled back).
 
 Keys: n new, e edit (or override / define here), d delete, u undo a delete, v reveal, c copy,
 h history, t defined here ↔ effective, D deleted keys, p pick the scope (the tree on the left
-picks it too), j/k move. Secrets show masked; a revealed one masks itself again after
-`reveal_seconds`, or at once when the vault locks. What the role may not do is shown disabled,
-and pressing it says why; the service decides.
+picks it too), / filter (escape clears it), S sort (or click a column's title), j/k move.
+Secrets show masked; a revealed one masks itself again after `reveal_seconds`, or at once when
+the vault locks. What the role may not do is shown disabled, and pressing it says why; the
+service decides.
+
+At any size: the scope's keys load in a worker, their order (filter, sort, mode) is computed
+in another (a newer keystroke cancels the older), and the table draws only a window of rows; a
+large org's registries list their servers when opened.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -22,25 +26,25 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.timer import Timer
-from textual.widgets import Static, Tree
+from textual.widgets import DataTable, Input, Static, Tree
 
-from pylee_tui.dialogs.choice import confirm
 from pylee_tui.dialogs.pick import PickScreen
-from pylee_tui.dialogs.variable_form import VariableFormScreen
-from pylee_tui.dialogs.variable_history import VariableHistoryScreen
-from pylee_tui.models import Variable, VariableKind
 from pylee_tui.safe_text import escape
 from pylee_tui.sections.base import OrgSection
 from pylee_tui.sections.vault.detail import empty_text, mode_line, row_detail
+from pylee_tui.sections.vault.key_actions import KeyActions, Undo
 from pylee_tui.sections.vault.reasons import why_not
 from pylee_tui.sections.vault.rows import (
     DEFINED,
     DELETED,
     EFFECTIVE,
+    SORTS,
     Row,
+    RowOrder,
     VaultView,
-    build_rows,
     load_vault_view,
+    make_row,
+    order_rows,
     scope_from_id,
     scope_id,
     scope_items,
@@ -48,21 +52,10 @@ from pylee_tui.sections.vault.rows import (
 from pylee_tui.sections.vault.scope_tree import ScopeTree
 from pylee_tui.sections.vault.table import VaultTable
 from pylee_tui.services import Scope, VaultLocked
-from pylee_tui.services.variables import DeletedKey
 
 __all__ = ["NARROW", "VaultPane"]
 
 NARROW = 90  # below this many columns the scope tree hides (p and the palette pick a scope)
-
-
-@dataclass(frozen=True)
-class Undo:
-    """The last delete made here, which `u` takes back (while its scope is shown)."""
-
-    scope: Scope
-    key: str
-    kind: str
-    deletion: int  # the version that deleted it: a later change makes the undo refuse
 
 
 class VaultPane(OrgSection):
@@ -77,6 +70,18 @@ class VaultPane(OrgSection):
         Binding("D", "deleted", "Deleted", id="vault.deleted", tooltip="Keys deleted here"),
         Binding("v", "reveal", "Reveal", id="vault.reveal", tooltip="Show a secret (audited)"),
         Binding("c", "copy", "Copy", id="vault.copy", tooltip="Copy the value (audited)"),
+        Binding("slash", "filter", "Filter", show=False, id="vault.filter", tooltip="Filter keys"),
+        Binding(
+            "S", "sort", "Sort", show=False, id="vault.sort", tooltip="Order by the next column"
+        ),
+        Binding(
+            "escape",
+            "leave_filter",
+            "Clear filter",
+            show=False,
+            id="vault.leave_filter",
+            tooltip="Clear the filter and go back to the table",
+        ),
     ]
     KEY_ACTIONS = {b.key: b.action for b in BINDINGS if isinstance(b, Binding)}
     DEFAULT_CSS = """
@@ -95,15 +100,17 @@ class VaultPane(OrgSection):
     VaultPane #vault-head { height: 1; }
     VaultPane #vault-title {
         width: 1fr;
+        height: 1;
         text-style: bold;
         text-wrap: nowrap;
         text-overflow: ellipsis;
     }
     VaultPane #vault-lock { width: auto; }
-    VaultPane #vault-mode { height: 1; color: $text-muted; margin-bottom: 1; }
+    VaultPane #vault-mode { width: 1fr; height: 1; color: $text-muted; margin-bottom: 1; }
+    VaultPane #vault-filter { height: 1; border: none; padding: 0 1; margin-bottom: 1; }
     VaultPane VaultTable { height: auto; max-height: 1fr; }
     VaultPane #vault-empty { color: $text-muted; padding-top: 1; }
-    VaultPane #vault-detail { height: auto; max-height: 4; padding-top: 1; }
+    VaultPane #vault-detail { height: 4; padding-top: 1; }
     """
 
     # what the pane shows: which keys apply depends on both
@@ -116,13 +123,18 @@ class VaultPane(OrgSection):
         self.reveal_seconds = reveal_seconds
         self.org: str | None = None
         self.vault_view: VaultView | None = None
-        self.rows: list[Row] = []
+        self.order: RowOrder | None = None  # the rows shown: their ids, in order
+        self.wanted = Scope("")  # the scope asked for last (shown once it has loaded)
+        self.sort, self.reverse = "key", False
         self.revealed: dict[tuple[str | None, str], str] = {}
         self._reveal_timers: dict[tuple[str | None, str], Timer] = {}
         self._cursor_to: str | None = None  # a key just saved: the cursor goes there
         self.undo: Undo | None = None
         self._shown_as: tuple | None = None  # (org, scope, mode) the table shows
         self.initialized: bool | None = None
+        self._texts: dict[str, Text] = {}  # what each Static of the pane shows
+        self._early_load = False  # loading since the mount, before the screen asked
+        self.writes = KeyActions(self)  # n, e, d, u, h
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="vault-body"):
@@ -132,6 +144,7 @@ class VaultPane(OrgSection):
                     yield Static("", id="vault-title", markup=False)
                     yield Static("", id="vault-lock")
                 yield Static("", id="vault-mode")
+                yield Input(placeholder="filter keys (escape clears)", id="vault-filter")
                 yield VaultTable(id="vault-table")
                 yield Static("", id="vault-empty", markup=False)
                 yield Static("", id="vault-detail")
@@ -140,9 +153,15 @@ class VaultPane(OrgSection):
         # the pane spans the app's width: hide the scope tree now, not at the first Resize,
         # which a loaded machine may deliver after the first frame of the section is drawn
         self._fit_width(self.app.size.width)
+        self.query_one("#vault-filter", Input).display = False
         self.query_one(VaultTable).focus()
         self.pylee_app.vault_changed.subscribe(self, self._vault_changed)
         self._show_all()
+        if self.view is not None and self.org is None:
+            # the org is known: its keys start loading now, not once the screen has finished
+            # showing the section (its first `show_org` then finds them on their way)
+            self.show_org(self.view.org.slug)
+            self._early_load = True
 
     # --- context -------------------------------------------------------------------------
 
@@ -162,26 +181,38 @@ class VaultPane(OrgSection):
 
     @property
     def selected(self) -> Row | None:
-        if not self.rows or not self.composed:
+        if not self.composed:
             return None
-        key = self.query_one(VaultTable).current_key
-        return next((r for r in self.rows if r.id == key), None)
+        return self.query_one(VaultTable).current_row
+
+    @property
+    def needle(self) -> str:
+        """What the filter holds ('' before the pane is composed)."""
+        fields = self.query("#vault-filter")
+        return fields.first(Input).value if fields else ""
 
     # --- data ----------------------------------------------------------------------------
 
     def show_org(self, slug: str) -> None:
         """Show `slug` (its org scope when it is another org), loading afresh."""
+        if self._early_load and slug == self.org:
+            self._early_load = False  # the screen's first call: loading since the mount
+            return
+        self._early_load = False
         if slug != self.org:
             self.org = slug
-            self.scope = Scope(slug)
+            self.scope = self.wanted = Scope(slug)
             self.vault_view = None
+            self.order = None
             self.undo = None
             self.mask_all()
         self.reload()
 
     def show_scope(self, scope: Scope) -> None:
-        if scope != self.scope:
-            self.scope = scope
+        """Load `scope`: it is shown (`scope`) once loaded, the keys meanwhile acting on the
+        scope still on screen."""
+        if scope != self.wanted:
+            self.wanted = scope
             self.reload()
 
     def reload(self) -> None:
@@ -190,24 +221,46 @@ class VaultPane(OrgSection):
         # one load at a time: a scope picked while another loads cancels the older load, whose
         # answer (for a scope no longer shown) is then never shown
         self.pylee_app.call(
-            load_vault_view,
+            _load,
             self.services,
             self.user,
-            self.scope,
+            self.wanted,
+            (self.mode, self.needle, self.sort, self.reverse),
             done=self._loaded,
             group="vault-view",
         )
 
-    def _loaded(self, view: VaultView) -> None:
+    def _loaded(self, loaded: tuple[VaultView, RowOrder]) -> None:
+        view, order = loaded
         if self.vault_view is None or self.vault_view.fingerprint() != view.fingerprint():
             self.mask_all(render=False)  # a value may have changed under a revealed one
         self.vault_view = view
-        self.scope = view.scope
+        self.scope = self.wanted = view.scope
         self.initialized = view.status.initialized
-        self.rows = build_rows(view, self.mode)
+        self.order = order
         self._show_all()
+        if self._ordering() != (order.mode, order.needle, order.sort, order.reverse):
+            self._reorder()  # the mode, filter or sort changed while the scope loaded
 
-    def _after_change(self, cursor_to: str | None = None) -> None:
+    def _ordering(self) -> tuple[str, str, str, bool]:
+        return self.mode, self.needle, self.sort, self.reverse
+
+    def _reorder(self) -> None:
+        """Order the rows again (mode, filter or sort changed), in a worker: a newer request
+        cancels the older, whose answer is never shown."""
+        view = self.vault_view
+        if view is None:
+            self._show_head()
+            return
+
+        def ordered(order: RowOrder) -> None:
+            if self.vault_view is view:  # not a scope loaded since
+                self.order = order
+                self._show_rows()
+
+        self.pylee_app.call(order_rows, view, *self._ordering(), done=ordered, group="vault-order")
+
+    def after_change(self, cursor_to: str | None = None) -> None:
         """Reload everything the org screen shows after a write made here."""
         self._cursor_to = cursor_to
         self.data_changed()
@@ -228,12 +281,16 @@ class VaultPane(OrgSection):
             self.query_one(ScopeTree).show(org_name, vault.registries, vault.scope)
         self._show_rows()
 
+    @property
+    def _shown_ids(self) -> tuple[str, ...]:
+        order = self.order
+        return order.ids if order is not None and order.mode == self.mode else ()
+
     def _show_head(self) -> None:
         if not self.composed:
             return
-        self.query_one("#vault-title", Static).update(
-            Text(escape(self.label) if self.org else "Vault")
-        )
+        # fixed sizes: a new text needs no layout (a layout of the whole screen costs a frame)
+        self._put("#vault-title", Text(escape(self.label) if self.org else "Vault"))
         lock = Text()
         if self.initialized is False:
             lock.append("vault: no passphrase yet", style="dim")
@@ -242,35 +299,55 @@ class VaultPane(OrgSection):
             lock.append(" · ctrl+l locks", style="dim")
         else:
             lock.append("vault locked", style="bold yellow")
-        self.query_one("#vault-lock", Static).update(lock)
+        self._put("#vault-lock", lock, layout=True)  # its width follows it
+        order = self.order
+        missing = 0
+        if self.vault_view is not None and self.mode == EFFECTIVE:
+            names = {d.name for d in self.vault_view.effective.missing}
+            missing = sum(1 for i in self._shown_ids[: len(names)] if i in names)
         mode = mode_line(
             self.mode,
-            len(self.rows),
-            missing=len(self.vault_view.effective.missing) if self.vault_view is not None else 0,
-            loaded=self.vault_view is not None,
+            len(self._shown_ids),
+            missing=missing,
+            loaded=self.vault_view is not None and order is not None,
+            total=order.total if order is not None and order.needle.strip() else None,
+            sort=(self.sort, self.reverse),
         )
-        self.query_one("#vault-mode", Static).update(mode)
+        self._put("#vault-mode", mode)
+
+    def _put(self, selector: str, text: Text, *, layout: bool = False) -> None:
+        """Show `text` in the Static `selector` unless it shows it already; `layout` when its
+        size may follow the text (the others have fixed sizes)."""
+        if self._texts.get(selector) != text:
+            self._texts[selector] = text
+            self.query_one(selector, Static).update(text, layout=layout)
 
     def _show_rows(self) -> None:
         if not self.composed:
             return
         table = self.query_one(VaultTable)
+        ids = self._shown_ids
         current = self.selected.id if self.selected else None
-        if self._cursor_to and any(r.id == self._cursor_to for r in self.rows):
+        if self._cursor_to and self._cursor_to in ids:
             current, self._cursor_to = self._cursor_to, None
         shown_as = (self.org, self.scope, self.mode)
-        table.show(
-            self.rows,
-            mode=self.mode,
-            level=self.scope.level,
-            revealed=self.revealed,
-            cursor=current,
-            keep_place=shown_as == self._shown_as,
-        )
+        view = self.vault_view
+        if view is not None:
+            table.show(
+                ids,
+                partial(make_row, view, self.mode),
+                mode=self.mode,
+                level=self.scope.level,
+                revealed=self.revealed,
+                cursor=current,
+                keep_place=shown_as == self._shown_as,
+                sort=(self.sort, self.reverse),
+            )
         self._shown_as = shown_as
         empty = self.query_one("#vault-empty", Static)
-        empty.display = self.vault_view is not None and not self.rows
-        empty.update(Text(escape(self._empty_text())))
+        empty.display = view is not None and self.order is not None and not ids
+        if empty.display:
+            self._put("#vault-empty", Text(escape(self._empty_text())), layout=True)
         self._show_detail()
         self._show_head()
         self.refresh_bindings()
@@ -282,11 +359,13 @@ class VaultPane(OrgSection):
             self.label,
             may_add=self.may_write("variable") or self.may_write("secret"),
             deleted=len(self.vault_view.deleted) if self.vault_view is not None else 0,
+            needle=self.needle.strip(),
         )
 
     def _show_detail(self) -> None:
         row = self.selected
-        self.query_one("#vault-detail", Static).update(
+        self._put(
+            "#vault-detail",
             row_detail(
                 row,
                 may_write=row is not None and self.may_write(row.kind),
@@ -295,13 +374,13 @@ class VaultPane(OrgSection):
                 else None,
             )
             if row is not None
-            else ""
+            else Text(),
         )
 
     def on_resize(self) -> None:
         self._fit_width(self.size.width)
-        if self.rows:
-            self.call_after_refresh(self._show_rows)  # the value column follows the width
+        if self._shown_ids:  # the value column follows the width
+            self.call_after_refresh(self.query_one(VaultTable).redraw)
 
     def _fit_width(self, width: int) -> None:
         tree = self.query_one(ScopeTree)
@@ -318,14 +397,72 @@ class VaultPane(OrgSection):
 
     @on(Tree.NodeHighlighted)
     def _scope_highlighted(self, event: Tree.NodeHighlighted) -> None:
-        if event.control.has_focus and event.node.data is not None:
+        if event.control.has_focus and isinstance(event.node.data, Scope):
             self.show_scope(event.node.data)
+
+    @on(Tree.NodeExpanded)
+    def _scope_opened(self, event: Tree.NodeExpanded) -> None:
+        self._read_servers(self.query_one(ScopeTree).wants(event.node))
 
     @on(Tree.NodeSelected)
     def _scope_chosen(self, event: Tree.NodeSelected) -> None:
-        if event.node.data is not None:
+        if isinstance(event.node.data, Scope):
             self.show_scope(event.node.data)
+            self.query_one(VaultTable).focus()
+        else:  # "… more": the registry's next page of servers
+            self._read_servers(self.query_one(ScopeTree).wants(event.node))
+
+    def _read_servers(self, wanted: tuple[str, int] | None) -> None:
+        if wanted is None or not self.org:
+            return
+        registry, start = wanted
+        tree = self.query_one(ScopeTree)
+        self.pylee_app.call(
+            self.services.variables.server_names,
+            self.user,
+            Scope(self.org, registry),
+            start=start,
+            limit=tree.page,
+            done=lambda names: tree.add_servers(registry, start, names),
+            group=f"vault-servers-{registry}",
+        )
+
+    # --- filter and sort -----------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        field = self.query_one("#vault-filter", Input)
+        field.display = True
+        field.focus()
+
+    def action_leave_filter(self) -> None:
+        field = self.query_one("#vault-filter", Input)
+        field.value = ""  # Input.Changed orders the rows again
+        field.display = False
         self.query_one(VaultTable).focus()
+
+    @on(Input.Changed, "#vault-filter")
+    def _filter(self) -> None:
+        self._reorder()
+
+    @on(Input.Submitted, "#vault-filter")
+    def _filter_done(self) -> None:
+        self.query_one(VaultTable).focus()
+
+    def action_sort(self) -> None:
+        """The next column's order (key, kind, value, where), from the first row."""
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.reverse = False
+        self._reorder()
+
+    @on(DataTable.HeaderSelected)
+    def _sort_by(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        sort = (*SORTS, SORTS[-1])[event.column_index]  # overrides and by: by where / when
+        if sort == self.sort:
+            self.reverse = not self.reverse
+        else:
+            self.sort, self.reverse = sort, False
+        self._reorder()
 
     # --- the vault -----------------------------------------------------------------------
 
@@ -338,7 +475,19 @@ class VaultPane(OrgSection):
             self.initialized = True
         else:
             self.mask_all(render=False)
-        self._show_rows()
+        self._redraw()
+
+    def _redraw(self, ident: tuple[str | None, str] | None = None) -> None:
+        """The rows shown again (a value revealed or masked: the rows of key `ident`, or all),
+        the cursor where it is."""
+        if not self.composed:
+            return
+        table = self.query_one(VaultTable)
+        if ident is None or not table.redraw_key(ident):
+            table.redraw()
+        self._show_detail()
+        self._show_head()
+        self.refresh_bindings()
 
     def mask_all(self, render: bool = True) -> None:
         for timer in self._reveal_timers.values():
@@ -347,19 +496,19 @@ class VaultPane(OrgSection):
         had = bool(self.revealed)
         self.revealed.clear()
         if had and render:
-            self._show_rows()
+            self._redraw()
 
     def _mask(self, ident: tuple[str | None, str]) -> None:
         timer = self._reveal_timers.pop(ident, None)
         if timer is not None:
             timer.stop()
         if self.revealed.pop(ident, None) is not None:
-            self._show_rows()
+            self._redraw(ident)
 
-    def _refused(self, exc: Exception) -> None:
+    def refused(self, exc: Exception) -> None:
         self.notify(escape(str(exc)), severity="error", title="Refused", markup=False)
 
-    def _secret_call(self, reason: str, fn, *args: Any, done, **kwargs: Any) -> None:
+    def secret_call(self, reason: str, fn, *args: Any, done, **kwargs: Any) -> None:
         """Call `fn` in a worker once the vault is unlocked (asking for the passphrase)."""
         app = self.pylee_app
 
@@ -370,7 +519,7 @@ class VaultPane(OrgSection):
             if isinstance(exc, VaultLocked):
                 app.with_vault(attempt, reason=reason)
             else:
-                self._refused(exc)
+                self.refused(exc)
 
         app.with_vault(attempt, reason=reason)
 
@@ -379,7 +528,7 @@ class VaultPane(OrgSection):
         user, where = self.user, self.scope.up_to(row.level or "org")
         variables = self.services.variables
         if row.kind == "secret":
-            self._secret_call(
+            self.secret_call(
                 f"To {purpose} {row.key} the vault must be unlocked.",
                 variables.reveal,
                 user,
@@ -389,7 +538,7 @@ class VaultPane(OrgSection):
                 done=done,
             )
             return
-        self._secret_call(
+        self.secret_call(
             f"{row.key} embeds a secret: to {purpose} it the vault must be unlocked.",
             variables.reveal_effective,
             user,
@@ -418,7 +567,10 @@ class VaultPane(OrgSection):
         return self.why_not(action) or ""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action not in self.KEY_ACTIONS.values():
+        if action == "leave_filter":
+            field = self.query("#vault-filter")
+            return bool(field) and (field.first(Input).has_focus or bool(self.needle))
+        if action not in self.KEY_ACTIONS.values() or action in ("filter", "sort"):
             return True
         if self.why_not(action) is None:
             return True
@@ -428,9 +580,7 @@ class VaultPane(OrgSection):
 
     def _switch_mode(self, mode: str) -> None:
         self.mode = mode
-        if self.vault_view is not None:
-            self.rows = build_rows(self.vault_view, self.mode)
-        self._show_rows()
+        self._reorder()
 
     def action_toggle_mode(self) -> None:
         self._switch_mode(EFFECTIVE if self.mode == DEFINED else DEFINED)
@@ -458,134 +608,18 @@ class VaultPane(OrgSection):
             callback=lambda choice: self.action_scope(choice) if choice else None,
         )
 
-    def _saved(self, variable) -> None:
-        if variable is not None:
-            self.notify(
-                escape(f"Saved {variable.key} ({variable.kind}) at {self.label}."),
-                timeout=4,
-                markup=False,
-            )
-            self.undo = None
-            if self.mode == DELETED:
-                self.mode = DEFINED  # show what was just saved
-                if self.vault_view is not None:
-                    self.rows = build_rows(self.vault_view, self.mode)
-            self._after_change(variable.key)
-
-    def _save_here(self):
-        services, user, scope = self.services, self.user, self.scope
-
-        def save(key: str, value: str, kind: VariableKind) -> Variable:
-            return services.variables.set_key(user, scope, key, value, kind=kind)
-
-        return save
-
+    # the writes: KeyActions (key_actions.py) asks and calls the services
     def action_new(self) -> None:
-        if not self.org or not self.check_action("new", ()):
-            return
-        kinds: list[VariableKind] = [k for k in ("variable", "secret") if self.may_write(k)]
-        self.app.push_screen(
-            VariableFormScreen(
-                f"New variable or secret at {self.label}",
-                self._save_here(),
-                kind=kinds[0],
-                kind_fixed=len(kinds) == 1,
-            ),
-            callback=self._saved,
-        )
+        self.writes.new()
 
     def action_edit(self) -> None:
-        row = self.selected
-        if row is None or not self.check_action("edit", ()):
-            return
-        if row.missing is not None:
-            title, intro = f"Define {row.key} at {self.label}", row.missing.description
-        elif row.level == self.scope.level:
-            title, intro = f"Edit {row.key} at {self.label}", ""
-        else:
-            title = f"Override {row.key} at {self.label}"
-            intro = f"{row.source} defines it; a value here wins for {self.label}."
-        here = row.level == self.scope.level and row.missing is None
-        self.app.push_screen(
-            VariableFormScreen(
-                title,
-                self._save_here(),
-                key=row.key,
-                kind=row.kind,
-                value=(row.raw or "") if row.kind == "variable" and row.missing is None else "",
-                key_fixed=True,
-                kind_fixed=here,
-                intro=intro,
-            ),
-            callback=self._saved,
-        )
+        self.writes.edit()
 
     def action_delete(self) -> None:
-        row = self.selected
-        if row is None or not self.org or not self.check_action("delete", ()):
-            return
-        after = (
-            f"Then the value from {row.overrides[0]} applies here."
-            if row.overrides
-            else "Nothing above defines it."
-        )
-        variables, user, scope = self.services.variables, self.user, self.scope
-
-        def delete_it() -> DeletedKey | None:
-            variables.unset(user, scope, row.key, kind=row.kind)
-            return next((d for d in variables.deleted(user, scope) if d.key == row.key), None)
-
-        def done(deleted: DeletedKey | None) -> None:
-            where = scope.label
-            if deleted is not None and deleted.restores is not None:
-                self.undo = Undo(scope, row.key, row.kind, deleted.version)
-                message = f"Deleted {row.key} at {where}. u undoes it; D lists deleted keys."
-            else:
-                message = f"Deleted {row.key} at {where}."
-            self.notify(escape(message), timeout=6, markup=False)
-            self._after_change()
-
-        def answered(answer: str | None) -> None:
-            if answer == "yes":
-                self.pylee_app.call(delete_it, done=done)
-
-        self.app.push_screen(
-            confirm(
-                f"Delete the {row.kind} {row.key} at {self.label}?",
-                f"{after} Its history is kept: u right after undoes the delete, and D lists "
-                "the keys deleted here, to roll one back from its history (h).",
-                yes="Delete",
-                variant="error",
-            ),
-            callback=answered,
-        )
+        self.writes.delete()
 
     def action_undo(self) -> None:
-        undo = self.undo
-        if undo is None or not self.check_action("undo", ()):
-            return
-        variables, user = self.services.variables, self.user
-        where = undo.scope.label
-
-        def done(_restored) -> None:
-            self.undo = None
-            self.notify(
-                escape(f"Restored {undo.key} at {where} as it was before the delete."),
-                timeout=4,
-                markup=False,
-            )
-            self._after_change(undo.key)
-
-        call = (variables.restore, user, undo.scope, undo.key)
-        if undo.kind == "secret":
-            self._secret_call(
-                f"Restoring the secret {undo.key} needs the vault key.",
-                *call,
-                deletion=undo.deletion,
-                done=done,
-            )
-        else:
-            self.pylee_app.call(*call, deletion=undo.deletion, done=done, failed=self._refused)
+        self.writes.undo()
 
     def action_reveal(self) -> None:
         row = self.selected
@@ -606,7 +640,7 @@ class VaultPane(OrgSection):
             self._reveal_timers[row.ident] = self.set_timer(
                 self.reveal_seconds, partial(self._mask, row.ident)
             )
-            self._show_rows()
+            self._redraw(row.ident)
 
         self._plaintext(row, "reveal", show)
 
@@ -632,46 +666,7 @@ class VaultPane(OrgSection):
         self._plaintext(row, "copy", copy)
 
     def action_history(self) -> None:
-        row = self.selected
-        if row is None or not self.check_action("history", ()) or not self.org:
-            return
-        services, user = self.services, self.user
-        where = self.scope.up_to(row.level or "org")
-        note = ""
-        if where != self.scope:
-            note = (
-                f"{row.key} is not defined at {self.label}: these are its versions at "
-                f"{where.label}, where its value comes from."
-            )
-            vault = self.vault_view
-            if vault is not None and any(d.key == row.key for d in vault.deleted):
-                note += f" It was deleted at {self.label}: D lists it there."
-        restoring = row.deleted is not None
-
-        def rollback(version: int):
-            return services.variables.rollback(user, where, row.key, version)
-
-        def closed(changed: bool | None) -> None:
-            if not changed:
-                return
-            self.undo = None
-            if restoring and self.mode == DELETED:
-                self.mode = DEFINED  # it is back: show it where it lives
-                if self.vault_view is not None:
-                    self.rows = build_rows(self.vault_view, self.mode)
-            self._after_change(row.key)
-
-        self.app.push_screen(
-            VariableHistoryScreen(
-                row.key,
-                where.label,
-                partial(services.variables.history, user, where, row.key),
-                rollback,
-                can_write=self.may_write(row.kind),
-                note=note,
-            ),
-            callback=closed,
-        )
+        self.writes.history()
 
     @on(VaultTable.RowSelected)
     def _row_chosen(self) -> None:
@@ -680,3 +675,12 @@ class VaultPane(OrgSection):
                 self.action_history()
         elif self.check_action("edit", ()):
             self.action_edit()
+
+
+def _load(
+    services, user: str, scope: Scope, ordering: tuple[str, str, str, bool]
+) -> tuple[VaultView, RowOrder]:
+    """A scope's view and its rows' order, in one worker call."""
+    view = load_vault_view(services, user, scope)
+    view.stamp  # noqa: B018  (computed here, off the UI thread)
+    return view, order_rows(view, *ordering)

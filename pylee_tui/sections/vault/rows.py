@@ -1,26 +1,40 @@
-"""What the vault section shows for one scope, loaded in one worker call, and the rows of its
-table in each mode: keys defined here, the effective configuration, or keys deleted here."""
+"""What the vault section shows for one scope, loaded in one worker call, and its rows in each
+mode: keys defined here, the effective configuration, or keys deleted here.
+
+A scope may hold thousands of keys: the load keeps the configuration (whose entries are made
+when first read) and the order of the rows' keys (`RowOrder`, filtered and sorted in a worker);
+a `Row` is made only for the keys the table draws."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
 
-from pylee_tui.models import Variable, VariableKind
+from pylee_tui.models import ScopeLevel, VariableKind
 from pylee_tui.safe_text import escape
 from pylee_tui.services import NotFound, Scope, Services
 from pylee_tui.services.resolver import MASK, Declared, EffectiveConfig
-from pylee_tui.services.variables import DeletedKey
+from pylee_tui.services.variables import DeletedKey, KeyChange, RegistryScope
 from pylee_tui.services.vault import VaultStatus
 
 DEFINED, EFFECTIVE, DELETED = "defined", "effective", "deleted"
 MODE_NAMES = {DEFINED: "defined here", EFFECTIVE: "effective", DELETED: "deleted"}
+# an org with at most this many servers lists them all (tree, picker, palette) when it loads;
+# a larger one lists a registry's servers when its node is opened
+LIST_SERVERS_UP_TO = 500
+SORTS = ("key", "kind", "value", "level")  # what the rows can be ordered by, column by column
 
 
 @dataclass(frozen=True)
 class RegistryScopes:
+    """A registry of the org and, when the org is small enough to list them at once, the
+    names of its servers (None: read when its node is opened)."""
+
     slug: str
     name: str
-    servers: tuple[str, ...]
+    count: int = 0
+    servers: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -28,41 +42,73 @@ class VaultView:
     """What the pane shows for one scope, loaded in one worker call."""
 
     scope: Scope
-    defined: dict[str, list[Variable]]  # level -> the keys defined there, along the chain
     effective: EffectiveConfig
     status: VaultStatus
     registries: tuple[RegistryScopes, ...]
     deleted: tuple[DeletedKey, ...] = ()  # keys deleted at exactly this scope
+    changes: dict[str, dict[str, KeyChange]] = field(default_factory=dict)  # level -> key ->
+
+    @cached_property
+    def stamp(self) -> tuple:
+        """Changes whenever a key of the chain is written: revealed values are then stale.
+        (Computed in the worker that loads the view.)"""
+        written = frozenset(
+            (level, key, *change)
+            for level, changes in self.changes.items()
+            for key, change in changes.items()
+        )
+        return (self.scope, hash(written))
 
     def fingerprint(self) -> tuple:
-        """Changes whenever a key of the chain is written: revealed values are then stale."""
-        return tuple(
-            (level, v.key, v.kind, v.updated_at)
-            for level, variables in sorted(self.defined.items())
-            for v in variables
-        ) + (self.scope,)
+        return self.stamp
+
+    def rows_of(self, mode: str) -> RowIndex:
+        """What ordering and filtering the rows of `mode` read, built once per view."""
+        index = self._indexes.get(mode)
+        if index is None:
+            index = self._indexes[mode] = RowIndex.of(self, mode)
+        return index
+
+    @cached_property
+    def _indexes(self) -> dict[str, RowIndex]:
+        return {}
+
+    @cached_property
+    def deleted_by_key(self) -> dict[str, DeletedKey]:
+        return {d.key: d for d in self.deleted}
+
+    @property
+    def listed_servers(self) -> bool:
+        return all(r.servers is not None for r in self.registries)
 
 
 def load_vault_view(services: Services, user: str, scope: Scope) -> VaultView:
     org = scope.org
-    registries = tuple(
-        RegistryScopes(
-            r.slug,
-            r.name,
-            tuple(s.name for s in services.registries.list_servers(user, Scope(org, r.slug))),
-        )
-        for r in services.registries.list_registries(user, org)
-    )
+    variables = services.variables
+    found = variables.registry_scopes(user, org)
+    listed = sum(r.servers for r in found) <= LIST_SERVERS_UP_TO
+    registries = tuple(_registry(variables, user, org, r, listed) for r in found)
     try:
-        effective = services.variables.effective(user, scope)
+        effective = variables.effective(user, scope)
     except NotFound:  # the registry or server went away meanwhile: show the org
         scope = Scope(org)
-        effective = services.variables.effective(user, scope)
-    defined: dict[str, list[Variable]] = {
-        level: services.variables.list_keys(user, scope.up_to(level)) for level in scope.chain
-    }
-    deleted = tuple(services.variables.deleted(user, scope))
-    return VaultView(scope, defined, effective, services.vault.status(), registries, deleted)
+        effective = variables.effective(user, scope)
+    changes = variables.changes(user, scope)
+    deleted = tuple(variables.deleted(user, scope))
+    return VaultView(scope, effective, services.vault.status(), registries, deleted, changes)
+
+
+def _registry(variables, user: str, org: str, r: RegistryScope, listed: bool) -> RegistryScopes:
+    names = tuple(variables.server_names(user, Scope(org, r.slug))) if listed else None
+    return RegistryScopes(r.slug, r.name, r.servers, names)
+
+
+@dataclass(frozen=True)
+class Change:
+    """When a key was last written, and by whom."""
+
+    at: datetime
+    by: str
 
 
 @dataclass(frozen=True)
@@ -85,7 +131,7 @@ class Row:
     warnings: tuple[str, ...] = ()
     missing: Declared | None = None
     deleted: DeletedKey | None = None
-    updated: Variable | None = field(default=None, compare=False)
+    updated: Change | None = field(default=None, compare=False)
 
     @property
     def ident(self) -> tuple[str | None, str]:
@@ -97,76 +143,160 @@ class Row:
         return self.kind == "secret" or self.embeds_secret
 
 
-def build_rows(view: VaultView, mode: str) -> list[Row]:
+@dataclass(frozen=True)
+class RowOrder:
+    """The ids of the rows of one mode, in the order shown, with what chose them."""
+
+    mode: str
+    ids: tuple[str, ...]
+    needle: str = ""
+    sort: str = "key"
+    reverse: bool = False
+    total: int = 0  # rows of the mode before the filter
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True)
+class RowIndex:
+    """The rows of one mode of a view as the filter and the sorts read them: each key with its
+    text to match (the key and a plain variable's value as written, lower case), its kind and
+    where it is defined. Missing required keys come first, whatever the order."""
+
+    missing: tuple[str, ...]
+    keys: tuple[str, ...]  # by key
+    text: tuple[str, ...]  # what a filter matches, per key
+    kinds: tuple[str, ...]
+    where: tuple[str, ...]  # a level's rank, or a deletion's time
+    values: tuple[str, ...]  # a plain variable's value as written
+
+    @classmethod
+    def of(cls, view: VaultView, mode: str) -> RowIndex:
+        config = view.effective
+        missing: tuple[str, ...] = ()
+        if mode == DELETED:
+            keys = [d.key for d in view.deleted]
+            kinds: list[str] = [d.kind for d in view.deleted]
+            values = [(d.value or "") if d.kind == "variable" else "" for d in view.deleted]
+            where = [f"{d.deleted_at:%Y-%m-%d %H:%M}" for d in view.deleted]
+        else:
+            if mode == DEFINED:
+                keys = config.keys_at(view.scope.level)
+            else:
+                keys = config.keys()
+                missing = tuple(d.name for d in config.missing)
+            found = [config.definition(k) for k in keys]
+            kinds = [d.kind if d else "" for d in found]
+            values = [(d.value or "") if d and d.kind == "variable" else "" for d in found]
+            where = [str(_LEVEL_RANK.get(d.scope, 9)) if d else "9" for d in found]
+        text = [f"{k}\n{v}".lower() for k, v in zip(keys, values, strict=True)]
+        return cls(missing, tuple(keys), tuple(text), tuple(kinds), tuple(where), tuple(values))
+
+
+def order_rows(
+    view: VaultView, mode: str, needle: str = "", sort: str = "key", reverse: bool = False
+) -> RowOrder:
+    """The row ids of `mode`, those whose key (or a plain variable's value as written) holds
+    `needle` (any case), ordered by `sort` (one of SORTS). Runs in a worker: a scope's thousands
+    of keys are filtered and sorted off the UI thread, over an index built once per view."""
+    index = view.rows_of(mode)
+    wanted = needle.strip().lower()
+    picked = list(range(len(index.keys)))
+    missing = index.missing
+    if wanted:
+        text = index.text
+        picked = [i for i in picked if wanted in text[i]]
+        missing = tuple(k for k in missing if wanted in k.lower())
+    if sort == "key":
+        ordered = list(picked)
+    else:
+        if sort == "kind":
+            column = index.kinds
+        elif sort == "level":
+            column = index.where
+        elif mode == EFFECTIVE:  # the value as shown: references expanded
+            config = view.effective
+            column = tuple(_shown_value(config, k) for k in index.keys)
+        else:
+            column = index.values
+        ordered = sorted(picked, key=column.__getitem__)  # stable: by key within
+    if reverse:
+        ordered.reverse()
+    keys = index.keys
+    total = len(keys) + len(index.missing)
+    return RowOrder(mode, missing + tuple(keys[i] for i in ordered), needle, sort, reverse, total)
+
+
+_LEVEL_RANK = {"org": 0, "registry": 1, "server": 2}
+
+
+def _shown_value(config: EffectiveConfig, key: str) -> str:
+    entry = config.get(key)
+    if entry is None or entry.kind == "secret":
+        return ""
+    return entry.display
+
+
+def make_row(view: VaultView, mode: str, key: str) -> Row:
+    """The row of `key` in `mode` (the table makes only the rows it draws)."""
     scope, config = view.scope, view.effective
     if mode == DELETED:
-        return [
-            Row(
-                id=d.key,
-                key=d.key,
-                kind=d.kind,
-                level=scope.level,
-                source=scope.level,
-                display=(d.value or "") if d.kind == "variable" else MASK,
-                deleted=d,
-            )
-            for d in view.deleted
-        ]
-    updated = {(level, v.key): v for level, vs in view.defined.items() for v in vs}
-    rows: list[Row] = []
-    if mode == DEFINED:
-        for v in view.defined.get(scope.level, []):
-            entry = config.get(v.key)
-            rows.append(
-                Row(
-                    id=v.key,
-                    key=v.key,
-                    kind=v.kind,
-                    level=scope.level,
-                    source=entry.source if entry else scope.level,
-                    display=(v.value or "") if v.kind == "variable" else MASK,
-                    value=v.value if v.kind == "variable" else None,
-                    raw=v.value if v.kind == "variable" else None,
-                    overrides=entry.overrides if entry else (),
-                    references=entry.references if entry else (),
-                    problems=entry.problems if entry else (),
-                    warnings=entry.warnings if entry else (),
-                    updated=v,
-                )
-            )
-        return rows
-    for d in config.missing:
-        rows.append(
-            Row(
-                id=d.name,
-                key=d.name,
-                kind="secret" if d.secret else "variable",
-                level=None,
-                source="",
-                display="missing",
-                missing=d,
-            )
+        d = view.deleted_by_key[key]
+        return Row(
+            id=d.key,
+            key=d.key,
+            kind=d.kind,
+            level=scope.level,
+            source=scope.level,
+            display=(d.value or "") if d.kind == "variable" else MASK,
+            deleted=d,
         )
-    for e in config.entries:
-        rows.append(
-            Row(
-                id=e.key,
-                key=e.key,
-                kind=e.kind,
-                level=e.scope,
-                source=e.source,
-                display=e.display,
-                value=e.value if e.kind == "variable" and not e.embeds_secret else None,
-                raw=e.raw,
-                overrides=e.overrides,
-                references=e.references,
-                embeds_secret=e.embeds_secret,
-                problems=e.problems,
-                warnings=e.warnings,
-                updated=updated.get((e.scope, e.key)),
-            )
+    entry = config.get(key)
+    if entry is None:  # a required key defined nowhere (effective mode)
+        declared = next(d for d in config.missing if d.name == key)
+        return Row(
+            id=key,
+            key=key,
+            kind="secret" if declared.secret else "variable",
+            level=None,
+            source="",
+            display="missing",
+            missing=declared,
         )
-    return rows
+    updated = _change(view, entry.scope, key)
+    value = entry.value if entry.kind == "variable" and not entry.embeds_secret else None
+    if mode == DEFINED:  # as written here
+        value = entry.raw if entry.kind == "variable" else None
+        display = (entry.raw or "") if entry.kind == "variable" else MASK
+    else:
+        display = entry.display
+    return Row(
+        id=key,
+        key=key,
+        kind=entry.kind,
+        level=entry.scope,
+        source=entry.source,
+        display=display,
+        value=value,
+        raw=entry.raw,
+        overrides=entry.overrides,
+        references=entry.references,
+        embeds_secret=entry.embeds_secret if mode == EFFECTIVE else False,
+        problems=entry.problems,
+        warnings=entry.warnings,
+        updated=updated,
+    )
+
+
+def _change(view: VaultView, level: ScopeLevel, key: str) -> Change | None:
+    found = view.changes.get(level, {}).get(key)
+    if found is None:
+        return None
+    try:
+        return Change(datetime.fromisoformat(found.at), found.by)
+    except ValueError:  # a time edited behind our back: say nothing rather than fail
+        return None
 
 
 def scope_id(scope: Scope) -> str:
@@ -193,14 +323,15 @@ def scope_from_id(org: str, text: str) -> Scope:
 def scope_items(
     org: str, registries: tuple[RegistryScopes, ...], *, name_registries: bool = False
 ) -> list[tuple[str, str]]:
-    """(id, label) of every scope of the org, indented as a tree. With `name_registries` a
-    server names its registry too (a filtered list no longer shows what it sits under)."""
+    """(id, label) of every scope of the org whose servers are known, indented as a tree.
+    With `name_registries` a server names its registry too (a filtered list no longer shows
+    what it sits under)."""
     items = [(scope_id(Scope(org)), f"org {org}")]
     for reg in registries:
         items.append((scope_id(Scope(org, reg.slug)), f"  registry {reg.slug}  ({reg.name})"))
         after = f"  · {reg.slug}" if name_registries else ""
         items += [
-            (scope_id(Scope(org, reg.slug, s)), f"    server {s}{after}") for s in reg.servers
+            (scope_id(Scope(org, reg.slug, s)), f"    server {s}{after}") for s in reg.servers or ()
         ]
     return items
 

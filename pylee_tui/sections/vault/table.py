@@ -1,5 +1,10 @@
 """The vault section's table: one row per key, its cells drawn for the shown mode and scope.
 
+A scope may hold thousands of keys, and a DataTable pays for every row it holds (building it,
+then measuring it when idle): the table holds a window of WINDOW rows of the full order and
+moves the window as the cursor (or the wheel) reaches its edge. The keys move the cursor over
+the whole order; the mode line says how many rows there are.
+
 Every column gets an explicit width measured from its cells. A DataTable left to size its
 columns itself measures new rows only when it is next idle, and the cells it draws before that
 (at the width of the column titles) stay in its cache: after a change the rows read
@@ -8,7 +13,10 @@ columns itself measures new rows only when it is next idle, and the cells it dra
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.widgets import DataTable
 
@@ -21,6 +29,9 @@ DELETED_COLUMNS = ("Key", "Kind", "Last value", "Deleted", "By")
 VALUE_WIDTH = (12, 48)  # the value column's narrowest and widest
 OVERRIDES_WIDTH = 16  # longer lists of hidden levels are cut (the detail line names them)
 BY_WIDTH = 24  # a longer email is cut in the table (the detail line has it in full)
+WINDOW = 60  # rows held at a time: a couple of screens' worth
+SORT_COLUMN = {"key": 0, "kind": 1, "value": 2, "level": 3}  # the column each order follows
+STEP = WINDOW // 2  # how far the window moves when the wheel reaches its edge
 
 
 def hidden_levels(row: Row) -> str:
@@ -37,6 +48,16 @@ class VaultTable(DataTable):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, id=id)
         self.add_columns(*COLUMNS)
+        self.ids: Sequence[str] = ()  # every row's id, in order; the window is a slice
+        self.start = 0  # where the window begins in `ids`
+        self.window: list[Row] = []
+        self._make: Callable[[str], Row] | None = None
+        self._mode = ""
+        self._level = ""
+        self._revealed: dict[tuple[str | None, str], str] = {}
+        self._sort: tuple[str, bool] = ("key", False)
+        self._columns: tuple[tuple[str, ...], tuple[int, ...]] = ((), ())
+        self._value_col = VALUE_WIDTH[1]  # the value column's width in the last drawing
 
     @property
     def current_key(self) -> str | None:
@@ -44,43 +65,173 @@ class VaultTable(DataTable):
             return None
         return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
 
+    @property
+    def position(self) -> int:
+        """The cursor's place in the whole order."""
+        return self.start + self.cursor_row
+
+    @property
+    def current_row(self) -> Row | None:
+        if not self.window:
+            return None
+        return self.window[min(self.cursor_row, len(self.window) - 1)]
+
     def show(
         self,
-        rows: list[Row],
+        ids: Sequence[str],
+        make: Callable[[str], Row],
         *,
         mode: str,
         level: str,
         revealed: dict[tuple[str | None, str], str],
         cursor: str | None,
         keep_place: bool = False,
+        sort: tuple[str, bool] = ("key", False),
     ) -> None:
-        """Draw `rows` (the scope shown is at `level`), the cursor on the row `cursor` if any;
-        else, with `keep_place` (the same list, changed), at the same place (a deleted row's
-        neighbour), or at the top."""
-        place = self.cursor_row
-        value_width = self._value_width(rows, mode)
-        cells = [self._cells(row, mode, level, revealed, value_width) for row in rows]
-        titles = DELETED_COLUMNS if mode == DELETED else COLUMNS
+        """Draw the rows `ids` name (`make` builds one; only the window's are built), the
+        cursor on the row `cursor` if any; else, with `keep_place` (the same list, changed),
+        at the same place (a deleted row's neighbour), or at the top."""
+        place = self.position
+        self.ids, self._make = ids, make
+        self._mode, self._level, self._revealed = mode, level, revealed
+        self._sort = sort
+        target = 0
+        if cursor is not None and cursor in ids:
+            target = ids.index(cursor)
+        elif keep_place and ids:
+            target = min(place, len(ids) - 1)
+        self._draw(self._window_start(target), target)
+
+    def redraw(self) -> None:
+        """The same rows again (a value revealed or masked, the width changed)."""
+        if self._make is not None:
+            self._draw(self.start, self.position, keep_scroll=True)
+
+    def redraw_key(self, ident: tuple[str | None, str]) -> bool:
+        """The rows of key `ident` drawn again, where the window holds them (a value revealed
+        or masked); False when the cells no longer fit their columns (then `redraw`)."""
+        if self._make is None:
+            return True
+        for row in self.window:
+            if row.ident != ident:
+                continue
+            cells = self._cells(row, self._mode, self._level, self._revealed, self._value_col)
+            widths = self._columns[1]
+            if any(cell.cell_len > width for cell, width in zip(cells, widths, strict=False)):
+                return False
+            for column, cell in zip(self.ordered_columns, cells, strict=True):
+                self.update_cell(row.id, column.key, cell)
+        return True
+
+    def goto(self, position: int) -> None:
+        """Put the cursor on the row at `position` of the whole order."""
+        if not self.ids:
+            return
+        position = max(0, min(len(self.ids) - 1, position))
+        if self.start <= position < self.start + len(self.window):
+            self.move_cursor(row=position - self.start, animate=False)
+        else:
+            self._draw(self._window_start(position), position)
+
+    def _window_start(self, target: int) -> int:
+        """A window holding `target` a quarter of the way down, within the order."""
+        if len(self.ids) <= WINDOW:
+            return 0
+        return max(0, min(target - WINDOW // 4, len(self.ids) - WINDOW))
+
+    def _draw(self, start: int, target: int, *, keep_scroll: bool = False) -> None:
+        assert self._make is not None
+        scroll = self.scroll_y
+        self.start = start
+        self.window = [self._make(i) for i in self.ids[start : start + WINDOW]]
+        mode, level, revealed = self._mode, self._level, self._revealed
+        value_width = self._value_col = self._value_width(self.window, mode)
+        cells = [self._cells(row, mode, level, revealed, value_width) for row in self.window]
+        titles = list(DELETED_COLUMNS if mode == DELETED else COLUMNS)
+        by, reverse = self._sort
+        if by != "key" or reverse:  # the column the rows follow says which way
+            column = SORT_COLUMN[by]
+            titles[column] = f"{titles[column]} {'▲' if reverse else '▼'}"
         widths = [
             max([Text(title).cell_len, *(line[i].cell_len for line in cells)])
             for i, title in enumerate(titles)
         ]
-        self.clear(columns=True)
-        for title, width in zip(titles, widths, strict=True):
-            self.add_column(title, width=width)
-        for row, line in zip(rows, cells, strict=True):
+        if len(self.window) < len(self.ids):  # the key column fits every key, drawn or not
+            widths[0] = max(widths[0], max(len(i) for i in self.ids))
+        columns = (tuple(titles), tuple(widths))
+        if columns == self._columns:
+            self.clear()  # the same columns: only the rows change
+        else:
+            self.clear(columns=True)
+            for title, width in zip(titles, widths, strict=True):
+                self.add_column(title, width=width)
+            self._columns = columns
+        for row, line in zip(self.window, cells, strict=True):
             self.add_row(*line, key=row.id)
-        ids = [r.id for r in rows]
-        if cursor in ids:
-            self.move_cursor(row=ids.index(cursor), animate=False)
-        elif keep_place and ids:
-            self.move_cursor(row=min(place, len(ids) - 1), animate=False)
+        if self.window:
+            self.move_cursor(row=max(0, min(target - start, len(self.window) - 1)), animate=False)
+        if keep_scroll:
+            self.scroll_to(y=scroll, animate=False, immediate=True)
+
+    # --- moving over the whole order ------------------------------------------------------
+
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def action_cursor_down(self) -> None:
+        self._set_hover_cursor(False)
+        self.goto(self.position + 1)
+
+    def action_cursor_up(self) -> None:
+        self._set_hover_cursor(False)
+        self.goto(self.position - 1)
+
+    def action_page_down(self) -> None:
+        self._set_hover_cursor(False)
+        self.goto(self.position + self._page())
+
+    def action_page_up(self) -> None:
+        self._set_hover_cursor(False)
+        self.goto(self.position - self._page())
+
+    def action_scroll_top(self) -> None:
+        self._set_hover_cursor(False)
+        self.goto(0)
+
+    def action_scroll_bottom(self) -> None:
+        self._set_hover_cursor(False)
+        self.goto(len(self.ids) - 1)
+
+    def _on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        end = self.start + len(self.window)
+        if self.scroll_y >= self.max_scroll_y and end < len(self.ids) and not event.shift:
+            self._slide(min(STEP, len(self.ids) - end))
+            event.stop()
+            return
+        super()._on_mouse_scroll_down(event)
+
+    def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        if self.scroll_y <= 0 and self.start > 0 and not event.shift:
+            self._slide(-min(STEP, self.start))
+            event.stop()
+            return
+        super()._on_mouse_scroll_up(event)
+
+    def _slide(self, rows: int) -> None:
+        """Move the window by `rows`, the rows on screen staying where they are."""
+        scroll, position = self.scroll_y, self.position
+        start = self.start + rows
+        inside = min(max(position, start), start + WINDOW - 1)
+        self._draw(start, inside)
+        self.scroll_to(y=max(0, scroll - rows), animate=False, immediate=True)
+
+    # --- cells ----------------------------------------------------------------------------
 
     def _value_width(self, rows: list[Row], mode: str) -> int:
         """As wide as the table leaves room for (the rest of the row is short)."""
         if not self.size.width:
             return 32
-        key = max((len(r.key) + 2 for r in rows), default=3)
+        key = max((len(i) + 2 for i in self.ids), default=3)
         if mode == DELETED:
             by = max((len(r.deleted.deleted_by) for r in rows if r.deleted), default=2)
             # key, kind, deleted (a date and time), by, 2 cells of padding a column, a scrollbar
