@@ -7,7 +7,7 @@ from rich.text import Text
 
 from pylee_tui.models import plural
 from pylee_tui.safe_text import escape
-from pylee_tui.sections.vault.rows import DEFINED, DELETED, EFFECTIVE, MODE_NAMES, Row
+from pylee_tui.sections.vault.rows import DEFINED, DELETED, EFFECTIVE, MODE_NAMES, Change, Row
 
 
 def mode_line(
@@ -73,8 +73,11 @@ def empty_text(
     return text
 
 
-def row_detail(row: Row, *, may_write: bool, revealed_for: float | None) -> Text:
-    """`revealed_for`: the seconds a revealed value stays shown, when it is revealed."""
+def row_detail(
+    row: Row, *, may_write: bool, revealed_for: float | None, updated: Change | None = None
+) -> Text:
+    """`revealed_for`: the seconds a revealed value stays shown, when it is revealed;
+    `updated`: when and by whom the key was last written."""
     text = Text()
     if row.deleted is not None:
         d = row.deleted
@@ -95,8 +98,8 @@ def row_detail(row: Row, *, may_write: bool, revealed_for: float | None) -> Text
         return text
     text.append(escape(row.key), style="bold")
     text.append(f" · {row.kind} · {escape(row.source)}")
-    if row.updated is not None:
-        text.append(f" · set {row.updated.at:%Y-%m-%d %H:%M} by {row.updated.by}", style="dim")
+    if updated is not None:
+        text.append(f" · set {updated.at:%Y-%m-%d %H:%M} by {updated.by}", style="dim")
     if row.overrides:
         text.append(f" · overrides {escape(', '.join(row.overrides))}", style="dim")
     if row.references:

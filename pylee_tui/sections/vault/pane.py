@@ -42,6 +42,8 @@ from pylee_tui.sections.vault.rows import (
     Row,
     RowOrder,
     VaultView,
+    last_change,
+    load_changes,
     load_vault_view,
     make_row,
     order_rows,
@@ -134,6 +136,7 @@ class VaultPane(OrgSection):
         self.initialized: bool | None = None
         self._texts: dict[str, Text] = {}  # what each Static of the pane shows
         self._early_load = False  # loading since the mount, before the screen asked
+        self._written: int | None = None  # the stamp of the scope's last writes, once read
         self.writes = KeyActions(self)  # n, e, d, u, h
 
     def compose(self) -> ComposeResult:
@@ -232,8 +235,9 @@ class VaultPane(OrgSection):
 
     def _loaded(self, loaded: tuple[VaultView, RowOrder]) -> None:
         view, order = loaded
-        if self.vault_view is None or self.vault_view.fingerprint() != view.fingerprint():
-            self.mask_all(render=False)  # a value may have changed under a revealed one
+        if self.vault_view is None or self.vault_view.scope != view.scope:
+            self.mask_all(render=False)  # revealed values belong to the scope they were in
+            self._written = None
         self.vault_view = view
         self.scope = self.wanted = view.scope
         self.initialized = view.status.initialized
@@ -241,6 +245,26 @@ class VaultPane(OrgSection):
         self._show_all()
         if self._ordering() != (order.mode, order.needle, order.sort, order.reverse):
             self._reorder()  # the mode, filter or sort changed while the scope loaded
+        self._read_changes(view)
+
+    def _read_changes(self, view: VaultView) -> None:
+        """When each key was last written (the detail line), read once the view is shown; a
+        key of the scope written since the last read masks what is revealed (it may be
+        stale)."""
+
+        def landed(found: tuple[dict, int]) -> None:
+            changes, written = found
+            if self.vault_view is not view:
+                return
+            view.changes.update(changes)
+            if self._written is not None and self._written != written:
+                self.mask_all()
+            self._written = written
+            self._show_detail()
+
+        self.pylee_app.call(
+            load_changes, self.services, self.user, view.scope, done=landed, group="vault-changes"
+        )
 
     def _ordering(self) -> tuple[str, str, str, bool]:
         return self.mode, self.needle, self.sort, self.reverse
@@ -363,15 +387,16 @@ class VaultPane(OrgSection):
         )
 
     def _show_detail(self) -> None:
-        row = self.selected
+        row, view = self.selected, self.vault_view
         self._put(
             "#vault-detail",
             row_detail(
                 row,
-                may_write=row is not None and self.may_write(row.kind),
+                may_write=self.may_write(row.kind),
                 revealed_for=self.reveal_seconds
-                if row is not None and row.secretive and row.ident in self.revealed
+                if row.secretive and row.ident in self.revealed
                 else None,
+                updated=last_change(view, row) if view is not None else None,
             )
             if row is not None
             else Text(),
@@ -682,5 +707,4 @@ def _load(
 ) -> tuple[VaultView, RowOrder]:
     """A scope's view and its rows' order, in one worker call."""
     view = load_vault_view(services, user, scope)
-    view.stamp  # noqa: B018  (computed here, off the UI thread)
     return view, order_rows(view, *ordering)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
-from pylee_tui.models import ScopeLevel, VariableKind
+from pylee_tui.models import VariableKind
 from pylee_tui.safe_text import escape
 from pylee_tui.services import NotFound, Scope, Services
 from pylee_tui.services.resolver import MASK, Declared, EffectiveConfig
@@ -46,21 +46,8 @@ class VaultView:
     status: VaultStatus
     registries: tuple[RegistryScopes, ...]
     deleted: tuple[DeletedKey, ...] = ()  # keys deleted at exactly this scope
-    changes: dict[str, dict[str, KeyChange]] = field(default_factory=dict)  # level -> key ->
-
-    @cached_property
-    def stamp(self) -> tuple:
-        """Changes whenever a key of the chain is written: revealed values are then stale.
-        (Computed in the worker that loads the view.)"""
-        written = frozenset(
-            (level, key, *change)
-            for level, changes in self.changes.items()
-            for key, change in changes.items()
-        )
-        return (self.scope, hash(written))
-
-    def fingerprint(self) -> tuple:
-        return self.stamp
+    # level -> key -> when and by whom it was last written: read after the view (`load_changes`)
+    changes: dict[str, dict[str, KeyChange]] = field(default_factory=dict)
 
     def rows_of(self, mode: str) -> RowIndex:
         """What ordering and filtering the rows of `mode` read, built once per view."""
@@ -93,9 +80,21 @@ def load_vault_view(services: Services, user: str, scope: Scope) -> VaultView:
     except NotFound:  # the registry or server went away meanwhile: show the org
         scope = Scope(org)
         effective = variables.effective(user, scope)
-    changes = variables.changes(user, scope)
     deleted = tuple(variables.deleted(user, scope))
-    return VaultView(scope, effective, services.vault.status(), registries, deleted, changes)
+    return VaultView(scope, effective, services.vault.status(), registries, deleted)
+
+
+def load_changes(
+    services: Services, user: str, scope: Scope
+) -> tuple[dict[str, dict[str, KeyChange]], int]:
+    """When and by whom each key of the scope's chain was last written (the detail line says
+    it), and a stamp of all of it that changes whenever one of them is written (a revealed
+    value is then stale). Read once the view is shown: nothing on screen waits for it."""
+    changes = services.variables.changes(user, scope)
+    written = frozenset(
+        (level, key, *change) for level, found in changes.items() for key, change in found.items()
+    )
+    return changes, hash(written)
 
 
 def _registry(variables, user: str, org: str, r: RegistryScope, listed: bool) -> RegistryScopes:
@@ -131,7 +130,6 @@ class Row:
     warnings: tuple[str, ...] = ()
     missing: Declared | None = None
     deleted: DeletedKey | None = None
-    updated: Change | None = field(default=None, compare=False)
 
     @property
     def ident(self) -> tuple[str | None, str]:
@@ -264,7 +262,6 @@ def make_row(view: VaultView, mode: str, key: str) -> Row:
             display="missing",
             missing=declared,
         )
-    updated = _change(view, entry.scope, key)
     value = entry.value if entry.kind == "variable" and not entry.embeds_secret else None
     if mode == DEFINED:  # as written here
         value = entry.raw if entry.kind == "variable" else None
@@ -285,12 +282,14 @@ def make_row(view: VaultView, mode: str, key: str) -> Row:
         embeds_secret=entry.embeds_secret if mode == EFFECTIVE else False,
         problems=entry.problems,
         warnings=entry.warnings,
-        updated=updated,
     )
 
 
-def _change(view: VaultView, level: ScopeLevel, key: str) -> Change | None:
-    found = view.changes.get(level, {}).get(key)
+def last_change(view: VaultView, row: Row) -> Change | None:
+    """When the key of `row` was last written where it is defined (once read)."""
+    if row.level is None or row.deleted is not None:
+        return None
+    found = view.changes.get(row.level, {}).get(row.key)
     if found is None:
         return None
     try:
