@@ -161,7 +161,7 @@ class KeyActions:
 
         call = (variables.restore, user, undo.scope, undo.key)
         if undo.kind == "secret":
-            pane.secret_call(
+            pane.reads.secret_call(
                 f"Restoring the secret {undo.key} needs the vault key.",
                 *call,
                 deletion=undo.deletion,

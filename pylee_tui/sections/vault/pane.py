@@ -16,8 +16,8 @@ large org's registries list their servers when opened.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
-from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -52,8 +52,9 @@ from pylee_tui.sections.vault.rows import (
     scope_items,
 )
 from pylee_tui.sections.vault.scope_tree import ScopeTree
+from pylee_tui.sections.vault.secret_reads import SecretReads
 from pylee_tui.sections.vault.table import VaultTable
-from pylee_tui.services import Scope, VaultLocked
+from pylee_tui.services import Scope
 
 __all__ = ["NARROW", "VaultPane"]
 
@@ -129,7 +130,7 @@ class VaultPane(OrgSection):
         self.wanted = Scope("")  # the scope asked for last (shown once it has loaded)
         self.sort, self.reverse = "key", False
         self.revealed: dict[tuple[str | None, str], str] = {}
-        self._reveal_timers: dict[tuple[str | None, str], Timer] = {}
+        self.reveal_timers: dict[tuple[str | None, str], Timer] = {}
         self._cursor_to: str | None = None  # a key just saved: the cursor goes there
         self.undo: Undo | None = None
         self._shown_as: tuple | None = None  # (org, scope, mode) the table shows
@@ -138,6 +139,7 @@ class VaultPane(OrgSection):
         self._early_load = False  # loading since the mount, before the screen asked
         self._written: int | None = None  # the stamp of the scope's last writes, once read
         self.writes = KeyActions(self)  # n, e, d, u, h
+        self.reads = SecretReads(self)  # v, c
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="vault-body"):
@@ -500,9 +502,9 @@ class VaultPane(OrgSection):
             self.initialized = True
         else:
             self.mask_all(render=False)
-        self._redraw()
+        self.redraw()
 
-    def _redraw(self, ident: tuple[str | None, str] | None = None) -> None:
+    def redraw(self, ident: tuple[str | None, str] | None = None) -> None:
         """The rows shown again (a value revealed or masked: the rows of key `ident`, or all),
         the cursor where it is."""
         if not self.composed:
@@ -515,63 +517,23 @@ class VaultPane(OrgSection):
         self.refresh_bindings()
 
     def mask_all(self, render: bool = True) -> None:
-        for timer in self._reveal_timers.values():
+        for timer in self.reveal_timers.values():
             timer.stop()
-        self._reveal_timers.clear()
+        self.reveal_timers.clear()
         had = bool(self.revealed)
         self.revealed.clear()
         if had and render:
-            self._redraw()
+            self.redraw()
 
-    def _mask(self, ident: tuple[str | None, str]) -> None:
-        timer = self._reveal_timers.pop(ident, None)
+    def mask(self, ident: tuple[str | None, str]) -> None:
+        timer = self.reveal_timers.pop(ident, None)
         if timer is not None:
             timer.stop()
         if self.revealed.pop(ident, None) is not None:
-            self._redraw(ident)
+            self.redraw(ident)
 
     def refused(self, exc: Exception) -> None:
         self.notify(escape(str(exc)), severity="error", title="Refused", markup=False)
-
-    def secret_call(self, reason: str, fn, *args: Any, done, **kwargs: Any) -> None:
-        """Call `fn` in a worker once the vault is unlocked (asking for the passphrase)."""
-        app = self.pylee_app
-
-        def attempt() -> None:
-            app.call(fn, *args, done=done, failed=failed, **kwargs)
-
-        def failed(exc: Exception) -> None:
-            if isinstance(exc, VaultLocked):
-                app.with_vault(attempt, reason=reason)
-            else:
-                self.refused(exc)
-
-        app.with_vault(attempt, reason=reason)
-
-    def _plaintext(self, row: Row, purpose: str, done) -> None:
-        """The value of `row` in full: decrypted (and audited) for a secret or what embeds one."""
-        user, where = self.user, self.scope.up_to(row.level or "org")
-        variables = self.services.variables
-        if row.kind == "secret":
-            self.secret_call(
-                f"To {purpose} {row.key} the vault must be unlocked.",
-                variables.reveal,
-                user,
-                where,
-                row.key,
-                purpose=purpose,
-                done=done,
-            )
-            return
-        self.secret_call(
-            f"{row.key} embeds a secret: to {purpose} it the vault must be unlocked.",
-            variables.reveal_effective,
-            user,
-            self.scope,
-            row.key,
-            purpose=purpose,
-            done=done,
-        )
 
     # --- what may be done, and why not --------------------------------------------------
 
@@ -613,11 +575,18 @@ class VaultPane(OrgSection):
     def action_deleted(self) -> None:
         self._switch_mode(DEFINED if self.mode == DELETED else DELETED)
 
-    def scope_items(self) -> list[tuple[str, str]]:
-        """(id, label) of every scope of the org, for the command palette."""
+    def scope_items(self, *, name_registries: bool = False) -> list[tuple[str, str]]:
+        """(id, label) of every scope of the org whose servers are known (all of a small
+        org's; a large one's registries, with the servers read so far), for the command
+        palette and the picker."""
         if self.vault_view is None or not self.org:
             return []
-        return scope_items(self.org, self.vault_view.registries)
+        tree = self.query_one(ScopeTree)
+        registries = tuple(
+            r if r.servers is not None else replace(r, servers=tree.servers_read(r.slug))
+            for r in self.vault_view.registries
+        )
+        return scope_items(self.org, registries, name_registries=name_registries)
 
     def action_scope(self, text: str) -> None:
         """Show the scope with this id (from `scope_items`)."""
@@ -627,7 +596,7 @@ class VaultPane(OrgSection):
     def action_pick_scope(self) -> None:
         if self.vault_view is None or not self.org:
             return
-        items = scope_items(self.org, self.vault_view.registries, name_registries=True)
+        items = self.scope_items(name_registries=True)
         self.app.push_screen(
             PickScreen("Vault scope", items, highlight=scope_id(self.scope)),
             callback=lambda choice: self.action_scope(choice) if choice else None,
@@ -646,49 +615,12 @@ class VaultPane(OrgSection):
     def action_undo(self) -> None:
         self.writes.undo()
 
+    # reading secrets: SecretReads (secret_reads.py) unlocks, decrypts and audits
     def action_reveal(self) -> None:
-        row = self.selected
-        if row is None or not self.check_action("reveal", ()):
-            return
-        if row.ident in self.revealed:
-            self._mask(row.ident)  # v again hides it
-            return
-
-        def show(value: str | None) -> None:
-            if value is None:
-                self.notify(escape(f"{row.key} has no usable value."), severity="warning")
-                return
-            self.revealed[row.ident] = value
-            old = self._reveal_timers.pop(row.ident, None)
-            if old is not None:
-                old.stop()
-            self._reveal_timers[row.ident] = self.set_timer(
-                self.reveal_seconds, partial(self._mask, row.ident)
-            )
-            self._redraw(row.ident)
-
-        self._plaintext(row, "reveal", show)
+        self.reads.reveal()
 
     def action_copy(self) -> None:
-        row = self.selected
-        if row is None or not self.check_action("copy", ()):
-            return
-
-        def copy(value: str | None) -> None:
-            if value is None:
-                self.notify(escape(f"{row.key} has no usable value to copy."), severity="warning")
-                return
-            if row.secretive:
-                self.pylee_app.copy_secret_to_clipboard(value)
-
-            else:
-                self.app.copy_to_clipboard(value)
-            self.notify(escape(f"Copied {row.key} to the clipboard."), timeout=3)
-
-        if not row.secretive:
-            copy(row.value if row.value is not None else row.raw)
-            return
-        self._plaintext(row, "copy", copy)
+        self.reads.copy()
 
     def action_history(self) -> None:
         self.writes.history()

@@ -131,6 +131,14 @@ class ScopeTree(Tree[Scope | MoreServers]):
                 data=MoreServers(registry, shown_so_far),
             )
 
+    def servers_read(self, registry: str) -> tuple[str, ...]:
+        """The servers of `registry` shown so far (read when its node was opened)."""
+        return tuple(
+            scope.server
+            for scope in self._by_scope
+            if scope.registry == registry and scope.server is not None
+        )
+
     def point_at(self, scope: Scope) -> None:
         node = self._by_scope.get(scope)
         if node is not None and self.cursor_node is not node:
