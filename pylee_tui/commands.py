@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.widgets import DataTable
 
 from pylee_tui.safe_text import escape
 from pylee_tui.screens.org import OrgScreen
@@ -128,17 +127,15 @@ async def go_to(app: PyleeApp, hit: SearchHit) -> None:
         app.action_vault("scope", scope_id(hit.scope))
         return
     section = "members" if hit.kind == "member" else "registries"
-    switcher = screen.query_one("#sections")
-    if not switcher.query(f"#{section}"):  # built on first visit: build it now, and wait
-        await switcher.mount(screen._section_widgets(section))
-    screen.action_section(section)
+    shown = asyncio.Event()
+    screen.action_section(section, then=shown.set)  # built on first visit: wait for it
+    await shown.wait()
     await app.workers.wait_for_complete()  # the section's list has loaded
     if hit.kind == "member":
-        table = screen.query_one("#members-pane").query_one(DataTable)
-        emails = [str(key.value) for key in table.rows]
-        if hit.email in emails:
-            table.move_cursor(row=emails.index(hit.email))
-            table.focus()
+        from pylee_tui.sections.members.pane import MembersPane
+
+        if hit.email:
+            screen.query_one(MembersPane).select_member(hit.email)
         return
     registry, server = hit.scope.registry, hit.scope.server
     if registry is None:  # a server or registry hit always names its registry

@@ -4,14 +4,17 @@ loads it again when a section says it changed data."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.css.query import DOMQuery
 from textual.reactive import var
 from textual.screen import Screen
+from textual.widget import AwaitMount, Widget
 from textual.widgets import ContentSwitcher, Input, TextArea
 
 from pylee_tui.sections.base import OrgSection
@@ -116,6 +119,7 @@ class OrgScreen(TypeAhead, Screen[None]):
         self.slug = slug
         self._view_before_mount: OrgView | None = None
         self._composed = False  # (is_mounted turns true only once every on_mount has returned)
+        self._being_built: dict[str, list[Callable[[], object]]] = {}  # what runs once built
 
     # --- layout --------------------------------------------------------------------------
 
@@ -221,25 +225,9 @@ class OrgScreen(TypeAhead, Screen[None]):
 
     def _fill_section(self, key: str) -> None:
         """Load what the section lists, now that it is shown (the org view carries none of it)."""
-        slug = self.slug
         panes = self.query(f"#{PANE_IDS[key]}") if key in PANE_IDS else None
-        if slug is None or not panes:
-            return
-        pane = panes.first(OrgSection)
-        if key != "members":
-            pane.show_org(slug)
-            return
-        # the members pane is handed its list: loaded here, the newest load alone shown
-        from pylee_tui.sections.members.pane import MembersPane
-
-        if isinstance(pane, MembersPane):
-            pylee_app(self).call(
-                self.services.members.list_members,
-                self.user,
-                slug,
-                done=pane.show,
-                group="members-list",
-            )
+        if self.slug is not None and panes:
+            panes.first(OrgSection).show_org(self.slug)
 
     @on(OrgSection.DataChanged)
     def _data_changed(self, event: OrgSection.DataChanged) -> None:
@@ -260,25 +248,53 @@ class OrgScreen(TypeAhead, Screen[None]):
             return not isinstance(self.focused, (Input, TextArea))
         return True
 
-    def action_section(self, key: str) -> None:
+    def action_section(self, key: str, then: Callable[[], object] | None = None) -> None:
+        """Show section `key`; `then` runs once it is built and shown its org (the palette's
+        and the timeline's next step: a vault action, the invite form)."""
         self.section = key
         switcher = self.query_one(ContentSwitcher)
         # focus the section's list: never leave it on a hidden widget (a hidden filter input
-        # would swallow the next number key); a section built just now focuses itself
+        # would swallow the next number key); a section built now, once it is mounted
         self.set_focus(None)
-        if not switcher.query(f"#{key}"):
+        if key in self._being_built:
+            if then is not None:
+                self._being_built[key].append(then)
+        elif not switcher.query(f"#{key}"):
             # keys typed right after the section key go to its list once it has focus
             self.hold_keys_until_focus()
-            switcher.mount(self._section_widgets(key))
-            self.call_after_refresh(self._fill_section, key)
+            self._being_built[key] = [then] if then is not None else []
+            mounted = switcher.mount(self._section_widgets(key))
+            self.run_worker(self._fill_once_mounted(mounted, key), group="section-build")
         else:
             self._fill_section(key)
-            lists = switcher.query_one(f"#{key}").query("RegistryTree, DataTable")
+            lists = self._section_lists(key)
             if lists:
                 self.hold_keys_until_focus()
                 lists.first().focus()
+            if then is not None:
+                self.call_later(then)
         switcher.current = key
         self.query_one(SectionBar).active = key
+
+    def _section_lists(self, key: str) -> DOMQuery[Widget]:
+        return self.query_one(f"#{key}").query("RegistryTree, DataTable, VirtualTable")
+
+    async def _fill_once_mounted(self, mounted: AwaitMount, key: str) -> None:
+        await mounted
+        lists = self._section_lists(key)
+        if lists and self.section == key and self.focused is None:
+            # its list takes focus before its load starts (a list showing that it is loading
+            # takes neither focus nor keys): the keys typed meanwhile are handed to it now
+            self.set_focus(lists.first())
+        # the load once those keys have gone their way (a refresh comes after them)
+        self.call_after_refresh(self._section_built, key)
+
+    def _section_built(self, key: str) -> None:
+        self._fill_section(key)
+        # what waited for the section: on this screen's queue (the app's may be busy with the
+        # palette command that waits for it)
+        for then in self._being_built.pop(key, []):
+            self.call_later(then)
 
     @on(SectionBar.Chosen)
     def _section_clicked(self, event: SectionBar.Chosen) -> None:
@@ -385,8 +401,6 @@ class OrgScreen(TypeAhead, Screen[None]):
 
     def vault_action(self, action: str, *args: str) -> None:
         """Run a vault pane action (from the palette), opening section 4 first."""
-        if self.section != "vault":
-            self.action_section("vault")
 
         def run() -> None:
             from pylee_tui.sections.vault.pane import VaultPane
@@ -395,7 +409,10 @@ class OrgScreen(TypeAhead, Screen[None]):
             if pane.check_action(action, args):
                 getattr(pane, f"action_{action}")(*args)
 
-        self.call_after_refresh(run)
+        if self.section != "vault" or "vault" in self._being_built:
+            self.action_section("vault", then=run)
+        else:
+            self.call_after_refresh(run)
 
     @on(OnboardingTimeline.StepSelected)
     def _step_selected(self, event: OnboardingTimeline.StepSelected) -> None:
@@ -406,19 +423,17 @@ class OrgScreen(TypeAhead, Screen[None]):
             else:
                 self.action_edit_overview()
             return
-        self.action_section(step.section)
+        allowed = self.view.allowed if self.view else frozenset()
         if step.done:
-            return
-        if step.section == "members" and "members:manage" in (
-            self.view.allowed if self.view else ()
-        ):
-            self.call_after_refresh(self._invite_member)
-        elif step.section == "registries" and "registries:write" in (
-            self.view.allowed if self.view else ()
-        ):
-            self.call_after_refresh(self._new_registry)
+            self.action_section(step.section)
+        elif step.section == "members" and "members:manage" in allowed:
+            self.action_section(step.section, then=self._invite_member)
+        elif step.section == "registries" and "registries:write" in allowed:
+            self.action_section(step.section, then=self._new_registry)
         elif step.section == "vault":
             self.vault_action("new")
+        else:
+            self.action_section(step.section)
 
     def _invite_member(self) -> None:
         from pylee_tui.sections.members.pane import MembersPane

@@ -4,11 +4,18 @@ Textual orders footer keys from the focused widget up to the app, so at 80 colum
 `? Help` and `^q Quit` fall off the end. Here they come first; the screen's keys follow as far as
 they fit, and `?` lists every key anyway. Its compact form also leaves no unpainted cell beside the
 palette key (Textual's margin there let an overflowing key's letter show in the last column).
+
+Textual's footer rebuilds its keys each time the bindings may have changed (a focus move, a
+section shown, an org loaded: six times before the org home's first frame). This one rebuilds
+once per frame at most, and only when the keys it shows did change.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -25,6 +32,8 @@ class PyleeFooter(Footer):
 
     def __init__(self, *, compact: bool = True, **kwargs) -> None:
         super().__init__(compact=compact, **kwargs)
+        self._shown: tuple[Any, ...] | None = None  # the keys the last build showed
+        self._rebuild_asked = False
 
     def compose(self) -> ComposeResult:
         keys = list(super().compose())
@@ -36,3 +45,28 @@ class PyleeFooter(Footer):
 
         # a stable sort: everything else keeps Textual's order (the palette key docks right)
         yield from sorted(keys, key=rank)
+
+    def bindings_changed(self, screen: Screen) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen and not self._rebuild_asked:
+            self._rebuild_asked = True
+            self.call_after_refresh(self._rebuild)
+
+    async def _rebuild(self) -> None:
+        self._rebuild_asked = False
+        if not self.is_attached:
+            return
+        shown = self._keys_shown()
+        if shown != self._shown:
+            self._shown = shown
+            await self.recompose()
+
+    def _keys_shown(self) -> tuple[Any, ...]:
+        """What `compose` draws from: the bindings shown, whether each is enabled, its text."""
+        return tuple(
+            (binding.key, binding.action, binding.description, enabled, tooltip)
+            for (_, binding, enabled, tooltip) in self.screen.active_bindings.values()
+            if binding.show or binding.key == self.app.COMMAND_PALETTE_BINDING
+        )

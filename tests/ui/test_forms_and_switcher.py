@@ -16,6 +16,7 @@ from pylee_tui.dialogs.type_to_confirm import TypeToConfirmScreen
 from pylee_tui.screens.org import OrgScreen
 from pylee_tui.services import Services
 from pylee_tui.store import Store
+from pylee_tui.widgets.row_table import VirtualTable
 from tests.ui.pilot import settle
 
 ANN = "ann@example.com"
@@ -220,9 +221,9 @@ async def test_keys_typed_right_after_a_section_key_reach_its_list(two_orgs, siz
         # creation and dana's invitation)
         burst(app, "3", "j", "5", "j")
         await settle(pilot)
-        table = app.screen.query_one("#audit-table", DataTable)
+        table = app.screen.query_one("#audit-table", VirtualTable)
         assert table.has_focus and table.cursor_row == 1
-        assert app.screen.query_one("#members-table", DataTable).cursor_row == 1
+        assert app.screen.query_one("#members-table", VirtualTable).cursor_row == 1
 
 
 @pytest.mark.parametrize("section", ["2", "3", "4", "5"])
