@@ -66,6 +66,7 @@ class LazyMarkdown(Markdown):
         self._pass_wanted = False
         self._pass_due = False  # queued, to run next
         self._changes = 0  # children mounted or removed so far: a pass waits for their layout
+        self._laid_out_changes = 0  # `_changes` at the screen's last layout
         self._busy = 0  # updates and passes under way
         self._anchor_at: tuple[Widget, int] | None = None  # to keep in place after a pass
         self._settle_due = False  # a pass changed children: keep the anchor, reveal, once laid out
@@ -76,10 +77,9 @@ class LazyMarkdown(Markdown):
         if scroller is not None:
             # scrolling moves no block within the document: a pass may run at once
             self.watch(scroller, "scroll_y", self._pass_now, init=False)
-        self.screen.screen_layout_refresh_signal.subscribe(self, self._laid_out)
-
-    def on_unmount(self) -> None:
-        self.screen.screen_layout_refresh_signal.unsubscribe(self)
+        # (immediate: told during the layout, so no change can slip in between; a removed
+        # document drops out of the signal's subscribers by itself)
+        self.screen.screen_layout_refresh_signal.subscribe(self, self._laid_out, immediate=True)
 
     def on_resize(self) -> None:
         self._pass_now()  # gaps take their height at the new width
@@ -152,6 +152,7 @@ class LazyMarkdown(Markdown):
         for index in (*range(prefix), *range(-suffix, 0)):
             kept, moved = old[index], new[index]
             kept.start, kept.end, kept.tokens = moved.start, moved.end, moved.tokens
+            kept.take_estimates(moved)
             new[index] = kept
             for widget in self._built.get(kept, []):
                 if isinstance(widget, MarkdownBlock):
@@ -212,9 +213,10 @@ class LazyMarkdown(Markdown):
         lines = content.get_height(cast(Any, widget.styles), widget.content_size.width)
         widget._token, widget._inline_token, widget._content = tokens[0], inline, content
         widget.source_range = (new.start, new.end)
-        if lines != widget.content_size.height:
-            self._changes += 1  # the blocks below move
-        widget.update(content, layout=lines != widget.content_size.height)
+        moves = lines != widget.content_size.height
+        if moves:
+            self._changes += 1  # the blocks below move: a pass after the layout
+        widget.update(content, layout=moves)
         del self._built[old]
         self._built[new] = [widget]
         return True
@@ -275,8 +277,8 @@ class LazyMarkdown(Markdown):
         if [w for w in current if w in wanted] != [w for w in desired if w in present]:
             present = set()  # kept children out of order: start again
         stale = [w for w in current if w not in wanted or w not in present]
-        if stale or len(present) < len(desired):
-            self._changes += 1
+        if not stale and len(present) == len(desired):
+            return
         with self.app.batch_update():
             pending: list[Widget] = []
             for widget in desired:
@@ -290,6 +292,7 @@ class LazyMarkdown(Markdown):
                 await self.mount_all(pending)
             if stale:
                 await self.remove_children(stale)
+        self._changes += 1  # (counted once mounted: the next layout places them)
 
     # --- following the view ---------------------------------------------------------------
 
@@ -321,7 +324,8 @@ class LazyMarkdown(Markdown):
         return max(width, 1), bool(self.app.native_ansi_color)
 
     def _schedule_pass(self, *_: object) -> None:
-        """Ask for a pass after the next layout (a scroll, new children: one is coming)."""
+        """Ask for a pass after the next layout (new children, or a block that grew: one is
+        coming)."""
         self._pass_wanted = True
 
     def _pass_now(self, *_: object) -> None:
@@ -329,41 +333,46 @@ class LazyMarkdown(Markdown):
         self._pass_wanted = True
         self._laid_out(None)
 
-    def _laid_out(self, _: object) -> None:
-        """The screen has laid out: positions are current, so a wanted pass may run, and a
-        pass's blocks are where they will be shown."""
-        if self._settle_due:
+    def _laid_out(self, screen: object) -> None:
+        """The screen has laid out (or, from `_pass_now`, nothing has moved since it did):
+        positions are current, so a wanted pass may run, and a pass's blocks are where they
+        will be shown."""
+        if screen is not None:
+            self._laid_out_changes = self._changes
+        if self._settle_due and self._laid_out_changes == self._changes:
             self._settle_due = False
             self.call_later(self._settle)
         if self._pass_wanted and not self._pass_due and self.is_attached:
             self._pass_wanted, self._pass_due = False, True
-            self.call_later(self._pass, self._changes)
+            self.call_later(self._pass)
 
-    async def _pass(self, changes: int) -> None:
+    async def _pass(self) -> None:
         """Build the blocks the view reaches, let go of those far from it; keep what the user
         is looking at where it was."""
         self._pass_due = False
         if not self.is_mounted:
             return
-        if changes != self._changes:
-            # children changed after the layout that asked for this: wait for theirs
-            self._schedule_pass()
-            return
         self._busy += 1
         try:
             changes = self._changes
-            self._anchor_at = await self._build_near_view()
-            if self._changes != changes:
-                self._settle_due = True  # once laid out (`_laid_out`)
+            built = await self._build_near_view()
+            if built is None:
+                self._schedule_pass()  # children changed since the last layout: after theirs
+            elif self._changes != changes:
+                self._anchor_at, self._settle_due = built[0], True  # once laid out
             else:
+                self._anchor_at = built[0]
                 self._settle()
         finally:
             self._busy -= 1
 
-    async def _build_near_view(self) -> tuple[Widget, int] | None:
+    async def _build_near_view(self) -> tuple[tuple[Widget, int] | None] | None:
         """Build the blocks in and near the view, release those far from it; returns the first
-        block on screen and where it was, to keep it there."""
+        block on screen and where it was (to keep it there), or None if the positions of the
+        last layout are out of date."""
         async with self.lock:
+            if self._laid_out_changes != self._changes:
+                return None
             window = self._window(AHEAD)
             width, ansi = self._geometry()
             wanted = [
@@ -382,7 +391,7 @@ class LazyMarkdown(Markdown):
             for block in released:
                 del self._built[block]
             await self._apply()
-        return anchor
+        return (anchor,)
 
     def _settle(self) -> None:
         anchor, self._anchor_at = self._anchor_at, None

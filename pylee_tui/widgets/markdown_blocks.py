@@ -125,6 +125,11 @@ class Block:
                 self._estimates[key] = _boxes(tree, width, ansi, in_list=False, top=True)
         return self._estimates[key]
 
+    def take_estimates(self, other: Block) -> None:
+        """Keep `other`'s estimates too (the same source, parsed again)."""
+        for key, boxes in other._estimates.items():
+            self._estimates.setdefault(key, boxes)
+
     def estimate(self, width: int | None, ansi: bool) -> None:
         """Estimate the block's height at `width` and let its tokens go."""
         if width is not None:
