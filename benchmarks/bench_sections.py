@@ -12,6 +12,7 @@ small: the demo store; large: a copy of `cached(LARGE)` (acme: 40 registries, 20
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import statistics
 import sys
@@ -54,6 +55,8 @@ def _store(size: str, tmp: Path) -> tuple[Path, str]:
         from benchmarks.large_store import LARGE, USER, cached
 
         shutil.copy(cached(LARGE), db)
+        with db.open("rb+") as copied:  # on disk now: the app's first write must not flush it
+            os.fsync(copied.fileno())
         return db, USER
     from pylee_tui.services import Services
     from pylee_tui.services.demo import load_demo
@@ -155,8 +158,11 @@ async def _session(db: Path, user: str, results: dict[str, list[tuple[float, flo
         after = slugs[(slugs.index(current) + 1) % len(slugs)] if current in slugs else ""
 
         def next_org_shown() -> bool:
+            # the org shown (its last-org setting is written after, in the background: the
+            # first write of a session waits for the store's check of the whole file)
             view = app.org_screen.view
-            return view is not None and view.org.slug == after and _idle(app)
+            loading = any(w.group == "org-view" and not w.is_finished for w in app.workers)
+            return view is not None and view.org.slug == after and not loading
 
         what = "]: the next org's home"
         results.setdefault(what, []).append(await _key(pilot, "]", next_org_shown, stalls))

@@ -130,6 +130,8 @@ def _store(size: str, tmp: Path) -> tuple[Path, str]:
         from benchmarks.large_store import LARGE, USER, cached
 
         shutil.copy(cached(LARGE), db)
+        with db.open("rb+") as copied:  # on disk now: the app's first write must not flush it
+            os.fsync(copied.fileno())
         return db, USER
     from pylee_tui.services import Services
     from pylee_tui.services.demo import load_demo

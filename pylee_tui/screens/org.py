@@ -120,6 +120,7 @@ class OrgScreen(TypeAhead, Screen[None]):
         self._view_before_mount: OrgView | None = None
         self._composed = False  # (is_mounted turns true only once every on_mount has returned)
         self._being_built: dict[str, list[Callable[[], object]]] = {}  # what runs once built
+        self._remember: str | None = None  # an org chosen, remembered for the next launch
 
     # --- layout --------------------------------------------------------------------------
 
@@ -189,7 +190,7 @@ class OrgScreen(TypeAhead, Screen[None]):
 
     def show_org(self, slug: str) -> None:
         self.slug = slug
-        pylee_app(self).remember_org(slug)
+        self._remember = slug
         self.reload()
 
     def _gone(self, exc: Exception) -> None:
@@ -206,6 +207,11 @@ class OrgScreen(TypeAhead, Screen[None]):
         self.view = view
         pylee_app(self).org_summaries = view.orgs
         org = view.org
+        if self._remember == org.slug:
+            # written once the org is shown: the first write of a session may wait for the
+            # store's one-time check of the whole file, and the load must not wait behind it
+            self._remember = None
+            pylee_app(self).remember_org(org.slug)
         bar = self.query_one(OrgBar)
         bar.org_name, bar.org_slug = org.name, org.slug
         bar.user, bar.role = self.user, view.role
