@@ -354,6 +354,10 @@ CALLS: dict[str, tuple[str, Callable[[Services, str], Any]]] = {
         "",
         lambda s, a: s.variables.effective(a, Scope("acme", "core", W), reveal=True),
     ),
+    "variables.reveal_for_servers": (
+        "",
+        lambda s, a: s.variables.reveal_for_servers(a, Scope("acme", "core"), {W: ["URL"]}),
+    ),
 }
 ACTORS = {
     "admin": (ANN, None),
@@ -430,6 +434,9 @@ def test_the_matrix_covers_every_mutating_method() -> None:
         "history",
         "deleted",
         "effective_for_servers",
+        "changes",
+        "registry_scopes",
+        "server_names",
     }
     assert {"set_key@variable/registry", "set_key@variable/server", "set_key@secret/server"} <= {
         n.split(".")[1] for n in CALLS
@@ -447,6 +454,9 @@ VARIABLE_READS: dict[str, Callable[[Services, str], Any]] = {
         a, Scope("acme", "core")
     ),
     "reveal": lambda s, a: s.variables.reveal(a, Scope("acme"), "MODE"),  # a variable: no secret
+    "changes": lambda s, a: s.variables.changes(a, Scope("acme", "core", W)),
+    "registry_scopes": lambda s, a: s.variables.registry_scopes(a, "acme"),
+    "server_names": lambda s, a: s.variables.server_names(a, Scope("acme", "core")),
 }
 
 
