@@ -36,7 +36,7 @@ from textual.timer import Timer
 from textual.worker import Worker, get_current_worker
 
 from pylee_tui.safe_text import escape
-from pylee_tui.screens.org import OrgScreen
+from pylee_tui.screens.org import OrgScreen, import_overview
 from pylee_tui.sections.org_view import load_org_view
 from pylee_tui.services import PyleeError, Services
 from pylee_tui.store import Store, StoreError, describe_sqlite_error
@@ -102,6 +102,12 @@ def _welcome(user: str | None) -> Screen[str]:
 def _before_any_org(screen: Screen[Any]) -> bool:
     """The welcome or the start-up error (classes imported only when shown): no org below."""
     return getattr(screen, "SHOWS_NO_ORG", False)
+
+
+def _first_org(orgs: list[OrgSummary], last: str | None) -> str | None:
+    """The org shown at start-up: the one shown last, else the first by name."""
+    slugs = [o.slug for o in orgs]
+    return (last if last in slugs else slugs[0]) if slugs else None
 
 
 def describe_seconds(seconds: float) -> str:
@@ -177,16 +183,21 @@ class PyleeApp(App[None]):
             idle_lock = services.settings.get_setting(VAULT_IDLE_SETTING)
             joined: list[Member] = []
             orgs: list[OrgSummary] = []
-            last: str | None = None
+            first: str | None = None
             if user:
+                orgs = services.orgs.list_orgs(user)
+                last = services.settings.get_setting(LAST_ORG_SETTING.format(user=user))
+                first = _first_org(orgs, last)
+                if first is not None:
+                    # the first frame: the org bar and the tabs, from the list of orgs alone
+                    self.call_from_thread(self._first_frame, services, user, theme, orgs, first)
+                import_overview()  # what the org's view shows next, while that frame paints
                 # launching as an invited email accepts the invitations waiting for it
                 pending = services.members.pending_for(user)
                 joined = [services.members.accept(user, slug) for slug in pending]
-                orgs = services.orgs.list_orgs(user)
-                last = services.settings.get_setting(LAST_ORG_SETTING.format(user=user))
-            slugs = [o.slug for o in orgs]
-            first = (last if last in slugs else slugs[0]) if slugs else None
-            # the first org's view is loaded here, so the first frame already shows it
+                if joined:
+                    orgs = services.orgs.list_orgs(user)
+                    first = first or _first_org(orgs, last)
             view = load_org_view(services, user, first) if user and first else None
         except (StoreError, PyleeError) as exc:
             self.call_from_thread(self.push_screen, _startup_error(str(exc)))
@@ -206,6 +217,17 @@ class PyleeApp(App[None]):
             joined,
             idle_lock,
         )
+
+    def _first_frame(
+        self, services: Services, user: str, theme: str | None, orgs: list[OrgSummary], first: str
+    ) -> None:
+        """Show the org bar and the tabs at once; the org's view follows (`_booted_with`)."""
+        self.services = services
+        self.user = user
+        self.org_summaries = orgs
+        if theme and theme in self.available_themes:
+            self.theme = theme
+        self.org_screen.show_header(orgs, first)
 
     def require_services(self) -> Services:
         """The services, for a screen that exists only once start-up opened the store (every

@@ -19,10 +19,8 @@ from textual.widgets import ContentSwitcher, Input, TextArea
 
 from pylee_tui.sections.base import OrgSection
 from pylee_tui.sections.org_view import OrgView, load_org_view
-from pylee_tui.sections.overview.pane import OverviewPane
 from pylee_tui.services import NotFound, Services
 from pylee_tui.widgets.footer import PyleeFooter
-from pylee_tui.widgets.onboarding_timeline import OnboardingTimeline
 from pylee_tui.widgets.org_bar import OrgBar
 from pylee_tui.widgets.pylee_app import pylee_app
 from pylee_tui.widgets.section_bar import SectionBar
@@ -30,10 +28,14 @@ from pylee_tui.widgets.typeahead import TypeAhead
 
 if TYPE_CHECKING:
     from pylee_tui.models import Organization
+    from pylee_tui.sections.overview.pane import OverviewPane
     from pylee_tui.sections.registries.browser import RegistryBrowser
+    from pylee_tui.summaries import OrgSummary
+    from pylee_tui.widgets.onboarding_timeline import OnboardingTimeline
 
-# The first frame needs the overview alone: the other sections, the editors and the dialogs are
-# imported where they are first opened (sections.py warms them up once the home has settled).
+# The first frame is the org bar, the tabs and the footer: the overview's pane, the other
+# sections, the editors and the dialogs are imported where they are first shown (message
+# handlers are named for their messages' classes, so this module need not import those).
 
 PANE_IDS = {
     "registries": "registry-browser",
@@ -67,6 +69,12 @@ def build_section(key: str) -> OrgSection:
     from pylee_tui.sections.audit.pane import AuditPane
 
     return AuditPane(id=PANE_IDS[key])
+
+
+def import_overview() -> None:
+    """Import the overview pane's module (its Markdown, the onboarding timeline): start-up runs
+    this in its worker while the first frame, which needs neither, is painted."""
+    import pylee_tui.sections.overview.pane  # noqa: F401
 
 
 def import_sections() -> None:
@@ -114,10 +122,13 @@ class OrgScreen(TypeAhead, Screen[None]):
     """The section shown: e and t apply to the overview only."""
 
     def __init__(self, slug: str | None = None) -> None:
-        """Without a slug the screen waits, empty, for `show_view` (the app's start-up)."""
+        """Without a slug the screen waits, empty, for `show_header` and `show_view` (the app's
+        start-up)."""
         super().__init__()
         self.slug = slug
+        self._load_at_mount = slug is not None
         self._view_before_mount: OrgView | None = None
+        self._header_before_mount: tuple[list[OrgSummary], str] | None = None
         self._composed = False  # (is_mounted turns true only once every on_mount has returned)
         self._being_built: dict[str, list[Callable[[], object]]] = {}  # what runs once built
         self._remember: str | None = None  # an org chosen, remembered for the next launch
@@ -128,8 +139,21 @@ class OrgScreen(TypeAhead, Screen[None]):
         yield OrgBar()
         yield SectionBar(SECTIONS, id="section-bar")
         with ContentSwitcher(initial="overview", id="sections"):
-            yield OverviewPane(id="overview")
+            # its pane (the Markdown, the onboarding timeline) is mounted with the first org's
+            # view: the first frame needs neither
+            yield Vertical(id="overview")
         yield PyleeFooter()
+
+    async def _overview_pane(self) -> OverviewPane:
+        from pylee_tui.sections.overview.pane import OverviewPane
+
+        panes = self.query(OverviewPane)
+        if panes:
+            return panes.first()
+        pane = OverviewPane(id="overview-pane")
+        pane.view = self.view
+        await self.query_one("#overview").mount(pane)
+        return pane
 
     def _section_widgets(self, key: str) -> Vertical:
         """The other sections are built on first visit: start-up only pays for the overview."""
@@ -141,10 +165,13 @@ class OrgScreen(TypeAhead, Screen[None]):
         # start-up may load the first org before this screen is mounted: shown now, not loaded
         # a second time
         self._composed = True
+        header, self._header_before_mount = self._header_before_mount, None
+        if header is not None:
+            self.show_header(*header)
         view, self._view_before_mount = self._view_before_mount, None
         if view is not None:
             await self._apply(view)
-        elif self.slug is not None:
+        elif self._load_at_mount:
             self.reload()
 
     # --- data ----------------------------------------------------------------------------
@@ -160,6 +187,24 @@ class OrgScreen(TypeAhead, Screen[None]):
     def watch_view(self, view: OrgView | None) -> None:
         for section in self.query(OrgSection):
             section.view = view
+
+    def show_header(self, orgs: list[OrgSummary], slug: str) -> None:
+        """The org bar for `slug` from the org list alone, before its view has loaded: start-up
+        paints its first frame with it."""
+        self.slug = slug
+        if not self._composed:
+            self._header_before_mount = (orgs, slug)
+            return
+        summary = next((o for o in orgs if o.slug == slug), None)
+        if summary is not None:
+            self._show_bar(summary.name, slug, summary.role or "", [o.slug for o in orgs])
+
+    def _show_bar(self, name: str, slug: str, role: str, slugs: list[str]) -> None:
+        bar = self.query_one(OrgBar)
+        bar.org_name, bar.org_slug = name, slug
+        bar.user, bar.role = self.user, role
+        bar.position = f"{slugs.index(slug) + 1}/{len(slugs)}" if slug in slugs else ""
+        self.sub_title = name
 
     async def show_view(self, view: OrgView) -> None:
         """Show an org whose view the caller already loaded."""
@@ -212,13 +257,8 @@ class OrgScreen(TypeAhead, Screen[None]):
             # store's one-time check of the whole file, and the load must not wait behind it
             self._remember = None
             pylee_app(self).remember_org(org.slug)
-        bar = self.query_one(OrgBar)
-        bar.org_name, bar.org_slug = org.name, org.slug
-        bar.user, bar.role = self.user, view.role
-        slugs = [o.slug for o in view.orgs]
-        bar.position = f"{slugs.index(org.slug) + 1}/{len(slugs)}" if org.slug in slugs else ""
-        self.sub_title = org.name
-        overview = self.query_one(OverviewPane)
+        self._show_bar(org.name, org.slug, view.role, [o.slug for o in view.orgs])
+        overview = await self._overview_pane()
         overview.show_summary(view)
         self._fill_section(self.section)
         self.refresh_bindings()
@@ -227,7 +267,7 @@ class OrgScreen(TypeAhead, Screen[None]):
 
     async def _show_overview(self, view: OrgView) -> None:
         if self.view is view:  # not when another load has landed meanwhile
-            await self.query_one(OverviewPane).show_overview(view)
+            await (await self._overview_pane()).show_overview(view)
 
     def _fill_section(self, key: str) -> None:
         """Load what the section lists, now that it is shown (the org view carries none of it)."""
@@ -321,8 +361,8 @@ class OrgScreen(TypeAhead, Screen[None]):
     def action_quit(self) -> None:
         pylee_app(self).action_quit()
 
-    def action_toggle_toc(self) -> None:
-        self.query_one(OverviewPane).toggle_toc()
+    async def action_toggle_toc(self) -> None:
+        (await self._overview_pane()).toggle_toc()
 
     def action_edit_overview(self) -> None:
         if not self.view:
@@ -420,8 +460,7 @@ class OrgScreen(TypeAhead, Screen[None]):
         else:
             self.call_after_refresh(run)
 
-    @on(OnboardingTimeline.StepSelected)
-    def _step_selected(self, event: OnboardingTimeline.StepSelected) -> None:
+    def on_onboarding_timeline_step_selected(self, event: OnboardingTimeline.StepSelected) -> None:
         step = event.step
         if step.section == "overview":
             if self.view and not self.view.org.description.strip():

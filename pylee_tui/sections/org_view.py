@@ -6,10 +6,14 @@ itself, when it is shown, so the org home costs the same whatever the org's size
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pylee_tui.models import Organization, OrgSummary
-from pylee_tui.services import Services
-from pylee_tui.services.onboarding import OnboardingState
+# types only: the org screen's first frame imports this module, and needs none of them
+if TYPE_CHECKING:
+    from pylee_tui.models import Organization
+    from pylee_tui.services import Services
+    from pylee_tui.services.onboarding import OnboardingState
+    from pylee_tui.summaries import OrgSummary
 
 
 @dataclass(frozen=True)
