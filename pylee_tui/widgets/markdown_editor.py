@@ -46,10 +46,29 @@ class _SourceArea(TextArea):
 
     on_posted: Callable[[Message], object] | None = None
 
+    _document_language: str | None = None
+
     def _set_document(self, text: str, language: str | None) -> None:
         super()._set_document(text, language)
+        self._document_language = language
         # the same object and state, a faster height (textual is pinned exactly)
         self.wrapped_document.__class__ = _CountedWrapping
+
+    def _watch_language(self, language: str | None) -> None:
+        # TextArea builds its document in __init__, then again for the language it sets
+        # there: parsing and highlighting a long document twice on opening
+        if language != self._document_language:
+            super()._watch_language(language)
+
+    def _rewrap_and_refresh_virtual_size(self) -> None:
+        # TextArea wraps the whole document again on every resize and scroll bar change, even
+        # at the width it is wrapped at already (edits keep that wrapping up to date): a long
+        # document is wrapped seven times on opening, where twice is enough
+        wrapped = self.wrapped_document
+        if (wrapped._width, wrapped._tab_width) != (self.wrap_width, self.indent_width):
+            wrapped.wrap(self.wrap_width, tab_width=self.indent_width)
+        self._line_cache.clear()
+        self._refresh_size()
 
     def post_message(self, message: Message) -> bool:
         if self.on_posted is not None and isinstance(
