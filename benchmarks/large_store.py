@@ -31,6 +31,7 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from pylee_tui.migrations import known_migrations  # noqa: E402
 from pylee_tui.server_json import to_current, validate  # noqa: E402
 from pylee_tui.services import Scope, Services  # noqa: E402
 from pylee_tui.store import Store  # noqa: E402
@@ -103,7 +104,10 @@ def cached(shape: Shape = LARGE, seed: int = 1) -> Path:
     """The store of this shape and seed, generated on first use (an atomic rename, so an
     interrupted generation never leaves a half store behind)."""
     CACHE.mkdir(exist_ok=True)
-    path = CACHE / f"{shape.name}-seed{seed}-v{GENERATOR_VERSION}.db"
+    # the schema's version too: a store of an older schema would be migrated in place by the
+    # first benchmark that opens it
+    schema = len(known_migrations())
+    path = CACHE / f"{shape.name}-seed{seed}-v{GENERATOR_VERSION}-s{schema}.db"
     if path.exists():
         return path
     with open(CACHE / ".lock", "w") as lock:
