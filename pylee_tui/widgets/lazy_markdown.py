@@ -130,7 +130,7 @@ class LazyMarkdown(Markdown):
                     self.post_message(
                         Markdown.TableOfContentsUpdated(self, contents).set_sender(self)
                     )
-            if self._changes != changes:
+            if self._changes != changes and len(self._built) < len(self._parts):
                 self._schedule_pass()  # what is near the view once the new blocks are laid out
         finally:
             self._busy -= 1
