@@ -78,8 +78,8 @@ def import_overview() -> None:
 
 
 def import_sections() -> None:
-    """Import every section's module (and what it opens first), so that the first visit of a
-    section builds it instead of importing it: run in a thread once the org home has settled."""
+    """Import every section's module, so that a first visit builds its section instead of
+    importing it: run in a thread once the org home is painted."""
     import pylee_tui.sections.audit.pane
     import pylee_tui.sections.members.pane
     import pylee_tui.sections.registries.browser
@@ -132,6 +132,7 @@ class OrgScreen(TypeAhead, Screen[None]):
         self._composed = False  # (is_mounted turns true only once every on_mount has returned)
         self._being_built: dict[str, list[Callable[[], object]]] = {}  # what runs once built
         self._remember: str | None = None  # an org chosen, remembered for the next launch
+        self._warmed_up = False
 
     # --- layout --------------------------------------------------------------------------
 
@@ -268,6 +269,13 @@ class OrgScreen(TypeAhead, Screen[None]):
     async def _show_overview(self, view: OrgView) -> None:
         if self.view is view:  # not when another load has landed meanwhile
             await (await self._overview_pane()).show_overview(view)
+        if not self._warmed_up:
+            self._warmed_up = True
+            # once the home is painted: the other sections' modules, so that a first visit
+            # builds its section instead of importing it on the key press (0.1 s and more)
+            self.call_after_refresh(
+                self.run_worker, import_sections, thread=True, group="import-sections"
+            )
 
     def _fill_section(self, key: str) -> None:
         """Load what the section lists, now that it is shown (the org view carries none of it)."""
