@@ -80,7 +80,11 @@ def _section_settled(app: App, key: str) -> Callable[[], bool]:
         if not switcher or switcher.first().current != key or not _idle(app):
             return False
         section = switcher.first().query(f"#{key}")
-        if not section or any(w.loading for w in section.first().query("*")):
+        if not section:
+            return False
+        # its pane and its lists (a query of every widget would weigh on what is measured)
+        parts = section.first().query("OrgSection, DataTable, VirtualTable, Tree")
+        if any(w.loading for w in parts):
             return False
         # a built section gets its org (and so its first rows) once mounted
         return key == "overview" or screen.focused is not None

@@ -59,8 +59,29 @@ class PyleeFooter(Footer):
         if not self.is_attached:
             return
         shown = self._keys_shown()
-        if shown != self._shown:
-            self._shown = shown
+        if shown == self._shown:
+            return
+        first_build = self._shown is None
+        self._shown = shown
+        wanted = list(self.compose())  # widgets not mounted yet: cheap to make
+        have = list(self.query_children(FooterKey))
+        if first_build or not _plain_keys(wanted) or len(have) != len(self.children):
+            await self.recompose()
+            return
+        # the keys already mounted take the new ones' text (mounting and styling a key is what
+        # costs: a section switch changes most keys, rarely their number)
+        mine, palette = _split(have)
+        theirs, new_palette = _split([key for key in wanted if isinstance(key, FooterKey)])
+        for old, new in zip(mine, theirs, strict=False):
+            _take(old, new)
+        if mine[len(theirs) :]:
+            await self.remove_children(mine[len(theirs) :])
+        if theirs[len(mine) :]:
+            extra = theirs[len(mine) :]
+            await self.mount_all(extra, before=palette[0] if palette else None)
+        if palette and new_palette:
+            _take(palette[0], new_palette[0])
+        elif palette or new_palette:
             await self.recompose()
 
     def _keys_shown(self) -> tuple[Any, ...]:
@@ -70,3 +91,33 @@ class PyleeFooter(Footer):
             for (_, binding, enabled, tooltip) in self.screen.active_bindings.values()
             if binding.show or binding.key == self.app.COMMAND_PALETTE_BINDING
         )
+
+
+def _plain_keys(widgets: list[Any]) -> bool:
+    """Only keys (no group of keys, no label): what an in-place update handles."""
+    return all(isinstance(widget, FooterKey) for widget in widgets)
+
+
+def _split(keys: list[FooterKey]) -> tuple[list[FooterKey], list[FooterKey]]:
+    """The keys, and the palette's key (docked right) apart."""
+    palette = [key for key in keys if key.has_class("-command-palette")]
+    return [key for key in keys if key not in palette], palette
+
+
+def _take(old: FooterKey, new: FooterKey) -> None:
+    """`old` shows what `new` would have."""
+    if (old.key, old.key_display, old.description, old.action, old._disabled, old.tooltip) == (
+        new.key,
+        new.key_display,
+        new.description,
+        new.action,
+        new._disabled,
+        new.tooltip,
+    ):
+        return
+    old.key, old.key_display = new.key, new.key_display
+    old.description, old.action = new.description, new.action
+    old._disabled = new._disabled
+    old.set_class(new._disabled, "-disabled")
+    old.tooltip = new.tooltip
+    old.refresh(layout=True)
