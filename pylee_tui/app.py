@@ -48,9 +48,8 @@ if TYPE_CHECKING:
 
     from pylee_tui.models import Member, OrgSummary
 
-# Start-up imports only what the org screen's first frame needs: the palette, every dialog and
-# the screens other than the org screen are imported where they are first opened (most sessions
-# never open most of them, and each import is paid before the first frame otherwise).
+# Start-up imports what the org screen's first frame needs: the palette, the dialogs and the
+# other screens are imported where first opened (each import is paid before that frame otherwise)
 
 THEME_SETTING = "theme"
 LAST_ORG_SETTING = "last_org:{user}"
@@ -97,11 +96,6 @@ def _welcome(user: str | None) -> Screen[str]:
     from pylee_tui.screens.welcome import WelcomeScreen
 
     return WelcomeScreen(user)
-
-
-def _before_any_org(screen: Screen[Any]) -> bool:
-    """The welcome or the start-up error (classes imported only when shown): no org below."""
-    return getattr(screen, "SHOWS_NO_ORG", False)
 
 
 def _first_org(orgs: list[OrgSummary], last: str | None) -> str | None:
@@ -495,7 +489,8 @@ class PyleeApp(App[None]):
         if quitting and not any(_unsaved(screen) for screen in stack):
             then()
             return
-        if any(_before_any_org(screen) for screen in stack):
+        # the welcome or the start-up error (classes imported only when shown)
+        if any(getattr(screen, "SHOWS_NO_ORG", False) for screen in stack):
             return  # no org shown yet (or the store did not open): nowhere to go
         if len(stack) == 1:
             then()
