@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 import orjson
@@ -116,7 +117,9 @@ def pretty_json(value: Any, depth: int = 0) -> str:
     try:
         text = orjson.dumps(value, option=_ORJSON).decode()
     except TypeError:  # orjson.JSONEncodeError is a TypeError
-        text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+        text = json.dumps(
+            value, indent=2, sort_keys=True, ensure_ascii=False, default=_iso_time
+        )
     # every line break in JSON text is structural: one in a string is written as an escape
     return text.replace("\n", "\n" + _INDENT * depth) if depth else text
 
@@ -136,10 +139,19 @@ def emit_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], out: TextI
 # --- JSON mappers ----------------------------------------------------------------------------
 
 
+def _iso_time(value: Any) -> str:
+    """json's writer for a time, as orjson writes one (its `isoformat()`)."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 def audit_json(event: AuditEvent) -> dict[str, Any]:
+    # the time stays a datetime: orjson writes it in C exactly as isoformat() does (109k
+    # isoformat calls were a sixth of `audit --json`), and json's fallback the same way
     return {
         "id": event.id,
-        "time": event.created_at.isoformat(),
+        "time": event.created_at,
         "actor": event.actor,
         "action": event.action,
         "org": event.org_slug,
