@@ -22,7 +22,6 @@ from benchmarks.harness import Figure
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 RUNS = 3
-DEMO_USER = "bench@example.com"
 
 CHILD = """
 import asyncio, json, resource, sys
@@ -69,18 +68,6 @@ def _copy(source: Path, tmp: Path, name: str) -> Path:
     return db
 
 
-def _demo(tmp: Path) -> Path:
-    from pylee_tui.services import Services
-    from pylee_tui.services.demo import load_demo
-    from pylee_tui.store import Store
-
-    db = tmp / "demo.db"
-    store = Store(db)
-    load_demo(Services(store), DEMO_USER)
-    store.close()
-    return db
-
-
 def _peak(db: Path, user: str) -> dict[str, float]:
     """MB: the peak once the org home has settled, and after every section was visited."""
     out = subprocess.run(
@@ -96,14 +83,15 @@ def _peak(db: Path, user: str) -> dict[str, float]:
 
 
 def measure(size: str) -> tuple[str, list[Figure]]:
-    from benchmarks.large_store import LARGE, SMALL, USER, cached
+    from benchmarks.large_store import LARGE, SMALL, USER, app_store, cached
 
     with tempfile.TemporaryDirectory() as tmp:
-        demo = _demo(Path(tmp))
+        (Path(tmp) / "demo").mkdir()
+        demo, demo_user = app_store("small", Path(tmp) / "demo")
         store = _copy(cached(LARGE if size == "large" else SMALL), Path(tmp), "store.db")
         demo_runs, store_runs = [], []
         for _ in range(RUNS):
-            demo_runs.append(_peak(demo, DEMO_USER))
+            demo_runs.append(_peak(demo, demo_user))
             store_runs.append(_peak(store, USER))
 
     def mb(runs: list[dict[str, float]], key: str) -> float:

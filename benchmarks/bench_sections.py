@@ -12,8 +12,6 @@ small: the demo store; large: a copy of `cached(LARGE)` (acme: 40 registries, 20
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -29,11 +27,11 @@ from textual.keys import _character_to_key, _get_unicode_name_from_key
 from textual.widgets import ContentSwitcher, Static
 
 from benchmarks.harness import Figure, StallMeter, wait_until
+from benchmarks.large_store import app_store
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = (120, 36)
 RUNS = 3  # app sessions: a section's first visit happens once in each
-DEMO_USER = "bench@example.com"
 SECTION_KEYS = (("2", "registries"), ("3", "members"), ("4", "vault"), ("5", "audit"))
 
 
@@ -47,25 +45,6 @@ class BareApp(App[None]):
 
     def action_show(self, which: str) -> None:
         self.query_one(ContentSwitcher).current = which
-
-
-def _store(size: str, tmp: Path) -> tuple[Path, str]:
-    db = tmp / "store.db"
-    if size == "large":
-        from benchmarks.large_store import LARGE, USER, cached
-
-        shutil.copy(cached(LARGE), db)
-        with db.open("rb+") as copied:  # on disk now: the app's first write must not flush it
-            os.fsync(copied.fileno())
-        return db, USER
-    from pylee_tui.services import Services
-    from pylee_tui.services.demo import load_demo
-    from pylee_tui.store import Store
-
-    store = Store(db)
-    load_demo(Services(store), DEMO_USER)
-    store.close()
-    return db, DEMO_USER
 
 
 def _idle(app: App) -> bool:
@@ -195,7 +174,7 @@ async def _bare(runs: int) -> tuple[float, float]:
 def measure(size: str) -> tuple[str, list[Figure]]:
     results: dict[str, list[tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        db, user = _store(size, Path(tmp))
+        db, user = app_store(size, Path(tmp))
         for _ in range(RUNS):
             asyncio.run(_session(db, user, results))
     bare_ms, bare_stall = asyncio.run(_bare(RUNS))

@@ -20,7 +20,6 @@ import os
 import pty
 import re
 import select
-import shutil
 import signal
 import statistics
 import struct
@@ -32,13 +31,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.harness import Figure
+from benchmarks.large_store import app_store
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 COLUMNS, ROWS = 120, 36
 QUIET = 0.4  # seconds without output: settled
 RUNS = 5
-DEMO_USER = "bench@example.com"
 
 # CSI, OSC and two-character escape sequences: what is left is the text painted
 ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
@@ -123,26 +122,6 @@ def _overview_words(overview: str) -> str:
     raise ValueError("the overview has no paragraph to look for")
 
 
-def _store(size: str, tmp: Path) -> tuple[Path, str]:
-    """The store to start on, and its user."""
-    db = tmp / "store.db"
-    if size == "large":
-        from benchmarks.large_store import LARGE, USER, cached
-
-        shutil.copy(cached(LARGE), db)
-        with db.open("rb+") as copied:  # on disk now: the app's first write must not flush it
-            os.fsync(copied.fileno())
-        return db, USER
-    from pylee_tui.services import Services
-    from pylee_tui.services.demo import load_demo
-    from pylee_tui.store import Store
-
-    store = Store(db)
-    load_demo(Services(store), DEMO_USER)
-    store.close()
-    return db, DEMO_USER
-
-
 def _first_org(db: Path, user: str) -> tuple[str, str]:
     from pylee_tui.services import Services
     from pylee_tui.store import Store
@@ -158,7 +137,7 @@ def _first_org(db: Path, user: str) -> tuple[str, str]:
 
 def measure(size: str) -> tuple[str, list[Figure]]:
     with tempfile.TemporaryDirectory() as tmp:
-        db, user = _store(size, Path(tmp))
+        db, user = app_store(size, Path(tmp))
         name, words = _first_org(db, user)
         pylee_argv = [str(ROOT / ".venv" / "bin" / "pylee-tui"), "--db", str(db)]
         bare_argv = [str(PYTHON), "-c", BARE_APP]

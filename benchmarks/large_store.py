@@ -288,6 +288,30 @@ def generate(path: Path, shape: Shape = LARGE, seed: int = 1, *, log=print) -> P
     return path
 
 
+DEMO_USER = "bench@example.com"
+
+
+def app_store(size: str, folder: Path) -> tuple[Path, str]:
+    """A store for the app to start on in `folder` and its user: a copy of the large store
+    (on disk before the app starts: its first write must not flush a 100 MB copy), or a new
+    store with the demo org."""
+    import os
+    import shutil
+
+    db = folder / "store.db"
+    if size == "large":
+        shutil.copy(cached(LARGE), db)
+        with db.open("rb+") as copied:
+            os.fsync(copied.fileno())
+        return db, USER
+    from pylee_tui.services.demo import load_demo
+
+    store = Store(db)
+    load_demo(Services(store), DEMO_USER)
+    store.close()
+    return db, DEMO_USER
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.large_store")
     parser.add_argument("--seed", type=int, default=1)
