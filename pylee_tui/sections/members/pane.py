@@ -134,8 +134,11 @@ class MembersPane(OrgSection):
 
     @property
     def wanted(self) -> tuple[str, int, bool]:
-        """The filter and sort asked for: (text, column, descending)."""
-        return self.query_one("#members-filter", Input).value, self.sort_column, self.sort_reverse
+        """The filter and sort asked for: (text, column, descending); no filter before the pane
+        has composed its input."""
+        found = self.query("#members-filter")
+        text = found.first(Input).value if found else ""
+        return text, self.sort_column, self.sort_reverse
 
     @property
     def settled(self) -> bool:
