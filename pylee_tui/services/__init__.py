@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from pylee_tui.services.audit import AuditService
     from pylee_tui.services.export import ExportService
     from pylee_tui.services.identity import IdentityService
+    from pylee_tui.services.launch import LaunchService
     from pylee_tui.services.members import MemberService
     from pylee_tui.services.onboarding import OnboardingService
     from pylee_tui.services.orgs import OrgService
@@ -129,6 +130,12 @@ class Services:
         from pylee_tui.services.export import ExportService
 
         return ExportService(self)
+
+    @cached_property
+    def launch(self) -> LaunchService:
+        from pylee_tui.services.launch import LaunchService
+
+        return LaunchService(self)
 
     @cached_property
     def search(self) -> SearchService:

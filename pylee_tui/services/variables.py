@@ -265,13 +265,21 @@ class VariableService(Service):
             return self._reader.every_server(db, ref)
 
     def reveal_for_servers(
-        self, actor: str, scope: Scope, wanted: Mapping[str, Collection[str]]
+        self,
+        actor: str,
+        scope: Scope,
+        wanted: Mapping[str, Collection[str]],
+        *,
+        purpose: Literal["export", "run", "check", "call"] = "export",
     ) -> dict[str, dict[str, str | None]]:
         """The plaintext of the secrets `wanted` names (server name -> keys) in the effective
         configurations of the registry's servers (needs `secrets:reveal` and an unlocked
-        vault): each secret decrypted once, however many servers share it; one `secret.export`
-        event naming the keys and the servers. A key that is not a secret there, or cannot be
-        decrypted, is None."""
+        vault): each secret decrypted once, however many servers share it; one event,
+        `secret.<purpose>` (an export, or a server started to run, check or call it), naming
+        the keys and the servers. A key that is not a secret there, or cannot be decrypted, is
+        None."""
+        if purpose not in ("export", "run", "check", "call"):
+            raise InvalidInput(f"purpose must be export, run, check or call, not {purpose!r}")
         with self.store.transaction() as db:
             ref, member = self._scope(db, actor, scope)
             if ref.registry is None or ref.server is not None:
@@ -281,12 +289,12 @@ class VariableService(Service):
                 return {}
             self.services.access.require(member, "secrets:reveal", "reveal secrets")
             found = self._reader.secrets_of_servers(db, ref, self.services.vault.data_key, wanted)
-            if found:  # one export, one event: which keys, for which servers
+            if found:  # one export (or start), one event: which keys, for which servers
                 self.services.audit.record(
                     db,
                     actor,
                     ref.org,
-                    "secret.export",
+                    f"secret.{purpose}",
                     "variable",
                     None,
                     ref.label,

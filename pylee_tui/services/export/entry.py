@@ -9,6 +9,7 @@ from typing import Any
 
 from pylee_tui.server_json import dicts, launch_target, package_argv
 from pylee_tui.services.errors import InvalidInput
+from pylee_tui.services.export.clients.base import ClientFormat
 from pylee_tui.services.export.names import env_key_for
 from pylee_tui.services.export.plan import ExportPlan
 from pylee_tui.services.resolver import REFERENCE, Declared, EffectiveConfig, declared_environment
@@ -22,10 +23,15 @@ class EntryBuilder:
     """One server's client entry: collect what it needs, then build it for the plan's client."""
 
     def __init__(
-        self, plan: ExportPlan, entry_name: str, document: dict[str, Any], config: EffectiveConfig
+        self,
+        plan: ExportPlan,
+        entry_name: str,
+        document: dict[str, Any],
+        config: EffectiveConfig,
+        client: ClientFormat | None = None,
     ):
         self.plan = plan
-        self.client = plan.format
+        self.client = client if client is not None else plan.format
         self.entry_name = entry_name
         self.document = document
         self.config = config
