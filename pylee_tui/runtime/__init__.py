@@ -1,0 +1,1 @@
+"""Running MCP servers: talking to them (check, call) and bridging them (run)."""
