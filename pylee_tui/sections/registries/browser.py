@@ -26,6 +26,7 @@ from pylee_tui.dialogs.import_result import REPLACE, ImportResultScreen
 from pylee_tui.dialogs.pick import PickScreen
 from pylee_tui.models import Registry, RegistrySummary, Server
 from pylee_tui.sections.base import OrgSection
+from pylee_tui.sections.registries.before_filter import BeforeFilter
 from pylee_tui.sections.registries.detail import RegistryDetail
 from pylee_tui.sections.registries.forms import (
     DOING,
@@ -117,7 +118,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         # where the cursor goes (and what opens) once the next load lands
         self._want: list[NodeData] = []
         self._expand: set[str] = set()
-        self._open_before_filter: set[str] | None = None
+        self._before_filter: BeforeFilter | None = None  # the tree a filter's end shows again
         self._pages_asked: tuple[str, bool] | None = None  # the filter the pages shown answer
 
     def compose(self) -> ComposeResult:
@@ -165,7 +166,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
             self.query_text = ""
             self.drafts_only = False
             self.registry_tree.note = ""
-            self._open_before_filter = None
+            self._before_filter = None
             self._want, self._expand = [], set()
             filter_input = self.query_one("#registry-filter", Input)
             filter_input.value = ""
@@ -181,15 +182,20 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         prefer: Sequence[NodeData] = (),
         expand: Iterable[str] = (),
         same_registries: bool = False,
+        known: tuple[list[RegistrySummary], dict[str, ServerPage]] | None = None,
     ) -> None:
         """Reload the registries and the servers of every open (or, filtered, every) registry.
         The cursor then goes to the first of `prefer` shown, else stays on its item or the
         nearest one; `expand` opens registries besides those open now. Only the last load asked
         for is shown (a load cancels the one still running), so an older one landing late
         cannot move anything back. `same_registries`: only the servers shown change (a filter),
-        so the registries are not read again."""
+        so the registries are not read again (any other load forgets the tree shown before a
+        filter: it may be out of date). `known`: the registries and pages of some of them as
+        they are in the store (shown before a filter), not read again."""
         if self.org_slug is None:
             return
+        if not same_registries:
+            self._before_filter = None
         if prefer:
             self._want = list(prefer)
         self._expand |= set(expand)
@@ -201,16 +207,25 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         few = not filtered and len(wanted_open) <= MANY_OPEN
         at, limit = self._page_starts(), SERVER_PAGE if few else FILTERED_PAGE
         service, user = self.services.registries, self.user
-        known = list(tree.registries.values()) if same_registries else []
+        registries_known, pages_known = known or (
+            list(tree.registries.values()) if same_registries else [],
+            {},
+        )
+        shown = [r.slug for r in registries_known if filtered or r.slug in wanted_open]
+        if registries_known and all(slug in pages_known for slug in shown):
+            self.pylee_app.cancel_calls("registry-tree")  # a load on its way: not shown
+            self._loaded(registries_known, {slug: pages_known[slug] for slug in shown})
+            return
 
         def load():
-            registries = known or service.list_registries(user, org)
+            registries = registries_known or service.list_registries(user, org)
             shown = [r.slug for r in registries if filtered or r.slug in wanted_open]
-            wanted = {slug: at.get(slug) for slug in shown}
+            wanted = {slug: at.get(slug) for slug in shown if slug not in pages_known}
             pages = service.server_pages(
                 user, org, wanted, query=query, drafts_only=drafts_only, limit=limit
             )
-            return registries, pages
+            reused = {slug: pages_known[slug] for slug in shown if slug in pages_known}
+            return registries, {**reused, **pages}
 
         self.call(load, done=lambda result: self._loaded(*result), group="registry-tree")
 
@@ -263,7 +278,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
 
     @on(RegistryTree.NeedServers)
     def _need_servers(self, event: RegistryTree.NeedServers) -> None:
-        org, slug = self.org, event.registry
+        org, slug, asked = self.org, event.registry, self.asked
         self.call(
             self.services.registries.server_pages,
             self.user,
@@ -272,7 +287,12 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
             query=self.query_text,
             drafts_only=self.drafts_only,
             limit=FILTERED_PAGE if self.filtered else SERVER_PAGE,
-            done=lambda pages: self._show_servers(slug, pages[slug]) if slug in pages else None,
+            # a page asked under another filter than the one shown now is not shown
+            done=lambda pages: (
+                self._show_servers(slug, pages[slug])
+                if slug in pages and asked == self.asked
+                else None
+            ),
             group=f"registry-servers:{slug}",
         )
 
@@ -359,16 +379,29 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
             self._set_filter(value, self.drafts_only)
 
     def _set_filter(self, query: str, drafts_only: bool) -> None:
-        """Filter (or stop filtering); the registries open before a filter open again after."""
+        """Filter (or stop filtering); the tree shown before a filter is shown again after
+        (the registries open then open again, with the one holding the cursor)."""
         was_filtered = self.filtered
         self.query_text, self.drafts_only = query, drafts_only
         self.registry_tree.note = "drafts only" if drafts_only else ""
         if self.filtered and not was_filtered:
-            self._open_before_filter = self.registry_tree.open_registries()
-        expand: set[str] = set()
-        if not self.filtered and self._open_before_filter is not None:
-            expand, self._open_before_filter = self._open_before_filter, None
-        self.refresh_data(expand=expand, same_registries=True)
+            self._before_filter = BeforeFilter.of(self.registry_tree, self.servers)
+        before = None
+        if not self.filtered:
+            before, self._before_filter = self._before_filter, None
+        if before is None:
+            self.refresh_data(same_registries=True)
+            return
+        # the filter's end: the registries open then open again (those the filter opened stay
+        # open), with the pages they showed; only those without one are read
+        cursor, pages = self.cursor, dict(before.pages)
+        if cursor is not None and not before.shows(cursor):  # its page: around it
+            pages.pop(cursor.registry or "", None)
+        self.refresh_data(
+            expand=before.open_with(cursor),
+            same_registries=True,
+            known=(before.registries, pages),
+        )
 
     @on(Input.Submitted, "#registry-filter")
     def _filter_done(self) -> None:

@@ -9,9 +9,11 @@ a rebuild never leaves the cursor on another item that happens to sit on the sam
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
@@ -59,6 +61,15 @@ def server_label(server: ServerLine) -> Text:
     return text
 
 
+def loading_label() -> Text:
+    return Text(LOADING, style="dim italic")
+
+
+def has(node: TreeNode[NodeData], count: int) -> bool:
+    """Whether a registry not loaded shows "loading…" as it should (`count`: its servers)."""
+    return len(node.children) == int(count > 0)
+
+
 def page_label(count: int, where: str) -> Text:
     return Text(f"… {count:,} {where}", style="dim italic")
 
@@ -88,6 +99,9 @@ class RegistryTree(Tree[NodeData]):
         Binding("k", "cursor_up", "Up", show=False, id="tree.up"),
     ]
 
+    _batching = 0  # inside `_batch`: nodes change without each redrawing the tree
+    _stale = False  # a change made inside `_batch` still to be drawn
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("Registries", data=ROOT, id=id)
         self.show_root = True
@@ -95,6 +109,43 @@ class RegistryTree(Tree[NodeData]):
         self.registries: dict[str, RegistrySummary] = {}
         self.note = ""  # said after the count on the root line ("drafts only")
         self.pages: dict[str, ServerPage] = {}  # the page each loaded registry shows
+
+    def _invalidate(self) -> None:
+        """Textual's Tree drops its line cache and asks for a layout on every node added,
+        removed, opened or closed: 500 of them at once (a filter shows a page of each
+        registry) cost more than drawing the result. Inside `_batch` that happens once, at
+        the end."""
+        if self._batching:
+            self._stale = True
+        else:
+            super()._invalidate()
+
+    def process_label(self, label: str | Text) -> Text:
+        """As Textual's (a label's first line), without copying a label of one line: each of
+        the tree's labels is made here, and holds one line."""
+        if isinstance(label, Text) and "\n" not in label.plain:
+            return label
+        return super().process_label(label)
+
+    def get_label_width(self, node: TreeNode[NodeData]) -> int:
+        """As Textual's (the toggle icon and the label), without rendering the label: the tree
+        measures every line it holds each time it changes."""
+        icon = ""
+        if node.allow_expand:
+            icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
+        label = node.label
+        return cell_len(icon) + (label.cell_len if isinstance(label, Text) else cell_len(label))
+
+    @contextmanager
+    def _batch(self) -> Iterator[None]:
+        self._batching += 1
+        try:
+            yield
+        finally:
+            self._batching -= 1
+            if not self._batching and self._stale:
+                self._stale = False
+                super()._invalidate()
 
     # --- building --------------------------------------------------------------------------
 
@@ -106,37 +157,64 @@ class RegistryTree(Tree[NodeData]):
         filtered: bool = False,
         expand: Iterable[str] = (),
         prefer: Sequence[NodeData] = (),
+        keep_open: bool = True,
     ) -> None:
         """Rebuild both levels at once. `pages`: the children of the registries they are given
-        for (the others load when opened). Registries open before stay open, with those in
-        `expand`. The cursor goes to the first of `prefer` shown, else back to its item or the
-        nearest one."""
-        opened = self.open_registries() | set(expand)
+        for (the others load when opened). Registries open before stay open (unless not
+        `keep_open`), with those in `expand`. The cursor goes to the first of `prefer` shown,
+        else back to its item or the nearest one. The same registries as shown keep their
+        nodes: only a registry whose page or label changed is touched (a filter key changes a
+        few of forty)."""
+        opened = (self.open_registries() if keep_open else set()) | set(expand)
         candidates = [*prefer, *self._around_cursor()]
+        shown = [node.data.registry if node.data else None for node in self.root.children]
+        same = shown == [r.slug for r in registries]
+        before = dict(self.pages)
         self.registries = {r.slug: r for r in registries}
         self.pages.clear()
-        self.root.remove_children()
-        self.set_root_label()
-        for registry in registries:
-            node = self.root.add(
-                registry_label(registry),
-                data=NodeData("registry", registry.slug),
-                allow_expand=registry.server_count > 0,
-            )
-            if registry.slug in pages:
-                self._fill(node, registry.slug, pages[registry.slug], filtered)
-            elif registry.server_count:
-                node.add_leaf(Text(LOADING, style="dim italic"), data=NodeData("placeholder"))
-            if registry.slug in opened and node.allow_expand:
-                node.expand()
-        self.root.expand()
+        with self._batch():
+            if not same:
+                self.root.remove_children()
+            self.set_root_label()
+            for i, registry in enumerate(registries):
+                slug = registry.slug
+                page = pages.get(slug)
+                if same:
+                    node = self.root.children[i]
+                else:
+                    node = self.root.add(
+                        registry_label(registry),
+                        data=NodeData("registry", slug),
+                        allow_expand=registry.server_count > 0,
+                    )
+                if page is not None:
+                    if not same or before.get(slug) != page:
+                        self._fill(node, slug, page)
+                    self.pages[slug] = page
+                elif not (same and slug not in before and has(node, registry.server_count)):
+                    node.remove_children()  # not loaded: "loading…" until it is opened
+                    if registry.server_count:
+                        node.add_leaf(loading_label(), data=NodeData("placeholder"))
+                allow = bool(page.total) if page is not None else registry.server_count > 0
+                if node.allow_expand != allow:
+                    node.allow_expand = allow
+                label = registry_label(registry, page.total if filtered and page else None)
+                if node.label != label:
+                    node.set_label(label)
+                if slug in opened and allow:
+                    if not node.is_expanded:
+                        node.expand()
+                elif node.is_expanded:
+                    node.collapse()
+            self.root.expand()
         self.place_cursor(candidates)
 
     def set_root_label(self) -> None:
         label = Text.assemble(("Registries", "bold"), (f"  {len(self.registries)}", "dim"))
         if self.note:
             label.append(f" · {self.note}", style="yellow")
-        self.root.set_label(label)
+        if self.root.label != label:
+            self.root.set_label(label)
 
     def set_servers(self, registry: str, page: ServerPage, *, filtered: bool = False) -> None:
         """The children of one registry (an answer to `NeedServers`)."""
@@ -153,13 +231,18 @@ class RegistryTree(Tree[NodeData]):
         elif data is not None and data.kind == "earlier":  # ... or to the last one before
             last = [NodeData("server", registry, s.name) for s in page.lines[-1:]]
             candidates = [*last, *candidates]
-        self._fill(node, registry, page, filtered)
+        with self._batch():
+            self._fill(node, registry, page)
+            summary = self.registries.get(registry)
+            if summary is not None:
+                node.set_label(registry_label(summary, page.total if filtered else None))
+            node.allow_expand = bool(page.total)
+            self.pages[registry] = page
         if inside:
             self.place_cursor(candidates)
 
-    def _fill(
-        self, node: TreeNode[NodeData], registry: str, page: ServerPage, filtered: bool
-    ) -> None:
+    def _fill(self, node: TreeNode[NodeData], registry: str, page: ServerPage) -> None:
+        """`page` as the children of `node` (inside `_batch`)."""
         node.remove_children()
         if page.offset:
             node.add_leaf(page_label(page.offset, "before"), data=NodeData("earlier", registry))
@@ -168,11 +251,6 @@ class RegistryTree(Tree[NodeData]):
         after = page.total - page.offset - len(page.lines)
         if after > 0:
             node.add_leaf(page_label(after, "more"), data=NodeData("more", registry))
-        summary = self.registries.get(registry)
-        if summary is not None:
-            node.set_label(registry_label(summary, page.total if filtered else None))
-        node.allow_expand = bool(page.total)
-        self.pages[registry] = page
 
     # --- finding and placing ---------------------------------------------------------------
 
