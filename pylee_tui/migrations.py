@@ -233,6 +233,28 @@ def _m0006_server_status_index(db: sqlite_utils.Database) -> None:
     db.executescript("CREATE INDEX servers_registry_status ON servers (registry_id, status);")
 
 
+@migrations(name="0007_server_checks")
+def _m0007_server_checks(db: sqlite_utils.Database) -> None:
+    """The last check of each server (`pylee-tui check`, the app's badges): its state, when and
+    by whom, a summary (name, version, protocol, counts, the reason it failed, secrets masked)
+    and the tools (with their input schemas), resources and prompts it offered, as JSON. One
+    row a server, gone with it."""
+    db.executescript(
+        """
+        CREATE TABLE server_checks (
+            server_id INTEGER PRIMARY KEY REFERENCES servers(id) ON DELETE CASCADE,
+            state TEXT NOT NULL,
+            checked_at TEXT NOT NULL,
+            checked_by TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT '{}',
+            tools TEXT NOT NULL DEFAULT '[]',
+            resources TEXT NOT NULL DEFAULT '[]',
+            prompts TEXT NOT NULL DEFAULT '[]'
+        );
+        """
+    )
+
+
 _OWNED_PREFIX = "export.owned."  # export.owned.servers:/path, export.owned.inputs:/path
 _INTENT_PREFIX = "export.intent:"  # export.intent:/path
 

@@ -27,6 +27,7 @@ from pylee_tui.services.scope import Scope
 if TYPE_CHECKING:
     from pylee_tui.services.access import AccessService
     from pylee_tui.services.audit import AuditService
+    from pylee_tui.services.checks import CheckService
     from pylee_tui.services.export import ExportService
     from pylee_tui.services.identity import IdentityService
     from pylee_tui.services.launch import LaunchService
@@ -136,6 +137,12 @@ class Services:
         from pylee_tui.services.launch import LaunchService
 
         return LaunchService(self)
+
+    @cached_property
+    def checks(self) -> CheckService:
+        from pylee_tui.services.checks import CheckService
+
+        return CheckService(self)
 
     @cached_property
     def search(self) -> SearchService:
