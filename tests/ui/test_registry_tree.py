@@ -301,6 +301,13 @@ def test_server_detail_snapshot(snap_compare, db_path, other):
         await expand(pilot, tree, "core-tools")
         cursor_to(tree, NodeData("server", "core-tools", "io.github.acme/weather"))
         await pilot.press("enter")
+        # the page is pushed by a message, then reads the server in a worker of its own: under
+        # load that can outlast a few settle rounds, and the picture would show it empty
+        await wait_until(
+            pilot,
+            lambda: isinstance(pilot.app.screen, ServerScreen) and pilot.app.screen.server,
+            "the server's page shows the server",
+        )
         await settle(pilot)
 
     assert snap_compare(app_for(db_path), run_before=run_before, terminal_size=SIZE)
