@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 from urllib.parse import urlparse
 
-from jsonschema import Draft7Validator
+from jsonschema import Draft7Validator, validators
 
 # reading JSON a person gives lives beside this module; its names are this module's too
 from pylee_tui.server_json.reading import INPUT_MAX_BYTES as INPUT_MAX_BYTES
@@ -30,7 +31,6 @@ from pylee_tui.server_json.reading import path_of, tree_fault
 from pylee_tui.server_json.reading import read_entries as read_entries
 from pylee_tui.server_json.reading import read_stream as read_stream
 from pylee_tui.server_json.reading import read_text as read_text
-from pylee_tui.server_json.schema_check import CompiledSchema, Unsupported
 
 SCHEMA_URL = "https://static.modelcontextprotocol.io/schemas/2025-09-29/server.schema.json"
 KNOWN_REGISTRY_TYPES = ("npm", "pypi", "oci", "nuget", "mcpb")
@@ -61,19 +61,56 @@ def schema() -> dict[str, Any]:
 
 
 @cache
-def _compiled() -> CompiledSchema | None:
-    """The schema compiled once (see schema_check); None if it uses a keyword not compiled."""
-    try:
-        return CompiledSchema(schema())
-    except Unsupported:
-        return None
+def _fast_check(ref: str = "#") -> Callable[[Any], bool]:
+    """The schema (or the part a local `$ref` such as '#/definitions/Package' names) compiled
+    once by fastjsonschema into Python functions: the fast "is this valid?" that an import of
+    thousands of entries asks (jsonschema walks the schema for each). fastjsonschema is imported
+    here, on the first document validated, not by every command.
+
+    It only ever answers "valid": when it says "not valid", jsonschema decides and says why. So a
+    document it rejects and jsonschema takes (fastjsonschema reads `$` as the very end of a
+    string) is still valid; and it calls valid only what jsonschema takes, for the documents and
+    keywords of this schema (tests/services/test_schema_fast_check.py).
+    """
+    definition = _copied(schema())  # a copy: compiling rewrites its `$ref`s in place
+    if ref != "#":
+        definition["$ref"] = ref  # the root is a `$ref`: this one, with the same definitions
+    return _compile(definition)
+
+
+def _compile(definition: Any) -> Callable[[Any], bool]:
+    """fastjsonschema's check of a (draft 7) schema, as True/False. `format` is an annotation
+    (as to jsonschema without a format checker) and a `default` is never written into a
+    document."""
+    import fastjsonschema  # ~7 ms, paid by the first validation only, not by every command
+
+    check = fastjsonschema.compile(definition, use_formats=False, use_default=False)
+    invalid = fastjsonschema.JsonSchemaValueException
+
+    def is_valid(document: Any) -> bool:
+        try:
+            check(document)
+        except invalid:
+            return False
+        return True
+
+    return is_valid
 
 
 @cache
 def _validator() -> Draft7Validator:
-    """jsonschema alone, when the schema does not compile (no format checker, as the compiled
-    schema has none: `format` is an annotation)."""
-    return Draft7Validator(schema())
+    """jsonschema, which says why a document is not valid (no format checker: `format` is an
+    annotation). It skips every `$ref` the part of the document there passes: jsonschema would
+    find nothing wrong in it. Same errors, same order; a draft is explained ~4x faster."""
+    follow = Draft7Validator.VALIDATORS["$ref"]
+
+    def ref(validator: Any, value: Any, instance: Any, node: Any) -> Any:
+        if isinstance(value, str) and value.startswith("#/") and _fast_check(value)(instance):
+            return
+        yield from follow(validator, value, instance, node)
+
+    explaining = validators.extend(Draft7Validator, {"$ref": ref})
+    return explaining(schema())
 
 
 def _list(value: Any) -> list[Any]:
@@ -86,13 +123,9 @@ def is_version_range(version: str) -> bool:
 
 
 def _schema_problems(document: Any) -> list[Problem]:
-    compiled = _compiled()
-    if compiled is None:
-        errors = list(_validator().iter_errors(document))
-    elif compiled.is_valid(document):  # the common question, fast
+    if _fast_check()(document):  # the common question, fast
         return []
-    else:
-        errors = compiled.errors(document)  # jsonschema's, from the parts that are not valid
+    errors = _validator().iter_errors(document)  # why: jsonschema's words, and its verdict
     problems = []
     for error in sorted(errors, key=lambda e: list(e.absolute_path)):
         path = json_path(error.absolute_path)
