@@ -21,8 +21,15 @@ from .unlock import with_vault
 # the export service words its refusals for the app and the CLI alike; here they name flags
 EXPORT_FLAGS = (
     ("allow missing variables", "pass --allow-missing"),
-    ("allow inline secrets", "pass --inline-secrets"),
-    ("inline secrets are for", "--inline-secrets is for"),
+    ("use the launcher mode", "use --secrets launcher"),
+    ("or inline secrets", "or --secrets inline"),
+    ("or references", "or --secrets reference"),
+    ("inline secrets are for", "--secrets inline is for"),
+)
+SECRETS_HELP = (
+    "how entries get their secrets: launcher (start through `pylee-tui run`, no value in the "
+    "file; default for Claude Desktop), reference (the client asks or reads its environment; "
+    "default for VS Code and Cursor), inline (values written; admins)"
 )
 
 
@@ -49,6 +56,7 @@ def cmd_export(ctx: Context) -> int:
         "scope": Scope(a.org, a.registry),
         "client": a.client,
         "servers": a.server or None,
+        "secrets": a.secrets,
         "inline_secrets": a.inline_secrets,
         "allow_missing": a.allow_missing,
     }
@@ -87,11 +95,14 @@ def cmd_export(ctx: Context) -> int:
 
 
 def export_notes(ctx: Context, plan) -> None:
-    """Skipped drafts and warnings (inlined secrets, placeholders) go to stderr, one per line."""
+    """Skipped drafts, warnings (inlined secrets, placeholders) and notes (what the client needs
+    to start the entries) go to stderr, one per line."""
     for skipped in plan.skipped:
         ctx.err.write(f"{PROG}: skipped {one_line(skipped)}\n")
     for warning in plan.warnings:
         ctx.err.write(f"{PROG}: warning: {one_line(warning)}\n")
+    for note in plan.notes:
+        ctx.err.write(f"{PROG}: note: {one_line(note)}\n")
 
 
 def check_export(parser: CliParser, args: argparse.Namespace) -> None:
@@ -105,6 +116,12 @@ def clients() -> tuple[str, ...]:
     from pylee_tui.services.export import CLIENTS
 
     return CLIENTS
+
+
+def secrets_modes() -> tuple[str, ...]:
+    from pylee_tui.services.export import SECRETS_MODES
+
+    return SECRETS_MODES
 
 
 def register(commands: Commands) -> None:
@@ -124,10 +141,14 @@ def register(commands: Commands) -> None:
         "--install", action="store_true", help="merge into the client's own config file"
     )
     p.add_argument("--dry-run", action="store_true", help="print the diff; write nothing")
-    p.add_argument(
+    modes = p.add_mutually_exclusive_group()
+    modes.add_argument(
+        "--secrets", choices=LazyChoices(secrets_modes), metavar="MODE", help=SECRETS_HELP
+    )
+    modes.add_argument(
         "--inline-secrets",
         action="store_true",
-        help=f"write secret values (Claude Desktop needs it; admins; {PASSPHRASE_HELP})",
+        help=f"the same as --secrets inline (admins; {PASSPHRASE_HELP})",
     )
     p.add_argument(
         "--allow-missing", action="store_true", help="placeholders for missing required variables"

@@ -33,6 +33,14 @@ def demo(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     return cli
 
 
+def succeeded(result) -> str:
+    """Exit 0, and nothing on stderr but notes (what the client needs) and warnings."""
+    assert result.code == 0, result.err
+    assert "Traceback" not in result.err
+    assert all(" note: " in line or " warning: " in line for line in result.err.splitlines())
+    return result.out
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """HOME and the working directory, where --install finds each client's config."""
@@ -59,7 +67,7 @@ def test_done_when_export_the_demo_for_each_client_into_configs_with_other_serve
         path.write_text(json.dumps(OTHERS, indent=2), "utf-8")
 
     # printed first, as a new user would look before installing
-    printed = json.loads(ok(demo("export", *DEMO, "--client", "vscode")))
+    printed = json.loads(succeeded(demo("export", *DEMO, "--client", "vscode")))
     assert set(printed["servers"]) == {"actors-mcp-server", "exa-mcp-server", "mcp-server"}
     assert DEMO_SECRET not in json.dumps(printed)
 
@@ -67,10 +75,21 @@ def test_done_when_export_the_demo_for_each_client_into_configs_with_other_serve
         result = demo("export", *DEMO, "--client", client, "--install")
         assert result.code == 0, result.err
         assert f"Wrote {targets[client]}" in result.out
-    refused = demo("export", *DEMO, "--client", "claude", "--install")
+    refused = demo("export", *DEMO, "--client", "claude", "--install", "--secrets", "reference")
     assert refused.code == 1
-    assert "--inline-secrets" in one_error_line(refused)
+    assert "Claude Desktop has no way to reference a secret" in one_error_line(refused)
     assert json.loads(targets["claude"].read_text("utf-8")) == OTHERS
+    # Claude Desktop's default: entries start `pylee-tui run`, no value in the file, no vault
+    launched = demo("export", *DEMO, "--client", "claude", "--install")
+    assert launched.code == 0, launched.err
+    assert "note: entries start through `pylee-tui run`" in launched.err
+    written = targets["claude"].read_text("utf-8")
+    assert DEMO_SECRET not in written
+    assert all(
+        Path(e["command"]).is_absolute() and "env" not in e
+        for n, e in json.loads(written)["mcpServers"].items()
+        if n != "filesystem"
+    )
 
     monkeypatch.setenv("PYLEE_PASSPHRASE", PASS)
     result = demo("export", *DEMO, "--client", "claude", "--install", "--inline-secrets")
@@ -86,13 +105,17 @@ def test_done_when_export_the_demo_for_each_client_into_configs_with_other_serve
         assert doc["servers"]["github"] == OTHERS["servers"]["github"]
         assert {"actors-mcp-server", "exa-mcp-server", "mcp-server"} <= set(doc[key])
         assert (DEMO_SECRET in path.read_text("utf-8")) == (client == "claude")
-        assert json.loads(path.with_name(path.name + ".bak").read_text("utf-8")) == OTHERS
+        # Claude Desktop's file was written twice: first with the launcher's entries
+        before = written if client == "claude" else json.dumps(OTHERS)
+        assert json.loads(path.with_name(path.name + ".bak").read_text("utf-8")) == json.loads(
+            before
+        )
 
 
 def test_dry_run_prints_the_diff_and_changes_nothing(demo: CliRunner, tmp_path: Path) -> None:
     target = tmp_path / "mcp.json"
     target.write_text(json.dumps(OTHERS), "utf-8")
-    out = ok(demo("export", *DEMO, "--client", "cursor", "--out", str(target), "--dry-run"))
+    out = succeeded(demo("export", *DEMO, "--client", "cursor", "--out", str(target), "--dry-run"))
     assert out.startswith(f"--- {target}")
     assert '+      "command": "npx",' in out
     assert json.loads(target.read_text("utf-8")) == OTHERS
@@ -102,8 +125,8 @@ def test_dry_run_prints_the_diff_and_changes_nothing(demo: CliRunner, tmp_path: 
 def test_a_second_export_replaces_its_own_entries_only(demo: CliRunner, tmp_path: Path) -> None:
     target = tmp_path / "mcp.json"
     target.write_text(json.dumps(OTHERS), "utf-8")
-    ok(demo("export", *DEMO, "--client", "cursor", "--out", str(target)))
-    out = ok(
+    succeeded(demo("export", *DEMO, "--client", "cursor", "--out", str(target)))
+    out = succeeded(
         demo(
             "export", *DEMO, "--client", "cursor", "--out", str(target),
             "--server", "io.github.exa-labs/exa-mcp-server",
@@ -117,7 +140,7 @@ def test_a_second_export_replaces_its_own_entries_only(demo: CliRunner, tmp_path
     assert set(doc["mcpServers"]) == {
         "filesystem", "exa-mcp-server", "actors-mcp-server", "mcp-server",
     }  # fmt: skip
-    again = ok(
+    again = succeeded(
         demo(
             "export", *DEMO, "--client", "cursor", "--out", str(target),
             "--server", "io.github.exa-labs/exa-mcp-server",
@@ -154,7 +177,7 @@ def test_a_member_cannot_inline_secrets(demo: CliRunner, monkeypatch) -> None:
     result = demo("export", *DEMO, "--client", "claude", "--inline-secrets", user=BOB)
     assert result.code == 1
     assert "reveal secrets" in one_error_line(result)
-    assert ok(demo("export", *DEMO, "--client", "cursor", user=BOB))
+    assert succeeded(demo("export", *DEMO, "--client", "cursor", user=BOB))
 
 
 def case(command, argv, user, code, says=""):
@@ -175,13 +198,42 @@ BAD_INPUT = [
     case("export", ("export", "--org", "nope", "--registry", "x", "--client", "vscode"), ANN, 1),
     case("export", ("export", *DEMO[:2], "--registry", "nope", "--client", "vscode"), ANN, 1),
     case("export", ("export", *DEMO, "--client", "vscode", "--server", "a/b"), ANN, 1, "no server"),
-    case("export", ("export", *DEMO, "--client", "claude"), ANN, 1, "--inline-secrets"),
+    case(
+        "export",
+        ("export", *DEMO, "--client", "claude", "--secrets", "reference"),
+        ANN,
+        1,
+        "Claude Desktop has no way to reference a secret: use --secrets launcher (the default) "
+        "or --secrets inline",
+    ),
     case(
         "export",
         ("export", *DEMO, "--client", "vscode", "--inline-secrets"),
         ANN,
         1,
-        "--inline-secrets is for Claude Desktop and Cursor",
+        "--secrets inline is for Claude Desktop and Cursor",
+    ),
+    case(
+        "export",
+        ("export", *DEMO, "--client", "vscode", "--secrets", "inline"),
+        ANN,
+        1,
+        "VS Code keeps secrets in its own prompt store",
+    ),
+    case(
+        "export",
+        ("export", *DEMO, "--client", "cursor", "--secrets", "inline"),
+        ANN,
+        1,
+        "PYLEE_PASSPHRASE",
+    ),
+    case("export", ("export", *DEMO, "--client", "cursor", "--secrets", "both"), ANN, 2, "both"),
+    case(
+        "export",
+        ("export", *DEMO, "--client", "cursor", "--secrets", "launcher", "--inline-secrets"),
+        ANN,
+        2,
+        "not allowed with",
     ),
     case(
         "export",
@@ -259,12 +311,6 @@ def test_bad_input(
     assert stat.S_ISFIFO(fifo.stat().st_mode)
     assert not (tmp_path / "nowhere").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith((".tmp", ".bak"))]
-
-
-def succeeded(result) -> str:
-    assert result.code == 0, result.err
-    assert "Traceback" not in result.err
-    return result.out
 
 
 def test_dry_run_masks_secrets_inlined_earlier_and_since_rotated(

@@ -12,6 +12,7 @@ from pylee_tui.services.export.clients import (
     client_format,
     default_config_path,
 )
+from pylee_tui.services.export.clients.base import SECRETS_MODES
 from pylee_tui.services.export.names import ENTRY_NAME, base_entry_name, entry_names, env_key_for
 from pylee_tui.services.export.plan import ExportPlan, InstallResult, render
 from pylee_tui.services.export.service import ExportService
@@ -21,6 +22,7 @@ __all__ = [
     "CLIENT_NAMES",
     "ENTRY_NAME",
     "FORMATS",
+    "SECRETS_MODES",
     "ClientFormat",
     "ExportPlan",
     "ExportService",

@@ -139,6 +139,8 @@ class EntryBuilder:
                 self.plan.inlined_secrets.append(f"{self.entry_name}: {key}")
                 self.plan.secret_values.append(plain)
                 return plain
+            if key not in self.plan.referenced:
+                self.plan.referenced.append(key)
             return self.client.secret_reference(self, key, entry.source)
         raw = entry.raw or ""
 
@@ -188,7 +190,15 @@ class EntryBuilder:
                 )
             return entry
         assert self.remote is not None  # collect() stopped a server with neither
-        url = str(self.remote.get("url", ""))
+        self.warn_secret_headers()
+        return self.client.remote_entry(
+            str(self.remote.get("url", "")), self.remote.get("type"), headers
+        )
+
+    def warn_secret_headers(self) -> None:
+        """Whoever can edit the server.json chooses a remote's URL: say where secrets go."""
+        if self.remote is None:
+            return
         sent = sorted(
             {
                 key
@@ -197,8 +207,8 @@ class EntryBuilder:
                 if key in self.secret_keys
             }
         )
-        if sent:  # whoever can edit the server.json chooses this URL: say where secrets go
+        if sent:
             self.plan.warnings.append(
-                f"{self.entry_name}: secret {', '.join(sent)} is sent to {url} in a header"
+                f"{self.entry_name}: secret {', '.join(sent)} is sent to "
+                f"{self.remote.get('url', '')} in a header"
             )
-        return self.client.remote_entry(url, self.remote.get("type"), headers)

@@ -23,6 +23,9 @@ class ExportPlan:
     entries: dict[str, dict[str, Any]]  # entry name -> client entry
     servers: dict[str, str]  # entry name -> server name
     inputs: list[dict[str, Any]] = field(default_factory=list)
+    secrets: str = "reference"  # the secrets mode: launcher, reference or inline
+    referenced: list[str] = field(default_factory=list)  # secret keys the client fills in
+    notes: list[str] = field(default_factory=list)  # what the user must do for it to work
     inlined_secrets: list[str] = field(default_factory=list)  # "entry: KEY"
     placeholders: list[str] = field(default_factory=list)  # "entry: KEY" (allow_missing)
     warnings: list[str] = field(default_factory=list)

@@ -36,6 +36,7 @@ from pylee_tui.services.export.configfile import (
     write_config,
 )
 from pylee_tui.services.export.entry import EntryBuilder
+from pylee_tui.services.export.launcher import LAUNCHER_NOTE, launcher_entry, pylee_command
 from pylee_tui.services.export.merge import Clash, Merge, Owners, merge
 from pylee_tui.services.export.names import entry_names
 from pylee_tui.services.export.plan import ExportPlan, InstallResult
@@ -50,6 +51,7 @@ class ExportService(Service):
         client: str,
         *,
         servers: list[str] | None = None,
+        secrets: str | None = None,
         inline_secrets: bool = False,
         allow_missing: bool = False,
         taken: Iterable[str] = frozenset(),
@@ -63,9 +65,16 @@ class ExportService(Service):
         plus every key defined at the server's own scope, values from the effective
         configuration; org and registry keys the server does not declare stay out. Missing
         required variables stop the export with the list, unless `allow_missing` (then the
-        client's placeholder). `taken` and `taken_inputs` are names to avoid."""
+        client's placeholder). `taken` and `taken_inputs` are names to avoid.
+
+        `secrets` is the mode (`SECRETS_MODES`): `launcher` entries start `pylee-tui run` and
+        hold no value (nothing is decrypted, the vault may stay locked), `reference` names
+        secrets the client's way, `inline` writes their values. None: the client's default;
+        `inline_secrets` is the same as `secrets="inline"`."""
         fmt = client_format(client)
-        fmt.check_request(inline_secrets)
+        mode = secrets_mode(fmt.default_secrets, secrets, inline_secrets)
+        fmt.check_request(mode)
+        inline_secrets = mode == "inline"
         registry = self.services.registries.get_registry(actor, scope)
         org_slug, registry_slug = scope.org, registry.slug
         all_servers = {s.name: s for s in self.services.registries.list_servers(actor, scope)}
@@ -87,6 +96,7 @@ class ExportService(Service):
             registry_servers=set(all_servers),
             partial=bool(servers),
             taken_inputs=set(taken_inputs),
+            secrets=mode,
         )
         exportable = {}
         for name, server in sorted(chosen.items()):
@@ -108,14 +118,22 @@ class ExportService(Service):
         if problems:
             raise InvalidInput("cannot export: " + "; ".join(problems))
         missing = {b.server_name: b.missing for b in builders.values() if b.missing}
+        listed = "; ".join(f"{server}: {', '.join(keys)}" for server, keys in missing.items())
         if missing and not allow_missing:
             raise InvalidInput(
-                "missing required variables: "
-                + "; ".join(f"{server}: {', '.join(keys)}" for server, keys in missing.items())
-                + " (set them in the vault, or allow missing variables for placeholders)"
+                f"missing required variables: {listed} (set them in the vault, or allow "
+                "missing variables for placeholders)"
             )
+        if mode == "launcher":
+            self._launcher_entries(actor, plan, builders)
+            if missing:
+                plan.warnings.append(
+                    f"missing required variables: {listed}; `run` refuses to start "
+                    "these servers until they are set"
+                )
+            plan.notes.append(LAUNCHER_NOTE)
+            return plan
         secrets_needed = sorted({k for b in builders.values() for k in b.secret_keys})
-        fmt.check_secrets(secrets_needed, inline_secrets)
         revealed: dict[str, dict[str, str | None]] = {}
         if inline_secrets and secrets_needed:
             # one pass: each secret decrypted once, one event per server naming its keys
@@ -137,7 +155,21 @@ class ExportService(Service):
             plan.warnings.append(
                 "placeholders for missing required variables: " + ", ".join(plan.placeholders)
             )
+        if plan.referenced:
+            plan.notes.append(fmt.reference_note(sorted(plan.referenced)))
         return plan
+
+    def _launcher_entries(
+        self, actor: str, plan: ExportPlan, builders: dict[str, EntryBuilder]
+    ) -> None:
+        """Each entry starts `pylee-tui run` for its server, as `actor`, on this store: no
+        value is read, so none is decrypted."""
+        command = pylee_command()
+        for server_name, builder in builders.items():
+            plan.entries[builder.entry_name] = launcher_entry(
+                command, self.store.path, actor, builder
+            )
+            plan.servers[builder.entry_name] = server_name
 
     # --- files --------------------------------------------------------------------------------
 
@@ -224,6 +256,7 @@ class ExportService(Service):
         dry_run: bool = False,
         replace_file: bool = False,
         servers: list[str] | None = None,
+        secrets: str | None = None,
         inline_secrets: bool = False,
         allow_missing: bool = False,
     ) -> tuple[ExportPlan, InstallResult]:
@@ -237,6 +270,7 @@ class ExportService(Service):
                 scope,
                 client,
                 servers=servers,
+                secrets=secrets,
                 inline_secrets=inline_secrets,
                 allow_missing=allow_missing,
                 taken=taken,
@@ -263,6 +297,7 @@ class ExportService(Service):
             "client": plan.client,
             "path": path,
             "servers": sorted(plan.servers.values()),
+            "secrets": plan.secrets,
             "inlined_secrets": len(plan.inlined_secrets),
         }
         with self.store.transaction() as db:
@@ -277,6 +312,15 @@ class ExportService(Service):
                 plan.registry,
                 metadata,
             )
+
+
+def secrets_mode(default: str, secrets: str | None, inline_secrets: bool) -> str:
+    """The secrets mode asked for: `inline_secrets` is another way to say `inline`."""
+    if inline_secrets:
+        if secrets not in (None, "inline"):
+            raise InvalidInput(f"inline secrets and the {secrets} mode: choose one")
+        return "inline"
+    return secrets or default
 
 
 def _masked_diff(

@@ -12,9 +12,16 @@ from platformdirs.macos import MacOS
 from platformdirs.unix import Unix
 from platformdirs.windows import Windows
 
+from pylee_tui.services.errors import InvalidInput
+
 if TYPE_CHECKING:
     from pylee_tui.services.export.entry import EntryBuilder
     from pylee_tui.services.export.plan import ExportPlan
+
+# How an entry gets its secrets: `launcher` starts the server through `pylee-tui run` (no value
+# in the file at all), `reference` names them the client's way (it asks, or reads its
+# environment), `inline` writes the values
+SECRETS_MODES = ("launcher", "reference", "inline")
 
 
 class ClientFormat(Protocol):
@@ -28,18 +35,20 @@ class ClientFormat(Protocol):
     jsonc: bool  # its file may hold comments and trailing commas
     has_inputs: bool  # it keeps prompts (`inputs`) that entries reference
     takes_inline_secrets: bool  # secret values may be written into its file, when asked
+    takes_references: bool  # its file can name a secret for the client to fill in
+    default_secrets: str  # the secrets mode an export uses unless told otherwise
     workspace_folder: str | None  # its file may live in a repository's folder: `.vscode`
 
     def config_path(self, home: Path | None, cwd: Path | None, platform: str | None) -> Path:
         """Where the client reads its servers from."""
         ...
 
-    def check_request(self, inline_secrets: bool) -> None:
-        """Refuse (InvalidInput) options the client cannot honour."""
+    def check_request(self, secrets: str) -> None:
+        """Refuse (InvalidInput) a secrets mode the client cannot honour, saying why."""
         ...
 
-    def check_secrets(self, secret_keys: list[str], inline_secrets: bool) -> None:
-        """Refuse (InvalidInput) secrets the client could only take in a way not asked for."""
+    def reference_note(self, keys: list[str]) -> str:
+        """What the user must do for the secrets an export refers to (`reference` mode)."""
         ...
 
     def secret_reference(self, entry: EntryBuilder, key: str, source: str) -> str:
@@ -73,13 +82,34 @@ class JsonClient:
     jsonc = False
     has_inputs = False
     takes_inline_secrets = True
+    takes_references = True
+    default_secrets = "reference"
     workspace_folder: str | None = None
 
-    def check_request(self, inline_secrets: bool) -> None:
-        return None
+    def check_request(self, secrets: str) -> None:
+        if secrets not in SECRETS_MODES:
+            raise InvalidInput(
+                f"unknown secrets mode {secrets!r}: use one of {', '.join(SECRETS_MODES)}"
+            )
+        if secrets == "reference" and not self.takes_references:
+            raise InvalidInput(
+                f"{self.title} has no way to reference a secret: use the launcher mode "
+                f"{self._default_said('launcher')}or inline secrets"
+            )
+        if secrets == "inline" and not self.takes_inline_secrets:
+            raise InvalidInput(
+                f"{self.title} cannot take secret values in its file: use the launcher mode "
+                f"{self._default_said('launcher')}or references"
+            )
 
-    def check_secrets(self, secret_keys: list[str], inline_secrets: bool) -> None:
-        return None
+    def _default_said(self, mode: str) -> str:
+        return "(the default) " if mode == self.default_secrets else ""
+
+    def reference_note(self, keys: list[str]) -> str:
+        return (
+            f"{self.title} reads these secrets from its own environment: set "
+            f"{', '.join(keys)} where {self.title} starts"
+        )
 
     def command_entry(self, argv: list[str], env: dict[str, str]) -> dict[str, Any]:
         command, *args = argv

@@ -1,5 +1,6 @@
-"""Claude Desktop: `claude_desktop_config.json` in the user's config folder; literal values only
-(secrets only when inlining is asked for), a remote through `npx -y mcp-remote`."""
+"""Claude Desktop: `claude_desktop_config.json` in the user's config folder; literal values only,
+so its secrets come through `pylee-tui run` (the launcher mode, its default) or are inlined when
+asked for; a remote through `npx -y mcp-remote`."""
 
 from __future__ import annotations
 
@@ -20,17 +21,11 @@ class ClaudeDesktop(JsonClient):
     key = "claude"
     title = "Claude Desktop"
     order = 10
+    takes_references = False
+    default_secrets = "launcher"
 
     def config_path(self, home: Path | None, cwd: Path | None, platform: str | None) -> Path:
         return user_config_dir(platform, home) / "Claude" / "claude_desktop_config.json"
-
-    def check_secrets(self, secret_keys: list[str], inline_secrets: bool) -> None:
-        if secret_keys and not inline_secrets:
-            raise InvalidInput(
-                "Claude Desktop takes literal values only, so exporting would write "
-                f"{len(secret_keys)} secret(s) ({', '.join(secret_keys)}) in plain text; "
-                "allow inline secrets to write them (the file is written 0600)"
-            )
 
     def secret_reference(self, entry: EntryBuilder, key: str, source: str) -> str:
         raise InvalidInput(f"{entry.server_name}: {key} is a secret")  # refused in the plan

@@ -27,12 +27,16 @@ class VsCode(JsonClient):
     def config_path(self, home: Path | None, cwd: Path | None, platform: str | None) -> Path:
         return (cwd or Path.cwd()) / self.workspace_folder / "mcp.json"
 
-    def check_request(self, inline_secrets: bool) -> None:
-        if inline_secrets:
+    def check_request(self, secrets: str) -> None:
+        if secrets == "inline":
             raise InvalidInput(
                 "VS Code keeps secrets in its own prompt store (inputs); inline secrets "
                 "are for Claude Desktop and Cursor"
             )
+        super().check_request(secrets)
+
+    def reference_note(self, keys: list[str]) -> str:
+        return f"VS Code asks for these secrets when it first starts a server: {', '.join(keys)}"
 
     def secret_reference(self, entry: EntryBuilder, key: str, source: str) -> str:
         return "${input:" + prompt_for(entry, key, source, password=True) + "}"
