@@ -70,9 +70,12 @@ class World:
         return [sys.executable, *self.argv(server, *extra)]
 
     def services(self) -> Services:
+        """Services on the store, its vault unlocked (close `.store` when done)."""
         from pylee_tui.store import Store
 
-        return Services(Store(self.db))
+        services = Services(Store(self.db))
+        services.vault.unlock(PASSPHRASE)
+        return services
 
 
 @pytest.fixture
