@@ -238,7 +238,8 @@ def _m0007_server_checks(db: sqlite_utils.Database) -> None:
     """The last check of each server (`pylee-tui check`, the app's badges): its state, when and
     by whom, a summary (name, version, protocol, counts, the reason it failed, secrets masked)
     and the tools (with their input schemas), resources and prompts it offered, as JSON. One
-    row a server, gone with it."""
+    row a server, gone with it: clustered on server_id (WITHOUT ROWID), so the key that finds
+    a server's check, and the one its deletion cascades through, is a real index."""
     db.executescript(
         """
         CREATE TABLE server_checks (
@@ -250,7 +251,7 @@ def _m0007_server_checks(db: sqlite_utils.Database) -> None:
             tools TEXT NOT NULL DEFAULT '[]',
             resources TEXT NOT NULL DEFAULT '[]',
             prompts TEXT NOT NULL DEFAULT '[]'
-        );
+        ) WITHOUT ROWID;
         """
     )
 
