@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import pytest
 from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.client.stdio import get_default_environment
 
@@ -26,7 +27,7 @@ from tests.runtime.conftest import (
     World,
     sha256,
 )
-from tests.support import ANN
+from tests.support import ANN, CliRunner
 
 
 def structured(result: Any) -> Any:
@@ -191,3 +192,25 @@ def test_the_servers_own_exit_status_is_runs(world: World) -> None:
     assert proc.returncode == 1
     assert "fatal" in proc.stderr  # the server's own stderr, passed straight through
     assert proc.stdout == ""
+
+
+# (command, argv, user, exit status): the shape of tests/cli/test_cli.py's BAD_INPUT, so its
+# coverage test can count `run` among the commands it checks
+BAD_INPUT = [
+    ("run", ("run", "--org", "acme", "--registry", "tools"), ANN, 2),
+    ("run", ("run", "--registry", "tools", REPORTER_NAME), ANN, 2),
+    ("run", ("run", "--org", "acme", REPORTER_NAME), ANN, 2),
+    ("run", ("run", "--org", "acme", "--registry", "tools", "io.github.pylee/nope"), ANN, 1),
+    ("run", ("run", "--org", "nope", "--registry", "tools", REPORTER_NAME), ANN, 1),
+    ("run", ("run", "--org", "acme", "--registry", "tools", REPORTER_NAME), "carl@x.org", 1),
+]
+
+
+@pytest.mark.parametrize(("command", "argv", "user", "status"), BAD_INPUT)
+def test_bad_input_is_one_line_and_starts_nothing(
+    world: World, command: str, argv: tuple[str, ...], user: str, status: int
+) -> None:
+    code, out, err = CliRunner(world.db)(*argv, user=user)
+    assert code == status
+    assert out == ""
+    assert len(err.splitlines()) == 1 and err.startswith("pylee-tui")
