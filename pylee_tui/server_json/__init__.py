@@ -103,9 +103,11 @@ def _validator() -> Draft7Validator:
     annotation). It skips every `$ref` the part of the document there passes: jsonschema would
     find nothing wrong in it. Same errors, same order; a draft is explained ~4x faster."""
     follow = Draft7Validator.VALIDATORS["$ref"]
+    root = schema().get("$ref")  # the root is only this `$ref`: its check is the whole one's
 
     def ref(validator: Any, value: Any, instance: Any, node: Any) -> Any:
-        if isinstance(value, str) and value.startswith("#/") and _fast_check(value)(instance):
+        local = isinstance(value, str) and value.startswith("#/")
+        if local and _fast_check("#" if value == root else value)(instance):
             return
         yield from follow(validator, value, instance, node)
 
