@@ -140,6 +140,7 @@ class VaultPane(OrgSection):
         self._written: int | None = None  # the stamp of the scope's last writes, once read
         self.writes = KeyActions(self)  # n, e, d, u, h
         self.reads = SecretReads(self)  # v, c
+        self._table: VaultTable | None = None  # made by compose (a query walks the pane)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="vault-body"):
@@ -150,7 +151,8 @@ class VaultPane(OrgSection):
                     yield Static("", id="vault-lock")
                 yield Static("", id="vault-mode")
                 yield Input(placeholder="filter keys (escape clears)", id="vault-filter")
-                yield VaultTable(id="vault-table")
+                self._table = VaultTable(id="vault-table")
+                yield self._table
                 yield Static("", id="vault-empty", markup=False)
                 yield Static("", id="vault-detail")
 
@@ -159,7 +161,7 @@ class VaultPane(OrgSection):
         # which a loaded machine may deliver after the first frame of the section is drawn
         self._fit_width(self.app.size.width)
         self.query_one("#vault-filter", Input).display = False
-        self.query_one(VaultTable).focus()
+        self.table.focus()
         self.pylee_app.vault_changed.subscribe(self, self._vault_changed)
         self._show_all()
         if self.view is not None and self.org is None:
@@ -188,7 +190,7 @@ class VaultPane(OrgSection):
     def selected(self) -> Row | None:
         if not self.composed:
             return None
-        return self.query_one(VaultTable).current_row
+        return self.table.current_row
 
     @property
     def needle(self) -> str:
@@ -295,8 +297,14 @@ class VaultPane(OrgSection):
 
     @property
     def composed(self) -> bool:
-        # children exist from compose on (`is_mounted` only turns true after on_mount)
-        return bool(self.query("#vault-table"))
+        # children exist from compose on (`is_mounted` only turns true after on_mount); the
+        # footer asks this for every key it shows, a query would walk the whole pane each time
+        table = self._table
+        return table is not None and table.parent is not None
+
+    @property
+    def table(self) -> VaultTable:
+        return self._table if self.composed and self._table else self.query_one(VaultTable)
 
     def _show_all(self) -> None:
         if not self.composed:
@@ -351,7 +359,7 @@ class VaultPane(OrgSection):
     def _show_rows(self) -> None:
         if not self.composed:
             return
-        table = self.query_one(VaultTable)
+        table = self.table
         ids = self._shown_ids
         current = self.selected.id if self.selected else None
         if self._cursor_to and self._cursor_to in ids:
@@ -405,16 +413,14 @@ class VaultPane(OrgSection):
         )
 
     def on_resize(self) -> None:
-        self._fit_width(self.size.width)
-        if self._shown_ids:  # the value column follows the width
-            self.call_after_refresh(self.query_one(VaultTable).redraw)
+        self._fit_width(self.size.width)  # the table draws its rows for its own width
 
     def _fit_width(self, width: int) -> None:
         tree = self.query_one(ScopeTree)
         narrow = width < NARROW
         if tree.display == narrow:
             if narrow and tree.has_focus:
-                self.query_one(VaultTable).focus()
+                self.table.focus()
             tree.display = not narrow
 
     @on(VaultTable.RowHighlighted)
@@ -435,7 +441,7 @@ class VaultPane(OrgSection):
     def _scope_chosen(self, event: Tree.NodeSelected) -> None:
         if isinstance(event.node.data, Scope):
             self.show_scope(event.node.data)
-            self.query_one(VaultTable).focus()
+            self.table.focus()
         else:  # "… more": the registry's next page of servers
             self._read_servers(self.query_one(ScopeTree).wants(event.node))
 
@@ -465,7 +471,7 @@ class VaultPane(OrgSection):
         field = self.query_one("#vault-filter", Input)
         field.value = ""  # Input.Changed orders the rows again
         field.display = False
-        self.query_one(VaultTable).focus()
+        self.table.focus()
 
     @on(Input.Changed, "#vault-filter")
     def _filter(self) -> None:
@@ -473,7 +479,7 @@ class VaultPane(OrgSection):
 
     @on(Input.Submitted, "#vault-filter")
     def _filter_done(self) -> None:
-        self.query_one(VaultTable).focus()
+        self.table.focus()
 
     def action_sort(self) -> None:
         """The next column's order (key, kind, value, where), from the first row."""
@@ -509,7 +515,7 @@ class VaultPane(OrgSection):
         the cursor where it is."""
         if not self.composed:
             return
-        table = self.query_one(VaultTable)
+        table = self.table
         if ident is None or not table.redraw_key(ident):
             table.redraw()
         self._show_detail()
@@ -591,7 +597,7 @@ class VaultPane(OrgSection):
     def action_scope(self, text: str) -> None:
         """Show the scope with this id (from `scope_items`)."""
         self.show_scope(scope_from_id(self.org_slug, text))
-        self.query_one(VaultTable).focus()
+        self.table.focus()
 
     def action_pick_scope(self) -> None:
         if self.vault_view is None or not self.org:

@@ -58,6 +58,13 @@ class VaultTable(DataTable):
         self._sort: tuple[str, bool] = ("key", False)
         self._columns: tuple[tuple[str, ...], tuple[int, ...]] = ((), ())
         self._value_col = VALUE_WIDTH[1]  # the value column's width in the last drawing
+        # the columns and the window's rows (id, cells) the table holds: drawing them again
+        # (the section shown again, its keys unchanged) keeps them and their rendered lines
+        self._drawn: tuple | None = None
+        # the width the table had when last laid out: a hidden table (size 0: another section
+        # is shown) draws for it; None until the first layout, before which rows wait for it
+        self._width: int | None = None
+        self._waiting: int | None = None  # the cursor's place while rows wait for the layout
 
     @property
     def current_key(self) -> str | None:
@@ -104,7 +111,7 @@ class VaultTable(DataTable):
 
     def redraw(self) -> None:
         """The same rows again (a value revealed or masked, the width changed)."""
-        if self._make is not None:
+        if self._make is not None and self._waiting is None:  # waiting: drawn at the layout
             self._draw(self.start, self.position, keep_scroll=True)
 
     def redraw_key(self, ident: tuple[str | None, str]) -> bool:
@@ -121,6 +128,7 @@ class VaultTable(DataTable):
                 return False
             for column, cell in zip(self.ordered_columns, cells, strict=True):
                 self.update_cell(row.id, column.key, cell)
+            self._drawn = None
         return True
 
     def goto(self, position: int) -> None:
@@ -139,11 +147,31 @@ class VaultTable(DataTable):
             return 0
         return max(0, min(target - WINDOW // 4, len(self.ids) - WINDOW))
 
+    def on_resize(self) -> None:
+        """The value column follows the width: drawn again (nothing changes when it keeps
+        its width, as when the section is shown again); rows waiting for a width, drawn."""
+        if self.size.width and self._make is not None:
+            waiting, self._waiting = self._waiting, None
+            if waiting is not None:
+                self._draw(self.start, waiting)
+            else:
+                self.redraw()
+
     def _draw(self, start: int, target: int, *, keep_scroll: bool = False) -> None:
         assert self._make is not None
         scroll = self.scroll_y
         self.start = start
         self.window = [self._make(i) for i in self.ids[start : start + WINDOW]]
+        if self.size.width:
+            self._width = self.size.width
+        elif self._width is None:
+            # not laid out yet: the rows are drawn once the table has its width (drawn now at
+            # a guessed one, they would be rendered twice, the second time at once)
+            self._waiting = target
+            self.clear()
+            self._drawn = None
+            return
+        self._waiting = None
         mode, level, revealed = self._mode, self._level, self._revealed
         value_width = self._value_col = self._value_width(self.window, mode)
         cells = [self._cells(row, mode, level, revealed, value_width) for row in self.window]
@@ -159,6 +187,17 @@ class VaultTable(DataTable):
         if len(self.window) < len(self.ids):  # the key column fits every key, drawn or not
             widths[0] = max(widths[0], max(len(i) for i in self.ids))
         columns = (tuple(titles), tuple(widths))
+        drawn = (columns, [(row.id, line) for row, line in zip(self.window, cells, strict=True)])
+        if drawn == self._drawn and self.row_count == len(self.window):
+            # what the table holds already: only the cursor (and the scroll) as a redraw
+            # would leave them
+            if not keep_scroll:
+                self.scroll_to(y=0, animate=False, immediate=True)
+            self._place_cursor(start, target)
+            if keep_scroll:
+                self.scroll_to(y=scroll, animate=False, immediate=True)
+            return
+        self._drawn = drawn
         if columns == self._columns:
             self.clear()  # the same columns: only the rows change
         else:
@@ -168,10 +207,13 @@ class VaultTable(DataTable):
             self._columns = columns
         for row, line in zip(self.window, cells, strict=True):
             self.add_row(*line, key=row.id)
-        if self.window:
-            self.move_cursor(row=max(0, min(target - start, len(self.window) - 1)), animate=False)
+        self._place_cursor(start, target)
         if keep_scroll:
             self.scroll_to(y=scroll, animate=False, immediate=True)
+
+    def _place_cursor(self, start: int, target: int) -> None:
+        if self.window:
+            self.move_cursor(row=max(0, min(target - start, len(self.window) - 1)), animate=False)
 
     # --- moving over the whole order ------------------------------------------------------
 
@@ -229,7 +271,8 @@ class VaultTable(DataTable):
 
     def _value_width(self, rows: list[Row], mode: str) -> int:
         """As wide as the table leaves room for (the rest of the row is short)."""
-        if not self.size.width:
+        width = self.size.width or self._width
+        if not width:
             return 32
         key = max((len(i) + 2 for i in self.ids), default=3)
         if mode == DELETED:
@@ -240,7 +283,7 @@ class VaultTable(DataTable):
             overrides = max((len(hidden_levels(r)) for r in rows), default=9)
             # key, kind, defined at, overrides, 2 cells of padding per column, a scrollbar
             others = key + 8 + 10 + min(max(9, overrides), OVERRIDES_WIDTH) + 5 * 2 + 2
-        return max(VALUE_WIDTH[0], min(VALUE_WIDTH[1], self.size.width - others))
+        return max(VALUE_WIDTH[0], min(VALUE_WIDTH[1], width - others))
 
     @staticmethod
     def _cells(
