@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import copy
 import fcntl
+import hashlib
 import json
 import random
 import sys
@@ -31,6 +32,7 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import pylee_tui.migrations as migrations_module  # noqa: E402
 from pylee_tui.migrations import known_migrations  # noqa: E402
 from pylee_tui.server_json import to_current, validate  # noqa: E402
 from pylee_tui.services import Scope, Services  # noqa: E402
@@ -105,9 +107,12 @@ def cached(shape: Shape = LARGE, seed: int = 1) -> Path:
     interrupted generation never leaves a half store behind)."""
     CACHE.mkdir(exist_ok=True)
     # the schema's version too: a store of an older schema would be migrated in place by the
-    # first benchmark that opens it
+    # first benchmark that opens it; and what the migrations say, since one changed before it
+    # is released leaves a store its check calls damaged
     schema = len(known_migrations())
-    path = CACHE / f"{shape.name}-seed{seed}-v{GENERATOR_VERSION}-s{schema}.db"
+    text = Path(migrations_module.__file__).read_bytes()
+    digest = hashlib.sha256(text).hexdigest()[:8]
+    path = CACHE / f"{shape.name}-seed{seed}-v{GENERATOR_VERSION}-s{schema}-{digest}.db"
     if path.exists():
         return path
     with open(CACHE / ".lock", "w") as lock:
