@@ -35,6 +35,9 @@ GROUPS = (
     "vault",
     "env",
     "export",
+    "run",
+    "check",
+    "call",
     "completion",
 )
 
