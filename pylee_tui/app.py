@@ -518,8 +518,9 @@ class PyleeApp(App[None]):
         reason: str = "",
         cancelled: Callable[[], Any] | None = None,
     ) -> None:
-        """Run `then` once the vault is unlocked: at once, after its passphrase, or (for the
-        store's first secret) after choosing one. `cancelled` runs if the person gives up."""
+        """Run `then` once the vault is unlocked: at once, with the key the unlock agent holds,
+        after its passphrase, or (for the store's first secret) after choosing one. `cancelled`
+        runs if the person gives up."""
         services = self.services
         if services is None:
             return
@@ -527,11 +528,22 @@ class PyleeApp(App[None]):
             then()
             return
 
-        def ask(status) -> None:
+        def status_after_agent() -> tuple[Any, bool]:
+            """The vault's status, after asking the unlock agent for its key (a worker: the
+            agent may take up to its 2 s timeout to prove absent)."""
+            from pylee_tui.agent.client import unlock_from_agent
+
+            by_agent = unlock_from_agent(services.vault)
+            return services.vault.status(), by_agent
+
+        def ask(found: tuple[Any, bool]) -> None:
             from pylee_tui.dialogs.choose_passphrase import ChoosePassphraseScreen
             from pylee_tui.dialogs.unlock_vault import VaultUnlockScreen
 
-            if status.unlocked:  # unlocked meanwhile
+            status, by_agent = found
+            if status.unlocked:  # by the agent, or meanwhile
+                if by_agent:
+                    self.vault_changed.publish(True)
                 then()
                 return
             screen = (
@@ -546,7 +558,7 @@ class PyleeApp(App[None]):
 
             self.push_screen(screen, callback=closed)
 
-        self.call(services.vault.status, done=ask)
+        self.call(status_after_agent, done=ask)
 
     def action_lock_vault(self) -> None:
         self.lock_vault()

@@ -1,8 +1,10 @@
-"""Opening the vault for a command: the passphrase is asked for only when the service says the
-command needs the vault's key, and only after every other check has passed."""
+"""Opening the vault for a command: only when the service says the command needs the vault's
+key, and only after every other check has passed. The key comes from the unlock agent when it
+holds it, else from PYLEE_PASSPHRASE, else from a prompt on a terminal."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -10,9 +12,10 @@ from pylee_tui.services import VaultLocked
 
 from .context import Context
 from .parser import PROG
-from .prompt import PASSPHRASE_ENV, read_passphrase
+from .prompt import PASSPHRASE_ENV, read_passphrase, stdin_is_tty
 
 NO_VAULT = f"the vault has no passphrase yet: the first `{PROG} secret set` creates it"
+LOCKED_HINT = f"the vault is locked: start the agent (`{PROG} agent start`) or set {PASSPHRASE_ENV}"
 
 
 def note_vault_created(ctx: Context) -> None:
@@ -22,9 +25,16 @@ def note_vault_created(ctx: Context) -> None:
 
 
 def open_vault(ctx: Context, create: bool = False) -> None:
-    """Unlock the vault with its passphrase; with `create`, make it first when it has none."""
+    """Unlock the vault (agent, PYLEE_PASSPHRASE, prompt); with `create`, make it first when it
+    has none (then a passphrase is needed: the agent holds keys of existing vaults only)."""
     vault = ctx.services.vault
     if vault.initialized():
+        from pylee_tui.agent.client import unlock_from_agent
+
+        if unlock_from_agent(vault):
+            return
+        if not os.environ.get(PASSPHRASE_ENV) and not stdin_is_tty():
+            raise VaultLocked(LOCKED_HINT)
         vault.unlock(read_passphrase(PASSPHRASE_ENV, "Vault passphrase: "))
         return
     if not create:

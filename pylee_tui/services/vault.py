@@ -11,6 +11,7 @@ since the new passphrase locks out everyone else (any admin while no org holds a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections.abc import Mapping
@@ -108,6 +109,25 @@ class VaultService(Service):
         data_key = self._open(row, passphrase)
         with self._guard:
             self._data_key = data_key
+
+    def unlock_with_key(self, data_key: bytes) -> None:
+        """Unlock with a data key held elsewhere (the unlock agent), no passphrase: the caller
+        vouches for it by this vault's `fingerprint`. A key of the wrong size is refused."""
+        if not isinstance(data_key, bytes) or len(data_key) != crypto.KEY_BYTES:
+            raise InvalidInput("that is not a vault data key")
+        self._row()  # a vault to unlock
+        with self._guard:
+            self._data_key = data_key
+
+    def fingerprint(self) -> str:
+        """Names this vault as it is now: a hash of its wrapped key and KDF parameters (neither
+        secret). Another store, or a new passphrase here, gives another fingerprint."""
+        row = self._row()
+        digest = hashlib.sha256(b"pylee-tui vault\0")
+        digest.update(bytes(row["wrapped_key"]))
+        digest.update(b"\0")
+        digest.update(str(row["kdf"]).encode("utf-8"))
+        return digest.hexdigest()
 
     def unlock_or_initialize(self, actor: str, passphrase: str) -> bool:
         """The CLI's first use: the same passphrase initialises the vault. True if it did."""
