@@ -13,14 +13,18 @@ import os
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
+from pylee_tui.server_json import package_argv
 from pylee_tui.services.base import Service
 from pylee_tui.services.errors import InvalidInput, PyleeError
 from pylee_tui.services.export.clients.base import JsonClient
 from pylee_tui.services.export.entry import EntryBuilder
 from pylee_tui.services.export.plan import ExportPlan
 from pylee_tui.services.scope import Scope
+
+if TYPE_CHECKING:
+    from pylee_tui.models import Server
 
 Purpose = Literal["run", "check", "call"]
 # what a server's process never inherits from ours: the vault's passphrase
@@ -103,6 +107,17 @@ class Launch:
         return None if shutil.which(command, path=path) else command
 
 
+@dataclass(frozen=True)
+class LaunchPreview:
+    """What `run` would start, without decrypting anything: for a screen to show."""
+
+    server: str
+    command_line: str  # the command `run` executes, or the transport and URL of a remote
+    missing: tuple[str, ...] = ()  # required keys not set: run would refuse
+    secret_keys: tuple[str, ...] = ()  # the secrets it would pass (names only)
+    problems: tuple[str, ...] = ()  # why nothing can be started
+
+
 class _Launcher(JsonClient):
     """The entry builder's client for a launch: every value literal, secrets included."""
 
@@ -123,17 +138,35 @@ _LAUNCHER = _Launcher()
 
 
 class LaunchService(Service):
-    def launch(self, actor: str, scope: Scope, *, purpose: Purpose = "run") -> Launch:
-        """How to start the server `scope` names, its secrets decrypted (the vault must be
-        unlocked when it has any, and the actor needs `secrets:reveal`: one `secret.<purpose>`
-        event names the keys). MissingConfiguration when a required key is not set; a draft
-        or a server with nothing to launch is InvalidInput."""
+    def preview(self, actor: str, scope: Scope) -> LaunchPreview:
+        """The command `run` would execute for the server `scope` names (its environment's
+        names decide a container's `-e NAME`s), what it misses, which secrets it would pass:
+        nothing is decrypted, nothing is audited."""
+        server, builder = self._builder(actor, scope)
+        if builder.problems:
+            return LaunchPreview(server.name, "", problems=tuple(builder.problems))
+        if builder.package is not None:
+            names = [
+                n
+                for n in builder.env_names
+                if builder.config.get(n) is not None or n in builder.defaults
+            ]
+            line = " ".join(package_argv(builder.package, names))
+        else:
+            remote = builder.remote or {}
+            line = f"{remote.get('type') or 'streamable-http'} {remote.get('url', '')}"
+        return LaunchPreview(
+            server.name,
+            line,
+            missing=tuple(sorted(builder.missing)),
+            secret_keys=tuple(sorted(builder.secret_keys)),
+        )
+
+    def _builder(self, actor: str, scope: Scope) -> tuple[Server, EntryBuilder]:
+        """The server `scope` names, and the entry builder that has collected what it needs."""
         if scope.server is None or scope.registry is None:
             raise InvalidInput("name the server to start: --org, --registry and its name")
         server = self.services.registries.get_server(actor, scope)
-        if server.status == "draft":
-            raise InvalidInput(f"{server.name} is a draft: fix its server.json before running it")
-        registry_scope = Scope(scope.org, scope.registry)
         config = self.services.variables.effective(actor, scope)
         plan = ExportPlan(
             client="claude",  # a plan's client by name; the builder is given ours
@@ -144,6 +177,19 @@ class LaunchService(Service):
         )
         builder = EntryBuilder(plan, server.name, server.document, config, _LAUNCHER)
         builder.collect()
+        return server, builder
+
+    def launch(self, actor: str, scope: Scope, *, purpose: Purpose = "run") -> Launch:
+        """How to start the server `scope` names, its secrets decrypted (the vault must be
+        unlocked when it has any, and the actor needs `secrets:reveal`: one `secret.<purpose>`
+        event names the keys). MissingConfiguration when a required key is not set; a draft
+        or a server with nothing to launch is InvalidInput."""
+        server, builder = self._builder(actor, scope)
+        if server.status == "draft":
+            raise InvalidInput(f"{server.name} is a draft: fix its server.json before running it")
+        assert scope.registry is not None  # _builder refuses a scope without one
+        registry_scope = Scope(scope.org, scope.registry)
+        plan = builder.plan
         if builder.problems:
             raise InvalidInput("; ".join(builder.problems))
         if builder.missing:
