@@ -28,7 +28,13 @@ from pylee_tui.models import plural
 from pylee_tui.safe_text import escape, escape_json
 from pylee_tui.services import Scope, Services
 from pylee_tui.services.errors import InvalidInput, VaultLocked
-from pylee_tui.services.export import CLIENT_NAMES, CLIENTS, client_format, default_config_path
+from pylee_tui.services.export import (
+    CLIENT_NAMES,
+    CLIENTS,
+    SECRETS_MODES,
+    client_format,
+    default_config_path,
+)
 from pylee_tui.widgets.path_input import PathInput
 from pylee_tui.widgets.pylee_app import pylee_app
 
@@ -37,6 +43,31 @@ from pylee_tui.widgets.pylee_app import pylee_app
 MEMORY_SETTING = "export:{user}:{registry_id}"
 # the dry runs of the preview: only the one for the choices made last is shown
 PREVIEWS = "export-preview"
+# how each secrets mode is offered, and what it puts in the file
+MODE_LABELS = {
+    "launcher": "Secrets: launcher",
+    "reference": "Secrets: reference",
+    "inline": "Secrets: inline",
+}
+MODE_TIPS = {
+    "launcher": "Each server starts through `pylee-tui run`, which decrypts its secrets as it "
+    "starts: no value is written in the file (the vault must be unlocked then: the agent, or "
+    "PYLEE_PASSPHRASE in the client's environment)",
+    "reference": "Secrets are named the client's way ({client} fills them in): no value is "
+    "written in the file",
+    "inline": "Secret values are written into the file (it is written 0600)",
+}
+
+
+def offered_modes(client: str) -> list[str]:
+    """The secrets modes the client can honour, in the order they are offered."""
+    fmt = client_format(client)
+    refused = set()
+    if not fmt.takes_references:
+        refused.add("reference")
+    if not fmt.takes_inline_secrets:
+        refused.add("inline")
+    return [m for m in SECRETS_MODES if m not in refused]
 
 
 @dataclass(frozen=True)
@@ -77,10 +108,11 @@ class ExportScreen(ModalScreen[bool]):
     ExportScreen .export-row { height: auto; }
     ExportScreen #export-choices { margin-top: 1; }
     ExportScreen Select { width: 20; }
+    ExportScreen #export-secrets { width: 22; margin-left: 1; }
     ExportScreen Checkbox { width: auto; border: none; padding: 0 1; }
     ExportScreen #export-path { width: 1fr; background: $boost; padding: 0 1; }
     ExportScreen .export-label { width: auto; padding: 0 1 0 0; }
-    ExportScreen #export-status { height: auto; max-height: 4; margin-top: 1; }
+    ExportScreen #export-status { height: auto; max-height: 6; margin-top: 1; }
     ExportScreen #export-skipped { height: auto; max-height: 3; display: none; }
     ExportScreen #export-skipped.-shown { display: block; }
     ExportScreen #export-message { height: auto; display: none; }
@@ -139,7 +171,13 @@ class ExportScreen(ModalScreen[bool]):
                     compact=True,
                     id="export-client",
                 )
-                yield Checkbox("Inline secrets", id="export-inline")
+                yield Select(
+                    self._mode_options(self.client),
+                    value=client_format(self.client).default_secrets,
+                    allow_blank=False,
+                    compact=True,
+                    id="export-secrets",
+                )
                 yield Checkbox("Allow missing variables", id="export-missing")
             with Horizontal(classes="export-row"):
                 yield Static("File", classes="export-label")
@@ -160,7 +198,7 @@ class ExportScreen(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#export-client", Select).focus()
-        self._sync_inline_checkbox()
+        self._sync_secrets_modes()
         self._status("Preparing…", "dim")
         pylee_app(self).call(
             self._load_memory, done=self._remembered, failed=lambda _exc: self._remembered({})
@@ -190,10 +228,20 @@ class ExportScreen(ModalScreen[bool]):
                 self.client = client
                 self.query_one("#export-client", Select).value = client
             self.query_one("#export-path", PathInput).value = self._path_for(self.client)
-            self.query_one("#export-inline", Checkbox).value = bool(memory.get("inline_secrets"))
             self.query_one("#export-missing", Checkbox).value = bool(memory.get("allow_missing"))
-        self._sync_inline_checkbox()
+        self._sync_secrets_modes()
         self.refresh_preview()
+
+    def _mode_for(self, client: str) -> str:
+        """The mode last used with `client` (an older memory's inline_secrets says inline),
+        else the client's default."""
+        modes = self._memory.get("secrets")
+        remembered = modes.get(client) if isinstance(modes, dict) else None
+        if remembered is None and self._memory.get("inline_secrets") is True:
+            remembered = "inline" if self._memory.get("client") == client else None
+        if remembered in offered_modes(client):
+            return str(remembered)
+        return client_format(client).default_secrets
 
     def _path_for(self, client: str) -> str:
         paths = self._memory.get("paths")
@@ -205,10 +253,12 @@ class ExportScreen(ModalScreen[bool]):
             return
         remembered = self._memory.get("paths")
         paths = remembered if isinstance(remembered, dict) else {}
+        remembered = self._memory.get("secrets")
+        modes = remembered if isinstance(remembered, dict) else {}
         self._memory = {
             "client": self.client,
             "paths": {**paths, self.client: self.query_one("#export-path", PathInput).value},
-            "inline_secrets": self.query_one("#export-inline", Checkbox).value,
+            "secrets": {**modes, self.client: self._mode()},
             "allow_missing": self.query_one("#export-missing", Checkbox).value,
         }
         pylee_app(self).call(
@@ -225,22 +275,40 @@ class ExportScreen(ModalScreen[bool]):
         self._say("")
         with self.prevent(Input.Changed):
             self.query_one("#export-path", PathInput).value = self._path_for(self.client)
-        self._sync_inline_checkbox()
+        self._sync_secrets_modes()
         self.refresh_preview()
 
-    def _sync_inline_checkbox(self) -> None:
-        """A client that keeps secrets in its own prompt store (VS Code) is not offered inlining."""
-        inline = self.query_one("#export-inline", Checkbox)
-        fmt = client_format(self.client)
-        if not fmt.takes_inline_secrets and inline.value:
-            with self.prevent(Checkbox.Changed):
-                inline.value = False
-        inline.disabled = not fmt.takes_inline_secrets
-        inline.tooltip = (
-            "Write secret values into the file (it is written 0600)"
-            if fmt.takes_inline_secrets
-            else f"{fmt.title} asks for secrets itself (inputs): they are never written in its file"
+    @staticmethod
+    def _mode_options(client: str) -> list[tuple[str, str]]:
+        return [(MODE_LABELS[m], m) for m in offered_modes(client)]
+
+    def _sync_secrets_modes(self) -> None:
+        """Offer the modes the client can honour (Claude Desktop cannot reference a secret, VS
+        Code keeps them in its own prompt store), the one last used with it chosen."""
+        modes = self.query_one("#export-secrets", Select)
+        with self.prevent(Select.Changed):
+            modes.set_options(self._mode_options(self.client))
+            modes.value = self._mode_for(self.client)
+        self._explain_mode()
+
+    def _explain_mode(self) -> None:
+        self.query_one("#export-secrets", Select).tooltip = MODE_TIPS[self._mode()].format(
+            client=client_format(self.client).title
         )
+
+    def _mode(self) -> str:
+        value = self.query_one("#export-secrets", Select).value
+        return str(value) if value in SECRETS_MODES else client_format(self.client).default_secrets
+
+    def _set_mode(self, mode: str) -> None:
+        with self.prevent(Select.Changed):
+            self.query_one("#export-secrets", Select).value = mode
+        self._explain_mode()
+
+    @on(Select.Changed, "#export-secrets")
+    def _mode_changed(self) -> None:
+        self._explain_mode()
+        self._option_changed()
 
     @on(Checkbox.Changed)
     def _option_changed(self) -> None:
@@ -265,7 +333,7 @@ class ExportScreen(ModalScreen[bool]):
             "actor": self.user,
             "scope": Scope(self.org, self.registry),
             "client": self.client,
-            "inline_secrets": self.query_one("#export-inline", Checkbox).value,
+            "secrets": self._mode(),
             "allow_missing": self.query_one("#export-missing", Checkbox).value,
         }
 
@@ -353,6 +421,8 @@ class ExportScreen(ModalScreen[bool]):
             )
         for warning in plan.warnings:
             text.append(f"\n⚠ {escape(str(warning))}", style="yellow")
+        for note in plan.notes:
+            text.append(f"\nℹ {escape(str(note))}")
         self.query_one("#export-status", Static).update(text)
         self._show_skipped(plan.skipped)
         self._show_diff(install.diff or "")
@@ -381,10 +451,9 @@ class ExportScreen(ModalScreen[bool]):
         self._show_diff("")
         if isinstance(exc, VaultLocked):
             # inlining secrets needs the data key: ask for the passphrase, then try again
-            inline = self.query_one("#export-inline", Checkbox)
-
             def cancelled() -> None:
-                inline.value = False
+                self._set_mode(client_format(self.client).default_secrets)
+                self.refresh_preview()
 
             pylee_app(self).with_vault(
                 self.refresh_preview, "to write secret values into the export", cancelled

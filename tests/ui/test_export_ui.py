@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
+from textual.widgets.select import InvalidSelectValueError
 
 from pylee_tui.app import PyleeApp
 from pylee_tui.dialogs.choice import ChoiceScreen
@@ -86,6 +87,11 @@ def preview(screen: ExportScreen) -> str:
     return screen.query_one("#export-preview", TextArea).text
 
 
+def world_without_key(db: Path) -> None:
+    """The weather server's required WEATHER_KEY unset: every mode refuses, naming it."""
+    with_services(db, lambda s: s.variables.unset(ANN, Scope("acme"), "WEATHER_KEY"))
+
+
 async def test_export_previews_then_merges_into_a_file_with_other_servers(
     world: Path, tmp_path: Path
 ) -> None:
@@ -113,7 +119,7 @@ async def test_export_previews_then_merges_into_a_file_with_other_servers(
     assert json.loads(target.with_name("mcp.json.bak").read_text("utf-8")) == other
 
 
-async def test_claude_refusal_is_shown_inline_and_nothing_is_written(
+async def test_claude_gets_the_launcher_by_default_and_inline_values_when_chosen(
     world: Path, tmp_path: Path
 ) -> None:
     target = tmp_path / "claude.json"
@@ -122,13 +128,15 @@ async def test_claude_refusal_is_shown_inline_and_nothing_is_written(
         screen.query_one("#export-client", Select).value = "claude"
         await settle(pilot)
         await set_path(pilot, screen, target)
-        assert "Claude Desktop takes literal values only" in status(screen)
-        assert "WEATHER_KEY" in status(screen)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert isinstance(pilot.app.screen, ExportScreen)
+        # no secret value is read (the vault stays locked) and none is in the file
+        assert screen.query_one("#export-secrets", Select).value == "launcher"
+        assert "Claude Desktop: 1 server(s)" in status(screen)
+        assert "entries start through `pylee-tui run`" in status(screen)
+        assert '"run",' in preview(screen) and SECRET not in preview(screen)
+        with pytest.raises(InvalidSelectValueError):  # Claude Desktop cannot reference one
+            screen.query_one("#export-secrets", Select).value = "reference"
         # inlining with a locked vault asks for the passphrase first
-        screen.query_one("#export-inline", Checkbox).value = True
+        screen.query_one("#export-secrets", Select).value = "inline"
         await settle(pilot)
         assert isinstance(pilot.app.screen, VaultUnlockScreen)
         pilot.app.screen.query_one("#vault-passphrase", Input).focus()
@@ -137,8 +145,8 @@ async def test_claude_refusal_is_shown_inline_and_nothing_is_written(
         await settle(pilot)
         assert pilot.app.screen is screen
         assert "1 secret value(s) written in plain text" in status(screen)
-        preview = screen.query_one("#export-preview", TextArea).text
-        assert '"WEATHER_KEY": "••••••••"' in preview and SECRET not in preview
+        diff = screen.query_one("#export-preview", TextArea).text
+        assert '"WEATHER_KEY": "••••••••"' in diff and SECRET not in diff
         await pilot.press("ctrl+s")
         await settle(pilot)
     assert json.loads(target.read_text("utf-8"))["mcpServers"]["weather"]["env"] == {
@@ -147,19 +155,22 @@ async def test_claude_refusal_is_shown_inline_and_nothing_is_written(
     assert oct(target.stat().st_mode & 0o777) == "0o600"
 
 
-async def test_cancelling_the_unlock_unchecks_inline_secrets(world: Path, tmp_path: Path) -> None:
+async def test_cancelling_the_unlock_goes_back_to_the_default_mode(
+    world: Path, tmp_path: Path
+) -> None:
     async with PyleeApp(db_path=world, user=ANN, watch_interval=3600).run_test(size=SIZE) as pilot:
         screen = await open_export(pilot)
         screen.query_one("#export-client", Select).value = "cursor"
         await settle(pilot)
         await set_path(pilot, screen, tmp_path / "c.json")
-        screen.query_one("#export-inline", Checkbox).value = True
+        assert "set WEATHER_KEY where Cursor starts" in status(screen)
+        screen.query_one("#export-secrets", Select).value = "inline"
         await settle(pilot)
         assert isinstance(pilot.app.screen, VaultUnlockScreen)
         await pilot.press("escape")
         await settle(pilot)
         assert pilot.app.screen is screen
-        assert screen.query_one("#export-inline", Checkbox).value is False
+        assert screen.query_one("#export-secrets", Select).value == "reference"
         assert "adds weather" in status(screen)
 
 
@@ -202,13 +213,26 @@ async def test_options_refresh_the_preview_and_stale_previews_never_write(
     target = tmp_path / "c.json"
     async with PyleeApp(db_path=world, user=ANN, watch_interval=3600).run_test(size=SIZE) as pilot:
         screen = await open_export(pilot)
-        screen.query_one("#export-client", Select).value = "claude"
+        screen.query_one("#export-client", Select).value = "cursor"
         await settle(pilot)
         await set_path(pilot, screen, target)
+        world_without_key(world)
+        screen.query_one("#export-secrets", Select).value = "launcher"
+        await settle(pilot)
         # the app's own words: the checkbox to tick, no CLI flag
-        assert "allow inline secrets" in status(screen)
+        assert "allow missing variables" in status(screen)
         assert "--" not in status(screen)
         assert not screen.ready
+        screen.query_one("#export-secrets", Select).value = "reference"
+        await settle(pilot)
+        assert not screen.ready
+        with_services(
+            world,
+            lambda s: s.variables.set_key(ANN, Scope("acme"), "WEATHER_KEY", "x", kind="variable"),
+        )
+        screen.query_one("#export-client", Select).value = "claude"
+        await settle(pilot)
+        assert screen.query_one("#export-secrets", Select).value == "launcher"
         screen.query_one("#export-client", Select).value = "cursor"
         await settle(pilot)
         assert "Cursor: 1 server(s)" in status(screen) and screen.ready
@@ -221,7 +245,8 @@ async def test_options_refresh_the_preview_and_stale_previews_never_write(
         # VS Code asks for secrets itself: inlining them is not offered
         screen.query_one("#export-client", Select).value = "vscode"
         await settle(pilot)
-        assert screen.query_one("#export-inline", Checkbox).disabled
+        with pytest.raises(InvalidSelectValueError):
+            screen.query_one("#export-secrets", Select).value = "inline"
 
 
 async def test_a_dry_run_landing_after_a_newer_one_is_never_shown(
