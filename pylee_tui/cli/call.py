@@ -9,6 +9,7 @@ from typing import Any
 from pylee_tui.safe_text import escape_json
 from pylee_tui.services import InvalidInput, Scope
 
+from .check import seconds
 from .context import Context
 from .output import emit_json
 from .parser import PROG, Commands, json_flag, registry_options
@@ -86,5 +87,5 @@ def register(commands: Commands) -> None:
         help="an argument, typed by the tool's schema (repeatable)",
     )
     p.add_argument("--json-args", metavar="JSON", help="the arguments as one JSON object")
-    p.add_argument("--timeout", metavar="S", type=float, default=60.0, help="seconds (60)")
+    p.add_argument("--timeout", metavar="S", type=seconds, default=60.0, help="seconds (60)")
     json_flag(p)

@@ -75,6 +75,8 @@ class CheckService(Service):
         if parallel < 1:
             raise InvalidInput("--parallel must be at least 1")
         targets = self._targets(actor, scope, servers)
+        if not targets:  # nothing ran: nothing to keep, no event
+            return []
         jobs = [self._job(actor, Scope(scope.org, reg, name)) for reg, name in targets]
         results = self._probe(jobs, timeout=timeout, parallel=parallel, progress=progress)
         results = [
