@@ -65,9 +65,10 @@ def loading_label() -> Text:
     return Text(LOADING, style="dim italic")
 
 
-def has(node: TreeNode[NodeData], count: int) -> bool:
-    """Whether a registry not loaded shows "loading…" as it should (`count`: its servers)."""
-    return len(node.children) == int(count > 0)
+def shows_loading(node: TreeNode[NodeData], registry: RegistrySummary) -> bool:
+    """Whether the node of a registry not loaded shows "loading…" as it should (if it has
+    servers) and nothing else."""
+    return len(node.children) == int(registry.server_count > 0)
 
 
 def page_label(count: int, where: str) -> Text:
@@ -191,7 +192,7 @@ class RegistryTree(Tree[NodeData]):
                     if not same or before.get(slug) != page:
                         self._fill(node, slug, page)
                     self.pages[slug] = page
-                elif not (same and slug not in before and has(node, registry.server_count)):
+                elif not (same and slug not in before and shows_loading(node, registry)):
                     node.remove_children()  # not loaded: "loading…" until it is opened
                     if registry.server_count:
                         node.add_leaf(loading_label(), data=NodeData("placeholder"))
