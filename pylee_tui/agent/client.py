@@ -28,7 +28,7 @@ def request(message: dict[str, Any], timeout: float = TIMEOUT) -> dict[str, Any]
     """One request, one answer. AgentAbsent for anything short of a JSON object back from a
     process of our own uid."""
     try:
-        path = socket_path()
+        path = socket_path(create=False)
     except AgentPathError as exc:
         raise AgentAbsent(str(exc)) from None
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -44,16 +44,24 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def socket_dir() -> Path:
+def socket_dir(create: bool = True) -> Path:
+    """The socket's directory; without `create`, one that does not exist yet is refused too (a
+    client has nothing to find there, and leaves no directory behind for looking)."""
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime and _private(Path(runtime)):
-        return private_dir(Path(runtime) / "pylee-tui")
-    return private_dir(Path(tempfile.gettempdir()) / f"pylee-tui-{os.getuid()}")
+        path = Path(runtime) / "pylee-tui"
+    else:
+        path = Path(tempfile.gettempdir()) / f"pylee-tui-{os.getuid()}"
+    if create:
+        return private_dir(path)
+    if not _private(path):
+        raise AgentPathError(f"no private agent directory at {path}")
+    return path
 
 
-def socket_path() -> Path:
+def socket_path(create: bool = True) -> Path:
     """The agent's socket (its directory made private first). AgentPathError if it cannot be."""
-    path = socket_dir() / SOCKET_NAME
+    path = socket_dir(create) / SOCKET_NAME
     if len(os.fsencode(path)) > MAX_SOCKET_PATH:
         raise AgentPathError(f"the agent's socket path is too long for a Unix socket: {path}")
     return path

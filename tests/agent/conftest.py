@@ -31,6 +31,9 @@ def runtime(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.delenv("PYLEE_NEW_PASSPHRASE", raising=False)
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     yield path
+    for private in (path, path / "pylee-tui"):  # as it was, should a test have failed midway
+        if private.is_dir():
+            private.chmod(0o700)
     found = client.status()
     client.send("stop")
     if found is not None:

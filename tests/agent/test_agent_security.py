@@ -194,3 +194,8 @@ def test_no_socket_is_no_agent(runtime: Path) -> None:
     assert client.status() is None
     assert client.fetch_key("f" * 64) is None
     assert client.send("lock") is False
+
+
+def test_asking_for_an_agent_creates_no_directory(runtime: Path) -> None:
+    assert client.fetch_key("f" * 64) is None
+    assert list(runtime.iterdir()) == []
