@@ -234,6 +234,10 @@ class MarkdownSplitEditor(Widget):
         self._ready = False
         self._preview_failure: str | None = None  # why the last render failed (its type)
         self._frozen = False  # the heap frozen out of full collections (see _freeze_heap)
+        self._typed = False  # typing has begun (what the opening built is frozen too)
+        # opening builds a long document's text area and preview (100,000 objects and more):
+        # full collections on the way would walk the whole app as well, once or twice
+        self._freeze_heap()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="md-panes"):
@@ -259,13 +263,13 @@ class MarkdownSplitEditor(Widget):
             gc.unfreeze()
 
     def _freeze_heap(self) -> None:
-        """Typing has begun: what exists now (the app, the document, its preview) is kept out
-        of Python's full garbage collections until the editor closes. A full collection walks
-        every object the app holds (a long document's preview: about 100,000) and stalls the
-        keys for 100 ms and more; frozen, it walks what typing makes."""
-        if not self._frozen:
-            self._frozen = True
-            gc.freeze()
+        """What exists now is kept out of Python's full garbage collections until the editor
+        closes: when it opens (the app), and once typing has begun (the document, its
+        preview). A full collection walks every object not frozen (a long document's
+        preview: about 100,000) and stalls the keys, or the opening, for 100 ms and more;
+        frozen, it walks what typing makes. (gc.freeze moves lists: it costs nothing.)"""
+        self._frozen = True
+        gc.freeze()
 
     @property
     def _editor(self) -> TextArea:
@@ -359,7 +363,9 @@ class MarkdownSplitEditor(Widget):
         if not self._ready:
             return
         if isinstance(message, TextArea.Changed):
-            self._freeze_heap()
+            if not self._typed:
+                self._typed = True
+                self._freeze_heap()
             self._refresh_counts(self._editor.text)
             self._update_status()
             if self._debounce_timer is not None:
