@@ -33,6 +33,7 @@ GROUPS = (
     "members",
     "servers",
     "vault",
+    "agent",
     "env",
     "export",
     "run",
