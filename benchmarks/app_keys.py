@@ -14,15 +14,18 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from textual import events
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import DataTable
 
 from benchmarks.harness import Figure, StallMeter, wait_until
 from benchmarks.large_store import LARGE, SMALL, USER, cached
 
+W = TypeVar("W", bound=Widget)
 KEY_MS = 100.0  # issue 14: every key settles in at most 100 ms...
 STALL_MS = 50.0  # ...with no stall of the UI over 50 ms
 
@@ -41,11 +44,29 @@ def send_key(app: App, key: str, character: str | None = None) -> Callable[[], N
     return send
 
 
+POLL = 0.002  # s between two looks at the app: each look runs on the app's own loop
+
+
+def finder(app: App, kind: type[W]) -> Callable[[], W | None]:
+    """The widget of `kind` on the screen, looked up once it is there: a query of the whole
+    screen every poll cost the app 1-2 ms of its loop each time, measured as its own."""
+    seen: W | None = None
+
+    def find() -> W | None:
+        nonlocal seen
+        if seen is None or not seen.is_attached:
+            found = app.screen.query(kind)
+            seen = found.first() if found else None
+        return seen
+
+    return find
+
+
 async def timed(app: App, act: Callable[[], object], settled: Callable[[], bool]) -> float:
     """ms from a key reaching the app (or a choice, posted) to the frame showing its answer."""
     started = time.perf_counter()
     act()
-    await wait_until(settled, timeout=60, poll=0.0005)
+    await wait_until(settled, timeout=60, poll=POLL)
     await app.screen.wait_for_refresh()
     return (time.perf_counter() - started) * 1000
 
@@ -179,6 +200,7 @@ __all__ = [
     "StallMeter",
     "bare_keys",
     "bare_table_ms",
+    "finder",
     "key_figures",
     "org_home",
     "runs_on_copies",

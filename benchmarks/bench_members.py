@@ -22,6 +22,7 @@ if str(ROOT) not in sys.path:
 from benchmarks.app_keys import (  # noqa: E402
     Runs,
     bare_table_ms,
+    finder,
     key_figures,
     org_home,
     runs_on_copies,
@@ -38,10 +39,7 @@ WHAT = ("open", "filter key", "clear the filter", "sort", "sort the other way")
 
 async def _app_run(db: Path) -> Runs:
     async with org_home(db, SIZE) as (app, pilot, steps):
-
-        def pane() -> MembersPane | None:
-            found = app.screen.query(MembersPane)
-            return found.first() if found else None
+        pane = finder(app, MembersPane)
 
         def settled(text: str = "", sort: tuple[int, bool] = (0, False)) -> Callable[[], bool]:
             """The key has been read (the pane asks for `text` sorted by `sort`) and the

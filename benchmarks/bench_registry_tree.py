@@ -28,6 +28,7 @@ from textual.worker import WorkerState  # noqa: E402
 from benchmarks.app_keys import (  # noqa: E402
     Runs,
     bare_keys,
+    finder,
     key_figures,
     org_home,
     runs_on_copies,
@@ -56,9 +57,7 @@ async def _app_run(db: Path) -> Runs:
             """The key's answer: `done` holds and no load is on its way."""
             await steps.step(what, act, lambda: done() and _idle(app))
 
-        def tree() -> RegistryTree | None:
-            found = app.screen.query(RegistryTree)
-            return found.first() if found else None
+        tree = finder(app, RegistryTree)
 
         def at(data: NodeData) -> Callable[[], bool]:
             def check() -> bool:

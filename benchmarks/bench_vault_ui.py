@@ -27,6 +27,7 @@ from benchmarks.app_keys import (  # noqa: E402
     STALL_MS,
     Runs,
     bare_table_ms,
+    finder,
     key_figures,
     org_home,
     runs_on_copies,
@@ -69,9 +70,7 @@ async def _app_run(db: Path) -> Runs:
     async with org_home(db, SIZE) as (app, pilot, steps):
         step = steps.step
 
-        def pane() -> VaultPane | None:
-            found = app.screen.query(VaultPane)
-            return found.first() if found else None
+        pane = finder(app, VaultPane)
 
         def shows(
             scope: Scope, mode: str = "defined", needle: str = "", sort=("key", False)
