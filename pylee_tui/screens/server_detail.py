@@ -1,23 +1,34 @@
-"""One MCP server: summary, the launch command a client would run, the inputs it declares, its
-problems when it is a draft; a form for the common fields and the raw server.json editor."""
+"""One MCP server: summary, the launch command `run` executes (what it misses, the secrets it
+passes by name), the inputs it declares, its problems when it is a draft; a form for the common
+fields and the raw server.json editor. Its last check: the tools (each callable from a form built
+from its input schema), resources and prompts it offered, and the context its tools cost; `k`
+checks it again (in a worker)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from pylee_tui.dialogs.form import FormField, FormScreen
+from pylee_tui.dialogs.tool_call import ToolCallScreen
 from pylee_tui.models import Server, plural
 from pylee_tui.safe_text import escape
 from pylee_tui.screens.raw_json_editor import RawJsonScreen
-from pylee_tui.server_json import launch_command
-from pylee_tui.services import Scope, Services
+from pylee_tui.screens.server_tools import (
+    NEVER_CHECKED,
+    check_line,
+    prompt_rows,
+    resource_rows,
+    tool_rows,
+)
+from pylee_tui.services import Scope, Services, VaultLocked
 from pylee_tui.widgets.footer import PyleeFooter
 from pylee_tui.widgets.org_bar import OrgBar
 from pylee_tui.widgets.pylee_app import pylee_app
@@ -55,6 +66,22 @@ def _input_row(item: Any, where: str) -> tuple[str, str, str, str, str, str]:
     )
 
 
+def launch_text(preview: Any) -> Text:
+    """The command `run` executes (or why nothing can start), what it misses, the secrets it
+    passes (names only: nothing is decrypted to show this)."""
+    if preview.problems:
+        text = Text("(nothing can be started yet)", style="dim")
+        for problem in preview.problems:
+            text.append(f"\n  {escape(problem)}", style="yellow")
+        return text
+    text = Text(escape(preview.command_line), style="bold")
+    if preview.missing:
+        text.append(f"\nmissing: {escape(', '.join(preview.missing))}", style="yellow")
+    if preview.secret_keys:
+        text.append(f"\nsecrets passed: {escape(', '.join(preview.secret_keys))}", style="dim")
+    return text
+
+
 def _repository(document: dict[str, Any]) -> dict[str, Any]:
     """The document's `repository` object ({} when it has none, or not an object)."""
     repository = document.get("repository")
@@ -69,7 +96,14 @@ class ServerScreen(Screen[bool]):
         Binding("escape", "back", "Back", id="server.back"),
         Binding("f", "edit_form", "Edit", id="server.edit", tooltip="Edit the common fields"),
         Binding("j", "edit_raw", "Raw JSON", id="server.raw", tooltip="Edit the raw server.json"),
+        Binding("k", "check", "Check", id="server.check", tooltip="Check the server now"),
     ]
+    DEFAULT_CSS = """
+    ServerScreen #server-check-line { padding: 0 1; height: auto; }
+    ServerScreen #server-tabs { height: 1fr; }
+    ServerScreen .server-offers { height: 1fr; }
+    ServerScreen .server-empty { color: $text-muted; padding: 1; }
+    """
 
     def __init__(self, org: str, registry: str, name: str, role: str) -> None:
         super().__init__()
@@ -79,24 +113,44 @@ class ServerScreen(Screen[bool]):
         self.role = role
         self.server: Server | None = None
         self.changed = False
+        self.last_check: Any = None  # the CheckResult shown (None: never checked)
 
     def compose(self) -> ComposeResult:
         yield OrgBar()
-        with VerticalScroll(id="server-page"):
-            yield Static("", id="server-summary")
-            yield Static("Launch", classes="section-title")
-            yield Static("", id="server-launch")
-            yield Static("Environment variables and headers", classes="section-title")
-            yield DataTable(cursor_type="row", zebra_stripes=True, id="server-inputs")
-            yield Static("", id="server-problems")
+        yield Static(Text("…", style="dim"), id="server-check-line")
+        with TabbedContent(id="server-tabs"):
+            with TabPane("Overview", id="tab-overview"), VerticalScroll(id="server-page"):
+                yield Static("", id="server-summary")
+                yield Static("Launch (what pylee-tui run executes)", classes="section-title")
+                yield Static("", id="server-launch")
+                yield Static("Environment variables and headers", classes="section-title")
+                yield DataTable(cursor_type="row", zebra_stripes=True, id="server-inputs")
+                yield Static("", id="server-problems")
+            for name in ("Tools", "Resources", "Prompts"):
+                key = name.lower()
+                with TabPane(name, id=f"tab-{key}"):
+                    yield Static(NEVER_CHECKED, id=f"server-{key}-empty", classes="server-empty")
+                    yield DataTable(
+                        cursor_type="row",
+                        zebra_stripes=True,
+                        id=f"server-{key}",
+                        classes="server-offers",
+                    )
         yield PyleeFooter()
 
     def on_mount(self) -> None:
         bar = self.query_one(OrgBar)
         bar.org_name, bar.org_slug = self.name_, f"{self.org} / {self.registry}"
         bar.user, bar.role = pylee_app(self).require_user(), self.role
-        self.query_one(DataTable).add_columns(
+        self.query_one("#server-inputs", DataTable).add_columns(
             "Name", "Where", "Required", "Secret", "Default", "Description"
+        )
+        self.query_one("#server-tools", DataTable).add_columns("Tool", "≈ tokens", "Description")
+        self.query_one("#server-resources", DataTable).add_columns(
+            "Name", "URI", "Type", "Description"
+        )
+        self.query_one("#server-prompts", DataTable).add_columns(
+            "Prompt", "Arguments", "Description"
         )
         self.load()
 
@@ -104,15 +158,26 @@ class ServerScreen(Screen[bool]):
     def services(self) -> Services:
         return pylee_app(self).require_services()
 
-    def load(self) -> None:
-        pylee_app(self).call(
-            self.services.registries.get_server,
-            pylee_app(self).require_user(),
-            Scope(self.org, self.registry, self.name_),
-            done=self.show,
-        )
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.org, self.registry, self.name_)
 
-    def show(self, server: Server) -> None:
+    def load(self) -> None:
+        app, services, user = pylee_app(self), self.services, pylee_app(self).require_user()
+
+        def read() -> tuple[Server, Any, Any]:
+            scope = self.scope
+            server = services.registries.get_server(user, scope)
+            scope = Scope(self.org, self.registry, server.name)
+            return (
+                server,
+                services.launch.preview(user, scope),
+                services.checks.last_result(user, scope),
+            )
+
+        app.call(read, done=lambda found: self.show(*found), group="server-page")
+
+    def show(self, server: Server, preview: Any = None, last_check: Any = None) -> None:
         self.server = server
         self.name_ = server.name
         self.query_one(OrgBar).org_name = server.name
@@ -129,14 +194,10 @@ class ServerScreen(Screen[bool]):
         if doc.get("websiteUrl"):
             summary.append(f"website     {escape(str(doc['websiteUrl']))}\n", style="dim")
         self.query_one("#server-summary", Static).update(summary)
-        command = launch_command(doc)
-        self.query_one("#server-launch", Static).update(
-            Text(
-                escape(command) if command else "(nothing a client can launch yet)",
-                style="bold" if command else "dim",
-            )
-        )
-        table = self.query_one(DataTable)
+        if preview is not None:
+            self.query_one("#server-launch", Static).update(launch_text(preview))
+            self.show_check(last_check)
+        table = self.query_one("#server-inputs", DataTable)
         table.clear()
         for row in declared_inputs(doc):
             table.add_row(*(Text(escape(cell)) for cell in row))
@@ -148,6 +209,99 @@ class ServerScreen(Screen[bool]):
             problems.update(text)
         else:
             problems.update("")
+
+    def show_check(self, result: Any) -> None:
+        """The last check: its line, and what the server offered then."""
+        self.last_check = result
+        self.query_one("#server-check-line", Static).update(check_line(result))
+        tools = self.query_one("#server-tools", DataTable)
+        tools.clear()
+        for key, row in tool_rows(result):
+            tools.add_row(*row, key=key)
+        for name, rows in (
+            ("resources", resource_rows(result)),
+            ("prompts", prompt_rows(result)),
+        ):
+            table = self.query_one(f"#server-{name}", DataTable)
+            table.clear()
+            for cells in rows:
+                table.add_row(*cells)
+        for name in ("tools", "resources", "prompts"):
+            table = self.query_one(f"#server-{name}", DataTable)
+            empty = self.query_one(f"#server-{name}-empty", Static)
+            table.display = table.row_count > 0
+            empty.display = not table.display
+            empty.update(NEVER_CHECKED if result is None else f"It offered no {name}.")
+
+    def action_check(self) -> None:
+        app, services, user = pylee_app(self), self.services, pylee_app(self).require_user()
+        scope = self.scope
+
+        def done(results: list[Any]) -> None:
+            if not results:
+                return
+            result = results[0]
+            self.changed = True  # the tree's badge follows
+            self.show_check(result)
+            self.notify(
+                escape(f"{self.name_}: {result.state}"),
+                title="Check",
+                severity="information" if result.ok else "warning",
+                markup=False,
+            )
+
+        def failed(exc: Exception) -> None:
+            if isinstance(exc, VaultLocked):
+                app.with_vault(attempt, reason=f"To check {self.name_} the vault must be unlocked.")
+            else:
+                self.notify(escape(str(exc)), severity="error", markup=False)
+
+        def attempt() -> None:
+            self.query_one("#server-check-line", Static).update(
+                Text(f"Checking {escape(self.name_)}…", style="dim italic")
+            )
+            app.call(
+                services.checks.check, user, scope, done=done, failed=failed, group="server-check"
+            )
+
+        attempt()
+
+    @on(DataTable.RowSelected, "#server-tools")
+    def _tool_chosen(self, event: DataTable.RowSelected) -> None:
+        result = self.last_check
+        if result is None or event.row_key.value is None:
+            return
+        tool = result.tools[int(event.row_key.value)]
+        self.app.push_screen(ToolCallScreen(self.name_, tool, self._call(str(tool.get("name")))))
+
+    def _call(self, tool: str) -> Any:
+        """The form's caller: `checks.call` in a worker, the vault asked for when locked."""
+        app, services, user = pylee_app(self), self.services, pylee_app(self).require_user()
+        scope = self.scope
+
+        def caller(values: dict[str, str], done: Any, refused: Any) -> None:
+            def failed(exc: Exception) -> None:
+                if isinstance(exc, VaultLocked):
+                    reason = f"To call {tool} the vault must be unlocked."
+                    app.with_vault(attempt, reason=reason, cancelled=lambda: refused(exc))
+                else:
+                    refused(exc)
+
+            def attempt() -> None:
+                app.call(
+                    services.checks.call,
+                    user,
+                    scope,
+                    tool,
+                    text_arguments=values,
+                    done=done,
+                    failed=failed,
+                    group="tool-call",
+                )
+
+            attempt()
+
+        return caller
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("edit_form", "edit_raw"):

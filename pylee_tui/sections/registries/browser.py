@@ -2,7 +2,7 @@
 
 Keys: n new (a registry at the root, else a server in the registry under the cursor), r rename,
 d delete, m move a server, / filter, D drafts only, > and < next and previous draft, enter open,
-i import, e edit a registry's overview, x export, j and k down and up.
+i import, e edit a registry's overview, x export, k check a server, K check a registry, j down.
 
 After every change the cursor goes to the changed item (or the nearest one still shown) with the
 tree's open registries kept, and the detail always describes the item under the cursor. A key
@@ -26,6 +26,7 @@ from pylee_tui.dialogs.import_result import REPLACE, ImportResultScreen
 from pylee_tui.dialogs.pick import PickScreen
 from pylee_tui.models import Registry, RegistrySummary, Server
 from pylee_tui.sections.base import OrgSection
+from pylee_tui.sections.registries import checks
 from pylee_tui.sections.registries.before_filter import BeforeFilter
 from pylee_tui.sections.registries.detail import RegistryDetail
 from pylee_tui.sections.registries.forms import (
@@ -63,6 +64,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         Binding("i", "import", "Import", id="registries.import", tooltip="Import server.json"),
         Binding("e", "edit_overview", "Edit", id="registries.edit", tooltip="Edit the overview"),
         Binding("x", "export", "Export", id="registries.export", tooltip="Export to an MCP client"),
+        *checks.BINDINGS,
         Binding(
             "D",
             "drafts_only",
@@ -120,6 +122,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         self._expand: set[str] = set()
         self._before_filter: BeforeFilter | None = None  # the tree a filter's end shows again
         self._pages_asked: tuple[str, bool] | None = None  # the filter the pages shown answer
+        self.checks = checks.ServerChecks(self)  # k, K and the badges
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Filter servers by name…", id="registry-filter")
@@ -268,6 +271,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         )
         self._want, self._expand = [], set()
         self._show_detail()
+        self.checks.load_badges(pages)
 
     def _show_servers(self, slug: str, page: ServerPage) -> None:
         self.servers = {k: v for k, v in self.servers.items() if k[0] != slug}
@@ -275,6 +279,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
             self.servers[(slug, line.name)] = line
         self.registry_tree.set_servers(slug, page, filtered=self.filtered)
         self._show_detail()
+        self.checks.load_badges([slug])
 
     @on(RegistryTree.NeedServers)
     def _need_servers(self, event: RegistryTree.NeedServers) -> None:
@@ -361,7 +366,17 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         }
         if not needs.get(action, True):
             return NEEDS_ITEM[action]
-        return None
+        return checks.why_not(self, action)
+
+    def action_check_server(self) -> None:
+        data = self.cursor
+        if data is not None and data.kind == "server" and self.check_action("check_server", ()):
+            self.checks.check_server(data.registry or "", data.server or "")
+
+    def action_check_registry(self) -> None:
+        data = self.cursor
+        if data is not None and data.registry and self.check_action("check_registry", ()):
+            self.checks.check_registry(data.registry)
 
     # --- filter and drafts ---------------------------------------------------------------
 

@@ -49,13 +49,35 @@ def registry_label(registry: RegistrySummary, shown: int | None = None) -> Text:
     return text
 
 
-def server_label(server: ServerLine) -> Text:
+# the last check's state as one cell (an emoji would take two and break the lines' alignment);
+# "ok" only when the last check answered
+BADGES = {
+    "ok": ("✓", "green"),
+    "failed": ("✗", "red"),
+    "protocol-error": ("✗", "red"),
+    "timeout": ("⧗", "yellow"),
+    "needs-auth": ("⚿", "yellow"),
+    "missing-config": ("⚠", "yellow"),
+    "missing-runtime": ("⚠", "yellow"),
+}
+
+
+def badge(state: str | None) -> Text:
+    """Two cells: the state's symbol and a space; blank when never checked."""
+    symbol, style = BADGES.get(state or "", (" ", ""))
+    return Text(f"{symbol} ", style=style)
+
+
+def server_label(server: ServerLine, state: str | None = None, badges: bool = False) -> Text:
+    """`badges`: the registry has checked servers: every line starts with its badge (blank for
+    those never checked), so names stay aligned."""
+    text = badge(state) if badges else Text()
     if server.status == "draft":
-        text = Text("⚠ ", style="yellow")
+        text.append("⚠ ", style="yellow")
         text.append(escape(server.name))
         text.append(f"  draft, {plural(len(server.problems), 'problem')}", style="yellow dim")
         return text
-    text = Text(escape(server.name))
+    text.append(escape(server.name))
     if server.version:
         text.append(f"  {escape(server.version)}", style="dim")
     return text
@@ -97,7 +119,7 @@ class RegistryTree(Tree[NodeData]):
         Binding("right", "open_node", "Expand", show=False, id="tree.expand"),
         Binding("left", "close_node", "Collapse", show=False, id="tree.collapse"),
         Binding("j", "cursor_down", "Down", show=False, id="tree.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="tree.up"),
+        # (k is the section's: check the server under the cursor)
     ]
 
     _batching = 0  # inside `_batch`: nodes change without each redrawing the tree
@@ -110,6 +132,8 @@ class RegistryTree(Tree[NodeData]):
         self.registries: dict[str, RegistrySummary] = {}
         self.note = ""  # said after the count on the root line ("drafts only")
         self.pages: dict[str, ServerPage] = {}  # the page each loaded registry shows
+        # the last check's state of each checked server, by registry (kept across rebuilds)
+        self.badges: dict[str, dict[str, str]] = {}
 
     def _invalidate(self) -> None:
         """Textual's Tree drops its line cache and asks for a layout on every node added,
@@ -247,11 +271,33 @@ class RegistryTree(Tree[NodeData]):
         node.remove_children()
         if page.offset:
             node.add_leaf(page_label(page.offset, "before"), data=NodeData("earlier", registry))
+        states = self.badges.get(registry) or {}
         for server in page.lines:
-            node.add_leaf(server_label(server), data=NodeData("server", registry, server.name))
+            node.add_leaf(
+                server_label(server, states.get(server.name), bool(states)),
+                data=NodeData("server", registry, server.name),
+            )
         after = page.total - page.offset - len(page.lines)
         if after > 0:
             node.add_leaf(page_label(after, "more"), data=NodeData("more", registry))
+
+    def set_badges(self, registry: str, states: dict[str, str]) -> None:
+        """The last check's state of the registry's checked servers (by name): their lines
+        show it at once, and every page shown after."""
+        if self.badges.get(registry, {}) == states:
+            return
+        self.badges[registry] = dict(states)
+        node, page = self.registry_node(registry), self.pages.get(registry)
+        if node is None or page is None:
+            return
+        lines = {line.name: line for line in page.lines}
+        with self._batch():
+            for child in node.children:
+                data = child.data
+                if data is not None and data.kind == "server" and data.server in lines:
+                    label = server_label(lines[data.server], states.get(data.server), bool(states))
+                    if child.label != label:
+                        child.set_label(label)
 
     # --- finding and placing ---------------------------------------------------------------
 
