@@ -4,7 +4,6 @@ loads it again when a section says it changed data."""
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,7 @@ from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
 from textual.widgets import ContentSwitcher, Input, TextArea
 
+from pylee_tui import heap
 from pylee_tui.sections.base import OrgSection
 from pylee_tui.sections.org_view import OrgView, load_org_view
 from pylee_tui.services import NotFound, Services
@@ -89,7 +89,7 @@ def import_sections() -> None:
     # What is alive now (Textual, the app, the org home, every section's code) lives as long as
     # the app: out of the collector's sight, a full collection no longer walks it, and the
     # pauses it made while a section built thousands of rows (100-400 ms) go with it.
-    gc.freeze()
+    heap.freeze_now()
 
 
 class OrgScreen(TypeAhead, Screen[None]):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from time import perf_counter
 from typing import Any, Literal, Self
@@ -21,6 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Static, TextArea
 from textual.worker import Worker, WorkerState
 
+from pylee_tui import heap
 from pylee_tui.safe_text import escape_markdown
 from pylee_tui.widgets.safe_markdown import SafeMarkdownViewer
 
@@ -260,7 +260,9 @@ class MarkdownSplitEditor(Widget):
     def on_unmount(self) -> None:
         if self._frozen:
             self._frozen = False
-            gc.unfreeze()
+            # the app stays frozen: its own freeze is restored once the editor's garbage is
+            # collected, at an idle moment
+            heap.release(lambda collect: self.app.set_timer(1.0, collect))
 
     def _freeze_heap(self) -> None:
         """What exists now is kept out of Python's full garbage collections until the editor
@@ -268,8 +270,11 @@ class MarkdownSplitEditor(Widget):
         preview). A full collection walks every object not frozen (a long document's
         preview: about 100,000) and stalls the keys, or the opening, for 100 ms and more;
         frozen, it walks what typing makes. (gc.freeze moves lists: it costs nothing.)"""
-        self._frozen = True
-        gc.freeze()
+        if not self._frozen:
+            self._frozen = True
+            heap.hold()
+        else:
+            heap.freeze_now()  # typing began: what the opening built, frozen too
 
     @property
     def _editor(self) -> TextArea:
