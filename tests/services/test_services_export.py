@@ -228,14 +228,17 @@ def test_no_plaintext_secret_in_vscode_or_cursor_output(
     assert not p.inlined_secrets
 
 
-def test_claude_refuses_secrets_without_inline_secrets(world: Services, tmp_path: Path) -> None:
+def test_claude_cannot_reference_secrets_and_starts_them_through_run(world: Services) -> None:
     with pytest.raises(InvalidInput) as refused:
-        plan(world, "claude")
+        plan(world, "claude", secrets="reference")
     message = str(refused.value)
-    assert "Claude Desktop takes literal values only" in message
-    assert "allow inline secrets" in message  # the CLI names its flag, the app its checkbox
+    assert "Claude Desktop has no way to reference a secret" in message
+    assert "the launcher mode (the default) or inline secrets" in message  # the CLI names flags
     assert "--" not in message
-    assert "GITHUB_TOKEN" in message and SECRET_TOKEN not in message
+    p = plan(world, "claude")  # the default: every entry starts `pylee-tui run`, no value
+    assert p.secrets == "launcher"
+    for secret in (SECRET_TOKEN, SECRET_API, SECRET_QDRANT, "docs-FAKE-token"):
+        assert secret not in render(p)
 
 
 def test_claude_with_inline_secrets_is_written_0600_with_a_warning(
@@ -319,7 +322,8 @@ def test_missing_required_variables_stop_the_export(world: Services) -> None:
 )  # fmt: skip
 def test_allow_missing_writes_placeholders(world: Services, client: str, placeholder: str) -> None:
     world.variables.unset(ANN, Scope("acme"), "GITHUB_TOKEN")
-    p = plan(world, client, allow_missing=True, servers=[SEARCH["name"]])
+    mode = {"secrets": "inline"} if client == "claude" else {}  # placeholders are in env
+    p = plan(world, client, allow_missing=True, servers=[SEARCH["name"]], **mode)
     doc = json.loads(render(p))
     servers = doc["servers" if client == "vscode" else "mcpServers"]
     assert servers["search"]["env"]["GITHUB_TOKEN"] == placeholder
