@@ -117,9 +117,7 @@ def pretty_json(value: Any, depth: int = 0) -> str:
     try:
         text = orjson.dumps(value, option=_ORJSON).decode()
     except TypeError:  # orjson.JSONEncodeError is a TypeError
-        text = json.dumps(
-            value, indent=2, sort_keys=True, ensure_ascii=False, default=_iso_time
-        )
+        text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=_iso_time)
     # every line break in JSON text is structural: one in a string is written as an escape
     return text.replace("\n", "\n" + _INDENT * depth) if depth else text
 

@@ -515,11 +515,15 @@ def leaf_commands() -> set[str]:
 
 
 def test_the_bad_input_table_covers_every_command() -> None:
-    # registry, server, member and var/secret/vault/env commands have their own tables
+    # registry, server, member, var/secret/vault/env, agent, run, check and call commands have
+    # their own tables
+    from tests.agent.test_agent_cli import BAD_INPUT as AGENT_BAD_INPUT
     from tests.cli.test_cli_export import BAD_INPUT as EXPORT_BAD_INPUT
     from tests.cli.test_cli_members import BAD_INPUT as MEMBER_BAD_INPUT
     from tests.cli.test_cli_registries import BAD_INPUT as REGISTRY_BAD_INPUT
     from tests.cli.test_cli_vault import BAD_INPUT as VAULT_BAD_INPUT
+    from tests.runtime.test_check_call_bad_input import BAD_INPUT as CHECK_CALL_BAD_INPUT
+    from tests.runtime.test_run import BAD_INPUT as RUN_BAD_INPUT
 
     covered = {
         command
@@ -528,6 +532,9 @@ def test_the_bad_input_table_covers_every_command() -> None:
         + MEMBER_BAD_INPUT
         + VAULT_BAD_INPUT
         + EXPORT_BAD_INPUT
+        + AGENT_BAD_INPUT
+        + RUN_BAD_INPUT
+        + CHECK_CALL_BAD_INPUT
     }
     assert covered == leaf_commands()
 
