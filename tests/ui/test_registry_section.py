@@ -291,10 +291,10 @@ async def test_the_filter_keeps_the_cursor_on_a_match(db_path, acme):
         assert cursor(tree) == NodeData("server", "core-tools", SEARCH)
 
 
-# --- j and k --------------------------------------------------------------------------------
+# --- j, and k (which checks: issue 15) -------------------------------------------------------
 
 
-async def test_j_and_k_move_in_the_tree(db_path, acme):
+async def test_j_moves_down_in_the_tree_and_k_is_check(db_path, acme):
     async with app_for(db_path).run_test(size=SIZE) as pilot:
         tree = await open_registries(pilot)
         await expand(pilot, tree, "core-tools")
@@ -303,9 +303,11 @@ async def test_j_and_k_move_in_the_tree(db_path, acme):
         await settle(pilot)
         assert cursor(tree) == NodeData("server", "core-tools", MAPS)
         assert detail_title(pilot.app) == MAPS
-        await pilot.press("j", "j", "k")
+        await pilot.press("j", "j", "up")
         await settle(pilot)
         assert cursor(tree) == NodeData("server", "core-tools", SEARCH)
+        rows = {action: key for key, action, _note in binding_rows(pilot.app.screen)}
+        assert rows["Check"] == "k" and rows["Check all"] == "K"
 
 
 # --- disabled keys say why ------------------------------------------------------------------
@@ -530,7 +532,7 @@ async def test_escape_leaves_drafts_only_and_help_lists_the_draft_keys(db_path, 
         rows = {action: key for key, action, _note in binding_rows(pilot.app.screen)}
         assert rows["Drafts only"] == "D"
         assert rows["Next draft"] == ">" and rows["Previous draft"] == "<"
-        assert rows["Down"] == "j" and rows["Up"] == "k"
+        assert rows["Down"] == "j" and rows["Check"] == "k"
         await pilot.press("escape")
         await settle(pilot)
         assert "drafts only" not in str(tree.root.label)
