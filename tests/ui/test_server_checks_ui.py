@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Input, Static, TabbedContent
 from pylee_tui.app import PyleeApp
 from pylee_tui.dialogs.check_progress import CheckProgressScreen
 from pylee_tui.dialogs.tool_call import ToolCallScreen
+from pylee_tui.dialogs.unlock_vault import VaultUnlockScreen
 from pylee_tui.screens.server_detail import ServerScreen
 from pylee_tui.sections.registries.tree import NodeData, RegistryTree
 from pylee_tui.services import Scope, Services
@@ -123,7 +124,7 @@ async def test_k_on_a_registry_says_why_not_and_a_locked_vault_is_asked_for(db_p
         assert any("k checks a server" in str(n.message) for n in pilot.app._notifications)
         tree.select_data(NodeData("server", "tools", REPORTER))
         await pilot.press("k")  # its secret needs the vault: the passphrase is asked
-        await wait_until(pilot, lambda: type(pilot.app.screen).__name__ == "VaultUnlockScreen", "ask")
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, VaultUnlockScreen), "ask")
         await type_text(pilot, PASSPHRASE)
         await pilot.press("enter")
         await wait_until(pilot, lambda: line_of(tree, REPORTER).startswith("✓ "), "✓ reporter")
