@@ -11,11 +11,13 @@ tens of milliseconds per call on a store of 100,000 keys. The failure names the 
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -234,6 +236,19 @@ def exercise_every_service(s: Services, tmp_path: Path) -> None:
     s.variables.changes(ANN, server)
     s.variables.registry_scopes(ANN, "acme")
     s.variables.server_names(ANN, platform, start=1, limit=2)
+    # starting servers: what run executes, and checks (no runtime on PATH: each check ends
+    # missing-runtime without starting anything, and is stored)
+    s.launch.preview(ANN, server)
+    s.launch.launch(ANN, server)
+    with mock.patch.dict(os.environ, {"PATH": str(tmp_path / "no-runtimes")}):
+        checked = s.checks.check(
+            ANN, platform, ["io.example/server-1", "io.example/server-2"], timeout=5
+        )
+    assert [r.state for r in checked] == ["missing-runtime"] * 2
+    s.checks.last_results(ANN, platform)
+    s.checks.last_result(ANN, server)
+    s.checks.tools(ANN, server)
+    s.checks.registry_tokens(ANN, platform)
     s.vault.lock()
     s.vault.unlock("a passphrase for the plans")
     s.vault.change_passphrase(ANN, "a passphrase for the plans", "a new passphrase")
