@@ -4,6 +4,8 @@ No test ever reads or writes the real data directory."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,15 +18,27 @@ from tests.support import ANN, CliRunner, Clock
 
 
 @pytest.fixture(autouse=True)
-def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point every default location into tmp_path and forget any identity from the real shell."""
-    for name in ("PYLEE_DB", "PYLEE_USER", "PYLEE_DEBUG"):
+def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point every default location into tmp_path and forget any identity (and passphrase)
+    from the real shell. The runtime directory, where an unlock agent's socket lives, is a
+    short private one of its own (a socket's path may not pass 107 bytes): a developer's own
+    agent is never asked."""
+    for name in (
+        "PYLEE_DB",
+        "PYLEE_USER",
+        "PYLEE_DEBUG",
+        "PYLEE_PASSPHRASE",
+        "PYLEE_NEW_PASSPHRASE",
+    ):
         monkeypatch.delenv(name, raising=False)
     xdg = tmp_path / "xdg-data"
     monkeypatch.setenv("XDG_DATA_HOME", str(xdg))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    return xdg
+    runtime = tempfile.mkdtemp(prefix="pyl-rt-")  # made 0700
+    monkeypatch.setenv("XDG_RUNTIME_DIR", runtime)
+    yield xdg
+    shutil.rmtree(runtime, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
