@@ -261,7 +261,13 @@ class ServerScreen(Screen[bool]):
                 Text(f"Checking {escape(self.name_)}…", style="dim italic")
             )
             app.call(
-                services.checks.check, user, scope, done=done, failed=failed, group="server-check"
+                services.checks.check,
+                user,
+                scope,
+                isolated=True,  # in a child process: the UI never waits on it
+                done=done,
+                failed=failed,
+                group="server-check",
             )
 
         attempt()
@@ -294,6 +300,7 @@ class ServerScreen(Screen[bool]):
                     scope,
                     tool,
                     text_arguments=values,
+                    isolated=True,
                     done=done,
                     failed=failed,
                     group="tool-call",

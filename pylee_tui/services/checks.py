@@ -64,12 +64,15 @@ class CheckService(Service):
         timeout: float = 30.0,
         parallel: int = 4,
         progress: Progress | None = None,
+        isolated: bool = False,
     ) -> list[CheckResult]:
         """Check the servers `scope` names (an org: every registry; a registry; a server), or
         only `servers` of a registry, at most `parallel` at once, `timeout` seconds each;
         `progress(done, total, result)` after each. Each result is stored as the server's last;
         one `server.check` event names the servers and their states. VaultLocked is raised
-        before any server starts when one needs a secret and the vault is locked."""
+        before any server starts when one needs a secret and the vault is locked. `isolated`
+        (the app) checks them in a child process, so none of the work holds the caller's
+        interpreter (its UI) up."""
         if timeout <= 0:
             raise InvalidInput("the timeout must be a positive number of seconds")
         if parallel < 1:
@@ -78,7 +81,9 @@ class CheckService(Service):
         if not targets:  # nothing ran: nothing to keep, no event
             return []
         jobs = [self._job(actor, Scope(scope.org, reg, name)) for reg, name in targets]
-        results = self._probe(jobs, timeout=timeout, parallel=parallel, progress=progress)
+        results = self._probe(
+            jobs, timeout=timeout, parallel=parallel, progress=progress, isolated=isolated
+        )
         results = [
             _with(result, registry=reg)
             for result, (reg, _name) in zip(results, targets, strict=True)
@@ -135,13 +140,14 @@ class CheckService(Service):
         *,
         text_arguments: Mapping[str, str] | None = None,
         timeout: float = 60.0,
+        isolated: bool = False,
     ) -> CallResult:
         """Call `tool` of the server `scope` names. `arguments` go as given; `text_arguments`
         (a form's fields, `--arg key=value`) are typed by the tool's input schema first:
         integer, number and boolean parsed, else text. Every argument is checked against the
         schema before the call: InvalidInput with one line per problem, nothing called. A
         server that cannot be reached is CallFailed; an error the tool reports is a result
-        with `is_error`."""
+        with `is_error`. `isolated` (the app) calls it from a child process."""
         import anyio
 
         from pylee_tui.runtime.probe import call_tool
@@ -158,6 +164,10 @@ class CheckService(Service):
             return values
 
         try:
+            if isolated:
+                from pylee_tui.runtime.child import call_isolated
+
+                return call_isolated(launch, tool, given, text_arguments or {}, timeout)
             return anyio.run(lambda: call_tool(launch, tool, prepare, timeout))
         except Refused as exc:
             raise InvalidInput(launch.mask(str(exc))) from None
@@ -216,7 +226,11 @@ class CheckService(Service):
         except InvalidInput as exc:  # a draft, nothing to launch
             return Job(result=CheckResult(name, "failed", str(exc)))
 
-    def _probe(self, jobs: list[Job], **options: Any) -> list[CheckResult]:
+    def _probe(self, jobs: list[Job], *, isolated: bool, **options: Any) -> list[CheckResult]:
+        if isolated:
+            from pylee_tui.runtime.child import probe_all_isolated
+
+            return probe_all_isolated(jobs, **options)
         from pylee_tui.runtime.probe import probe_all
 
         return probe_all(jobs, **options)

@@ -123,6 +123,7 @@ class ServerChecks:
                 user,
                 Scope(org, registry, name),
                 timeout=CHECK_TIMEOUT,
+                isolated=True,  # in a child process: the UI never waits on it
                 done=done,
                 failed=failed,
                 group="server-check",
@@ -166,6 +167,7 @@ class ServerChecks:
                 user,
                 Scope(org, registry),
                 timeout=CHECK_TIMEOUT,
+                isolated=True,  # in a child process: the UI never waits on it
                 parallel=CHECK_PARALLEL,
                 progress=progress,
                 done=finished,
