@@ -57,10 +57,11 @@ def app_for(db_path: Path) -> PyleeApp:
     return PyleeApp(db_path=db_path, user=ANN, watch_interval=3600)
 
 
-def unlock(app: PyleeApp) -> None:
-    services = app.services
-    assert services is not None
-    services.vault.unlock(PASSPHRASE)
+async def unlock(pilot) -> None:
+    """The vault unlocked once the app has opened its store (in a worker, after its first
+    frame)."""
+    await wait_until(pilot, lambda: pilot.app.services is not None, "the store open")
+    pilot.app.services.vault.unlock(PASSPHRASE)
 
 
 async def open_tools(pilot) -> RegistryTree:
@@ -82,7 +83,7 @@ def line_of(tree: RegistryTree, server: str) -> str:
 
 async def test_k_checks_the_server_under_the_cursor_and_its_badge_shows_it(db_path, world):
     async with app_for(db_path).run_test(size=(120, 36)) as pilot:
-        unlock(pilot.app)
+        await unlock(pilot)
         tree = await open_tools(pilot)
         assert line_of(tree, REPORTER).startswith("io.github")  # never checked: no badge
         tree.select_data(NodeData("server", "tools", REPORTER))
@@ -132,7 +133,7 @@ async def test_k_on_a_registry_says_why_not_and_a_locked_vault_is_asked_for(db_p
 
 async def test_K_checks_every_server_of_the_registry_with_a_summary(db_path, world):
     async with app_for(db_path).run_test(size=(120, 36)) as pilot:
-        unlock(pilot.app)
+        await unlock(pilot)
         tree = await open_tools(pilot)
         tree.select_data(NodeData("server", "tools", EXIT))
         await pilot.press("K")
@@ -171,7 +172,7 @@ async def open_tool_form(pilot, tool: str) -> ToolCallScreen:
 
 async def test_a_tool_is_called_from_the_form_its_schema_builds(db_path, checked):
     async with app_for(db_path).run_test(size=(120, 36)) as pilot:
-        unlock(pilot.app)
+        await unlock(pilot)
         form = await open_tool_form(pilot, "add")
         assert [f[:3] for f in form.fields] == [("a", "integer", True), ("b", "integer", False)]
         await type_text(pilot, "x")  # not an integer: refused before any call
