@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, fields
 from typing import Any
 
-from pylee_tui.runtime.probe import CallResult, CheckResult, Job, Problem, Refused
+from pylee_tui.runtime.probe import CallResult, CheckResult, Job, Problem, Refused, Tally
 from pylee_tui.services.errors import PyleeError
 from pylee_tui.services.launch import NOT_INHERITED, Launch
 from pylee_tui.services.scope import Scope
@@ -37,32 +37,18 @@ def probe_all_isolated(
     progress: Callable[[int, int, CheckResult], None] | None = None,
 ) -> list[CheckResult]:
     """What `probe.probe_all` answers, each server checked by a child process."""
-    results: list[CheckResult | None] = [job.result for job in jobs]
-    total, finished = len(jobs), 0
-
-    def report(result: CheckResult) -> None:
-        nonlocal finished
-        finished += 1
-        if progress is not None:
-            progress(finished, total, result)
-
-    for job in jobs:
-        if job.result is not None:
-            report(job.result)
-    wanted = {i: job.launch for i, job in enumerate(jobs) if job.result is None and job.launch}
-    if wanted:
+    tally = Tally(jobs, progress)
+    if tally.to_start:
         request = {
             "do": "check",
             "timeout": timeout,
             "parallel": parallel,
-            "jobs": {str(i): launch_to_json(launch) for i, launch in wanted.items()},
+            "jobs": {str(i): launch_to_json(launch) for i, launch in tally.to_start.items()},
         }
-        for answer in _exchange(request, list(wanted.values())):
+        for answer in _exchange(request, list(tally.to_start.values())):
             if "index" in answer:
-                result = result_from_json(answer["result"])
-                results[int(answer["index"])] = result
-                report(result)
-    return [r for r in results if r is not None]
+                tally.land(int(answer["index"]), result_from_json(answer["result"]))
+    return tally.answers()
 
 
 def call_isolated(

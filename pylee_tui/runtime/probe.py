@@ -310,6 +310,37 @@ class Job:
     result: CheckResult | None = None
 
 
+class Tally:
+    """The results of a run of jobs in the jobs' order, and the progress told as each lands
+    (those known before any server starts first)."""
+
+    def __init__(
+        self, jobs: Sequence[Job], progress: Callable[[int, int, CheckResult], None] | None
+    ) -> None:
+        self.results: list[CheckResult | None] = [job.result for job in jobs]
+        self.progress, self.finished = progress, 0
+        self.to_start = {
+            i: job.launch
+            for i, job in enumerate(jobs)
+            if job.result is None and job.launch is not None
+        }
+        for result in self.results:
+            if result is not None:
+                self._told(result)
+
+    def land(self, index: int, result: CheckResult) -> None:
+        self.results[index] = result
+        self._told(result)
+
+    def _told(self, result: CheckResult) -> None:
+        self.finished += 1
+        if self.progress is not None:
+            self.progress(self.finished, len(self.results), result)
+
+    def answers(self) -> list[CheckResult]:
+        return [r for r in self.results if r is not None]
+
+
 def probe_all(
     jobs: Sequence[Job],
     *,
@@ -319,35 +350,23 @@ def probe_all(
 ) -> list[CheckResult]:
     """Check every job, at most `parallel` at once, in one event loop; `progress(done, total,
     result)` after each. Results come back in the jobs' order."""
-    results: list[CheckResult | None] = [job.result for job in jobs]
-    total, finished = len(jobs), 0
-
-    def report(result: CheckResult) -> None:
-        nonlocal finished
-        finished += 1
-        if progress is not None:
-            progress(finished, total, result)
-
-    for job in jobs:
-        if job.result is not None:
-            report(job.result)
+    tally = Tally(jobs, progress)
 
     async def main() -> None:
         limiter = anyio.CapacityLimiter(max(1, parallel))
 
         async def one(index: int, launch: Launch) -> None:
             async with limiter:
-                results[index] = await probe(launch, timeout)
-            report(results[index])  # type: ignore[arg-type]
+                result = await probe(launch, timeout)
+            tally.land(index, result)
 
         async with anyio.create_task_group() as tg:
-            for index, job in enumerate(jobs):
-                if job.result is None and job.launch is not None:
-                    tg.start_soon(one, index, job.launch)
+            for index, launch in tally.to_start.items():
+                tg.start_soon(one, index, launch)
 
-    if any(job.result is None for job in jobs):
+    if tally.to_start:
         anyio.run(main)
-    return [r for r in results if r is not None]
+    return tally.answers()
 
 
 # --- calling one tool ----------------------------------------------------------------------
