@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 from pathlib import Path
 
 import anyio
 import pytest
-from mcp import ClientSession, StdioServerParameters, stdio_client
 
 from pylee_tui.services import Scope
 from pylee_tui.services.export import CLIENTS
 from tests.fixtures.mcp_servers import fake_uvx, path_with, server_json
+from tests.fixtures.mcp_servers.client import as_a_client
 from tests.support import ANN, CliRunner, with_services
 
 PASSPHRASE = "correct horse battery staple"
@@ -53,23 +52,19 @@ def acme(cli: CliRunner) -> CliRunner:
 
 async def started_as_a_client_would(entry: dict, env: dict[str, str]) -> list[bool]:
     """The entry's command and args over stdio, the client's environment: what the server got."""
-    params = StdioServerParameters(command=entry["command"], args=entry["args"], env=env)
-    with tempfile.TemporaryFile("w+") as errlog:
-        with anyio.fail_after(TIMEOUT):
-            async with (
-                stdio_client(params, errlog=errlog) as (read, write),
-                ClientSession(read, write) as session,
-            ):
-                await session.initialize()
-                answers = []
-                for name, value in (("API_KEY", SECRET), ("ENDPOINT", ENDPOINT)):
-                    result = await session.call_tool(
-                        "value_matches", {"name": name, "sha256": sha256(value)}
-                    )
-                    assert not result.is_error, result.content
-                    answers.append(result.structured_content["result"])
-        errlog.seek(0)
-        assert SECRET not in errlog.read()
+
+    async def act(session) -> list[bool]:
+        answers = []
+        for name, value in (("API_KEY", SECRET), ("ENDPOINT", ENDPOINT)):
+            result = await session.call_tool(
+                "value_matches", {"name": name, "sha256": sha256(value)}
+            )
+            assert not result.is_error, result.content
+            answers.append(result.structured_content["result"])
+        return answers
+
+    answers, said = await as_a_client(entry["command"], entry["args"], env, act, TIMEOUT)
+    assert SECRET not in said
     return answers
 
 

@@ -7,17 +7,16 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
-from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.client.stdio import get_default_environment
 
 from pylee_tui.services import Scope
 from tests.fixtures.mcp_servers import server_json
+from tests.fixtures.mcp_servers.client import as_a_client, calls
 from tests.runtime.conftest import (
     DELIVERED,
     ENDPOINT,
@@ -35,23 +34,16 @@ def structured(result: Any) -> Any:
     return result.structured_content["result"]
 
 
-async def session_calls(world: World, calls: list[tuple[str, dict]], *extra: str) -> list[Any]:
+async def session_calls(world: World, wanted: list[tuple[str, dict]], *extra: str) -> list[Any]:
     """Start `pylee-tui run` over stdio as a client does, call tools, return their results."""
-    params = StdioServerParameters(
-        command=world.command(REPORTER_NAME)[0],
-        args=world.argv(REPORTER_NAME, *extra),
-        env=world.env,
+    results, said = await as_a_client(
+        world.command(REPORTER_NAME)[0],
+        world.argv(REPORTER_NAME, *extra),
+        world.env,
+        lambda session: calls(session, wanted),
+        TIMEOUT,
     )
-    with tempfile.TemporaryFile("w+") as errlog:
-        with anyio.fail_after(TIMEOUT):
-            async with (
-                stdio_client(params, errlog=errlog) as (read, write),
-                ClientSession(read, write) as session,
-            ):
-                await session.initialize()
-                results = [await session.call_tool(name, args) for name, args in calls]
-        errlog.seek(0)
-        assert not any(secret in errlog.read() for secret in world.secrets)
+    assert not any(secret in said for secret in world.secrets)
     return results
 
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from typing import Any
 
 import anyio
 import pytest
-from mcp import ClientSession, StdioServerParameters, stdio_client
 
 from pylee_tui.services import Scope
+from tests.fixtures.mcp_servers.client import as_a_client
 from tests.fixtures.mcp_servers.http_server import BearerOnly, serve
 from tests.runtime.conftest import TIMEOUT, World
 from tests.support import ANN
@@ -59,20 +58,14 @@ def remote(request: pytest.FixtureRequest, world: World) -> Iterator[tuple[World
 
 
 async def list_tools(world: World, url: str) -> tuple[list[str], str]:
-    params = StdioServerParameters(
-        command=world.command(NAME)[0], args=world.argv(NAME), env=world.env
+    async def act(session):
+        tools = await session.list_tools()
+        return tools, await session.call_tool("echo", {"text": "hi", "times": 2})
+
+    (tools, echoed), stderr = await as_a_client(
+        world.command(NAME)[0], world.argv(NAME), world.env, act, TIMEOUT
     )
-    with tempfile.TemporaryFile("w+") as errlog:
-        with anyio.fail_after(TIMEOUT):
-            async with (
-                stdio_client(params, errlog=errlog) as (read, write),
-                ClientSession(read, write) as session,
-            ):
-                await session.initialize()
-                tools = await session.list_tools()
-                echoed = await session.call_tool("echo", {"text": "hi", "times": 2})
-        errlog.seek(0)
-        said = errlog.read().splitlines()
+    said = stderr.splitlines()
     # a working bridge says only where the secret goes (the URL comes from the server.json)
     assert said == [f"pylee-tui run: note: {NAME}: secret API_TOKEN is sent to {url} in a header"]
     return [t.name for t in tools.tools], echoed.content[0].text
