@@ -122,6 +122,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         self._expand: set[str] = set()
         self._before_filter: BeforeFilter | None = None  # the tree a filter's end shows again
         self._pages_asked: tuple[str, bool] | None = None  # the filter the pages shown answer
+        self._read_at_mount: str | None = None  # the org read since mount, before show_org
         self.checks = checks.ServerChecks(self)  # k, K and the badges
 
     def compose(self) -> ComposeResult:
@@ -158,12 +159,20 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
 
     def on_mount(self) -> None:
         self.registry_tree.focus()
+        if self.org_slug is None and self.view is not None:
+            # built on a first visit: the org screen asks for the org once the section has
+            # painted; read it now, while Textual lays out and paints it, so that the first
+            # frame shows the registries rather than an empty tree followed by another frame
+            self.org_slug = self._read_at_mount = self.view.org.slug
         if self.org_slug is not None:
             self.refresh_data()
 
     def show_org(self, org_slug: str) -> None:
         if not self.query("#registry-filter"):  # not composed yet: on_mount loads it
             self.org_slug = org_slug
+            return
+        read, self._read_at_mount = self._read_at_mount, None
+        if read == org_slug == self.org_slug:  # read at mount (landed, or on its way)
             return
         if org_slug != self.org_slug:
             self.query_text = ""
