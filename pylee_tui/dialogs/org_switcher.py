@@ -108,7 +108,7 @@ class OrgSwitcherScreen(TypeAhead, ModalScreen[str | None]):
             pylee_app(self).call(self.load, done=self._loaded)
 
     def _loaded(self, orgs: list[OrgSummary]) -> None:
-        if not self.is_attached:
+        if not self.is_attached or orgs == self.orgs:  # the list shown is up to date
             return
         self.orgs = orgs
         self._refill(self.query_one("#switcher-filter", Input).value)
@@ -118,10 +118,10 @@ class OrgSwitcherScreen(TypeAhead, ModalScreen[str | None]):
         option_list.clear_options()
         ranked = rank_orgs(self.orgs, query)
         self.shown = [org for org, _ in ranked]
-        for org, offsets in ranked:
-            option_list.add_option(
-                Option(org_prompt(org, offsets, org.slug == self.current), id=org.slug)
-            )
+        option_list.add_options(  # at once: each option added alone lays the list out again
+            Option(org_prompt(org, offsets, org.slug == self.current), id=org.slug)
+            for org, offsets in ranked
+        )
         if not ranked:
             option_list.add_option(
                 Option(Text(f"No organization matches “{query}”.", style="dim"), disabled=True)
