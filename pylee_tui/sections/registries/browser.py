@@ -12,6 +12,7 @@ that is shown disabled says why when pressed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from textual import on
@@ -216,7 +217,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         wanted_open = tree.open_registries() | self._expand
         wanted_open |= {d.registry for d in self._want if d.registry}
         # a page each: a short one when many are open (say, left open by a filter)
-        few = not filtered and len(wanted_open) <= MANY_OPEN
+        few = not self._short_pages(wanted_open)
         at, limit = self._page_starts(), SERVER_PAGE if few else FILTERED_PAGE
         service, user = self.services.registries, self.user
         registries_known, pages_known = known or (
@@ -240,6 +241,10 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
             return registries, {**reused, **pages}
 
         self.call(load, done=lambda result: self._loaded(*result), group="registry-tree")
+
+    def _short_pages(self, opened: set[str]) -> bool:
+        """Whether a load asks for short pages (filtered, or many registries open)."""
+        return self.filtered or len(opened) > MANY_OPEN
 
     @property
     def asked(self) -> tuple[str, bool]:
@@ -410,6 +415,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         self.registry_tree.note = "drafts only" if drafts_only else ""
         if self.filtered and not was_filtered:
             self._before_filter = BeforeFilter.of(self.registry_tree, self.servers)
+            self._read_ahead(self._before_filter)
         before = None
         if not self.filtered:
             before, self._before_filter = self._before_filter, None
@@ -417,14 +423,36 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
             self.refresh_data(same_registries=True)
             return
         # the filter's end: the registries open then open again (those the filter opened stay
-        # open), with the pages they showed; only those without one are read
-        cursor, pages = self.cursor, dict(before.pages)
-        if cursor is not None and not before.shows(cursor):  # its page: around it
-            pages.pop(cursor.registry or "", None)
+        # open), with the pages they showed or read ahead; only those without one are read
+        cursor = self.cursor
+        expand = before.open_with(cursor)
+        short = self._short_pages(self.registry_tree.open_registries() | self._expand | expand)
         self.refresh_data(
-            expand=before.open_with(cursor),
+            expand=expand,
             same_registries=True,
-            known=(before.registries, pages),
+            known=(before.registries, before.pages_for(cursor, short=short)),
+        )
+
+    def _read_ahead(self, before: BeforeFilter) -> None:
+        """Read, while the filter is on, the first short page of each registry the tree showed
+        none of: the filter's end shows them without a read (if nothing changed meanwhile: any
+        other load forgets `before`)."""
+        wanted = before.unread()
+        if not wanted:
+            return
+
+        def landed(pages: dict[str, ServerPage]) -> None:
+            if self._before_filter is before:
+                self._before_filter = replace(before, ahead=pages)
+
+        self.call(
+            self.services.registries.server_pages,
+            self.user,
+            self.org,
+            wanted,
+            limit=FILTERED_PAGE,
+            done=landed,
+            group="registry-ahead",
         )
 
     @on(Input.Submitted, "#registry-filter")

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from pylee_tui.dialogs.check_progress import CheckProgressScreen
 from pylee_tui.models import plural
 from pylee_tui.safe_text import escape
-from pylee_tui.services import Scope, VaultLocked
+from pylee_tui.services import NotFound, Scope, VaultLocked
 
 if TYPE_CHECKING:  # the checks service (and the MCP runtime) load on the first check
     from pylee_tui.sections.registries.browser import RegistryBrowser
@@ -67,18 +67,40 @@ class ServerChecks:
     # --- badges ----------------------------------------------------------------------------
 
     def load_badges(self, registries: Iterable[str]) -> None:
-        """Read the last states of the servers of `registries` (one query each, a worker group
-        each: only the newest answer per registry lands)."""
-        browser = self.browser
-        for slug in registries:
+        """Read the last states of the servers of `registries`: one registry in a worker group of
+        its own (only its newest answer lands); several (a tree of forty) in one worker and one
+        answer, not a worker and a landing each (only the newest such answer lands)."""
+        browser, slugs = self.browser, list(registries)
+        if not slugs:
+            return
+        service, user, org = browser.services.checks, browser.user, browser.org
+        if len(slugs) == 1:
+            slug = slugs[0]
             browser.call(
-                browser.services.checks.last_results,
-                browser.user,
-                Scope(browser.org, slug),
-                done=lambda results, slug=slug: self._show_badges(slug, results),
+                service.last_results,
+                user,
+                Scope(org, slug),
+                done=lambda results: self._show_badges(slug, results),
                 failed=lambda _exc: None,  # a registry gone meanwhile: the next load says so
                 group=f"registry-badges:{slug}",
             )
+            return
+
+        def read() -> dict[str, dict[str, CheckResult]]:
+            found = {}
+            for slug in slugs:
+                try:
+                    found[slug] = service.last_results(user, Scope(org, slug))
+                except NotFound:  # a registry gone meanwhile: the next load says so
+                    continue
+            return found
+
+        def show(found: dict[str, dict[str, CheckResult]]) -> None:
+            browser.registry_tree.set_many_badges(
+                {slug: {n: r.state for n, r in results.items()} for slug, results in found.items()}
+            )
+
+        browser.call(read, done=show, failed=lambda _exc: None, group="registry-badges")
 
     def _show_badges(self, registry: str, results: dict[str, CheckResult]) -> None:
         self.browser.registry_tree.set_badges(

@@ -299,6 +299,12 @@ class RegistryTree(Tree[NodeData]):
                     if child.label != label:
                         child.set_label(label)
 
+    def set_many_badges(self, states: dict[str, dict[str, str]]) -> None:
+        """`set_badges` of several registries, drawn once."""
+        with self._batch():
+            for registry, registry_states in states.items():
+                self.set_badges(registry, registry_states)
+
     # --- finding and placing ---------------------------------------------------------------
 
     def open_registries(self) -> set[str]:
