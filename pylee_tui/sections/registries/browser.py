@@ -124,6 +124,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         self._before_filter: BeforeFilter | None = None  # the tree a filter's end shows again
         self._pages_asked: tuple[str, bool] | None = None  # the filter the pages shown answer
         self._read_at_mount: str | None = None  # the org read since mount, before show_org
+        self._overview_of: str | None = None  # the registry whose overview the detail holds
         self.checks = checks.ServerChecks(self)  # k, K and the badges
 
     def compose(self) -> ComposeResult:
@@ -181,6 +182,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
             self.registry_tree.note = ""
             self._before_filter = None
             self._want, self._expand = [], set()
+            self._overview_of = None
             filter_input = self.query_one("#registry-filter", Input)
             filter_input.value = ""
             filter_input.remove_class("-shown")
@@ -227,7 +229,9 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         shown = [r.slug for r in registries_known if filtered or r.slug in wanted_open]
         if registries_known and all(slug in pages_known for slug in shown):
             self.pylee_app.cancel_calls("registry-tree")  # a load on its way: not shown
-            self._loaded(registries_known, {slug: pages_known[slug] for slug in shown})
+            # nothing read: the badges the tree holds are as recent as these pages
+            pages = {slug: pages_known[slug] for slug in shown}
+            self._loaded(registries_known, pages, badges=False)
             return
 
         def load():
@@ -272,7 +276,15 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         else:
             self.refresh_data(prefer=[NodeData("server", registry, server)], expand=[registry])
 
-    def _loaded(self, registries: list[RegistrySummary], pages: dict[str, ServerPage]) -> None:
+    def _loaded(
+        self,
+        registries: list[RegistrySummary],
+        pages: dict[str, ServerPage],
+        *,
+        badges: bool = True,
+    ) -> None:
+        """Show a load; `badges` (a load that read the store): read the last checks' states of
+        the pages' servers, and the overview of the registry under the cursor, again."""
         self._pages_asked = self.asked
         self.servers = {
             (slug, line.name): line for slug, page in pages.items() for line in page.lines
@@ -284,8 +296,9 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
             registries, pages, filtered=self.filtered, expand=expand, prefer=self._want
         )
         self._want, self._expand = [], set()
-        self._show_detail()
-        self.checks.load_badges(pages)
+        self._show_detail(read=badges)
+        if badges:
+            self.checks.load_badges(pages)
 
     def _show_servers(self, slug: str, page: ServerPage) -> None:
         self.servers = {k: v for k, v in self.servers.items() if k[0] != slug}
@@ -321,8 +334,9 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
     def _highlighted(self) -> None:
         self._show_detail()
 
-    def _show_detail(self) -> None:
-        """Describe the item under the cursor (whatever moved it there)."""
+    def _show_detail(self, *, read: bool = True) -> None:
+        """Describe the item under the cursor (whatever moved it there). Not `read`: a
+        registry's overview shown already is not read again."""
         self.refresh_keys()  # which keys apply depends on the item: the footer follows it
         data, detail = self.cursor, self.query_one(RegistryDetail)
         if data is None or data.kind == "root":
@@ -332,6 +346,8 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         server = self.servers.get((data.registry or "", data.server or ""))
         if data.kind == "registry" and summary is not None:
             detail.show_registry(summary)
+            if not read and self._overview_of == data.registry:
+                return
             self.call(
                 self.services.registries.get_registry,
                 self.user,
@@ -348,6 +364,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         if data is None or data.kind != "registry" or data.registry != registry.slug:
             return
         await self.query_one(RegistryDetail).show_overview(registry.overview)
+        self._overview_of = registry.slug
 
     @on(Tree.NodeSelected)
     def _selected(self, event: Tree.NodeSelected) -> None:
