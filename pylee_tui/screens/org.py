@@ -166,6 +166,8 @@ class OrgScreen(TypeAhead, Screen[None]):
         """The other sections are built on first visit: start-up only pays for the overview."""
         pane = build_section(key)
         pane.view = self.view
+        if self.slug is not None:
+            pane.prefetch(self.slug)  # its read overlaps its mount
         return Vertical(pane, id=key, classes="section")
 
     async def on_mount(self) -> None:

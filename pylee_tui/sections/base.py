@@ -54,6 +54,13 @@ class OrgSection(Widget):
         is shown and after every load of the org. A section listing nothing of its own (the
         overview, drawn from `view`) keeps this one."""
 
+    def prefetch(self, slug: str) -> None:
+        """Start reading what this section lists in org `slug` before it is mounted: the org
+        screen calls it on a first visit, at the key, so that the read runs while the section
+        is built and its rows are there for its first frame (it never shows "loading", which
+        would take no keys). Its later `show_org(slug)` then finds them read or on their way.
+        A section listing nothing of its own keeps this one."""
+
     def data_changed(self) -> None:
         """Say that this section wrote something (the org screen reloads)."""
         self.post_message(self.DataChanged())

@@ -97,6 +97,9 @@ class MembersPane(OrgSection):
         self.sort_column = 0
         self.sort_reverse = False
         self._select: str | None = None  # a member to put the cursor on once loaded
+        self._prefetched = False  # reading since `prefetch`, before the screen asked
+        self._early: MembersShown | None = None  # what `prefetch` read before the mount
+        self._mounted = False
 
     def compose(self) -> ComposeResult:
         yield Static("Members", id="members-title")
@@ -104,8 +107,12 @@ class MembersPane(OrgSection):
         yield VirtualTable(COLUMNS, id="members-table")
 
     def on_mount(self) -> None:
+        self._mounted = True
         self.table.focus()
-        if self.org_shown is not None:
+        early, self._early = self._early, None
+        if early is not None:
+            self._loaded(early)  # read while the pane was built: its first frame shows it
+        elif self.org_shown is not None and not self._prefetched:
             self.reload()
 
     @property
@@ -119,8 +126,33 @@ class MembersPane(OrgSection):
         """The org whose members are shown."""
         return self.org_shown or (self.view.org.slug if self.view else "")
 
+    def prefetch(self, slug: str) -> None:
+        """Start reading the members of `slug` now, before the pane is mounted (a first
+        visit): the rows wait for the mount and the table never shows "loading"."""
+        self.org_shown = slug
+        self._prefetched = True
+        self.pylee_app.call(
+            load_members,
+            self.service,
+            self.user,
+            slug,
+            *self.wanted,
+            done=self._prefetch_landed,
+            group="members-rows",
+        )
+
+    def _prefetch_landed(self, shown: MembersShown) -> None:
+        if self._mounted:
+            self._loaded(shown)
+        else:
+            self._early = shown  # on_mount shows it
+
     def show_org(self, slug: str) -> None:
         """Load the members of org `slug` (again: after a change, or another org)."""
+        if self._prefetched and slug == self.org_shown:
+            self._prefetched = False  # the screen's first call: read since `prefetch`
+            return
+        self._prefetched = False
         if slug != self.org_shown:
             self.shown = None
         self.org_shown = slug

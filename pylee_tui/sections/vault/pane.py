@@ -141,6 +141,7 @@ class VaultPane(OrgSection):
         self.writes = KeyActions(self)  # n, e, d, u, h
         self.reads = SecretReads(self)  # v, c
         self._table: VaultTable | None = None  # made by compose (a query walks the pane)
+        self._ready = False  # on_mount has run: its children are there
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="vault-body"):
@@ -159,12 +160,13 @@ class VaultPane(OrgSection):
     def on_mount(self) -> None:
         # the pane spans the app's width: hide the scope tree now, not at the first Resize,
         # which a loaded machine may deliver after the first frame of the section is drawn
+        self._ready = True
         self._fit_width(self.app.size.width)
         self.query_one("#vault-filter", Input).display = False
         self.table.focus()
         self.pylee_app.vault_changed.subscribe(self, self._vault_changed)
         self._show_all()
-        if self.view is not None and self.org is None:
+        if self.view is not None and self.org is None:  # (no `prefetch`: a test's own mount)
             # the org is known: its keys start loading now, not once the screen has finished
             # showing the section (its first `show_org` then finds them on their way)
             self.show_org(self.view.org.slug)
@@ -214,6 +216,12 @@ class VaultPane(OrgSection):
             self.undo = None
             self.mask_all()
         self.reload()
+
+    def prefetch(self, slug: str) -> None:
+        """Start loading the org scope of `slug` now, before the pane is mounted (a first
+        visit): its keys load while the pane is built."""
+        self.show_org(slug)
+        self._early_load = True
 
     def show_scope(self, scope: Scope) -> None:
         """Load `scope`: it is shown (`scope`) once loaded, the keys meanwhile acting on the
@@ -297,10 +305,11 @@ class VaultPane(OrgSection):
 
     @property
     def composed(self) -> bool:
-        # children exist from compose on (`is_mounted` only turns true after on_mount); the
+        # its children are mounted once on_mount runs (`is_mounted` only turns true after it;
+        # a prefetch's rows may land before, while they are being built, and wait for it); the
         # footer asks this for every key it shows, a query would walk the whole pane each time
         table = self._table
-        return table is not None and table.parent is not None
+        return self._ready and table is not None and table.parent is not None
 
     @property
     def table(self) -> VaultTable:
@@ -397,6 +406,8 @@ class VaultPane(OrgSection):
         )
 
     def _show_detail(self) -> None:
+        if not self.composed:
+            return
         row, view = self.selected, self.vault_view
         self._put(
             "#vault-detail",
