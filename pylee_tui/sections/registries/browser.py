@@ -23,9 +23,7 @@ from textual.message import Message
 from textual.widgets import Input, Tree
 from textual.worker import Worker
 
-from pylee_tui.dialogs.import_result import REPLACE, ImportResultScreen
-from pylee_tui.dialogs.pick import PickScreen
-from pylee_tui.models import Registry, RegistrySummary, Server
+from pylee_tui.models import Registry, RegistrySummary
 from pylee_tui.sections.base import OrgSection
 from pylee_tui.sections.registries import checks
 from pylee_tui.sections.registries.before_filter import BeforeFilter
@@ -33,17 +31,9 @@ from pylee_tui.sections.registries.detail import RegistryDetail
 from pylee_tui.sections.registries.forms import (
     DOING,
     NEEDS_ITEM,
-    delete_registry_question,
-    import_form,
-    new_registry_form,
-    new_server_document,
-    new_server_form,
-    read_import_files,
-    remove_server_question,
-    rename_registry_form,
-    rename_server_form,
 )
 from pylee_tui.sections.registries.tree import ROOT, NodeData, RegistryTree, next_draft
+from pylee_tui.sections.registries.writes import RegistryWrites
 from pylee_tui.services import Scope
 from pylee_tui.services.registries import SERVER_PAGE, ServerLine, ServerPage
 from pylee_tui.widgets.disabled_keys import SaysWhyDisabled, permission_refusal
@@ -126,6 +116,7 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
         self._read_at_mount: str | None = None  # the org read since mount, before show_org
         self._overview_of: str | None = None  # the registry whose overview the detail holds
         self.checks = checks.ServerChecks(self)  # k, K and the badges
+        self.writes = RegistryWrites(self)  # n, r, d, m, x, i, e
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Filter servers by name…", id="registry-filter")
@@ -516,276 +507,32 @@ class RegistryBrowser(SaysWhyDisabled, OrgSection):
             self.services.registries.drafts, self.user, self.org, query=self.query_text, done=go
         )
 
-    # --- changes -------------------------------------------------------------------------
-
-    def _form(
-        self, form, message: Callable[[Any], str], focus: Callable[[Any], tuple[list, list]]
-    ) -> None:
-        """Open `form`; once saved, say `message(result)` and put the cursor on `focus(result)`:
-        (prefer, expand)."""
-
-        def closed(result: Any) -> None:
-            if result is None:
-                return
-            self.notify(message(result), timeout=4)
-            prefer, expand = focus(result)
-            self.refresh_data(prefer=prefer, expand=expand)
-            self.data_changed()
-
-        self.app.push_screen(form, callback=closed)
+    # --- changes: RegistryWrites (writes.py) asks and calls the services ------------------
 
     def action_new(self) -> None:
-        data = self.cursor
-        if data is None or data.kind in ("root", "placeholder") or not data.registry:
-            self.new_registry()
-        else:
-            self.new_server(data.registry)
+        self.writes.new()
 
     def new_registry(self) -> None:
-        org, registries, user = self.org, self.services.registries, self.user
-
-        def create(values: dict[str, str]):
-            return registries.create(
-                user,
-                org,
-                values["name"],
-                slug=values["slug"] or None,
-                description=values["description"],
-            )
-
-        self._form(
-            new_registry_form(create),
-            lambda reg: f"Created registry {reg.name}.",
-            lambda reg: ([NodeData("registry", reg.slug)], []),
-        )
-
-    def new_server(self, registry: str) -> None:
-        org, registries, user = self.org, self.services.registries, self.user
-
-        def create(values: dict[str, str]):
-            return registries.add_server(user, Scope(org, registry), new_server_document(values))
-
-        self._form(
-            new_server_form(registry, create),
-            lambda server: f"Added {server.name}.",
-            lambda server: ([NodeData("server", registry, server.name)], [registry]),
-        )
+        """n on the org screen's empty registries: a registry at the root."""
+        self.writes.new_registry()
 
     def action_rename(self) -> None:
-        data = self.cursor
-        if data is None or not data.registry:
-            return
-        org, registries, user = self.org, self.services.registries, self.user
-        if data.kind == "registry":
-            summary = self.registry_tree.registries[data.registry]
-            was_open = summary.slug in self.registry_tree.open_registries()
-
-            def save(values: dict[str, str]):
-                return registries.edit(
-                    user,
-                    Scope(org, summary.slug),
-                    name=values["name"],
-                    new_slug=values["slug"],
-                    description=values["description"],
-                )
-
-            self._form(
-                rename_registry_form(summary, save),
-                lambda reg: f"Saved registry {reg.name}.",
-                lambda reg: ([NodeData("registry", reg.slug)], [reg.slug] if was_open else []),
-            )
-        elif data.kind == "server":
-            name, registry = data.server or "", data.registry
-
-            def rename(values: dict[str, str]):
-                server = registries.get_server(user, Scope(org, registry, name))
-                document = dict(server.document, name=values["name"])
-                return registries.edit_server(user, Scope(org, registry, name), document).server
-
-            self._form(
-                rename_server_form(name, rename),
-                lambda s: f"Renamed to {s.name}.",
-                lambda s: ([NodeData("server", registry, s.name)], []),
-            )
+        self.writes.rename()
 
     def action_delete(self) -> None:
-        data = self.cursor  # what the screen shows now is what the question names
-        if data is None or data.kind not in ("registry", "server") or not data.registry:
-            return
-        org, registries, user = self.org, self.services.registries, self.user
-        if data.kind == "registry":
-            summary = self.registry_tree.registries[data.registry]
-
-            def ask(report) -> None:
-                self.app.push_screen(
-                    delete_registry_question(summary, report),
-                    callback=lambda answer: self._run_delete(
-                        answer, data, summary.name, registries.delete, Scope(org, summary.slug)
-                    ),
-                )
-
-            # check: a delete this user may not make is refused now, not after "Delete?"
-            self.call(registries.contents, user, Scope(org, summary.slug), check=True, done=ask)
-        else:
-
-            def ask_server(report) -> None:
-                self.app.push_screen(
-                    remove_server_question(data.server or "", data.registry or "", report),
-                    callback=lambda answer: self._run_delete(
-                        answer,
-                        data,
-                        data.server or "",
-                        registries.remove_server,
-                        Scope(org, data.registry, data.server),
-                    ),
-                )
-
-            self.call(
-                registries.server_contents,
-                user,
-                Scope(org, data.registry, data.server),
-                check=True,
-                done=ask_server,
-            )
-
-    def _run_delete(
-        self, answer: str | None, asked: NodeData, name: str, fn: Callable[..., Any], *args: Any
-    ) -> None:
-        if answer != "yes":
-            return
-        if self.cursor != asked:
-            # the tree changed under the question (a change made elsewhere): act on nothing
-            self.notify(
-                f"{name} is no longer under the cursor (it changed meanwhile); nothing was "
-                "removed.",
-                severity="warning",
-                timeout=6,
-            )
-            return
-
-        def done(report) -> None:
-            self.notify(f"Removed {report.describe()}.", timeout=4)
-            self.refresh_data()
-            self.data_changed()
-
-        self.call(fn, self.user, *args, done=done)
+        self.writes.delete()
 
     def action_move(self) -> None:
-        data = self.cursor
-        if data is None or data.kind != "server" or not data.registry:
-            return
-        others = [r for slug, r in self.registry_tree.registries.items() if slug != data.registry]
-        if not others:
-            self.notify("There is no other registry to move it to.", severity="warning")
-            return
-
-        def moved(server: Server, target: str) -> None:
-            self.notify(f"Moved {server.name} to {target}.", timeout=4)
-            self.refresh_data(prefer=[NodeData("server", target, server.name)], expand=[target])
-            self.data_changed()
-
-        def picked(target: str | None) -> None:
-            if target is None:
-                return
-            self.call(
-                self.services.registries.move_server,
-                self.user,
-                Scope(self.org, data.registry, data.server),
-                target,
-                done=lambda server: moved(server, target),
-            )
-
-        self.app.push_screen(
-            PickScreen(
-                f"Move {data.server} to…", [(r.slug, f"{r.name}  ({r.slug})") for r in others]
-            ),
-            callback=picked,
-        )
+        self.writes.move()
 
     def action_export(self) -> None:
-        data = self.cursor
-        if data is None or not data.registry:
-            return
-        from pylee_tui.dialogs.export_preview import ExportScreen
-
-        self.app.push_screen(ExportScreen(self.org, data.registry))
-
-    # --- import --------------------------------------------------------------------------
+        self.writes.export()
 
     def action_import(self) -> None:
-        data = self.cursor
-        if data is None or not data.registry:
-            return
-        org, registry, user = self.org, data.registry, self.user
-        registries = self.services.registries
-        read: dict[str, Any] = {}
-
-        def run(values: dict[str, str]):
-            entries, origins = read_import_files(values["path"])
-            read.update(entries=entries, origins=origins, source=values["path"].strip())
-            return registries.import_servers(
-                user, Scope(org, registry), entries, source=read["source"], origins=origins
-            )
-
-        def replace_skipped() -> None:
-            self.call(
-                registries.import_servers,
-                user,
-                Scope(org, registry),
-                read["entries"],
-                replace=True,
-                source=read["source"],
-                origins=read["origins"],
-                done=lambda report: imported(report, replaced=True),
-            )
-
-        def imported(report, replaced: bool = False) -> None:
-            if report is None:
-                return
-            self.refresh_data()
-            self.data_changed()
-
-            def closed(choice: str | None) -> None:
-                if choice == REPLACE:
-                    replace_skipped()
-                elif choice:  # a draft: go to it
-                    self.refresh_data(
-                        prefer=[NodeData("server", registry, choice)], expand=[registry]
-                    )
-
-            self.app.push_screen(
-                ImportResultScreen(registry, report, replaced=replaced), callback=closed
-            )
-
-        self.app.push_screen(import_form(registry, run), callback=imported)
+        self.writes.import_files()
 
     def action_edit_overview(self) -> None:
-        data = self.cursor
-        if data is None or data.kind != "registry":
-            return
-        org, slug, user, registries = (
-            self.org,
-            data.registry or "",
-            self.user,
-            self.services.registries,
-        )
-
-        def load():
-            registry = registries.get_registry(user, Scope(org, slug))
-            return registry.overview, registry.overview_base
-
-        def save(text: str, base, force: bool):
-            return registries.edit(
-                user, Scope(org, slug), overview=text, overview_base=base, force=force
-            ).overview_base
-
-        def opened(loaded) -> None:
-            text, base = loaded
-            summary = self.registry_tree.registries[slug]
-            document = MarkdownDocument(f"{summary.name} · overview", slug, text, base, save, load)
-            self.post_message(self.EditOverview(self, document))
-
-        self.call(load, done=opened)
+        self.writes.edit_overview()
 
     def overview_closed(self) -> None:
         """The overview editor closed: the detail shows the overview as it is now."""
