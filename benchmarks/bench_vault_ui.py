@@ -116,11 +116,7 @@ async def _app_run(db: Path) -> Runs:
         for what, descending in ((WHAT[9], False), (WHAT[10], True)):
             await step(
                 what,
-                lambda: table.post_message(
-                    table.HeaderSelected(
-                        table, table.ordered_columns[1].key, 1, table.ordered_columns[1].label
-                    )
-                ),
+                lambda: table.post_message(table.HeaderSelected(table, 1)),
                 shows(platform, sort=("kind", descending)),
             )
         # reveal: secrets (sorted by kind the other way: the secrets come last)

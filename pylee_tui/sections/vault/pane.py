@@ -26,7 +26,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Static, Tree
+from textual.widgets import Input, Static, Tree
 
 from pylee_tui.dialogs.pick import PickScreen
 from pylee_tui.safe_text import escape
@@ -111,7 +111,8 @@ class VaultPane(OrgSection):
     VaultPane #vault-lock { width: auto; }
     VaultPane #vault-mode { width: 1fr; height: 1; color: $text-muted; margin-bottom: 1; }
     VaultPane #vault-filter { height: 1; border: none; padding: 0 1; margin-bottom: 1; }
-    VaultPane VaultTable { height: auto; max-height: 1fr; }
+    VaultPane VaultTable { height: 1fr; }
+    VaultPane VaultTable.-empty { height: auto; }
     VaultPane #vault-empty { color: $text-muted; padding-top: 1; }
     VaultPane #vault-detail { height: 4; padding-top: 1; }
     """
@@ -389,6 +390,7 @@ class VaultPane(OrgSection):
         self._shown_as = shown_as
         empty = self.query_one("#vault-empty", Static)
         empty.display = view is not None and self.order is not None and not ids
+        table.set_class(empty.display, "-empty")  # the header, then what the empty table means
         if empty.display:
             self._put("#vault-empty", Text(escape(self._empty_text())), layout=True)
         self._show_detail()
@@ -498,8 +500,8 @@ class VaultPane(OrgSection):
         self.reverse = False
         self._reorder()
 
-    @on(DataTable.HeaderSelected)
-    def _sort_by(self, event: DataTable.HeaderSelected) -> None:
+    @on(VaultTable.HeaderSelected)
+    def _sort_by(self, event: VaultTable.HeaderSelected) -> None:
         event.stop()
         sort = (*SORTS, SORTS[-1])[event.column_index]  # overrides and by: by where / when
         if sort == self.sort:

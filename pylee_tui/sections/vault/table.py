@@ -1,28 +1,31 @@
 """The vault section's table: one row per key, its cells drawn for the shown mode and scope.
 
-A scope may hold thousands of keys, and a DataTable pays for every row it holds (building it,
-then measuring it when idle): the table holds a window of WINDOW rows of the full order and
-moves the window as the cursor (or the wheel) reaches its edge. The keys move the cursor over
-the whole order; the mode line says how many rows there are.
+A scope may hold thousands of keys: the table makes the `Row`s of a window of WINDOW rows of
+the full order and moves the window as the cursor (or the wheel) reaches its edge. The keys
+move the cursor over the whole order; the mode line says how many rows there are.
 
-Every column gets an explicit width measured from its cells. A DataTable left to size its
-columns itself measures new rows only when it is next idle, and the cells it draws before that
-(at the width of the column titles) stay in its cache: after a change the rows read
-"AUT vari Beare" until the table is rebuilt again.
+It is a `VirtualTable` (widgets/row_table.py): it draws only the lines on screen, one `Strip`
+a line, so choosing a scope, a sort, the filter's end or a secret masked again repaints a
+screen of lines, never the cells of every row. Its columns are measured from the window's
+cells (the key column from every key), and the value column follows the table's width.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding
-from textual.widgets import DataTable
+from textual.geometry import Size
+from textual.strip import Strip
 
 from pylee_tui.safe_text import escape
 from pylee_tui.sections.vault.rows import DELETED, Row, shorten
 from pylee_tui.services.resolver import MASK
+from pylee_tui.widgets.row_table import VirtualTable
 
 COLUMNS = ("Key", "Kind", "Value", "Defined at", "Overrides")
 DELETED_COLUMNS = ("Key", "Kind", "Last value", "Deleted", "By")
@@ -34,43 +37,64 @@ SORT_COLUMN = {"key": 0, "kind": 1, "value": 2, "level": 3}  # the column each o
 STEP = WINDOW // 2  # how far the window moves when the wheel reaches its edge
 
 
+def _fit_text(cell: Text, width: int) -> Text:
+    """`cell` padded or cut (with "…") to exactly `width` cells."""
+    if cell.cell_len == width:
+        return cell
+    cell = cell.copy()
+    cell.truncate(width, overflow="ellipsis", pad=True)
+    return cell
+
+
 def hidden_levels(row: Row) -> str:
     """The levels whose definitions this row hides (the detail line names them in full)."""
     return ", ".join(label.split(" ", 1)[0] for label in row.overrides)
 
 
-class VaultTable(DataTable):
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="vault.table.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="vault.table.up"),
-    ]
+class VaultTable(VirtualTable):
+    """The window's rows, drawn a line at a time; `cursor_row` is the cursor's place in the
+    window, `position` its place in the whole order."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, id=id)
-        self.add_columns(*COLUMNS)
+        super().__init__(COLUMNS, id=id)
         self.ids: Sequence[str] = ()  # every row's id, in order; the window is a slice
         self.start = 0  # where the window begins in `ids`
         self.window: list[Row] = []
+        self.titles: tuple[str, ...] = COLUMNS  # the header, with the sorted column's arrow
+        self.widths: tuple[int, ...] = tuple(len(title) for title in COLUMNS)
+        self._cells: list[tuple[Text, ...]] = []  # the window's cells
+        self._lines: dict[int, list[Segment]] = {}  # a window row's line, once drawn
         self._make: Callable[[str], Row] | None = None
         self._mode = ""
         self._level = ""
         self._revealed: dict[tuple[str | None, str], str] = {}
         self._sort: tuple[str, bool] = ("key", False)
-        self._columns: tuple[tuple[str, ...], tuple[int, ...]] = ((), ())
         self._value_col = VALUE_WIDTH[1]  # the value column's width in the last drawing
-        # the columns and the window's rows (id, cells) the table holds: drawing them again
-        # (the section shown again, its keys unchanged) keeps them and their rendered lines
-        self._drawn: tuple | None = None
         # the width the table had when last laid out: a hidden table (size 0: another section
         # is shown) draws for it; None until the first layout, before which rows wait for it
         self._width: int | None = None
         self._waiting: int | None = None  # the cursor's place while rows wait for the layout
 
+    # --- what it shows --------------------------------------------------------------------
+
     @property
-    def current_key(self) -> str | None:
-        if self.row_count == 0:
-            return None
-        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+    def row_count(self) -> int:
+        return len(self.window)
+
+    def get_row_at(self, index: int) -> tuple[str, ...]:
+        """The text of the window's row `index`, cell by cell."""
+        return tuple(cell.plain for cell in self._cells[index])
+
+    def get_row_index(self, ident: str) -> int:
+        """Where the window holds the row with this id."""
+        return [row.id for row in self.window].index(ident)
+
+    @property
+    def cursor_key(self) -> str | None:
+        row = self.current_row
+        return row.id if row is not None else None
+
+    current_key = cursor_key
 
     @property
     def position(self) -> int:
@@ -119,16 +143,15 @@ class VaultTable(DataTable):
         or masked); False when the cells no longer fit their columns (then `redraw`)."""
         if self._make is None:
             return True
-        for row in self.window:
+        for index, row in enumerate(self.window):
             if row.ident != ident:
                 continue
-            cells = self._cells(row, self._mode, self._level, self._revealed, self._value_col)
-            widths = self._columns[1]
-            if any(cell.cell_len > width for cell, width in zip(cells, widths, strict=False)):
+            cells = row_cells(row, self._mode, self._level, self._revealed, self._value_col)
+            if any(c.cell_len > w for c, w in zip(cells, self.widths, strict=False)):
                 return False
-            for column, cell in zip(self.ordered_columns, cells, strict=True):
-                self.update_cell(row.id, column.key, cell)
-            self._drawn = None
+            self._cells[index] = cells
+            self._lines.pop(index, None)
+        self.refresh()
         return True
 
     def goto(self, position: int) -> None:
@@ -137,7 +160,7 @@ class VaultTable(DataTable):
             return
         position = max(0, min(len(self.ids) - 1, position))
         if self.start <= position < self.start + len(self.window):
-            self.move_cursor(row=position - self.start, animate=False)
+            self.cursor_row = position - self.start
         else:
             self._draw(self._window_start(position), position)
 
@@ -154,7 +177,7 @@ class VaultTable(DataTable):
             waiting, self._waiting = self._waiting, None
             if waiting is not None:
                 self._draw(self.start, waiting)
-            else:
+            elif self.size.width != self._width:
                 self.redraw()
 
     def _draw(self, start: int, target: int, *, keep_scroll: bool = False) -> None:
@@ -166,83 +189,61 @@ class VaultTable(DataTable):
             self._width = self.size.width
         elif self._width is None:
             # not laid out yet: the rows are drawn once the table has its width (drawn now at
-            # a guessed one, they would be rendered twice, the second time at once)
+            # a guessed one, the value column would change at the first frame)
             self._waiting = target
-            self.clear()
-            self._drawn = None
+            self._cells, self._lines = [], {}
+            self.cursor_row = 0
             return
         self._waiting = None
         mode, level, revealed = self._mode, self._level, self._revealed
         value_width = self._value_col = self._value_width(self.window, mode)
-        cells = [self._cells(row, mode, level, revealed, value_width) for row in self.window]
+        cells = [row_cells(row, mode, level, revealed, value_width) for row in self.window]
         titles = list(DELETED_COLUMNS if mode == DELETED else COLUMNS)
         by, reverse = self._sort
         if by != "key" or reverse:  # the column the rows follow says which way
             column = SORT_COLUMN[by]
             titles[column] = f"{titles[column]} {'▲' if reverse else '▼'}"
         widths = [
-            max([Text(title).cell_len, *(line[i].cell_len for line in cells)])
+            max([cell_len(title), *(line[i].cell_len for line in cells)])
             for i, title in enumerate(titles)
         ]
         if len(self.window) < len(self.ids):  # the key column fits every key, drawn or not
             widths[0] = max(widths[0], max(len(i) for i in self.ids))
-        columns = (tuple(titles), tuple(widths))
-        drawn = (columns, [(row.id, line) for row, line in zip(self.window, cells, strict=True)])
-        if drawn == self._drawn and self.row_count == len(self.window):
-            # what the table holds already: only the cursor (and the scroll) as a redraw
-            # would leave them
-            if not keep_scroll:
-                self.scroll_to(y=0, animate=False, immediate=True)
-            self._place_cursor(start, target)
-            if keep_scroll:
-                self.scroll_to(y=scroll, animate=False, immediate=True)
-            return
-        self._drawn = drawn
-        if columns == self._columns:
-            self.clear()  # the same columns: only the rows change
-        else:
-            self.clear(columns=True)
-            for title, width in zip(titles, widths, strict=True):
-                self.add_column(title, width=width)
-            self._columns = columns
-        for row, line in zip(self.window, cells, strict=True):
-            self.add_row(*line, key=row.id)
-        self._place_cursor(start, target)
+        self.titles, self.widths = tuple(titles), tuple(widths)
+        self._cells, self._lines = cells, {}
+        size = Size(sum(w + 2 for w in widths), len(cells) + 1)
+        if size != self.virtual_size:
+            self.virtual_size = size
+        if not keep_scroll:
+            self.scroll_to(y=0, animate=False, immediate=True)
+        if self.window:
+            self.cursor_row = max(0, min(target - start, len(self.window) - 1))
         if keep_scroll:
             self.scroll_to(y=scroll, animate=False, immediate=True)
-
-    def _place_cursor(self, start: int, target: int) -> None:
-        if self.window:
-            self.move_cursor(row=max(0, min(target - start, len(self.window) - 1)), animate=False)
+        self.refresh()
 
     # --- moving over the whole order ------------------------------------------------------
 
-    def _page(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        self._scroll_to_cursor()
+        self.refresh()
+        if self.window:
+            self.post_message(self.RowHighlighted(self, new, self.window[new].id))
 
-    def action_cursor_down(self) -> None:
-        self._set_hover_cursor(False)
-        self.goto(self.position + 1)
+    def action_select_cursor(self) -> None:
+        if self.window:
+            self.post_message(
+                self.RowSelected(self, self.cursor_row, self.window[self.cursor_row].id)
+            )
 
-    def action_cursor_up(self) -> None:
-        self._set_hover_cursor(False)
-        self.goto(self.position - 1)
+    def action_move(self, step: int) -> None:
+        self.goto(self.position + step)
 
-    def action_page_down(self) -> None:
-        self._set_hover_cursor(False)
-        self.goto(self.position + self._page())
+    def action_page(self, step: int) -> None:
+        self.goto(self.position + step * max(1, self.scrollable_content_region.height - 1))
 
-    def action_page_up(self) -> None:
-        self._set_hover_cursor(False)
-        self.goto(self.position - self._page())
-
-    def action_scroll_top(self) -> None:
-        self._set_hover_cursor(False)
-        self.goto(0)
-
-    def action_scroll_bottom(self) -> None:
-        self._set_hover_cursor(False)
-        self.goto(len(self.ids) - 1)
+    def action_edge(self, end: int) -> None:
+        self.goto(len(self.ids) - 1 if end else 0)
 
     def _on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         end = self.start + len(self.window)
@@ -267,6 +268,51 @@ class VaultTable(DataTable):
         self._draw(start, inside)
         self.scroll_to(y=max(0, scroll - rows), animate=False, immediate=True)
 
+    # --- drawing: the header, then only the rows on screen ----------------------------------
+
+    def _column_at(self, x: int) -> int | None:
+        left = 0
+        for index, width in enumerate(self.widths):
+            left += width + 2  # a space either side, as the line pads its cells
+            if x < left:
+                return index
+        return None
+
+    def _segments(self, index: int) -> list[Segment]:
+        """The window row's line, its cells' own styles over the row's."""
+        segments = self._lines.get(index)
+        if segments is None:
+            line = Text(no_wrap=True, end="")
+            for cell, width in zip(self._cells[index], self.widths, strict=False):
+                line.append(" ")
+                line.append_text(_fit_text(cell, width))
+                line.append(" ")
+            segments = self._lines[index] = list(line.render(self.app.console, end=""))
+        return segments
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        scroll_x = round(self.scroll_x)
+        base = self.rich_style
+        if y == 0:
+            titles = zip(self.titles, self.widths, strict=False)
+            text = "".join(f" {_fit_text(Text(title), w).plain} " for title, w in titles)
+            style = base + self.get_component_rich_style("virtual-table--header")
+            segments = [Segment(text, style)]
+        else:
+            row = round(self.scroll_y) + y - 1
+            if row >= len(self._cells):  # below the rows: the pane's own background
+                return Strip.blank(width, Style(bgcolor=self.background_colors[0].rich_color))
+            zebra = "virtual-table--odd-row" if row % 2 else "virtual-table--even-row"
+            style = base + self.get_component_rich_style(zebra)
+            cursor = None
+            if row == self.cursor_row:  # over the cells' own colours, as a DataTable's
+                cursor = self.get_component_rich_style("virtual-table--cursor")
+                style += cursor
+            segments = list(Segment.apply_style(self._segments(row), style, cursor))
+        strip = Strip(segments).crop(scroll_x, scroll_x + width)
+        return strip.adjust_cell_length(width, style)
+
     # --- cells ----------------------------------------------------------------------------
 
     def _value_width(self, rows: list[Row], mode: str) -> int:
@@ -285,52 +331,52 @@ class VaultTable(DataTable):
             others = key + 8 + 10 + min(max(9, overrides), OVERRIDES_WIDTH) + 5 * 2 + 2
         return max(VALUE_WIDTH[0], min(VALUE_WIDTH[1], width - others))
 
-    @staticmethod
-    def _cells(
-        row: Row,
-        mode: str,
-        level: str,
-        revealed: dict[tuple[str | None, str], str],
-        width: int,
-    ) -> tuple[Text, ...]:
-        kind = Text(row.kind, style="magenta" if row.kind == "secret" else "")
-        if row.deleted is not None:
-            d = row.deleted
-            value = (
-                Text(MASK, style="dim")
-                if row.kind == "secret"
-                else Text(shorten(row.display, width), style="dim")
-            )
-            return (
-                Text(escape(row.key)),
-                kind,
-                value,
-                Text(f"{d.deleted_at:%Y-%m-%d %H:%M}", style="dim"),
-                Text(shorten(d.deleted_by, BY_WIDTH), style="dim"),
-            )
-        if row.missing is not None:
-            red = "bold red"
-            return (
-                Text(escape(row.key), style=red),
-                Text(row.kind, style="red"),
-                Text("missing (required)", style=red),
-                Text("—", style="red"),
-                Text(""),
-            )
-        key = Text()
-        if row.problems:
-            key.append("⚠ ", style="bold red")
-        elif row.warnings:
-            key.append("⚠ ", style="yellow")
-        key.append(escape(row.key))
-        plaintext = revealed.get(row.ident) if row.secretive else None
-        if plaintext is not None:
-            value = Text(shorten(plaintext, width), style="bold yellow")
-        elif row.kind == "secret":
-            value = Text(MASK, style="dim")
-        else:
-            value = Text(shorten(row.display, width), style="red" if row.problems else "")
-        here = row.level == level
-        source = Text("here" if here else (row.level or ""), style="bold" if here else "dim")
-        overrides = shorten(hidden_levels(row), OVERRIDES_WIDTH)
-        return key, kind, value, source, Text(overrides, style="dim")
+
+def row_cells(
+    row: Row,
+    mode: str,
+    level: str,
+    revealed: dict[tuple[str | None, str], str],
+    width: int,
+) -> tuple[Text, ...]:
+    kind = Text(row.kind, style="magenta" if row.kind == "secret" else "")
+    if row.deleted is not None:
+        d = row.deleted
+        value = (
+            Text(MASK, style="dim")
+            if row.kind == "secret"
+            else Text(shorten(row.display, width), style="dim")
+        )
+        return (
+            Text(escape(row.key)),
+            kind,
+            value,
+            Text(f"{d.deleted_at:%Y-%m-%d %H:%M}", style="dim"),
+            Text(shorten(d.deleted_by, BY_WIDTH), style="dim"),
+        )
+    if row.missing is not None:
+        red = "bold red"
+        return (
+            Text(escape(row.key), style=red),
+            Text(row.kind, style="red"),
+            Text("missing (required)", style=red),
+            Text("—", style="red"),
+            Text(""),
+        )
+    key = Text()
+    if row.problems:
+        key.append("⚠ ", style="bold red")
+    elif row.warnings:
+        key.append("⚠ ", style="yellow")
+    key.append(escape(row.key))
+    plaintext = revealed.get(row.ident) if row.secretive else None
+    if plaintext is not None:
+        value = Text(shorten(plaintext, width), style="bold yellow")
+    elif row.kind == "secret":
+        value = Text(MASK, style="dim")
+    else:
+        value = Text(shorten(row.display, width), style="red" if row.problems else "")
+    here = row.level == level
+    source = Text("here" if here else (row.level or ""), style="bold" if here else "dim")
+    overrides = shorten(hidden_levels(row), OVERRIDES_WIDTH)
+    return key, kind, value, source, Text(overrides, style="dim")
