@@ -11,13 +11,14 @@ import pytest
 from rich.segment import Segment
 from textual.app import App, ComposeResult
 from textual.strip import Strip
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from pylee_tui.app import PyleeApp
 from pylee_tui.dialogs.export_preview import ExportScreen
 from pylee_tui.screens.server_detail import ServerScreen
 from pylee_tui.sections.registries.tree import NodeData, RegistryTree
 from pylee_tui.sections.vault.pane import VaultPane
+from pylee_tui.sections.vault.table import VaultTable
 from pylee_tui.services import Scope, Services
 from pylee_tui.store import Store
 from pylee_tui.terminal_guard import install_terminal_guard
@@ -152,7 +153,7 @@ async def test_every_section_shows_stored_control_characters_escaped(db_path, ho
             pane.action_toggle_mode()
         pane.show_scope(Scope("hostile"))
         await settle(pilot)
-        table = pane.query_one(DataTable)
+        table = pane.query_one(VaultTable)
         table.focus()
         table.move_cursor(row=0)
         await scan.after("vault: history", "h")
