@@ -4,10 +4,23 @@ or until what the test looks for is there (never a fixed sleep)."""
 from __future__ import annotations
 
 
+async def workers_done(app) -> None:
+    """Every worker of the app at its end. One cancelled meanwhile (a newer request of its
+    group replaced it: an ordinary end) is no failure of the test; a failed one still is."""
+    from textual.worker import WorkerCancelled
+
+    while True:
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerCancelled:
+            continue
+        return
+
+
 async def settle(pilot, rounds: int = 4) -> None:
     """Let thread workers finish and their results land on the UI, a few times over."""
     for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause()
 
 
@@ -18,7 +31,7 @@ async def wait_until(pilot, condition, what: str, rounds: int = 100) -> None:
         if condition():
             return
         await pilot.pause(0.05)
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
     raise AssertionError(f"never: {what}")
 
 
