@@ -36,6 +36,11 @@ class RegistryWrites:
     def __init__(self, browser: RegistryBrowser) -> None:
         self.browser = browser
 
+    def _acting(self) -> tuple[str, Any, str]:
+        """The org shown, the registry service and who acts."""
+        b = self.browser
+        return b.org, b.services.registries, b.user
+
     def _form(
         self, form, message: Callable[[Any], str], focus: Callable[[Any], tuple[list, list]]
     ) -> None:
@@ -60,11 +65,7 @@ class RegistryWrites:
             self.new_server(data.registry)
 
     def new_registry(self) -> None:
-        org, registries, user = (
-            self.browser.org,
-            self.browser.services.registries,
-            self.browser.user,
-        )
+        org, registries, user = self._acting()
 
         def create(values: dict[str, str]):
             return registries.create(
@@ -82,11 +83,7 @@ class RegistryWrites:
         )
 
     def new_server(self, registry: str) -> None:
-        org, registries, user = (
-            self.browser.org,
-            self.browser.services.registries,
-            self.browser.user,
-        )
+        org, registries, user = self._acting()
 
         def create(values: dict[str, str]):
             return registries.add_server(user, Scope(org, registry), new_server_document(values))
@@ -101,11 +98,7 @@ class RegistryWrites:
         data = self.browser.cursor
         if data is None or not data.registry:
             return
-        org, registries, user = (
-            self.browser.org,
-            self.browser.services.registries,
-            self.browser.user,
-        )
+        org, registries, user = self._acting()
         if data.kind == "registry":
             summary = self.browser.registry_tree.registries[data.registry]
             was_open = summary.slug in self.browser.registry_tree.open_registries()
@@ -142,11 +135,7 @@ class RegistryWrites:
         data = self.browser.cursor  # what the screen shows now is what the question names
         if data is None or data.kind not in ("registry", "server") or not data.registry:
             return
-        org, registries, user = (
-            self.browser.org,
-            self.browser.services.registries,
-            self.browser.user,
-        )
+        org, registries, user = self._acting()
         if data.kind == "registry":
             summary = self.browser.registry_tree.registries[data.registry]
 
