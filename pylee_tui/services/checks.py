@@ -96,13 +96,7 @@ class CheckService(Service):
             raise InvalidInput("name the registry: --registry")
         with self.store.reading() as db:
             org, _member = self.services.access.org_row(db, actor, scope.org)
-            reg = one(
-                db,
-                "SELECT id FROM registries WHERE org_id = ? AND slug = ?",
-                [org["id"], scope.registry],
-            )
-            if reg is None:
-                raise NotFound(f"no registry {scope.registry!r} in '{scope.org}'")
+            reg = self.services.registries.registry_row(db, org, scope.registry)
             rows = db.query(
                 "SELECT s.name, c.* FROM servers s JOIN server_checks c ON c.server_id = s.id "
                 "WHERE s.registry_id = ? ORDER BY s.name",

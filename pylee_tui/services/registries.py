@@ -102,7 +102,7 @@ class RegistryService(Service):
         """The registry `scope` names."""
         with self.store.reading() as db:
             org, _member = self.services.access.org_row(db, actor, scope.org)
-            return model_from_row(Registry, self._row(db, org, _registry_of(scope)))
+            return model_from_row(Registry, self.registry_row(db, org, _registry_of(scope)))
 
     def create(
         self,
@@ -169,7 +169,7 @@ class RegistryService(Service):
         slug = _registry_of(scope)
         with self.store.transaction() as db:
             org, _member = self._writer(db, actor, scope.org, "edit a registry")
-            row = self._row(db, org, slug)
+            row = self.registry_row(db, org, slug)
             edited = apply_edit(
                 self.services,
                 db,
@@ -190,11 +190,11 @@ class RegistryService(Service):
         with self.store.reading() as db:
             if check:
                 org, member = self._writer(db, actor, scope.org, "delete a registry")
-                row = self._row(db, org, slug)
+                row = self.registry_row(db, org, slug)
                 self._guard_registry_secrets(db, member, row)
                 return self._registry_contents(db, row["id"])
             org, _member = self.services.access.org_row(db, actor, scope.org)
-            return self._registry_contents(db, self._row(db, org, slug)["id"])
+            return self._registry_contents(db, self.registry_row(db, org, slug)["id"])
 
     def delete(self, actor: str, scope: Scope) -> DeletionReport:
         """Delete the registry with its servers and the keys of every scope in it, history and
@@ -202,7 +202,7 @@ class RegistryService(Service):
         slug = _registry_of(scope)
         with self.store.transaction() as db:
             org, member = self._writer(db, actor, scope.org, "delete a registry")
-            row = self._row(db, org, slug)
+            row = self.registry_row(db, org, slug)
             self._guard_registry_secrets(db, member, row)
             report = self._registry_contents(db, row["id"])
             # server-scope variables hang off servers; delete them with the registry
@@ -229,7 +229,7 @@ class RegistryService(Service):
         registry_slug = _registry_of(scope)
         with self.store.reading() as db:
             org, _member = self.services.access.org_row(db, actor, scope.org)
-            reg = self._row(db, org, registry_slug)
+            reg = self.registry_row(db, org, registry_slug)
             sql = "SELECT * FROM servers WHERE registry_id = ?"
             params: list[Any] = [reg["id"]]
             if query:
@@ -317,7 +317,7 @@ class RegistryService(Service):
         registry_slug, name = _server_of(scope)
         with self.store.reading() as db:
             org, _member = self.services.access.org_row(db, actor, scope.org)
-            reg = self._row(db, org, registry_slug)
+            reg = self.registry_row(db, org, registry_slug)
             return model_from_row(Server, self._server_row(db, reg, name), _SERVER_JSON)
 
     def add_server(
@@ -335,7 +335,7 @@ class RegistryService(Service):
             raise InvalidInput(_problems_message(name, problems))
         with self.store.transaction() as db:
             org, _member = self._writer(db, actor, scope.org, "add a server")
-            reg = self._row(db, org, registry_slug)
+            reg = self.registry_row(db, org, registry_slug)
             if self._server_exists(db, reg["id"], name):
                 raise Conflict(f"server '{name}' is already in registry '{registry_slug}'")
             server_id = self._insert_server(db, reg["id"], name, document, problems)
@@ -363,7 +363,7 @@ class RegistryService(Service):
         new_name = server_name_of(document) or name
         with self.store.transaction() as db:
             org, _member = self._writer(db, actor, scope.org, "edit a server")
-            reg = self._row(db, org, registry_slug)
+            reg = self.registry_row(db, org, registry_slug)
             row = self._server_row(db, reg, name)
             if new_name != name and self._server_exists(db, reg["id"], new_name):
                 raise Conflict(f"server '{new_name}' is already in registry '{registry_slug}'")
@@ -390,12 +390,12 @@ class RegistryService(Service):
         with self.store.reading() as db:
             if check:
                 org, member = self._writer(db, actor, scope.org, "remove a server")
-                reg = self._row(db, org, registry_slug)
+                reg = self.registry_row(db, org, registry_slug)
                 row = self._server_row(db, reg, name)
                 self._guard_server_secrets(db, member, reg, row)
             else:
                 org, _member = self.services.access.org_row(db, actor, scope.org)
-                row = self._server_row(db, self._row(db, org, registry_slug), name)
+                row = self._server_row(db, self.registry_row(db, org, registry_slug), name)
             return DeletionReport(servers=1, variables=self._server_variables(db, row["id"]))
 
     def _server_variables(self, db, server_id: int) -> int:
@@ -408,7 +408,7 @@ class RegistryService(Service):
         registry_slug, name = _server_of(scope)
         with self.store.transaction() as db:
             org, member = self._writer(db, actor, scope.org, "remove a server")
-            reg = self._row(db, org, registry_slug)
+            reg = self.registry_row(db, org, registry_slug)
             row = self._server_row(db, reg, name)
             self._guard_server_secrets(db, member, reg, row)
             variables = self._server_variables(db, row["id"])
@@ -431,8 +431,8 @@ class RegistryService(Service):
         registry_slug, name = _server_of(scope)
         with self.store.transaction() as db:
             org, _member = self._writer(db, actor, scope.org, "move a server")
-            source = self._row(db, org, registry_slug)
-            target = self._row(db, org, to_registry)
+            source = self.registry_row(db, org, registry_slug)
+            target = self.registry_row(db, org, to_registry)
             row = self._server_row(db, source, name)
             if source["id"] == target["id"]:
                 raise InvalidInput(f"server '{name}' is already in registry '{to_registry}'")
@@ -473,7 +473,7 @@ class RegistryService(Service):
         report = ImportReport()
         with self.store.transaction() as db:
             org, _member = self._writer(db, actor, scope.org, "import servers")
-            reg = self._row(db, org, registry_slug)
+            reg = self.registry_row(db, org, registry_slug)
             for entry, (file, position) in zip(entries, origins, strict=True):
                 outcome = self._import_one(db, reg, position, entry, strict, replace)
                 outcome.position, outcome.file = position, file
@@ -602,7 +602,8 @@ class RegistryService(Service):
             one(db, "SELECT 1 FROM registries WHERE org_id = ? AND slug = ?", [org_id, slug])
         )
 
-    def _row(self, db, org: dict, slug: str) -> dict:
+    def registry_row(self, db, org: dict, slug: str) -> dict:
+        """The row of the registry `slug` of `org`; NotFound when it has none."""
         row = one(db, "SELECT * FROM registries WHERE org_id = ? AND slug = ?", [org["id"], slug])
         if row is None:
             raise NotFound(f"no registry {slug!r} in '{org['slug']}'")
