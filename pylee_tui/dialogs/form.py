@@ -136,7 +136,9 @@ class FormScreen(TypeAhead, ModalScreen[Any]):
         self.call_after_refresh(self._show_top)
 
     def _show_top(self) -> None:
-        self.query_one(".dialog.form", VerticalScroll).scroll_home(animate=False)
+        # after a refresh: the dialog may have been dismissed meanwhile
+        for scroll in self.query(".dialog.form").results(VerticalScroll):
+            scroll.scroll_home(animate=False)
 
     def _field_widget(self, field: FormField) -> Input | Select[str]:
         if field.choices:

@@ -258,6 +258,7 @@ class MarkdownSplitEditor(Widget):
         self._apply_mode(self.mode)
 
     def on_unmount(self) -> None:
+        self._ready = False
         if self._frozen:
             self._frozen = False
             # the app stays frozen: its own freeze is restored once the editor's garbage is
@@ -384,7 +385,13 @@ class MarkdownSplitEditor(Widget):
         """Scroll the preview to the block the editor's cursor is in (split view)."""
         if not self._ready or self.mode != "split":
             return
-        self._viewer.document.reveal_line(self._editor.cursor_location[0])
+        # called after a refresh, by whichever screen is on top by then: the editor may be
+        # closing (its panes already gone), and then there is nothing to follow
+        viewers = self.query("#md-preview").results(SafeMarkdownViewer)
+        editors = self.query("#md-editor").results(TextArea)
+        viewer, editor = next(viewers, None), next(editors, None)
+        if viewer is not None and editor is not None:
+            viewer.document.reveal_line(editor.cursor_location[0])
 
     def _preview_delay(self) -> float:
         # Never let renders queue up behind each other: after a slow render (a large paste into a

@@ -362,5 +362,19 @@ async def test_the_preview_follows_the_editors_cursor() -> None:
         assert viewer.scroll_y == 0
 
 
+async def test_closing_the_editor_as_the_preview_catches_up_is_not_a_crash() -> None:
+    # A finished render asks to follow the cursor after the next refresh; by then the user may
+    # have closed the editor (escape right after ctrl+s), its panes removed before the editor
+    # itself. The follow finds nothing to follow, and the app carries on.
+    app = EditorApp("# Notes\n\nhello")
+    async with app.run_test(size=(100, 24)) as pilot:
+        editor = app.query_one(MarkdownSplitEditor)
+        await editor.query_one("#md-panes").remove()
+        editor.call_after_refresh(editor._follow_cursor)
+        await pilot.pause()
+        assert app.is_running
+        assert app.return_code is None
+
+
 def test_tasks_and_aligned_table_snapshot(snap_compare) -> None:
     assert snap_compare(EditorApp(TASKS_AND_TABLE), terminal_size=(80, 24))
