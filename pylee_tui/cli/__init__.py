@@ -36,6 +36,7 @@ GROUPS = (
     "agent",
     "env",
     "export",
+    "clients",
     "run",
     "check",
     "call",

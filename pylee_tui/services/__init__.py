@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from pylee_tui.services.access import AccessService
     from pylee_tui.services.audit import AuditService
     from pylee_tui.services.checks import CheckService
+    from pylee_tui.services.clients.drift import DriftService
+    from pylee_tui.services.clients.service import ClientsService
     from pylee_tui.services.export import ExportService
     from pylee_tui.services.identity import IdentityService
     from pylee_tui.services.launch import LaunchService
@@ -143,6 +145,18 @@ class Services:
         from pylee_tui.services.checks import CheckService
 
         return CheckService(self)
+
+    @cached_property
+    def clients(self) -> ClientsService:
+        from pylee_tui.services.clients.service import ClientsService
+
+        return ClientsService(self)
+
+    @cached_property
+    def drift(self) -> DriftService:
+        from pylee_tui.services.clients.drift import DriftService
+
+        return DriftService(self)
 
     @cached_property
     def search(self) -> SearchService:

@@ -130,7 +130,9 @@ class _Launcher(JsonClient):
     def placeholder(self, entry: Any, key: str, secret: bool) -> str:  # missing refuses first
         raise InvalidInput(f"{entry.server_name}: {key} is not set")
 
-    def config_path(self, home: Any, cwd: Any, platform: Any) -> Any:  # nothing is written
+    def config_path(
+        self, home: Any, cwd: Any, platform: Any, scope: Any = None
+    ) -> Any:  # nothing is written
         raise NotImplementedError
 
 

@@ -103,5 +103,5 @@ def test_only_vscode_keeps_secrets_out_of_its_file_and_lives_in_a_workspace() ->
     assert {k: c.workspace_folder for k, c in FORMATS.items()} == {
         "claude": None,
         "vscode": ".vscode",
-        "cursor": None,
+        "cursor": ".cursor",
     }

@@ -126,4 +126,7 @@ class InstallResult:
 
 
 def render(plan: ExportPlan) -> str:
-    return json.dumps(plan.document(), indent=2, ensure_ascii=False) + "\n"
+    """The plan as a new file of its client holds it (JSON, or Codex's TOML)."""
+    from pylee_tui.services.export.codec import fresh_text
+
+    return fresh_text(plan.format, plan.document())

@@ -4,7 +4,6 @@ config file (merged, backed up, atomically) and remember whose each entry is."""
 from __future__ import annotations
 
 import difflib
-import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,11 +16,10 @@ from pylee_tui.services.export import owners as records
 from pylee_tui.services.export.clients import (
     WORKSPACE_FOLDERS,
     client_format,
-    default_config_path,
 )
+from pylee_tui.services.export.codec import parse_document, write_document
 from pylee_tui.services.export.configfile import (
     SecretMatcher,
-    bom_of,
     check_target,
     diff_lines,
     file_identity,
@@ -30,7 +28,6 @@ from pylee_tui.services.export.configfile import (
     mask_json,
     min_mode,
     mode_of,
-    parse_config,
     read_config,
     refuse_workspace_link,
     write_config,
@@ -196,14 +193,14 @@ class ExportService(Service):
         target = link_target(path)
         check_target(path, target, create_parent=_is_usual_place(path, plan.client))
         old_text = read_config(path)
-        parsed = parse_config(path, old_text, plan.format.jsonc) if old_text is not None else None
+        fmt = plan.format
+        parsed = parse_document(fmt, path, old_text) if old_text is not None else None
         existing = parsed.document if parsed is not None else {}
         with self.store.reading() as db:
             owned = records.read_owners(db, path)
         owners, input_owners = owned["servers"], owned["inputs"]
         merged = merge(plan, path, existing, owners, input_owners, replace_file)
-        new_text = bom_of(old_text) + json.dumps(merged.document, indent=2, ensure_ascii=False)
-        new_text += "\n"
+        new_text = write_document(fmt, old_text, merged.document)
         diff = _masked_diff(plan, path, old_text, new_text, existing, merged, owners, parsed)
         comments_dropped = parsed is not None and parsed.comments and old_text != new_text
         if comments_dropped:
@@ -341,13 +338,19 @@ def _masked_diff(
     current = existing.get(plan.servers_key, {})
     hidden = {v for n, e in current.items() if n in owners for v in _env_values(e)} - public
     fromfile = str(path) if old_text is not None else "/dev/null"
-    old_masked = mask_json(old_text or "", matcher, hidden, existing, merged.document)
+    if plan.format.file_kind != "json":  # TOML: its strings are not JSON's, mask every copy
+        every = [*secrets, *hidden]
+        old_masked = mask_everywhere(old_text or "", every)
+        new_masked = mask_everywhere(new_text, every)
+    else:
+        old_masked = mask_json(old_text or "", matcher, hidden, existing, merged.document)
+        new_masked = mask_json(new_text, matcher, hidden)
     if parsed is not None and parsed.comments:  # a comment may hide a string from the pattern
         old_masked = mask_everywhere(old_masked, [*secrets, *hidden])
     diff = "".join(
         difflib.unified_diff(
             diff_lines(old_masked),
-            diff_lines(mask_json(new_text, matcher, hidden)),
+            diff_lines(new_masked),
             fromfile=fromfile,
             tofile=str(path),
         )
@@ -358,13 +361,18 @@ def _masked_diff(
 
 
 def _is_usual_place(path: Path, client: str) -> bool:
-    """Whether `path` is where the client reads its config (`--install`): its directory may
-    be created. Elsewhere (`--out`), a missing directory is more likely a typo."""
-    try:
-        usual = default_config_path(client)
-    except (InvalidInput, RuntimeError):
-        return False
-    return os.path.abspath(path) == os.path.abspath(usual)
+    """Whether `path` is where the client reads its config (`--install`), at any of its
+    scopes: its directory may be created. Elsewhere (`--out`), a missing directory is more
+    likely a typo."""
+    fmt = client_format(client)
+    for scope in fmt.scopes:
+        try:
+            usual = fmt.config_path(None, None, None, scope)
+        except (InvalidInput, RuntimeError):
+            continue
+        if os.path.abspath(path) == os.path.abspath(usual):
+            return True
+    return False
 
 
 def _env_values(entry: Any) -> list[str]:

@@ -41,6 +41,8 @@ def default_config_path(
     home: Path | None = None,
     cwd: Path | None = None,
     platform: str | None = None,
+    scope: str | None = None,
 ) -> Path:
-    """Where each client reads its MCP servers from."""
-    return client_format(client).config_path(home, cwd, platform)
+    """Where each client reads its MCP servers from (`scope`: user or project; None: the
+    client's default)."""
+    return client_format(client).config_path(home, cwd, platform, scope)

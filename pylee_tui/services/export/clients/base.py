@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -22,6 +24,28 @@ if TYPE_CHECKING:
 # in the file at all), `reference` names them the client's way (it asks, or reads its
 # environment), `inline` writes the values
 SECRETS_MODES = ("launcher", "reference", "inline")
+# where a client's file lives: the user's own (every project), or one project's (a repository)
+SCOPES = ("user", "project")
+TRANSPORTS = ("stdio", "streamable-http", "sse")
+_ENV_REFERENCE = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class ClientEntry:
+    """One server entry as a client's file holds it, in the terms every client shares: what
+    scan lists, import turns into a server, and drift compares."""
+
+    name: str
+    command: str | None = None
+    args: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+    url: str | None = None
+    transport: str = "stdio"  # one of TRANSPORTS
+    headers: dict[str, str] = field(default_factory=dict)
+    # names the client passes on from its own environment without a value in the file (Codex's
+    # `env_vars`, its `bearer_token_env_var` as the Authorization header)
+    forwarded: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()  # why the entry cannot be read as a server (its shape)
 
 
 class ClientFormat(Protocol):
@@ -38,9 +62,31 @@ class ClientFormat(Protocol):
     takes_references: bool  # its file can name a secret for the client to fill in
     default_secrets: str  # the secrets mode an export uses unless told otherwise
     workspace_folder: str | None  # its file may live in a repository's folder: `.vscode`
+    scopes: tuple[str, ...]  # the SCOPES it has a file for, the default first
+    file_kind: str  # "json" (JSONC when `jsonc`) or "toml"
+    docs: str  # the public documentation its format follows (README lists it)
 
-    def config_path(self, home: Path | None, cwd: Path | None, platform: str | None) -> Path:
-        """Where the client reads its servers from."""
+    def config_path(
+        self, home: Path | None, cwd: Path | None, platform: str | None, scope: str | None = None
+    ) -> Path:
+        """Where the client reads its servers from, for `scope` (None: its default)."""
+        ...
+
+    def check_scope(self, scope: str | None) -> str:
+        """The scope asked for, or the default; refuse (InvalidInput) one it has no file for."""
+        ...
+
+    def server_groups(self, document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """The server entries a config holds, by where in it: "" is the object an export
+        writes; Claude Code's `~/.claude.json` has one more per project (its path)."""
+        ...
+
+    def read_entry(self, name: str, raw: Any) -> ClientEntry:
+        """An entry of the file in common terms (never raises: its problems are listed)."""
+        ...
+
+    def references(self, value: str) -> list[str]:
+        """The names a value refers to in the client's own syntax (`${env:KEY}`, ...)."""
         ...
 
     def check_request(self, secrets: str) -> None:
@@ -85,6 +131,32 @@ class JsonClient:
     takes_references = True
     default_secrets = "reference"
     workspace_folder: str | None = None
+    scopes: tuple[str, ...] = ("user",)
+    file_kind = "json"
+    docs = ""
+
+    def check_scope(self, scope: str | None) -> str:
+        if scope is None:
+            return self.scopes[0]
+        if scope not in SCOPES:
+            raise InvalidInput(f"unknown scope {scope!r}: use one of {', '.join(SCOPES)}")
+        if scope not in self.scopes:
+            raise InvalidInput(
+                f"{self.title} has no {scope} config file: its servers live in its "
+                f"{self.scopes[0]} file"
+            )
+        return scope
+
+    def server_groups(self, document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        servers = document.get(self.servers_key)
+        return {"": servers if isinstance(servers, dict) else {}}
+
+    def read_entry(self, name: str, raw: Any) -> ClientEntry:
+        """`command`/`args`/`env`, or `url`/`headers` with `type` (stdio, http, sse)."""
+        return read_common_entry(name, raw, url_keys=("url",))
+
+    def references(self, value: str) -> list[str]:
+        return _ENV_REFERENCE.findall(value)
 
     def check_request(self, secrets: str) -> None:
         if secrets not in SECRETS_MODES:
@@ -126,6 +198,52 @@ class JsonClient:
 
     def document(self, plan: ExportPlan) -> dict[str, Any]:
         return {self.servers_key: dict(plan.entries)}
+
+
+def read_common_entry(
+    name: str, raw: Any, url_keys: tuple[str, ...], sse_keys: tuple[str, ...] = ()
+) -> ClientEntry:
+    """The shape most clients share: `command` (a string), `args` (strings), `env` (string
+    values), or a URL under one of `url_keys` (streamable HTTP unless `type` says `sse`, or
+    the key is one of `sse_keys`) with `headers`. What does not fit is listed as a problem."""
+    if not isinstance(raw, dict):
+        return ClientEntry(name, problems=("the entry is not an object",))
+    problems: list[str] = []
+    env = _string_map(raw.get("env"), "env", problems)
+    headers = _string_map(raw.get("headers"), "headers", problems)
+    url_key = next((k for k in (*url_keys, *sse_keys) if isinstance(raw.get(k), str)), None)
+    command = raw.get("command")
+    if url_key is not None and command is None:
+        kind = str(raw.get("type") or raw.get("transport") or "").lower()
+        sse = url_key in sse_keys or kind == "sse"
+        return ClientEntry(
+            name,
+            url=raw[url_key],
+            transport="sse" if sse else "streamable-http",
+            headers=headers,
+            env=env,
+            problems=tuple(problems),
+        )
+    if not isinstance(command, str) or not command.strip():
+        problems.append("no command or URL")
+        return ClientEntry(name, env=env, headers=headers, problems=tuple(problems))
+    args = raw.get("args", [])
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        problems.append("args is not a list of strings")
+        args = [a for a in args if isinstance(a, str)] if isinstance(args, list) else []
+    return ClientEntry(name, command=command, args=tuple(args), env=env, problems=tuple(problems))
+
+
+def _string_map(value: Any, what: str, problems: list[str]) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problems.append(f"{what} is not an object")
+        return {}
+    kept = {str(k): v for k, v in value.items() if isinstance(v, str)}
+    if len(kept) != len(value):
+        problems.append(f"{what} holds values that are not strings")
+    return kept
 
 
 def user_config_dir(platform: str | None = None, home: Path | None = None) -> Path:

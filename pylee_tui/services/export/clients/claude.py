@@ -23,8 +23,12 @@ class ClaudeDesktop(JsonClient):
     order = 10
     takes_references = False
     default_secrets = "launcher"
+    docs = "https://modelcontextprotocol.io/docs/develop/connect-local-servers"
 
-    def config_path(self, home: Path | None, cwd: Path | None, platform: str | None) -> Path:
+    def config_path(
+        self, home: Path | None, cwd: Path | None, platform: str | None, scope: str | None = None
+    ) -> Path:
+        self.check_scope(scope)
         return user_config_dir(platform, home) / "Claude" / "claude_desktop_config.json"
 
     def secret_reference(self, entry: EntryBuilder, key: str, source: str) -> str:

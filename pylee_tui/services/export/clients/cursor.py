@@ -16,8 +16,15 @@ class Cursor(JsonClient):
     key = "cursor"
     title = "Cursor"
     order = 30
+    workspace_folder = ".cursor"
+    scopes = ("user", "project")
+    docs = "https://cursor.com/docs/context/mcp"
 
-    def config_path(self, home: Path | None, cwd: Path | None, platform: str | None) -> Path:
+    def config_path(
+        self, home: Path | None, cwd: Path | None, platform: str | None, scope: str | None = None
+    ) -> Path:
+        if self.check_scope(scope) == "project":
+            return (cwd or Path.cwd()) / ".cursor" / "mcp.json"
         return (home or Path.home()) / ".cursor" / "mcp.json"
 
     def secret_reference(self, entry: EntryBuilder, key: str, source: str) -> str:

@@ -3,15 +3,19 @@ referenced as `${input:id}`, so no secret value is ever written."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pylee_tui.services.errors import InvalidInput
-from pylee_tui.services.export.clients.base import JsonClient
+from pylee_tui.services.export.clients.base import JsonClient, user_config_dir
 
 if TYPE_CHECKING:
     from pylee_tui.services.export.entry import EntryBuilder
     from pylee_tui.services.export.plan import ExportPlan
+
+
+_INPUT = re.compile(r"\$\{input:([^}]+)\}")
 
 
 class VsCode(JsonClient):
@@ -23,9 +27,18 @@ class VsCode(JsonClient):
     has_inputs = True
     takes_inline_secrets = False
     workspace_folder = ".vscode"
+    scopes = ("project", "user")
+    docs = "https://code.visualstudio.com/docs/copilot/customization/mcp-servers"
 
-    def config_path(self, home: Path | None, cwd: Path | None, platform: str | None) -> Path:
+    def config_path(
+        self, home: Path | None, cwd: Path | None, platform: str | None, scope: str | None = None
+    ) -> Path:
+        if self.check_scope(scope) == "user":  # the default profile's mcp.json
+            return user_config_dir(platform, home) / "Code" / "User" / "mcp.json"
         return (cwd or Path.cwd()) / self.workspace_folder / "mcp.json"
+
+    def references(self, value: str) -> list[str]:
+        return _INPUT.findall(value) + super().references(value)
 
     def check_request(self, secrets: str) -> None:
         if secrets == "inline":
