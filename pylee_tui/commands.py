@@ -38,6 +38,7 @@ ACTIONS = (
     ("Go to Members", "Section 3", "show_section('members')"),
     ("Go to Vault", "Section 4", "show_section('vault')"),
     ("Go to Audit", "Section 5", "show_section('audit')"),
+    ("Go to Clients", "Section 6: MCP client files, drift, sync", "show_section('clients')"),
     ("Vault: scope…", "Pick the org, a registry or a server in section 4", "vault('pick_scope')"),
     ("Vault: defined here / effective", "Switch the vault table (t)", "vault('toggle_mode')"),
     ("Vault: new variable or secret", "At the vault's current scope (n)", "vault('new')"),

@@ -109,6 +109,8 @@ class ExportScreen(ModalScreen[bool]):
     ExportScreen #export-choices { margin-top: 1; }
     ExportScreen Select { width: 20; }
     ExportScreen #export-secrets { width: 22; margin-left: 1; }
+    ExportScreen #export-scope { width: 12; margin-left: 1; }
+    ExportScreen #export-scope.-single { display: none; }
     ExportScreen Checkbox { width: auto; border: none; padding: 0 1; }
     ExportScreen #export-path { width: 1fr; background: $boost; padding: 0 1; }
     ExportScreen .export-label { width: auto; padding: 0 1 0 0; }
@@ -125,11 +127,16 @@ class ExportScreen(ModalScreen[bool]):
         Binding("ctrl+s", "write", "Write file", id="export.write", priority=True),
     ]
 
-    def __init__(self, org: str, registry: str, client: str = "vscode") -> None:
+    def __init__(
+        self, org: str, registry: str, client: str = "vscode", scope: str | None = None
+    ) -> None:
+        """`scope`: the client's user or project file (None: its default, or the file last
+        written); given, the file is that scope's."""
         super().__init__()
         self.org = org
         self.registry = registry
         self.client = client if client in CLIENTS else "vscode"
+        self.scope = scope if scope in client_format(self.client).scopes else None
         self._shown: Preview | None = None  # the preview on screen, when it is up to date
         self._folder_to_create: Path | None = None
         self._refresh_timer: Timer | None = None
@@ -178,11 +185,20 @@ class ExportScreen(ModalScreen[bool]):
                     compact=True,
                     id="export-secrets",
                 )
+                yield Select(
+                    self._scope_options(self.client),
+                    value=self._scope(),
+                    allow_blank=False,
+                    compact=True,
+                    id="export-scope",
+                )
                 yield Checkbox("Allow missing variables", id="export-missing")
             with Horizontal(classes="export-row"):
                 yield Static("File", classes="export-label")
                 yield PathInput(
-                    str(default_config_path(self.client)), compact=True, id="export-path"
+                    str(default_config_path(self.client, scope=self._scope())),
+                    compact=True,
+                    id="export-path",
                 )
             yield Static("", id="export-status")
             with VerticalScroll(id="export-skipped"):
@@ -199,6 +215,7 @@ class ExportScreen(ModalScreen[bool]):
     def on_mount(self) -> None:
         self.query_one("#export-client", Select).focus()
         self._sync_secrets_modes()
+        self._sync_scopes()
         self._status("Preparing…", "dim")
         pylee_app(self).call(
             self._load_memory, done=self._remembered, failed=lambda _exc: self._remembered({})
@@ -244,6 +261,8 @@ class ExportScreen(ModalScreen[bool]):
         return client_format(client).default_secrets
 
     def _path_for(self, client: str) -> str:
+        if self.scope is not None:  # a scope chosen: that scope's file
+            return str(default_config_path(client, scope=self._scope()))
         paths = self._memory.get("paths")
         remembered = paths.get(client) if isinstance(paths, dict) else None
         return remembered if isinstance(remembered, str) else str(default_config_path(client))
@@ -273,9 +292,40 @@ class ExportScreen(ModalScreen[bool]):
             return
         self.client = str(event.value)
         self._say("")
+        if self.scope not in client_format(self.client).scopes:
+            self.scope = None
+        self._sync_scopes()
         with self.prevent(Input.Changed):
             self.query_one("#export-path", PathInput).value = self._path_for(self.client)
         self._sync_secrets_modes()
+        self.refresh_preview()
+
+    # --- the client's user or project file ---------------------------------------------------
+
+    @staticmethod
+    def _scope_options(client: str) -> list[tuple[str, str]]:
+        return [(s.capitalize(), s) for s in client_format(client).scopes]
+
+    def _scope(self) -> str:
+        return self.scope or client_format(self.client).scopes[0]
+
+    def _sync_scopes(self) -> None:
+        """Offer the scopes the client has a file for: the choice is shown only where there
+        are two (Claude Desktop has one file)."""
+        scopes = self.query_one("#export-scope", Select)
+        with self.prevent(Select.Changed):
+            scopes.set_options(self._scope_options(self.client))
+            scopes.value = self._scope()
+        scopes.set_class(len(client_format(self.client).scopes) < 2, "-single")
+
+    @on(Select.Changed, "#export-scope")
+    def _scope_changed(self, event: Select.Changed) -> None:
+        if event.value is Select.BLANK or event.value == self._scope():
+            return
+        self.scope = str(event.value)
+        self._say("")
+        with self.prevent(Input.Changed):
+            self.query_one("#export-path", PathInput).value = self._path_for(self.client)
         self.refresh_preview()
 
     @staticmethod

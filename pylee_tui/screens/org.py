@@ -1,4 +1,4 @@
-"""The org screen: header, section tabs (1-5) and the five sections of `sections/`, each built on
+"""The org screen: header, section tabs (1-6) and the six sections of `sections/`, each built on
 first visit (the overview at once). It loads the org, hands the view down to every section, and
 loads it again when a section says it changed data."""
 
@@ -43,6 +43,7 @@ PANE_IDS = {
     "members": "members-pane",
     "vault": "vault-pane",
     "audit": "audit-pane",
+    "clients": "clients-pane",
 }
 SECTIONS = (
     ("overview", "Overview"),
@@ -50,6 +51,7 @@ SECTIONS = (
     ("members", "Members"),
     ("vault", "Vault"),
     ("audit", "Audit"),
+    ("clients", "Clients"),
 )
 
 
@@ -67,6 +69,10 @@ def build_section(key: str) -> OrgSection:
         from pylee_tui.sections.vault.pane import VaultPane
 
         return VaultPane(id=PANE_IDS[key])
+    if key == "clients":
+        from pylee_tui.sections.clients.pane import ClientsPane
+
+        return ClientsPane(id=PANE_IDS[key])
     from pylee_tui.sections.audit.pane import AuditPane
 
     return AuditPane(id=PANE_IDS[key])
@@ -82,6 +88,7 @@ def import_sections() -> None:
     """Import every section's module, so that a first visit builds its section instead of
     importing it: run in a thread once the org home is painted."""
     import pylee_tui.sections.audit.pane
+    import pylee_tui.sections.clients.pane
     import pylee_tui.sections.members.pane
     import pylee_tui.sections.registries.browser
     import pylee_tui.sections.vault.pane  # noqa: F401
@@ -115,6 +122,7 @@ class OrgScreen(TypeAhead, Screen[None]):
         Binding("3", "section('members')", "Members", show=False, id="section.members"),
         Binding("4", "section('vault')", "Vault", show=False, id="section.vault"),
         Binding("5", "section('audit')", "Audit", show=False, id="section.audit"),
+        Binding("6", "section('clients')", "Clients", show=False, id="section.clients"),
         Binding("e", "edit_overview", "Edit", id="overview.edit", tooltip="Edit the overview"),
         Binding("t", "toggle_toc", "TOC", id="overview.toc", tooltip="Table of contents"),
         Binding("s", "settings", "Settings", id="org.settings"),
@@ -339,7 +347,7 @@ class OrgScreen(TypeAhead, Screen[None]):
         self.query_one(SectionBar).active = key
 
     def _section_lists(self, key: str) -> DOMQuery[Widget]:
-        return self.query_one(f"#{key}").query("RegistryTree, DataTable, VirtualTable")
+        return self.query_one(f"#{key}").query("RegistryTree, ClientTree, DataTable, VirtualTable")
 
     async def _fill_once_mounted(self, mounted: AwaitMount, key: str) -> None:
         await mounted
