@@ -64,6 +64,7 @@ class ImportItem:
     references: list[str] = field(default_factory=list)  # keys the file names, no value
     notes: list[str] = field(default_factory=list)  # why a draft, what was guessed
     skipped: str | None = None  # why it is not imported (ours already, a launcher entry)
+    group: str = ""  # where in the file (FoundEntry.group): "" is what an export rewrites
 
 
 @dataclass

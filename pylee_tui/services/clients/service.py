@@ -2,8 +2,212 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
 from pylee_tui.services.base import Service
+from pylee_tui.services.clients import importer
+from pylee_tui.services.clients.model import FoundFile, ImportItem, ImportPlan, ImportResult
+from pylee_tui.services.clients.scan import config_path, read_file
+from pylee_tui.services.errors import Conflict, InvalidInput
+from pylee_tui.services.export import owners as records
+from pylee_tui.services.export.clients import FORMATS, client_format
+from pylee_tui.services.export.merge import Owners
+from pylee_tui.services.export.plan import InstallResult
+from pylee_tui.services.scope import Scope
+
+REWRITE_MODES = ("launcher", "reference")
 
 
 class ClientsService(Service):
-    pass
+    def scan(
+        self, *, home: Path | None = None, cwd: Path | None = None, platform: str | None = None
+    ) -> list[FoundFile]:
+        """Every client's file at each of its scopes, in the clients' order: not there
+        (`exists=False`), unreadable (`problem`), or its entries (whose each is: `ours` by the
+        export's records, `launcher` when it starts `pylee-tui run`)."""
+        found: list[FoundFile] = []
+        for fmt in FORMATS.values():
+            for scope in fmt.scopes:
+                try:
+                    path = config_path(fmt, scope, home, cwd, platform)
+                except (InvalidInput, RuntimeError, OSError) as exc:
+                    problem = " ".join(str(exc).split()) or "no config folder on this system"
+                    found.append(
+                        FoundFile(fmt.key, fmt.title, scope, Path(), False, problem=problem)
+                    )
+                    continue
+                found.append(read_file(fmt, scope, path, self._owners(path))[0])
+        return found
+
+    def _owners(self, path: Path) -> Owners:
+        with self.store.reading() as db:
+            return records.read_owners(db, path)["servers"]
+
+    # --- import -------------------------------------------------------------------------------
+
+    def plan_import(
+        self,
+        actor: str,
+        client: str,
+        scope: str | None,
+        *,
+        org: str,
+        registry: str,
+        file: Path | None = None,
+        entries: Collection[str] | None = None,
+        secret_names: Collection[str] = (),
+        home: Path | None = None,
+        cwd: Path | None = None,
+        platform: str | None = None,
+    ) -> ImportPlan:
+        """What importing the client's file (its `scope`'s, or `file`) into the registry would
+        do, entry by entry (`entries`: only these). Nothing is written. Refused in one line: an
+        unknown client or scope, a missing or unreadable file, an unknown registry or entry."""
+        fmt = client_format(client)
+        chosen_scope = fmt.check_scope(scope)
+        path = Path(file).expanduser() if file is not None else None
+        if path is None:
+            path = config_path(fmt, chosen_scope, home, cwd, platform)
+        self.services.registries.get_registry(actor, Scope(org, registry))
+        found, _document, _text = read_file(fmt, chosen_scope, path, self._owners(path))
+        if not found.exists:
+            raise InvalidInput(f"no {fmt.title} config at {path}")
+        if found.problem is not None:
+            raise InvalidInput(found.problem)
+        names = [f.name for f in found.entries]
+        if entries:
+            unknown = [e for e in entries if e not in names]
+            if unknown:
+                has = ", ".join(names) or "none"
+                raise InvalidInput(f"no entry {', '.join(unknown)} in {path} (it has: {has})")
+        taken: set[str] = set()
+        items: list[ImportItem] = []
+        for entry in found.entries:
+            if entries and entry.name not in entries:
+                continue
+            item = importer.plan_item(fmt, entry, secret_names, taken)
+            item.group = entry.group
+            items.append(item)
+        return ImportPlan(client, chosen_scope, path, org, registry, items)
+
+    def apply_import(self, actor: str, plan: ImportPlan, *, replace: bool = False) -> ImportResult:
+        """Create the plan's servers, their variables (server scope) and secrets (the vault,
+        server scope), in one transaction: all or nothing. A server of the same name refuses the
+        import with the list, unless `replace`. Secrets need the unlocked vault (VaultLocked
+        before anything is written)."""
+        items = [i for i in plan.items if i.skipped is None]
+        if not items:
+            raise InvalidInput(f"nothing to import from {plan.path}: every entry was skipped")
+        if plan.secret_count:
+            self.services.vault.data_key()  # VaultLocked now, not halfway
+        scope = Scope(plan.org, plan.registry)
+        existing = {s.name for s in self.services.registries.list_servers(actor, scope)}
+        clash = [i.server for i in items if i.server in existing]
+        if clash and not replace:
+            raise Conflict(
+                f"already in registry '{plan.registry}': {', '.join(clash)} (replace them to "
+                "import over them)"
+            )
+        result = ImportResult(plan, [], [], [], [], [])
+        with self.store.transaction():
+            report = self.services.registries.import_servers(
+                actor,
+                scope,
+                [i.document for i in items],
+                replace=True,
+                source=f"{plan.client} {plan.path}",
+            )
+            for item, outcome in zip(items, report.outcomes, strict=True):
+                if outcome.outcome not in ("imported", "draft", "replaced", "replaced-draft"):
+                    raise InvalidInput(
+                        f"{item.entry}: cannot import {item.server}: {'; '.join(outcome.reasons)}"
+                    )
+                (result.updated if item.server in existing else result.created).append(item.server)
+                if outcome.outcome in ("draft", "replaced-draft"):
+                    result.drafts.append(item.server)
+                where = Scope(plan.org, plan.registry, item.server)
+                variables = self.services.variables
+                for key, value in item.variables.items():
+                    variables.set_key(actor, where, key, value, kind="variable")
+                    result.variables_stored.append(f"{item.server}: {key}")
+                for key, value in item.secrets.items():
+                    variables.set_key(actor, where, key, value, kind="secret")
+                    result.secrets_stored.append(f"{item.server}: {key}")
+        return result
+
+    # --- rewrite ------------------------------------------------------------------------------
+
+    def rewrite_file(self, actor: str, plan: ImportPlan, secrets: str) -> InstallResult:
+        """After `apply_import`: the imported entries of the client's file written again by an
+        export of their servers in the `launcher` or `reference` form, under their own names;
+        every other entry, key and comment is kept, the old file kept as `<file>.bak`. So the
+        plaintext values leave the file. Drafts (nothing to export) stay as they were."""
+        if secrets not in REWRITE_MODES:
+            raise InvalidInput(
+                f"rewrite to the launcher or reference form, not {secrets!r}: the point is "
+                "that no secret value stays in the file"
+            )
+        fmt = client_format(plan.client)
+        fmt.check_request(secrets)
+        scope = Scope(plan.org, plan.registry)
+        valid = {
+            s.name
+            for s in self.services.registries.list_servers(actor, scope)
+            if s.status == "valid"
+        }
+        items = [i for i in plan.items if i.skipped is None and i.group == "" and i.server in valid]
+        if not items:
+            raise InvalidInput(f"no imported entry of {plan.path} can be written back by an export")
+        registry = self.services.registries.get_registry(actor, scope)
+        with self.store.transaction() as db:
+            before = records.read_owners(db, plan.path)
+            owners: Owners = dict(before["servers"])
+            for item in items:
+                owners[item.entry] = {
+                    "org": plan.org,
+                    "registry": registry.slug,
+                    "registry_id": registry.id,
+                    "server": item.server,
+                }
+            records.record_owners(db, plan.path, owners, None)
+        try:
+            _plan, result = self.services.export.install_with_names(
+                actor,
+                scope,
+                plan.client,
+                plan.path,
+                servers=[i.server for i in items],
+                secrets=secrets,
+                allow_missing=True,
+            )
+        except BaseException:
+            with self.store.transaction() as db:  # the entries are the user's again
+                records.record_owners(db, plan.path, before["servers"], None)
+            raise
+        return result
+
+
+def plan_json(plan: ImportPlan) -> dict[str, Any]:
+    """The plan as `clients import --json` and the app show it: no secret value."""
+    return {
+        "client": plan.client,
+        "scope": plan.scope,
+        "path": str(plan.path),
+        "org": plan.org,
+        "registry": plan.registry,
+        "items": [
+            {
+                "entry": i.entry,
+                "server": i.server,
+                "kind": i.kind,
+                "variables": sorted(i.variables),
+                "secrets": sorted(i.secrets),
+                "references": i.references,
+                "notes": i.notes,
+                "skipped": i.skipped,
+            }
+            for i in plan.items
+        ],
+    }
