@@ -256,6 +256,36 @@ def _m0007_server_checks(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0008_export_entries")
+def _m0008_export_entries(db: sqlite_utils.Database) -> None:
+    """What an export wrote, entry by entry, so that drift (`clients status`) can tell a hand
+    edit, a deletion or a registry change from an entry still as written: the client of each
+    file, and per entry its secrets mode, the entry as written with every inlined secret value
+    masked (JSON: no secret value is ever stored here), a hash of that masked entry, its owner,
+    the scope the file is the client's config at (NULL: a file named with --out), and when and
+    by whom it was written. Gone with the file's record."""
+    db.executescript(
+        """
+        CREATE TABLE export_entries (
+            path TEXT NOT NULL REFERENCES export_files(path) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            client TEXT NOT NULL,
+            secrets TEXT NOT NULL,
+            entry TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            org_slug TEXT NOT NULL,
+            registry_slug TEXT NOT NULL,
+            registry_id INTEGER,
+            server TEXT NOT NULL,
+            scope TEXT,
+            written_at TEXT NOT NULL,
+            written_by TEXT NOT NULL,
+            PRIMARY KEY (path, name)
+        );
+        """
+    )
+
+
 _OWNED_PREFIX = "export.owned."  # export.owned.servers:/path, export.owned.inputs:/path
 _INTENT_PREFIX = "export.intent:"  # export.intent:/path
 

@@ -37,6 +37,8 @@ from pylee_tui.services.export.launcher import LAUNCHER_NOTE, launcher_entry, py
 from pylee_tui.services.export.merge import Clash, Merge, Owners, merge
 from pylee_tui.services.export.names import entry_names
 from pylee_tui.services.export.plan import ExportPlan, InstallResult
+from pylee_tui.services.export.written import mask_entry, record_entries
+from pylee_tui.services.resolver import MASK
 from pylee_tui.services.scope import Scope
 
 
@@ -53,6 +55,7 @@ class ExportService(Service):
         allow_missing: bool = False,
         taken: Iterable[str] = frozenset(),
         taken_inputs: Iterable[str] = frozenset(),
+        masked_secrets: bool = False,
     ) -> ExportPlan:
         """What exporting the registry `scope` names (or the `servers` named) to `client` would
         write.
@@ -67,7 +70,8 @@ class ExportService(Service):
         `secrets` is the mode (`SECRETS_MODES`): `launcher` entries start `pylee-tui run` and
         hold no value (nothing is decrypted, the vault may stay locked), `reference` names
         secrets the client's way, `inline` writes their values. None: the client's default;
-        `inline_secrets` is the same as `secrets="inline"`."""
+        `inline_secrets` is the same as `secrets="inline"`. With `masked_secrets`, an inline
+        export writes the mask for each secret and decrypts nothing (what drift compares)."""
         fmt = client_format(client)
         mode = secrets_mode(fmt.default_secrets, secrets, inline_secrets)
         fmt.check_request(mode)
@@ -132,7 +136,9 @@ class ExportService(Service):
             return plan
         secrets_needed = sorted({k for b in builders.values() for k in b.secret_keys})
         revealed: dict[str, dict[str, str | None]] = {}
-        if inline_secrets and secrets_needed:
+        if inline_secrets and secrets_needed and masked_secrets:
+            revealed = {name: dict.fromkeys(b.secret_keys, MASK) for name, b in builders.items()}
+        elif inline_secrets and secrets_needed:
             # one pass: each secret decrypted once, one event per server naming its keys
             revealed = self.services.variables.reveal_for_servers(
                 actor,
@@ -283,8 +289,23 @@ class ExportService(Service):
 
     def _remember(self, actor: str, plan: ExportPlan, path: Path, merged: Merge) -> None:
         inputs = merged.input_owners if plan.format.has_inputs else None
-        with self.store.transaction() as db:  # the owners and the event, together
+        matcher = SecretMatcher(plan.secret_values)
+        entries = {name: mask_entry(entry, matcher) for name, entry in plan.entries.items()}
+        owners = {name: plan.owner(server) for name, server in plan.servers.items()}
+        with self.store.transaction() as db:  # the owners, what was written and the event
             records.record_owners(db, path, merged.owners, inputs)
+            record_entries(
+                db,
+                path,
+                client=plan.client,
+                secrets=plan.secrets,
+                entries=entries,
+                owners=owners,
+                keep=set(merged.owners),
+                scope=scope_of(path, plan.client),
+                now=self.now(),
+                actor=actor,
+            )
             self.record_export(actor, plan, str(path))
 
     def record_export(self, actor: str, plan: ExportPlan, path: str = "-") -> None:
@@ -364,6 +385,12 @@ def _is_usual_place(path: Path, client: str) -> bool:
     """Whether `path` is where the client reads its config (`--install`), at any of its
     scopes: its directory may be created. Elsewhere (`--out`), a missing directory is more
     likely a typo."""
+    return scope_of(path, client) is not None
+
+
+def scope_of(path: Path, client: str) -> str | None:
+    """The scope (user, project) at which `path` is the client's own config; None: it is
+    not (a file named with `--out`)."""
     fmt = client_format(client)
     for scope in fmt.scopes:
         try:
@@ -371,8 +398,8 @@ def _is_usual_place(path: Path, client: str) -> bool:
         except (InvalidInput, RuntimeError):
             continue
         if os.path.abspath(path) == os.path.abspath(usual):
-            return True
-    return False
+            return scope
+    return None
 
 
 def _env_values(entry: Any) -> list[str]:
