@@ -109,7 +109,7 @@ class ExportScreen(ModalScreen[bool]):
     ExportScreen #export-choices { margin-top: 1; }
     ExportScreen Select { width: 20; }
     ExportScreen #export-secrets { width: 22; margin-left: 1; }
-    ExportScreen #export-scope { width: 12; margin-left: 1; }
+    ExportScreen #export-scope { width: 12; margin-right: 1; }
     ExportScreen #export-scope.-single { display: none; }
     ExportScreen Checkbox { width: auto; border: none; padding: 0 1; }
     ExportScreen #export-path { width: 1fr; background: $boost; padding: 0 1; }
@@ -185,6 +185,9 @@ class ExportScreen(ModalScreen[bool]):
                     compact=True,
                     id="export-secrets",
                 )
+                yield Checkbox("Allow missing variables", id="export-missing")
+            with Horizontal(classes="export-row"):
+                yield Static("File", classes="export-label")
                 yield Select(
                     self._scope_options(self.client),
                     value=self._scope(),
@@ -192,9 +195,6 @@ class ExportScreen(ModalScreen[bool]):
                     compact=True,
                     id="export-scope",
                 )
-                yield Checkbox("Allow missing variables", id="export-missing")
-            with Horizontal(classes="export-row"):
-                yield Static("File", classes="export-label")
                 yield PathInput(
                     str(default_config_path(self.client, scope=self._scope())),
                     compact=True,
