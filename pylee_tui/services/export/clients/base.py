@@ -201,11 +201,16 @@ class JsonClient:
 
 
 def read_common_entry(
-    name: str, raw: Any, url_keys: tuple[str, ...], sse_keys: tuple[str, ...] = ()
+    name: str,
+    raw: Any,
+    url_keys: tuple[str, ...],
+    sse_keys: tuple[str, ...] = (),
+    guess_sse: bool = False,
 ) -> ClientEntry:
     """The shape most clients share: `command` (a string), `args` (strings), `env` (string
     values), or a URL under one of `url_keys` (streamable HTTP unless `type` says `sse`, or
-    the key is one of `sse_keys`) with `headers`. What does not fit is listed as a problem."""
+    the key is one of `sse_keys`, or with `guess_sse` (a client whose file does not say) the
+    URL's path ends in `/sse`) with `headers`. What does not fit is listed as a problem."""
     if not isinstance(raw, dict):
         return ClientEntry(name, problems=("the entry is not an object",))
     problems: list[str] = []
@@ -216,6 +221,8 @@ def read_common_entry(
     if url_key is not None and command is None:
         kind = str(raw.get("type") or raw.get("transport") or "").lower()
         sse = url_key in sse_keys or kind == "sse"
+        if guess_sse and not kind:
+            sse = sse or looks_like_sse(raw[url_key])
         return ClientEntry(
             name,
             url=raw[url_key],
@@ -232,6 +239,30 @@ def read_common_entry(
         problems.append("args is not a list of strings")
         args = [a for a in args if isinstance(a, str)] if isinstance(args, list) else []
     return ClientEntry(name, command=command, args=tuple(args), env=env, problems=tuple(problems))
+
+
+def looks_like_sse(url: str) -> bool:
+    """Whether a URL names an SSE endpoint by the usual convention (its path ends in `/sse`),
+    for clients whose file does not say which transport a URL speaks."""
+    return url.split("?", 1)[0].split("#", 1)[0].rstrip("/").endswith("/sse")
+
+
+def string_map(value: Any, what: str, problems: list[str]) -> dict[str, str]:
+    """An object of strings (`env`, `headers`), what is not one listed in `problems`."""
+    return _string_map(value, what, problems)
+
+
+def env_folder(variable: str, home: Path | None) -> Path | None:
+    """The folder an environment variable names (`CODEX_HOME`, `COPILOT_HOME`), when set;
+    under `home` (tests) when it lies in the real home."""
+    value = os.environ.get(variable)
+    if not value:
+        return None
+    folder = Path(value).expanduser()
+    real_home = Path.home()
+    if home is not None and folder.is_relative_to(real_home):
+        folder = home / folder.relative_to(real_home)
+    return folder
 
 
 def _string_map(value: Any, what: str, problems: list[str]) -> dict[str, str]:

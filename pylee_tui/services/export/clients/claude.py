@@ -8,7 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pylee_tui.services.errors import InvalidInput
-from pylee_tui.services.export.clients.base import JsonClient, user_config_dir
+from pylee_tui.services.export.clients.base import (
+    ClientEntry,
+    JsonClient,
+    read_common_entry,
+    user_config_dir,
+)
 from pylee_tui.services.export.names import env_key_for
 
 if TYPE_CHECKING:
@@ -49,6 +54,48 @@ class ClaudeDesktop(JsonClient):
         if env:
             entry["env"] = env
         return entry
+
+    def read_entry(self, name: str, raw: Any) -> ClientEntry:
+        """A command; `npx -y mcp-remote URL [--header "Name:${VAR}"]...` (what remote_entry
+        writes) reads back as the remote it bridges to, each header's value taken from env."""
+        entry = read_common_entry(name, raw, url_keys=("url",))
+        return _bridged_remote(entry) or entry
+
+
+def _bridged_remote(entry: ClientEntry) -> ClientEntry | None:
+    args = list(entry.args)
+    if entry.command != "npx" or MCP_REMOTE not in args:
+        return None
+    rest = args[args.index(MCP_REMOTE) + 1 :]
+    if not rest or not rest[0].startswith(("http://", "https://")):
+        return None
+    url, rest = rest[0], rest[1:]
+    headers: dict[str, str] = {}
+    env = dict(entry.env)
+    transport = "streamable-http"
+    while rest:
+        flag, value = rest[0], rest[1] if len(rest) > 1 else None
+        if flag == "--header" and value is not None and ":" in value:
+            header, template = value.split(":", 1)
+            var = template.strip()
+            if var.startswith("${") and var.endswith("}") and var[2:-1] in env:
+                headers[header.strip()] = env.pop(var[2:-1])
+            else:
+                headers[header.strip()] = var
+            rest = rest[2:]
+        elif flag == "--transport" and value is not None:
+            transport = "sse" if value.startswith("sse") else transport
+            rest = rest[2:]
+        else:
+            return None  # an option this reading does not know: the command as it is
+    return ClientEntry(
+        entry.name,
+        url=url,
+        transport=transport,
+        headers=headers,
+        env=env,
+        problems=entry.problems,
+    )
 
 
 CLIENT = ClaudeDesktop()

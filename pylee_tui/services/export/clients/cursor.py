@@ -4,9 +4,9 @@ Cursor's environment) unless inlining is asked for."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from pylee_tui.services.export.clients.base import JsonClient
+from pylee_tui.services.export.clients.base import ClientEntry, JsonClient, read_common_entry
 
 if TYPE_CHECKING:
     from pylee_tui.services.export.entry import EntryBuilder
@@ -32,6 +32,10 @@ class Cursor(JsonClient):
 
     def placeholder(self, entry: EntryBuilder, key: str, secret: bool) -> str:
         return "${env:" + key + "}"
+
+    def read_entry(self, name: str, raw: Any) -> ClientEntry:
+        """A command, or a `url` (its `type` when given; else an `/sse` path is SSE)."""
+        return read_common_entry(name, raw, url_keys=("url",), guess_sse=True)
 
 
 CLIENT = Cursor()
