@@ -80,26 +80,14 @@ def cmd_import(ctx: Context) -> int:
         entries=a.entry or None,
         secret_names=a.secret or (),
     )
-    for item in plan.items:
-        if item.skipped is not None:
-            ctx.out.write(f"{cell(item.entry, 0)}: skipped ({cell(item.skipped, 0)})\n")
-            continue
-        parts = [
-            f"{cell(item.entry, 0)} -> {item.kind} {cell(item.server, 0)}",
-            f"{len(item.variables)} variable(s)",
-            f"{len(item.secrets)} secret(s) into the vault",
-        ]
-        if item.references:
-            parts.append("set " + ", ".join(cell(r, 0) for r in item.references))
-        ctx.out.write("; ".join(parts) + "\n")
-        for note in item.notes:
-            ctx.err.write(f"{PROG}: note: {item.entry}: {one_line(cell(note, 0))}\n")
     if a.dry_run:
+        _show_items(ctx, plan)
         ctx.out.write("Dry run: nothing imported.\n")
         return 0
     result = with_vault(
         ctx, lambda: clients.apply_import(ctx.user, plan, replace=a.replace), create=True
     )
+    _show_items(ctx, plan)
     done = [f"imported {len(result.created)} server(s)"]
     if result.updated:
         done.append(f"replaced {len(result.updated)}")
@@ -116,6 +104,24 @@ def cmd_import(ctx: Context) -> int:
             "with --rewrite launcher (or reference) to replace them (a backup is kept)\n"
         )
     return 0
+
+
+def _show_items(ctx: Context, plan: Any) -> None:
+    """What each entry became (after the import: a refusal is the one line said)."""
+    for item in plan.items:
+        if item.skipped is not None:
+            ctx.out.write(f"{cell(item.entry, 0)}: skipped ({cell(item.skipped, 0)})\n")
+            continue
+        parts = [
+            f"{cell(item.entry, 0)} -> {item.kind} {cell(item.server, 0)}",
+            f"{len(item.variables)} variable(s)",
+            f"{len(item.secrets)} secret(s) into the vault",
+        ]
+        if item.references:
+            parts.append("set " + ", ".join(cell(r, 0) for r in item.references))
+        ctx.out.write("; ".join(parts) + "\n")
+        for note in item.notes:
+            ctx.err.write(f"{PROG}: note: {item.entry}: {one_line(cell(note, 0))}\n")
 
 
 def register(commands: Commands) -> None:

@@ -497,6 +497,44 @@ BAD_INPUT = [
     ("completion", ("completion", "tcsh"), ANN, 2),
     ("completion", ("completion", "bash", "extra"), ANN, 2),
     ("completion", ("completion", "--org", "acme", "bash"), ANN, 2),
+    ("clients scan", ("clients", "scan", "extra"), ANN, 2),
+    ("clients import", ("clients", "import", "nope", "--org", "acme", "--registry", "r"), ANN, 1),
+    (
+        "clients import",
+        ("clients", "import", "cursor", "--org", "acme", "--registry", "nope"),
+        ANN,
+        1,
+    ),
+    (
+        "clients import",
+        ("clients", "import", "cursor", "--org", "acme", "--registry", "r", "--scope", "global"),
+        ANN,
+        1,
+    ),
+    (
+        "clients import",
+        (
+            "clients",
+            "import",
+            "cursor",
+            "--org",
+            "acme",
+            "--registry",
+            "r",
+            "--file",
+            "{tmp}/missing.json",
+        ),
+        ANN,
+        1,
+    ),
+    ("clients import", ("clients", "import", "cursor", "--org", "nope", "--registry", "r"), ANN, 1),
+    ("clients import", ("clients", "import", "cursor"), ANN, 2),
+    (
+        "clients import",
+        ("clients", "import", "cursor", "--org", "acme", "--registry", "r", "--rewrite", "inline"),
+        ANN,
+        2,
+    ),
 ]
 
 
