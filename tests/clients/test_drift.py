@@ -1,0 +1,224 @@
+"""Drift: what an export wrote against what the client's file holds (in sync, changed by hand,
+missing, stale, foreign), `sync` bringing the file back, `adopt` taking a hand change into the
+registry. Real files in tmp_path, exports through the service."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pylee_tui.services import Scope, Services
+from pylee_tui.services.clients.model import CHANGED, FOREIGN, IN_SYNC, MISSING, STALE, DriftFile
+from pylee_tui.services.errors import InvalidInput
+from tests.services import test_services_export
+from tests.services.test_services_export import SEARCH, SECRET_API, SECRET_TOKEN, WEATHER
+from tests.support import ANN
+
+world = test_services_export.world  # acme / tools: its servers, variables and secrets
+TOOLS = Scope("acme", "tools")
+SEARCH_NAME = SEARCH["name"]
+WEATHER_NAME = WEATHER["name"]
+
+
+def export(s: Services, target: Path, client: str = "cursor", **kw):
+    return s.export.install_with_names(ANN, TOOLS, client, target, allow_missing=True, **kw)
+
+
+def status(s: Services, target: Path) -> DriftFile:
+    (found,) = s.drift.status(ANN, paths=[target])
+    return found
+
+
+def states(found: DriftFile) -> dict[str, str]:
+    return {e.name: e.state for e in found.entries}
+
+
+def entry_of(found: DriftFile, server: str) -> str:
+    return next(e.name for e in found.entries if e.server == server)
+
+
+def edit(target: Path, name: str, change) -> None:
+    doc = json.loads(target.read_text("utf-8"))
+    change(doc["mcpServers"][name])
+    target.write_text(json.dumps(doc, indent=2), "utf-8")
+
+
+@pytest.fixture
+def target(world: Services, tmp_path: Path) -> Path:
+    path = tmp_path / "mcp.json"
+    export(world, path, servers=[WEATHER_NAME, SEARCH_NAME])
+    return path
+
+
+def test_every_entry_is_in_sync_after_an_export(world: Services, target: Path) -> None:
+    found = status(world, target)
+    assert found.problem is None and found.client == "cursor"
+    assert sorted(states(found).values()) == [IN_SYNC, IN_SYNC]
+    assert {e.server for e in found.entries} == {WEATHER_NAME, SEARCH_NAME}
+
+
+def test_a_hand_edit_is_changed_with_a_diff(world: Services, target: Path) -> None:
+    name = entry_of(status(world, target), WEATHER_NAME)
+    edit(target, name, lambda e: e["args"].append("--verbose"))
+    found = status(world, target)
+    changed = next(e for e in found.entries if e.name == name)
+    assert changed.state == CHANGED
+    assert '+    "--verbose"' in changed.diff
+    assert states(found)[entry_of(found, SEARCH_NAME)] == IN_SYNC
+
+
+def test_a_deleted_entry_is_missing_and_an_unknown_one_foreign(
+    world: Services, target: Path
+) -> None:
+    name = entry_of(status(world, target), SEARCH_NAME)
+    doc = json.loads(target.read_text("utf-8"))
+    del doc["mcpServers"][name]
+    doc["mcpServers"]["mine"] = {"command": "my-tool"}
+    target.write_text(json.dumps(doc), "utf-8")
+    found = states(status(world, target))
+    assert found[name] == MISSING and found["mine"] == FOREIGN
+
+
+def test_a_registry_change_makes_the_entry_stale(world: Services, target: Path) -> None:
+    world.variables.set_key(ANN, Scope("acme"), "REGION", "us")  # WEATHER_URL uses it
+    found = status(world, target)
+    weather = next(e for e in found.entries if e.server == WEATHER_NAME)
+    assert weather.state == STALE
+    assert "+" in weather.diff and "https://us.weather.example" in weather.diff
+    assert states(found)[entry_of(found, SEARCH_NAME)] == IN_SYNC
+
+
+def test_a_server_edit_or_removal_makes_the_entry_stale(world: Services, target: Path) -> None:
+    world.registries.edit_server(
+        ANN,
+        Scope("acme", "tools", SEARCH_NAME),
+        {**SEARCH, "packages": [{**SEARCH["packages"][0], "version": "0.4.0"}]},
+    )
+    world.registries.remove_server(ANN, Scope("acme", "tools", WEATHER_NAME))
+    found = {e.server: e for e in status(world, target).entries}
+    assert found[SEARCH_NAME].state == STALE and "acme-search-mcp==0.4.0" in found[SEARCH_NAME].diff
+    assert found[WEATHER_NAME].state == STALE and "removed" in found[WEATHER_NAME].diff
+
+
+def test_a_file_gone_is_one_line(world: Services, target: Path) -> None:
+    target.unlink()
+    found = status(world, target)
+    assert found.problem == "the file is gone" and found.entries == ()
+
+
+def test_inline_secrets_never_reach_the_database_and_diffs_are_masked(
+    world: Services, tmp_path: Path, db_path: Path
+) -> None:
+    target = tmp_path / "inline.json"
+    export(world, target, servers=[WEATHER_NAME, SEARCH_NAME], secrets="inline")
+    assert SECRET_API in target.read_text("utf-8")  # asked for: the file holds it
+    found = status(world, target)
+    assert set(states(found).values()) == {IN_SYNC}
+    name = entry_of(found, WEATHER_NAME)
+    edit(target, name, lambda e: e["args"].append("--verbose"))
+    changed = next(e for e in status(world, target).entries if e.name == name)
+    assert changed.state == CHANGED and "--verbose" in changed.diff
+    assert SECRET_API not in changed.diff and "••••" in changed.diff
+    world.vault.lock()  # an inline entry goes stale without decrypting anything
+    search = Scope("acme", "tools", SEARCH_NAME)
+    world.registries.edit_server(ANN, search, {**SEARCH, "description": "Search, edited"})
+    assert states(status(world, target))[entry_of(found, SEARCH_NAME)] == IN_SYNC
+    world.variables.set_key(ANN, search, "SEARCH_LIMIT", "10")  # a key at its own scope
+    stale = next(e for e in status(world, target).entries if e.server == SEARCH_NAME)
+    assert stale.state == STALE and '"SEARCH_LIMIT": "10"' in stale.diff
+    assert SECRET_TOKEN not in stale.diff
+    world.store.close()
+    data = b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
+    for secret in (SECRET_API, SECRET_TOKEN):
+        assert secret.encode() not in data
+
+
+def test_a_secret_the_user_adds_by_hand_is_masked_in_the_diff(
+    world: Services, target: Path
+) -> None:
+    name = entry_of(status(world, target), SEARCH_NAME)
+    edit(target, name, lambda e: e.setdefault("env", {}).update(NEW_API_KEY="sk-FAKE-by-hand"))
+    changed = next(e for e in status(world, target).entries if e.name == name)
+    assert changed.state == CHANGED and "NEW_API_KEY" in changed.diff
+    assert "sk-FAKE-by-hand" not in changed.diff
+
+
+def test_sync_restores_the_file_and_keeps_the_hand_edit_in_the_backup(
+    world: Services, target: Path
+) -> None:
+    found = status(world, target)
+    weather, search = entry_of(found, WEATHER_NAME), entry_of(found, SEARCH_NAME)
+    edit(target, weather, lambda e: e["args"].append("--verbose"))
+    doc = json.loads(target.read_text("utf-8"))
+    del doc["mcpServers"][search]
+    target.write_text(json.dumps(doc), "utf-8")
+    ((_plan, result),) = world.drift.sync(ANN, target)
+    assert result.written and result.backup is not None
+    assert "--verbose" in result.backup.read_text("utf-8")
+    assert "--verbose" not in target.read_text("utf-8")
+    assert set(states(status(world, target)).values()) == {IN_SYNC}
+
+
+def test_sync_dry_run_writes_nothing(world: Services, target: Path) -> None:
+    name = entry_of(status(world, target), WEATHER_NAME)
+    edit(target, name, lambda e: e["args"].append("--verbose"))
+    before = target.read_text("utf-8")
+    ((_plan, result),) = world.drift.sync(ANN, target, dry_run=True)
+    assert not result.written and "--verbose" in result.diff
+    assert target.read_text("utf-8") == before
+
+
+def test_sync_of_a_file_never_exported_is_refused(world: Services, tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="no export to .* is recorded"):
+        world.drift.sync(ANN, tmp_path / "other.json")
+
+
+def audit_actions(s: Services) -> list[str]:
+    with s.store.reading() as db:
+        return [r["action"] for r in db.query("SELECT action FROM audit_events ORDER BY id")]
+
+
+def test_adopt_a_version_bump_edits_the_server(world: Services, target: Path) -> None:
+    name = entry_of(status(world, target), SEARCH_NAME)
+    edit(
+        target,
+        name,
+        lambda e: e.update(args=[a.replace("==0.3.0", "==0.4.1") for a in e["args"]]),
+    )
+    result = world.drift.adopt(ANN, target, name)
+    assert result.server == SEARCH_NAME and any("0.4.1" in c for c in result.changes)
+    server = world.registries.get_server(ANN, Scope("acme", "tools", SEARCH_NAME))
+    assert server.document["packages"][0]["version"] == "0.4.1"
+    assert audit_actions(world)[-1] == "server.edit"
+    assert set(states(status(world, target)).values()) == {IN_SYNC}
+
+
+def test_adopt_an_env_value_sets_the_server_variable(world: Services, target: Path) -> None:
+    name = entry_of(status(world, target), WEATHER_NAME)
+    edit(target, name, lambda e: e["env"].update(LOG_LEVEL="debug"))
+    result = world.drift.adopt(ANN, target, name)
+    assert result.changes == ("LOG_LEVEL: changed",)
+    key = world.variables.get_key(ANN, Scope("acme", "tools", WEATHER_NAME), "LOG_LEVEL")
+    assert key.value == "debug"
+    assert audit_actions(world)[-1] == "variable.set"
+    assert set(states(status(world, target)).values()) == {IN_SYNC}
+
+
+def test_adopt_refuses_an_entry_not_changed(world: Services, target: Path) -> None:
+    name = entry_of(status(world, target), WEATHER_NAME)
+    with pytest.raises(InvalidInput, match="is in sync: only an entry changed by hand"):
+        world.drift.adopt(ANN, target, name)
+
+
+def test_adopt_refuses_a_command_that_is_no_longer_the_package(
+    world: Services, target: Path
+) -> None:
+    name = entry_of(status(world, target), SEARCH_NAME)
+    edit(target, name, lambda e: e.update(command="node", args=["server.js"]))
+    before = audit_actions(world)
+    with pytest.raises(InvalidInput, match="no longer starts the package acme-search-mcp"):
+        world.drift.adopt(ANN, target, name)
+    assert audit_actions(world) == before  # nothing written
+    assert states(status(world, target))[name] == CHANGED
