@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from pylee_tui.dialogs.choice import ChoiceScreen, confirm
 from pylee_tui.models import plural
 from pylee_tui.sections.clients.rows import CHANGED, EntryRow, FileRow, short_path
-from pylee_tui.services.errors import VaultLocked
+from pylee_tui.services.errors import Conflict, VaultLocked
 
 if TYPE_CHECKING:
     from pylee_tui.sections.clients.pane import ClientsPane
@@ -25,8 +25,9 @@ CHANGED_SINCE = (
 )
 
 
-class Changed(Exception):
-    """What the screen showed of a file is no longer what the file holds."""
+class Changed(Conflict):
+    """What the screen showed of a file is no longer what the file holds (a refusal, as the
+    services' are: the app hands it to the caller's `failed`)."""
 
 
 class ClientActions:

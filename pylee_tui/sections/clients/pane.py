@@ -126,7 +126,7 @@ class ClientsPane(OrgSection):
         """The scan and the drift, joined (in a worker)."""
         files = self.services.clients.scan()
         drift = self.services.drift.status(self.user)
-        return build_view(files, drift, Path.home())
+        return build_view(files, drift, Path.home(), Path.cwd())
 
     def refresh_data(self) -> None:
         self._scanned_for = self.org_slug
@@ -158,7 +158,7 @@ class ClientsPane(OrgSection):
             target = cnode if ref == keep else target
             for row in client.files:
                 fref = NodeRef("file", client.key, row.path)
-                fnode = cnode.add(file_label(row, view.home), data=fref, expand=True)
+                fnode = cnode.add(file_label(row, view), data=fref, expand=True)
                 target = fnode if fref == keep else target
                 if not row.entries:
                     fnode.allow_expand = False
@@ -211,12 +211,14 @@ class ClientsPane(OrgSection):
 
     def _show_detail(self) -> None:
         client, file, entry = self.selected()
-        home = self.data.home if self.data is not None else None
+        view = self.data
         text: Text | str = ""
-        if client is not None and file is not None and entry is not None:
-            text = entry_detail(client, file, entry, home)
+        if view is None:
+            pass
+        elif client is not None and file is not None and entry is not None:
+            text = entry_detail(client, file, entry, view)
         elif client is not None and file is not None:
-            text = file_detail(client, file, home)
+            text = file_detail(client, file, view)
         elif client is not None:
             text = Text.assemble(
                 (client_label(client)),
@@ -236,7 +238,7 @@ class ClientsPane(OrgSection):
         if action == "adopt":
             return True if entry is not None and entry.state == CHANGED else None
         if action in ("import", "export"):
-            if file is None or file.problem:
+            if file is None or file.found.problem:
                 return None
             if action == "import" and not file.found.exists:
                 return None

@@ -35,14 +35,20 @@ BADGE_STYLES = {
 SYNCABLE = (CHANGED, MISSING, STALE)
 
 
-def short_path(path: Path, home: Path | None = None) -> str:
-    """`path` from the home as `~` (escaped: a file name is a stored string too)."""
+def short_path(path: Path, home: Path | None = None, project: Path | None = None) -> str:
+    """`path` from the project (the current directory) as `./`, else from the home as `~`
+    (escaped: a file name is a stored string too)."""
     home = home if home is not None else Path.home()
-    try:
-        shown = "~/" + path.relative_to(home).as_posix()
-    except ValueError:
-        shown = str(path)
-    return escape(shown)
+    if project == home:
+        project = None  # the home itself: ~ says more
+    for base, mark in ((project, "./"), (home, "~/")):
+        if base is None:
+            continue
+        try:
+            return escape(mark + path.relative_to(base).as_posix())
+        except ValueError:
+            continue
+    return escape(str(path))
 
 
 def _key(path: Path) -> str:
@@ -113,6 +119,10 @@ class ClientRow:
 class ClientsView:
     clients: list[ClientRow] = field(default_factory=list)
     home: Path | None = None
+    project: Path | None = None  # the current directory: where project files are looked for
+
+    def short(self, path: Path) -> str:
+        return short_path(path, self.home, self.project)
 
     @property
     def empty(self) -> bool:
@@ -142,7 +152,10 @@ def join_entries(found: FoundFile, drift: DriftFile | None) -> tuple[EntryRow, .
 
 
 def build_view(
-    files: list[FoundFile], drift: list[DriftFile], home: Path | None = None
+    files: list[FoundFile],
+    drift: list[DriftFile],
+    home: Path | None = None,
+    project: Path | None = None,
 ) -> ClientsView:
     """Group the scan's files per client (in the scan's order), each joined with its drift."""
     by_path = {_key(d.path): d for d in drift}
@@ -153,7 +166,7 @@ def build_view(
         row = FileRow(found, join_entries(found, d) if found.exists else (), problem)
         client = clients.get(found.client) or ClientRow(found.client, found.title)
         clients[found.client] = ClientRow(client.key, client.title, (*client.files, row))
-    return ClientsView(list(clients.values()), home)
+    return ClientsView(list(clients.values()), home, project)
 
 
 # --- lines shown --------------------------------------------------------------------------------
@@ -171,9 +184,9 @@ def client_label(client: ClientRow) -> Text:
     return text
 
 
-def file_label(row: FileRow, home: Path | None) -> Text:
+def file_label(row: FileRow, view: ClientsView) -> Text:
     text = Text(f"{row.found.scope}: ", style="italic")
-    text.append(short_path(row.path, home))
+    text.append(view.short(row.path))
     if row.problem:
         text.append("  ⚠ " + escape(row.problem), style="red")
     elif not row.found.exists:
@@ -202,7 +215,7 @@ def _masked_pairs(values: dict[str, str]) -> str:
     return ", ".join(f"{escape(k)}={MASK}" for k in sorted(values))
 
 
-def entry_detail(client: ClientRow, file: FileRow, row: EntryRow, home: Path | None) -> Text:
+def entry_detail(client: ClientRow, file: FileRow, row: EntryRow, view: ClientsView) -> Text:
     """What the right pane shows of an entry: where it is, whose, its state, its diff."""
     text = Text()
 
@@ -214,7 +227,7 @@ def entry_detail(client: ClientRow, file: FileRow, row: EntryRow, home: Path | N
     if row.group:
         line("Project", escape(row.group))
     line("Client", escape(client.title))
-    line("File", f"{short_path(file.path, home)} ({file.found.scope})")
+    line("File", f"{view.short(file.path)} ({file.found.scope})")
     text.append(f"{'State':<9}", style="bold")
     text.append_text(badge(row.state))
     text.append("\n")
@@ -269,11 +282,11 @@ def diff_text(diff: str) -> Text:
     return text
 
 
-def file_detail(client: ClientRow, file: FileRow, home: Path | None) -> Text:
+def file_detail(client: ClientRow, file: FileRow, view: ClientsView) -> Text:
     text = Text()
     text.append(f"{escape(client.title)}", style="bold")
     text.append(f" · {file.found.scope}\n")
-    text.append(short_path(file.path, home) + "\n")
+    text.append(view.short(file.path) + "\n")
     if file.problem:
         text.append("⚠ " + escape(file.problem) + "\n", style="red")
         return text
