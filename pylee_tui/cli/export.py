@@ -67,7 +67,7 @@ def cmd_export(ctx: Context) -> int:
         exports.record_export(ctx.user, plan)
         export_notes(ctx, plan)
         return 0
-    path = Path(a.out).expanduser() if a.out else default_config_path(a.client)
+    path = Path(a.out).expanduser() if a.out else default_config_path(a.client, scope=a.scope)
     plan, result = with_vault(
         ctx,
         naming_flags(lambda: exports.install_with_names(path=path, dry_run=a.dry_run, **options)),
@@ -108,6 +108,8 @@ def export_notes(ctx: Context, plan) -> None:
 def check_export(parser: CliParser, args: argparse.Namespace) -> None:
     if args.out is not None and not args.out.strip():
         parser.error("--out needs a file name (an empty one would print the export instead)")
+    if args.scope is not None and not args.install:
+        parser.error("--scope needs --install (it chooses which of the client's files)")
     if args.dry_run and not (args.install or args.out):
         parser.error("--dry-run needs --install or --out (without them nothing is written)")
 
@@ -116,6 +118,19 @@ def clients() -> tuple[str, ...]:
     from pylee_tui.services.export import CLIENTS
 
     return CLIENTS
+
+
+def scopes() -> tuple[str, ...]:
+    from pylee_tui.services.export.clients.base import SCOPES
+
+    return SCOPES
+
+
+def client_names() -> str:
+    """The clients an export writes, by name, for the help text."""
+    from pylee_tui.services.export import CLIENT_NAMES
+
+    return ", ".join(CLIENT_NAMES.values())
 
 
 def secrets_modes() -> tuple[str, ...]:
@@ -128,8 +143,10 @@ def register(commands: Commands) -> None:
     p = commands.command(
         "export",
         cmd_export,
-        "a registry's servers as an MCP client config (Claude Desktop, VS Code, Cursor)",
+        "a registry's servers as an MCP client's config, printed or merged into its file",
     )
+    if isinstance(p, CliParser):  # built: naming the clients loads them
+        p.description = f"a registry's servers as an MCP client's config ({client_names()})"
     registry_options(p)
     p.add_argument("--client", required=True, choices=LazyChoices(clients), help="the MCP client")
     p.add_argument(
@@ -139,6 +156,12 @@ def register(commands: Commands) -> None:
     target.add_argument("--out", metavar="FILE", help="merge into FILE (default: print the file)")
     target.add_argument(
         "--install", action="store_true", help="merge into the client's own config file"
+    )
+    p.add_argument(
+        "--scope",
+        choices=LazyChoices(scopes),
+        metavar="SCOPE",
+        help="with --install: the client's user file or this project's (default: its usual one)",
     )
     p.add_argument("--dry-run", action="store_true", help="print the diff; write nothing")
     modes = p.add_mutually_exclusive_group()

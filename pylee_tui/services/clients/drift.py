@@ -181,14 +181,16 @@ class DriftService(Service):
         *,
         entries: Collection[str] | None = None,
         dry_run: bool = False,
+        client: str | None = None,
     ) -> list[tuple[ExportPlan, InstallResult]]:
         """Export again every registry recorded in the file at `path`, in its recorded client
         and secrets mode, for the servers recorded (or those of `entries`): a hand edit is
         overwritten (the file before the sync is kept as `<name>.bak`), a missing entry comes
         back, a stale one is brought up to date, a server removed from its registry leaves the
-        file. The vault is needed only when a registry was exported with inline secrets."""
+        file. The vault is needed only when a registry was exported with inline secrets.
+        `client`, when given, must be the client the file was exported for."""
         path = Path(path).expanduser()
-        records = self._records(path)
+        records = self._records(path, client)
         if entries is not None:
             unknown = sorted(set(entries) - {r.name for r in records})
             if unknown:
@@ -227,17 +229,21 @@ class DriftService(Service):
                     result.backup = target
         return done
 
-    def _records(self, path: Path) -> list[Written]:
+    def _records(self, path: Path, client: str | None = None) -> list[Written]:
         with self.store.reading() as db:
             recorded = read_written(db, [path])
         records = recorded.get(key_of(path), [])
         if not records:
             raise InvalidInput(f"no export to {path} is recorded: export to it first")
+        if client is not None and records[0].client != client:
+            raise InvalidInput(f"{path} was exported for {records[0].client}, not {client}")
         return records
 
     # --- adopt --------------------------------------------------------------------------------
 
-    def adopt(self, actor: str, path: Path, entry: str) -> AdoptResult:
+    def adopt(
+        self, actor: str, path: Path, entry: str, *, client: str | None = None
+    ) -> AdoptResult:
         """Take the hand change of the entry `entry` of the file at `path` back into the
         registry as an edit of its server (and its server-scope variables); then the entry is
         recorded as written, in sync. Only an entry changed by hand can be adopted; a change
@@ -245,7 +251,7 @@ class DriftService(Service):
         from pylee_tui.services.clients.adopt import adopt_entry
 
         path = Path(path).expanduser()
-        records = {r.name: r for r in self._records(path)}
+        records = {r.name: r for r in self._records(path, client)}
         record = records.get(entry)
         if record is None:
             raise InvalidInput(f"no entry {entry} was exported to {path}")
