@@ -14,14 +14,47 @@ CLAUDE_FILE = Path("Claude") / "claude_desktop_config.json"
 
 
 def test_the_clients_in_the_order_they_are_offered() -> None:
-    assert CLIENTS == ("claude", "vscode", "cursor")
-    assert CLIENT_NAMES == {"claude": "Claude Desktop", "vscode": "VS Code", "cursor": "Cursor"}
+    assert CLIENTS == (
+        "claude",
+        "claude-code",
+        "vscode",
+        "cursor",
+        "windsurf",
+        "zed",
+        "codex",
+        "gemini",
+        "copilot",
+    )
+    assert CLIENT_NAMES == {
+        "claude": "Claude Desktop",
+        "claude-code": "Claude Code",
+        "vscode": "VS Code",
+        "cursor": "Cursor",
+        "windsurf": "Windsurf",
+        "zed": "Zed",
+        "codex": "Codex CLI",
+        "gemini": "Gemini CLI",
+        "copilot": "GitHub Copilot CLI",
+    }
     assert {key: client.servers_key for key, client in FORMATS.items()} == {
         "claude": "mcpServers",
+        "claude-code": "mcpServers",
         "vscode": "servers",
         "cursor": "mcpServers",
+        "windsurf": "mcpServers",
+        "zed": "context_servers",
+        "codex": "mcp_servers",
+        "gemini": "mcpServers",
+        "copilot": "mcpServers",
     }
-    assert [key for key, client in FORMATS.items() if client.jsonc] == ["vscode"]
+    # comments are allowed in VS Code's, Zed's and Gemini CLI's files; Codex's is TOML
+    assert [key for key, client in FORMATS.items() if client.jsonc] == ["vscode", "zed", "gemini"]
+    assert [key for key, client in FORMATS.items() if client.file_kind == "toml"] == ["codex"]
+
+
+def test_every_client_names_the_documentation_its_format_follows() -> None:
+    for client in FORMATS.values():
+        assert client.docs.startswith("https://"), client.key
 
 
 def test_claude_desktop_on_linux_follows_xdg_config_home(
@@ -58,8 +91,8 @@ def test_cursor_and_vscode_live_in_the_home_and_the_workspace(
 
 
 def test_an_unknown_client_names_the_known_ones() -> None:
-    with pytest.raises(InvalidInput, match="unknown client 'zed': use one of claude, vscode"):
-        default_config_path("zed")
+    with pytest.raises(InvalidInput, match="unknown client 'kiro': use one of claude, claude-code"):
+        default_config_path("kiro")
 
 
 def test_a_new_client_is_one_file_in_the_clients_package(
@@ -70,28 +103,40 @@ def test_a_new_client_is_one_file_in_the_clients_package(
     export and the app read, with no branch on its name anywhere else."""
     from pylee_tui.services.export import clients
 
-    (tmp_path / "zed.py").write_text(
+    (tmp_path / "kiro.py").write_text(
         "from pathlib import Path\n"
         "from pylee_tui.services.export.clients.base import JsonClient\n\n"
-        "class Zed(JsonClient):\n"
-        "    key = 'zed'\n"
-        "    title = 'Zed'\n"
-        "    order = 15\n"
-        "    servers_key = 'context_servers'\n"
+        "class Kiro(JsonClient):\n"
+        "    key = 'kiro'\n"
+        "    title = 'Kiro'\n"
+        "    order = 17\n"
+        "    servers_key = 'mcpServers'\n"
         "    takes_inline_secrets = False\n"
-        "    workspace_folder = '.zed'\n\n"
+        "    workspace_folder = '.kiro'\n\n"
         "    def config_path(self, home, cwd, platform):\n"
-        "        return (cwd or Path.cwd()) / self.workspace_folder / 'settings.json'\n\n"
-        "CLIENT = Zed()\n",
+        "        return (cwd or Path.cwd()) / self.workspace_folder / 'settings' / 'mcp.json'\n\n"
+        "CLIENT = Kiro()\n",
         "utf-8",
     )
     monkeypatch.setattr(clients, "__path__", [*clients.__path__, str(tmp_path)])
     found = clients._discover()
-    assert list(found) == ["claude", "zed", "vscode", "cursor"]
-    zed = found["zed"]
-    assert zed.config_path(None, tmp_path, "linux") == tmp_path / ".zed" / "settings.json"
-    assert not zed.takes_inline_secrets
-    assert zed.command_entry(["npx", "-y", "pkg"], {"A": "1"}) == {
+    assert list(found) == [
+        "claude",
+        "claude-code",
+        "kiro",
+        "vscode",
+        "cursor",
+        "windsurf",
+        "zed",
+        "codex",
+        "gemini",
+        "copilot",
+    ]
+    kiro = found["kiro"]
+    expected = tmp_path / ".kiro" / "settings" / "mcp.json"
+    assert kiro.config_path(None, tmp_path, "linux") == expected
+    assert not kiro.takes_inline_secrets
+    assert kiro.command_entry(["npx", "-y", "pkg"], {"A": "1"}) == {
         "command": "npx",
         "args": ["-y", "pkg"],
         "env": {"A": "1"},
@@ -102,6 +147,12 @@ def test_only_vscode_keeps_secrets_out_of_its_file_and_lives_in_a_workspace() ->
     assert [k for k, c in FORMATS.items() if not c.takes_inline_secrets] == ["vscode"]
     assert {k: c.workspace_folder for k, c in FORMATS.items()} == {
         "claude": None,
+        "claude-code": None,  # .mcp.json is at the project's root
         "vscode": ".vscode",
         "cursor": ".cursor",
+        "windsurf": None,
+        "zed": ".zed",
+        "codex": ".codex",
+        "gemini": ".gemini",
+        "copilot": None,
     }
