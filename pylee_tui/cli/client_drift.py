@@ -44,7 +44,8 @@ def cmd_status(ctx: Context) -> int:
         emit_json([_file_json(f) for f in files], ctx.out)
         return 0
     if not files:
-        ctx.out.write("No export to a client file is recorded.\n")
+        which = f"a {ctx.args.client}" if ctx.args.client else "a client"
+        ctx.out.write(f"No export to {which} file is recorded.\n")
     for f in files:
         ctx.out.write(f"{one_line(f.path)} ({f.client})\n")
         if f.problem is not None:

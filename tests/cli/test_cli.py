@@ -535,6 +535,14 @@ BAD_INPUT = [
         ANN,
         2,
     ),
+    ("clients status", ("clients", "status", "--client", "nope"), ANN, 2),
+    ("clients status", ("clients", "status", "extra"), ANN, 2),
+    ("clients sync", ("clients", "sync"), ANN, 2),
+    ("clients sync", ("clients", "sync", "cursor", "--scope", "team"), ANN, 2),
+    ("clients sync", ("clients", "sync", "cursor", "--file", "{tmp}/never.json"), ANN, 1),
+    ("clients sync", ("clients", "sync", "claude", "--scope", "project"), ANN, 1),
+    ("clients adopt", ("clients", "adopt", "cursor"), ANN, 2),
+    ("clients adopt", ("clients", "adopt", "cursor", "x", "--file", "{tmp}/never.json"), ANN, 1),
 ]
 
 
