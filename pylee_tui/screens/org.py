@@ -313,6 +313,8 @@ class OrgScreen(TypeAhead, Screen[None]):
                 return False
             return True if action == "toggle_toc" or "org:manage" in allowed else None
         if action == "settings":
+            if self.section == "clients":
+                return False  # s syncs there (the palette still opens the settings)
             return True if "org:manage" in allowed else None
         if action == "quit":
             return not isinstance(self.focused, (Input, TextArea))

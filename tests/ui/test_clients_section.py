@@ -237,7 +237,7 @@ async def test_import_puts_the_inline_token_in_the_vault(world: Path, machine) -
         )
         offer = str(pilot.app.screen.message)  # type: ignore[attr-defined]
         assert "claude_desktop_config.json.bak" in offer
-        await pilot.press("escape")  # leave the file as it is
+        await pilot.click("#choice-launcher")
         await settle(pilot)
     store = Store(world)
     try:
@@ -252,6 +252,48 @@ async def test_import_puts_the_inline_token_in_the_vault(world: Path, machine) -
     finally:
         store.close()
     assert INLINE_TOKEN.encode() not in world.read_bytes()
+    # the file rewritten to the launcher form: the token left it, the old file kept beside it
+    assert INLINE_TOKEN not in claude.read_text("utf-8")
+    assert "run" in json.loads(claude.read_text("utf-8"))["mcpServers"]["github"]["args"]
+    assert INLINE_TOKEN in claude.with_name(claude.name + ".bak").read_text("utf-8")
+
+
+async def test_export_opens_the_export_dialog_on_the_file_chosen(world: Path, machine) -> None:
+    from textual.widgets import Select
+
+    from pylee_tui.dialogs.export_preview import ExportScreen
+    from pylee_tui.dialogs.pick import PickScreen
+
+    home, project = machine
+    cursor_project = project / ".cursor" / "mcp.json"  # not there yet
+    async with make_app(world).run_test(size=(120, 36)) as pilot:
+        pane = await open_clients(pilot)
+        await select(pilot, pane, NodeRef("file", "cursor", cursor_project))
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, PickScreen)  # two registries: which one
+        await type_text(pilot, "tools")
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, ExportScreen)
+        assert screen.client == "cursor"
+        assert screen.query_one("#export-scope", Select).value == "project"
+        assert screen.query_one("#export-path", Input).value == str(cursor_project)
+
+
+async def test_a_key_that_does_not_apply_says_why(world: Path, machine) -> None:
+    home, _project = machine
+    async with make_app(world).run_test(size=(120, 36)) as pilot:
+        pane = await open_clients(pilot)
+        await select(pilot, pane, cursor_entry(home, "filesystem"))
+        await pilot.press("s")
+        await pilot.press("a")
+        await settle(pilot)
+        assert pilot.app.screen is pane.screen  # neither a sync nor the org settings
+        said = [n.message for n in pilot.app._notifications]
+    assert any("no pylee-tui export wrote this entry" in m for m in said)
+    assert any("Only an entry changed by hand" in m for m in said)
 
 
 async def test_an_entry_name_with_control_characters_is_shown_escaped(world: Path, machine) -> None:

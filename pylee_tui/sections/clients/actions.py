@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 SYNC = "clients-sync"
 ADOPT = "clients-adopt"
 IMPORT = "clients-import"
+EXPORT = "clients-export"
 CHANGED_SINCE = (
     "The file changed since it was shown: scanned again. Check what it holds now, then ask again."
 )
@@ -308,7 +309,7 @@ class ClientActions:
             )
 
         self._call(
-            self.services.registries.list_registries, self.user, org, done=opened, group=IMPORT
+            self.services.registries.list_registries, self.user, org, done=opened, group=EXPORT
         )
 
     def _open_export(self, org: str, registry: str, file: FileRow) -> None:

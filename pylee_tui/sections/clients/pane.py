@@ -245,6 +245,29 @@ class ClientsPane(OrgSection):
             return True if self.allowed("registries:write") or action == "export" else None
         return True
 
+    def why_not(self, action: str) -> str | None:
+        """Why a key of this section does nothing where the cursor is (the app says it)."""
+        _client, file, entry = self.selected()
+        if action == "sync":
+            if entry is not None and entry.drift is None:
+                return "Not ours to sync: no pylee-tui export wrote this entry (i imports it)"
+            if entry is not None:
+                return f"{entry.name} is in sync: nothing to write"
+            if file is not None:
+                return "Nothing to sync in this file: every exported entry is in sync"
+            return "Choose a file or an entry to sync"
+        if action == "adopt":
+            return "Only an entry changed by hand can be adopted into its registry"
+        if action in ("import", "export"):
+            if file is None:
+                return "Choose a client's file first"
+            if file.found.problem:
+                return f"This file cannot be read: {file.found.problem}"
+            if not file.found.exists:
+                return "This file does not exist yet: x exports a registry to it"
+            return "You cannot write registries in this org"
+        return None
+
     def _actions(self):  # the writes, imported on first use
         from pylee_tui.sections.clients.actions import ClientActions
 
