@@ -222,3 +222,46 @@ def test_adopt_refuses_a_command_that_is_no_longer_the_package(
         world.drift.adopt(ANN, target, name)
     assert audit_actions(world) == before  # nothing written
     assert states(status(world, target))[name] == CHANGED
+
+
+@pytest.mark.parametrize("client", ["claude", "vscode", "cursor"])
+def test_each_client_in_sync_then_changed_then_synced(
+    world: Services, tmp_path: Path, client: str
+) -> None:
+    from pylee_tui.services.export import client_format
+
+    target = tmp_path / f"{client}.json"
+    export(world, target, client)
+    found = status(world, target)
+    assert found.client == client and set(states(found).values()) == {IN_SYNC}
+    name = entry_of(found, WEATHER_NAME)
+    doc = json.loads(target.read_text("utf-8"))
+    doc[client_format(client).servers_key][name]["args"].append("--by-hand")
+    target.write_text(json.dumps(doc), "utf-8")
+    assert states(status(world, target))[name] == CHANGED
+    world.drift.sync(ANN, target, entries=[name])
+    assert set(states(status(world, target)).values()) == {IN_SYNC}
+
+
+def test_adopt_new_env_keys_declares_them_and_keeps_a_secret_in_the_vault(
+    world: Services, target: Path
+) -> None:
+    name = entry_of(status(world, target), SEARCH_NAME)
+    added = {"SEARCH_MODE": "fast", "EXTRA_TOKEN": "tok-FAKE-by-hand"}
+    edit(target, name, lambda e: e["env"].update(added))
+    result = world.drift.adopt(ANN, target, name)
+    assert {"SEARCH_MODE: added", "EXTRA_TOKEN: a new secret in the vault"} < set(result.changes)
+    server = Scope("acme", "tools", SEARCH_NAME)
+    assert world.variables.get_key(ANN, server, "EXTRA_TOKEN").kind == "secret"
+    assert world.variables.get_key(ANN, server, "SEARCH_MODE").value == "fast"
+    declared = world.registries.get_server(ANN, server).document["packages"][0]
+    assert {"EXTRA_TOKEN", "SEARCH_MODE"} <= {v["name"] for v in declared["environmentVariables"]}
+    # the file still holds the value: stale until a sync writes the reference instead
+    stale = next(e for e in status(world, target).entries if e.name == name)
+    assert stale.state == STALE and "${env:EXTRA_TOKEN}" in stale.diff
+    assert "tok-FAKE-by-hand" not in stale.diff
+    with world.store.reading() as db:
+        assert "tok-FAKE-by-hand" not in json.dumps(list(db.query("SELECT * FROM export_entries")))
+    world.drift.sync(ANN, target)
+    assert "tok-FAKE-by-hand" not in target.read_text("utf-8")
+    assert set(states(status(world, target)).values()) == {IN_SYNC}

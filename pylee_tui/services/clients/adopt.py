@@ -15,8 +15,8 @@ from pylee_tui.services.errors import InvalidInput
 from pylee_tui.services.export.clients import client_format
 from pylee_tui.services.export.clients.base import ClientEntry
 from pylee_tui.services.export.codec import parse_document
-from pylee_tui.services.export.configfile import read_config
-from pylee_tui.services.export.written import Written, mask_like, rerecord
+from pylee_tui.services.export.configfile import SecretMatcher, read_config
+from pylee_tui.services.export.written import Written, mask_entry, mask_like, rerecord
 from pylee_tui.services.resolver import MASK
 from pylee_tui.services.scope import Scope
 
@@ -80,8 +80,15 @@ def adopt_entry(services: Services, actor: str, path: Path, record: Written) -> 
         services.variables.set_key(actor, scope, key, value, kind="secret")
     for key in edit.unset:
         services.variables.unset(actor, scope, key)
+    if edit.set_secrets and record.secrets != "inline":
+        edit.changes.append(
+            "the file still holds the new secret's value: `clients sync` writes the "
+            f"{record.secrets} form instead"
+        )
+    # as written: the new secrets' values masked, as an inline export's are
+    written = mask_entry(mask_like(raw, record.entry), SecretMatcher(edit.set_secrets.values()))
     with services.store.transaction() as db:
-        rerecord(db, record, mask_like(raw, record.entry), services.now(), actor)
+        rerecord(db, record, written, services.now(), actor)
     return AdoptResult(record.org, record.registry, record.server, tuple(edit.changes))
 
 
