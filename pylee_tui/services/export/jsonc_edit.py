@@ -241,10 +241,15 @@ class _Editor:
         unit = " " * self.indent
         return outer + unit, unit
 
-    def edit_object(self, node: _Node, new: dict[str, Any]) -> None:
+    def edit_object(self, node: _Node, new: dict[str, Any], in_line: bool = False) -> None:
+        """Edit the object at `node` into `new`; `in_line`: its parent is on one line."""
         text = self.text
         inline = text.find("\n", node.start, node.end) < 0
         ind, unit = self.unit_of(node)
+        if not node.members and text[node.start + 1 : node.end - 1].strip(_WS) == "":
+            outer = self.line_indent(node.start)  # `{}` has no style of its own
+            self.edits.append((node.start, node.end, self.dump(new, outer, unit, in_line)))
+            return
         kept: list[_Member] = []
         removed: list[_Member] = []
         for member in node.members:
@@ -257,7 +262,7 @@ class _Editor:
             if same(child.value, want):
                 continue
             if child.is_object and isinstance(want, dict):
-                self.edit_object(child, want)
+                self.edit_object(child, want, inline)
             else:
                 here = self.line_indent(member.key_start)
                 one_line = inline or (
