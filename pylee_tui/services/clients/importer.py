@@ -322,7 +322,7 @@ def _environment(
         if secret is not None:
             declared.append({"name": key, **({"isSecret": True} if secret else {})})
     for key in entry.forwarded:
-        if key in env:
+        if key in env or key in item.references:  # a header's reference (Codex's bearer)
             continue
         secret = looks_secret(key, secret_names)
         item.references.append(key)
@@ -364,9 +364,31 @@ def _remote(
         remote["type"] = "streamable-http"
     headers: list[dict[str, Any]] = []
     for name, value in entry.headers.items():
+        template = _header_template(fmt, value)
+        if template is not None:  # `Bearer ${env:TOKEN}`: the names it refers to, no value
+            refs = [env_key_for(r) for r in fmt.references(value)]
+            item.references.extend(r for r in refs if r not in item.references)
+            headers.append({"name": name, "value": template, "isRequired": True})
+            if looks_secret(name, secret_names) or any(looks_secret(r, secret_names) for r in refs):
+                headers[-1]["isSecret"] = True
+            continue
         key = env_key_for(name)
         secret = _sort_value(fmt, name, key, value, item, secret_names)
         headers.append({"name": name, **({"isSecret": True} if secret else {})})
     if headers:
         remote["headers"] = headers
     return remote
+
+
+def _header_template(fmt: ClientFormat, value: str) -> str | None:
+    """A header value in the client's reference syntax as a server.json value template, each
+    reference as `{KEY}` (`Bearer ${env:DOCS_TOKEN}` → `Bearer {DOCS_TOKEN}`), so an export
+    writes the header around the same names again; None when it refers to nothing."""
+    names = fmt.references(value)
+    if not names:
+        return None
+    for name in dict.fromkeys(names):
+        quoted = re.escape(name)
+        syntax = rf"\$\{{(?:env:|input:)?{quoted}(?::-[^}}]*)?\}}|\${quoted}(?![A-Za-z0-9_])"
+        value = re.sub(syntax, "{" + env_key_for(name) + "}", value)
+    return value
