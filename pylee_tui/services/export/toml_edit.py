@@ -77,21 +77,18 @@ def rewrite_toml(old_text: str | None, new_doc: dict[str, Any]) -> str:
     text = old_text[len(bom) :]
     if same(tomllib.loads(text), new_doc):
         return old_text
+    newline = "\r\n" if "\r\n" in text else "\n"
     try:
         doc = tomlkit.parse(text)
         _edit(doc, doc, new_doc)
-        result = doc.as_string()
-    except (TOMLKitError, ValueError, KeyError, TypeError):
-        return bom + _fresh(new_doc)
-    result = _same_ending(text, result)
-    if "\r\n" in text:
-        result = re.sub(r"(?<!\r)\n", "\r\n", result)
-    try:
+        result = _same_ending(text, doc.as_string())
+        if newline != "\n":
+            result = re.sub(r"(?<!\r)\n", newline, result)
         if same(tomllib.loads(result), new_doc):
             return bom + result
-    except tomllib.TOMLDecodeError:
-        pass
-    return bom + _fresh(new_doc)
+    except (TOMLKitError, ValueError, KeyError, TypeError):
+        pass  # tomllib.TOMLDecodeError is a ValueError
+    return bom + _fresh(new_doc).replace("\n", newline)
 
 
 def _refuse_none(value: Any, where: str) -> None:
@@ -139,7 +136,9 @@ def _item(value: Any, *, in_inline: bool, field: bool) -> Item:
         for key, child in value.items():
             table[key] = _item(child, in_inline=False, field=fields)
         return table
-    if isinstance(value, list | tuple) and not (value and all(isinstance(v, dict) for v in value)):
+    if isinstance(value, list | tuple) and (
+        in_inline or not value or not all(isinstance(v, dict) for v in value)
+    ):
         array = tomlkit.array()
         for child in value:
             array.append(_item(child, in_inline=True, field=False))
@@ -178,11 +177,13 @@ def _edit(doc: TOMLDocument, node: Container | Table | InlineTable, new: dict[st
                 _remove(doc, _container(node), key)  # type: ignore[arg-type]
     for key, want in new.items():
         if key in node:
-            have = node[key]
-            if same(have.unwrap(), want):
+            have = node[key]  # a bool comes back as a plain bool
+            if same(have.unwrap() if isinstance(have, Item) else have, want):
                 continue
             if isinstance(have, Table) and isinstance(want, dict):
                 _edit(doc, have, want)
+                if not want and have.is_super_table():
+                    have._is_super_table = False  # an empty table shows its header
             else:
                 node[key] = _item(want, in_inline=inline, field=fields)
             continue
@@ -301,7 +302,9 @@ def _insert_key(container: Container, key: str, item: Item) -> None:
     for index, (k, value) in enumerate(body):
         if k is not None and not isinstance(value, Table | AoT):
             last = index
-    if last is None:
+    if last is None and not isinstance(container, TOMLDocument):  # a table: at its top
+        at = 0
+    elif last is None:
         first_table = next(
             (i for i, (_, v) in enumerate(body) if isinstance(v, Table | AoT)), len(body)
         )
@@ -316,12 +319,13 @@ def _insert_key(container: Container, key: str, item: Item) -> None:
 
 
 def _append_table(doc: TOMLDocument, node: Container | Table, key: str, item: Table | AoT) -> None:
-    """At the end of `node`; comment lines that stood at its end (above the next header) move
+    """At the end of `node`; comment lines that stood at its end above the next header move
     below the new table, still above that header."""
     container = _container(node)
     assert isinstance(container, Container)
     tail = _tail(container)
-    moved = _blank(tail, _trailing_comments(tail, len(tail.body)))
+    above_next = tail is not _tail(doc)  # else they end the file: they stay where they are
+    moved = _blank(tail, _trailing_comments(tail, len(tail.body))) if above_next else []
     node[key] = item
     if isinstance(item, Table):
         new_tail = _tail(item.value)
