@@ -16,6 +16,7 @@ import pytest
 
 from pylee_tui.cli import build_parser
 from pylee_tui.cli.command_tree import command_tree
+from pylee_tui.services.export import CLIENTS
 from tests.cli.expect import ok
 from tests.support import CliRunner
 
@@ -113,7 +114,7 @@ def bash_offers(script: Path, line: str, cwd: Path | None = None) -> list[str]:
         ("pylee-tui --db my.db --as ann@example.com se", ["secret", "server"]),
         ("pylee-tui registry ", ["create", "delete", "edit", "list", "show"]),
         ("pylee-tui export --cl", ["--client"]),
-        ("pylee-tui export --org acme --registry core --client ", ["claude", "cursor", "vscode"]),
+        ("pylee-tui export --org acme --registry core --client ", sorted(CLIENTS)),
         ("pylee-tui export --client=v", ["vscode"]),
         ("pylee-tui env --format ", ["dotenv", "json", "table"]),
         ("pylee-tui completion ", ["bash", "fish", "zsh"]),
@@ -174,7 +175,7 @@ def test_fish_script_parses(scripts: dict[str, Path]) -> None:
         ("pylee-tui --db my.db se", ["secret", "server"]),
         ("pylee-tui registry ", ["create", "delete", "edit", "list", "show"]),
         ("pylee-tui export --cl", ["--client"]),
-        ("pylee-tui export --org acme --client ", ["claude", "cursor", "vscode"]),
+        ("pylee-tui export --org acme --client ", sorted(CLIENTS)),
         ("pylee-tui completion ", ["bash", "fish", "zsh"]),
     ],
 )

@@ -12,7 +12,8 @@ import anyio
 import pytest
 
 from pylee_tui.services import Scope
-from pylee_tui.services.export import CLIENTS
+from pylee_tui.services.export import CLIENTS, client_format
+from pylee_tui.services.export.codec import parse_document
 from tests.fixtures.mcp_servers import fake_uvx, path_with, server_json
 from tests.fixtures.mcp_servers.client import as_a_client
 from tests.support import ANN, CliRunner, with_services
@@ -78,9 +79,11 @@ def test_the_launcher_entry_starts_the_server_with_its_secrets(
     assert "vault must be unlocked when the client starts them" in result.err
     text = target.read_text("utf-8")
     assert SECRET not in text and ENDPOINT not in text and PASSPHRASE not in text
-    doc = json.loads(text)
-    entry = doc["servers" if client == "vscode" else "mcpServers"]["reporter"]
-    assert "env" not in entry
+    fmt = client_format(client)
+    doc = parse_document(fmt, target, text).document
+    read = fmt.read_entry("reporter", fmt.server_groups(doc)[""]["reporter"])
+    assert not read.env and read.command is not None
+    entry = {"command": read.command, "args": list(read.args)}
 
     bin_dir = tmp_path / "bin"
     fake_uvx(bin_dir)

@@ -123,7 +123,8 @@ def test_remotes_headers_and_references(world: Services) -> None:
     brave = items(plan(world, "vscode", scope="user"))["brave"]  # ${input:brave-key}
     assert brave.references == ["BRAVE_API_KEY"] and brave.secrets == {}
     env = brave.document["packages"][0]["environmentVariables"]
-    assert env == [{"name": "BRAVE_API_KEY", "isSecret": True}]
+    # named only: required, so an export names it again
+    assert env == [{"name": "BRAVE_API_KEY", "isRequired": True, "isSecret": True}]
     cursor = items(plan(world, "cursor"))
     assert cursor["github"].references == ["GITHUB_PERSONAL_ACCESS_TOKEN"]
     assert cursor["linear"].variables == {"X_TEAM": "core"}

@@ -250,13 +250,6 @@ def test_the_matrix_is_every_client_in_each_mode_it_takes() -> None:
     assert refused == {("claude", "reference"), ("zed", "reference"), ("vscode", "inline")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="importer declares an env key read as a reference without isRequired, so an "
-    "export of the imported server (no value in the vault) leaves the key out of env; the "
-    "fix (isRequired on references) changes test_import.py's brave assertion, not this "
-    "helper's file",
-)
 def test_a_referenced_key_is_exported_again(
     source: Services, fresh: Services, tmp_path: Path
 ) -> None:

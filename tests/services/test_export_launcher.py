@@ -4,7 +4,6 @@ default mode; the pairs a client cannot honour refused with the reason; --inline
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -14,8 +13,9 @@ import pytest
 from pylee_tui.cli import build_parser
 from pylee_tui.services import Scope, Services
 from pylee_tui.services.errors import InvalidInput
-from pylee_tui.services.export import CLIENTS, SECRETS_MODES, render
+from pylee_tui.services.export import CLIENTS, SECRETS_MODES, client_format, render
 from pylee_tui.services.export import launcher as launcher_module
+from pylee_tui.services.export.codec import parse_document
 from pylee_tui.store import Store
 from tests.fixtures.mcp_servers import server_json
 from tests.support import ANN
@@ -75,7 +75,7 @@ def locked(world: Services) -> Services:
 
 
 def servers_of(doc: dict, client: str) -> dict:
-    return doc["servers" if client == "vscode" else "mcpServers"]
+    return client_format(client).server_groups(doc)[""]
 
 
 @pytest.mark.parametrize("client", CLIENTS)
@@ -93,16 +93,19 @@ def test_launcher_entries_hold_no_value_and_start_pylee_run(
     text = target.read_text("utf-8")
     for value in VALUES:
         assert value not in text and value not in render(plan)
-    doc = json.loads(text)
+    fmt = client_format(client)
+    doc = parse_document(fmt, target, text).document
     assert "inputs" not in doc
     entries = servers_of(doc, client)
     assert set(entries) == {"reporter", "docs"}
-    for name, entry in entries.items():
-        assert "env" not in entry and "headers" not in entry and "url" not in entry
-        command = Path(entry["command"])
+    for name, raw in entries.items():
+        entry = fmt.read_entry(name, raw)
+        assert not entry.env and not entry.headers and entry.url is None and not entry.problems
+        assert entry.command is not None
+        command = Path(entry.command)
         assert command.is_absolute() and command.is_file() and os.access(command, os.X_OK)
         # what a client runs is what the real parser reads as `run` on this store, as ann
-        args = entry["args"]
+        args = list(entry.args)
         if command == Path(sys.executable).absolute():
             assert args[:2] == ["-m", "pylee_tui"]
             args = args[2:]
@@ -129,7 +132,18 @@ def stat_mode(path: Path) -> int:
 
 def test_each_client_has_its_default_mode(world: Services) -> None:
     modes = {c: world.export.plan(ANN, SCOPE, c).secrets for c in CLIENTS}
-    assert modes == {"claude": "launcher", "vscode": "reference", "cursor": "reference"}
+    # the launcher where the client has no way to name a secret, else its own references
+    assert modes == {
+        "claude": "launcher",
+        "vscode": "reference",
+        "cursor": "reference",
+        "claude-code": "reference",
+        "windsurf": "reference",
+        "zed": "launcher",
+        "codex": "reference",
+        "gemini": "reference",
+        "copilot": "reference",
+    }
     claude = world.export.plan(ANN, SCOPE, "claude")
     assert all("run" in e["args"] for e in claude.entries.values())
 

@@ -11,7 +11,7 @@ import pytest
 
 from pylee_tui.server_json import launch_command, to_current
 from pylee_tui.services.errors import InvalidInput
-from pylee_tui.services.export import CLIENTS
+from pylee_tui.services.export import CLIENTS, client_format
 from pylee_tui.services.export.entry import EntryBuilder
 from pylee_tui.services.export.plan import ExportPlan
 from pylee_tui.services.resolver import Definition, declared_environment, resolve
@@ -50,15 +50,15 @@ def test_every_seed_server_launches_as_its_launch_line_says(client: str) -> None
                 exported_entry(client, document)
             nothing += 1
             continue
-        entry = exported_entry(client, document)
-        if "url" in entry:  # a remote: the line is its transport and URL
-            assert line.endswith(" " + entry["url"]), document["name"]
-            remotes += 1
-        elif client == "claude" and entry["args"][:2] == ["-y", "mcp-remote"]:
-            assert line.endswith(" " + entry["args"][2]), document["name"]
+        # the entry as the client reads it (Gemini's httpUrl, Windsurf's serverUrl, Claude
+        # Desktop's mcp-remote bridge: a URL each)
+        entry = client_format(client).read_entry("entry", exported_entry(client, document))
+        assert not entry.problems, document["name"]
+        if entry.url is not None:  # a remote: the line is its transport and URL
+            assert line.endswith(" " + entry.url), document["name"]
             remotes += 1
         else:
-            assert " ".join([entry["command"], *entry["args"]]) == line, document["name"]
+            assert " ".join([entry.command or "", *entry.args]) == line, document["name"]
             commands += 1
     # counted from the raw legacy list (npm, pypi, docker packages; remotes with a URL)
     assert (commands, remotes, nothing) == (162, 6, 303)

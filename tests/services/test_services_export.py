@@ -18,11 +18,13 @@ from pylee_tui.services.export import (
     CLIENTS,
     ENTRY_NAME,
     base_entry_name,
+    client_format,
     default_config_path,
     entry_names,
     render,
     write_atomic,
 )
+from pylee_tui.services.export.codec import parse_document
 from tests.support import ANN, BOB
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -152,11 +154,21 @@ def plan(s: Services, client: str, **kw):
 # --- golden files ----------------------------------------------------------------------------
 
 
+def _inlined(client: str) -> bool:
+    """Clients whose default is the launcher (absolute paths in every entry): their golden
+    file holds the inline mode instead, which their file takes too."""
+    return client_format(client).default_secrets == "launcher"
+
+
+def _golden(client: str) -> Path:
+    return GOLDEN / f"export_{client}.{client_format(client).file_kind}"
+
+
 @pytest.mark.parametrize("client", CLIENTS)
 def test_golden_file_per_client(world: Services, client: str) -> None:
-    kwargs = {"inline_secrets": True} if client == "claude" else {}
+    kwargs = {"inline_secrets": True} if _inlined(client) else {}
     text = render(plan(world, client, **kwargs))
-    golden = GOLDEN / f"export_{client}.json"
+    golden = _golden(client)
     if os.environ.get("PYLEE_UPDATE_GOLDEN"):
         golden.parent.mkdir(exist_ok=True)
         golden.write_text(text, "utf-8")
@@ -406,7 +418,7 @@ def test_vscode_install_keeps_foreign_inputs(world: Services, tmp_path: Path) ->
 
 def test_dry_run_prints_a_diff_and_writes_nothing(world: Services, tmp_path: Path) -> None:
     target = tmp_path / "claude.json"
-    target.write_text(json.dumps(FOREIGN), "utf-8")
+    target.write_text(json.dumps(FOREIGN, indent=2), "utf-8")
     before = target.read_bytes()
     _p, result = world.export.install_with_names(
         ANN, Scope("acme", "tools"), "claude", target, dry_run=True, inline_secrets=True
@@ -489,8 +501,10 @@ def test_default_config_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 def test_every_entry_name_in_every_golden_file_is_valid() -> None:
     for client in CLIENTS:
-        doc = json.loads((GOLDEN / f"export_{client}.json").read_text("utf-8"))
-        servers = doc["servers" if client == "vscode" else "mcpServers"]
+        fmt = client_format(client)
+        path = _golden(client)
+        doc = parse_document(fmt, path, path.read_text("utf-8")).document
+        servers = fmt.server_groups(doc)[""]
         assert servers and all(re.fullmatch(ENTRY_NAME, name) for name in servers)
 
 
@@ -501,10 +515,10 @@ def test_the_demo_exports_to_every_client_once_its_secrets_exist(services: Servi
     for registry in ("core-tools", "data-sources"):
         for client in CLIENTS:
             p = services.export.plan(
-                ANN, Scope("acme-production", registry), client, inline_secrets=client == "claude"
+                ANN, Scope("acme-production", registry), client, inline_secrets=_inlined(client)
             )
             assert p.entries and not p.placeholders
-            assert (DEMO_SECRET in render(p)) == (client == "claude")
+            assert (DEMO_SECRET in render(p)) == _inlined(client)
 
 
 def test_the_demo_without_a_vault_says_which_secrets_are_missing(services: Services) -> None:

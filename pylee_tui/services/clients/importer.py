@@ -316,18 +316,29 @@ def _environment(
     item: ImportItem,
     secret_names: Collection[str],
 ) -> list[dict[str, Any]]:
+    # a key the file only names (a reference) is required: an export of the server writes the
+    # reference again (with no value in the vault, an optional key would be left out)
     declared: list[dict[str, Any]] = []
     for key, value in env.items():
         secret = _sort_value(fmt, key, key, value, item, secret_names)
         if secret is not None:
-            declared.append({"name": key, **({"isSecret": True} if secret else {})})
+            declared.append(_declared(key, secret, required=key in item.references))
     for key in entry.forwarded:
         if key in env or key in item.references:  # a header's reference (Codex's bearer)
             continue
         secret = looks_secret(key, secret_names)
         item.references.append(key)
-        declared.append({"name": key, **({"isSecret": True} if secret else {})})
+        declared.append(_declared(key, secret, required=True))
     return declared
+
+
+def _declared(key: str, secret: bool, required: bool) -> dict[str, Any]:
+    variable: dict[str, Any] = {"name": key}
+    if required:
+        variable["isRequired"] = True
+    if secret:
+        variable["isSecret"] = True
+    return variable
 
 
 def _sort_value(

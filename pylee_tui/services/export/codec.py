@@ -1,6 +1,6 @@
 """Reading and writing a client's config file by its kind: JSON (JSONC where the client allows
 comments) or TOML (Codex). A rewrite changes only what the export changes: the user's comments,
-order and spacing, and every entry not ours, keep their text."""
+order and spacing, and every entry not ours, keep their text (jsonc_edit, toml_edit)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,16 @@ from pathlib import Path
 from typing import Any
 
 from pylee_tui.services.export.clients.base import ClientFormat
-from pylee_tui.services.export.configfile import ConfigText, bom_of, parse_config
+from pylee_tui.services.export.configfile import ConfigText, bom_of, has_comments, parse_config
+from pylee_tui.services.export.jsonc_edit import rewrite_json
+from pylee_tui.services.export.toml_edit import parse_toml, rewrite_toml
 
 
 def parse_document(fmt: ClientFormat, path: Path, text: str) -> ConfigText:
-    """The file's object; one line (InvalidInput) when it cannot be read as the client's kind."""
+    """The file's object; one line (InvalidInput) when it cannot be read as the client's kind.
+    `comments`: the text holds comments (a diff masks every copy of a secret in it)."""
+    if fmt.file_kind == "toml":
+        return ConfigText(parse_toml(path, text), "#" in text)
     return parse_config(path, text, fmt.jsonc)
 
 
@@ -24,4 +29,19 @@ def fresh_text(fmt: ClientFormat, document: dict[str, Any]) -> str:
 
 def write_document(fmt: ClientFormat, old_text: str | None, document: dict[str, Any]) -> str:
     """The text of `document` written over the file's `old_text` (None: a new file)."""
-    return bom_of(old_text) + json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return rewrite(fmt, old_text, document)[0]
+
+
+def rewrite(fmt: ClientFormat, old_text: str | None, document: dict[str, Any]) -> tuple[str, bool]:
+    """The new text, and whether the old text's comments are all where they were (False: the
+    file could only be written afresh, its comments gone; the caller says so)."""
+    if fmt.file_kind == "toml":
+        text = rewrite_toml(old_text, document)
+        fresh = rewrite_toml(None, document)
+        lost = old_text is not None and "#" in old_text and text.removeprefix("\ufeff") == fresh
+        return text, not lost
+    try:
+        return rewrite_json(old_text, document), True
+    except ValueError:  # JSON5 beyond comments and trailing commas: written as plain JSON
+        text = bom_of(old_text) + json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        return text, not (old_text is not None and has_comments(old_text))

@@ -17,7 +17,7 @@ from pylee_tui.services.export.clients import (
     WORKSPACE_FOLDERS,
     client_format,
 )
-from pylee_tui.services.export.codec import parse_document, write_document
+from pylee_tui.services.export.codec import parse_document, rewrite
 from pylee_tui.services.export.configfile import (
     SecretMatcher,
     check_target,
@@ -206,13 +206,14 @@ class ExportService(Service):
             owned = records.read_owners(db, path)
         owners, input_owners = owned["servers"], owned["inputs"]
         merged = merge(plan, path, existing, owners, input_owners, replace_file)
-        new_text = write_document(fmt, old_text, merged.document)
+        new_text, comments_kept = rewrite(fmt, old_text, merged.document)
         diff = _masked_diff(plan, path, old_text, new_text, existing, merged, owners, parsed)
-        comments_dropped = parsed is not None and parsed.comments and old_text != new_text
+        comments_dropped = parsed is not None and parsed.comments and not comments_kept
         if comments_dropped:
             plan.warnings.append(
-                f"{path} holds comments, which are not kept: the file is rewritten as plain "
-                f"JSON (the previous one is kept as {target.name}.bak)"
+                f"{path} holds comments, which are not kept: its syntax goes beyond what can "
+                f"be edited in place, so it is written afresh (the previous one is kept as "
+                f"{target.name}.bak)"
             )
         result = InstallResult(
             path=path,
