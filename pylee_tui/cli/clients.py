@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pylee_tui.services.errors import Conflict
+from pylee_tui.summaries import plural
+
 from . import client_drift
 from .context import Context
 from .output import cell, emit_json, emit_table, one_line
@@ -20,7 +23,7 @@ def cmd_scan(ctx: Context) -> int:
     rows = []
     for f in files:
         if not f.exists and f.problem is None:
-            servers = "-"
+            servers = "(not found)"
         elif f.problem is not None:
             servers = f"cannot read: {f.problem}"
         else:
@@ -84,24 +87,39 @@ def cmd_import(ctx: Context) -> int:
         _show_items(ctx, plan)
         ctx.out.write("Dry run: nothing imported.\n")
         return 0
-    result = with_vault(
-        ctx, lambda: clients.apply_import(ctx.user, plan, replace=a.replace), create=True
-    )
+
+    def apply() -> Any:
+        try:
+            return clients.apply_import(ctx.user, plan, replace=a.replace)
+        except Conflict as exc:  # the service's words for the flag
+            raise Conflict(str(exc).replace("(replace them", "(pass --replace")) from None
+
+    result = with_vault(ctx, apply, create=True)
     _show_items(ctx, plan)
-    done = [f"imported {len(result.created)} server(s)"]
+    done = f"Imported {plural(len(result.created), 'server')} into {a.org}/{a.registry}"
     if result.updated:
-        done.append(f"replaced {len(result.updated)}")
+        done += f" ({len(result.updated)} replaced)"
     if result.drafts:
-        done.append(f"{len(result.drafts)} draft(s) to fix: {', '.join(result.drafts)}")
-    ctx.out.write(f"{'; '.join(done)} into {a.org}/{a.registry}\n")
+        done += f"; {plural(len(result.drafts), 'draft')} to fix: {', '.join(result.drafts)}"
+    ctx.out.write(done + "\n")
     if a.rewrite:
         written = with_vault(ctx, lambda: clients.rewrite_file(ctx.user, plan, a.rewrite))
         backup = f" (the previous file is {written.backup})" if written.backup else ""
         ctx.out.write(f"Rewrote {plan.path} in the {a.rewrite} form{backup}\n")
+        # a draft has nothing to launch, so its entry is left as it was, values and all
+        for item in plan.items:
+            if item.skipped is None and item.secrets and item.server in result.drafts:
+                ctx.err.write(
+                    f"{PROG}: warning: {cell(item.entry, 0)} is a draft, left as it was: "
+                    f"{', '.join(sorted(item.secrets))} still in plain text in {plan.path}; "
+                    "fix the server, then export it to this file\n"
+                )
     elif plan.secret_count:
+        values = plural(plan.secret_count, "secret value")
+        verb = "is" if plan.secret_count == 1 else "are"
         ctx.out.write(
-            f"{plan.secret_count} secret values are still in plain text in {plan.path}: rerun "
-            "with --rewrite launcher (or reference) to replace them (a backup is kept)\n"
+            f"{values} {verb} still in plain text in {plan.path}: run the import again with "
+            "--replace --rewrite launcher (or reference) to replace them (a backup is kept)\n"
         )
     return 0
 
@@ -112,11 +130,11 @@ def _show_items(ctx: Context, plan: Any) -> None:
         if item.skipped is not None:
             ctx.out.write(f"{cell(item.entry, 0)}: skipped ({cell(item.skipped, 0)})\n")
             continue
-        parts = [
-            f"{cell(item.entry, 0)} -> {item.kind} {cell(item.server, 0)}",
-            f"{len(item.variables)} variable(s)",
-            f"{len(item.secrets)} secret(s) into the vault",
-        ]
+        parts = [f"{cell(item.entry, 0)} -> {item.kind} {cell(item.server, 0)}"]
+        if item.variables:
+            parts.append(plural(len(item.variables), "variable"))
+        if item.secrets:
+            parts.append(f"{plural(len(item.secrets), 'secret')} into the vault")
         if item.references:
             parts.append("set " + ", ".join(cell(r, 0) for r in item.references))
         ctx.out.write("; ".join(parts) + "\n")

@@ -41,14 +41,37 @@ def test_import_says_what_each_entry_became(
     assert result.code == 0, result.err
     out = result.out.splitlines()
     assert (
-        "github -> npm com.npmjs.modelcontextprotocol/github; 1 variable(s); "
-        "1 secret(s) into the vault" in out
+        "github -> npm com.npmjs.modelcontextprotocol/github; 1 variable; "
+        "1 secret into the vault" in out
     )
+    assert "fetch -> pypi org.pypi/fetch" in out  # nothing to store: nothing said
     assert any(x.startswith("pylee-weather: skipped (a pylee-tui launcher entry") for x in out)
+    assert out[-2].startswith("Imported 6 servers into acme/tools; 2 drafts to fix: ")
     assert out[-1].startswith("3 secret values are still in plain text in ")
     assert out[-1].endswith(
-        "rerun with --rewrite launcher (or reference) to replace them (a backup is kept)"
+        "run the import again with --replace --rewrite launcher (or reference) to replace "
+        "them (a backup is kept)"
     )
+    # which is what it says: the servers are there, so --replace is needed, and then the
+    # file holds no secret value any more
+    again = cli("clients", "import", "claude", "--org", "acme", "--registry", "tools")
+    assert again.code == 1 and "(pass --replace to import over them)" in again.err
+    rewritten = cli(
+        "clients", "import", "claude", "--org", "acme", "--registry", "tools",
+        "--replace", "--rewrite", "launcher",
+    )  # fmt: skip
+    assert rewritten.code == 0, rewritten.err
+    home, _project = machine
+    text = (home / ".config" / "Claude" / "claude_desktop_config.json").read_text("utf-8")
+    github, postgres, local_script = INLINE_SECRETS
+    assert github not in text and postgres not in text
+    # a draft has nothing to launch: its entry stays, and that is said
+    assert local_script in text
+    assert (
+        "pylee-tui: warning: local-script is a draft, left as it was: OPENAI_API_KEY still in "
+        f"plain text in {home / '.config' / 'Claude' / 'claude_desktop_config.json'}; fix the "
+        "server, then export it to this file"
+    ) in rewritten.err_lines
 
 
 def test_import_with_rewrite_and_dry_run(

@@ -72,5 +72,12 @@ def is_launcher(entry: ClientEntry) -> bool:
     return any(a == "-m" and args[i + 1 : i + 2] == ["pylee_tui"] for i, a in enumerate(args))
 
 
+# what a refusal to write adds; a scan writes nothing, so it says only what is wrong
+_WRITE_ADVICE = ("; fix or move it; nothing was written", ": fix or move it; nothing was written")
+
+
 def _line(exc: Exception) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+    line = " ".join(str(exc).split()) or type(exc).__name__
+    for advice in _WRITE_ADVICE:
+        line = line.removesuffix(advice)
+    return line.removesuffix("; nothing was written")
