@@ -222,11 +222,35 @@ def test_any_edit_gives_exactly_the_new_document(
     new = edited(doc, data)
     result = rewrite_json(old, new)
     assert json5.loads(result.removeprefix("\ufeff")) == new
+    if _strict(old):  # plain JSON stays plain JSON: no comma the file did not have before
+        assert json.loads(result.removeprefix("\ufeff")) == new
     assert result.startswith("\ufeff") == bom
     if crlf:
         assert "\n" not in result.replace("\r\n", "")
     if new == doc and json.dumps(new) == json.dumps(doc):
         assert result == old
+
+
+def _strict(text: str) -> bool:
+    try:
+        json.loads(text.removeprefix("\ufeff"))
+    except ValueError:
+        return False
+    return True
+
+
+def test_a_one_line_entry_losing_its_last_member_and_gaining_one_stays_json() -> None:
+    # Claude Code's own style: each server on one line; a rewrite drops env, adds type
+    old = (
+        '{\n  "mcpServers": {\n    "s": {"command": "npx", "args": ["-y"], "env": {"K": "v"}}'
+        "\n  }\n}\n"
+    )
+    new = {"mcpServers": {"s": {"command": "x", "args": ["a"], "type": "stdio"}}}
+    result = rewrite_json(old, new)
+    assert json.loads(result) == new
+    assert result == (
+        '{\n  "mcpServers": {\n    "s": {"command": "x", "args": ["a"], "type": "stdio"}\n  }\n}\n'
+    )
 
 
 @settings(max_examples=25, deadline=None)

@@ -8,9 +8,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import json5
+
 from pylee_tui.services.export.clients.base import ClientFormat
 from pylee_tui.services.export.configfile import ConfigText, bom_of, has_comments, parse_config
-from pylee_tui.services.export.jsonc_edit import rewrite_json
+from pylee_tui.services.export.jsonc_edit import rewrite_json, same
 from pylee_tui.services.export.toml_edit import parse_toml, rewrite_toml
 
 
@@ -41,7 +43,30 @@ def rewrite(fmt: ClientFormat, old_text: str | None, document: dict[str, Any]) -
         lost = old_text is not None and "#" in old_text and text.removeprefix("\ufeff") == fresh
         return text, not lost
     try:
-        return rewrite_json(old_text, document), True
-    except ValueError:  # JSON5 beyond comments and trailing commas: written as plain JSON
-        text = bom_of(old_text) + json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-        return text, not (old_text is not None and has_comments(old_text))
+        text = rewrite_json(old_text, document)
+        if _reads_back(text, document, strict=old_text is None or _is_plain_json(old_text)):
+            return text, True
+    except ValueError:  # JSON5 beyond comments and trailing commas
+        pass
+    # written as plain JSON: never a file the client cannot read
+    text = bom_of(old_text) + json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return text, not (old_text is not None and has_comments(old_text))
+
+
+def _is_plain_json(text: str) -> bool:
+    try:
+        json.loads(text.removeprefix("\ufeff"))
+    except ValueError:
+        return False
+    return True
+
+
+def _reads_back(text: str, document: dict[str, Any], strict: bool) -> bool:
+    """The edited text holds exactly `document`, read as the client reads it (plain JSON
+    stays plain JSON: no comma it did not have)."""
+    body = text.removeprefix("\ufeff")
+    try:
+        value = json.loads(body) if strict else json5.loads(body)
+    except ValueError:
+        return False
+    return bool(same(value, document))

@@ -359,7 +359,10 @@ class _Editor:
             if anchor.comma is None:
                 self.edits.append((anchor.node.end, anchor.node.end, ", " + items))
             else:
-                self.edits.append((anchor.comma + 1, anchor.comma + 1, " " + items + ","))
+                # the anchor's comma was there for a member after it (removed now), or is the
+                # object's trailing comma: the items end as the object's last member did
+                tail = "," if trailing else ""
+                self.edits.append((anchor.comma + 1, anchor.comma + 1, " " + items + tail))
             return
         lines = [
             f"{ind}{json.dumps(key, ensure_ascii=False)}: {self.dump(value, ind, unit, False)}"
