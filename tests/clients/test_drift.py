@@ -12,6 +12,7 @@ import pytest
 from pylee_tui.services import Scope, Services
 from pylee_tui.services.clients.model import CHANGED, FOREIGN, IN_SYNC, MISSING, STALE, DriftFile
 from pylee_tui.services.errors import InvalidInput
+from pylee_tui.services.export import CLIENTS
 from tests.services import test_services_export
 from tests.services.test_services_export import SEARCH, SECRET_API, SECRET_TOKEN, WEATHER
 from tests.support import ANN
@@ -66,6 +67,14 @@ def test_a_hand_edit_is_changed_with_a_diff(world: Services, target: Path) -> No
     changed = next(e for e in found.entries if e.name == name)
     assert changed.state == CHANGED
     assert '+    "--verbose"' in changed.diff
+    # only what the hand changed: a secret's reference, the same on both sides, is no change
+    changes = [
+        line
+        for line in changed.diff.splitlines()
+        if line[:1] in "+-" and not line.startswith(("---", "+++"))
+    ]
+    assert changes and all("args" in line or '"' in line for line in changes)
+    assert not any("${env:" in line or "•" in line for line in changes), changes
     assert states(found)[entry_of(found, SEARCH_NAME)] == IN_SYNC
 
 
@@ -224,20 +233,23 @@ def test_adopt_refuses_a_command_that_is_no_longer_the_package(
     assert states(status(world, target))[name] == CHANGED
 
 
-@pytest.mark.parametrize("client", ["claude", "vscode", "cursor"])
+@pytest.mark.parametrize("client", CLIENTS)
 def test_each_client_in_sync_then_changed_then_synced(
     world: Services, tmp_path: Path, client: str
 ) -> None:
     from pylee_tui.services.export import client_format
+    from pylee_tui.services.export.codec import parse_document, write_document
 
-    target = tmp_path / f"{client}.json"
+    fmt = client_format(client)
+    target = tmp_path / f"{client}.{fmt.file_kind}"
     export(world, target, client)
     found = status(world, target)
     assert found.client == client and set(states(found).values()) == {IN_SYNC}
     name = entry_of(found, WEATHER_NAME)
-    doc = json.loads(target.read_text("utf-8"))
-    doc[client_format(client).servers_key][name]["args"].append("--by-hand")
-    target.write_text(json.dumps(doc), "utf-8")
+    text = target.read_text("utf-8")
+    doc = parse_document(fmt, target, text).document
+    doc[fmt.servers_key][name]["args"].append("--by-hand")
+    target.write_text(write_document(fmt, text, doc), "utf-8")
     assert states(status(world, target))[name] == CHANGED
     world.drift.sync(ANN, target, entries=[name])
     assert set(states(status(world, target)).values()) == {IN_SYNC}

@@ -277,8 +277,8 @@ def _registry_of(record: Written) -> _Registry:
 
 def shown(now: Any, recorded: Any) -> Any:
     """The file's entry as a diff shows it: besides the inlined secrets (masked already), the
-    values of env keys and headers whose names look secret (TOKEN, KEY, ...) are masked; one
-    that differs from what was written shows as changed."""
+    values of env keys and headers whose names look secret (TOKEN, KEY, ...) and that differ
+    from what was written are masked, showing as changed."""
     if not isinstance(now, dict):
         return now
     out = dict(now)
@@ -289,8 +289,13 @@ def shown(now: Any, recorded: Any) -> Any:
         before = before if isinstance(before, dict) else {}
         masked = {}
         for key, value in values.items():
-            if isinstance(value, str) and SECRET_NAME.search(key) and MASK not in value:
-                value = MASK if before.get(key) == value else MASK_IN_FILE
+            # a value as written is shown as recorded (the record holds no secret value: an
+            # inlined one is masked there already); one changed by hand under a secret-looking
+            # name is masked
+            if before.get(key) == value:
+                pass
+            elif isinstance(value, str) and SECRET_NAME.search(key) and MASK not in value:
+                value = MASK_IN_FILE
             masked[key] = value
         out[part] = masked
     return out
