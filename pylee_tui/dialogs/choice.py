@@ -19,7 +19,12 @@ from pylee_tui.widgets.typeahead import TypeAhead
 class ChoiceScreen(TypeAhead, ModalScreen[str | None]):
     """Dismisses with the id of the chosen answer, or None on escape."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="choice.cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="choice.cancel"),
+        # the answers are a row: the arrows move along it (tab also visits a long message)
+        Binding("left", "answer(-1)", "Previous answer", show=False, id="choice.previous"),
+        Binding("right", "answer(1)", "Next answer", show=False, id="choice.next"),
+    ]
 
     def __init__(
         self,
@@ -61,6 +66,14 @@ class ChoiceScreen(TypeAhead, ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_answer(self, step: int) -> None:
+        buttons = list(self.query(Button))
+        if not buttons:
+            return
+        focused = self.focused
+        index = buttons.index(focused) if focused in buttons else -1
+        buttons[(index + step) % len(buttons)].focus()
 
 
 def confirm(

@@ -412,3 +412,29 @@ async def test_a_relative_link_in_the_overview_does_not_replace_it_or_crash(db_p
         assert app.is_running
         assert "See" in viewer.document.source
         assert opened == ["missing-notes.md"]
+
+
+async def test_a_confirm_dialog_starts_on_cancel_and_the_arrows_move_along_its_answers() -> None:
+    from textual.app import App
+
+    from pylee_tui.dialogs.choice import confirm
+
+    answers: list[str | None] = []
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(
+                confirm("Sync mcp.json?", "overwrites weather\n" * 30, "Sync", "warning"),
+                callback=answers.append,
+            )
+
+    async with Host().run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert pilot.app.focused is not None and pilot.app.focused.id == "choice-no"
+        await pilot.press("left")  # from Cancel to Sync: enter presses it
+        assert pilot.app.focused.id == "choice-yes"
+        await pilot.press("right", "right")  # around the row
+        assert pilot.app.focused.id == "choice-yes"
+        await pilot.press("enter")
+        await pilot.pause()
+    assert answers == ["yes"]
