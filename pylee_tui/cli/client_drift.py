@@ -8,6 +8,7 @@ from typing import Any
 from pylee_tui.safe_text import escape
 
 from .context import Context
+from .export import install_changes
 from .output import emit_json, one_line
 from .parser import PROG, Commands, LazyChoices, json_flag
 from .unlock import with_vault
@@ -93,15 +94,7 @@ def cmd_sync(ctx: Context) -> int:
         elif not result.written:
             ctx.out.write(f"{one_line(path)} already holds {one_line(where)}'s export.\n")
         else:
-            changes = [
-                f"{verb} {', '.join(names)}"
-                for verb, names in (
-                    ("added", result.added),
-                    ("replaced", result.replaced),
-                    ("removed", result.removed),
-                )
-                if names
-            ]
+            changes = install_changes(result)
             ctx.out.write(f"Synced {one_line(path)} with {one_line(where)}: {'; '.join(changes)}\n")
     backups = {r.backup for _p, r in done if r.backup is not None}
     for backup in backups:

@@ -77,21 +77,26 @@ def cmd_export(ctx: Context) -> int:
     elif not result.written:
         ctx.out.write(f"No change: {path} already holds this export.\n")
     else:
-        changes = [
-            f"{verb} {', '.join(names)}"
-            for verb, names in (
-                ("added", result.added),
-                ("replaced", result.replaced),
-                ("removed", result.removed),
-            )
-            if names
-        ]
+        changes = install_changes(result)
         if result.kept:
             changes.append(f"kept {plural(len(result.kept), 'other server')}")
         backup = f"; the previous file is {result.backup}" if result.backup else ""
         ctx.out.write(f"Wrote {path}: {'; '.join(changes)}{backup}\n")
     export_notes(ctx, plan)
     return 0
+
+
+def install_changes(result: Any) -> list[str]:
+    """What writing an export did to the file's entries: `added a, b`, `replaced c`, ..."""
+    return [
+        f"{verb} {', '.join(names)}"
+        for verb, names in (
+            ("added", result.added),
+            ("replaced", result.replaced),
+            ("removed", result.removed),
+        )
+        if names
+    ]
 
 
 def export_notes(ctx: Context, plan) -> None:
