@@ -106,14 +106,8 @@ def cmd_import(ctx: Context) -> int:
         written = with_vault(ctx, lambda: clients.rewrite_file(ctx.user, plan, a.rewrite))
         backup = f" (the previous file is {written.backup})" if written.backup else ""
         ctx.out.write(f"Rewrote {plan.path} in the {a.rewrite} form{backup}\n")
-        # a draft has nothing to launch, so its entry is left as it was, values and all
-        for item in plan.items:
-            if item.skipped is None and item.secrets and item.server in result.drafts:
-                ctx.err.write(
-                    f"{PROG}: warning: {cell(item.entry, 0)} is a draft, left as it was: "
-                    f"{', '.join(sorted(item.secrets))} still in plain text in {plan.path}; "
-                    "fix the server, then export it to this file\n"
-                )
+        for line in clients.left_by_rewrite(ctx.user, plan):
+            ctx.err.write(f"{PROG}: warning: {one_line(line)}\n")
     elif plan.secret_count:
         values = plural(plan.secret_count, "secret value")
         verb = "is" if plan.secret_count == 1 else "are"

@@ -68,9 +68,9 @@ def test_import_says_what_each_entry_became(
     # a draft has nothing to launch: its entry stays, and that is said
     assert local_script in text
     assert (
-        "pylee-tui: warning: local-script is a draft, left as it was: OPENAI_API_KEY still in "
-        f"plain text in {home / '.config' / 'Claude' / 'claude_desktop_config.json'}; fix the "
-        "server, then export it to this file"
+        "pylee-tui: warning: local-script (a draft) still holds OPENAI_API_KEY in plain text: "
+        "fix it or remove the value from "
+        f"{home / '.config' / 'Claude' / 'claude_desktop_config.json'} by hand"
     ) in rewritten.err_lines
 
 

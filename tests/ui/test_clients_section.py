@@ -217,6 +217,10 @@ async def test_adopt_takes_the_hand_edit_into_the_server(world: Path, machine) -
 async def test_import_puts_the_inline_token_in_the_vault(world: Path, machine) -> None:
     home, _project = machine
     claude = home / ".config" / "Claude" / "claude_desktop_config.json"
+    # and a command that is no package: a draft, which a rewrite cannot take the value out of
+    doc = json.loads(claude.read_text("utf-8"))
+    doc["mcpServers"]["notes"] = {"command": "/opt/notes/serve", "env": {"NOTES_TOKEN": "t-FAKE"}}
+    claude.write_text(json.dumps(doc, indent=2), "utf-8")
     async with make_app(world).run_test(size=(120, 36)) as pilot:
         pane = await open_clients(pilot)
         await select(pilot, pane, NodeRef("file", "claude", claude))
@@ -239,6 +243,15 @@ async def test_import_puts_the_inline_token_in_the_vault(world: Path, machine) -
         assert "claude_desktop_config.json.bak" in offer
         await pilot.click("#choice-launcher")
         await settle(pilot)
+        await wait_until(
+            pilot,
+            lambda: any(
+                n.title == "Still in the file"
+                and "notes (a draft) still holds NOTES_TOKEN" in n.message
+                for n in pilot.app._notifications
+            ),
+            "the draft's value left in the file is said",
+        )
     store = Store(world)
     try:
         services = Services(store)

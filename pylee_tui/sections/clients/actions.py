@@ -264,24 +264,26 @@ class ClientActions:
         )
 
         def answered(answer: str | None) -> None:
-            if answer in ("launcher", "reference"):
-                self._call(
-                    self.services.clients.rewrite_file,
-                    self.user,
-                    plan,
-                    answer,
-                    done=self._rewritten,
-                    group=IMPORT,
-                )
+            if answer not in ("launcher", "reference"):
+                return
+
+            def rewrite() -> tuple[Any, list[str]]:
+                install = self.services.clients.rewrite_file(self.user, plan, answer)
+                return install, self.services.clients.left_by_rewrite(self.user, plan)
+
+            self._call(rewrite, done=self._rewritten, group=IMPORT)
 
         self.pane.app.push_screen(
             ChoiceScreen("Rewrite the file?", message, choices, default="launcher"),
             callback=answered,
         )
 
-    def _rewritten(self, install: Any) -> None:
+    def _rewritten(self, done: tuple[Any, list[str]]) -> None:
+        install, left = done
         kept = f" (previous file kept as {install.backup.name})" if install.backup else ""
         self.pane.notify(f"Rewrote {install.path}{kept}", title="Import")
+        for line in left:  # a draft's value, say: the rewrite could not take it out
+            self.pane.notify(line, severity="warning", title="Still in the file")
         self.pane.refresh_data()
 
     # --- export ----------------------------------------------------------------------------

@@ -152,12 +152,7 @@ class ClientsService(Service):
         fmt = client_format(plan.client)
         fmt.check_request(secrets)
         scope = Scope(plan.org, plan.registry)
-        valid = {
-            s.name
-            for s in self.services.registries.list_servers(actor, scope)
-            if s.status == "valid"
-        }
-        items = [i for i in plan.items if i.skipped is None and i.group == "" and i.server in valid]
+        items, _left = self._rewritable(actor, plan)
         if not items:
             raise InvalidInput(f"no imported entry of {plan.path} can be written back by an export")
         registry = self.services.registries.get_registry(actor, scope)
@@ -187,6 +182,37 @@ class ClientsService(Service):
                 records.record_owners(db, plan.path, before["servers"], None)
             raise
         return result
+
+    def left_by_rewrite(self, actor: str, plan: ImportPlan) -> list[str]:
+        """The imported entries a rewrite leaves as they were although they hold secret values,
+        one line each saying why: a draft has nothing to launch, and a Claude Code project's
+        own entry is not in the part of the file an export writes."""
+        _items, left = self._rewritable(actor, plan)
+        lines = []
+        for item in left:
+            if not item.secrets:
+                continue
+            why = "a draft" if item.group == "" else f"a server of project {item.group} only"
+            lines.append(
+                f"{item.entry} ({why}) still holds {', '.join(sorted(item.secrets))} in plain "
+                f"text: fix it or remove the value from {plan.path} by hand"
+            )
+        return lines
+
+    def _rewritable(
+        self, actor: str, plan: ImportPlan
+    ) -> tuple[list[ImportItem], list[ImportItem]]:
+        """The imported items a rewrite writes again (valid servers in the file's main
+        object), and the others."""
+        scope = Scope(plan.org, plan.registry)
+        valid = {
+            s.name
+            for s in self.services.registries.list_servers(actor, scope)
+            if s.status == "valid"
+        }
+        imported = [i for i in plan.items if i.skipped is None]
+        items = [i for i in imported if i.group == "" and i.server in valid]
+        return items, [i for i in imported if i not in items]
 
 
 def plan_json(plan: ImportPlan) -> dict[str, Any]:
