@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from pylee_tui.services.export import ExportService
     from pylee_tui.services.identity import IdentityService
     from pylee_tui.services.launch import LaunchService
+    from pylee_tui.services.member_review import MemberReviewService
     from pylee_tui.services.members import MemberService
     from pylee_tui.services.onboarding import OnboardingService
     from pylee_tui.services.orgs import OrgService
@@ -109,6 +110,12 @@ class Services:
         from pylee_tui.services.members import MemberService
 
         return MemberService(self)
+
+    @cached_property
+    def member_review(self) -> MemberReviewService:
+        from pylee_tui.services.member_review import MemberReviewService
+
+        return MemberReviewService(self)
 
     @cached_property
     def vault(self) -> VaultService:
