@@ -1,14 +1,20 @@
-"""`member list|invite|role|grant|revoke|remove|accept`: who belongs to an organization, with
-which role and grants."""
+"""`member list|invite|role|grant|revoke|remove|accept|review`: who belongs to an organization,
+with which role and grants, and the admins' regular review of them."""
 
 from __future__ import annotations
+
+import shlex
+from typing import TYPE_CHECKING, Any
 
 from pylee_tui.fields import GRANTS, ROLES
 
 from .context import Context
-from .output import emit_table, member_json, stream_json
+from .output import emit_json, emit_table, member_json, stream_json
 from .parser import PROG, Commands, json_flag, org_option
 from .prompt import unconfirmed
+
+if TYPE_CHECKING:
+    from pylee_tui.services.member_review import MemberReview, ReviewLine, Suggestion
 
 
 def cmd_member_list(ctx: Context) -> int:
@@ -80,6 +86,82 @@ def cmd_member_accept(ctx: Context) -> int:
     return 0
 
 
+def review_command(suggestion: Suggestion, org: str) -> str:
+    """The member command that makes a review's suggested change, ready to paste."""
+    email, where = shlex.quote(suggestion.email), f"--org {shlex.quote(org)}"
+    if suggestion.kind == "downgrade":
+        return f"{PROG} member role {email} member {where}"
+    if suggestion.kind == "withdraw":
+        return f"{PROG} member revoke {email} {suggestion.permission} {where}"
+    return f"{PROG} member remove {email} {where} --yes"
+
+
+def _review_json(review: MemberReview) -> dict[str, Any]:
+    def line(m: ReviewLine) -> dict[str, Any]:
+        return {
+            "email": m.email,
+            "display_name": m.display_name,
+            "role": m.role,
+            "status": m.status,
+            "grants": sorted(m.grants),
+            "invited_by": m.invited_by,
+            "invited_at": m.invited_at,
+            "joined_at": m.joined_at,
+            "last_activity": m.last_activity,
+            "personal_overrides": m.overrides,
+            "flags": list(m.flags),
+            "commands": [review_command(s, review.org) for s in m.suggestions],
+        }
+
+    return {
+        "org": review.org,
+        "checked_at": review.checked_at,
+        "admins": review.admins,
+        "warnings": review.warnings,
+        "members": [line(m) for m in review.lines],
+    }
+
+
+def cmd_member_review(ctx: Context) -> int:
+    org = ctx.args.org
+    review = ctx.services.member_review.review(ctx.user, org)
+    if ctx.args.json:
+        emit_json(_review_json(review), ctx.out)
+        return 0
+    active = sum(m.status == "active" for m in review.lines)
+    ctx.out.write(
+        f"Review of {org} at {review.checked_at[:16].replace('T', ' ')} UTC: "
+        f"{active} active member{'s' if active != 1 else ''}, "
+        f"{review.admins} admin{'s' if review.admins != 1 else ''}\n"
+    )
+    for warning in review.warnings:
+        ctx.out.write(f"! {warning}\n")
+    headers = ["EMAIL", "ROLE", "STATUS", "GRANTS", "LAST_ACTIVITY"]
+    if review.overrides_known:
+        headers.append("OVERRIDES")
+    rows = []
+    for m in review.lines:
+        row = [
+            m.email,
+            m.role,
+            m.status,
+            "all" if m.role == "admin" else ",".join(sorted(m.grants)) or "-",
+            m.last_activity[:16].replace("T", " ") if m.last_activity else "never",
+        ]
+        if review.overrides_known:
+            row.append(str(m.overrides))
+        rows.append([*row, ", ".join(m.flags) or "-"])
+    ctx.out.write("\n")
+    emit_table([*headers, "FLAGS"], rows, ctx.out)
+    commands = [review_command(s, org) for m in review.lines for s in m.suggestions]
+    if review.admins == 1:
+        commands.append(f"{PROG} member role EMAIL admin --org {shlex.quote(org)}")
+    if commands:
+        ctx.out.write("\nTo act on what is flagged (pick what you mean):\n")
+        ctx.out.writelines(f"  {command}\n" for command in commands)
+    return 0
+
+
 def register(commands: Commands) -> None:
     member = commands.group("member", "members, invitations and grants")
     p = member.command("list", cmd_member_list, "list members and invitations of an organization")
@@ -109,3 +191,10 @@ def register(commands: Commands) -> None:
     p.add_argument("--yes", action="store_true", help="confirm the removal")
     p = member.command("accept", cmd_member_accept, "accept your invitation to an organization")
     org_option(p)
+    p = member.command(
+        "review",
+        cmd_member_review,
+        "review members: activity, expired invitations, admins (admins)",
+    )
+    org_option(p)
+    json_flag(p)
