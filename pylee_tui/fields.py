@@ -34,7 +34,7 @@ ROLES: tuple[str, ...] = ("admin", "member")
 MemberStatus = Literal["invited", "active", "revoked", "expired"]
 Grant = Literal["registries:write", "secrets:write"]
 GRANTS: tuple[str, ...] = ("registries:write", "secrets:write")
-ScopeLevel = Literal["org", "registry", "server"]
+ScopeLevel = Literal["org", "registry", "server", "user"]
 VariableKind = Literal["variable", "secret"]
 
 

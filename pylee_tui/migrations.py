@@ -286,6 +286,58 @@ def _m0008_export_entries(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0009_user_scope")
+def _m0009_user_scope(db: sqlite_utils.Database) -> None:
+    """Personal overrides: keys a member sets for themselves in an org (the user scope), and
+    their history. Tables of their own, so nothing that reads an org's keys (exports of another
+    member, clones, diffs) can come across another member's overrides. Gone with the member."""
+    db.executescript(
+        """
+        CREATE TABLE user_variables (
+            id INTEGER PRIMARY KEY,
+            org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+            registry_id INTEGER CHECK (registry_id IS NULL),
+            server_id INTEGER CHECK (server_id IS NULL),
+            scope TEXT NOT NULL DEFAULT 'user' CHECK (scope = 'user'),
+            key TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('variable', 'secret')),
+            value TEXT,
+            encrypted_value BLOB,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL,
+            CHECK ((kind = 'variable' AND encrypted_value IS NULL)
+                OR (kind = 'secret' AND value IS NULL)),
+            UNIQUE (member_id, key)
+        );
+        CREATE INDEX user_variables_org ON user_variables (org_id);
+        CREATE TABLE user_variable_versions (
+            id INTEGER PRIMARY KEY,
+            org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            member_id INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+            registry_id INTEGER CHECK (registry_id IS NULL),
+            server_id INTEGER CHECK (server_id IS NULL),
+            key TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('set', 'rollback', 'unset')),
+            kind TEXT NOT NULL CHECK (kind IN ('variable', 'secret')),
+            value TEXT,
+            encrypted_value BLOB,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            CHECK ((action = 'unset' AND value IS NULL AND encrypted_value IS NULL)
+                OR (action != 'unset' AND kind = 'variable' AND encrypted_value IS NULL
+                    AND value IS NOT NULL)
+                OR (action != 'unset' AND kind = 'secret' AND value IS NULL
+                    AND encrypted_value IS NOT NULL)),
+            UNIQUE (member_id, key, version)
+        );
+        CREATE INDEX user_variable_versions_org ON user_variable_versions (org_id);
+        """
+    )
+
+
 _OWNED_PREFIX = "export.owned."  # export.owned.servers:/path, export.owned.inputs:/path
 _INTENT_PREFIX = "export.intent:"  # export.intent:/path
 

@@ -1,6 +1,7 @@
 """Reading effective configurations from the store: each scope's keys as one layer of
 definitions (one index search per scope), the org ⊕ registry configuration kept between calls
-until the store changes, and a registry's servers resolved over it in one pass.
+until the store changes, and a registry's servers resolved over it in one pass. The acting
+user's own overrides (the user scope, `mine`) go over whatever scope is read, never kept.
 
 What a server adds is resolved over its registry's configuration (`resolve_over`), so the
 configuration of one server, or of every server of a registry, costs what the servers' own keys
@@ -48,10 +49,10 @@ class EffectiveReader:
         (then `data_key()` decrypts them, asked only when there is a secret to decrypt; one
         that cannot be decrypted carries the error)."""
         where, params = ref.where_sql()
-        label, level = ref.label, ref.level
+        label, level = ref.source, ref.level
         if not reveal:
             rows = db.execute(
-                "SELECT key, kind, CASE kind WHEN 'variable' THEN value END FROM variables "
+                f"SELECT key, kind, CASE kind WHEN 'variable' THEN value END FROM {ref.table} "
                 f"WHERE {where} ORDER BY key",
                 params,
             )
@@ -59,7 +60,7 @@ class EffectiveReader:
         assert data_key is not None
         rows = db.execute(
             "SELECT key, kind, CASE kind WHEN 'variable' THEN value END, "
-            f"CAST(encrypted_value AS BLOB) FROM variables WHERE {where} ORDER BY key",
+            f"CAST(encrypted_value AS BLOB) FROM {ref.table} WHERE {where} ORDER BY key",
             params,
         )
         found = []
@@ -119,8 +120,25 @@ class EffectiveReader:
                     self._bases.popitem(last=False)
         return config
 
-    def masked(self, db: sqlite_utils.Database, ref: ScopeRef) -> EffectiveConfig:
-        """The effective configuration at `ref`, secrets masked."""
+    def masked(
+        self, db: sqlite_utils.Database, ref: ScopeRef, mine: ScopeRef | None = None
+    ) -> EffectiveConfig:
+        """The effective configuration at `ref`, secrets masked; with `mine` (the acting
+        user's scope), their own overrides over it."""
+        if ref.member is not None:
+            return self.mine_over(db, self.base(db, ref), ref)
+        return self.mine_over(db, self._masked(db, ref), mine)
+
+    def mine_over(
+        self, db: sqlite_utils.Database, config: EffectiveConfig, mine: ScopeRef | None
+    ) -> EffectiveConfig:
+        """`config` with the acting user's own keys (masked) over it, when they have any."""
+        if mine is None:
+            return config
+        layer = self.layer(db, mine)
+        return resolve_over(config, "user", layer, config.document) if layer else config
+
+    def _masked(self, db: sqlite_utils.Database, ref: ScopeRef) -> EffectiveConfig:
         if ref.server is None:
             return self.base(db, ref)
         return resolve_over(
@@ -131,15 +149,28 @@ class EffectiveReader:
         )
 
     def revealed(
-        self, db: sqlite_utils.Database, ref: ScopeRef, data_key: DataKey, reveal: Reveal
+        self,
+        db: sqlite_utils.Database,
+        ref: ScopeRef,
+        data_key: DataKey,
+        reveal: Reveal,
+        mine: ScopeRef | None = None,
     ) -> EffectiveConfig:
         """The effective configuration at `ref` with secrets decrypted (every one, or those of
-        the keys in `reveal`): read afresh, never kept."""
-        layers = [self.layer(db, level, data_key, reveal) for level in ref.chain()]
+        the keys in `reveal`), the acting user's own keys (`mine`) over it: read afresh, never
+        kept."""
+        chain = ref.chain()
+        if mine is not None and ref.member is None:
+            chain.append(mine)
+        layers = [self.layer(db, level, data_key, reveal) for level in chain]
         return resolve(layers, ref.server.get("document") if ref.server else None)
 
-    def every_server(self, db: sqlite_utils.Database, ref: ScopeRef) -> dict[str, EffectiveConfig]:
-        """The masked configuration of every server of the registry `ref`, by name."""
+    def every_server(
+        self, db: sqlite_utils.Database, ref: ScopeRef, mine: ScopeRef | None = None
+    ) -> dict[str, EffectiveConfig]:
+        """The masked configuration of every server of the registry `ref`, by name, the acting
+        user's own keys (`mine`) over each."""
+        own = self.layer(db, mine) if mine is not None else []
         base = self.base(db, ref)
         layers = self.server_layers(db, ref)
         assert ref.registry is not None
@@ -147,10 +178,16 @@ class EffectiveReader:
             "SELECT id, name, document FROM servers WHERE registry_id = ? ORDER BY name",
             [ref.registry["id"]],
         ).fetchall()
-        return {
+        found = {
             name: resolve_over(base, "server", layers.get(server_id, ()), document)
             for server_id, name, document in servers
         }
+        if own:
+            found = {
+                name: resolve_over(config, "user", own, config.document)
+                for name, config in found.items()
+            }
+        return found
 
     def secrets_of_servers(
         self,
@@ -158,11 +195,13 @@ class EffectiveReader:
         ref: ScopeRef,
         data_key: DataKey,
         wanted: Mapping[str, Iterable[str]],
+        mine: ScopeRef | None = None,
     ) -> dict[str, dict[str, str | None]]:
         """The plaintext of the secrets `wanted` names for each server of the registry `ref`
         (server name -> keys), as each server's effective configuration has them: one read per
         scope level, each secret decrypted once however many servers share it. A key that is
-        not a secret where it wins, or cannot be decrypted, is None."""
+        not a secret where it wins, or cannot be decrypted, is None. The acting user's own
+        keys (`mine`) win over every scope."""
         assert ref.registry is not None
         keys = {k for names in wanted.values() for k in names}
         org_ref = ScopeRef(ref.org, "org")
@@ -175,6 +214,13 @@ class EffectiveReader:
                 params,
             )
             levels.append((level, {k: (kind, blob) for k, kind, blob in rows if k in keys}))
+        if mine is not None:
+            where, params = mine.where_sql()
+            rows = db.execute(
+                f"SELECT key, kind, CAST(encrypted_value AS BLOB) FROM {mine.table} WHERE {where}",
+                params,
+            )
+            levels.append((mine, {k: (kind, blob) for k, kind, blob in rows if k in keys}))
         servers: dict[str, dict[str, Any]] = {}
         own: dict[str, dict[str, tuple[str, Any]]] = {}
         rows = db.execute(
@@ -206,6 +252,7 @@ class EffectiveReader:
             values: dict[str, str | None] = {}
             for key in names:
                 for level, defined in (
+                    *([levels[2]] if mine is not None else []),
                     (server_ref, own.get(name, {})),
                     (registry_ref, levels[1][1]),
                     (org_ref, levels[0][1]),

@@ -1,4 +1,5 @@
-"""The effective configuration of a scope: org ⊕ registry ⊕ server, the most specific winning.
+"""The effective configuration of a scope: org ⊕ registry ⊕ server, the most specific winning,
+and the acting user's own overrides (the user scope) over them all.
 
 Pure functions over definitions already read (and, for revealed secrets, decrypted) by the
 variable service, so the rules can be tested and benchmarked without a database.
@@ -30,7 +31,7 @@ MASK = "••••••••"
 REDACTED = "[redacted]"
 MAX_DEPTH = 10
 REFERENCE = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
-SCOPE_ORDER = ("org", "registry", "server")
+SCOPE_ORDER = ("org", "registry", "server", "user")
 
 
 class Definition(NamedTuple):
@@ -135,6 +136,11 @@ class EffectiveConfig:
         entry = _entry(d, self._hidden.get(key, ()), self._expander.expand(key))
         self._made[key] = entry
         return entry
+
+    @property
+    def document(self) -> dict[str, Any] | str | None:
+        """The server.json the configuration checks declared variables against, if any."""
+        return self._document
 
     def definition(self, key: str) -> Definition | None:
         """The winning definition of `key` (its kind, level and value as written), without

@@ -1,5 +1,6 @@
-"""Where a variable lives (an org, a registry or a server) and the columns its rows are read
-with. A secret's ciphertext is read as a BLOB here and never leaves the variable services."""
+"""Where a variable lives (an org, a registry, a server, or a member's own overrides in an org:
+the user scope) and the columns its rows are read with. A secret's ciphertext is read as a BLOB
+here and never leaves the variable services."""
 
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ _STORED = {
     "variables": f"{_SHARED}, scope, updated_at, updated_by",
     "variable_versions": f"{_SHARED}, version, action, created_by",
 }
+_STORED["user_variables"] = _STORED["variables"]
+_STORED["user_variable_versions"] = _STORED["variable_versions"]
+USER_SOURCE = "you"  # what the source column says for the acting user's own keys
 
 
 def stored_columns(table: str = "variables", alias: str = "") -> str:
@@ -36,12 +40,41 @@ def stored_columns(table: str = "variables", alias: str = "") -> str:
 
 @dataclass(frozen=True)
 class ScopeRef:
-    """Where a key lives: an org, one of its registries, or a server of that registry."""
+    """Where a key lives: an org, one of its registries, or a server of that registry; or a
+    member's own overrides in the org (scope "user", `member` their members row: id, email),
+    kept in tables of their own."""
 
     org: dict[str, Any]
     scope: str
     registry: dict[str, Any] | None = None
     server: dict[str, Any] | None = None
+    member: dict[str, Any] | None = None
+
+    @property
+    def table(self) -> str:
+        """The table holding the current keys of this scope."""
+        return "user_variables" if self.member is not None else "variables"
+
+    @property
+    def versions_table(self) -> str:
+        """The table holding the versions of this scope's keys."""
+        return "user_variable_versions" if self.member is not None else "variable_versions"
+
+    def placement(self) -> dict[str, Any]:
+        """The columns that put a row (a key or a version) at this scope."""
+        found: dict[str, Any] = {
+            "org_id": self.org["id"],
+            "registry_id": self.registry_id,
+            "server_id": self.server_id,
+        }
+        if self.member is not None:
+            found["member_id"] = self.member["id"]
+        return found
+
+    @property
+    def source(self) -> str:
+        """What an effective configuration's source column says for a key defined here."""
+        return USER_SOURCE if self.member is not None else self.label
 
     @property
     def level(self) -> ScopeLevel:
@@ -49,6 +82,8 @@ class ScopeRef:
 
     @property
     def scope_id(self) -> int:
+        if self.member is not None:
+            return self.member["id"]
         if self.server is not None:
             return self.server["id"]
         if self.registry is not None:
@@ -69,6 +104,8 @@ class ScopeRef:
 
     @property
     def label(self) -> str:
+        if self.member is not None:
+            return f"your overrides in org {self.org['slug']}"
         if self.server is not None:
             return f"server {self.server['name']}"
         if self.registry is not None:
@@ -78,6 +115,8 @@ class ScopeRef:
     def chain(self) -> list[ScopeRef]:
         """The scopes a key here inherits from, this one last: org, registry, server."""
         chain = [ScopeRef(self.org, "org")]
+        if self.member is not None:
+            return [*chain, self]
         if self.registry is not None:
             chain.append(ScopeRef(self.org, "registry", self.registry))
         if self.server is not None:
@@ -91,6 +130,8 @@ class ScopeRef:
         coalesce(server_id, 0), key, ...), so SQLite reads exactly the scope's rows, in key
         order: `registry_id IS NULL` would read every org and server row of the store."""
         p = f"{alias}." if alias else ""
+        if self.member is not None:
+            return f"{p}member_id = ?", [self.member["id"]]
         return (
             f"{p}org_id = ? AND coalesce({p}registry_id, 0) = ? AND coalesce({p}server_id, 0) = ?",
             [self.org["id"], self.registry_id or 0, self.server_id or 0],

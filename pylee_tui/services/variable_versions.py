@@ -37,7 +37,7 @@ def next_version(db: sqlite_utils.Database, ref: ScopeRef, key: str) -> int:
     where, params = ref.where_sql()
     row = exactly_one(
         db,
-        f"SELECT max(version) AS v FROM variable_versions WHERE {where} AND key = ?",
+        f"SELECT max(version) AS v FROM {ref.versions_table} WHERE {where} AND key = ?",
         [*params, key],
     )
     return (row["v"] or 0) + 1
@@ -58,11 +58,9 @@ def add_version(
 ) -> None:
     """Append a version (`now`: the services' ISO time) and forget those older than the
     current value and the 10 before it."""
-    db.table("variable_versions").insert(
+    db.table(ref.versions_table).insert(
         {
-            "org_id": ref.org["id"],
-            "registry_id": ref.registry_id,
-            "server_id": ref.server_id,
+            **ref.placement(),
             "key": key,
             "version": version,
             "action": action,
@@ -75,7 +73,7 @@ def add_version(
     )
     where, params = ref.where_sql()
     db.execute(
-        f"DELETE FROM variable_versions WHERE {where} AND key = ? AND version <= ?",
+        f"DELETE FROM {ref.versions_table} WHERE {where} AND key = ? AND version <= ?",
         [*params, key, version - KEEP_PREVIOUS - 1],
     )
 
@@ -84,17 +82,19 @@ def first_version(db: sqlite_utils.Database, ref: ScopeRef, key: str) -> dict[st
     """A key written before history existed (a store from before migration 0002) has a
     current value and no version: that value is its version 1."""
     where, params = ref.where_sql()
-    if one(db, f"SELECT 1 AS x FROM variable_versions WHERE {where} AND key = ?", [*params, key]):
+    if one(
+        db, f"SELECT 1 AS x FROM {ref.versions_table} WHERE {where} AND key = ?", [*params, key]
+    ):
         return None
     row = one(
-        db, f"SELECT {stored_columns()} FROM variables WHERE {where} AND key = ?", [*params, key]
+        db,
+        f"SELECT {stored_columns(ref.table)} FROM {ref.table} WHERE {where} AND key = ?",
+        [*params, key],
     )
     if row is None:
         return None
     return {
-        "org_id": ref.org["id"],
-        "registry_id": ref.registry_id,
-        "server_id": ref.server_id,
+        **ref.placement(),
         "key": key,
         "version": 1,
         "action": "set",
@@ -110,7 +110,7 @@ def backfill(db: sqlite_utils.Database, ref: ScopeRef, key: str) -> None:
     """Record a pre-history key's current value as version 1 before it changes."""
     first = first_version(db, ref, key)
     if first is not None:
-        db.table("variable_versions").insert(first)
+        db.table(ref.versions_table).insert(first)
 
 
 def versions(db: sqlite_utils.Database, ref: ScopeRef, key: str) -> list[VariableVersion]:
@@ -120,7 +120,7 @@ def versions(db: sqlite_utils.Database, ref: ScopeRef, key: str) -> list[Variabl
         db.query(
             "SELECT version, key, kind, action, "
             "CASE kind WHEN 'variable' THEN value END AS value, created_at, created_by "
-            f"FROM variable_versions WHERE {where} AND key = ? ORDER BY version DESC",
+            f"FROM {ref.versions_table} WHERE {where} AND key = ? ORDER BY version DESC",
             [*params, key],
         )
     )
@@ -129,7 +129,7 @@ def versions(db: sqlite_utils.Database, ref: ScopeRef, key: str) -> list[Variabl
         rows = [{**first, "value": first["value"] if first["kind"] == "variable" else None}]
     if not rows:
         raise NotFound(f"no {key} at {ref.label}, and no history of one")
-    current = one(db, f"SELECT 1 AS x FROM variables WHERE {where} AND key = ?", [*params, key])
+    current = one(db, f"SELECT 1 AS x FROM {ref.table} WHERE {where} AND key = ?", [*params, key])
     versions = [model_from_row(VariableVersion, r) for r in rows]
     if current is not None:
         versions[0] = versions[0].model_copy(update={"current": True})
@@ -145,10 +145,10 @@ def deleted_keys(
     where_x, _ = ref.where_sql("x")
     sql = (
         "SELECT v.key, v.kind, v.action, v.version, v.created_at, v.created_by "
-        f"FROM variable_versions v WHERE {where_v} AND v.action = 'unset' "
-        "AND v.version = (SELECT max(w.version) FROM variable_versions w "
+        f"FROM {ref.versions_table} v WHERE {where_v} AND v.action = 'unset' "
+        f"AND v.version = (SELECT max(w.version) FROM {ref.versions_table} w "
         f"WHERE {where_w} AND w.key = v.key) "
-        f"AND NOT EXISTS (SELECT 1 FROM variables x WHERE {where_x} AND x.key = v.key)"
+        f"AND NOT EXISTS (SELECT 1 FROM {ref.table} x WHERE {where_x} AND x.key = v.key)"
     )
     args = [*params, *params, *params]
     if kind:
@@ -160,7 +160,7 @@ def deleted_keys(
         last = one(
             db,
             "SELECT version, CASE kind WHEN 'variable' THEN value END AS value "
-            f"FROM variable_versions WHERE {ref.where_sql()[0]} AND key = ? "
+            f"FROM {ref.versions_table} WHERE {ref.where_sql()[0]} AND key = ? "
             "AND action != 'unset' ORDER BY version DESC LIMIT 1",
             [*params, deletion.key],
         )
@@ -184,8 +184,8 @@ def has_history(db: sqlite_utils.Database, ref: ScopeRef, key: str) -> bool:
     return bool(
         one(
             db,
-            f"SELECT 1 AS x FROM variable_versions WHERE {where} AND key = ? "
-            "UNION ALL SELECT 1 AS x FROM variables WHERE "
+            f"SELECT 1 AS x FROM {ref.versions_table} WHERE {where} AND key = ? "
+            f"UNION ALL SELECT 1 AS x FROM {ref.table} WHERE "
             f"{where} AND key = ?",
             [*params, key, *params, key],
         )

@@ -1,5 +1,5 @@
-"""Variables and secrets at org, registry or server scope, their history and the effective
-configuration of a scope.
+"""Variables and secrets at org, registry or server scope, or at the user scope (a member's own
+overrides in an org), their history and the effective configuration of a scope.
 
 Rules:
 - a key is a variable or a secret at one scope, never both; keys and values follow models.py;
@@ -10,7 +10,11 @@ Rules:
   history lists versions; rollback writes an old value as a new version;
 - deleting (unset) is a version too: a deleted key keeps its history, is listed by `deleted`
   and comes back with `rollback` (or `restore`, which brings back the value it had);
-- every change, reveal, copy and export is an audit event carrying no value.
+- every change, reveal, copy and export is an audit event carrying no value;
+- the user scope is the acting member's alone: any member writes their own (a secret there
+  still needs the unlocked vault) and may reveal their own secrets; nobody reads another's,
+  admins included: they see only which member overrides which key (`user_overrides`). Every
+  effective configuration is resolved for its reader: org ⊕ registry ⊕ server ⊕ their own.
 """
 
 from __future__ import annotations
@@ -103,7 +107,8 @@ class VariableService(Service):
             if kind:
                 where += " AND kind = ?"
                 params.append(kind)
-            rows = db.query(f"SELECT {_COLUMNS} FROM variables WHERE {where} ORDER BY key", params)
+            sql = f"SELECT {_COLUMNS} FROM {ref.table} WHERE {where} ORDER BY key"
+            rows = db.query(sql, params)
             return [model_from_row(Variable, r) for r in rows]
 
     def get_key(self, actor: str, scope: Scope, key: str) -> Variable:
@@ -128,7 +133,8 @@ class VariableService(Service):
             row = self._row(db, ref, key)
             if row["kind"] == "variable":
                 return row["value"]
-            self.services.access.require(member, "secrets:reveal", f"{purpose} secrets")
+            if ref.member is None:  # one's own secret (the user scope) needs no grant
+                self.services.access.require(member, "secrets:reveal", f"{purpose} secrets")
             value = self._decrypt(ref, key, row["encrypted_value"])
             self.services.audit.record(
                 db, actor, ref.org, f"secret.{purpose}", "variable", row["id"], key, ref.metadata()
@@ -144,15 +150,18 @@ class VariableService(Service):
 
     def changes(self, actor: str, scope: Scope) -> dict[str, dict[str, KeyChange]]:
         """When and by whom each key along the scope's chain was last written: level (org,
-        registry, server) -> key -> (updated_at as stored, updated_by). Rows, not models: a
-        registry's 5,000 keys are read in a few milliseconds."""
+        registry, server; user: the actor's own) -> key -> (updated_at as stored, updated_by).
+        Rows, not models: a registry's 5,000 keys are read in a few milliseconds."""
         with self.store.reading() as db:
-            ref, _member = self._scope(db, actor, scope)
+            ref, member = self._scope(db, actor, scope)
             found: dict[str, dict[str, KeyChange]] = {}
-            for level in ref.chain():
+            chain = ref.chain()
+            if ref.member is None:
+                chain.append(self._mine(db, ref, member))
+            for level in chain:
                 where, params = level.where_sql()
                 rows = db.execute(
-                    f"SELECT key, updated_at, updated_by FROM variables WHERE {where}", params
+                    f"SELECT key, updated_at, updated_by FROM {level.table} WHERE {where}", params
                 )
                 found[level.scope] = {key: KeyChange(at, by) for key, at, by in rows}
             return found
@@ -169,6 +178,19 @@ class VariableService(Service):
                 [org_row["id"]],
             )
             return [RegistryScope(slug, name, count) for slug, name, count in rows]
+
+    def user_overrides(self, actor: str, org: str) -> list[tuple[str, str]]:
+        """Which member overrides which key at the user scope: (email, key) pairs, by email
+        then key, never a value nor a kind. Admins only (the member review)."""
+        with self.store.reading() as db:
+            org_row, member = self.services.access.org_row(db, actor, org)
+            self.services.access.require(member, "members:manage", "see members' overrides")
+            rows = db.execute(
+                "SELECT m.email, u.key FROM user_variables u JOIN members m ON m.id = u.member_id "
+                "WHERE u.org_id = ? ORDER BY m.email, u.key",
+                [org_row["id"]],
+            )
+            return [(email, key) for email, key in rows]
 
     def server_names(
         self, actor: str, scope: Scope, *, start: int = 0, limit: int | None = None
@@ -192,13 +214,14 @@ class VariableService(Service):
             return deleted_keys(db, ref, kind)
 
     def effective(self, actor: str, scope: Scope, *, reveal: bool = False) -> EffectiveConfig:
-        """org ⊕ registry ⊕ server for the scope. With `reveal`, secrets are decrypted (needs
-        `secrets:reveal` and an unlocked vault) and the export is an audit event."""
+        """org ⊕ registry ⊕ server for the scope, the actor's own overrides over it. With
+        `reveal`, secrets are decrypted (needs `secrets:reveal` and an unlocked vault) and the
+        export is an audit event."""
         if reveal:
             with self.store.transaction() as db:
                 ref, member = self._scope(db, actor, scope)
                 self.services.access.require(member, "secrets:reveal", "reveal secrets")
-                config = self._effective(db, ref, reveal=True)
+                config = self._effective(db, ref, member, reveal=True)
                 secrets = [e.key for e in config.entries if e.kind == "secret"]
                 if secrets:
                     self.services.audit.record(
@@ -213,8 +236,8 @@ class VariableService(Service):
                     )
                 return config
         with self.store.reading() as db:
-            ref, _member = self._scope(db, actor, scope)
-            return self._effective(db, ref, reveal=False)
+            ref, member = self._scope(db, actor, scope)
+            return self._effective(db, ref, member, reveal=False)
 
     def reveal_effective(
         self,
@@ -234,15 +257,16 @@ class VariableService(Service):
         key = valid("variable_key", key)
         with self.store.transaction() as db:
             ref, member = self._scope(db, actor, scope)
-            masked = self._effective(db, ref, reveal=False)
+            masked = self._effective(db, ref, member, reveal=False)
             entry = masked.get(key)
             if entry is None:
                 raise NotFound(f"no {key} at {ref.label} or above it")
             secrets = masked.secrets_in(key)
             if not secrets:
                 return entry.value
-            self.services.access.require(member, "secrets:reveal", f"{purpose} secrets")
-            revealed = self._effective(db, ref, reveal=secrets).get(key)
+            if any(masked.get(name).scope != "user" for name in secrets):  # type: ignore[union-attr]
+                self.services.access.require(member, "secrets:reveal", f"{purpose} secrets")
+            revealed = self._effective(db, ref, member, reveal=secrets).get(key)
             for name in sorted(secrets):
                 self.services.audit.record(
                     db,
@@ -257,12 +281,13 @@ class VariableService(Service):
             return revealed.value if revealed is not None else None
 
     def effective_for_servers(self, actor: str, scope: Scope) -> dict[str, EffectiveConfig]:
-        """The (masked) effective configuration of every server of a registry, by server name."""
+        """The (masked) effective configuration of every server of a registry, by server name,
+        the actor's own overrides over each."""
         with self.store.reading() as db:
-            ref, _member = self._scope(db, actor, scope)
+            ref, member = self._scope(db, actor, scope)
             if ref.registry is None or ref.server is not None:
                 raise InvalidInput(f"{scope.label} is not a registry: name one registry")
-            return self._reader.every_server(db, ref)
+            return self._reader.every_server(db, ref, self._mine(db, ref, member))
 
     def reveal_for_servers(
         self,
@@ -277,7 +302,7 @@ class VariableService(Service):
         vault): each secret decrypted once, however many servers share it; one event,
         `secret.<purpose>` (an export, or a server started to run, check or call it), naming
         the keys and the servers. A key that is not a secret there, or cannot be decrypted, is
-        None."""
+        None. The actor's own overrides win (their own secrets need no grant to be read)."""
         if purpose not in ("export", "run", "check", "call"):
             raise InvalidInput(f"purpose must be export, run, check or call, not {purpose!r}")
         with self.store.transaction() as db:
@@ -287,8 +312,13 @@ class VariableService(Service):
             wanted = {name: sorted(keys) for name, keys in wanted.items() if keys}
             if not wanted:
                 return {}
-            self.services.access.require(member, "secrets:reveal", "reveal secrets")
-            found = self._reader.secrets_of_servers(db, ref, self.services.vault.data_key, wanted)
+            mine = self._mine(db, ref, member)
+            own = {k for k, kind in self._own_kinds(db, mine).items() if kind == "secret"}
+            if not {k for keys in wanted.values() for k in keys} <= own:
+                self.services.access.require(member, "secrets:reveal", "reveal secrets")
+            found = self._reader.secrets_of_servers(
+                db, ref, self.services.vault.data_key, wanted, mine
+            )
             if found:  # one export (or start), one event: which keys, for which servers
                 self.services.audit.record(
                     db,
@@ -317,11 +347,11 @@ class VariableService(Service):
             raise InvalidInput(f"kind must be variable or secret, not {kind!r}")
         with self.store.transaction() as db:
             ref, member = self._scope(db, actor, scope)
-            self._require_write(member, kind)
+            self._require_write(member, kind, ref)
             row_id = self._write(db, actor, ref, key, kind, value, action="set")
             return model_from_row(
                 Variable,
-                exactly_one(db, f"SELECT {_COLUMNS} FROM variables WHERE id = ?", [row_id]),
+                exactly_one(db, f"SELECT {_COLUMNS} FROM {ref.table} WHERE id = ?", [row_id]),
             )
 
     def unset(self, actor: str, scope: Scope, key: str, *, kind: Kind | None = None) -> Variable:
@@ -331,13 +361,13 @@ class VariableService(Service):
             row = self._row(db, ref, key)
             if kind and row["kind"] != kind:
                 raise Conflict(f"{key} at {ref.label} is a {row['kind']}, not a {kind}")
-            self._require_write(member, row["kind"])
+            self._require_write(member, row["kind"], ref)
             removed = model_from_row(
                 Variable,
-                exactly_one(db, f"SELECT {_COLUMNS} FROM variables WHERE id = ?", [row["id"]]),
+                exactly_one(db, f"SELECT {_COLUMNS} FROM {ref.table} WHERE id = ?", [row["id"]]),
             )
             backfill(db, ref, key)
-            db.table("variables").delete(row["id"])
+            db.table(ref.table).delete(row["id"])
             version = next_version(db, ref, key)
             add_version(
                 db, ref, key, version, "unset", row["kind"], None, None, actor=actor, now=self.now()
@@ -389,6 +419,8 @@ class VariableService(Service):
     def _scope(self, db, actor: str, scope: Scope) -> tuple[ScopeRef, Membership]:
         """The scope's rows (org, registry, server) once the actor may see the org."""
         org, member = self.services.access.org_row(db, actor, scope.org)
+        if scope.user:
+            return self._mine(db, ScopeRef(org, "org"), member), member
         if scope.registry is None:
             return ScopeRef(org, "org"), member
         registry = one(
@@ -409,12 +441,27 @@ class VariableService(Service):
             raise NotFound(f"no server '{scope.server}' in registry '{scope.registry}'")
         return ScopeRef(org, "server", registry, server), member
 
+    def _mine(self, db, ref: ScopeRef, member: Membership) -> ScopeRef:
+        """The member's own scope (the user scope) in `ref`'s org."""
+        row = exactly_one(
+            db,
+            "SELECT id, email FROM members WHERE org_id = ? AND email = ? AND status = 'active'",
+            [ref.org["id"], member.email],
+        )
+        return ScopeRef(ref.org, "user", member=row)
+
+    def _own_kinds(self, db, mine: ScopeRef) -> dict[str, str]:
+        """The member's own keys and their kinds."""
+        where, params = mine.where_sql()
+        rows = db.execute(f"SELECT key, kind FROM {mine.table} WHERE {where}", params)
+        return dict(rows.fetchall())
+
     def _rollback(self, db, actor: str, ref: ScopeRef, member, key: str, version: int) -> Variable:
         backfill(db, ref, key)
         where, params = ref.where_sql()
         old = one(
             db,
-            f"SELECT {_stored('variable_versions')} FROM variable_versions "
+            f"SELECT {_stored(ref.versions_table)} FROM {ref.versions_table} "
             f"WHERE {where} AND key = ? AND version = ?",
             [*params, key, version],
         )
@@ -424,7 +471,7 @@ class VariableService(Service):
             raise InvalidInput(
                 f"version {version} of {key} is its deletion; roll back to a version with a value"
             )
-        self._require_write(member, old["kind"])
+        self._require_write(member, old["kind"], ref)
         if old["kind"] == "secret":
             value = self._decrypt(ref, key, old["encrypted_value"])
         else:
@@ -433,19 +480,22 @@ class VariableService(Service):
             db, actor, ref, key, old["kind"], value, action="rollback", from_version=version
         )
         return model_from_row(
-            Variable, exactly_one(db, f"SELECT {_COLUMNS} FROM variables WHERE id = ?", [row_id])
+            Variable, exactly_one(db, f"SELECT {_COLUMNS} FROM {ref.table} WHERE id = ?", [row_id])
         )
 
     def _row(self, db, ref: ScopeRef, key: str, columns: str | None = None) -> dict:
         key = valid("variable_key", key)
         where, params = ref.where_sql()
         columns = columns or _stored()
-        row = one(db, f"SELECT {columns} FROM variables WHERE {where} AND key = ?", [*params, key])
+        sql = f"SELECT {columns} FROM {ref.table} WHERE {where} AND key = ?"
+        row = one(db, sql, [*params, key])
         if row is None:
             raise NotFound(f"no {key} at {ref.label}")
         return row
 
-    def _require_write(self, member, kind: str) -> None:
+    def _require_write(self, member, kind: str, ref: ScopeRef) -> None:
+        if ref.member is not None:  # one's own overrides: any member writes theirs
+            return
         self.services.access.require(member, *WRITE_PERMISSIONS[kind])
 
     def _write(
@@ -462,7 +512,7 @@ class VariableService(Service):
         backfill(db, ref, key)
         where, params = ref.where_sql()
         existing = one(
-            db, f"SELECT id, kind FROM variables WHERE {where} AND key = ?", [*params, key]
+            db, f"SELECT id, kind FROM {ref.table} WHERE {where} AND key = ?", [*params, key]
         )
         if existing and existing["kind"] != kind:
             raise Conflict(
@@ -474,7 +524,7 @@ class VariableService(Service):
             # a key that was a plain variable here and becomes a secret: its old plaintext
             # versions go (it was likely a secret pasted as a variable by mistake)
             db.execute(
-                f"DELETE FROM variable_versions WHERE {where} AND key = ? AND kind = 'variable'",
+                f"DELETE FROM {ref.versions_table} WHERE {where} AND key = ? AND kind = 'variable'",
                 [*params, key],
             )
             encrypted = crypto.encrypt(self.services.vault.data_key(), value, ref.aad(key))
@@ -487,16 +537,14 @@ class VariableService(Service):
             "updated_by": actor,
         }
         if existing:
-            db.table("variables").update(existing["id"], columns)
+            db.table(ref.table).update(existing["id"], columns)
             row_id = existing["id"]
         else:
             row_id = (
-                db.table("variables")
+                db.table(ref.table)
                 .insert(
                     {
-                        "org_id": ref.org["id"],
-                        "registry_id": ref.registry_id,
-                        "server_id": ref.server_id,
+                        **ref.placement(),
                         "scope": ref.scope,
                         "key": key,
                         "kind": kind,
@@ -522,9 +570,12 @@ class VariableService(Service):
         except crypto.Undecryptable as exc:
             raise SecretUnreadable(f"{key} at {ref.label} cannot be decrypted: {exc}") from None
 
-    def _effective(self, db, ref: ScopeRef, reveal: bool | set[str]) -> EffectiveConfig:
-        """The effective configuration at `ref`; `reveal`: decrypt every secret (True), none
-        (False) or the secrets of these keys."""
+    def _effective(
+        self, db, ref: ScopeRef, member: Membership, reveal: bool | set[str]
+    ) -> EffectiveConfig:
+        """The effective configuration at `ref` for `member` (their own keys over it);
+        `reveal`: decrypt every secret (True), none (False) or the secrets of these keys."""
+        mine = self._mine(db, ref, member) if ref.member is None else None
         if not reveal:
-            return self._reader.masked(db, ref)
-        return self._reader.revealed(db, ref, self.services.vault.data_key, reveal)
+            return self._reader.masked(db, ref, mine)
+        return self._reader.revealed(db, ref, self.services.vault.data_key, reveal, mine)
