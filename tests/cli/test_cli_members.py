@@ -179,6 +179,14 @@ BAD_INPUT = [
     ("member accept", ("member", "accept", "--org", "nope"), CARL, 1),
     ("member accept", ("member", "accept", *ORG), None, 1),
     ("member accept", ("member", "accept"), CARL, 2),
+    ("member review", ("member", "review", *ORG), BOB, 1),
+    ("member review", ("member", "review", *ORG), CARL, 1),
+    ("member review", ("member", "review", "--org", "nope"), ANN, 1),
+    ("member review", ("member", "review", "--org", "beta"), ANN, 1),
+    ("member review", ("member", "review", *ORG), None, 1),
+    ("member review", ("member", "review"), ANN, 2),
+    ("member review", ("member", "review", *ORG, "extra"), ANN, 2),
+    ("member review", ("member", "review", *ORG, "--json=yes"), ANN, 2),
 ]
 
 
