@@ -166,13 +166,17 @@ class EffectiveConfig:
         return f"EffectiveConfig({len(self)} entries, {len(self.declared)} declared)"
 
     def keys_at(self, level: ScopeLevel) -> list[str]:
-        """The keys the scope at `level` defines (and wins), sorted."""
+        """The keys the scope at `level` defines (and wins, but for the reader's own overrides:
+        a server's key the reader overrides is still one the server defines), sorted."""
         if self._top is not None and self._top[0] == level:
             return sorted(self._top[1])
+        if self._top is not None and self._top[0] == "user" and self._base is not None:
+            return self._base.keys_at(level)
         return sorted(k for k, d in self._winners.items() if d.scope == level)
 
     def defined_at(self, level: ScopeLevel) -> list[Entry]:
-        """The entries the scope at `level` defines (and wins), by key."""
+        """The entries the scope at `level` defines (and wins, but for the reader's own
+        overrides, which win here: see `keys_at`), by key."""
         made = [self.get(k) for k in self.keys_at(level)]
         return [e for e in made if e is not None]
 

@@ -181,13 +181,14 @@ class VariableService(Service):
 
     def user_overrides(self, actor: str, org: str) -> list[tuple[str, str]]:
         """Which member overrides which key at the user scope: (email, key) pairs, by email
-        then key, never a value nor a kind. Admins only (the member review)."""
+        then key, never a value nor a kind; active members only (a removed member's stay
+        stored, theirs alone, should they come back). Admins only (the member review)."""
         with self.store.reading() as db:
             org_row, member = self.services.access.org_row(db, actor, org)
             self.services.access.require(member, "members:manage", "see members' overrides")
             rows = db.execute(
                 "SELECT m.email, u.key FROM user_variables u JOIN members m ON m.id = u.member_id "
-                "WHERE u.org_id = ? ORDER BY m.email, u.key",
+                "WHERE u.org_id = ? AND m.status = 'active' ORDER BY m.email, u.key",
                 [org_row["id"]],
             )
             return [(email, key) for email, key in rows]
