@@ -5,7 +5,8 @@ one still on its way) and the table draws only the rows on screen, so an org of 
 answers each key as one of five does.
 
 Keys: i invite, r change role, g grant or withdraw a permission, x revoke an invitation or remove
-a member (after a confirmation), enter details, j/k move, / filter (escape leaves it). What a role
+a member (after a confirmation), R the member review (review.py), enter details, j/k move,
+/ filter (escape leaves it). What a role
 may not do is shown disabled, and pressing it says why; the service decides and its message is
 shown when it refuses.
 """
@@ -27,7 +28,8 @@ from pylee_tui.sections.base import OrgSection
 from pylee_tui.services.members import MemberLine, MemberListing, MemberService
 from pylee_tui.widgets.row_table import TableRows, VirtualTable
 
-MANAGING = ("invite", "role", "grant", "remove")
+MANAGING = ("invite", "role", "grant", "remove", "review")
+NO_ROW_NEEDED = ("invite", "review")
 ADMINS_ONLY = "admins only"
 
 COLUMNS = ("Email", "Name", "Role", "Status", "Grants", "Invited by", "Invited", "Joined")
@@ -73,6 +75,7 @@ class MembersPane(OrgSection):
         Binding("r", "role", "Role", id="members.role", tooltip="Change the role"),
         Binding("g", "grant", "Grants", id="members.grant", tooltip="Grant or withdraw"),
         Binding("x", "remove", "Remove", id="members.remove", tooltip="Revoke or remove"),
+        Binding("R", "review", "Review", id="members.review", tooltip="Review members (admins)"),
         Binding("slash", "filter", "Filter", id="members.filter"),
         Binding(
             "escape",
@@ -273,7 +276,7 @@ class MembersPane(OrgSection):
             return ""
         if not self.allowed("members:manage"):
             return ADMINS_ONLY
-        if action != "invite" and self.selected is None:
+        if action not in NO_ROW_NEEDED and self.selected is None:
             return "no member selected"
         return ""
 
@@ -326,6 +329,17 @@ class MembersPane(OrgSection):
                 "run `pylee-tui member accept`); it expires after 7 days.",
             ),
             callback=closed,
+        )
+
+    def action_review(self) -> None:
+        from pylee_tui.sections.members.review import MemberReviewScreen
+
+        def closed(changed: bool | None) -> None:
+            if changed:
+                self.data_changed()
+
+        self.app.push_screen(
+            MemberReviewScreen(self.services, self.user, self.org_slug), callback=closed
         )
 
     def action_role(self) -> None:
