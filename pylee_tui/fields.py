@@ -32,8 +32,8 @@ PASSPHRASE_MAX = 1024
 Role = Literal["admin", "member"]
 ROLES: tuple[str, ...] = ("admin", "member")
 MemberStatus = Literal["invited", "active", "revoked", "expired"]
-Grant = Literal["registries:write", "secrets:write"]
-GRANTS: tuple[str, ...] = ("registries:write", "secrets:write")
+Grant = Literal["registries:write", "registries:approve", "secrets:write"]
+GRANTS: tuple[str, ...] = ("registries:write", "registries:approve", "secrets:write")
 ScopeLevel = Literal["org", "registry", "server", "user"]
 VariableKind = Literal["variable", "secret"]
 

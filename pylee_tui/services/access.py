@@ -1,7 +1,8 @@
 """Who may do what in an organization. Every permission check in the app comes through here.
 
 admin: everything. member: sees the org; changes registries/servers with the grant
-`registries:write` and secrets with `secrets:write`. Anyone else does not see the org at all.
+`registries:write` and secrets with `secrets:write`, and approves others' change requests with
+`registries:approve`. Anyone else does not see the org at all.
 """
 
 from __future__ import annotations
@@ -21,10 +22,14 @@ PERMISSIONS: dict[str, str | None] = {
     "org:delete": None,
     "members:manage": None,
     "registries:write": "registries:write",
+    "registries:approve": "registries:approve",
     "variables:write": None,
     "secrets:write": "secrets:write",
     "secrets:reveal": None,
 }
+
+# a grant that includes another: who approves changes to registries may make them
+IMPLIED: dict[str, str] = {"registries:approve": "registries:write"}
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,11 @@ class Membership:
         if self.role == "admin":
             return True
         grant = PERMISSIONS[permission]
-        return grant == "" or (grant is not None and grant in self.grants)
+        if grant == "":
+            return True
+        return grant is not None and (
+            grant in self.grants or any(IMPLIED.get(g) == grant for g in self.grants)
+        )
 
 
 # one query, its first row or None: `one` inside a caller's transaction, or a read of its own

@@ -333,6 +333,8 @@ class RegistryService(Service):
         problems = validate(document)
         if problems and not allow_draft:
             raise InvalidInput(_problems_message(name, problems))
+        gate = {"document": document, "allow_draft": allow_draft}
+        self.services.approvals.gate(actor, scope, "server.add", gate)
         with self.store.transaction() as db:
             org, _member = self._writer(db, actor, scope.org, "add a server")
             reg = self.registry_row(db, org, registry_slug)
@@ -361,6 +363,7 @@ class RegistryService(Service):
         if problems:
             raise InvalidInput(_problems_message(server_name_of(document) or name, problems))
         new_name = server_name_of(document) or name
+        self.services.approvals.gate(actor, scope, "server.edit", {"document": document})
         with self.store.transaction() as db:
             org, _member = self._writer(db, actor, scope.org, "edit a server")
             reg = self.registry_row(db, org, registry_slug)
@@ -406,6 +409,7 @@ class RegistryService(Service):
         """Remove the server with its server-scope keys, history and all: so a server holding
         secrets also needs `secrets:write` (admins have it)."""
         registry_slug, name = _server_of(scope)
+        self.services.approvals.gate(actor, scope, "server.remove", {})
         with self.store.transaction() as db:
             org, member = self._writer(db, actor, scope.org, "remove a server")
             reg = self.registry_row(db, org, registry_slug)
@@ -429,6 +433,7 @@ class RegistryService(Service):
     def move_server(self, actor: str, scope: Scope, to_registry: str) -> Server:
         """Move a server (with its server-scope variables) to another registry of the same org."""
         registry_slug, name = _server_of(scope)
+        self.services.approvals.gate(actor, scope, "server.move", {"to": to_registry})
         with self.store.transaction() as db:
             org, _member = self._writer(db, actor, scope.org, "move a server")
             source = self.registry_row(db, org, registry_slug)
@@ -470,6 +475,8 @@ class RegistryService(Service):
         registry_slug = _registry_of(scope)
         if origins is None or len(origins) != len(entries):
             origins = [("", i + 1) for i in range(len(entries))]
+        gate = {"entries": entries, "strict": strict, "replace": replace, "source": source}
+        self.services.approvals.gate(actor, scope, "server.import", gate | {"origins": origins})
         report = ImportReport()
         with self.store.transaction() as db:
             org, _member = self._writer(db, actor, scope.org, "import servers")
@@ -539,7 +546,8 @@ class RegistryService(Service):
     # --- helpers -------------------------------------------------------------------------
 
     def _writer(self, db, actor: str, org_slug: str, doing: str) -> tuple[dict, Membership]:
-        org, member = self.services.access.org_row(db, actor, org_slug)
+        authority = self.services.approvals.authority(actor)
+        org, member = self.services.access.org_row(db, authority, org_slug)
         self.services.access.require(member, "registries:write", doing)
         return org, member
 

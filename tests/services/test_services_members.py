@@ -125,9 +125,11 @@ def test_role_change_grant_and_withdraw_are_audited(acme: Services) -> None:
 
 
 def test_unknown_permission_is_refused_with_the_list(acme: Services) -> None:
-    with pytest.raises(InvalidInput, match="use one of registries:write, secrets:write"):
+    with pytest.raises(
+        InvalidInput, match="use one of registries:write, registries:approve, secrets:write"
+    ):
         acme.members.grant(ANN, "acme", BOB, "members:manage")
-    with pytest.raises(InvalidInput, match="registries:write, secrets:write"):
+    with pytest.raises(InvalidInput, match="registries:write, registries:approve, secrets:write"):
         acme.members.revoke_grant(ANN, "acme", BOB, "admin")
 
 
