@@ -26,11 +26,11 @@ from pylee_tui.services.scope import Scope
 
 if TYPE_CHECKING:
     from pylee_tui.services.access import AccessService
-    from pylee_tui.services.approvals import ApprovalService
     from pylee_tui.services.audit import AuditService
     from pylee_tui.services.checks import CheckService
     from pylee_tui.services.clients.drift import DriftService
     from pylee_tui.services.clients.service import ClientsService
+    from pylee_tui.services.environments import EnvironmentService
     from pylee_tui.services.export import ExportService
     from pylee_tui.services.identity import IdentityService
     from pylee_tui.services.launch import LaunchService
@@ -167,16 +167,16 @@ class Services:
         return DriftService(self)
 
     @cached_property
+    def environments(self) -> EnvironmentService:
+        from pylee_tui.services.environments import EnvironmentService
+
+        return EnvironmentService(self)
+
+    @cached_property
     def search(self) -> SearchService:
         from pylee_tui.services.search import SearchService
 
         return SearchService(self)
-
-    @cached_property
-    def approvals(self) -> ApprovalService:
-        from pylee_tui.services.approvals import ApprovalService
-
-        return ApprovalService(self)
 
     def now(self) -> str:
         return to_iso(self.clock())

@@ -1,0 +1,347 @@
+"""Two orgs compared: registries matched by slug, servers by name, keys by scope and name.
+
+A secret's value never leaves this module: with the vault's key, both sides are decrypted in
+memory, compared and dropped, and only "same", "differs" or "missing" is said of them.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pylee_tui import crypto
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+# where a key lives: (scope, registry slug, server name)
+Place = tuple[str, str | None, str | None]
+
+SAME = "same"
+DIFFERS = "differs"
+LOCKED = "unknown (vault locked)"
+UNREADABLE = "unknown (cannot be decrypted)"
+CLONED = " (cloned without value)"
+
+
+@dataclass(frozen=True)
+class KeyDiff:
+    """A key that is not the same in both orgs. `a`/`b` are a variable's values (None for a
+    secret or an absent key); `state` says what differs: "differs", "only in A", "only in B",
+    "missing in A"/"missing in B" (a secret), "unknown (vault locked)", "variable in A, secret
+    in B"..."""
+
+    key: str
+    state: str
+    kind_a: str | None
+    kind_b: str | None
+    a: str | None = None
+    b: str | None = None
+
+    @property
+    def secret(self) -> bool:
+        return "secret" in (self.kind_a, self.kind_b)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "state": self.state,
+            "kind_a": self.kind_a,
+            "kind_b": self.kind_b,
+            "a": self.a,
+            "b": self.b,
+        }
+
+
+@dataclass(frozen=True)
+class ServerDiff:
+    name: str
+    state: str  # "only in A", "only in B", "changed"
+    version_a: str | None = None
+    version_b: str | None = None
+    document_differs: bool = False
+    status_a: str | None = None
+    status_b: str | None = None
+    keys: tuple[KeyDiff, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "state": self.state,
+            "version_a": self.version_a,
+            "version_b": self.version_b,
+            "document_differs": self.document_differs,
+            "status_a": self.status_a,
+            "status_b": self.status_b,
+            "keys": [k.to_json() for k in self.keys],
+        }
+
+
+@dataclass(frozen=True)
+class RegistryDiff:
+    slug: str
+    state: str  # "only in A", "only in B", "both"
+    name_a: str | None = None
+    name_b: str | None = None
+    fields: tuple[str, ...] = ()  # name, description, overview: those that differ
+    servers: tuple[ServerDiff, ...] = ()
+    keys: tuple[KeyDiff, ...] = ()
+    server_count: int = 0  # of a registry only in one org
+
+    @property
+    def empty(self) -> bool:
+        return self.state == "both" and not (self.fields or self.servers or self.keys)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "state": self.state,
+            "name_a": self.name_a,
+            "name_b": self.name_b,
+            "fields": list(self.fields),
+            "server_count": self.server_count,
+            "keys": [k.to_json() for k in self.keys],
+            "servers": [s.to_json() for s in self.servers],
+        }
+
+
+@dataclass(frozen=True)
+class OrgDiff:
+    a: str
+    b: str
+    vault_unlocked: bool
+    keys: tuple[KeyDiff, ...] = ()  # at org scope
+    registries: tuple[RegistryDiff, ...] = ()  # those that differ, by slug
+    same_secrets: int = 0  # secrets found equal in both (never listed one by one)
+
+    @property
+    def empty(self) -> bool:
+        return not self.keys and not self.registries
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "a": self.a,
+            "b": self.b,
+            "vault_unlocked": self.vault_unlocked,
+            "same": self.empty,
+            "same_secrets": self.same_secrets,
+            "keys": [k.to_json() for k in self.keys],
+            "registries": [r.to_json() for r in self.registries],
+        }
+
+
+@dataclass
+class Side:
+    """What one org holds, as the comparison needs it (ciphertexts as stored)."""
+
+    org: dict[str, Any]
+    registries: dict[str, dict[str, Any]]
+    servers: dict[str, dict[str, dict[str, Any]]]  # registry slug -> name -> row
+    keys: dict[Place, dict[str, tuple[str, str | None, Any, bytes]]]  # kind, value, ref, blob
+    cloned: set[tuple[Place, str]] = field(default_factory=set)
+
+
+def read_side(db: sqlite_utils.Database, org: dict[str, Any]) -> Side:
+    from pylee_tui.services.variable_scope import ScopeRef
+
+    org_id = org["id"]
+    registries = {
+        r["slug"]: dict(r)
+        for r in db.query(
+            "SELECT id, slug, name, description, overview FROM registries WHERE org_id = ?",
+            [org_id],
+        )
+    }
+    by_id = {r["id"]: r for r in registries.values()}
+    servers: dict[str, dict[str, dict[str, Any]]] = {slug: {} for slug in registries}
+    server_rows: dict[int, dict[str, Any]] = {}
+    for s in db.query(
+        "SELECT s.id, s.registry_id, s.name, s.version, s.document, s.status FROM servers s "
+        "JOIN registries r ON r.id = s.registry_id WHERE r.org_id = ?",
+        [org_id],
+    ):
+        row = dict(s)
+        servers[by_id[row["registry_id"]]["slug"]][row["name"]] = row
+        server_rows[row["id"]] = row
+    keys: dict[Place, dict[str, tuple[str, str | None, Any, bytes]]] = {}
+    rows = db.execute(
+        "SELECT scope, registry_id, server_id, key, kind, "
+        "CASE kind WHEN 'variable' THEN value END, CAST(encrypted_value AS BLOB) "
+        "FROM variables WHERE org_id = ?",
+        [org_id],
+    ).fetchall()
+    for scope, registry_id, server_id, key, kind, value, blob in rows:
+        place = _place(scope, registry_id, server_id, by_id, server_rows)
+        if place is None:
+            continue
+        registry = by_id.get(registry_id) if registry_id else None
+        server = server_rows.get(server_id) if server_id else None
+        ref = ScopeRef(org, scope, registry, server)
+        keys.setdefault(place, {})[key] = (kind, value, ref, blob)
+    cloned: set[tuple[Place, str]] = set()
+    for scope, registry_id, server_id, key in db.execute(
+        "SELECT scope, registry_id, server_id, key FROM missing_secrets WHERE org_id = ?",
+        [org_id],
+    ).fetchall():
+        place = _place(scope, registry_id, server_id, by_id, server_rows)
+        if place is not None:
+            cloned.add((place, key))
+    return Side(dict(org), registries, servers, keys, cloned)
+
+
+def _place(
+    scope: str,
+    registry_id: int | None,
+    server_id: int | None,
+    registries: dict[int, dict[str, Any]],
+    servers: dict[int, dict[str, Any]],
+) -> Place | None:
+    """Where a row lives, by slug and name; None for a scope not compared (unknown here)."""
+    if scope == "org":
+        return ("org", None, None)
+    if scope == "registry" and registry_id in registries:
+        return ("registry", registries[registry_id]["slug"], None)
+    if scope == "server" and server_id in servers:
+        server = servers[server_id]
+        return ("server", registries[server["registry_id"]]["slug"], server["name"])
+    return None
+
+
+class _Comparer:
+    def __init__(self, a: Side, b: Side, data_key: bytes | None) -> None:
+        self.a, self.b, self.data_key = a, b, data_key
+        self.same_secrets = 0
+
+    def keys(self, place: Place) -> tuple[KeyDiff, ...]:
+        left = self.a.keys.get(place, {})
+        right = self.b.keys.get(place, {})
+        found = []
+        for key in sorted(set(left) | set(right)):
+            d = self.key(place, key, left.get(key), right.get(key))
+            if d is not None:
+                found.append(d)
+        return tuple(found)
+
+    def key(
+        self,
+        place: Place,
+        key: str,
+        left: tuple[str, str | None, Any, bytes] | None,
+        right: tuple[str, str | None, Any, bytes] | None,
+    ) -> KeyDiff | None:
+        kind_a = left[0] if left else None
+        kind_b = right[0] if right else None
+        value_a = left[1] if left and kind_a == "variable" else None
+        value_b = right[1] if right and kind_b == "variable" else None
+        if left is None or right is None:
+            side, kind = ("B", kind_a) if right is None else ("A", kind_b)
+            if kind == "secret":
+                cloned = (place, key) in (self.b.cloned if side == "B" else self.a.cloned)
+                state = f"missing in {side}" + (CLONED if cloned else "")
+            else:
+                state = f"only in {'A' if side == 'B' else 'B'}"
+            return KeyDiff(key, state, kind_a, kind_b, value_a, value_b)
+        if kind_a != kind_b:
+            state = f"{kind_a} in A, {kind_b} in B"
+            return KeyDiff(key, state, kind_a, kind_b, value_a, value_b)
+        if kind_a == "variable":
+            if value_a == value_b:
+                return None
+            return KeyDiff(key, DIFFERS, kind_a, kind_b, value_a, value_b)
+        state = self.secrets(key, left, right)
+        if state == SAME:
+            self.same_secrets += 1
+            return None
+        return KeyDiff(key, state, kind_a, kind_b)
+
+    def secrets(
+        self,
+        key: str,
+        left: tuple[str, str | None, Any, bytes],
+        right: tuple[str, str | None, Any, bytes],
+    ) -> str:
+        """same / differs, decided on the plaintexts in memory and forgotten at once."""
+        if self.data_key is None:
+            return LOCKED
+        try:
+            plain_a = crypto.decrypt(self.data_key, left[3], left[2].aad(key)).encode()
+            plain_b = crypto.decrypt(self.data_key, right[3], right[2].aad(key)).encode()
+        except crypto.Undecryptable:
+            return UNREADABLE
+        same = hmac.compare_digest(plain_a, plain_b)
+        del plain_a, plain_b
+        return SAME if same else DIFFERS
+
+    def server(self, slug: str, name: str) -> ServerDiff | None:
+        left = self.a.servers[slug].get(name)
+        right = self.b.servers[slug].get(name)
+        if left is None or right is None:
+            row = left or right
+            assert row is not None
+            state = "only in A" if right is None else "only in B"
+            return ServerDiff(
+                name,
+                state,
+                version_a=left["version"] if left else None,
+                version_b=right["version"] if right else None,
+            )
+        keys = self.keys(("server", slug, name))
+        versions = left["version"] != right["version"]
+        document = left["document"] != right["document"]
+        status = left["status"] != right["status"]
+        if not (keys or versions or document or status):
+            return None
+        return ServerDiff(
+            name,
+            "changed",
+            left["version"],
+            right["version"],
+            document,
+            left["status"],
+            right["status"],
+            keys,
+        )
+
+    def registry(self, slug: str) -> RegistryDiff | None:
+        left = self.a.registries.get(slug)
+        right = self.b.registries.get(slug)
+        if left is None or right is None:
+            state = "only in A" if right is None else "only in B"
+            side = self.a if right is None else self.b
+            return RegistryDiff(
+                slug,
+                state,
+                name_a=left["name"] if left else None,
+                name_b=right["name"] if right else None,
+                server_count=len(side.servers[slug]),
+            )
+        fields = tuple(f for f in ("name", "description", "overview") if left[f] != right[f])
+        names = sorted(set(self.a.servers[slug]) | set(self.b.servers[slug]))
+        servers = tuple(d for d in (self.server(slug, n) for n in names) if d is not None)
+        found = RegistryDiff(
+            slug,
+            "both",
+            left["name"],
+            right["name"],
+            fields,
+            servers,
+            self.keys(("registry", slug, None)),
+        )
+        return None if found.empty else found
+
+
+def compare_orgs(a: Side, b: Side, data_key: bytes | None) -> OrgDiff:
+    """How `b` differs from `a`."""
+    comparer = _Comparer(a, b, data_key)
+    keys = comparer.keys(("org", None, None))
+    slugs = sorted(set(a.registries) | set(b.registries))
+    registries = tuple(d for d in (comparer.registry(s) for s in slugs) if d is not None)
+    return OrgDiff(
+        a.org["slug"],
+        b.org["slug"],
+        data_key is not None,
+        keys,
+        registries,
+        comparer.same_secrets,
+    )

@@ -1,0 +1,340 @@
+"""Environments: an org cloned into another (development, staging, production), the keys a clone
+could not carry (its secrets, missing until set), and two orgs compared registry by registry.
+
+A clone copies registries, servers, the overviews and every variable at org, registry and server
+scope. It copies no secret: each becomes a row of `missing_secrets` at the same scope of the new
+org, a key that is missing until someone sets it there. Personal overrides (the user scope) are
+a member's own and never copied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pylee_tui.services.base import Service, exactly_one
+from pylee_tui.services.environment_diff import OrgDiff, compare_orgs, read_side
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from pylee_tui.services.scope import Scope
+
+COPIED_SCOPES = ("org", "registry", "server")  # a scope not known here is not copied
+CLONED_MEMBER_STATES = ("active", "invited")
+
+
+@dataclass(frozen=True)
+class MissingSecret:
+    """A secret a clone did not copy, not set since at its scope."""
+
+    key: str
+    scope: str  # org | registry | server
+    registry: str | None  # its slug (a server's registry too)
+    server: str | None
+    cloned_from: str  # the source org's slug
+
+    @property
+    def where(self) -> str:
+        if self.server is not None:
+            return f"server {self.registry}/{self.server}"
+        if self.registry is not None:
+            return f"registry {self.registry}"
+        return "org"
+
+
+@dataclass(frozen=True)
+class CloneReport:
+    """What `clone` made: the new org and what it holds."""
+
+    slug: str
+    name: str
+    source: str
+    registries: int
+    servers: int
+    variables: int
+    members: int  # copied from the source (the actor not counted)
+    missing: tuple[MissingSecret, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "name": self.name,
+            "source": self.source,
+            "registries": self.registries,
+            "servers": self.servers,
+            "variables": self.variables,
+            "members": self.members,
+            "missing_secrets": [
+                {"key": m.key, "scope": m.scope, "registry": m.registry, "server": m.server}
+                for m in self.missing
+            ],
+        }
+
+
+class EnvironmentService(Service):
+    # --- clone ---------------------------------------------------------------------------
+
+    def clone(
+        self,
+        actor: str,
+        source: str,
+        name: str,
+        *,
+        slug: str | None = None,
+        with_members: bool = False,
+    ) -> CloneReport:
+        """A new org `name` holding a copy of `source` (its registries, servers, overviews and
+        variables; each secret a missing key), the actor its admin; with `with_members`, the
+        source's active members and open invitations too, with their roles and grants. Any
+        member of the source may clone it; copying its members needs `members:manage` there.
+        One transaction, one audit event (`org.clone`) on the new org."""
+        access = self.services.access
+        with self.store.transaction() as db:
+            src, member = access.org_row(db, actor, source)
+            if with_members:
+                access.require(member, "members:manage", "copy the members")
+            created = self.services.orgs.create(
+                actor, name, slug=slug, description=src["description"], overview=src["overview"]
+            )
+            new = exactly_one(db, "SELECT * FROM organizations WHERE id = ?", [created.id])
+            now = self.now()
+            db.execute(
+                "UPDATE organizations SET overview_updated_at = ? WHERE id = ?",
+                [src["overview_updated_at"] if src["overview"] else None, new["id"]],
+            )
+            registries, servers = self._copy_registries(db, src["id"], new["id"], now)
+            variables = self._copy_variables(db, actor, src, new, registries, servers, now)
+            members = self._copy_members(db, actor, src["id"], new["id"]) if with_members else 0
+            missing = self._missing(db, new["id"])
+            self.services.audit.record(
+                db,
+                actor,
+                new,
+                "org.clone",
+                "organization",
+                new["id"],
+                new["name"],
+                {
+                    "source": src["slug"],
+                    "registries": len(registries),
+                    "servers": len(servers),
+                    "variables": variables,
+                    "members": members,
+                    "missing_secrets": len(missing),
+                },
+            )
+            return CloneReport(
+                slug=new["slug"],
+                name=new["name"],
+                source=src["slug"],
+                registries=len(registries),
+                servers=len(servers),
+                variables=variables,
+                members=members,
+                missing=tuple(missing),
+            )
+
+    def _copy_registries(
+        self, db: sqlite_utils.Database, src_id: int, new_id: int, now: str
+    ) -> tuple[dict[int, int], dict[int, int]]:
+        """Copy every registry and server; the maps old id -> new id of each."""
+        registries: dict[int, int] = {}
+        servers: dict[int, int] = {}
+        for reg in db.query("SELECT * FROM registries WHERE org_id = ? ORDER BY id", [src_id]):
+            registries[reg["id"]] = _pk(
+                db.table("registries")
+                .insert(
+                    {
+                        "org_id": new_id,
+                        "name": reg["name"],
+                        "slug": reg["slug"],
+                        "description": reg["description"],
+                        "overview": reg["overview"],
+                        "overview_updated_at": reg.get("overview_updated_at"),
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+                .last_pk
+            )
+        for server in db.query(
+            "SELECT s.* FROM servers s JOIN registries r ON r.id = s.registry_id "
+            "WHERE r.org_id = ? ORDER BY s.id",
+            [src_id],
+        ):
+            servers[server["id"]] = _pk(
+                db.table("servers")
+                .insert(
+                    {
+                        "registry_id": registries[server["registry_id"]],
+                        "name": server["name"],
+                        "version": server["version"],
+                        "description": server["description"],
+                        "document": server["document"],
+                        "status": server["status"],
+                        "problems": server["problems"],
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+                .last_pk
+            )
+        return registries, servers
+
+    def _copy_variables(
+        self,
+        db: sqlite_utils.Database,
+        actor: str,
+        src: dict[str, Any],
+        new: dict[str, Any],
+        registries: dict[int, int],
+        servers: dict[int, int],
+        now: str,
+    ) -> int:
+        """Copy the variables (each a first version); record each secret as missing. Returns
+        the number of variables copied."""
+        from pylee_tui.services.variable_versions import add_version
+
+        copied = 0
+        rows = db.execute(
+            "SELECT scope, registry_id, server_id, key, kind, "
+            "CASE kind WHEN 'variable' THEN value END FROM variables WHERE org_id = ? "
+            "ORDER BY id",
+            [src["id"]],
+        ).fetchall()
+        for scope, registry_id, server_id, key, kind, value in rows:
+            if scope not in COPIED_SCOPES:
+                continue
+            placement = {
+                "org_id": new["id"],
+                "registry_id": registries.get(registry_id) if registry_id else None,
+                "server_id": servers.get(server_id) if server_id else None,
+                "scope": scope,
+                "key": key,
+            }
+            if kind == "secret":
+                db.table("missing_secrets").insert(
+                    {**placement, "cloned_from": src["slug"], "created_at": now}
+                )
+                continue
+            db.table("variables").insert(
+                {
+                    **placement,
+                    "kind": "variable",
+                    "value": value,
+                    "encrypted_value": None,
+                    "created_at": now,
+                    "updated_at": now,
+                    "updated_by": actor,
+                }
+            )
+            add_version(
+                db,
+                _ref(db, new, scope, placement["registry_id"], placement["server_id"]),
+                key,
+                1,
+                "set",
+                "variable",
+                value,
+                None,
+                actor=actor,
+                now=now,
+            )
+            copied += 1
+        return copied
+
+    def _copy_members(self, db: sqlite_utils.Database, actor: str, src_id: int, new_id: int) -> int:
+        """Copy the source's active members and open invitations (the actor is already the
+        new org's admin). Returns how many."""
+        rows = list(
+            db.query(
+                "SELECT email, display_name, role, status, grants, invited_by, invited_at, "
+                "joined_at FROM members WHERE org_id = ? AND email != ? "
+                "AND status IN ('active', 'invited') ORDER BY id",
+                [src_id, actor],
+            )
+        )
+        for row in rows:
+            db.table("members").insert({**row, "org_id": new_id})
+        return len(rows)
+
+    # --- what a clone left to set ----------------------------------------------------------
+
+    def missing_secrets(self, actor: str, scope: Scope) -> list[MissingSecret]:
+        """The secrets a clone left without a value, still unset, at the scope and the scopes
+        it inherits from (org; registry; server), by key."""
+        with self.store.reading() as db:
+            org, _member = self.services.access.org_row(db, actor, scope.org)
+            found = self._missing(db, org["id"])
+        keep = []
+        for m in found:
+            if m.scope == "registry" and m.registry != scope.registry:
+                continue
+            if m.scope == "server" and (m.registry, m.server) != (scope.registry, scope.server):
+                continue
+            keep.append(m)
+        return keep
+
+    def missing_in_org(self, actor: str, org: str) -> list[MissingSecret]:
+        """Every secret a clone left without a value in the org, still unset, by scope."""
+        with self.store.reading() as db:
+            row, _member = self.services.access.org_row(db, actor, org)
+            return self._missing(db, row["id"])
+
+    def _missing(self, db: sqlite_utils.Database, org_id: int) -> list[MissingSecret]:
+        rows = db.execute(
+            """
+            SELECT m.key, m.scope, coalesce(r.slug, sr.slug), s.name, m.cloned_from
+            FROM missing_secrets m
+            LEFT JOIN registries r ON r.id = m.registry_id
+            LEFT JOIN servers s ON s.id = m.server_id
+            LEFT JOIN registries sr ON sr.id = s.registry_id
+            WHERE m.org_id = ? AND NOT EXISTS (
+              SELECT 1 FROM variables v WHERE v.org_id = m.org_id
+                AND coalesce(v.registry_id, 0) = coalesce(m.registry_id, 0)
+                AND coalesce(v.server_id, 0) = coalesce(m.server_id, 0) AND v.key = m.key)
+            ORDER BY CASE m.scope WHEN 'org' THEN 0 WHEN 'registry' THEN 1 ELSE 2 END,
+              coalesce(r.slug, sr.slug), s.name, m.key
+            """,
+            [org_id],
+        ).fetchall()
+        return [MissingSecret(k, scope, reg, server, src) for k, scope, reg, server, src in rows]
+
+    # --- diff ----------------------------------------------------------------------------
+
+    def diff(self, actor: str, a: str, b: str) -> OrgDiff:
+        """How org `b` differs from org `a`, registry by registry (matched by slug). Secrets are
+        compared in memory when the vault is unlocked (decrypted, compared, dropped) and said
+        only to be the same, to differ or to be missing; with the vault locked, "unknown".
+        Needs membership of both orgs."""
+        vault = self.services.vault
+        data_key = vault.data_key() if vault.unlocked else None
+        with self.store.reading() as db:
+            row_a, _ = self.services.access.org_row(db, actor, a)
+            row_b, _ = self.services.access.org_row(db, actor, b)
+            side_a = read_side(db, row_a)
+            side_b = read_side(db, row_b)
+        return compare_orgs(side_a, side_b, data_key)
+
+
+def _pk(value: Any) -> int:
+    assert isinstance(value, int)
+    return value
+
+
+def _ref(
+    db: sqlite_utils.Database,
+    org: dict[str, Any],
+    scope: str,
+    registry_id: int | None,
+    server_id: int | None,
+) -> Any:
+    """The ScopeRef of a row placed by ids (what `add_version` writes through)."""
+    from pylee_tui.services.variable_scope import ScopeRef
+
+    registry = {"id": registry_id} if registry_id else None
+    server = None
+    if server_id:
+        server = dict(exactly_one(db, "SELECT id, name FROM servers WHERE id = ?", [server_id]))
+    return ScopeRef(org, scope, registry, server)
