@@ -15,20 +15,28 @@ from textual.widgets import Static
 from pylee_tui.dialogs.choice import confirm
 from pylee_tui.safe_text import escape
 from pylee_tui.services import Services
-from pylee_tui.services.member_review import MemberReview, ReviewLine
+from pylee_tui.services.member_review import (
+    EXPIRED,
+    INACTIVE,
+    LAST_ADMIN,
+    MemberReview,
+    ReviewLine,
+)
 from pylee_tui.widgets.footer import PyleeFooter
 from pylee_tui.widgets.pylee_app import pylee_app
 from pylee_tui.widgets.row_table import TableRows, VirtualTable
 
-COLUMNS = ("Email", "Flags", "Role", "Status", "Last active", "Grants", "Overrides")
+# at 80 columns every column fits (a long email or many grants scroll sideways): the status
+# column says a flag in a word, or the status when nothing is flagged
+COLUMNS = ("Email", "Status", "Role", "Last event", "Grants", "Overrides")
+SHORT_FLAGS = {EXPIRED: "expired", INACTIVE: "inactive", LAST_ADMIN: "only admin"}
 
 
 def review_row(line: ReviewLine) -> tuple[str, ...]:
     return (
         line.email,
-        ", ".join(line.flags) or "—",
+        ", ".join(SHORT_FLAGS.get(flag, flag) for flag in line.flags) or line.status,
         line.role,
-        line.status,
         line.last_activity[:10] if line.last_activity else "never",
         "all" if line.role == "admin" else ", ".join(sorted(line.grants)) or "—",
         "?" if line.overrides is None else str(line.overrides),
