@@ -427,6 +427,43 @@ def known_migrations() -> list[str]:
     return [m.name for m in migrations._migrations]
 
 
+@migrations(name="0012_change_requests")
+def _m0012_change_requests(db: sqlite_utils.Database) -> None:
+    """Approvals: a registry may require them (`require_approval`), and then a change by a member
+    who may write but not approve is kept as a change request: the operation to replay (JSON),
+    the fingerprints of the servers it touches as they were (so an approval can refuse when the
+    registry moved on), the diff shown to the approver, and who decided what. A decided request
+    is final: the database refuses to change it again."""
+    db.executescript(
+        """
+        ALTER TABLE registries ADD COLUMN require_approval INTEGER NOT NULL DEFAULT 0
+            CHECK (require_approval IN (0, 1));
+        CREATE TABLE change_requests (
+            id INTEGER PRIMARY KEY,
+            org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            registry_id INTEGER NOT NULL REFERENCES registries(id) ON DELETE CASCADE,
+            operation TEXT NOT NULL,
+            target TEXT NOT NULL DEFAULT '',
+            summary TEXT NOT NULL,
+            params TEXT NOT NULL,
+            base TEXT NOT NULL,
+            diff TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'approved', 'rejected')),
+            requested_by TEXT NOT NULL,
+            requested_at TEXT NOT NULL,
+            decided_by TEXT,
+            decided_at TEXT,
+            comment TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX change_requests_org ON change_requests (org_id, state, id);
+        CREATE INDEX change_requests_registry ON change_requests (registry_id);
+        CREATE TRIGGER change_requests_decided BEFORE UPDATE ON change_requests
+        WHEN OLD.state != 'open'
+        BEGIN SELECT RAISE(ABORT, 'a decided change request cannot be changed'); END;
+        """
+    )
+
+
 @migrations(name="0013_environment_clone")
 def _m0013_environment_clone(db: sqlite_utils.Database) -> None:
     """Environments: a clone copies no secret. Each secret of the source becomes a row here, at

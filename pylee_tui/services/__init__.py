@@ -26,6 +26,7 @@ from pylee_tui.services.scope import Scope
 
 if TYPE_CHECKING:
     from pylee_tui.services.access import AccessService
+    from pylee_tui.services.approvals import ApprovalService
     from pylee_tui.services.audit import AuditService
     from pylee_tui.services.checks import CheckService
     from pylee_tui.services.clients.drift import DriftService
@@ -177,6 +178,12 @@ class Services:
         from pylee_tui.services.search import SearchService
 
         return SearchService(self)
+
+    @cached_property
+    def approvals(self) -> ApprovalService:
+        from pylee_tui.services.approvals import ApprovalService
+
+        return ApprovalService(self)
 
     def now(self) -> str:
         return to_iso(self.clock())
