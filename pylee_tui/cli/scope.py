@@ -1,10 +1,12 @@
-"""Where a var, secret or env command acts (--org, --registry, --server), said back in words
-and as flags a user can copy, and the key being asked about at that scope."""
+"""Where a var, secret or env command acts (--org, --registry, --server, or --user: your own
+overrides in the org), said back in words and as flags a user can copy, and the key being asked
+about at that scope."""
 
 from __future__ import annotations
 
+import argparse
 import shlex
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pylee_tui.fields import clean
 from pylee_tui.services import InvalidInput, PyleeError, Scope
@@ -19,11 +21,33 @@ if TYPE_CHECKING:
 
 
 def scope_of(ctx: Context) -> Scope:
-    """The scope --org, --registry and --server name."""
-    return Scope(ctx.args.org, ctx.args.registry, ctx.args.server)
+    """The scope --org, --registry and --server name (or --user: the acting user's own)."""
+    return Scope(
+        ctx.args.org, ctx.args.registry, ctx.args.server, user=getattr(ctx.args, "user", False)
+    )
+
+
+def user_option(p: Any) -> None:
+    """--user: the acting user's own overrides in the org (after `scope_options`)."""
+    p.add_argument(
+        "--user",
+        action="store_true",
+        help="your own overrides in the org (theirs alone: they win over every scope for you)",
+    )
+    scope_check = p.get_default("check")
+
+    def check(args: argparse.Namespace) -> None:
+        if scope_check is not None:
+            scope_check(args)
+        if args.user and args.registry:
+            p.error("--user is your own scope in the org: it takes no --registry or --server")
+
+    p.set_defaults(check=check)
 
 
 def where(scope: Scope) -> str:
+    if scope.user:
+        return f"your overrides in {scope.org}"
     if scope.server:
         return f"server {cell(scope.server, 0)} in registry {scope.registry} of {scope.org}"
     if scope.registry:
@@ -34,6 +58,8 @@ def where(scope: Scope) -> str:
 def scope_flags(scope: Scope) -> str:
     """The scope options again, for a command line the user can copy."""
     flags = ["--org", scope.org]
+    if scope.user:
+        flags.append("--user")
     if scope.registry:
         flags += ["--registry", scope.registry]
     if scope.server:

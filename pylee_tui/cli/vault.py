@@ -31,6 +31,7 @@ from .scope import (
     overrides_note,
     scope_flags,
     scope_of,
+    user_option,
     valid_key,
     versions_of,
     where,
@@ -232,9 +233,7 @@ def cmd_secret_set(ctx: Context) -> int:
             f"{key} is a variable at {where(scope)}; unset it before making it a secret: "
             f"{PROG} var unset {key} {scope_flags(scope)}"
         )
-    from pylee_tui.services.variables import WRITE_PERMISSIONS
-
-    ctx.services.access.check(ctx.user, scope.org, *WRITE_PERMISSIONS["secret"])
+    ctx.services.variables.check_write(ctx.user, scope, "secret")
     value = secret_value(ctx, key)
     with_vault(
         ctx,
@@ -371,6 +370,7 @@ def register(commands: Commands) -> None:
     var = commands.group("var", "plain variables of an org, registry or server")
     p = var.command("list", cmd_var_list, "list the variables set at exactly this scope")
     scope_options(p)
+    user_option(p)
     json_flag(p)
     p.add_argument(
         "--deleted", action="store_true", help="list the variables deleted here (to roll back)"
@@ -379,27 +379,33 @@ def register(commands: Commands) -> None:
     key_argument(p)
     p.add_argument("value", metavar="VALUE", help="the value (one starting with - goes after --)")
     scope_options(p)
+    user_option(p)
     p = var.command("get", cmd_var_get, "print a variable's value as written at this scope")
     key_argument(p)
     scope_options(p)
+    user_option(p)
     raw_flag(p)
     p = var.command("unset", cmd_var_unset, "remove a variable from this scope (admins)")
     key_argument(p)
     scope_options(p)
+    user_option(p)
     p = var.command("history", cmd_var_history, "the kept versions of a variable, newest first")
     key_argument(p)
     scope_options(p)
+    user_option(p)
     json_flag(p)
     p = var.command("rollback", cmd_var_rollback, "set an earlier version again (admins)")
     key_argument(p)
     p.add_argument("version", metavar="VERSION", type=positive_int, help="see `var history`")
     scope_options(p)
+    user_option(p)
 
     secret = commands.group("secret", "encrypted secrets (the vault)")
     p = secret.command(
         "list", cmd_secret_list, "list the secrets at this scope (never their values)"
     )
     scope_options(p)
+    user_option(p)
     json_flag(p)
     p.add_argument(
         "--deleted", action="store_true", help="list the secrets deleted here (to roll back)"
@@ -412,20 +418,26 @@ def register(commands: Commands) -> None:
     )
     key_argument(p)
     scope_options(p)
+    user_option(p)
     p.add_argument("--value", metavar="V", help="the value (lands in shell history: avoid)")
     p = secret.command("get", cmd_secret_get, "show a secret masked, or its value with --reveal")
     key_argument(p)
     scope_options(p)
+    user_option(p)
     p.add_argument(
-        "--reveal", action="store_true", help=f"print the value (admins); {PASSPHRASE_HELP}"
+        "--reveal",
+        action="store_true",
+        help=f"print the value (admins; your own with --user); {PASSPHRASE_HELP}",
     )
     raw_flag(p)
     p = secret.command("unset", cmd_secret_unset, "remove a secret from this scope")
     key_argument(p)
     scope_options(p)
+    user_option(p)
     p = secret.command("history", cmd_secret_history, "the kept versions of a secret, newest first")
     key_argument(p)
     scope_options(p)
+    user_option(p)
     json_flag(p)
     p = secret.command(
         "rollback", cmd_secret_rollback, f"set an earlier version again; {PASSPHRASE_HELP}"
@@ -433,6 +445,7 @@ def register(commands: Commands) -> None:
     key_argument(p)
     p.add_argument("version", metavar="VERSION", type=positive_int, help="see `secret history`")
     scope_options(p)
+    user_option(p)
 
     vault = commands.group("vault", "the vault's passphrase")
     p = vault.command("status", cmd_vault_status, "whether the vault has a passphrase yet")

@@ -355,6 +355,12 @@ class VariableService(Service):
                 exactly_one(db, f"SELECT {_COLUMNS} FROM {ref.table} WHERE id = ?", [row_id]),
             )
 
+    def check_write(self, actor: str, scope: Scope, kind: Kind) -> None:
+        """Refuse, as `set_key` would, before a value or a passphrase is asked for."""
+        with self.store.reading() as db:
+            ref, member = self._scope(db, actor, scope)
+            self._require_write(member, kind, ref)
+
     def unset(self, actor: str, scope: Scope, key: str, *, kind: Kind | None = None) -> Variable:
         """Delete a key at a scope (its history stays, so it can be rolled back)."""
         with self.store.transaction() as db:
