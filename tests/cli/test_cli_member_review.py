@@ -26,8 +26,9 @@ def with_clock(db: Path, clock: Clock, work) -> None:
 
 @pytest.fixture
 def reviewed(cli: CliRunner) -> CliRunner:
-    """acme made long ago (the test clock's start): ann admin, bob a member with registries:write who then did nothing;
-    carl invited 100 days later and never accepted. Ann acts now (the real clock)."""
+    """acme made long ago (the test clock's start): ann admin, bob a member with
+    registries:write who then did nothing; carl invited 100 days later, never accepted. Ann
+    acts now (the real clock)."""
     clock = Clock()
 
     def past(s: Services) -> None:
