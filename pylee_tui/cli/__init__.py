@@ -30,6 +30,7 @@ GROUPS = (
     "audit",
     "demo",
     "registries",
+    "requests",
     "members",
     "servers",
     "vault",
@@ -134,6 +135,9 @@ def main(
         ctx = Context(args, stdout, stderr, raw_out)
         return args.func(ctx)
     except (PyleeError, StoreError) as exc:
+        if type(exc).__name__ == "ChangeRequested":  # not refused: kept for approval
+            stdout.write(f"{one_line(exc)}\n")
+            return 0
         stderr.write(f"{PROG}: {one_line(exc)}\n")
         return 1
     except sqlite3.Error as exc:

@@ -110,6 +110,16 @@ def cmd_registry_show(ctx: Context) -> int:
 
 
 def cmd_registry_edit(ctx: Context) -> int:
+    args, scope = ctx.args, Scope(ctx.args.org, ctx.args.slug)
+    if args.require_approval is not None:
+        on = args.require_approval == "on"
+        ctx.services.approvals.set_required(ctx.user, scope, on)
+        ctx.out.write(
+            f"Registry {args.slug} in {args.org} "
+            + ("requires approval of changes.\n" if on else "no longer requires approval.\n")
+        )
+        if not (args.name or args.new_slug or args.description or args.overview_file):
+            return 0
     overview = None
     if ctx.args.overview_file:
         overview = read_text_file(ctx.args.overview_file)
@@ -156,6 +166,11 @@ def register(commands: Commands) -> None:
     p.add_argument("--slug", dest="new_slug", metavar="S", help="a new slug")
     p.add_argument("--description", metavar="D")
     p.add_argument("--overview-file", metavar="F", help="Markdown overview from a file (- = stdin)")
+    p.add_argument(
+        "--require-approval",
+        choices=("on", "off"),
+        help="changes by members need an approver (admins set it)",
+    )
     p = registry.command(
         "delete", cmd_registry_delete, "delete a registry and its servers (admins)"
     )

@@ -567,6 +567,7 @@ def test_the_bad_input_table_covers_every_command() -> None:
     from tests.cli.test_cli_export import BAD_INPUT as EXPORT_BAD_INPUT
     from tests.cli.test_cli_members import BAD_INPUT as MEMBER_BAD_INPUT
     from tests.cli.test_cli_registries import BAD_INPUT as REGISTRY_BAD_INPUT
+    from tests.cli.test_cli_requests import BAD_INPUT as REQUEST_BAD_INPUT
     from tests.cli.test_cli_vault import BAD_INPUT as VAULT_BAD_INPUT
     from tests.runtime.test_check_call_bad_input import BAD_INPUT as CHECK_CALL_BAD_INPUT
     from tests.runtime.test_run import BAD_INPUT as RUN_BAD_INPUT
@@ -575,6 +576,7 @@ def test_the_bad_input_table_covers_every_command() -> None:
         command
         for command, *_ in BAD_INPUT
         + REGISTRY_BAD_INPUT
+        + REQUEST_BAD_INPUT
         + MEMBER_BAD_INPUT
         + VAULT_BAD_INPUT
         + EXPORT_BAD_INPUT

@@ -1,0 +1,111 @@
+"""`request list|show|approve|reject`: change requests on registries that require approval."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .context import Context
+from .output import cell, emit_json, emit_table, stream_json
+from .parser import PROG, Commands, json_flag, positive_int
+
+if TYPE_CHECKING:
+    from pylee_tui.services.approvals import ChangeRequest
+
+STATES = ("open", "approved", "rejected", "all")
+
+
+def cmd_request_list(ctx: Context) -> int:
+    args = ctx.args
+    requests = ctx.services.approvals.list_requests(
+        ctx.user, args.org, registry=args.registry, state=args.state
+    )
+    if args.json:
+        stream_json((r.as_json() for r in requests), ctx.raw_out)
+        return 0
+    if not requests:
+        where = f" in '{args.org}'" if args.org else ""
+        which = "" if args.state == "all" else f"{args.state} "
+        ctx.out.write(f"No {which}change requests{where}.\n")
+        return 0
+    emit_table(
+        ["#", "STATE", "ORG", "REGISTRY", "BY", "REQUESTED (UTC)", "CHANGE"],
+        [
+            (
+                r.id,
+                r.state,
+                r.org,
+                r.registry,
+                r.requested_by,
+                r.requested_at[:16].replace("T", " "),
+                cell(r.summary, 60),
+            )
+            for r in requests
+        ],
+        ctx.out,
+    )
+    return 0
+
+
+def describe(request: ChangeRequest) -> str:
+    lines = [
+        f"Change request #{request.id} ({request.state}) in {request.org}/{request.registry}",
+        f"Change: {request.summary}",
+        f"Requested by {request.requested_by} at {request.requested_at[:19].replace('T', ' ')} UTC",
+    ]
+    if request.decided_by:
+        decided = (request.decided_at or "")[:19].replace("T", " ")
+        lines.append(f"{request.state.capitalize()} by {request.decided_by} at {decided} UTC")
+    if request.comment:
+        lines.append(f"Comment: {request.comment}")
+    lines += ["", request.diff]
+    return "\n".join(lines) + "\n"
+
+
+def cmd_request_show(ctx: Context) -> int:
+    request = ctx.services.approvals.get_request(ctx.user, ctx.args.number)
+    if ctx.args.json:
+        emit_json(request.as_json(), ctx.out)
+        return 0
+    ctx.out.write(describe(request))
+    if request.state == "open":
+        ctx.out.write(
+            f"\nDecide: {PROG} request approve {request.id} [--comment C] | "
+            f"{PROG} request reject {request.id} --comment C\n"
+        )
+    return 0
+
+
+def cmd_request_approve(ctx: Context) -> int:
+    request = ctx.services.approvals.approve(
+        ctx.user, ctx.args.number, comment=ctx.args.comment or ""
+    )
+    ctx.out.write(f"Approved change request #{request.id}: {request.summary} (applied).\n")
+    return 0
+
+
+def cmd_request_reject(ctx: Context) -> int:
+    request = ctx.services.approvals.reject(ctx.user, ctx.args.number, comment=ctx.args.comment)
+    ctx.out.write(f"Rejected change request #{request.id}: {request.summary}.\n")
+    return 0
+
+
+def register(commands: Commands) -> None:
+    request = commands.group("request", "change requests on registries that require approval")
+    p = request.command("list", cmd_request_list, "list change requests (open ones by default)")
+    p.add_argument("--org", metavar="SLUG", help="one organization (default: all of yours)")
+    p.add_argument("--registry", metavar="SLUG", help="one registry of --org")
+    p.add_argument("--state", choices=STATES, default="open", help="open (default), …, all")
+    json_flag(p)
+    p = request.command("show", cmd_request_show, "show a change request with its diff")
+    p.add_argument("number", metavar="N", type=positive_int)
+    json_flag(p)
+    p = request.command(
+        "approve", cmd_request_approve, "approve and apply a change request (approvers)"
+    )
+    p.add_argument("number", metavar="N", type=positive_int)
+    p.add_argument("--comment", metavar="C", help="a note for the requester")
+    p = request.command(
+        "reject", cmd_request_reject, "reject a change request, saying why (approvers)"
+    )
+    p.add_argument("number", metavar="N", type=positive_int)
+    p.add_argument("--comment", metavar="C", required=True, help="why (the requester reads it)")
