@@ -1,4 +1,4 @@
-"""`org list|create|show|edit|delete`: organizations."""
+"""`org list|create|show|edit|delete|clone|diff`: organizations."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pylee_tui.summaries import plural
 
 from .context import Context
 from .files import read_text_file
-from .output import emit_json, emit_table, stream_json
+from .output import cell, emit_json, emit_table, stream_json
 from .parser import PROG, Commands, json_flag
 from .prompt import unconfirmed
 
@@ -117,6 +117,81 @@ def cmd_org_delete(ctx: Context) -> int:
     return 0
 
 
+def cmd_org_clone(ctx: Context) -> int:
+    report = ctx.services.environments.clone(
+        ctx.user,
+        ctx.args.source,
+        ctx.args.name,
+        slug=ctx.args.slug,
+        with_members=ctx.args.with_members,
+    )
+    if ctx.args.json:
+        emit_json(report.to_json(), ctx.out)
+        return 0
+    out = ctx.out
+    out.write(
+        f"Cloned {cell(report.source, 0)} into {cell(report.name, 0)} ({report.slug}); "
+        f"you are its admin: {plural(report.registries, 'registry')}, "
+        f"{plural(report.servers, 'server')}, {plural(report.variables, 'variable')}"
+        + (f", {plural(report.members, 'member')}" if ctx.args.with_members else "")
+        + ".\n"
+    )
+    if report.missing:
+        out.write(
+            f"\nSecrets are not copied: {len(report.missing)} missing until set "
+            f"({PROG} secret set KEY --org {report.slug} [--registry R [--server S]]):\n"
+        )
+        for m in report.missing:
+            out.write(f"  {cell(m.key, 0)}  at {cell(m.where, 0)}\n")
+    return 0
+
+
+def cmd_org_diff(ctx: Context) -> int:
+    from pylee_tui.services.environment_diff import outline
+
+    services, a, b = ctx.services, ctx.args.a, ctx.args.b
+    services.orgs.get_org(ctx.user, a)  # a member of both, before anything is unlocked
+    services.orgs.get_org(ctx.user, b)
+    _unlock_quietly(ctx)
+    diff = services.environments.diff(ctx.user, a, b)
+    if ctx.args.json:
+        emit_json(diff.to_json(), ctx.out)
+        return 0
+    out = ctx.out
+    out.write(f"A: {cell(diff.a, 0)}  B: {cell(diff.b, 0)}\n")
+    if diff.empty:
+        locked = "" if diff.vault_unlocked else " (secrets not compared: the vault is locked)"
+        out.write(f"No differences{locked}.\n")
+    for depth, text in outline(diff):
+        out.write("  " * depth + cell(text, 0) + "\n")
+    if diff.same_secrets:
+        out.write(
+            f"\n{plural(diff.same_secrets, 'secret')} the same in both (compared in memory).\n"
+        )
+    if not diff.vault_unlocked:
+        out.write(
+            '\nThe vault is locked: secrets in both are "unknown"; start the agent '
+            f"({PROG} agent start) or set PYLEE_PASSPHRASE to compare them.\n"
+        )
+    return 0
+
+
+def _unlock_quietly(ctx: Context) -> None:
+    """Open the vault from the agent or PYLEE_PASSPHRASE when either has it; never prompt: a
+    diff with the vault locked says "unknown" of secrets instead."""
+    import os
+
+    from .prompt import PASSPHRASE_ENV
+
+    vault = ctx.services.vault
+    if vault.unlocked or not vault.initialized():
+        return
+    from pylee_tui.agent.client import unlock_from_agent
+
+    if not unlock_from_agent(vault) and os.environ.get(PASSPHRASE_ENV):
+        vault.unlock(os.environ[PASSPHRASE_ENV])
+
+
 def register(commands: Commands) -> None:
     org = commands.group("org", "organizations")
     p = org.command("list", cmd_org_list, "list the organizations you belong to")
@@ -137,3 +212,25 @@ def register(commands: Commands) -> None:
     p = org.command("delete", cmd_org_delete, "delete an organization and all it holds (admins)")
     p.add_argument("slug", metavar="SLUG")
     p.add_argument("--yes", action="store_true", help="confirm the deletion")
+    p = org.command(
+        "clone",
+        cmd_org_clone,
+        "copy an organization into a new one (secrets become missing keys); you are its admin",
+    )
+    p.add_argument("source", metavar="SOURCE", help="the slug of the organization to copy")
+    p.add_argument("name", metavar="NEW-NAME")
+    p.add_argument("--slug", metavar="S", help="URL-safe id (derived from NEW-NAME when omitted)")
+    p.add_argument(
+        "--with-members",
+        action="store_true",
+        help="copy the active members and open invitations with their roles (admins)",
+    )
+    json_flag(p)
+    p = org.command(
+        "diff",
+        cmd_org_diff,
+        "how organization B differs from A, registry by registry (secrets: same/differs/missing)",
+    )
+    p.add_argument("a", metavar="A")
+    p.add_argument("b", metavar="B")
+    json_flag(p)

@@ -345,3 +345,67 @@ def compare_orgs(a: Side, b: Side, data_key: bytes | None) -> OrgDiff:
         registries,
         comparer.same_secrets,
     )
+
+
+def _shown(value: str | None) -> str:
+    """A variable's value quoted, its control characters written as JSON escapes."""
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
+def key_line(d: KeyDiff) -> str:
+    """One key's difference in words: never a secret's value (only variables carry one)."""
+    kind = " (secret)" if d.secret else ""
+    values = []
+    if d.kind_a == "variable" and d.a is not None:
+        values.append(f"A {_shown(d.a)}")
+    if d.kind_b == "variable" and d.b is not None:
+        values.append(f"B {_shown(d.b)}")
+    return f"{d.key}{kind}: {d.state}" + (f": {', '.join(values)}" if values else "")
+
+
+def server_line(d: ServerDiff) -> str:
+    if d.state != "changed":
+        version = d.version_a if d.state == "only in A" else d.version_b
+        return f"server {d.name}: {d.state}" + (f" (version {version})" if version else "")
+    parts = []
+    if d.version_a != d.version_b:
+        parts.append(f"version {d.version_a or '-'} (A) → {d.version_b or '-'} (B)")
+    elif d.document_differs:
+        parts.append(f"same version {d.version_a or '-'}, server.json differs")
+    if d.version_a != d.version_b and d.document_differs:
+        parts.append("server.json differs")
+    if d.status_a != d.status_b:
+        parts.append(f"{d.status_a} (A), {d.status_b} (B)")
+    return f"server {d.name}" + (f": {'; '.join(parts)}" if parts else "")
+
+
+def outline(diff: OrgDiff) -> list[tuple[int, str]]:
+    """The diff as indented lines (depth, text), registry by registry; text is not escaped."""
+    lines: list[tuple[int, str]] = []
+    if diff.keys:
+        lines.append((0, f"Org configuration ({len(diff.keys)}):"))
+        lines.extend((1, key_line(k)) for k in diff.keys)
+    for reg in diff.registries:
+        if reg.state != "both":
+            lines.append(
+                (
+                    0,
+                    f"Registry {reg.slug}: {reg.state} ({reg.server_count} server"
+                    f"{'' if reg.server_count == 1 else 's'})",
+                )
+            )
+            continue
+        lines.append((0, f"Registry {reg.slug}:"))
+        if reg.fields:
+            lines.append(
+                (1, f"{', '.join(reg.fields)} differ{'s' if len(reg.fields) == 1 else ''}")
+            )
+        if reg.keys:
+            lines.append((1, f"registry configuration ({len(reg.keys)}):"))
+            lines.extend((2, key_line(k)) for k in reg.keys)
+        for server in reg.servers:
+            lines.append((1, server_line(server)))
+            lines.extend((2, key_line(k)) for k in server.keys)
+    return lines

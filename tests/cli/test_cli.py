@@ -566,6 +566,7 @@ def test_the_bad_input_table_covers_every_command() -> None:
     from tests.agent.test_agent_cli import BAD_INPUT as AGENT_BAD_INPUT
     from tests.cli.test_cli_export import BAD_INPUT as EXPORT_BAD_INPUT
     from tests.cli.test_cli_members import BAD_INPUT as MEMBER_BAD_INPUT
+    from tests.cli.test_cli_org_clone import BAD_INPUT as CLONE_BAD_INPUT
     from tests.cli.test_cli_registries import BAD_INPUT as REGISTRY_BAD_INPUT
     from tests.cli.test_cli_requests import BAD_INPUT as REQUEST_BAD_INPUT
     from tests.cli.test_cli_vault import BAD_INPUT as VAULT_BAD_INPUT
@@ -578,6 +579,7 @@ def test_the_bad_input_table_covers_every_command() -> None:
         + REGISTRY_BAD_INPUT
         + REQUEST_BAD_INPUT
         + MEMBER_BAD_INPUT
+        + CLONE_BAD_INPUT
         + VAULT_BAD_INPUT
         + EXPORT_BAD_INPUT
         + AGENT_BAD_INPUT
