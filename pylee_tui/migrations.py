@@ -487,3 +487,73 @@ def _m0013_environment_clone(db: sqlite_utils.Database) -> None:
         CREATE INDEX missing_secrets_server ON missing_secrets (server_id);
         """
     )
+
+
+@migrations(name="0010_server_versions")
+def _m0010_server_versions(db: sqlite_utils.Database) -> None:
+    """Servers as immutable published versions: each publication of a server's document (the
+    servers row stays the working copy), and the version a registry pins a server at. The
+    database refuses to change or delete a published version while its server exists (removing
+    the server, or its registry, takes its versions with it). Every valid server is published
+    as it is (at its own version when that is semver, else 1.0.0), so exports do not change."""
+    from pylee_tui.services.semver import first_version
+
+    db.executescript(
+        """
+        CREATE TABLE server_versions (
+            id INTEGER PRIMARY KEY,
+            server_id INTEGER NOT NULL REFERENCES servers(id) ON DELETE CASCADE,
+            version TEXT NOT NULL,
+            document TEXT NOT NULL,
+            published_at TEXT NOT NULL,
+            published_by TEXT NOT NULL,
+            UNIQUE (server_id, version)
+        );
+        CREATE TRIGGER server_versions_no_update BEFORE UPDATE ON server_versions
+        BEGIN SELECT RAISE(ABORT, 'published server versions are immutable'); END;
+        CREATE TRIGGER server_versions_no_delete BEFORE DELETE ON server_versions
+        WHEN EXISTS (SELECT 1 FROM servers WHERE id = OLD.server_id)
+        BEGIN SELECT RAISE(ABORT, 'published server versions are immutable'); END;
+        CREATE TABLE server_pins (
+            server_id INTEGER PRIMARY KEY REFERENCES servers(id) ON DELETE CASCADE,
+            version TEXT NOT NULL,
+            pinned_at TEXT NOT NULL,
+            pinned_by TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """
+    )
+    rows = db.execute(
+        "SELECT id, version, document, updated_at FROM servers WHERE status = 'valid'"
+    ).fetchall()
+    for server_id, version, document, updated_at in rows:
+        db.execute(
+            "INSERT INTO server_versions (server_id, version, document, published_at, "
+            "published_by) VALUES (?, ?, ?, ?, '')",
+            [server_id, first_version(version), document, updated_at],
+        )
+
+
+@migrations(name="0011_registry_forks")
+def _m0011_registry_forks(db: sqlite_utils.Database) -> None:
+    """Forks: a registry made from another (kept when the original goes), and each of its
+    servers' upstream server, which it follows (its latest published version) or is pinned at
+    (server_pins). A removed upstream leaves the fork's server in place, gone upstream
+    (upstream_id NULL), with the name it had."""
+    db.executescript(
+        """
+        CREATE TABLE registry_forks (
+            registry_id INTEGER PRIMARY KEY REFERENCES registries(id) ON DELETE CASCADE,
+            upstream_registry_id INTEGER REFERENCES registries(id) ON DELETE SET NULL,
+            upstream_label TEXT NOT NULL,
+            forked_at TEXT NOT NULL,
+            forked_by TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX registry_forks_upstream ON registry_forks (upstream_registry_id);
+        CREATE TABLE server_upstreams (
+            server_id INTEGER PRIMARY KEY REFERENCES servers(id) ON DELETE CASCADE,
+            upstream_id INTEGER REFERENCES servers(id) ON DELETE SET NULL,
+            upstream_label TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX server_upstreams_upstream ON server_upstreams (upstream_id);
+        """
+    )

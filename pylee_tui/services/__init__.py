@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from pylee_tui.services.clients.service import ClientsService
     from pylee_tui.services.environments import EnvironmentService
     from pylee_tui.services.export import ExportService
+    from pylee_tui.services.forks import ForkService
     from pylee_tui.services.identity import IdentityService
     from pylee_tui.services.launch import LaunchService
     from pylee_tui.services.member_review import MemberReviewService
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from pylee_tui.services.orgs import OrgService
     from pylee_tui.services.registries import RegistryService
     from pylee_tui.services.search import SearchService
+    from pylee_tui.services.server_versions import ServerVersionService
     from pylee_tui.services.settings import SettingsService
     from pylee_tui.services.variables import VariableService
     from pylee_tui.services.vault import VaultService
@@ -178,6 +180,18 @@ class Services:
         from pylee_tui.services.search import SearchService
 
         return SearchService(self)
+
+    @cached_property
+    def server_versions(self) -> ServerVersionService:
+        from pylee_tui.services.server_versions import ServerVersionService
+
+        return ServerVersionService(self)
+
+    @cached_property
+    def forks(self) -> ForkService:
+        from pylee_tui.services.forks import ForkService
+
+        return ForkService(self)
 
     @cached_property
     def approvals(self) -> ApprovalService:

@@ -169,6 +169,12 @@ class LaunchService(Service):
         if scope.server is None or scope.registry is None:
             raise InvalidInput("name the server to start: --org, --registry and its name")
         server = self.services.registries.get_server(actor, scope)
+        # the version the registry uses (pinned, else the latest published; a fork's upstream's)
+        used = self.services.server_versions.resolved_one(actor, scope)
+        if used.document is None and server.status == "valid":
+            raise InvalidInput(f"{server.name}: {used.reason}")
+        if used.document is not None:
+            server = server.model_copy(update={"document": used.document, "status": "valid"})
         config = self.services.variables.effective(actor, scope)
         plan = ExportPlan(
             client="claude",  # a plan's client by name; the builder is given ours

@@ -341,6 +341,7 @@ class RegistryService(Service):
             if self._server_exists(db, reg["id"], name):
                 raise Conflict(f"server '{name}' is already in registry '{registry_slug}'")
             server_id = self._insert_server(db, reg["id"], name, document, problems)
+            self.services.server_versions.publish_first(db, reg["id"], name, actor)
             self.services.audit.record(
                 db,
                 actor,
@@ -370,7 +371,9 @@ class RegistryService(Service):
             row = self._server_row(db, reg, name)
             if new_name != name and self._server_exists(db, reg["id"], new_name):
                 raise Conflict(f"server '{new_name}' is already in registry '{registry_slug}'")
+            self.services.server_versions.refuse_fork_edit(db, reg["id"], name)
             db.table("servers").update(row["id"], self._server_columns(new_name, document, []))
+            self.services.server_versions.publish_first(db, reg["id"], new_name, actor)
             metadata: dict[str, Any] = {
                 "registry": reg["slug"],
                 "was_draft": row["status"] == "draft",
@@ -483,6 +486,8 @@ class RegistryService(Service):
             reg = self.registry_row(db, org, registry_slug)
             for entry, (file, position) in zip(entries, origins, strict=True):
                 outcome = self._import_one(db, reg, position, entry, strict, replace)
+                if outcome.outcome in ("imported", "replaced"):
+                    self.services.server_versions.publish_first(db, reg["id"], outcome.name, actor)
                 outcome.position, outcome.file = position, file
                 report.outcomes.append(outcome)
             self.services.audit.record(

@@ -99,14 +99,21 @@ class ExportService(Service):
             taken_inputs=set(taken_inputs),
             secrets=mode,
         )
+        # the version the registry uses (pinned, else the latest published; a fork's upstream's)
+        used = self.services.server_versions.resolved(actor, scope)
         exportable = {}
         for name, server in sorted(chosen.items()):
-            if server.status != "valid":
-                plan.skipped.append(f"{name}: a draft (fix its problems first)")
+            found = used.get(name)
+            if found is None or found.document is None:
+                why = found.reason if found else "a draft (fix its problems first)"
+                plan.skipped.append(f"{name}: {why}")
                 continue
-            exportable[name] = server
+            exportable[name] = server.model_copy(update={"document": found.document})
         if servers and plan.skipped:
-            raise InvalidInput("cannot export drafts: " + "; ".join(plan.skipped))
+            drafts = all("a draft" in s for s in plan.skipped)
+            raise InvalidInput(
+                f"cannot export {'drafts' if drafts else 'them'}: " + "; ".join(plan.skipped)
+            )
         if not exportable:
             raise InvalidInput(f"registry '{registry_slug}' has no valid server to export")
         names = entry_names(list(exportable), taken)
