@@ -176,7 +176,20 @@ class VaultPane(OrgSection):
     # --- context -------------------------------------------------------------------------
 
     def may_write(self, kind: str) -> bool:
+        if self.scope.user:  # one's own overrides: any member writes theirs
+            return True
         return self.allowed("secrets:write" if kind == "secret" else "variables:write")
+
+    def _permissions_here(self) -> frozenset[str]:
+        """The member's permissions, and at their own scope what they may do to their own
+        keys: write them, and read back a secret of theirs."""
+        if not self.scope.user:
+            return self.permissions
+        own = {"variables:write", "secrets:write"}
+        row = self.selected
+        if row is not None and row.level == "user":
+            own.add("secrets:reveal")
+        return self.permissions | own
 
     @property
     def org_slug(self) -> str:
@@ -564,7 +577,7 @@ class VaultPane(OrgSection):
             mode=self.mode,
             level=self.scope.level,
             label=self.label,
-            permissions=self.permissions,
+            permissions=self._permissions_here(),
             undo=self.undo if self.undo and self.undo.scope == self.scope else None,
         )
 

@@ -226,7 +226,8 @@ def order_rows(
     return RowOrder(mode, missing + tuple(keys[i] for i in ordered), needle, sort, reverse, total)
 
 
-_LEVEL_RANK = {"org": 0, "registry": 1, "server": 2}
+_LEVEL_RANK = {"org": 0, "registry": 1, "server": 2, "user": 3}
+YOU_LABEL = "You (personal)"  # the user scope in the tree and the picker: your own overrides
 
 
 def _shown_value(config: EffectiveConfig, key: str) -> str:
@@ -300,7 +301,9 @@ def last_change(view: VaultView, row: Row) -> Change | None:
 
 def scope_id(scope: Scope) -> str:
     """A scope of the shown org as an action's text argument (`org`, `registry/R`,
-    `server/R/NAME`): what the palette and the scope picker hand back."""
+    `server/R/NAME`, `user`: your own): what the palette and the scope picker hand back."""
+    if scope.user:
+        return "user"
     if scope.server:
         return f"server/{scope.registry}/{scope.server}"
     if scope.registry:
@@ -312,6 +315,8 @@ def scope_from_id(org: str, text: str) -> Scope:
     """The scope of `org` that `scope_id` wrote as `text`."""
     level, _, rest = text.partition("/")
     registry, _, server = rest.partition("/")  # a server name holds one "/" itself
+    if level == "user":
+        return Scope(org, user=True)
     if level == "server":
         return Scope(org, registry, server)
     if level == "registry":
@@ -332,6 +337,7 @@ def scope_items(
         items += [
             (scope_id(Scope(org, reg.slug, s)), f"    server {s}{after}") for s in reg.servers or ()
         ]
+    items.append((scope_id(Scope(org, user=True)), f"  {YOU_LABEL}"))  # your own overrides
     return items
 
 

@@ -15,7 +15,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from pylee_tui.safe_text import escape
-from pylee_tui.sections.vault.rows import RegistryScopes
+from pylee_tui.sections.vault.rows import YOU_LABEL, RegistryScopes
 from pylee_tui.services import Scope
 
 PAGE = 200  # servers added to a registry's node at a time
@@ -30,7 +30,7 @@ class MoreServers:
 
 
 class ScopeTree(Tree[Scope | MoreServers]):
-    """org > registries > servers."""
+    """org > (you: your own overrides), registries > servers."""
 
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False, id="vault.scopes.down"),
@@ -69,6 +69,8 @@ class ScopeTree(Tree[Scope | MoreServers]):
                 self._by_scope[Scope(org, reg.slug)] = node
                 if listed:
                     self._add_servers(node, org, reg.slug, list(reg.servers or ()))
+            mine = Scope(org, user=True)  # your own overrides, after the shared scopes
+            self._by_scope[mine] = self.root.add_leaf(Text(YOU_LABEL, style="italic"), data=mine)
             self.root.expand()
         self.point_at(scope)
 

@@ -377,6 +377,7 @@ def row_cells(
     else:
         value = Text(shorten(row.display, width), style="red" if row.problems else "")
     here = row.level == level
-    source = Text("here" if here else (row.level or ""), style="bold" if here else "dim")
+    shown = "you" if row.level == "user" else (row.level or "")  # your own override
+    source = Text("here" if here else shown, style="bold" if here else "dim")
     overrides = shorten(hidden_levels(row), OVERRIDES_WIDTH)
     return key, kind, value, source, Text(overrides, style="dim")
