@@ -13,6 +13,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from pylee_tui.safe_text import escape
 from pylee_tui.screens.org import OrgScreen
+from pylee_tui.screens.org_compare import open_org_compare
 from pylee_tui.screens.server_detail import ServerScreen
 from pylee_tui.sections.registries.tree import NodeData, RegistryTree
 from pylee_tui.sections.vault.pane import VaultPane
@@ -68,6 +69,11 @@ class PyleeCommands(Provider):
             )
         for title, help_text, action in ACTIONS:
             yield title, help_text, partial(app.run_action, action)
+        yield (
+            "Compare with another org…",
+            "The differences registry by registry (secrets: same, differs or missing)",
+            partial(open_org_compare, app),
+        )
         # every scope of the org once section 4 has loaded them
         for pane in app.screen_stack[0].query(VaultPane) if app.screen_stack else ():
             for ident, label in pane.scope_items():
