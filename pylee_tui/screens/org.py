@@ -1,4 +1,4 @@
-"""The org screen: header, section tabs (1-6) and the six sections of `sections/`, each built on
+"""The org screen: header, section tabs (1-7) and the seven sections of `sections/`, each built on
 first visit (the overview at once). It loads the org, hands the view down to every section, and
 loads it again when a section says it changed data."""
 
@@ -44,6 +44,7 @@ PANE_IDS = {
     "vault": "vault-pane",
     "audit": "audit-pane",
     "clients": "clients-pane",
+    "requests": "requests-pane",
 }
 SECTIONS = (
     ("overview", "Overview"),
@@ -52,6 +53,7 @@ SECTIONS = (
     ("vault", "Vault"),
     ("audit", "Audit"),
     ("clients", "Clients"),
+    ("requests", "Requests"),
 )
 
 
@@ -73,6 +75,10 @@ def build_section(key: str) -> OrgSection:
         from pylee_tui.sections.clients.pane import ClientsPane
 
         return ClientsPane(id=PANE_IDS[key])
+    if key == "requests":
+        from pylee_tui.sections.requests.pane import RequestsPane
+
+        return RequestsPane(id=PANE_IDS[key])
     from pylee_tui.sections.audit.pane import AuditPane
 
     return AuditPane(id=PANE_IDS[key])
@@ -91,6 +97,7 @@ def import_sections() -> None:
     import pylee_tui.sections.clients.pane
     import pylee_tui.sections.members.pane
     import pylee_tui.sections.registries.browser
+    import pylee_tui.sections.requests.pane
     import pylee_tui.sections.vault.pane  # noqa: F401
 
     # What is alive now (Textual, the app, the org home, every section's code) lives as long as
@@ -123,6 +130,7 @@ class OrgScreen(TypeAhead, Screen[None]):
         Binding("4", "section('vault')", "Vault", show=False, id="section.vault"),
         Binding("5", "section('audit')", "Audit", show=False, id="section.audit"),
         Binding("6", "section('clients')", "Clients", show=False, id="section.clients"),
+        Binding("7", "section('requests')", "Requests", show=False, id="section.requests"),
         Binding("e", "edit_overview", "Edit", id="overview.edit", tooltip="Edit the overview"),
         Binding("t", "toggle_toc", "TOC", id="overview.toc", tooltip="Table of contents"),
         Binding("s", "settings", "Settings", id="org.settings"),
@@ -281,6 +289,20 @@ class OrgScreen(TypeAhead, Screen[None]):
         self.refresh_bindings()
         # the Markdown once the frame above is painted: it is the slow part
         self.call_after_refresh(self._show_overview, view)
+        pylee_app(self).call(
+            self.services.approvals.open_count,
+            self.user,
+            org.slug,
+            done=self._show_request_count,
+            group="request-count",
+        )
+
+    def _show_request_count(self, count: int) -> None:
+        """The open change requests in the tab: "7 Requests (2)"."""
+        bar = self.query_one(SectionBar)
+        label = f"Requests ({count})" if count else "Requests"
+        bar.sections = tuple((k, label if k == "requests" else t) for k, t in SECTIONS)
+        bar.refresh()
 
     async def _show_overview(self, view: OrgView) -> None:
         if self.view is view:  # not when another load has landed meanwhile
