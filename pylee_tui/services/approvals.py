@@ -55,7 +55,7 @@ class ChangeRequest:
     id: int
     org: str
     registry: str
-    operation: str  # server.add | server.edit | server.remove | server.move | server.import
+    operation: str  # server.add|edit|remove|move|import|publish
     target: str  # the server's name ("" for an import)
     summary: str
     diff: str
@@ -432,6 +432,10 @@ class ApprovalService(Service):
                     source=params["source"],
                     origins=[(f, p) for f, p in params["origins"]],
                 )
+            case "server.publish":
+                self.services.server_versions.publish(
+                    requester, at, bump=params["bump"], version=params["version"]
+                )
             case other:
                 raise InvalidInput(f"change request #{row['id']} holds an unknown change: {other}")
 
@@ -551,6 +555,30 @@ class ApprovalService(Service):
             import_diff(plan, existing),
         )
 
+    def _publish(self, db, org: dict, reg: dict, scope: Scope, params: dict[str, Any]) -> _Draft:
+        name = scope.server or ""
+        row = self._server(db, reg, name)
+        latest = one(
+            db,
+            "SELECT version, document FROM server_versions WHERE server_id = ? "
+            "ORDER BY id DESC LIMIT 1",
+            [row["id"]],
+        )
+        how = params.get("version") or params.get("bump") or "the suggested bump"
+        since = f"since {latest['version']}" if latest else "(its first version)"
+        before = json.loads(latest["document"]) if latest else None
+        return _Draft(
+            reg,
+            name,
+            f"publish server {name} in registry {reg['slug']} ({how})",
+            {"bump": params.get("bump"), "version": params.get("version")},
+            [[reg["id"], name, fingerprint(row)]],
+            [
+                f"what is published {since}:",
+                *document_diff(before, json.loads(row["document"]), name),
+            ],
+        )
+
 
 _Builder = Callable[[ApprovalService, Any, dict, dict, Scope, dict[str, Any]], _Draft]
 _BUILDERS: dict[str, _Builder] = {
@@ -559,6 +587,7 @@ _BUILDERS: dict[str, _Builder] = {
     "server.remove": ApprovalService._remove,
     "server.move": ApprovalService._move,
     "server.import": ApprovalService._import,
+    "server.publish": ApprovalService._publish,
 }
 
 

@@ -144,6 +144,8 @@ class ServerVersionService(Service):
         `bump`, else by the suggested bump (the first version: the document's own when it is
         semver, else 1.0.0). Refuses a draft, a version not greater than the latest, and a
         working copy with nothing new to publish."""
+        gate = {"bump": bump, "version": version}
+        self.services.approvals.gate(actor, scope, "server.publish", gate)
         with self.store.transaction() as db:
             org, reg, row = self._row(db, actor, scope, write="publish a server version")
             self._refuse_fork(db, row, "publish")

@@ -287,3 +287,16 @@ def test_the_permission_table_covers_every_public_method() -> None:
 def test_a_bad_state_is_one_clear_line(acme: Services) -> None:
     with pytest.raises(InvalidInput, match="unknown state 'done'"):
         acme.approvals.list_requests(ANN, "acme", state="done")
+
+
+def test_a_writers_publish_becomes_a_request_and_approval_publishes(acme: Services) -> None:
+    acme.registries.edit_server(ANN, WEATHER_AT, WEATHER_2)  # the working copy moves on
+    before = acme.server_versions.state(ANN, WEATHER_AT).latest
+    number = request_of(lambda: acme.server_versions.publish(BOB, WEATHER_AT, bump="minor"))
+    assert acme.server_versions.state(ANN, WEATHER_AT).latest == before
+    request = acme.approvals.get_request(ANN, number)
+    assert request.summary == f"publish server {WEATHER['name']} in registry core (minor)"
+    assert '+  "version": "1.1.0",' in request.diff.splitlines()
+    acme.approvals.approve(DAVE, number)
+    assert acme.server_versions.state(ANN, WEATHER_AT).latest != before
+    assert actions(acme)[-2] == (BOB, "server.publish")
