@@ -13,12 +13,13 @@ from .scope import scope_flags, scope_of, where
 from .unlock import with_vault
 
 if TYPE_CHECKING:
+    from pylee_tui.services.environments import MissingSecret
     from pylee_tui.services.resolver import EffectiveConfig
 
 
 def env_json(ctx: Context, config: EffectiveConfig) -> dict[str, Any]:
     scope = scope_of(ctx)
-    return {
+    found = {
         "scope": {"org": scope.org, "registry": scope.registry, "server": scope.server},
         "revealed": ctx.args.reveal,
         "entries": [entry_json(e, ctx.args.reveal) for e in config.entries],
@@ -29,6 +30,19 @@ def env_json(ctx: Context, config: EffectiveConfig) -> dict[str, Any]:
         "warnings": config.warnings,
         "problems": config.problems,
     }
+    cloned = cloned_missing(ctx, config)
+    if cloned:  # only in an org made by `org clone`
+        found["cloned_without_value"] = [
+            {"key": m.key, "scope": m.scope, "registry": m.registry, "server": m.server}
+            for m in cloned
+        ]
+    return found
+
+
+def cloned_missing(ctx: Context, config: EffectiveConfig) -> list[MissingSecret]:
+    """The secrets a clone left without a value that this scope would inherit, still unset."""
+    found = ctx.services.environments.missing_secrets(ctx.user, scope_of(ctx))
+    return [m for m in found if m.key not in config]
 
 
 def env_table(ctx: Context, config: EffectiveConfig) -> None:
@@ -63,6 +77,8 @@ def env_table(ctx: Context, config: EffectiveConfig) -> None:
             out.write(f"\n{title} ({len(items)}):\n")
             for item in items:
                 out.write(f"  {cell(item, 0)}\n")
+    cloned = cloned_missing(ctx, config)
+    cloned_names = {m.key for m in cloned}
     if config.missing:
         out.write(
             f"\nMissing ({len(config.missing)}): required by server {cell(ctx.args.server, 0)}, "
@@ -70,9 +86,17 @@ def env_table(ctx: Context, config: EffectiveConfig) -> None:
         )
         for d in config.missing:
             text = cell(d.name, 0) + (" (secret)" if d.secret else "")
+            if d.name in cloned_names:
+                text += " (cloned without value)"
             out.write(
                 f"  {text}" + (f": {cell(d.description, 60)}" if d.description else "") + "\n"
             )
+    declared = {d.name for d in config.missing}
+    rest = [m for m in cloned if m.key not in declared]
+    if rest:
+        out.write(f"\nMissing (cloned without value) ({len(rest)}): {PROG} secret set KEY at:\n")
+        for m in rest:
+            out.write(f"  {cell(m.key, 0)}  at {cell(m.where, 0)}\n")
 
 
 def cmd_env(ctx: Context) -> int:

@@ -93,3 +93,22 @@ def test_bad_input_for_clone_and_diff(demo: CliRunner, command, argv, user, code
     one_error_line(result)
     assert result.out == ""
     assert rows(demo.db) == before
+
+
+def test_env_lists_the_secrets_a_clone_left_missing(demo: CliRunner) -> None:
+    ok(demo("org", "clone", PROD, "Acme QA"))
+    text = ok(demo("env", "--org", "acme-qa"))
+    assert "Missing (cloned without value) (3)" in text
+    assert "EXA_API_KEY  at org" in text
+    exa = ("--registry", "core-tools", "--server", "io.github.exa-labs/exa-mcp-server")
+    text = ok(demo("env", "--org", "acme-qa", *exa))
+    assert "EXA_API_KEY (secret) (cloned without value)" in text
+    data = as_json(demo("env", "--org", "acme-qa", "--registry", "data-sources", "--json"))
+    assert [m["key"] for m in data["cloned_without_value"]] == [
+        "APIFY_TOKEN",
+        "EXA_API_KEY",
+        "GLEAN_API_TOKEN",
+        "KBC_STORAGE_TOKEN",
+    ]
+    assert demo("secret", "set", "--org", "acme-qa", "EXA_API_KEY", "--value", "qa").code == 0
+    assert "EXA_API_KEY" not in ok(demo("env", "--org", "acme-qa")).split("Missing")[-1]
