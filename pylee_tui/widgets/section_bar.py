@@ -34,17 +34,27 @@ class SectionBar(Widget):
         self._spans: list[tuple[int, int, str]] = []
 
     def render(self) -> Text:
+        # as roomy as the width allows: every label padded, then only the active one, then
+        # the inactive ones as their number alone (seven sections need 90 columns padded)
+        width = self.size.width
+        for padded_all, numbers_only in ((True, False), (False, False), (False, True)):
+            text = self._labels(padded_all, numbers_only)
+            if width <= 0 or text.cell_len <= width:
+                return text
+        return text
+
+    def _labels(self, padded_all: bool, numbers_only: bool) -> Text:
         text = Text()
         self._spans = []
         for number, (key, label) in enumerate(self.sections, 1):
             start = text.cell_len
-            piece = f" {number} {label} "
-            if key == self.active:
-                text.append(piece, style="bold reverse")
-            else:
-                text.append(piece, style="dim")
+            active = key == self.active
+            shown = f"{number}" if numbers_only and not active else f"{number} {label}"
+            piece = f" {shown} " if padded_all or active else shown
+            text.append(piece, style="bold reverse" if active else "dim")
             self._spans.append((start, text.cell_len, key))
             text.append(" ")
+        text.rstrip()
         return text
 
     def on_click(self, event: Click) -> None:
