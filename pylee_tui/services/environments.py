@@ -138,7 +138,8 @@ class EnvironmentService(Service):
     def _copy_registries(
         self, db: sqlite_utils.Database, src_id: int, new_id: int, now: str
     ) -> tuple[dict[int, int], dict[int, int]]:
-        """Copy every registry and server; the maps old id -> new id of each."""
+        """Copy every registry and server (with its published versions and pin); the maps
+        old id -> new id of each."""
         registries: dict[int, int] = {}
         servers: dict[int, int] = {}
         for reg in db.query("SELECT * FROM registries WHERE org_id = ? ORDER BY id", [src_id]):
@@ -179,6 +180,19 @@ class EnvironmentService(Service):
                     }
                 )
                 .last_pk
+            )
+            # its published versions (immutable: copied as they are) and its pin, if any
+            params = [servers[server["id"]], server["id"]]
+            db.execute(
+                "INSERT INTO server_versions (server_id, version, document, published_at, "
+                "published_by) SELECT ?, version, document, published_at, published_by "
+                "FROM server_versions WHERE server_id = ? ORDER BY id",
+                params,
+            )
+            db.execute(
+                "INSERT INTO server_pins (server_id, version, pinned_at, pinned_by) "
+                "SELECT ?, version, pinned_at, pinned_by FROM server_pins WHERE server_id = ?",
+                params,
             )
         return registries, servers
 

@@ -228,3 +228,17 @@ def test_every_public_method_is_classified() -> None:
     # clone writes (any member of the source; copying members: members:manage there);
     # the rest read (membership)
     assert public == {"clone", "missing_secrets", "missing_in_org", "diff"}
+
+
+def test_a_clone_keeps_each_servers_published_versions(demo: Services, store: Store) -> None:
+    demo.environments.clone(ANN, PROD, "Acme QA")
+
+    def versions(org: str) -> list[tuple]:
+        return store.rows(
+            "SELECT r.slug, s.name, v.version, v.document FROM server_versions v "
+            "JOIN servers s ON s.id = v.server_id JOIN registries r ON r.id = s.registry_id "
+            "JOIN organizations o ON o.id = r.org_id WHERE o.slug = ? ORDER BY 1, 2, 3",
+            [org],
+        )
+
+    assert versions("acme-qa") == versions(PROD) != []
