@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pylee_tui.services import Scope
+from pylee_tui.services import PyleeError, Scope
 from pylee_tui.summaries import plural
 
 from .context import Context
 from .files import read_text_file
-from .output import cell, emit_json, emit_table, server_summary_json, stream_json
+from .output import cell, emit_json, emit_table, stream_json
 from .parser import PROG, Commands, json_flag, org_option
 from .prompt import unconfirmed
-from .servers import server_table
+from .servers import server_table, with_upstream
 
 if TYPE_CHECKING:
     from pylee_tui.models import DeletionReport
@@ -71,17 +71,20 @@ def cmd_registry_show(ctx: Context) -> int:
     org = ctx.args.org
     reg = ctx.services.registries.get_registry(ctx.user, Scope(org, ctx.args.slug))
     servers = ctx.services.registries.list_servers(ctx.user, Scope(org, reg.slug))
+    forked = ctx.services.forks.upstreams(ctx.user, Scope(org, reg.slug))
+    fork_of = ctx.services.forks.fork_of(ctx.user, Scope(org, reg.slug))
     if ctx.args.json:
         emit_json(
             {
                 "org": org,
                 "slug": reg.slug,
                 "name": reg.name,
+                "fork_of": fork_of,
                 "description": reg.description,
                 "overview": reg.overview,
                 "created_at": reg.created_at.isoformat(),
                 "updated_at": reg.updated_at.isoformat(),
-                "servers": [server_summary_json(s) for s in servers],
+                "servers": [with_upstream(s, forked) for s in servers],
             },
             ctx.out,
         )
@@ -92,10 +95,19 @@ def cmd_registry_show(ctx: Context) -> int:
     if reg.description:
         out.write(f"{reg.description}\n")
     out.write(f"Created: {reg.created_at:%Y-%m-%d %H:%M} UTC\n")
+    if fork_of:
+        behind = sum(1 for line in forked.values() if line.behind)
+        gone = sum(1 for line in forked.values() if line.gone)
+        out.write(
+            f"Upstream: {fork_of} ({plural(len(forked), 'server')} from it"
+            + (f", {behind} behind" if behind else "")
+            + (f", {gone} gone upstream" if gone else "")
+            + ")\n"
+        )
     out.write(f"\nServers ({len(servers)}" + (f", {plural(drafts, 'draft')}" if drafts else ""))
     out.write("):\n")
     if servers:
-        server_table(servers, out)
+        server_table(servers, out, forked)
     else:
         out.write(
             f"  none yet; add one: {PROG} server add FILE --org {org} --registry {reg.slug}\n"
@@ -145,6 +157,34 @@ def cmd_registry_delete(ctx: Context) -> int:
     return 0
 
 
+def cmd_registry_fork(ctx: Context) -> int:
+    org, _, slug = ctx.args.source.partition("/")
+    if not org or not slug or "/" in slug:
+        raise PyleeError(f"name the registry to fork as ORG/REGISTRY, not {ctx.args.source!r}")
+    report = ctx.services.forks.fork(
+        ctx.user,
+        Scope(org, slug),
+        ctx.args.into,
+        name=ctx.args.name,
+        slug=ctx.args.slug,
+        pinned=ctx.args.pinned,
+    )
+    reg = report.registry
+    how = "pinned at their current versions" if report.pinned else "following their upstream"
+    ctx.out.write(
+        f"Forked {org}/{slug} into {ctx.args.into} as {reg.name} ({reg.slug}): "
+        f"{plural(report.servers, 'server')} {how}.\n"
+    )
+    if report.left_out:
+        names = ", ".join(cell(n, 0) for n in report.left_out[:5])
+        more = " …" if len(report.left_out) > 5 else ""
+        ctx.out.write(
+            f"Left out (nothing published upstream): {plural(len(report.left_out), 'server')}: "
+            f"{names}{more}\n"
+        )
+    return 0
+
+
 def register(commands: Commands) -> None:
     registry = commands.group("registry", "registries of MCP servers")
     p = registry.command("list", cmd_registry_list, "list the registries of an organization")
@@ -177,3 +217,11 @@ def register(commands: Commands) -> None:
     p.add_argument("slug", metavar="SLUG")
     org_option(p)
     p.add_argument("--yes", action="store_true", help="confirm the deletion")
+    p = registry.command(
+        "fork", cmd_registry_fork, "a registry whose servers refer to another's (registries:write)"
+    )
+    p.add_argument("source", metavar="ORG/REGISTRY", help="the registry to fork")
+    p.add_argument("--into", metavar="ORG", required=True, help="the org the fork goes in")
+    p.add_argument("--name", metavar="N", help="the fork's name (default: the original's)")
+    p.add_argument("--slug", metavar="S", help="the fork's slug (derived from the name)")
+    p.add_argument("--pinned", action="store_true", help="pin each server at its version now")

@@ -1,4 +1,5 @@
-"""`server list|show|add|edit|remove|move|import|export`: the MCP servers of a registry."""
+"""`server list|show|add|edit|remove|move|import|export`: the MCP servers of a registry
+(`publish|versions|diff|rollback|pin|unpin`: cli/server_versions.py)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from .files import file_label, read_json_file, write_text_file
 from .output import cell, emit_json, emit_table, server_summary_json, stream_json
 from .parser import PROG, Commands, json_flag, registry_options
 from .prompt import unconfirmed
+from .server_versions import register as register_versions
 
 if TYPE_CHECKING:
     from pylee_tui.models import Server
+    from pylee_tui.services.forks import UpstreamLine
 
 
 def server_status(server: Server) -> str:
@@ -26,22 +29,56 @@ def server_status(server: Server) -> str:
     return "valid"
 
 
-def server_table(servers: Sequence[Server], out: TextIO) -> None:
+def fork_status(line: UpstreamLine) -> str:
+    """A forked server's status: gone upstream, or behind its upstream's latest version."""
+    if line.gone:
+        return "GONE UPSTREAM (not exported)"
+    if line.behind:
+        return f"behind (upstream: {line.latest})"
+    return "pinned" if line.pinned else "follows upstream"
+
+
+def server_table(
+    servers: Sequence[Server], out: TextIO, forked: dict[str, UpstreamLine] | None = None
+) -> None:
+    """`forked`: the registry's forked servers by name (their status says how they follow)."""
+    forked = forked or {}
+
+    def status(s: Server) -> str:
+        line = forked.get(s.name)
+        return server_status(s) if line is None else fork_status(line)
+
     emit_table(
         ["NAME", "VERSION", "STATUS", "DESCRIPTION"],
         [
-            (cell(s.name, 0), cell(s.version, 20), server_status(s), cell(s.description, 60))
+            (cell(s.name, 0), cell(s.version, 20), status(s), cell(s.description, 60))
             for s in servers
         ],
         out,
     )
 
 
+def with_upstream(server: Server, forked: dict[str, UpstreamLine]) -> dict[str, Any]:
+    """A server's summary, and for a forked server its upstream and how it follows it."""
+    found = server_summary_json(server)
+    line = forked.get(server.name)
+    if line is not None:
+        found["upstream"] = {
+            "server": line.upstream,
+            "gone": line.gone,
+            "pinned": line.pinned,
+            "latest": line.latest,
+            "behind": line.behind,
+        }
+    return found
+
+
 def cmd_server_list(ctx: Context) -> int:
     org, registry, query = ctx.args.org, ctx.args.registry, ctx.args.filter or ""
     servers = ctx.services.registries.list_servers(ctx.user, Scope(org, registry), query=query)
     if ctx.args.json:
-        stream_json(map(server_summary_json, servers), ctx.raw_out)
+        forked = ctx.services.forks.upstreams(ctx.user, Scope(org, registry))
+        stream_json((with_upstream(s, forked) for s in servers), ctx.raw_out)
         return 0
     if not servers:
         if query:
@@ -52,7 +89,8 @@ def cmd_server_list(ctx: Context) -> int:
                 f"--org {org} --registry {registry}\n"
             )
         return 0
-    server_table(servers, ctx.out)
+    forked = ctx.services.forks.upstreams(ctx.user, Scope(org, registry))
+    server_table(servers, ctx.out, forked)
     drafts = sum(1 for s in servers if s.status == "draft")
     ctx.out.write(
         f"\n{plural(len(servers), 'server')}"
@@ -293,3 +331,4 @@ def register(commands: Commands) -> None:
     p.add_argument("name", metavar="NAME", nargs="?", help="one server (default: all of them)")
     registry_options(p)
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout")
+    register_versions(server)

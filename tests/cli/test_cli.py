@@ -565,10 +565,12 @@ def test_the_bad_input_table_covers_every_command() -> None:
     # their own tables
     from tests.agent.test_agent_cli import BAD_INPUT as AGENT_BAD_INPUT
     from tests.cli.test_cli_export import BAD_INPUT as EXPORT_BAD_INPUT
+    from tests.cli.test_cli_forks import BAD_INPUT as FORK_BAD_INPUT
     from tests.cli.test_cli_members import BAD_INPUT as MEMBER_BAD_INPUT
     from tests.cli.test_cli_org_clone import BAD_INPUT as CLONE_BAD_INPUT
     from tests.cli.test_cli_registries import BAD_INPUT as REGISTRY_BAD_INPUT
     from tests.cli.test_cli_requests import BAD_INPUT as REQUEST_BAD_INPUT
+    from tests.cli.test_cli_server_versions import BAD_INPUT as VERSION_BAD_INPUT
     from tests.cli.test_cli_vault import BAD_INPUT as VAULT_BAD_INPUT
     from tests.runtime.test_check_call_bad_input import BAD_INPUT as CHECK_CALL_BAD_INPUT
     from tests.runtime.test_run import BAD_INPUT as RUN_BAD_INPUT
@@ -585,6 +587,8 @@ def test_the_bad_input_table_covers_every_command() -> None:
         + AGENT_BAD_INPUT
         + RUN_BAD_INPUT
         + CHECK_CALL_BAD_INPUT
+        + VERSION_BAD_INPUT
+        + FORK_BAD_INPUT
     }
     assert covered == leaf_commands()
 

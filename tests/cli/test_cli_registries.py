@@ -247,12 +247,14 @@ def test_registry_show_lists_servers_with_status_and_the_overview_size(
         "org",
         "slug",
         "name",
+        "fork_of",
         "description",
         "overview",
         "created_at",
         "updated_at",
         "servers",
     }
+    assert data["fork_of"] is None
     assert (data["org"], data["slug"], data["name"]) == ("acme", "core", "Core Tools")
     assert data["overview"] == "# Core\n\nCafé rules ☕\n"
     assert [(s["name"], s["status"]) for s in data["servers"]] == [
@@ -788,7 +790,11 @@ def user_files(tmp_path: Path) -> list[Path]:
 
 
 def new_commands() -> set[str]:
-    return {command for command, *_ in BAD_INPUT}
+    from tests.cli.test_cli_forks import BAD_INPUT as FORK_BAD_INPUT
+    from tests.cli.test_cli_server_versions import BAD_INPUT as VERSION_BAD_INPUT
+
+    # versions and forks keep their tables in their own modules
+    return {command for command, *_ in BAD_INPUT + VERSION_BAD_INPUT + FORK_BAD_INPUT}
 
 
 def test_the_bad_input_table_covers_every_registry_and_server_command() -> None:
