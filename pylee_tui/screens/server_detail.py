@@ -2,7 +2,8 @@
 passes by name), the inputs it declares, its problems when it is a draft; a form for the common
 fields and the raw server.json editor. Its last check: the tools (each callable from a form built
 from its input schema), resources and prompts it offered, and the context its tools cost; `k`
-checks it again (in a worker)."""
+checks it again (in a worker). Its versions (screens/server_versions.py): publish, diff, roll
+back, pin."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from pylee_tui.screens.server_tools import (
     resource_rows,
     tool_rows,
 )
+from pylee_tui.screens.server_versions import VersionsPane
 from pylee_tui.services import Scope, Services, VaultLocked
 from pylee_tui.widgets.footer import PyleeFooter
 from pylee_tui.widgets.org_bar import OrgBar
@@ -136,7 +138,14 @@ class ServerScreen(Screen[bool]):
                         id=f"server-{key}",
                         classes="server-offers",
                     )
+            with TabPane("Versions", id="tab-versions"):
+                yield VersionsPane(lambda: self.scope, self._versions_changed)
         yield PyleeFooter()
+
+    def _versions_changed(self) -> None:
+        """A publish, rollback or pin: the working copy (and what run uses) may have changed."""
+        self.changed = True
+        self.load()
 
     def on_mount(self) -> None:
         bar = self.query_one(OrgBar)
@@ -322,6 +331,7 @@ class ServerScreen(Screen[bool]):
         self.changed = True
         self.notify(f"Saved {server.name}.", timeout=3)
         self.show(server)
+        self.query_one(VersionsPane).load()  # the edit is an unpublished change now
 
     def _update(self, document: dict[str, Any]) -> Server:
         return self.services.registries.edit_server(
