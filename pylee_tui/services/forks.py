@@ -51,6 +51,13 @@ class UpstreamLine:
         return "behind" if self.behind else ""
 
 
+# a servers row's fork state, as a column of a query over `servers` (NULL: not forked)
+FORK_STATE = """(SELECT CASE WHEN u.upstream_id IS NULL THEN 'gone upstream'
+    WHEN p.version IS NOT NULL AND p.version IS NOT (SELECT v.version FROM server_versions v
+      WHERE v.server_id = u.upstream_id ORDER BY v.id DESC LIMIT 1) THEN 'behind' ELSE '' END
+  FROM server_upstreams u LEFT JOIN server_pins p ON p.server_id = u.server_id
+  WHERE u.server_id = servers.id) AS fork"""
+
 _UPSTREAM_LINES = """
     SELECT s.name, u.upstream_label, u.upstream_id, p.version AS pinned,
       (SELECT v.version FROM server_versions v WHERE v.server_id = u.upstream_id

@@ -25,6 +25,7 @@ from pylee_tui.server_json import Problem, to_current, validate
 from pylee_tui.services.access import Membership
 from pylee_tui.services.base import Service, exactly_one, model_from_row, named_changes, one, valid
 from pylee_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from pylee_tui.services.forks import FORK_STATE
 from pylee_tui.services.import_report import ImportOutcome, ImportReport, problem_group
 from pylee_tui.services.named_edit import REGISTRY, apply_edit
 from pylee_tui.services.scope import Scope
@@ -57,6 +58,7 @@ class ServerLine(NamedTuple):
     description: str
     status: str
     problems: list[dict[str, str]]
+    fork: str = ""  # a forked server's state: "behind", "gone upstream" ("" : up to date)
 
 
 @dataclass(frozen=True)
@@ -284,13 +286,13 @@ class RegistryService(Service):
                     ).fetchone()[0]
                     offset = max(0, min(before - limit // 2, total - limit))
                 rows = db.execute(
-                    f"SELECT name, version, description, status, problems FROM servers "
-                    f"WHERE {where} ORDER BY name LIMIT :limit OFFSET :offset",
+                    f"SELECT name, version, description, status, problems, {FORK_STATE} "
+                    f"FROM servers WHERE {where} ORDER BY name LIMIT :limit OFFSET :offset",
                     {**params, "offset": offset},
                 )
                 lines = [
-                    ServerLine(n, v, d, st, [] if p == "[]" else json.loads(p))
-                    for n, v, d, st, p in rows
+                    ServerLine(n, v, d, st, [] if p == "[]" else json.loads(p), fork or "")
+                    for n, v, d, st, p, fork in rows
                 ]
                 pages[slug] = ServerPage(lines, offset, total)
             return pages

@@ -92,6 +92,9 @@ def test_a_following_fork_moves_with_upstream_and_a_pinned_one_falls_behind(
     )
     assert "@weather/mcp@1.0.0" in entry_of(world, frozen)
     assert world.forks.badges(ANN, "beta") == {"frozen": {NAME: "behind"}}
+    pages = world.registries.server_pages(ANN, "beta", {"frozen": None, "core": None})
+    assert {line.name: line.fork for line in pages["frozen"].lines}[NAME] == "behind"
+    assert {line.fork for line in pages["core"].lines} == {""}
 
     world.server_versions.unpin(ANN, frozen)
     assert "@weather/mcp@1.1.0" in entry_of(world, frozen)
@@ -132,6 +135,8 @@ def test_a_removed_upstream_is_gone_in_the_fork_not_broken(world: Services) -> N
     line = world.forks.upstreams(ANN, Scope("beta", "core"))[NAME]
     assert (line.gone, line.badge, line.in_use) == (True, "gone upstream", None)
     assert world.forks.badges(ANN, "beta") == {"core": {NAME: "gone upstream"}}
+    page = world.registries.server_pages(ANN, "beta", {"core": None})["core"]
+    assert {line.name: line.fork for line in page.lines}[NAME] == "gone upstream"
     plan = world.export.plan(ANN, Scope("beta", "core"), "claude", secrets="inline")
     assert NAME not in json.dumps(plan.entries)
     assert any("gone upstream" in s for s in plan.skipped)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Static, TabbedContent
 
-from pylee_tui.app import PyleeApp
+from pylee_tui.app import LAST_ORG_SETTING, PyleeApp
 from pylee_tui.dialogs.choice import ChoiceScreen
 from pylee_tui.screens.server_detail import ServerScreen
 from pylee_tui.sections.registries.tree import NodeData, RegistryTree
@@ -104,3 +104,33 @@ async def test_publish_diff_and_roll_back_from_the_versions_tab(
         )
         await wait_until(pilot, lambda: table.row_count == 3, "three versions")
         assert "Latest 1.2.0" in text_of(screen, "#versions-state")
+
+
+async def test_the_registries_tree_says_which_forked_servers_are_behind(
+    world: Services, db_path: Path
+) -> None:
+    world.server_versions.publish(ANN, SERVER)  # 1.1.0
+    world.orgs.create(ANN, "Beta")
+    world.forks.fork(ANN, Scope("acme", "tools"), "beta", slug="tools", pinned=True)
+    world.server_versions.unpin(ANN, Scope("beta", "tools", NAME))
+    world.server_versions.pin(ANN, Scope("beta", "tools", NAME), "1.0.0")
+    world.forks.fork(ANN, Scope("acme", "tools"), "beta", slug="live")
+    world.settings.set_setting(LAST_ORG_SETTING.format(user=ANN), "beta")
+    app = PyleeApp(db_path=db_path, user=ANN, watch_interval=3600)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        tree = pilot.app.screen.query_one(RegistryTree)
+        for slug in ("tools", "live"):
+            tree.select_data(NodeData("registry", slug))
+            await pilot.press("right")
+            await settle(pilot)
+
+        def label(slug: str) -> str:
+            node = tree.find(NodeData("server", slug, NAME))
+            return "" if node is None else str(node.label)
+
+        await wait_until(pilot, lambda: label("tools") != "", "the fork's servers")
+        assert label("tools").endswith("1.0.0  behind")
+        assert label("live").endswith("1.1.0")

@@ -80,6 +80,8 @@ def server_label(server: ServerLine, state: str | None = None, badges: bool = Fa
     text.append(escape(server.name))
     if server.version:
         text.append(f"  {escape(server.version)}", style="dim")
+    if server.fork:  # a forked server behind its upstream's latest, or gone upstream
+        text.append(f"  {server.fork}", style="yellow")
     return text
 
 
