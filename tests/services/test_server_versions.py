@@ -411,3 +411,10 @@ def test_the_migration_publishes_every_valid_server(tmp_path) -> None:
     ).fetchall()
     assert found == [(1, "1.2.3", '{"a": 1}', "t1"), (2, "1.0.0", '{"b": 2}', "t2")]
     assert json.loads(found[0][2]) == {"a": 1}
+
+
+def test_deleting_the_org_takes_its_versions_with_it(acme: Services, store: Store) -> None:
+    acme.server_versions.pin(ANN, SERVER, "1.0.0")
+    acme.orgs.delete(ANN, "acme")
+    assert store.db.execute("SELECT count(*) FROM server_versions").fetchone()[0] == 0
+    assert store.db.execute("SELECT count(*) FROM server_pins").fetchone()[0] == 0
