@@ -16,12 +16,14 @@ def mode_line(
     *,
     missing: int,
     loaded: bool,
+    cloned: int = 0,
     total: int | None = None,
     sort: tuple[str, bool] = ("key", False),
 ) -> Text:
     """' defined here   effective   deleted   · 3 keys · t/D switch' (the hint last: on a narrow
     screen it is what gets cut). With a filter, `total` is the number of rows before it:
-    '· 3 of 120 keys match'; a sort other than by key says so."""
+    '· 3 of 120 keys match'; a sort other than by key says so. `missing`: required keys defined
+    nowhere (effective), `cloned`: secrets a clone left without a value, among the rows."""
     line = Text()
     for key, name in MODE_NAMES.items():
         line.append(f" {name} ", style="reverse bold" if mode == key else "")
@@ -33,13 +35,15 @@ def mode_line(
         line.append(matching, style="dim")
     elif loaded:
         missing = missing if mode == EFFECTIVE else 0
-        shown = rows - missing
+        shown = rows - missing - cloned
         if total is None:
             line.append(f" · {plural(shown, 'key')}", style="dim")
         else:
             line.append(f" · {shown:,}{of} keys{matching}", style="dim")
         if missing:
             line.append(f" · {missing} required missing", style="bold red")
+        if cloned:
+            line.append(f" · {cloned} cloned without value", style="bold red")
     by, reverse = sort
     if loaded and (by != "key" or reverse):
         line.append(f" · by {SORT_NAMES[by]}{' ↑' if reverse else ''}", style="dim")
@@ -85,6 +89,16 @@ def row_detail(
         text.append(f" · {row.kind} · deleted {d.deleted_at:%Y-%m-%d %H:%M} by ")
         text.append(escape(d.deleted_by))
         text.append("\nh shows its versions: roll one back (r) to bring it back.", style="dim")
+        return text
+    if row.cloned is not None:
+        c = row.cloned
+        text.append(escape(row.key), style="bold red")
+        text.append(escape(f" · secret · missing at {c.where}: `org clone` copied it from "))
+        text.append(escape(c.cloned_from))
+        text.append(" without its value")
+        text.append(": press e to set it there." if may_write else ".")
+        if row.missing is not None and row.missing.description:
+            text.append(f"\n{escape(row.missing.description)}", style="dim")
         return text
     if row.missing is not None:
         m = row.missing

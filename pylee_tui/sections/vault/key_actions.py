@@ -13,7 +13,7 @@ from pylee_tui.dialogs.variable_form import VariableFormScreen
 from pylee_tui.dialogs.variable_history import VariableHistoryScreen
 from pylee_tui.models import Variable, VariableKind
 from pylee_tui.safe_text import escape
-from pylee_tui.sections.vault.rows import DEFINED, DELETED
+from pylee_tui.sections.vault.rows import DEFINED, DELETED, Row
 from pylee_tui.services import Scope
 from pylee_tui.services.variables import DeletedKey
 
@@ -37,11 +37,11 @@ class KeyActions:
     def __init__(self, pane: VaultPane) -> None:
         self.pane = pane
 
-    def saved(self, variable) -> None:
+    def saved(self, variable, where: str | None = None) -> None:
         pane = self.pane
         if variable is not None:
             pane.notify(
-                escape(f"Saved {variable.key} ({variable.kind}) at {pane.label}."),
+                escape(f"Saved {variable.key} ({variable.kind}) at {where or pane.label}."),
                 timeout=4,
                 markup=False,
             )
@@ -50,9 +50,11 @@ class KeyActions:
                 pane.mode = DEFINED  # show what was just saved (once the scope reloads)
             pane.after_change(variable.key)
 
-    def save_here(self):
+    def save_here(self, scope: Scope | None = None):
+        """What the form calls to save at the scope shown (or at `scope`)."""
         pane = self.pane
-        services, user, scope = pane.services, pane.user, pane.scope
+        services, user = pane.services, pane.user
+        scope = scope or pane.scope
 
         def save(key: str, value: str, kind: VariableKind) -> Variable:
             return services.variables.set_key(user, scope, key, value, kind=kind)
@@ -64,11 +66,15 @@ class KeyActions:
         if not pane.org or not pane.check_action("new", ()):
             return
         kinds: list[VariableKind] = [k for k in ("variable", "secret") if pane.may_write(k)]
+        row = pane.selected
+        cloned = row is not None and row.cloned is not None and "secret" in kinds
         pane.app.push_screen(
             VariableFormScreen(
                 f"New variable or secret at {pane.label}",
                 self.save_here(),
-                kind=kinds[0],
+                # on a secret a clone left without a value: that key, a secret, to type it in
+                key=row.key if cloned and row else "",
+                kind="secret" if cloned else kinds[0],
                 kind_fixed=len(kinds) == 1,
             ),
             callback=self.saved,
@@ -78,6 +84,9 @@ class KeyActions:
         pane = self.pane
         row = pane.selected
         if row is None or not pane.check_action("edit", ()):
+            return
+        if row.cloned is not None:
+            self.set_cloned(row)
             return
         if row.missing is not None:
             title, intro = f"Define {row.key} at {pane.label}", row.missing.description
@@ -99,6 +108,25 @@ class KeyActions:
                 intro=intro,
             ),
             callback=self.saved,
+        )
+
+    def set_cloned(self, row: Row) -> None:
+        """The value of a secret a clone left without one, set where the clone left it."""
+        pane, cloned = self.pane, row.cloned
+        assert cloned is not None
+        scope = Scope(pane.org_slug, cloned.registry, cloned.server)
+        where = scope.label
+        pane.app.push_screen(
+            VariableFormScreen(
+                f"Set {row.key} at {where}",
+                self.save_here(scope),
+                key=row.key,
+                kind="secret",
+                key_fixed=True,
+                kind_fixed=True,
+                intro=f"org clone copied it from {cloned.cloned_from} without its value.",
+            ),
+            callback=partial(self.saved, where=where),
         )
 
     def delete(self) -> None:

@@ -50,6 +50,7 @@ from pylee_tui.sections.vault.rows import (
     scope_from_id,
     scope_id,
     scope_items,
+    unset_counts,
 )
 from pylee_tui.sections.vault.scope_tree import ScopeTree
 from pylee_tui.sections.vault.secret_reads import SecretReads
@@ -358,14 +359,14 @@ class VaultPane(OrgSection):
             lock.append("vault locked", style="bold yellow")
         self._put("#vault-lock", lock, layout=True)  # its width follows it
         order = self.order
-        missing = 0
-        if self.vault_view is not None and self.mode == EFFECTIVE:
-            names = {d.name for d in self.vault_view.effective.missing}
-            missing = sum(1 for i in self._shown_ids[: len(names)] if i in names)
+        missing, cloned = 0, 0
+        if self.vault_view is not None and self.mode != DELETED:
+            missing, cloned = unset_counts(self.vault_view, self.mode, self._shown_ids)
         mode = mode_line(
             self.mode,
             len(self._shown_ids),
             missing=missing,
+            cloned=cloned,
             loaded=self.vault_view is not None and order is not None,
             total=order.total if order is not None and order.needle.strip() else None,
             sort=(self.sort, self.reverse),

@@ -40,13 +40,13 @@ def why_not(
             return None
         return f"{row.key} is deleted at {label}: h shows its versions, to roll one back."
     if action == "history":
-        if row.missing is not None:
+        if row.unset:
             return f"{row.key} is defined nowhere yet, so it has no history."
         return None
     if action == "edit":
         return None if may_write(row.kind) else f"Changing a {row.kind}: {needs(WRITE[row.kind])}."
     if action == "delete":
-        if row.missing is not None:
+        if row.unset:
             return f"{row.key} is defined nowhere: there is nothing to delete."
         if row.level != level:
             return (
@@ -57,7 +57,7 @@ def why_not(
             return f"Deleting a {row.kind}: {needs(WRITE[row.kind])}."
         return None
     if action in ("reveal", "copy"):
-        if row.missing is not None:
+        if row.unset:
             return f"{row.key} is defined nowhere: there is no value to {action}."
         if not row.secretive:
             if action == "copy":

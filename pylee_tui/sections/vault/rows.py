@@ -14,6 +14,7 @@ from functools import cached_property
 from pylee_tui.models import VariableKind
 from pylee_tui.safe_text import escape
 from pylee_tui.services import NotFound, Scope, Services
+from pylee_tui.services.environments import MissingSecret
 from pylee_tui.services.resolver import MASK, Declared, EffectiveConfig
 from pylee_tui.services.variables import DeletedKey, KeyChange, RegistryScope
 from pylee_tui.services.vault import VaultStatus
@@ -46,6 +47,8 @@ class VaultView:
     status: VaultStatus
     registries: tuple[RegistryScopes, ...]
     deleted: tuple[DeletedKey, ...] = ()  # keys deleted at exactly this scope
+    # the secrets `org clone` left without a value, at this scope and those it inherits from
+    cloned: tuple[MissingSecret, ...] = ()
     # level -> key -> when and by whom it was last written: read after the view (`load_changes`)
     changes: dict[str, dict[str, KeyChange]] = field(default_factory=dict)
 
@@ -64,6 +67,26 @@ class VaultView:
     def deleted_by_key(self) -> dict[str, DeletedKey]:
         return {d.key: d for d in self.deleted}
 
+    def cloned_in(self, mode: str) -> dict[str, MissingSecret]:
+        """The keys a clone left without a value that `mode` lists as rows: those at exactly
+        this scope (defined here), or those reaching it that nothing defines (effective; the
+        nearest scope's when several scopes miss the same key)."""
+        found = self._cloned.get(mode)
+        if found is None:
+            level, config = self.scope.level, self.effective
+            if mode == DEFINED:
+                found = {m.key: m for m in self.cloned if m.scope == level}
+            elif mode == EFFECTIVE:
+                found = {m.key: m for m in self.cloned if m.key not in config}
+            else:
+                found = {}
+            self._cloned[mode] = found
+        return found
+
+    @cached_property
+    def _cloned(self) -> dict[str, dict[str, MissingSecret]]:
+        return {}
+
     @property
     def listed_servers(self) -> bool:
         return all(r.servers is not None for r in self.registries)
@@ -81,7 +104,8 @@ def load_vault_view(services: Services, user: str, scope: Scope) -> VaultView:
         scope = Scope(org)
         effective = variables.effective(user, scope)
     deleted = tuple(variables.deleted(user, scope))
-    return VaultView(scope, effective, services.vault.status(), registries, deleted)
+    cloned = tuple(services.environments.missing_secrets(user, scope))
+    return VaultView(scope, effective, services.vault.status(), registries, deleted, cloned)
 
 
 def load_changes(
@@ -130,6 +154,12 @@ class Row:
     warnings: tuple[str, ...] = ()
     missing: Declared | None = None
     deleted: DeletedKey | None = None
+    cloned: MissingSecret | None = None  # a secret a clone left without a value
+
+    @property
+    def unset(self) -> bool:
+        """No value anywhere yet: a missing required key, or one a clone left without one."""
+        return self.missing is not None or self.cloned is not None
 
     @property
     def ident(self) -> tuple[str | None, str]:
@@ -160,7 +190,8 @@ class RowOrder:
 class RowIndex:
     """The rows of one mode of a view as the filter and the sorts read them: each key with its
     text to match (the key and a plain variable's value as written, lower case), its kind and
-    where it is defined. Missing required keys come first, whatever the order."""
+    where it is defined. Missing required keys come first, whatever the order, then the keys a
+    clone left without a value."""
 
     missing: tuple[str, ...]
     keys: tuple[str, ...]  # by key
@@ -174,22 +205,36 @@ class RowIndex:
         config = view.effective
         missing: tuple[str, ...] = ()
         if mode == DELETED:
-            keys = [d.key for d in view.deleted]
+            keys: list[str] = [d.key for d in view.deleted]
             kinds: list[str] = [d.kind for d in view.deleted]
             values = [(d.value or "") if d.kind == "variable" else "" for d in view.deleted]
             where = [f"{d.deleted_at:%Y-%m-%d %H:%M}" for d in view.deleted]
         else:
+            cloned = view.cloned_in(mode)
             if mode == DEFINED:
-                keys = config.keys_at(view.scope.level)
+                keys = [k for k in config.keys_at(view.scope.level) if k not in cloned]
             else:
-                keys = config.keys()
+                keys = list(config.keys())
                 missing = tuple(d.name for d in config.missing)
+            missing += tuple(k for k in cloned if k not in missing)
             found = [config.definition(k) for k in keys]
             kinds = [d.kind if d else "" for d in found]
             values = [(d.value or "") if d and d.kind == "variable" else "" for d in found]
             where = [str(_LEVEL_RANK.get(d.scope, 9)) if d else "9" for d in found]
         text = [f"{k}\n{v}".lower() for k, v in zip(keys, values, strict=True)]
         return cls(missing, tuple(keys), tuple(text), tuple(kinds), tuple(where), tuple(values))
+
+
+def unset_counts(view: VaultView, mode: str, ids: tuple[str, ...]) -> tuple[int, int]:
+    """Of the rows `ids` (the unset keys first), how many are required and defined nowhere
+    (the effective configuration only), and how many are secrets a clone left without a value
+    (and not required missing too)."""
+    index = view.rows_of(mode)
+    declared = {d.name for d in view.effective.missing} if mode == EFFECTIVE else set()
+    cloned = view.cloned_in(mode)
+    first = ids[: len(index.missing)]
+    required = sum(1 for i in first if i in declared)
+    return required, sum(1 for i in first if i in cloned and i not in declared)
 
 
 def order_rows(
@@ -251,17 +296,19 @@ def make_row(view: VaultView, mode: str, key: str) -> Row:
             display=(d.value or "") if d.kind == "variable" else MASK,
             deleted=d,
         )
-    entry = config.get(key)
-    if entry is None:  # a required key defined nowhere (effective mode)
-        declared = next(d for d in config.missing if d.name == key)
+    cloned = view.cloned_in(mode).get(key)
+    entry = config.get(key) if cloned is None or mode == EFFECTIVE else None
+    if entry is None:  # a required key defined nowhere (effective mode), or one a clone left
+        declared = next((d for d in config.missing if d.name == key), None)
         return Row(
             id=key,
             key=key,
-            kind="secret" if declared.secret else "variable",
-            level=None,
-            source="",
+            kind="variable" if declared is not None and not declared.secret else "secret",
+            level=cloned.scope if cloned is not None else None,
+            source=f"{cloned.where} (cloned from {cloned.cloned_from})" if cloned else "",
             display="missing",
-            missing=declared,
+            missing=declared if mode == EFFECTIVE else None,
+            cloned=cloned,
         )
     value = entry.value if entry.kind == "variable" and not entry.embeds_secret else None
     if mode == DEFINED:  # as written here
@@ -288,7 +335,7 @@ def make_row(view: VaultView, mode: str, key: str) -> Row:
 
 def last_change(view: VaultView, row: Row) -> Change | None:
     """When the key of `row` was last written where it is defined (once read)."""
-    if row.level is None or row.deleted is not None:
+    if row.level is None or row.deleted is not None or row.unset:
         return None
     found = view.changes.get(row.level, {}).get(row.key)
     if found is None:

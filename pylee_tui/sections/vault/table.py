@@ -31,6 +31,7 @@ COLUMNS = ("Key", "Kind", "Value", "Defined at", "Overrides")
 DELETED_COLUMNS = ("Key", "Kind", "Last value", "Deleted", "By")
 VALUE_WIDTH = (12, 48)  # the value column's narrowest and widest
 OVERRIDES_WIDTH = 16  # longer lists of hidden levels are cut (the detail line names them)
+CLONED = "missing (cloned without value)"  # a secret `org clone` could not copy
 BY_WIDTH = 24  # a longer email is cut in the table (the detail line has it in full)
 WINDOW = 60  # rows held at a time: a couple of screens' worth
 SORT_COLUMN = {"key": 0, "kind": 1, "value": 2, "level": 3}  # the column each order follows
@@ -354,13 +355,14 @@ def row_cells(
             Text(f"{d.deleted_at:%Y-%m-%d %H:%M}", style="dim"),
             Text(shorten(d.deleted_by, BY_WIDTH), style="dim"),
         )
-    if row.missing is not None:
+    if row.unset:
         red = "bold red"
+        where = "—" if row.level is None else "here" if row.level == level else row.level
         return (
             Text(escape(row.key), style=red),
             Text(row.kind, style="red"),
-            Text("missing (required)", style=red),
-            Text("—", style="red"),
+            Text(CLONED if row.cloned is not None else "missing (required)", style=red),
+            Text(where, style="red"),
             Text(""),
         )
     key = Text()
