@@ -1,7 +1,7 @@
 """The forms and questions of the registries section: a new registry, a new server, renaming
-either, importing files (and reading the files named), deleting; and what a key that cannot be
-used says. Each form takes the function that saves it, so the section decides what happens
-after."""
+either (a registry's form also says, for an admin, whether its changes need approval),
+importing files (and reading the files named), deleting; and what a key that cannot be used
+says. Each form takes the function that saves it, so the section decides what happens after."""
 
 from __future__ import annotations
 
@@ -94,21 +94,42 @@ def new_server_document(values: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def rename_registry_form(summary: RegistrySummary, save: Save) -> FormScreen:
+APPROVAL = ("no", "yes")  # "Changes need approval": the choices, as the form hands them back
+
+
+def rename_registry_form(
+    summary: RegistrySummary, save: Save, *, approval: bool | None = None
+) -> FormScreen:
+    """`approval`: whether changes to the registry need approval now, for an admin (who may
+    change it: a field for it); None for anyone else (no field)."""
+    fields = [
+        FormField("name", "Name", "name", value=summary.name),
+        FormField("slug", "Slug", "slug", value=summary.slug),
+        FormField(
+            "description",
+            "Description",
+            "description",
+            value=summary.description,
+            optional=True,
+        ),
+    ]
+    if approval is not None:
+        fields.append(
+            FormField(
+                "approval",
+                "Changes need approval",
+                None,
+                value=APPROVAL[approval],
+                choices=APPROVAL,
+            )
+        )
     return FormScreen(
         f"Rename registry {summary.name}",
-        [
-            FormField("name", "Name", "name", value=summary.name),
-            FormField("slug", "Slug", "slug", value=summary.slug),
-            FormField(
-                "description",
-                "Description",
-                "description",
-                value=summary.description,
-                optional=True,
-            ),
-        ],
+        fields,
         save,
+        intro="Approval on: a member's change to its servers becomes a request an admin approves."
+        if approval is not None
+        else "",
     )
 
 

@@ -12,6 +12,7 @@ from pylee_tui.dialogs.import_result import REPLACE, ImportResultScreen
 from pylee_tui.dialogs.pick import PickScreen
 from pylee_tui.models import Server
 from pylee_tui.sections.registries.forms import (
+    APPROVAL,
     delete_registry_question,
     import_form,
     new_registry_form,
@@ -100,23 +101,7 @@ class RegistryWrites:
             return
         org, registries, user = self._acting()
         if data.kind == "registry":
-            summary = self.browser.registry_tree.registries[data.registry]
-            was_open = summary.slug in self.browser.registry_tree.open_registries()
-
-            def save(values: dict[str, str]):
-                return registries.edit(
-                    user,
-                    Scope(org, summary.slug),
-                    name=values["name"],
-                    new_slug=values["slug"],
-                    description=values["description"],
-                )
-
-            self._form(
-                rename_registry_form(summary, save),
-                lambda reg: f"Saved registry {reg.name}.",
-                lambda reg: ([NodeData("registry", reg.slug)], [reg.slug] if was_open else []),
-            )
+            self.rename_registry(data.registry)
         elif data.kind == "server":
             name, registry = data.server or "", data.registry
 
@@ -130,6 +115,50 @@ class RegistryWrites:
                 lambda s: f"Renamed to {s.name}.",
                 lambda s: ([NodeData("server", registry, s.name)], []),
             )
+
+    def rename_registry(self, slug: str) -> None:
+        """The registry's form; for an admin, with whether its changes need approval (read in a
+        worker first, and changed, when it was, in the worker that saves the rest)."""
+        org, registries, user = self._acting()
+        approvals = self.browser.services.approvals
+        summary = self.browser.registry_tree.registries[slug]
+        was_open = summary.slug in self.browser.registry_tree.open_registries()
+
+        def opened(required: bool | None) -> None:
+            turned: list[bool] = []  # the new setting, once saved, when it changed
+
+            def save(values: dict[str, str]):
+                registry = registries.edit(
+                    user,
+                    Scope(org, summary.slug),
+                    name=values["name"],
+                    new_slug=values["slug"],
+                    description=values["description"],
+                )
+                wanted = values.get("approval") == APPROVAL[True]
+                if required is not None and wanted != required:
+                    approvals.set_required(user, Scope(org, registry.slug), wanted)
+                    turned.append(wanted)
+                return registry
+
+            def message(reg) -> str:
+                said = f"Saved registry {reg.name}."
+                if turned:
+                    said += " Changes now need approval." if turned[0] else " Approval is off."
+                return said
+
+            self._form(
+                rename_registry_form(summary, save, approval=required),
+                message,
+                lambda reg: ([NodeData("registry", reg.slug)], [reg.slug] if was_open else []),
+            )
+
+        if self.browser.allowed("org:manage"):  # admins: who may change it
+            self.browser.call(
+                approvals.requires_approval, user, Scope(org, summary.slug), done=opened
+            )
+        else:
+            opened(None)
 
     def delete(self) -> None:
         data = self.browser.cursor  # what the screen shows now is what the question names
