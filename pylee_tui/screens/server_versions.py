@@ -20,7 +20,24 @@ from pylee_tui.services.semver import parse
 from pylee_tui.services.server_versions import WORKING, VersionState
 from pylee_tui.widgets.pylee_app import pylee_app
 
-HINT = "p publish · b roll back · i pin/unpin · space mark · d diff (marked, or the one before)"
+HINT = "space: mark a version · d: diff the marked and highlighted (or the one before)"
+
+
+def diff_text(diff: str) -> Text:
+    """A unified diff, its lines coloured as a diff is (escaped: it holds stored text)."""
+    text = Text()
+    for line in diff.splitlines():
+        style = ""
+        if line.startswith(("+++", "---")):
+            style = "bold"
+        elif line.startswith("@@"):
+            style = "cyan"
+        elif line.startswith("+"):
+            style = "green"
+        elif line.startswith("-"):
+            style = "red"
+        text.append(escape(line) + "\n", style=style)
+    return text
 
 
 def state_text(state: VersionState) -> Text:
@@ -173,8 +190,8 @@ class VersionsPane(Vertical):
         app, user = pylee_app(self), pylee_app(self).require_user()
 
         def show(text: str) -> None:
-            body = text or f"No differences between {old} and {new}."
-            self.query_one("#versions-diff", Static).update(escape(body, multiline=True))
+            body = diff_text(text) if text else Text(f"No differences between {old} and {new}.")
+            self.query_one("#versions-diff", Static).update(body)
 
         app.call(
             app.require_services().server_versions.diff,
