@@ -67,6 +67,7 @@ async def test_an_admin_turns_approval_on_and_off_from_the_registry_form(db_path
         form = await open_form(pilot)
         choice = form.query_one("#field-approval", Select)
         assert choice.value == "no"
+        assert choice.region.height == 3  # on screen as the form opens, at 80x24
         choice.value = "yes"
         await settle(pilot)
         await save(pilot, form)

@@ -105,15 +105,8 @@ def rename_registry_form(
     fields = [
         FormField("name", "Name", "name", value=summary.name),
         FormField("slug", "Slug", "slug", value=summary.slug),
-        FormField(
-            "description",
-            "Description",
-            "description",
-            value=summary.description,
-            optional=True,
-        ),
     ]
-    if approval is not None:
+    if approval is not None:  # before the description: on screen at 80x24 as the form opens
         fields.append(
             FormField(
                 "approval",
@@ -123,13 +116,19 @@ def rename_registry_form(
                 choices=APPROVAL,
             )
         )
+    fields.append(
+        FormField(
+            "description",
+            "Description",
+            "description",
+            value=summary.description,
+            optional=True,
+        )
+    )
     return FormScreen(
         f"Rename registry {summary.name}",
         fields,
         save,
-        intro="Approval on: a member's change to its servers becomes a request an admin approves."
-        if approval is not None
-        else "",
     )
 
 
