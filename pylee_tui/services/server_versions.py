@@ -326,7 +326,9 @@ class ServerVersionService(Service):
     ) -> tuple[dict, dict, dict]:
         if scope.registry is None or scope.server is None:
             raise InvalidInput(f"name a server, not {scope.label}")
-        org, member = self.services.access.org_row(db, actor, scope.org)
+        # a write during an approval's replay of the actor's request: the approver's rights
+        authority = self.services.approvals.authority(actor) if write else actor
+        org, member = self.services.access.org_row(db, authority, scope.org)
         if write is not None:
             self.services.access.require(member, "registries:write", write)
         reg = self.services.registries.registry_row(db, org, scope.registry)
