@@ -81,7 +81,7 @@ def cmd_server_publish(ctx: Context) -> int:
         ctx.out.write(suggestion_line(state) + "\n")
         return 0
     published = ctx.services.server_versions.publish(
-        ctx.user, _scope(ctx), bump=ctx.args.bump, version=ctx.args.version
+        ctx.user, _scope(ctx), bump=ctx.args.bump, version=ctx.args.as_version
     )
     if ctx.args.json:
         emit_json(vars(published), ctx.out)
@@ -177,7 +177,10 @@ def register(server: Commands) -> None:
     p.add_argument("name", metavar="NAME")
     registry_options(p)
     p.add_argument("--bump", choices=BUMP_CHOICES, help="the bump (default: the suggested one)")
-    p.add_argument("--version", metavar="V", help="this version (greater than the latest)")
+    # not --version: that is the program's flag, and completion needs one meaning per option
+    p.add_argument(
+        "--as-version", metavar="V", help="publish as this version (greater than the latest)"
+    )
     p.add_argument("--dry-run", action="store_true", help="say what would be published")
     json_flag(p)
     p = server.command("versions", cmd_server_versions, "list a server's published versions")

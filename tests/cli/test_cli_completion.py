@@ -112,7 +112,7 @@ def bash_offers(script: Path, line: str, cwd: Path | None = None) -> list[str]:
         ("pylee-tui reg", ["registry"]),
         ("pylee-tui se", ["secret", "server"]),
         ("pylee-tui --db my.db --as ann@example.com se", ["secret", "server"]),
-        ("pylee-tui registry ", ["create", "delete", "edit", "list", "show"]),
+        ("pylee-tui registry ", ["create", "delete", "edit", "fork", "list", "show"]),
         ("pylee-tui export --cl", ["--client"]),
         ("pylee-tui export --org acme --registry core --client ", sorted(CLIENTS)),
         ("pylee-tui export --client=v", ["vscode"]),
@@ -173,7 +173,7 @@ def test_fish_script_parses(scripts: dict[str, Path]) -> None:
     [
         ("pylee-tui reg", ["registry"]),
         ("pylee-tui --db my.db se", ["secret", "server"]),
-        ("pylee-tui registry ", ["create", "delete", "edit", "list", "show"]),
+        ("pylee-tui registry ", ["create", "delete", "edit", "fork", "list", "show"]),
         ("pylee-tui export --cl", ["--client"]),
         ("pylee-tui export --org acme --client ", sorted(CLIENTS)),
         ("pylee-tui completion ", ["bash", "fish", "zsh"]),

@@ -85,9 +85,9 @@ def test_pin_and_unpin(acme: CliRunner, tmp_path: Path) -> None:
 
 BAD_INPUT = [
     ("server publish", ("server", "publish", NAME, *CORE), ANN, 1),  # nothing new
-    ("server publish", ("server", "publish", NAME, *CORE, "--version", "1.0.0"), ANN, 1),
-    ("server publish", ("server", "publish", NAME, *CORE, "--version", "0.9.0"), ANN, 1),
-    ("server publish", ("server", "publish", NAME, *CORE, "--version", "one"), ANN, 1),
+    ("server publish", ("server", "publish", NAME, *CORE, "--as-version", "1.0.0"), ANN, 1),
+    ("server publish", ("server", "publish", NAME, *CORE, "--as-version", "0.9.0"), ANN, 1),
+    ("server publish", ("server", "publish", NAME, *CORE, "--as-version", "one"), ANN, 1),
     ("server publish", ("server", "publish", NAME, *CORE, "--bump", "huge"), ANN, 2),
     ("server publish", ("server", "publish", NAME, *CORE, "--bump", "patch"), BOB, 1),
     ("server publish", ("server", "publish", NAME, *CORE), CARL, 1),
@@ -134,7 +134,7 @@ def test_bad_input_for_every_version_command(
 
 
 def test_a_refusal_says_why(acme: CliRunner) -> None:
-    line = one_error_line(acme("server", "publish", NAME, *CORE, "--version", "0.9.0"))
+    line = one_error_line(acme("server", "publish", NAME, *CORE, "--as-version", "0.9.0"))
     assert line == "pylee-tui: version 0.9.0 is not greater than the latest, 1.0.0"
     line = one_error_line(acme("server", "publish", NAME, *CORE))
     assert "nothing to publish" in line
