@@ -342,6 +342,138 @@ _OWNED_PREFIX = "export.owned."  # export.owned.servers:/path, export.owned.inpu
 _INTENT_PREFIX = "export.intent:"  # export.intent:/path
 
 
+@migrations(name="0010_server_versions")
+def _m0010_server_versions(db: sqlite_utils.Database) -> None:
+    """Servers as immutable published versions: each publication of a server's document (the
+    servers row stays the working copy), and the version a registry pins a server at. The
+    database refuses to change or delete a published version while its server exists (removing
+    the server, or its registry, takes its versions with it). Every valid server is published
+    as it is (at its own version when that is semver, else 1.0.0), so exports do not change."""
+    from pylee_tui.services.semver import first_version
+
+    db.executescript(
+        """
+        CREATE TABLE server_versions (
+            id INTEGER PRIMARY KEY,
+            server_id INTEGER NOT NULL REFERENCES servers(id) ON DELETE CASCADE,
+            version TEXT NOT NULL,
+            document TEXT NOT NULL,
+            published_at TEXT NOT NULL,
+            published_by TEXT NOT NULL,
+            UNIQUE (server_id, version)
+        );
+        CREATE TRIGGER server_versions_no_update BEFORE UPDATE ON server_versions
+        BEGIN SELECT RAISE(ABORT, 'published server versions are immutable'); END;
+        CREATE TRIGGER server_versions_no_delete BEFORE DELETE ON server_versions
+        WHEN EXISTS (SELECT 1 FROM servers WHERE id = OLD.server_id)
+        BEGIN SELECT RAISE(ABORT, 'published server versions are immutable'); END;
+        CREATE TABLE server_pins (
+            server_id INTEGER PRIMARY KEY REFERENCES servers(id) ON DELETE CASCADE,
+            version TEXT NOT NULL,
+            pinned_at TEXT NOT NULL,
+            pinned_by TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """
+    )
+    rows = db.execute(
+        "SELECT id, version, document, updated_at FROM servers WHERE status = 'valid'"
+    ).fetchall()
+    for server_id, version, document, updated_at in rows:
+        db.execute(
+            "INSERT INTO server_versions (server_id, version, document, published_at, "
+            "published_by) VALUES (?, ?, ?, ?, '')",
+            [server_id, first_version(version), document, updated_at],
+        )
+
+
+@migrations(name="0011_registry_forks")
+def _m0011_registry_forks(db: sqlite_utils.Database) -> None:
+    """Forks: a registry made from another (kept when the original goes), and each of its
+    servers' upstream server, which it follows (its latest published version) or is pinned at
+    (server_pins). A removed upstream leaves the fork's server in place, gone upstream
+    (upstream_id NULL), with the name it had."""
+    db.executescript(
+        """
+        CREATE TABLE registry_forks (
+            registry_id INTEGER PRIMARY KEY REFERENCES registries(id) ON DELETE CASCADE,
+            upstream_registry_id INTEGER REFERENCES registries(id) ON DELETE SET NULL,
+            upstream_label TEXT NOT NULL,
+            forked_at TEXT NOT NULL,
+            forked_by TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX registry_forks_upstream ON registry_forks (upstream_registry_id);
+        CREATE TABLE server_upstreams (
+            server_id INTEGER PRIMARY KEY REFERENCES servers(id) ON DELETE CASCADE,
+            upstream_id INTEGER REFERENCES servers(id) ON DELETE SET NULL,
+            upstream_label TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX server_upstreams_upstream ON server_upstreams (upstream_id);
+        """
+    )
+
+
+@migrations(name="0012_change_requests")
+def _m0012_change_requests(db: sqlite_utils.Database) -> None:
+    """Approvals: a registry may require them (`require_approval`), and then a change by a member
+    who may write but not approve is kept as a change request: the operation to replay (JSON),
+    the fingerprints of the servers it touches as they were (so an approval can refuse when the
+    registry moved on), the diff shown to the approver, and who decided what. A decided request
+    is final: the database refuses to change it again."""
+    db.executescript(
+        """
+        ALTER TABLE registries ADD COLUMN require_approval INTEGER NOT NULL DEFAULT 0
+            CHECK (require_approval IN (0, 1));
+        CREATE TABLE change_requests (
+            id INTEGER PRIMARY KEY,
+            org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            registry_id INTEGER NOT NULL REFERENCES registries(id) ON DELETE CASCADE,
+            operation TEXT NOT NULL,
+            target TEXT NOT NULL DEFAULT '',
+            summary TEXT NOT NULL,
+            params TEXT NOT NULL,
+            base TEXT NOT NULL,
+            diff TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'approved', 'rejected')),
+            requested_by TEXT NOT NULL,
+            requested_at TEXT NOT NULL,
+            decided_by TEXT,
+            decided_at TEXT,
+            comment TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX change_requests_org ON change_requests (org_id, state, id);
+        CREATE INDEX change_requests_registry ON change_requests (registry_id);
+        CREATE TRIGGER change_requests_decided BEFORE UPDATE ON change_requests
+        WHEN OLD.state != 'open'
+        BEGIN SELECT RAISE(ABORT, 'a decided change request cannot be changed'); END;
+        """
+    )
+
+
+@migrations(name="0013_environment_clone")
+def _m0013_environment_clone(db: sqlite_utils.Database) -> None:
+    """Environments: a clone copies no secret. Each secret of the source becomes a row here, at
+    the same scope of the new org: a key that must be set again. It is missing for as long as
+    the scope has no key of that name (read, not kept in step), and gone with its scope."""
+    db.executescript(
+        """
+        CREATE TABLE missing_secrets (
+            id INTEGER PRIMARY KEY,
+            org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            registry_id INTEGER REFERENCES registries(id) ON DELETE CASCADE,
+            server_id INTEGER REFERENCES servers(id) ON DELETE CASCADE,
+            scope TEXT NOT NULL CHECK (scope IN ('org', 'registry', 'server')),
+            key TEXT NOT NULL,
+            cloned_from TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX missing_secrets_key_per_scope
+            ON missing_secrets (org_id, coalesce(registry_id, 0), coalesce(server_id, 0), key);
+        CREATE INDEX missing_secrets_registry ON missing_secrets (registry_id);
+        CREATE INDEX missing_secrets_server ON missing_secrets (server_id);
+        """
+    )
+
+
 def _carry_export_owners(db: sqlite_utils.Database) -> None:
     """Move the ownership records kept in settings into the new tables. An unfinished export's
     record (intent) wins over the file's owners, as it did when it was read from settings."""
@@ -425,135 +557,3 @@ def _owner_columns(owner: dict[str, Any] | None) -> list[Any]:
 
 def known_migrations() -> list[str]:
     return [m.name for m in migrations._migrations]
-
-
-@migrations(name="0012_change_requests")
-def _m0012_change_requests(db: sqlite_utils.Database) -> None:
-    """Approvals: a registry may require them (`require_approval`), and then a change by a member
-    who may write but not approve is kept as a change request: the operation to replay (JSON),
-    the fingerprints of the servers it touches as they were (so an approval can refuse when the
-    registry moved on), the diff shown to the approver, and who decided what. A decided request
-    is final: the database refuses to change it again."""
-    db.executescript(
-        """
-        ALTER TABLE registries ADD COLUMN require_approval INTEGER NOT NULL DEFAULT 0
-            CHECK (require_approval IN (0, 1));
-        CREATE TABLE change_requests (
-            id INTEGER PRIMARY KEY,
-            org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
-            registry_id INTEGER NOT NULL REFERENCES registries(id) ON DELETE CASCADE,
-            operation TEXT NOT NULL,
-            target TEXT NOT NULL DEFAULT '',
-            summary TEXT NOT NULL,
-            params TEXT NOT NULL,
-            base TEXT NOT NULL,
-            diff TEXT NOT NULL,
-            state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'approved', 'rejected')),
-            requested_by TEXT NOT NULL,
-            requested_at TEXT NOT NULL,
-            decided_by TEXT,
-            decided_at TEXT,
-            comment TEXT NOT NULL DEFAULT ''
-        );
-        CREATE INDEX change_requests_org ON change_requests (org_id, state, id);
-        CREATE INDEX change_requests_registry ON change_requests (registry_id);
-        CREATE TRIGGER change_requests_decided BEFORE UPDATE ON change_requests
-        WHEN OLD.state != 'open'
-        BEGIN SELECT RAISE(ABORT, 'a decided change request cannot be changed'); END;
-        """
-    )
-
-
-@migrations(name="0013_environment_clone")
-def _m0013_environment_clone(db: sqlite_utils.Database) -> None:
-    """Environments: a clone copies no secret. Each secret of the source becomes a row here, at
-    the same scope of the new org: a key that must be set again. It is missing for as long as
-    the scope has no key of that name (read, not kept in step), and gone with its scope."""
-    db.executescript(
-        """
-        CREATE TABLE missing_secrets (
-            id INTEGER PRIMARY KEY,
-            org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
-            registry_id INTEGER REFERENCES registries(id) ON DELETE CASCADE,
-            server_id INTEGER REFERENCES servers(id) ON DELETE CASCADE,
-            scope TEXT NOT NULL CHECK (scope IN ('org', 'registry', 'server')),
-            key TEXT NOT NULL,
-            cloned_from TEXT NOT NULL,
-            created_at TEXT NOT NULL
-        );
-        CREATE UNIQUE INDEX missing_secrets_key_per_scope
-            ON missing_secrets (org_id, coalesce(registry_id, 0), coalesce(server_id, 0), key);
-        CREATE INDEX missing_secrets_registry ON missing_secrets (registry_id);
-        CREATE INDEX missing_secrets_server ON missing_secrets (server_id);
-        """
-    )
-
-
-@migrations(name="0010_server_versions")
-def _m0010_server_versions(db: sqlite_utils.Database) -> None:
-    """Servers as immutable published versions: each publication of a server's document (the
-    servers row stays the working copy), and the version a registry pins a server at. The
-    database refuses to change or delete a published version while its server exists (removing
-    the server, or its registry, takes its versions with it). Every valid server is published
-    as it is (at its own version when that is semver, else 1.0.0), so exports do not change."""
-    from pylee_tui.services.semver import first_version
-
-    db.executescript(
-        """
-        CREATE TABLE server_versions (
-            id INTEGER PRIMARY KEY,
-            server_id INTEGER NOT NULL REFERENCES servers(id) ON DELETE CASCADE,
-            version TEXT NOT NULL,
-            document TEXT NOT NULL,
-            published_at TEXT NOT NULL,
-            published_by TEXT NOT NULL,
-            UNIQUE (server_id, version)
-        );
-        CREATE TRIGGER server_versions_no_update BEFORE UPDATE ON server_versions
-        BEGIN SELECT RAISE(ABORT, 'published server versions are immutable'); END;
-        CREATE TRIGGER server_versions_no_delete BEFORE DELETE ON server_versions
-        WHEN EXISTS (SELECT 1 FROM servers WHERE id = OLD.server_id)
-        BEGIN SELECT RAISE(ABORT, 'published server versions are immutable'); END;
-        CREATE TABLE server_pins (
-            server_id INTEGER PRIMARY KEY REFERENCES servers(id) ON DELETE CASCADE,
-            version TEXT NOT NULL,
-            pinned_at TEXT NOT NULL,
-            pinned_by TEXT NOT NULL
-        ) WITHOUT ROWID;
-        """
-    )
-    rows = db.execute(
-        "SELECT id, version, document, updated_at FROM servers WHERE status = 'valid'"
-    ).fetchall()
-    for server_id, version, document, updated_at in rows:
-        db.execute(
-            "INSERT INTO server_versions (server_id, version, document, published_at, "
-            "published_by) VALUES (?, ?, ?, ?, '')",
-            [server_id, first_version(version), document, updated_at],
-        )
-
-
-@migrations(name="0011_registry_forks")
-def _m0011_registry_forks(db: sqlite_utils.Database) -> None:
-    """Forks: a registry made from another (kept when the original goes), and each of its
-    servers' upstream server, which it follows (its latest published version) or is pinned at
-    (server_pins). A removed upstream leaves the fork's server in place, gone upstream
-    (upstream_id NULL), with the name it had."""
-    db.executescript(
-        """
-        CREATE TABLE registry_forks (
-            registry_id INTEGER PRIMARY KEY REFERENCES registries(id) ON DELETE CASCADE,
-            upstream_registry_id INTEGER REFERENCES registries(id) ON DELETE SET NULL,
-            upstream_label TEXT NOT NULL,
-            forked_at TEXT NOT NULL,
-            forked_by TEXT NOT NULL
-        ) WITHOUT ROWID;
-        CREATE INDEX registry_forks_upstream ON registry_forks (upstream_registry_id);
-        CREATE TABLE server_upstreams (
-            server_id INTEGER PRIMARY KEY REFERENCES servers(id) ON DELETE CASCADE,
-            upstream_id INTEGER REFERENCES servers(id) ON DELETE SET NULL,
-            upstream_label TEXT NOT NULL
-        ) WITHOUT ROWID;
-        CREATE INDEX server_upstreams_upstream ON server_upstreams (upstream_id);
-        """
-    )

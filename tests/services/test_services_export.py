@@ -634,17 +634,21 @@ def test_a_server_subset_keeps_the_registrys_other_entries(world: Services, tmp_
     assert set(json.loads(target.read_text("utf-8"))["mcpServers"]) == set(full) - {"events"}
 
 
-def test_a_whole_registry_export_removes_a_server_that_became_a_draft(
+def test_a_server_whose_working_copy_became_a_draft_keeps_exporting_its_published_version(
     world: Services, tmp_path: Path
 ) -> None:
     target = tmp_path / "mcp.json"
     install(world, target)
+    published = json.loads(target.read_text("utf-8"))["mcpServers"]["search"]
     broken = {**SEARCH, "description": ""}
     report = world.registries.import_servers(ANN, Scope("acme", "tools"), [broken], replace=True)
     assert report.drafts == 1
-    _p, subset = install(world, target, servers=[SSE["name"]])
-    assert "search" in json.loads(target.read_text("utf-8"))["mcpServers"]  # still exists
-    assert subset.removed == []
+    _p, result = install(world, target)
+    # exports use the latest published version: the draft is the next one, not yet published
+    assert result.removed == []
+    assert json.loads(target.read_text("utf-8"))["mcpServers"]["search"] == published
+    # a server gone from the registry is gone from the file
+    world.registries.remove_server(ANN, Scope("acme", "tools", SEARCH["name"]))
     _p, result = install(world, target)
     assert result.removed == ["search"]
     assert "search" not in json.loads(target.read_text("utf-8"))["mcpServers"]
