@@ -9,9 +9,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 
 from pylee_tui import store as store_module
+from pylee_tui.migrations import known_migrations
 from pylee_tui.services import Conflict, Scope, Services
 from pylee_tui.store import Store
 from tests.support import ANN, Clock
@@ -19,11 +19,13 @@ from tests.support import ANN, Clock
 
 def as_before_the_column(db_path: Path) -> None:
     """Make the store at `db_path` one the version before 0004 wrote: no column, no record of
-    the migration. An in-memory schema from the migrations before 0004 gives the table's SQL."""
+    the migration. The schema every other migration builds (in memory, without 0004) gives the
+    table's SQL: later migrations (0012's require_approval) still add their columns."""
     conn = sqlite3.connect(db_path)
-    old = sqlite_utils.Database(memory=True)
-    store_module.migrations.apply(old, stop_before="0004_registry_overview_time")
-    old_sql = old.execute("SELECT sql FROM sqlite_master WHERE name = 'registries'").fetchone()[0]
+    others = tuple(n for n in known_migrations() if n != "0004_registry_overview_time")
+    schema = store_module._expected_schema(others)
+    assert schema is not None
+    old_sql = schema[(b"table", b"registries")][1].decode()
     with conn:
         conn.executescript(
             "PRAGMA writable_schema = ON;"
