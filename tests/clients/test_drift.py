@@ -105,6 +105,9 @@ def test_a_server_edit_or_removal_makes_the_entry_stale(world: Services, target:
         Scope("acme", "tools", SEARCH_NAME),
         {**SEARCH, "packages": [{**SEARCH["packages"][0], "version": "0.4.0"}]},
     )
+    # an edit is the next version's draft: exports still write the published one
+    assert states(status(world, target))[entry_of(status(world, target), SEARCH_NAME)] == IN_SYNC
+    world.server_versions.publish(ANN, Scope("acme", "tools", SEARCH_NAME))
     world.registries.remove_server(ANN, Scope("acme", "tools", WEATHER_NAME))
     found = {e.server: e for e in status(world, target).entries}
     assert found[SEARCH_NAME].state == STALE and "acme-search-mcp==0.4.0" in found[SEARCH_NAME].diff
@@ -200,7 +203,9 @@ def test_adopt_a_version_bump_edits_the_server(world: Services, target: Path) ->
     assert result.server == SEARCH_NAME and any("0.4.1" in c for c in result.changes)
     server = world.registries.get_server(ANN, Scope("acme", "tools", SEARCH_NAME))
     assert server.document["packages"][0]["version"] == "0.4.1"
-    assert audit_actions(world)[-1] == "server.edit"
+    # an edit of the server, published as its next version: what exports write
+    assert audit_actions(world)[-2:] == ["server.edit", "server.publish"]
+    assert any(c.startswith("published as version ") for c in result.changes)
     assert set(states(status(world, target)).values()) == {IN_SYNC}
 
 

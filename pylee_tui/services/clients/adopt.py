@@ -73,7 +73,11 @@ def adopt_entry(services: Services, actor: str, path: Path, record: Written) -> 
     if not edit.changes:
         raise InvalidInput(f"{record.name}: nothing in the change can be adopted")
     if edit.document_changed:
+        # exports write a server's latest published version: the hand change is published
+        # as the next one (the bump its changes suggest), so the file and the registry agree
         services.registries.edit_server(actor, scope, edit.document)
+        published = services.server_versions.publish(actor, scope)
+        edit.changes.append(f"published as version {published.version}")
     for key, value in edit.set_variables.items():
         services.variables.set_key(actor, scope, key, value)
     for key, value in edit.set_secrets.items():
