@@ -25,7 +25,9 @@ def fingerprint(row: dict[str, Any] | None) -> str | None:
 
 
 def document_lines(document: Any) -> list[str]:
-    return json.dumps(document, indent=2, ensure_ascii=False).splitlines()
+    """A document as diff lines: keys sorted, so two documents differ only where their values do
+    (the order an editor or a client wrote them in is no change)."""
+    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True).splitlines()
 
 
 def document_diff(before: Any | None, after: Any | None, name: str) -> list[str]:

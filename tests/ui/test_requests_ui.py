@@ -71,7 +71,7 @@ async def test_the_tab_counts_and_approval_applies(world: Path) -> None:
         pane = await open_requests(pilot)
         shown = detail(pane)
         assert f"edit server {WEATHER['name']} in registry core" in shown
-        assert '+  "version": "1.1.0",' in shown
+        assert '+  "version": "1.1.0"' in shown
         assert "\x1b" not in shown  # stored text never drives the terminal
         await pilot.press("a")
         await settle(pilot)
