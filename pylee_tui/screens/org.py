@@ -134,6 +134,15 @@ class OrgScreen(TypeAhead, Screen[None]):
         Binding("e", "edit_overview", "Edit", id="overview.edit", tooltip="Edit the overview"),
         Binding("t", "toggle_toc", "TOC", id="overview.toc", tooltip="Table of contents"),
         Binding("s", "settings", "Settings", id="org.settings"),
+        # shift+c: c copies a value in the vault section
+        Binding(
+            "C",
+            "compare",
+            "Compare",
+            show=False,
+            id="org.compare",
+            tooltip="Compare with another org",
+        ),
         # k9s/lazygit habit; never while a text field has focus (it types the q)
         Binding("q", "quit", "Quit", show=False, id="org.quit", tooltip="Quit (asks first)"),
     ]
@@ -408,6 +417,11 @@ class OrgScreen(TypeAhead, Screen[None]):
 
     def action_quit(self) -> None:
         pylee_app(self).action_quit()
+
+    def action_compare(self) -> None:
+        from pylee_tui.screens.org_compare import open_org_compare
+
+        open_org_compare(pylee_app(self))
 
     async def action_toggle_toc(self) -> None:
         (await self._overview_pane()).toggle_toc()
