@@ -32,9 +32,10 @@ async def on_org(pilot, slug: str) -> OrgScreen:
     app = pilot.app
     await wait_until(
         pilot,
-        lambda: isinstance(app.screen, OrgScreen) and app.screen.slug is not None,
-        "the org screen",
+        lambda: isinstance(app.screen, OrgScreen) and app.screen.view is not None,
+        "the first org shown",  # (a switch while it loads may be overtaken by it)
     )
+    await settle(pilot)
     app.switch_to_org(slug)
     await wait_until(pilot, lambda: getattr(app.screen, "slug", None) == slug, "the org")
     await settle(pilot)

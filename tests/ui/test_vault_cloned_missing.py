@@ -47,15 +47,26 @@ async def open_clone_vault(pilot) -> VaultPane:
     app = pilot.app
     await wait_until(
         pilot,
-        lambda: isinstance(app.screen, OrgScreen) and app.screen.slug is not None,
-        "the org screen",
+        lambda: isinstance(app.screen, OrgScreen) and app.screen.view is not None,
+        "the first org shown",  # (a switch while it loads may be overtaken by it)
     )
+    await settle(pilot)
     app.switch_to_org("acme-qa")
-    await wait_until(pilot, lambda: getattr(app.screen, "slug", None) == "acme-qa", "the clone")
+    await wait_until(
+        pilot,
+        lambda: (
+            getattr(app.screen, "view", None) is not None and app.screen.view.org.slug == "acme-qa"
+        ),
+        "the clone shown",
+    )
     await settle(pilot)
     await pilot.press("4")
     pane = app.screen.query_one(VaultPane)
-    await wait_until(pilot, lambda: pane.vault_view is not None, "the vault section")
+    await wait_until(
+        pilot,
+        lambda: pane.vault_view is not None and pane.vault_view.scope == Scope("acme-qa"),
+        "the clone's vault",
+    )
     await settle(pilot)
     return pane
 
