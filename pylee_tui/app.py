@@ -252,6 +252,12 @@ class PyleeApp(VaultSession):
         if user is None or view is None:
             self.push_screen(_welcome(user), callback=self._welcomed)
             return
+        asked = self.org_screen.slug
+        if asked is not None and asked != view.org.slug:
+            # another org was asked for (`]`, the switcher) while start-up loaded this one: its
+            # own load shows it, and this older answer must not put the first org back
+            self._start_watching()
+            return
         await self.org_screen.show_view(view)
         self._start_watching()
 

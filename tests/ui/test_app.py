@@ -438,3 +438,48 @@ async def test_a_confirm_dialog_starts_on_cancel_and_the_arrows_move_along_its_a
         await pilot.press("enter")
         await pilot.pause()
     assert answers == ["yes"]
+
+
+async def test_an_org_asked_for_while_start_up_loads_the_first_one_is_the_one_shown(
+    db_path, other, monkeypatch
+):
+    import threading
+
+    import pylee_tui.app as app_module
+    for name in ("Acme Production", "Acme Staging"):
+        other.orgs.create(ANN, name)
+    released = threading.Event()
+    load = app_module.load_org_view
+
+    def slow_first_load(*args):  # start-up's load of the first org, held until released
+        released.wait(timeout=10)
+        return load(*args)
+
+    monkeypatch.setattr(app_module, "load_org_view", slow_first_load)
+    app = PyleeApp(db_path=db_path, user=ANN)
+
+    async def until(pilot, condition, what: str) -> None:
+        # (not pilot.wait_until: it waits for every worker, start-up's held one too)
+        for _ in range(200):
+            if condition():
+                return
+            await pilot.pause(0.05)
+        raise AssertionError(f"never: {what}")
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        # the first frame (bar and tabs) is up while the first org's view is still loading
+        await until(pilot, lambda: app.services is not None, "the first frame")
+        # the next org, asked for at once (keys wait for start-up; a click or the switcher's
+        # own path may not)
+        app.switch_to_org("acme-staging")
+        await until(
+            pilot,
+            lambda: org_screen(app).view is not None
+            and org_screen(app).view.org.slug == "acme-staging",
+            "the org asked for is shown",
+        )
+        released.set()  # start-up's older answer lands now: it must not bring the first back
+        await until(pilot, lambda: app._booted, "start-up finished")
+        await settle(pilot)
+        assert org_screen(app).view.org.slug == "acme-staging"
+        assert org_screen(app).query_one(OrgBar).org_slug == "acme-staging"
