@@ -446,6 +446,7 @@ async def test_an_org_asked_for_while_start_up_loads_the_first_one_is_the_one_sh
     import threading
 
     import pylee_tui.app as app_module
+
     for name in ("Acme Production", "Acme Staging"):
         other.orgs.create(ANN, name)
     released = threading.Event()
@@ -474,8 +475,9 @@ async def test_an_org_asked_for_while_start_up_loads_the_first_one_is_the_one_sh
         app.switch_to_org("acme-staging")
         await until(
             pilot,
-            lambda: org_screen(app).view is not None
-            and org_screen(app).view.org.slug == "acme-staging",
+            lambda: (
+                org_screen(app).view is not None and org_screen(app).view.org.slug == "acme-staging"
+            ),
             "the org asked for is shown",
         )
         released.set()  # start-up's older answer lands now: it must not bring the first back

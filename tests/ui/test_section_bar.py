@@ -23,7 +23,7 @@ async def test_every_section_number_shows_and_the_active_one_is_named(width: int
         await pilot.pause()
         line = str(bar.render())
         assert len(line) <= bar.size.width, line
-        for number, (_key, label) in enumerate(SECTIONS, 1):
+        for number in range(1, len(SECTIONS) + 1):
             assert str(number) in line
         assert SECTIONS[-1][1] in line  # the section shown, by its name
         if width >= 120:  # room for every name
