@@ -55,7 +55,7 @@ class ChangeRequest:
     id: int
     org: str
     registry: str
-    operation: str  # server.add|edit|remove|move|import|publish
+    operation: str  # server.add|edit|remove|move|import|publish|rollback
     target: str  # the server's name ("" for an import)
     summary: str
     diff: str
@@ -436,6 +436,15 @@ class ApprovalService(Service):
                 self.services.server_versions.publish(
                     requester, at, bump=params["bump"], version=params["version"]
                 )
+            case "server.rollback":
+                self.services.server_versions.rollback(
+                    requester,
+                    at,
+                    params["to"],
+                    bump=params["bump"],
+                    new_version=params["version"],
+                    discard=params["discard"],
+                )
             case other:
                 raise InvalidInput(f"change request #{row['id']} holds an unknown change: {other}")
 
@@ -579,6 +588,42 @@ class ApprovalService(Service):
             ],
         )
 
+    def _rollback(self, db, org: dict, reg: dict, scope: Scope, params: dict[str, Any]) -> _Draft:
+        """A rollback publishes an old version's content as a new version: a publication."""
+        name = scope.server or ""
+        row = self._server(db, reg, name)
+        to = one(
+            db,
+            "SELECT document FROM server_versions WHERE server_id = ? AND version = ?",
+            [row["id"], params["to"]],
+        )
+        if to is None:
+            raise NotFound(f"server '{name}' has no published version {params['to']}")
+        latest = one(
+            db,
+            "SELECT version, document FROM server_versions WHERE server_id = ? "
+            "ORDER BY id DESC LIMIT 1",
+            [row["id"]],
+        )
+        before = json.loads(latest["document"]) if latest else None
+        since = f"since {latest['version']}" if latest else ""
+        return _Draft(
+            reg,
+            name,
+            f"roll back server {name} in registry {reg['slug']} to {params['to']}'s content",
+            {
+                "to": params["to"],
+                "bump": params.get("bump"),
+                "version": params.get("version"),
+                "discard": bool(params.get("discard")),
+            },
+            [[reg["id"], name, fingerprint(row)]],
+            [
+                f"what is published {since}:",
+                *document_diff(before, json.loads(to["document"]), name),
+            ],
+        )
+
 
 _Builder = Callable[[ApprovalService, Any, dict, dict, Scope, dict[str, Any]], _Draft]
 _BUILDERS: dict[str, _Builder] = {
@@ -588,6 +633,7 @@ _BUILDERS: dict[str, _Builder] = {
     "server.move": ApprovalService._move,
     "server.import": ApprovalService._import,
     "server.publish": ApprovalService._publish,
+    "server.rollback": ApprovalService._rollback,
 }
 
 

@@ -193,7 +193,10 @@ class ServerVersionService(Service):
     ) -> Published:
         """Publish the content of `version` as a new version, greater than the latest (as
         `publish` picks it), and make it the working copy. Unpublished changes are refused
-        unless `discard` (they would be lost)."""
+        unless `discard` (they would be lost). On a registry that requires approval, a
+        writer's rollback is a change request, as a publication is."""
+        gate = {"to": version, "bump": bump, "version": new_version, "discard": discard}
+        self.services.approvals.gate(actor, scope, "server.rollback", gate)
         with self.store.transaction() as db:
             org, reg, row = self._row(db, actor, scope, write="roll back a server")
             self._refuse_fork(db, row, "roll back")

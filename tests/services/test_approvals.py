@@ -300,3 +300,26 @@ def test_a_writers_publish_becomes_a_request_and_approval_publishes(acme: Servic
     acme.approvals.approve(DAVE, number)
     assert acme.server_versions.state(ANN, WEATHER_AT).latest != before
     assert actions(acme)[-2] == (BOB, "server.publish")
+
+
+def test_a_writers_rollback_is_a_publication_too_and_needs_approval(acme: Services) -> None:
+    acme.registries.edit_server(ANN, WEATHER_AT, WEATHER_2)
+    first = acme.server_versions.state(ANN, WEATHER_AT).latest
+    acme.server_versions.publish(ANN, WEATHER_AT, bump="minor")  # an admin: applied at once
+    latest = acme.server_versions.state(ANN, WEATHER_AT).latest
+    assert first is not None and latest != first
+    number = request_of(lambda: acme.server_versions.rollback(BOB, WEATHER_AT, first))
+    assert acme.server_versions.state(ANN, WEATHER_AT).latest == latest  # nothing published
+    request = acme.approvals.get_request(ANN, number)
+    assert request.summary == (
+        f"roll back server {WEATHER['name']} in registry core to {first}'s content"
+    )
+    assert '-  "description": "Weather, now with alerts",' in request.diff.splitlines()
+    acme.approvals.approve(DAVE, number)
+    state = acme.server_versions.state(ANN, WEATHER_AT)
+    assert state.latest not in (first, latest)  # a new version, holding the first's content
+    assert (
+        acme.server_versions.document(ANN, WEATHER_AT, state.latest)["description"]
+        == (WEATHER["description"])
+    )
+    assert actions(acme)[-2] == (BOB, "server.rollback")
