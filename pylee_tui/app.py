@@ -369,6 +369,9 @@ class PyleeApp(VaultSession):
             return None  # refused, but superseded by a newer call of its group
         if failed is not None:
             return failed(exc)
+        if type(exc).__name__ == "ChangeRequested":  # kept for an approver: not a refusal
+            self.notify(str(exc), title="Sent for approval", timeout=6)
+            return None
         self.notify(str(exc), severity="error", title="Refused")
         return None
 

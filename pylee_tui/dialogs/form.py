@@ -23,6 +23,7 @@ from textual.widgets import Button, Checkbox, Input, Label, RadioSet, Select, St
 
 from pylee_tui.models import field_error
 from pylee_tui.safe_text import escape
+from pylee_tui.services.approvals import ChangeRequested
 from pylee_tui.widgets.pylee_app import pylee_app
 from pylee_tui.widgets.typeahead import TypeAhead
 
@@ -227,6 +228,10 @@ class FormScreen(TypeAhead, ModalScreen[Any]):
         self.dismiss(result)
 
     def _failed(self, exc: Exception) -> None:
+        if isinstance(exc, ChangeRequested):  # kept for an approver: not a refusal
+            self.app.notify(str(exc), title="Sent for approval", timeout=6)
+            self.dismiss(None)
+            return
         self.query_one("#form-submit", Button).disabled = False
         _say(self.query_one("#form-error", Static), str(exc))
 

@@ -254,6 +254,13 @@ class RawJsonScreen(Screen[Any]):
         pylee_app(self).call(self.save_fn, document, done=saved, failed=self._save_failed)
 
     def _save_failed(self, exc: Exception) -> None:
+        if type(exc).__name__ == "ChangeRequested":
+            # kept for an approver: nothing is lost by leaving now, and nothing changed yet
+            self.original = self.editor.text
+            self.query_one("#raw-status", Static).update(
+                Text(f"{exc}; the server is unchanged until it is approved", style="green")
+            )
+            return
         self.query_one("#raw-status", Static).update(Text(f"Not saved: {exc}", style="red"))
 
     # --- the unsaved-changes guard (the app's UnsavedWork protocol) ---------------------------
