@@ -107,7 +107,11 @@ def cmd_sync(ctx: Context) -> int:
 
 def cmd_adopt(ctx: Context) -> int:
     a = ctx.args
-    result = ctx.services.drift.adopt(ctx.user, _path(ctx), a.entry_name, client=a.client)
+    path = _path(ctx)
+    # a new secret goes to the vault: asked for only then, and before anything is written
+    result = with_vault(
+        ctx, lambda: ctx.services.drift.adopt(ctx.user, path, a.entry_name, client=a.client)
+    )
     ctx.out.write(
         f"Adopted {one_line(a.entry_name)} into {one_line(result.org)}/"
         f"{one_line(result.registry)} {one_line(result.server)}:\n"

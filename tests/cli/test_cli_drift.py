@@ -106,3 +106,26 @@ def test_export_scope_project_writes_the_projects_file(demo: CliRunner, home: Pa
     )
     assert result.code == 1
     assert "has no project config file" in one_error_line(result)
+
+
+def test_adopt_of_a_new_secret_asks_for_the_vault_first(
+    demo: CliRunner, home: Path, monkeypatch
+) -> None:
+    from tests.cli.test_cli_export import PASS
+
+    export(demo)
+
+    def change(entry):
+        entry.update(args=["-y", "exa-mcp-server@0.4.0"])
+        entry["env"]["NEW_TOKEN"] = "tok-FAKE-by-hand"
+
+    edit(cursor_file(home), change)
+    locked = demo("clients", "adopt", "cursor", EXA, user=ANN)
+    assert locked.code == 1
+    assert "vault is locked" in one_error_line(locked)
+    show = ("server", "show", *DEMO, "io.github.exa-labs/exa-mcp-server", "--json")
+    assert "0.4.0" not in succeeded(demo(*show, user=ANN))  # nothing published
+    monkeypatch.setenv("PYLEE_PASSPHRASE", PASS)
+    out = succeeded(demo("clients", "adopt", "cursor", EXA, user=ANN))
+    assert "NEW_TOKEN: a new secret in the vault" in out and "0.3.10 -> 0.4.0" in out
+    assert "0.4.0" in succeeded(demo(*show, user=ANN))

@@ -282,3 +282,51 @@ def test_adopt_new_env_keys_declares_them_and_keeps_a_secret_in_the_vault(
     world.drift.sync(ANN, target)
     assert "tok-FAKE-by-hand" not in target.read_text("utf-8")
     assert set(states(status(world, target)).values()) == {IN_SYNC}
+
+
+def bump_and_add(target: Path, name: str, **env: str) -> None:
+    def change(entry):
+        entry["args"] = [a.replace("==0.3.0", "==0.4.1") for a in entry["args"]]
+        entry["env"].update(env)
+
+    edit(target, name, change)
+
+
+def published_version(s: Services) -> str:
+    return s.registries.get_server(ANN, Scope("acme", "tools", SEARCH_NAME)).document["packages"][
+        0
+    ]["version"]
+
+
+def test_adopt_with_a_new_secret_and_the_vault_locked_changes_nothing_and_can_be_retried(
+    world: Services, target: Path
+) -> None:
+    from pylee_tui.services import VaultLocked
+
+    name = entry_of(status(world, target), SEARCH_NAME)
+    bump_and_add(target, name, EXTRA_TOKEN="tok-FAKE-by-hand")
+    world.vault.lock()
+    before = audit_actions(world)
+    with pytest.raises(VaultLocked):
+        world.drift.adopt(ANN, target, name)
+    assert audit_actions(world) == before  # neither edited nor published
+    assert published_version(world) == "0.3.0"
+    assert states(status(world, target))[name] == CHANGED
+    world.vault.unlock("correct horse battery")
+    result = world.drift.adopt(ANN, target, name)  # the same adopt, again, whole
+    assert "EXTRA_TOKEN: a new secret in the vault" in result.changes
+    assert published_version(world) == "0.4.1"
+    server = Scope("acme", "tools", SEARCH_NAME)
+    assert world.variables.get_key(ANN, server, "EXTRA_TOKEN").kind == "secret"
+
+
+def test_adopt_refused_halfway_leaves_the_server_unpublished(world: Services, target: Path) -> None:
+    name = entry_of(status(world, target), SEARCH_NAME)
+    # a value the variables refuse (over 64 KiB), after the edit and publication it goes with
+    bump_and_add(target, name, SEARCH_MODE="x" * (65 * 1024))
+    before = audit_actions(world)
+    with pytest.raises(InvalidInput, match="64 KiB"):
+        world.drift.adopt(ANN, target, name)
+    assert audit_actions(world) == before
+    assert published_version(world) == "0.3.0"
+    assert states(status(world, target))[name] == CHANGED

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pylee_tui.server_json import declared_env_names, dicts, launch_target
+from pylee_tui.services.approvals import ChangeRequested
 from pylee_tui.services.clients.model import AdoptResult
 from pylee_tui.services.errors import InvalidInput
 from pylee_tui.services.export.clients import client_format
@@ -72,6 +73,32 @@ def adopt_entry(services: Services, actor: str, path: Path, record: Written) -> 
         )
     if not edit.changes:
         raise InvalidInput(f"{record.name}: nothing in the change can be adopted")
+    if edit.set_secrets:
+        services.vault.data_key()  # VaultLocked now, before anything is written
+    # as written: the new secrets' values masked, as an inline export's are
+    written = mask_entry(mask_like(raw, record.entry), SecretMatcher(edit.set_secrets.values()))
+    try:
+        # all or nothing: the services' own transactions nest in this one
+        with services.store.transaction() as db:
+            _apply(services, actor, scope, edit)
+            rerecord(db, record, written, services.now(), actor)
+    except ChangeRequested:
+        # the request was rolled back with the rest: say so rather than point at it
+        raise InvalidInput(
+            f"{record.name}: registry {record.org}/{record.registry} requires approval of a "
+            "change to its servers, which adopt cannot wait for: ask an approver to adopt it, "
+            "or edit the server and publish it for approval; nothing was changed"
+        ) from None
+    if edit.set_secrets and record.secrets != "inline":
+        edit.changes.append(
+            "the file still holds the new secret's value: `clients sync` writes the "
+            f"{record.secrets} form instead"
+        )
+    return AdoptResult(record.org, record.registry, record.server, tuple(edit.changes))
+
+
+def _apply(services: Services, actor: str, scope: Scope, edit: Edit) -> None:
+    """The edit made through the services (inside the caller's transaction)."""
     if edit.document_changed:
         # exports write a server's latest published version: the hand change is published
         # as the next one (the bump its changes suggest), so the file and the registry agree
@@ -84,16 +111,6 @@ def adopt_entry(services: Services, actor: str, path: Path, record: Written) -> 
         services.variables.set_key(actor, scope, key, value, kind="secret")
     for key in edit.unset:
         services.variables.unset(actor, scope, key)
-    if edit.set_secrets and record.secrets != "inline":
-        edit.changes.append(
-            "the file still holds the new secret's value: `clients sync` writes the "
-            f"{record.secrets} form instead"
-        )
-    # as written: the new secrets' values masked, as an inline export's are
-    written = mask_entry(mask_like(raw, record.entry), SecretMatcher(edit.set_secrets.values()))
-    with services.store.transaction() as db:
-        rerecord(db, record, written, services.now(), actor)
-    return AdoptResult(record.org, record.registry, record.server, tuple(edit.changes))
 
 
 def _command(edit: Edit, now: ClientEntry, before: ClientEntry, name: str) -> None:
