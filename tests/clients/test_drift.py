@@ -157,6 +157,30 @@ def test_a_secret_the_user_adds_by_hand_is_masked_in_the_diff(
     assert "sk-FAKE-by-hand" not in changed.diff
 
 
+def test_a_secret_put_by_hand_in_any_map_of_a_codex_entry_is_masked(
+    world: Services, tmp_path: Path
+) -> None:
+    from pylee_tui.services.export import client_format
+    from pylee_tui.services.export.codec import parse_document, write_document
+
+    fmt = client_format("codex")
+    target = tmp_path / "config.toml"
+    export(world, target, "codex", servers=[SEARCH_NAME])
+    name = entry_of(status(world, target), SEARCH_NAME)
+    text = target.read_text("utf-8")
+    doc = parse_document(fmt, target, text).document
+    entry = doc[fmt.servers_key][name]
+    entry["http_headers"] = {"Authorization": "Bearer sk-FAKE-header", "X-Trace": "on"}
+    entry["bearer_token"] = "sk-FAKE-bearer"
+    entry["extra"] = {"nested": {"API_KEY": "sk-FAKE-nested"}}
+    target.write_text(write_document(fmt, text, doc), "utf-8")
+    changed = next(e for e in status(world, target).entries if e.name == name)
+    assert changed.state == CHANGED
+    assert "Authorization" in changed.diff and '"X-Trace": "on"' in changed.diff
+    for secret in ("sk-FAKE-header", "sk-FAKE-bearer", "sk-FAKE-nested"):
+        assert secret not in changed.diff
+
+
 def test_sync_restores_the_file_and_keeps_the_hand_edit_in_the_backup(
     world: Services, target: Path
 ) -> None:

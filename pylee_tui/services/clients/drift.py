@@ -276,28 +276,30 @@ def _registry_of(record: Written) -> _Registry:
 
 
 def shown(now: Any, recorded: Any) -> Any:
-    """The file's entry as a diff shows it: besides the inlined secrets (masked already), the
-    values of env keys and headers whose names look secret (TOKEN, KEY, ...) and that differ
-    from what was written are masked, showing as changed."""
+    """The file's entry as a diff shows it: besides the inlined secrets (masked already), every
+    string value under a secret-looking name (TOKEN, KEY, ...) that differs from what was
+    written is masked, showing as changed: in `env` and `headers`, in any other map of the
+    entry (Codex's `http_headers`, `env_http_headers`, ...), at any depth, and the entry's own
+    (Codex's `bearer_token`)."""
     if not isinstance(now, dict):
         return now
-    out = dict(now)
-    for part in ("env", "headers"):
-        values, before = now.get(part), recorded.get(part) if isinstance(recorded, dict) else None
-        if not isinstance(values, dict):
-            continue
-        before = before if isinstance(before, dict) else {}
-        masked = {}
-        for key, value in values.items():
-            # a value as written is shown as recorded (the record holds no secret value: an
-            # inlined one is masked there already); one changed by hand under a secret-looking
-            # name is masked
-            if before.get(key) == value:
-                pass
-            elif isinstance(value, str) and SECRET_NAME.search(key) and MASK not in value:
-                value = MASK_IN_FILE
-            masked[key] = value
-        out[part] = masked
+    before = recorded if isinstance(recorded, dict) else {}
+    out = {}
+    for key, value in now.items():
+        # a value as written is shown as recorded (the record holds no secret value: an
+        # inlined one is masked there already); one changed by hand under a secret-looking
+        # name is masked
+        was = before.get(key)
+        if isinstance(value, dict):
+            value = shown(value, was)
+        elif (
+            value != was
+            and isinstance(value, str)
+            and SECRET_NAME.search(str(key))
+            and MASK not in value
+        ):
+            value = MASK_IN_FILE
+        out[key] = value
     return out
 
 
