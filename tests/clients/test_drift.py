@@ -354,3 +354,16 @@ def test_adopt_refused_halfway_leaves_the_server_unpublished(world: Services, ta
     assert audit_actions(world) == before
     assert published_version(world) == "0.3.0"
     assert states(status(world, target))[name] == CHANGED
+
+
+def test_a_recorded_file_become_a_pipe_is_one_line_not_a_hang(
+    world: Services, target: Path
+) -> None:
+    import os
+
+    target.unlink()
+    os.mkfifo(target)
+    found = status(world, target)
+    assert found.problem == f"{target} is not a regular file (a device, a pipe or a socket)"
+    name = next(iter(states(found)), None)
+    assert name is None

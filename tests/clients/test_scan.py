@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from pylee_tui.services import Services
+from pylee_tui.services.errors import InvalidInput
 from pylee_tui.services.export import FORMATS
-from tests.clients.machine import MACHINE
+from tests.clients.machine import MACHINE, registry
+from tests.support import ANN
 
 
 @pytest.fixture
@@ -74,3 +77,57 @@ def test_entries_an_export_wrote_are_ours(services: Services, tmp_path: Path, mo
     files = services.clients.scan(home=tmp_path / "home", cwd=tmp_path, platform="linux")
     entries = {e.name: e.ours for e in by_place(files)[("cursor", "user")].entries}
     assert entries == {"mine": True, "theirs": False}
+
+
+@pytest.fixture
+def odd_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """A project whose `.mcp.json` leads to /dev/zero, whose `.cursor/mcp.json` is a pipe
+    nobody writes to, and a home whose `~/.cursor/mcp.json` is larger than any config."""
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    home, project = tmp_path / "home", tmp_path / "project"
+    (project / ".cursor").mkdir(parents=True)
+    (home / ".cursor").mkdir(parents=True)
+    (project / ".mcp.json").symlink_to("/dev/zero")
+    os.mkfifo(project / ".cursor" / "mcp.json")
+    with (home / ".cursor" / "mcp.json").open("wb") as big:
+        big.truncate(17 * 1024 * 1024)  # sparse: no disk spent
+    return home, project
+
+
+def test_a_device_a_pipe_or_a_huge_file_is_the_files_problem(
+    services: Services, odd_files: tuple[Path, Path]
+) -> None:
+    home, project = odd_files
+    files = by_place(services.clients.scan(home=home, cwd=project, platform="linux"))
+    zero, fifo = files[("claude-code", "project")], files[("cursor", "project")]
+    big = files[("cursor", "user")]
+    assert (
+        zero.problem
+        == f"{project / '.mcp.json'} is not a regular file (a device, a pipe or a socket)"
+    )
+    assert fifo.problem is not None and "is not a regular file" in fifo.problem
+    assert (
+        big.problem
+        == f"{home / '.cursor' / 'mcp.json'} is too large to be a client config (17 MiB)"
+    )
+    assert all(f.exists and f.entries == () for f in (zero, fifo, big))
+
+
+@pytest.mark.parametrize(
+    ("client", "where", "says"),
+    [
+        ("claude-code", "project/.mcp.json", "is not a regular file"),
+        ("cursor", "project/.cursor/mcp.json", "is not a regular file"),
+        ("cursor", "home/.cursor/mcp.json", "is too large to be a client config (17 MiB)"),
+    ],
+)
+def test_import_of_such_a_file_is_refused_in_one_line(
+    services: Services, odd_files: tuple[Path, Path], client: str, where: str, says: str
+) -> None:
+    registry(services, vault=False)
+    home, _project = odd_files
+    path = home.parent / where
+    with pytest.raises(InvalidInput) as refused:
+        services.clients.plan_import(ANN, client, None, org="acme", registry="tools", file=path)
+    message = str(refused.value)
+    assert message.startswith(f"{path} {says}") and "\n" not in message

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 from pylee_tui.server_json import declared_env_names, dicts, launch_target
 from pylee_tui.services.approvals import ChangeRequested
 from pylee_tui.services.clients.model import AdoptResult
+from pylee_tui.services.clients.scan import read_client_file
 from pylee_tui.services.errors import InvalidInput
 from pylee_tui.services.export.clients import client_format
 from pylee_tui.services.export.clients.base import ClientEntry
 from pylee_tui.services.export.codec import parse_document
-from pylee_tui.services.export.configfile import SecretMatcher, read_config
+from pylee_tui.services.export.configfile import SecretMatcher
 from pylee_tui.services.export.written import Written, mask_entry, mask_like, rerecord
 from pylee_tui.services.resolver import MASK
 from pylee_tui.services.scope import Scope
@@ -42,7 +43,7 @@ class Edit:
 
 def adopt_entry(services: Services, actor: str, path: Path, record: Written) -> AdoptResult:
     fmt = client_format(record.client)
-    text = read_config(path)
+    text = read_client_file(path)
     if text is None:
         raise InvalidInput(f"{path} is gone: nothing to adopt")
     raw = fmt.server_groups(parse_document(fmt, path, text).document).get("", {})[record.name]

@@ -22,15 +22,11 @@ from pylee_tui.services.clients.model import (
     DriftEntry,
     DriftFile,
 )
+from pylee_tui.services.clients.scan import read_client_file
 from pylee_tui.services.errors import InvalidInput, NotFound, PermissionDenied, PyleeError
 from pylee_tui.services.export.clients import client_format
 from pylee_tui.services.export.codec import parse_document
-from pylee_tui.services.export.configfile import (
-    MASK_IN_FILE,
-    mode_of,
-    read_config,
-    write_config,
-)
+from pylee_tui.services.export.configfile import MASK_IN_FILE, mode_of, write_config
 from pylee_tui.services.export.owners import key_of, read_owners
 from pylee_tui.services.export.plan import ExportPlan, InstallResult
 from pylee_tui.services.export.written import (
@@ -75,7 +71,7 @@ class DriftService(Service):
                 "an export to this file was interrupted: sync it to record what it holds",
             )
         try:
-            text = read_config(path)
+            text = read_client_file(path)
             if text is None:
                 return DriftFile(client, path, (), "the file is gone")
             document = parse_document(fmt, path, text).document
@@ -200,7 +196,7 @@ class DriftService(Service):
         for record in records:
             key = (_registry_of(record), record.client, record.secrets)
             groups.setdefault(key, []).append(record.server)
-        old_text = None if dry_run else read_config(path)
+        old_text = None if dry_run else read_client_file(path)
         done: list[tuple[ExportPlan, InstallResult]] = []
         for (registry, client, mode), servers in groups.items():
             org, slug, _id = registry

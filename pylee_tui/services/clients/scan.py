@@ -4,6 +4,7 @@ not there is listed as such; one that cannot be read says why in one line and li
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,11 @@ from pylee_tui.services.clients.model import FoundEntry, FoundFile
 from pylee_tui.services.errors import InvalidInput
 from pylee_tui.services.export.clients.base import ClientEntry, ClientFormat
 from pylee_tui.services.export.codec import parse_document
-from pylee_tui.services.export.configfile import read_config
 from pylee_tui.services.export.merge import Owners
 
 _LAUNCHER_SCRIPT = "pylee-tui"
+MAX_CONFIG_BYTES = 16 * 1024 * 1024  # far beyond any client's config; a guard, not a limit
+_MIB = 1024 * 1024
 
 
 def config_path(
@@ -33,7 +35,7 @@ def read_file(
         return FoundFile(fmt.key, fmt.title, scope, path, exists, entries, problem)
 
     try:
-        text = read_config(path)
+        text = read_client_file(path)
     except InvalidInput as exc:
         return file(True, _line(exc)), None, None
     if text is None:
@@ -58,6 +60,45 @@ def read_file(
                 )
             )
     return file(True, entries=tuple(entries)), document, text
+
+
+def read_client_file(path: Path) -> str | None:
+    """A client's config file's text, None when it is not there. Only a regular file (through
+    a symlink) of at most 16 MiB is read: a device never ends and a pipe blocks, so either is
+    refused in one line, as is a file too large or not UTF-8. Opened without blocking, then
+    checked on what was opened (so a file swapped meanwhile is checked too)."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise InvalidInput(f"{path} is a directory, not a config file") from None
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise InvalidInput(f"{path} is a directory, not a config file")
+            if not stat.S_ISREG(info.st_mode):
+                raise InvalidInput(f"{path} is not a regular file (a device, a pipe or a socket)")
+            if info.st_size > MAX_CONFIG_BYTES:
+                raise InvalidInput(_too_large(path, info.st_size))
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > MAX_CONFIG_BYTES:  # it grew since
+        raise InvalidInput(_too_large(path, len(data)))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc}") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads it
+
+
+def _too_large(path: Path, size: int) -> str:
+    return f"{path} is too large to be a client config ({-(-size // _MIB)} MiB)"
 
 
 def is_launcher(entry: ClientEntry) -> bool:
