@@ -21,15 +21,24 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Collection
+from dataclasses import replace
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlsplit
 
 from pylee_tui.fields import VARIABLE_KEY_PATTERN
 from pylee_tui.server_json import SCHEMA_URL, validate
 from pylee_tui.services.clients.model import FoundEntry, ImportItem
-from pylee_tui.services.clients.secret_names import looks_secret
+from pylee_tui.services.clients.secret_names import (
+    HEADER_FLAGS,
+    looks_secret,
+    secret_flag,
+    secret_header,
+    url_secrets,
+)
 from pylee_tui.services.export.clients.base import ClientEntry, ClientFormat
+from pylee_tui.services.export.clients.claude import bridged_remote, unwrap_shell
 from pylee_tui.services.export.names import base_entry_name, env_key_for
+from pylee_tui.services.resolver import REFERENCE
 
 DRAFT_META = "io.github.pylee-tui/imported-command"
 NO_VERSION = "0.0.0"  # a server's own version when the entry gives none (a remote, a draft)
@@ -58,23 +67,44 @@ def plan_item(
         return _skip(entry, "written by a pylee-tui export (its records say so)")
     if entry.problems and entry.command is None and entry.url is None:
         return _skip(entry, "cannot be read: " + "; ".join(entry.problems))
+    command, args = unwrap_shell(entry.command, list(entry.args))
+    entry = replace(entry, command=command, args=tuple(args))
+    entry = bridged_remote(entry) or entry
+    if entry.url is not None and (bad := _url_problem(entry.url)) is not None:
+        return _skip(entry, bad)
     item = ImportItem(entry=entry.name, server="", kind="draft", document={})
     env = dict(entry.env)
     if entry.url is not None:
         item.kind = "remote"
         namespace = _host_namespace(entry.url)
-        body: dict[str, Any] = {"remotes": [_remote(fmt, entry, item, secret_names)]}
+        remote = _remote(fmt, entry, item, secret_names)
+        body: dict[str, Any] = {"remotes": [remote]}
         version = NO_VERSION
+        in_url = _url_template(entry.url, item, secret_names)
+        if in_url[1]:  # an export writes a remote's URL as it is: no vault value can go in it
+            item.kind = "draft"
+            body = {
+                "_meta": {DRAFT_META: {"client": fmt.key, "remote": {**remote, "url": in_url[0]}}}
+            }
+            item.notes.append(
+                f"the URL holds a secret ({', '.join(in_url[1])}, now in the vault): an export "
+                "cannot put it back into the URL, so this is a draft; give the server a way to "
+                "send it (a header the server documents) before exporting it"
+            )
     else:
         package = _package(entry, env, item)
         if package is None:
             namespace = f"local.{fmt.key}"
             body = {"_meta": {DRAFT_META: _draft_meta(fmt, entry, env)}}
+            given: list[dict[str, Any]] = [{"type": "positional", "value": a} for a in args]
+            _template_arguments({"packageArguments": given}, item, secret_names)
+            body["_meta"][DRAFT_META]["args"] = [a["value"] for a in given]
             item.notes.append("not a package or a URL: kept as a draft holding the command")
             version = NO_VERSION
         else:
             namespace = _package_namespace(package)
             version = str(package.get("version") or NO_VERSION)
+            _template_arguments(package, item, secret_names)
             body = {"packages": [package]}
     declared = _environment(fmt, entry, env, item, secret_names)
     if declared and "packages" in body:
@@ -136,8 +166,85 @@ def _package_namespace(package: dict[str, Any]) -> str:
 
 
 def _host_namespace(url: str) -> str:
-    host = urlparse(url).hostname or "remote"
+    host = urlsplit(url).hostname or "remote"
     return ".".join(reversed(host.split(".")))
+
+
+def _url_problem(url: str) -> str | None:
+    """Why a remote's URL cannot be one (None: it is an http(s) URL with a host)."""
+    try:
+        parts = urlsplit(url)
+        host, _port = parts.hostname, parts.port
+    except ValueError as exc:
+        return f"not a valid URL ({exc})"
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return "not a valid URL (an http:// or https:// address with a host)"
+    return None
+
+
+# --- secrets in a command line or a URL ---------------------------------------------------------
+
+
+def _secret_key(item: ImportItem, name: str, value: str) -> str:
+    """The vault key a secret found in an argument or a URL goes under: the name as a key
+    (`--api-key` → API_KEY), -2… when the entry has that key for another value."""
+    base = env_key_for(name.lstrip("-") or "SECRET")
+    key, n = base, 1
+    while (key in item.secrets and item.secrets[key] != value) or key in item.variables:
+        n += 1
+        key = f"{base}_{n}"
+    item.secrets[key] = value
+    return key
+
+
+def _templated(item: ImportItem, text: str, marked: Collection[str]) -> tuple[str, list[str]]:
+    """`text` with each secret part of a URL in it as a `{KEY}` template, the value in
+    item.secrets; the keys."""
+    keys: list[str] = []
+    for name, start, end, value in reversed(url_secrets(text, marked)):
+        key = _secret_key(item, name, value)
+        text = text[:start] + "{" + key + "}" + text[end:]
+        keys.insert(0, key)
+    return text, keys
+
+
+def _url_template(url: str, item: ImportItem, marked: Collection[str]) -> tuple[str, list[str]]:
+    """A remote's URL with its secrets as templates, and their keys (none: empty)."""
+    text, keys = _templated(item, url, marked)
+    return (text, keys) if keys else ("", [])
+
+
+def _template_arguments(package: dict[str, Any], item: ImportItem, marked: Collection[str]) -> None:
+    """Every secret value in the package's arguments (after a secret flag, a `--flag=value`,
+    a secret `--header Name:Value`, a URL's password or secret query parameter) into the vault,
+    the argument's value a `{KEY}` template declared secret: no value in the server.json."""
+    for field in ("runtimeArguments", "packageArguments"):
+        previous = ""
+        for arg in package.get(field, []):
+            value = arg.get("value")
+            if not isinstance(value, str) or not value:
+                previous = str(arg.get("name", ""))
+                continue
+            name = str(arg.get("name", "")) if arg.get("type") == "named" else previous
+            keys: list[str] = []
+            header = secret_header(value, marked) if name in HEADER_FLAGS else None
+            flag, eq, flagged = value.partition("=")
+            if header is not None:
+                key = _secret_key(item, header[0], header[2])
+                value, keys = header[0] + header[1] + "{" + key + "}", [key]
+            elif name and name != value and secret_flag(name, marked) and "://" not in value:
+                key = _secret_key(item, name, value)
+                value, keys = "{" + key + "}", [key]
+            elif eq and flagged and secret_flag(flag, marked) and "://" not in flagged:
+                key = _secret_key(item, flag, flagged)
+                value, keys = flag + "={" + key + "}", [key]
+            else:
+                value, keys = _templated(item, value, marked)
+            previous = value if arg.get("type") == "positional" else ""
+            if keys:
+                arg["value"] = value
+                arg["isSecret"] = True
+                arg["variables"] = {k: {"isRequired": True, "isSecret": True} for k in keys}
 
 
 # --- commands -----------------------------------------------------------------------------------
@@ -359,7 +466,15 @@ def _sort_value(
         )
         return None
     if fmt.references(value):
-        item.references.append(key)
+        text = _reference_template(fmt, value, "${{{}}}")
+        if REFERENCE.fullmatch(text):  # the whole value names one key: no value to store
+            item.references.append(key)
+            return secret
+        # `postgres://u:${DB_PASSWORD}@host`: the text is kept, its references the vault's
+        item.variables[key] = text
+        for ref in REFERENCE.findall(text):
+            if ref not in item.references:
+                item.references.append(ref)
     elif secret:
         item.secrets[key] = value
     else:
@@ -381,7 +496,9 @@ def _remote(
             item.references.extend(r for r in refs if r not in item.references)
             headers.append({"name": name, "value": template, "isRequired": True})
             if looks_secret(name, secret_names) or any(looks_secret(r, secret_names) for r in refs):
+                # the names it refers to are the secret's: a client prompts for them as such
                 headers[-1]["isSecret"] = True
+                headers[-1]["variables"] = {r: {"isRequired": True, "isSecret": True} for r in refs}
             continue
         key = env_key_for(name)
         secret = _sort_value(fmt, name, key, value, item, secret_names)
@@ -395,11 +512,15 @@ def _header_template(fmt: ClientFormat, value: str) -> str | None:
     """A header value in the client's reference syntax as a server.json value template, each
     reference as `{KEY}` (`Bearer ${env:DOCS_TOKEN}` → `Bearer {DOCS_TOKEN}`), so an export
     writes the header around the same names again; None when it refers to nothing."""
-    names = fmt.references(value)
-    if not names:
+    if not fmt.references(value):
         return None
-    for name in dict.fromkeys(names):
+    return _reference_template(fmt, value, "{{{}}}")
+
+
+def _reference_template(fmt: ClientFormat, value: str, form: str) -> str:
+    """Each reference of a value in the client's syntax written `form.format(KEY)`."""
+    for name in dict.fromkeys(fmt.references(value)):
         quoted = re.escape(name)
         syntax = rf"\$\{{(?:env:|input:)?{quoted}(?::-[^}}]*)?\}}|\${quoted}(?![A-Za-z0-9_])"
-        value = re.sub(syntax, "{" + env_key_for(name) + "}", value)
+        value = re.sub(syntax, form.format(env_key_for(name)).replace("\\", "\\\\"), value)
     return value

@@ -4,6 +4,7 @@ asked for; a remote through `npx -y mcp-remote`."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,35 +60,44 @@ class ClaudeDesktop(JsonClient):
         """A command; `npx -y mcp-remote URL [--header "Name:${VAR}"]...` (what remote_entry
         writes) reads back as the remote it bridges to, each header's value taken from env."""
         entry = read_common_entry(name, raw, url_keys=("url",))
-        return _bridged_remote(entry) or entry
+        return bridged_remote(entry) or entry
 
 
-def _bridged_remote(entry: ClientEntry) -> ClientEntry | None:
-    args = list(entry.args)
-    if entry.command != "npx" or MCP_REMOTE not in args:
+def bridged_remote(entry: ClientEntry) -> ClientEntry | None:
+    """`npx [-y] mcp-remote[@VERSION] URL [--header "Name:Value"]… [--transport …]` (also
+    `npx.cmd`, npx by its full path, under Windows' `cmd /c`) as the remote it bridges to, each
+    header's `${VAR}` taken from env; None for any other command."""
+    command, args = unwrap_shell(entry.command, list(entry.args))
+    if _program(command) != "npx":
         return None
-    rest = args[args.index(MCP_REMOTE) + 1 :]
-    if not rest or not rest[0].startswith(("http://", "https://")):
+    at = next(
+        (i for i, a in enumerate(args) if a == MCP_REMOTE or a.startswith(MCP_REMOTE + "@")), None
+    )
+    if at is None or any(a not in ("-y", "--yes") for a in args[:at]):
+        return None
+    rest = args[at + 1 :]
+    if not rest or not rest[0].lower().startswith(("http://", "https://")):
         return None
     url, rest = rest[0], rest[1:]
     headers: dict[str, str] = {}
     env = dict(entry.env)
+    used: set[str] = set()
     transport = "streamable-http"
     while rest:
         flag, value = rest[0], rest[1] if len(rest) > 1 else None
         if flag == "--header" and value is not None and ":" in value:
             header, template = value.split(":", 1)
-            var = template.strip()
-            if var.startswith("${") and var.endswith("}") and var[2:-1] in env:
-                headers[header.strip()] = env.pop(var[2:-1])
-            else:
-                headers[header.strip()] = var
+            headers[header.strip()] = _expand(template.strip(), env, used)
             rest = rest[2:]
         elif flag == "--transport" and value is not None:
             transport = "sse" if value.startswith("sse") else transport
             rest = rest[2:]
+        elif flag == "--allow-http":
+            rest = rest[1:]
         else:
             return None  # an option this reading does not know: the command as it is
+    for name in used:
+        env.pop(name, None)
     return ClientEntry(
         entry.name,
         url=url,
@@ -96,6 +106,33 @@ def _bridged_remote(entry: ClientEntry) -> ClientEntry | None:
         env=env,
         problems=entry.problems,
     )
+
+
+def unwrap_shell(command: str | None, args: list[str]) -> tuple[str | None, list[str]]:
+    """Windows' `cmd /c PROGRAM ARGS…` (`cmd.exe`, any case, by its full path) as `PROGRAM
+    ARGS…`; any other command as it is."""
+    if _program(command) == "cmd" and len(args) > 1 and args[0].lower() == "/c":
+        return args[1], args[2:]
+    return command, args
+
+
+def _program(command: str | None) -> str:
+    """`C:\\Program Files\\nodejs\\npx.cmd` → `npx`."""
+    name = (command or "").replace("\\", "/").rsplit("/", 1)[-1].lower()
+    return re.sub(r"\.(exe|cmd|bat)$", "", name)
+
+
+def _expand(template: str, env: dict[str, str], used: set[str]) -> str:
+    """`Bearer ${TOKEN}` with TOKEN's value from env (noted in `used`: it was the header's)."""
+
+    def sub(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in env:
+            return match.group(0)
+        used.add(name)
+        return env[name]
+
+    return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", sub, template)
 
 
 CLIENT = ClaudeDesktop()
