@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pylee_tui.services.clients.secret_names import mask_args, mask_url
 from pylee_tui.services.errors import Conflict
 from pylee_tui.summaries import plural
 
@@ -57,8 +58,8 @@ def _file_json(f: Any) -> dict[str, Any]:
                 "ours": e.ours,
                 "launcher": e.launcher,
                 "command": e.entry.command,
-                "args": list(e.entry.args),
-                "url": e.entry.url,
+                "args": mask_args(e.entry.args),  # a secret flag's value, a URL's password…
+                "url": mask_url(e.entry.url) if e.entry.url is not None else None,
                 "transport": e.entry.transport,
                 "env": sorted(e.entry.env),  # names only: values may be secrets
                 "headers": sorted(e.entry.headers),

@@ -21,6 +21,7 @@ from pylee_tui.services.clients.model import (
     FoundEntry,
     FoundFile,
 )
+from pylee_tui.services.clients.secret_names import mask_args, mask_url
 
 MASK = "•••"
 # how each drift state looks as a badge
@@ -239,9 +240,9 @@ def entry_detail(client: ClientRow, file: FileRow, row: EntryRow, view: ClientsV
     if found is not None:
         entry = found.entry
         if entry.command is not None:
-            line("Command", escape(" ".join([entry.command, *entry.args])))
+            line("Command", escape(" ".join([entry.command, *mask_args(entry.args)])))
         if entry.url is not None:
-            line("URL", escape(f"{entry.url} ({entry.transport})"))
+            line("URL", escape(f"{mask_url(entry.url)} ({entry.transport})"))
         if entry.env:
             line("Env", _masked_pairs(entry.env))
         if entry.headers:

@@ -184,9 +184,10 @@ class ClientsService(Service):
         return result
 
     def left_by_rewrite(self, actor: str, plan: ImportPlan) -> list[str]:
-        """The imported entries a rewrite leaves as they were although they hold secret values,
-        one line each saying why: a draft has nothing to launch, and a Claude Code project's
-        own entry is not in the part of the file an export writes."""
+        """The imported entries a rewrite leaves holding secret values, one line each saying
+        why: a draft has nothing to launch, a Claude Code project's own entry is not in the part
+        of the file an export writes; and any imported entry of the file as it is now that still
+        holds one of the values the import took for a secret (so no line means none is left)."""
         _items, left = self._rewritable(actor, plan)
         lines = []
         for item in left:
@@ -197,6 +198,32 @@ class ClientsService(Service):
                 f"{item.entry} ({why}) still holds {', '.join(sorted(item.secrets))} in plain "
                 f"text: fix it or remove the value from {plan.path} by hand"
             )
+        said = {i.entry for i in left if i.secrets}
+        fmt = client_format(plan.client)
+        try:
+            found, _document, _text = read_file(fmt, plan.scope, plan.path, {})
+        except (InvalidInput, OSError):
+            return lines
+        now = {(f.group, f.name): f.entry for f in found.entries}
+        for item in plan.items:
+            entry = now.get((item.group, item.entry))
+            if item.skipped is not None or item.entry in said or entry is None:
+                continue
+            text = "\n".join(
+                [
+                    entry.command or "",
+                    *entry.args,
+                    entry.url or "",
+                    *entry.env.values(),
+                    *entry.headers.values(),
+                ]
+            )
+            kept = sorted(k for k, v in item.secrets.items() if v and v in text)
+            if kept:
+                lines.append(
+                    f"{item.entry} still holds {', '.join(kept)} in plain text after the "
+                    f"rewrite: remove the value from {plan.path} by hand"
+                )
         return lines
 
     def _rewritable(
