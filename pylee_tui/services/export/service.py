@@ -41,6 +41,13 @@ from pylee_tui.services.export.written import mask_entry, record_entries
 from pylee_tui.services.resolver import MASK
 from pylee_tui.services.scope import Scope
 
+# how many times an export merges again into a file another program rewrote meanwhile
+WRITE_ATTEMPTS = 3
+
+
+class _ChangedMeanwhile(Exception):
+    """The file changed between the export's read and its write: nothing was written."""
+
 
 class ExportService(Service):
     def plan(
@@ -198,13 +205,36 @@ class ExportService(Service):
         a `--server` export keeps the registry's other entries. Entries and VS Code inputs of
         another registry or of the user are kept, and ours are named around them. The old file
         is kept as `<name>.bak`; the new one is written atomically, through a symlink to its
-        target. With `replace_file`, the file becomes exactly the plan."""
+        target. With `replace_file`, the file becomes exactly the plan.
+
+        Another program may rewrite the file meanwhile (Claude Code its `~/.claude.json`):
+        just before the new file takes its place, the file is checked to hold still what was
+        read; if not, the export merges again from what it holds now (WRITE_ATTEMPTS in all),
+        then refuses (Conflict), the file left as the other program wrote it."""
         if isinstance(path, str) and not path.strip():
             raise InvalidInput("no file name to write the export to")
         path = Path(path).expanduser()
         refuse_workspace_link(path, WORKSPACE_FOLDERS)
         target = link_target(path)
         check_target(path, target, create_parent=_is_usual_place(path, plan.client))
+        for _attempt in range(WRITE_ATTEMPTS):
+            try:
+                return self._install_once(actor, plan, path, target, dry_run, replace_file)
+            except _ChangedMeanwhile:
+                continue  # another program wrote the file: merge again from what it holds now
+        raise Conflict(f"{path} changed while it was being written; nothing was written: try again")
+
+    def _install_once(
+        self,
+        actor: str,
+        plan: ExportPlan,
+        path: Path,
+        target: Path,
+        dry_run: bool,
+        replace_file: bool,
+    ) -> InstallResult:
+        """One read, merge and write of the file; `_ChangedMeanwhile` when the file is no
+        longer the one read just before the new one would take its place (nothing written)."""
         old_text = read_config(path)
         fmt = plan.format
         parsed = parse_document(fmt, path, old_text) if old_text is not None else None
@@ -217,11 +247,13 @@ class ExportService(Service):
         diff = _masked_diff(plan, path, old_text, new_text, existing, merged, owners, parsed)
         comments_dropped = parsed is not None and parsed.comments and not comments_kept
         if comments_dropped:
-            plan.warnings.append(
+            warning = (
                 f"{path} holds comments, which are not kept: its syntax goes beyond what can "
                 f"be edited in place, so it is written afresh (the previous one is kept as "
                 f"{target.name}.bak)"
             )
+            if warning not in plan.warnings:  # said once, however many attempts
+                plan.warnings.append(warning)
         result = InstallResult(
             path=path,
             written=False,
@@ -244,12 +276,18 @@ class ExportService(Service):
         if old_text is not None:
             write_config(backup, old_text, mode_of(target))
         mode = plan.file_mode if old_text is None else min_mode(mode_of(target), plan.file_mode)
+        before = {"servers": owners, "inputs": input_owners}
 
         def intend(tmp: Path) -> None:  # the new file is whole and not yet in place
-            before = {"servers": owners, "inputs": input_owners}
             after = {"servers": merged.owners, "inputs": merged.input_owners}
             with self.store.transaction() as db:
                 records.record_intent(db, path, file_identity(tmp), before, after)
+            # a client rewrites its own file at any time (Claude Code its ~/.claude.json):
+            # checked last, after the intent, so that nothing it wrote since the read is lost
+            if not _still(path, old_text):
+                with self.store.transaction() as db:  # the intent withdrawn: the owners as read
+                    records.record_owners(db, path, owners, input_owners)
+                raise _ChangedMeanwhile
 
         write_config(target, new_text, mode, shown=path, before_replace=intend)
         self._remember(actor, plan, path, merged)
@@ -387,6 +425,14 @@ def _masked_diff(
     if not diff and old_text != new_text:  # two secret values swapped, say
         diff = f"--- {fromfile}\n+++ {path}\n# only masked secret values change\n"
     return diff
+
+
+def _still(path: Path, old_text: str | None) -> bool:
+    """Whether the file at `path` still holds `old_text` (None: still absent)."""
+    try:
+        return read_config(path) == old_text
+    except InvalidInput:  # unreadable now: changed (the next attempt says why)
+        return False
 
 
 def _is_usual_place(path: Path, client: str) -> bool:
