@@ -92,8 +92,6 @@ def bridged_remote(entry: ClientEntry) -> ClientEntry | None:
         elif flag == "--transport" and value is not None:
             transport = "sse" if value.startswith("sse") else transport
             rest = rest[2:]
-        elif flag == "--allow-http":
-            rest = rest[1:]
         else:
             return None  # an option this reading does not know: the command as it is
     for name in used:
