@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pylee_tui.cli.clients import _file_json
+from pylee_tui.sections.clients.rows import build_view, entry_detail
 from pylee_tui.services import Services
 from pylee_tui.services.clients.secret_names import MASKED, mask_args, mask_url
 from tests.clients.machine import registry
@@ -149,3 +150,14 @@ def test_scan_json_and_masks_hide_secret_arguments_and_urls(world) -> None:
         mask_url("redis://:pw@h:6379/0?token=t&db=1")
         == f"redis://:{MASKED}@h:6379/0?token={MASKED}&db=1"
     )
+
+
+def test_the_clients_sections_detail_masks_secret_arguments_and_urls(world) -> None:
+    s, path = world
+    found = s.clients.scan(home=path.parent / "home", cwd=path.parent, platform="linux")
+    view = build_view(found, [], path.parent / "home", path.parent)
+    client = next(c for c in view.clients if c.key == "claude-code")
+    file = next(f for f in client.files if f.found.exists)
+    shown = "".join(entry_detail(client, file, row, view).plain for row in file.entries)
+    assert "--api-key " + MASKED in shown and "admin:" + MASKED + "@" in shown
+    assert not [v for v in SECRETS if v in shown]
