@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,13 +58,18 @@ def merge(
     replaced: list[str] = []
     removed: list[str] = []
     kept: list[str] = []
+    previous: dict[str, Any] = {}  # the entries this export replaces, as the file holds them
     for name, entry in current.items():
         owner = owners.get(name) if name in owners else _FOREIGN
         if owner is not _FOREIGN and plan.owns(owner):
             server = owner.get("server") if owner else None
             still_here = server is not None and server in plan.registry_servers
             if not (plan.partial and still_here and server not in exported):
-                (replaced if name in plan.entries else removed).append(name)
+                if name in plan.entries:
+                    replaced.append(name)
+                    previous[name] = entry
+                else:
+                    removed.append(name)
                 continue
             # a --server export that did not name this server: it stays, still ours
         kept.append(name)
@@ -81,7 +86,9 @@ def merge(
             # entry names were chosen before the file was read: choose again around these
             raise Clash(kept, foreign_inputs(plan, existing, input_owners))
         document = dict(existing)
-        servers.update(plan.entries)
+        managed = plan.format.managed_keys
+        for name, entry in plan.entries.items():
+            servers[name] = with_user_keys(entry, previous.get(name), managed)
         document[key] = servers
     for name, server in plan.servers.items():
         new_owners[name] = plan.owner(server)
@@ -91,6 +98,15 @@ def merge(
     elif plan.format.has_inputs:
         new_input_owners = {i["id"]: plan.owner() for i in plan.inputs}
     return Merge(document, replaced, removed, kept, new_owners, new_input_owners)
+
+
+def with_user_keys(entry: Any, old: Any, managed: Collection[str]) -> Any:
+    """The export's `entry` with the keys of the `old` entry it replaces that no export writes
+    (not `managed`: the user's `disabled`, `enabled`, timeouts, tool lists...), as they were."""
+    if not isinstance(entry, dict) or not isinstance(old, dict):
+        return entry
+    kept = {k: v for k, v in old.items() if k not in managed and k not in entry}
+    return {**entry, **kept} if kept else entry
 
 
 def foreign_inputs(plan: ExportPlan, existing: dict[str, Any], input_owners: Owners) -> list[str]:

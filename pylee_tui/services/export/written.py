@@ -12,9 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pylee_tui.services.export.clients import FORMATS
 from pylee_tui.services.export.configfile import SecretMatcher
 from pylee_tui.services.export.owners import key_of
 from pylee_tui.services.resolver import MASK
+
+# the keys any client's export writes in an entry: a key outside them is the user's own
+ALL_MANAGED_KEYS: frozenset[str] = frozenset().union(*(f.managed_keys for f in FORMATS.values()))
 
 
 @dataclass(frozen=True)
@@ -49,28 +53,56 @@ def mask_entry(entry: Any, matcher: SecretMatcher) -> Any:
     return entry
 
 
-def entry_hash(entry: Any) -> str:
-    """A hash of a (masked) entry: the same for the same entry whatever its keys' order."""
-    text = json.dumps(entry, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def entry_hash(entry: Any, managed: Collection[str] | None = None) -> str:
+    """A hash of a (masked) entry's keys an export writes (see `managed_only`): the same for
+    the same entry whatever its keys' order, or the user's own settings on it."""
+    text = json.dumps(
+        managed_only(entry, managed), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def mask_like(current: Any, recorded: Any) -> Any:
+def managed_only(entry: Any, managed: Collection[str] | None = None) -> Any:
+    """The entry without the keys no export writes (the user's own, which a re-export keeps:
+    `disabled`, timeouts, tool lists): those of `managed` (a client's `managed_keys`; None:
+    those of every client)."""
+    keys = ALL_MANAGED_KEYS if managed is None else managed
+    if not isinstance(entry, dict):
+        return entry
+    return {k: v for k, v in entry.items() if k in keys}
+
+
+def mask_like(current: Any, recorded: Any, managed: Collection[str] | None = None) -> Any:
     """The file's entry `current` masked at the places where the `recorded` (masked) entry has
     the mask: a string there that still fits the recorded one around its masked parts becomes
     the recorded string (so an entry as written compares equal, whatever the secret's value);
-    one that does not fit becomes the mask whole (it changed, and may hold a secret)."""
+    one that does not fit becomes the mask whole (it changed, and may hold a secret).
+
+    The keys of `current` no export writes (see `managed_only`) are left out, unless the
+    recorded entry has them: the user's own settings on an entry are no hand change to it."""
     if isinstance(recorded, dict) and isinstance(current, dict):
-        return {k: mask_like(v, recorded[k]) if k in recorded else v for k, v in current.items()}
+        keys = ALL_MANAGED_KEYS if managed is None else managed
+        current = {k: v for k, v in current.items() if k in keys or k in recorded}
+    return _mask_like(current, recorded)
+
+
+def _mask_like(current: Any, recorded: Any) -> Any:
+    if isinstance(recorded, dict) and isinstance(current, dict):
+        return {k: _mask_like(v, recorded[k]) if k in recorded else v for k, v in current.items()}
     if isinstance(recorded, list) and isinstance(current, list):
         return [
-            mask_like(v, recorded[i]) if i < len(recorded) else v for i, v in enumerate(current)
+            _mask_like(v, recorded[i]) if i < len(recorded) else v for i, v in enumerate(current)
         ]
     if isinstance(recorded, str) and MASK in recorded:
         if isinstance(current, str) and _fits(current, recorded):
             return recorded
         return MASK
     return current
+
+
+def _managed(client: str) -> Collection[str] | None:
+    found = FORMATS.get(client)
+    return found.managed_keys if found is not None else None
 
 
 def _fits(value: str, masked: str) -> bool:
@@ -109,7 +141,7 @@ def record_entries(
                 client,
                 secrets,
                 json.dumps(entry, ensure_ascii=False),
-                entry_hash(entry),
+                entry_hash(entry, _managed(client)),
                 owner.get("org") or "",
                 owner.get("registry") or "",
                 owner.get("registry_id"),
@@ -128,7 +160,7 @@ def rerecord(db: Any, record: Written, entry: Any, now: str, actor: str) -> None
         "WHERE path = ? AND name = ?",
         [
             json.dumps(entry, ensure_ascii=False),
-            entry_hash(entry),
+            entry_hash(entry, _managed(record.client)),
             now,
             actor,
             record.path,

@@ -27,6 +27,9 @@ SECRETS_MODES = ("launcher", "reference", "inline")
 # where a client's file lives: the user's own (every project), or one project's (a repository)
 SCOPES = ("user", "project")
 TRANSPORTS = ("stdio", "streamable-http", "sse")
+# what most clients' entries are built with: a command (`command`, `args`, `env`) or a remote
+# (`url`, `headers`), and the transport (`type`)
+MANAGED_KEYS = frozenset({"command", "args", "env", "url", "type", "headers"})
 _ENV_REFERENCE = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -65,6 +68,9 @@ class ClientFormat(Protocol):
     scopes: tuple[str, ...]  # the SCOPES it has a file for, the default first
     file_kind: str  # "json" (JSONC when `jsonc`) or "toml"
     docs: str  # the public documentation its format follows (README lists it)
+    # the keys of an entry that are the export's (how the server starts, or where it is): an
+    # entry an export replaces keeps the others (the user's `disabled`, timeouts, tool lists)
+    managed_keys: frozenset[str]
 
     def config_path(
         self, home: Path | None, cwd: Path | None, platform: str | None, scope: str | None = None
@@ -134,6 +140,7 @@ class JsonClient:
     scopes: tuple[str, ...] = ("user",)
     file_kind = "json"
     docs = ""
+    managed_keys = MANAGED_KEYS
 
     def check_scope(self, scope: str | None) -> str:
         if scope is None:

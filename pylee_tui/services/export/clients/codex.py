@@ -50,6 +50,10 @@ class Codex(JsonClient):
     scopes = ("user", "project")
     file_kind = "toml"
     docs = "https://developers.openai.com/codex/mcp"
+    managed_keys = frozenset(
+        {"command", "args", "env", "env_vars", "url", "http_headers", "env_http_headers"}
+        | {"bearer_token_env_var", "bearer_token"}
+    )
 
     def config_path(
         self, home: Path | None, cwd: Path | None, platform: str | None, scope: str | None = None

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pylee_tui.services.export.clients.base import (
+    MANAGED_KEYS,
     ClientEntry,
     JsonClient,
     env_folder,
@@ -30,6 +31,8 @@ class Copilot(JsonClient):
     docs = (
         "https://docs.github.com/en/copilot/how-tos/copilot-cli/customize-copilot/add-mcp-servers"
     )
+
+    managed_keys = MANAGED_KEYS | {"tools"}  # written as ["*"]
 
     def config_path(
         self, home: Path | None, cwd: Path | None, platform: str | None, scope: str | None = None

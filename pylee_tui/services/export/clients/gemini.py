@@ -9,7 +9,12 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pylee_tui.services.export.clients.base import ClientEntry, JsonClient, read_common_entry
+from pylee_tui.services.export.clients.base import (
+    MANAGED_KEYS,
+    ClientEntry,
+    JsonClient,
+    read_common_entry,
+)
 
 if TYPE_CHECKING:
     from pylee_tui.services.export.entry import EntryBuilder
@@ -25,6 +30,7 @@ class Gemini(JsonClient):
     workspace_folder = ".gemini"
     scopes = ("user", "project")
     docs = "https://geminicli.com/docs/tools/mcp-server/"
+    managed_keys = MANAGED_KEYS | {"httpUrl"}
 
     def config_path(
         self, home: Path | None, cwd: Path | None, platform: str | None, scope: str | None = None

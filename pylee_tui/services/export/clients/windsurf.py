@@ -7,7 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pylee_tui.services.export.clients.base import ClientEntry, JsonClient, read_common_entry
+from pylee_tui.services.export.clients.base import (
+    MANAGED_KEYS,
+    ClientEntry,
+    JsonClient,
+    read_common_entry,
+)
 
 if TYPE_CHECKING:
     from pylee_tui.services.export.entry import EntryBuilder
@@ -18,6 +23,7 @@ class Windsurf(JsonClient):
     title = "Windsurf"
     order = 35
     docs = "https://docs.windsurf.com/windsurf/cascade/mcp"
+    managed_keys = MANAGED_KEYS | {"serverUrl"}
 
     def config_path(
         self, home: Path | None, cwd: Path | None, platform: str | None, scope: str | None = None

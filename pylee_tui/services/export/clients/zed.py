@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pylee_tui.services.errors import InvalidInput
 from pylee_tui.services.export.clients.base import (
+    MANAGED_KEYS,
     ClientEntry,
     JsonClient,
     read_common_entry,
@@ -34,6 +35,7 @@ class Zed(JsonClient):
     workspace_folder = ".zed"
     scopes = ("user", "project")
     docs = "https://zed.dev/docs/ai/mcp"
+    managed_keys = MANAGED_KEYS | {"source"}  # an older file's `"source": "custom"`
 
     def config_path(
         self, home: Path | None, cwd: Path | None, platform: str | None, scope: str | None = None
