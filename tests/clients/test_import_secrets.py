@@ -24,6 +24,7 @@ SECRETS = (
     "HDR-SECRET333",
     "URLKEY-SECRET888",
     "SHELL-SECRET999",
+    "DSN-SECRET555",
 )
 
 
@@ -161,3 +162,15 @@ def test_the_clients_sections_detail_masks_secret_arguments_and_urls(world) -> N
     shown = "".join(entry_detail(client, file, row, view).plain for row in file.entries)
     assert "--api-key " + MASKED in shown and "admin:" + MASKED + "@" in shown
     assert not [v for v in SECRETS if v in shown]
+
+
+def test_an_env_value_holding_a_connection_password_is_a_secret(world) -> None:
+    s, path = world
+    dsn = items(plan(s, path))["dsn"]
+    assert dsn.secrets == {"DATABASE_URL": "mysql://root:DSN-SECRET555@db/app"}
+    assert dsn.variables == {"REGION": "eu"}
+    declared = dsn.document["packages"][0]["environmentVariables"]
+    assert {d["name"]: d.get("isSecret", False) for d in declared} == {
+        "DATABASE_URL": True,
+        "REGION": False,
+    }

@@ -459,6 +459,8 @@ def _sort_value(
     """File one value as a reference, a secret or a variable under `key`; whether it is secret
     (None: its name cannot be a key, noted)."""
     secret = looks_secret(name, secret_names) or looks_secret(key, secret_names)
+    # `DATABASE_URL=postgres://u:PASSWORD@host`: the whole value is the secret's
+    secret = secret or (not fmt.references(value) and bool(url_secrets(value, secret_names)))
     if not VARIABLE_KEY_PATTERN.fullmatch(key):
         item.notes.append(
             f"{name}: not a key the vault takes (capital letters, digits and _); "
