@@ -13,7 +13,7 @@ from pylee_tui.cli.clients import _file_json
 from pylee_tui.sections.clients.rows import build_view, entry_detail
 from pylee_tui.services import Services
 from pylee_tui.services.clients.secret_names import MASKED, mask_args, mask_url
-from tests.clients.machine import registry
+from tests.clients.machine import TOOLS, registry
 from tests.support import ANN
 
 DATA = Path(__file__).parent.parent / "data" / "clients" / "import_secrets" / "mcp.json"
@@ -174,3 +174,33 @@ def test_an_env_value_holding_a_connection_password_is_a_secret(world) -> None:
         "DATABASE_URL": True,
         "REGION": False,
     }
+
+
+def test_an_export_gives_the_same_command_with_the_secret_from_the_vault(world) -> None:
+    s, path = world
+    p = plan(s, path)
+    s.clients.apply_import(ANN, p)
+    s.clients.rewrite_file(ANN, p, "reference")
+    servers = json.loads(path.read_text())["mcpServers"]
+    assert servers["context7"]["args"][-3:] == ["--api-key", "${API_KEY}", "--token=${TOKEN}"]
+    postgres = servers["postgres"]["args"][-1]
+    assert postgres == "postgresql://admin:${POSTGRESQL_PASSWORD}@db.example.com/prod"
+    assert not [v for v in SECRETS[:4] if v in path.read_text()]
+
+
+def test_a_secret_headers_names_are_a_password_prompt_in_vs_code(world, tmp_path: Path) -> None:
+    s, path = world
+    p = plan(s, path)
+    s.clients.apply_import(ANN, p)
+    target = tmp_path / "vscode.json"
+    s.export.install_with_names(
+        ANN,
+        TOOLS,
+        "vscode",
+        target,
+        servers=["com.example.docs/docs"],
+        secrets="reference",
+        allow_missing=True,
+    )
+    inputs = {i["id"]: i for i in json.loads(target.read_text())["inputs"]}
+    assert [i.get("password") for i in inputs.values()] == [True]

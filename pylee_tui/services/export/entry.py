@@ -70,6 +70,25 @@ class EntryBuilder:
             for key in self._header_keys(header):
                 # a template's variables are what the header needs, so they are required too
                 self._check(key, required=header.get("isRequired") is True)
+            if header.get("isSecret") is True:  # its template's names are the secret's
+                self.declared_secret.update(self._header_keys(header))
+        for arg in self._templated_arguments():
+            for name, spec in arg["variables"].items():
+                key = env_key_for(name)
+                if isinstance(spec, dict) and spec.get("isSecret") is True:
+                    self.declared_secret.add(key)
+                if key not in self.env_names:
+                    self._check(key, required=True)
+
+    def _templated_arguments(self) -> list[dict[str, Any]]:
+        """The package's arguments whose value is a template over declared `variables`."""
+        if self.package is None:
+            return []
+        args = [
+            *dicts(self.package.get("runtimeArguments")),
+            *dicts(self.package.get("packageArguments")),
+        ]
+        return [a for a in args if isinstance(a.get("variables"), dict) and a["variables"]]
 
     def _nothing_to_launch(self) -> str:
         types = [p.get("registryType") for p in dicts(self.document.get("packages"))]
@@ -166,7 +185,7 @@ class EntryBuilder:
             value = self._header_value(header, revealed, inline)
             if value is not None:
                 headers[header_name] = value
-        return self._entry(env, headers)
+        return self._entry(env, headers, revealed, inline)
 
     def _header_value(self, header: dict[str, Any], revealed: Revealed, inline: bool) -> str | None:
         template = header.get("value")
@@ -179,9 +198,36 @@ class EntryBuilder:
             return _TEMPLATE.sub(sub, template)
         return self.value(env_key_for(header["name"]), revealed, inline)
 
-    def _entry(self, env: dict[str, str], headers: dict[str, str]) -> dict[str, Any]:
+    def _rendered_package(self, revealed: Revealed, inline: bool) -> dict[str, Any]:
+        """The package with each templated argument's `{name}` as the key's value for this
+        client (a reference, a placeholder, or inlined), as a header's template is."""
+        assert self.package is not None
+        package = dict(self.package)
+        for field in ("runtimeArguments", "packageArguments"):
+            args = []
+            for arg in dicts(package.get(field)):
+                names = arg.get("variables")
+                value = arg.get("value")
+                if isinstance(names, dict) and names and isinstance(value, str):
+
+                    def sub(match: re.Match[str], names: dict[str, Any] = names) -> str:
+                        if match.group(1) not in names:
+                            return match.group(0)
+                        rendered = self.value(env_key_for(match.group(1)), revealed, inline)
+                        return rendered if rendered is not None else match.group(0)
+
+                    arg = {**arg, "value": _TEMPLATE.sub(sub, value)}
+                args.append(arg)
+            if field in package:
+                package[field] = args
+        return package
+
+    def _entry(
+        self, env: dict[str, str], headers: dict[str, str], revealed: Revealed, inline: bool
+    ) -> dict[str, Any]:
         if self.package is not None:
-            entry = self.client.command_entry(package_argv(self.package, list(env)), env)
+            argv = package_argv(self._rendered_package(revealed, inline), list(env))
+            entry = self.client.command_entry(argv, env)
             transport = self.package.get("transport")
             if isinstance(transport, dict) and transport.get("type") not in (None, "stdio"):
                 self.plan.warnings.append(
