@@ -18,26 +18,10 @@ from pylee_tui.safe_text import escape
 from pylee_tui.services import Scope
 from pylee_tui.services.semver import parse
 from pylee_tui.services.server_versions import WORKING, VersionState
+from pylee_tui.widgets.diff_text import diff_text
 from pylee_tui.widgets.pylee_app import pylee_app
 
 HINT = "space: mark a version · d: diff the marked and highlighted (or the one before)"
-
-
-def diff_text(diff: str) -> Text:
-    """A unified diff, its lines coloured as a diff is (escaped: it holds stored text)."""
-    text = Text()
-    for line in diff.splitlines():
-        style = ""
-        if line.startswith(("+++", "---")):
-            style = "bold"
-        elif line.startswith("@@"):
-            style = "cyan"
-        elif line.startswith("+"):
-            style = "green"
-        elif line.startswith("-"):
-            style = "red"
-        text.append(escape(line) + "\n", style=style)
-    return text
 
 
 def state_text(state: VersionState) -> Text:

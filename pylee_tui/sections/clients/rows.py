@@ -22,6 +22,7 @@ from pylee_tui.services.clients.model import (
     FoundFile,
 )
 from pylee_tui.services.clients.secret_names import mask_args, mask_url
+from pylee_tui.widgets.diff_text import diff_text
 
 MASK = "•••"
 # how each drift state looks as a badge
@@ -262,24 +263,6 @@ def entry_detail(client: ClientRow, file: FileRow, row: EntryRow, view: ClientsV
     if d is not None and d.diff:
         text.append("\n")
         text.append_text(diff_text(d.diff))
-    return text
-
-
-def diff_text(diff: str) -> Text:
-    """A unified diff (secrets masked by the service), escaped line by line, coloured."""
-    text = Text()
-    for raw in diff.splitlines():
-        shown = escape(raw)
-        style = ""
-        if raw.startswith(("+++", "---")):
-            style = "bold"
-        elif raw.startswith("+"):
-            style = "green"
-        elif raw.startswith("-"):
-            style = "red"
-        elif raw.startswith("@@"):
-            style = "cyan"
-        text.append(shown + "\n", style=style)
     return text
 
 
