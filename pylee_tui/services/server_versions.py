@@ -239,18 +239,7 @@ class ServerVersionService(Service):
                 "VALUES (?, ?, ?, ?)",
                 [row["id"], version, self.now(), actor],
             )
-            self.mirror(db, row["id"])
-            self.services.audit.record(
-                db,
-                actor,
-                org,
-                "server.pin",
-                "server",
-                row["id"],
-                row["name"],
-                {"registry": reg["slug"], "version": version},
-            )
-            return self._state(db, row)
+            return self._pin_changed(db, actor, org, reg, row, {"version": version})
 
     def unpin(self, actor: str, scope: Scope) -> VersionState:
         """Follow the latest published version again."""
@@ -260,18 +249,25 @@ class ServerVersionService(Service):
             if pinned is None:
                 raise InvalidInput(f"server '{row['name']}' is not pinned")
             db.execute("DELETE FROM server_pins WHERE server_id = ?", [row["id"]])
-            self.mirror(db, row["id"])
-            self.services.audit.record(
-                db,
-                actor,
-                org,
-                "server.pin",
-                "server",
-                row["id"],
-                row["name"],
-                {"registry": reg["slug"], "version": None, "was": pinned["version"]},
-            )
-            return self._state(db, row)
+            change = {"version": None, "was": pinned["version"]}
+            return self._pin_changed(db, actor, org, reg, row, change)
+
+    def _pin_changed(
+        self, db: Any, actor: str, org: Any, reg: Any, row: Any, change: dict[str, Any]
+    ) -> VersionState:
+        """After a pin or an unpin: the server row follows it, and it is audited."""
+        self.mirror(db, row["id"])
+        self.services.audit.record(
+            db,
+            actor,
+            org,
+            "server.pin",
+            "server",
+            row["id"],
+            row["name"],
+            {"registry": reg["slug"], **change},
+        )
+        return self._state(db, row)
 
     # --- for other services, inside their transaction ------------------------------------
 
