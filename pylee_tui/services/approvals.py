@@ -10,19 +10,13 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pylee_tui.services.access import Membership
+from pylee_tui.services.approval_drafts import BUILDERS, Draft, registry_row
 from pylee_tui.services.base import Service, one
-from pylee_tui.services.change_diff import (
-    capped,
-    document_diff,
-    fingerprint,
-    import_diff,
-    import_plan,
-)
+from pylee_tui.services.change_diff import capped, fingerprint
 from pylee_tui.services.errors import (
     Conflict,
     InvalidInput,
@@ -110,18 +104,6 @@ class ChangeRequested(PyleeError):
         self.request = request
 
 
-@dataclass
-class _Draft:
-    """A request about to be recorded: what `gate` learned about the change."""
-
-    registry: dict[str, Any]
-    target: str
-    summary: str
-    params: dict[str, Any]
-    base: list[list[Any]]  # [registry id, server name, fingerprint or None]
-    diff: list[str]
-
-
 class ApprovalService(Service):
     def __init__(self, services: Services):
         super().__init__(services)
@@ -133,7 +115,7 @@ class ApprovalService(Service):
         """Whether changes to the servers of the registry `scope` names need approval."""
         with self.store.reading() as db:
             org, _member = self.services.access.org_row(db, actor, scope.org)
-            return bool(self._registry(db, org, _registry_slug(scope))["require_approval"])
+            return bool(registry_row(db, org, _registry_slug(scope))["require_approval"])
 
     def set_required(self, actor: str, scope: Scope, required: bool) -> bool:
         """Turn approval on or off for a registry (admins). Open requests stay open either way.
@@ -143,7 +125,7 @@ class ApprovalService(Service):
             self.services.access.require(
                 member, "org:manage", "change whether a registry requires approval"
             )
-            reg = self._registry(db, org, _registry_slug(scope))
+            reg = registry_row(db, org, _registry_slug(scope))
             if bool(reg["require_approval"]) == required:
                 return False
             db.execute(
@@ -213,15 +195,15 @@ class ApprovalService(Service):
         )
         return org_row if gated else None
 
-    def _draft(self, db, org: dict, scope: Scope, operation: str, params: dict[str, Any]) -> _Draft:
+    def _draft(self, db, org: dict, scope: Scope, operation: str, params: dict[str, Any]) -> Draft:
         """The request for this change."""
-        reg = self._registry(db, org, scope.registry or "")
-        builder = _BUILDERS.get(operation)
+        reg = registry_row(db, org, scope.registry or "")
+        builder = BUILDERS.get(operation)
         if builder is None:
             raise InvalidInput(f"{operation} cannot be sent for approval")
-        return builder(self, db, org, reg, scope, params)
+        return builder(db, org, reg, scope, params)
 
-    def _record(self, db, actor: str, org: dict, operation: str, draft: _Draft) -> int:
+    def _record(self, db, actor: str, org: dict, operation: str, draft: Draft) -> int:
         cursor = db.execute(
             "INSERT INTO change_requests (org_id, registry_id, operation, target, summary, "
             "params, base, diff, requested_by, requested_at) "
@@ -274,7 +256,7 @@ class ApprovalService(Service):
                 params.append(org_row["id"])
                 if registry is not None:
                     where.append("c.registry_id = ?")
-                    params.append(self._registry(db, org_row, registry)["id"])
+                    params.append(registry_row(db, org_row, registry)["id"])
             else:
                 if registry is not None:
                     raise InvalidInput("a registry is named within its org: give --org too")
@@ -447,194 +429,6 @@ class ApprovalService(Service):
                 )
             case other:
                 raise InvalidInput(f"change request #{row['id']} holds an unknown change: {other}")
-
-    def _registry(self, db, org: dict, slug: str) -> dict[str, Any]:
-        row = one(db, "SELECT * FROM registries WHERE org_id = ? AND slug = ?", [org["id"], slug])
-        if row is None:
-            raise NotFound(f"no registry {slug!r} in '{org['slug']}'")
-        return row
-
-    def _server(self, db, reg: dict, name: str) -> dict[str, Any]:
-        row = one(db, "SELECT * FROM servers WHERE registry_id = ? AND name = ?", [reg["id"], name])
-        if row is None:
-            raise NotFound(f"no server {name!r} in registry '{reg['slug']}'")
-        return row
-
-    # --- what each change records ------------------------------------------------------------
-
-    def _add(self, db, org: dict, reg: dict, scope: Scope, params: dict[str, Any]) -> _Draft:
-        document = params["document"]
-        name = str(document["name"])
-        if one(db, "SELECT 1 FROM servers WHERE registry_id = ? AND name = ?", [reg["id"], name]):
-            raise Conflict(f"server '{name}' is already in registry '{reg['slug']}'")
-        return _Draft(
-            reg,
-            name,
-            f"add server {name} to registry {reg['slug']}",
-            {"document": document, "allow_draft": bool(params.get("allow_draft"))},
-            [[reg["id"], name, None]],
-            document_diff(None, document, name),
-        )
-
-    def _edit(self, db, org: dict, reg: dict, scope: Scope, params: dict[str, Any]) -> _Draft:
-        name = scope.server or ""
-        row = self._server(db, reg, name)
-        document = params["document"]
-        new_name = str(document.get("name") or name)
-        base = [[reg["id"], name, fingerprint(row)]]
-        summary = f"edit server {name} in registry {reg['slug']}"
-        if new_name != name:
-            summary += f" (renamed {new_name})"
-            taken = one(
-                db,
-                "SELECT * FROM servers WHERE registry_id = ? AND name = ?",
-                [reg["id"], new_name],
-            )
-            if taken is not None:
-                raise Conflict(f"server '{new_name}' is already in registry '{reg['slug']}'")
-            base.append([reg["id"], new_name, None])
-        before = json.loads(row["document"])
-        return _Draft(
-            reg,
-            name,
-            summary,
-            {"document": document},
-            base,
-            document_diff(before, document, name),
-        )
-
-    def _remove(self, db, org: dict, reg: dict, scope: Scope, params: dict[str, Any]) -> _Draft:
-        name = scope.server or ""
-        row = self._server(db, reg, name)
-        return _Draft(
-            reg,
-            name,
-            f"remove server {name} from registry {reg['slug']}",
-            {},
-            [[reg["id"], name, fingerprint(row)]],
-            document_diff(json.loads(row["document"]), None, name),
-        )
-
-    def _move(self, db, org: dict, reg: dict, scope: Scope, params: dict[str, Any]) -> _Draft:
-        name = scope.server or ""
-        row = self._server(db, reg, name)
-        target = self._registry(db, org, params["to"])
-        return _Draft(
-            reg,
-            name,
-            f"move server {name} from registry {reg['slug']} to {target['slug']}",
-            {"to_id": target["id"]},
-            [[reg["id"], name, fingerprint(row)], [target["id"], name, None]],
-            [f"server {name}", f"- registry {reg['slug']}", f"+ registry {target['slug']}"],
-        )
-
-    def _import(self, db, org: dict, reg: dict, scope: Scope, params: dict[str, Any]) -> _Draft:
-        entries = params["entries"]
-        names = {
-            d["name"].strip()
-            for d in entries
-            if isinstance(d, dict) and isinstance(d.get("name"), str) and d["name"].strip()
-        }
-        existing = {
-            n: r
-            for n in names
-            if (
-                r := one(
-                    db, "SELECT * FROM servers WHERE registry_id = ? AND name = ?", [reg["id"], n]
-                )
-            )
-            is not None
-        }
-        plan = import_plan(entries, existing, strict=params["strict"], replace=params["replace"])
-        base = [[reg["id"], n, fingerprint(existing.get(n))] for n in sorted(names)]
-        source = f" from {params['source']}" if params.get("source") else ""
-        count = len(entries)
-        return _Draft(
-            reg,
-            "",
-            f"import {count} server{'s' if count != 1 else ''}{source} into registry {reg['slug']}",
-            {
-                "entries": entries,
-                "strict": params["strict"],
-                "replace": params["replace"],
-                "source": params.get("source", ""),
-                "origins": params["origins"],
-            },
-            base,
-            import_diff(plan, existing),
-        )
-
-    def _publish(self, db, org: dict, reg: dict, scope: Scope, params: dict[str, Any]) -> _Draft:
-        name = scope.server or ""
-        row = self._server(db, reg, name)
-        latest = one(
-            db,
-            "SELECT version, document FROM server_versions WHERE server_id = ? "
-            "ORDER BY id DESC LIMIT 1",
-            [row["id"]],
-        )
-        how = params.get("version") or params.get("bump") or "the suggested bump"
-        since = f"since {latest['version']}" if latest else "(its first version)"
-        before = json.loads(latest["document"]) if latest else None
-        return _Draft(
-            reg,
-            name,
-            f"publish server {name} in registry {reg['slug']} ({how})",
-            {"bump": params.get("bump"), "version": params.get("version")},
-            [[reg["id"], name, fingerprint(row)]],
-            [
-                f"what is published {since}:",
-                *document_diff(before, json.loads(row["document"]), name),
-            ],
-        )
-
-    def _rollback(self, db, org: dict, reg: dict, scope: Scope, params: dict[str, Any]) -> _Draft:
-        """A rollback publishes an old version's content as a new version: a publication."""
-        name = scope.server or ""
-        row = self._server(db, reg, name)
-        to = one(
-            db,
-            "SELECT document FROM server_versions WHERE server_id = ? AND version = ?",
-            [row["id"], params["to"]],
-        )
-        if to is None:
-            raise NotFound(f"server '{name}' has no published version {params['to']}")
-        latest = one(
-            db,
-            "SELECT version, document FROM server_versions WHERE server_id = ? "
-            "ORDER BY id DESC LIMIT 1",
-            [row["id"]],
-        )
-        before = json.loads(latest["document"]) if latest else None
-        since = f"since {latest['version']}" if latest else ""
-        return _Draft(
-            reg,
-            name,
-            f"roll back server {name} in registry {reg['slug']} to {params['to']}'s content",
-            {
-                "to": params["to"],
-                "bump": params.get("bump"),
-                "version": params.get("version"),
-                "discard": bool(params.get("discard")),
-            },
-            [[reg["id"], name, fingerprint(row)]],
-            [
-                f"what is published {since}:",
-                *document_diff(before, json.loads(to["document"]), name),
-            ],
-        )
-
-
-_Builder = Callable[[ApprovalService, Any, dict, dict, Scope, dict[str, Any]], _Draft]
-_BUILDERS: dict[str, _Builder] = {
-    "server.add": ApprovalService._add,
-    "server.edit": ApprovalService._edit,
-    "server.remove": ApprovalService._remove,
-    "server.move": ApprovalService._move,
-    "server.import": ApprovalService._import,
-    "server.publish": ApprovalService._publish,
-    "server.rollback": ApprovalService._rollback,
-}
 
 
 def _registry_slug(scope: Scope) -> str:

@@ -22,6 +22,7 @@ from pylee_tui.models import (
     with_suffix,
 )
 from pylee_tui.server_json import Problem, to_current, validate
+from pylee_tui.services import server_transfer
 from pylee_tui.services.access import Membership
 from pylee_tui.services.base import Service, exactly_one, model_from_row, named_changes, one, valid
 from pylee_tui.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -29,6 +30,8 @@ from pylee_tui.services.forks import FORK_STATE
 from pylee_tui.services.import_report import ImportOutcome, ImportReport, problem_group
 from pylee_tui.services.named_edit import REGISTRY, apply_edit
 from pylee_tui.services.scope import Scope
+from pylee_tui.services.server_transfer import registry_of as _registry_of
+from pylee_tui.services.server_transfer import server_name_of
 
 __all__ = [
     "SERVER_PAGE",
@@ -43,11 +46,6 @@ __all__ = [
 ]
 
 _SERVER_JSON = ("document", "problems")
-
-
-def server_name_of(entry: Any) -> str | None:
-    name = entry.get("name") if isinstance(entry, dict) else None
-    return name.strip() if isinstance(name, str) and name.strip() else None
 
 
 class ServerLine(NamedTuple):
@@ -120,7 +118,7 @@ class RegistryService(Service):
         chosen: str | None = valid("slug", slug) if slug else None
         now = self.now()
         with self.store.transaction() as db:
-            org_row, _member = self._writer(db, actor, org, "create a registry")
+            org_row, _member = self.writer(db, actor, org, "create a registry")
             if chosen is None:
                 base = slugify(name)
                 slug, n = base, 1
@@ -170,7 +168,7 @@ class RegistryService(Service):
         )
         slug = _registry_of(scope)
         with self.store.transaction() as db:
-            org, _member = self._writer(db, actor, scope.org, "edit a registry")
+            org, _member = self.writer(db, actor, scope.org, "edit a registry")
             row = self.registry_row(db, org, slug)
             edited = apply_edit(
                 self.services,
@@ -191,7 +189,7 @@ class RegistryService(Service):
         slug = _registry_of(scope)
         with self.store.reading() as db:
             if check:
-                org, member = self._writer(db, actor, scope.org, "delete a registry")
+                org, member = self.writer(db, actor, scope.org, "delete a registry")
                 row = self.registry_row(db, org, slug)
                 self._guard_registry_secrets(db, member, row)
                 return self._registry_contents(db, row["id"])
@@ -203,7 +201,7 @@ class RegistryService(Service):
         all: so a registry holding secrets also needs `secrets:write` (admins have it)."""
         slug = _registry_of(scope)
         with self.store.transaction() as db:
-            org, member = self._writer(db, actor, scope.org, "delete a registry")
+            org, member = self.writer(db, actor, scope.org, "delete a registry")
             row = self.registry_row(db, org, slug)
             self._guard_registry_secrets(db, member, row)
             report = self._registry_contents(db, row["id"])
@@ -338,11 +336,11 @@ class RegistryService(Service):
         gate = {"document": document, "allow_draft": allow_draft}
         self.services.approvals.gate(actor, scope, "server.add", gate)
         with self.store.transaction() as db:
-            org, _member = self._writer(db, actor, scope.org, "add a server")
+            org, _member = self.writer(db, actor, scope.org, "add a server")
             reg = self.registry_row(db, org, registry_slug)
             if self._server_exists(db, reg["id"], name):
                 raise Conflict(f"server '{name}' is already in registry '{registry_slug}'")
-            server_id = self._insert_server(db, reg["id"], name, document, problems)
+            server_id = self.insert_server(db, reg["id"], name, document, problems)
             self.services.server_versions.publish_first(db, reg["id"], name, actor)
             self.services.audit.record(
                 db,
@@ -368,13 +366,13 @@ class RegistryService(Service):
         new_name = server_name_of(document) or name
         self.services.approvals.gate(actor, scope, "server.edit", {"document": document})
         with self.store.transaction() as db:
-            org, _member = self._writer(db, actor, scope.org, "edit a server")
+            org, _member = self.writer(db, actor, scope.org, "edit a server")
             reg = self.registry_row(db, org, registry_slug)
             row = self._server_row(db, reg, name)
             if new_name != name and self._server_exists(db, reg["id"], new_name):
                 raise Conflict(f"server '{new_name}' is already in registry '{registry_slug}'")
             self.services.server_versions.refuse_fork_edit(db, reg["id"], name)
-            db.table("servers").update(row["id"], self._server_columns(new_name, document, []))
+            db.table("servers").update(row["id"], self.server_columns(new_name, document, []))
             self.services.server_versions.publish_first(db, reg["id"], new_name, actor)
             metadata: dict[str, Any] = {
                 "registry": reg["slug"],
@@ -397,7 +395,7 @@ class RegistryService(Service):
         registry_slug, name = _server_of(scope)
         with self.store.reading() as db:
             if check:
-                org, member = self._writer(db, actor, scope.org, "remove a server")
+                org, member = self.writer(db, actor, scope.org, "remove a server")
                 reg = self.registry_row(db, org, registry_slug)
                 row = self._server_row(db, reg, name)
                 self._guard_server_secrets(db, member, reg, row)
@@ -416,7 +414,7 @@ class RegistryService(Service):
         registry_slug, name = _server_of(scope)
         self.services.approvals.gate(actor, scope, "server.remove", {})
         with self.store.transaction() as db:
-            org, member = self._writer(db, actor, scope.org, "remove a server")
+            org, member = self.writer(db, actor, scope.org, "remove a server")
             reg = self.registry_row(db, org, registry_slug)
             row = self._server_row(db, reg, name)
             self._guard_server_secrets(db, member, reg, row)
@@ -440,7 +438,7 @@ class RegistryService(Service):
         registry_slug, name = _server_of(scope)
         self.services.approvals.gate(actor, scope, "server.move", {"to": to_registry})
         with self.store.transaction() as db:
-            org, _member = self._writer(db, actor, scope.org, "move a server")
+            org, _member = self.writer(db, actor, scope.org, "move a server")
             source = self.registry_row(db, org, registry_slug)
             target = self.registry_row(db, org, to_registry)
             row = self._server_row(db, source, name)
@@ -474,85 +472,25 @@ class RegistryService(Service):
         source: str = "",
         origins: list[tuple[str, int]] | None = None,
     ) -> ImportReport:
-        """Import entries of either shape in one transaction, entry by entry; see ImportReport.
-        `origins`: (file, 1-based position in it) of each entry, so the report can point at an
-        entry without a name; by default the entries' positions in the list."""
-        registry_slug = _registry_of(scope)
-        if origins is None or len(origins) != len(entries):
-            origins = [("", i + 1) for i in range(len(entries))]
-        gate = {"entries": entries, "strict": strict, "replace": replace, "source": source}
-        self.services.approvals.gate(actor, scope, "server.import", gate | {"origins": origins})
-        report = ImportReport()
-        with self.store.transaction() as db:
-            org, _member = self._writer(db, actor, scope.org, "import servers")
-            reg = self.registry_row(db, org, registry_slug)
-            for entry, (file, position) in zip(entries, origins, strict=True):
-                outcome = self._import_one(db, reg, position, entry, strict, replace)
-                if outcome.outcome in ("imported", "replaced"):
-                    self.services.server_versions.publish_first(db, reg["id"], outcome.name, actor)
-                outcome.position, outcome.file = position, file
-                report.outcomes.append(outcome)
-            self.services.audit.record(
-                db,
-                actor,
-                org,
-                "server.import",
-                "registry",
-                reg["id"],
-                reg["name"],
-                {
-                    "source": source,
-                    "imported": report.imported,
-                    "drafts": report.drafts,
-                    "skipped": report.skipped,
-                    "rejected": report.rejected,
-                },
-            )
-        return report
-
-    def _import_one(
-        self, db, reg, position: int, entry: Any, strict: bool, replace: bool
-    ) -> ImportOutcome:
-        if not isinstance(entry, dict):
-            return ImportOutcome(f"#{position}", "rejected", ["not a JSON object"], named=False)
-        name = server_name_of(entry)
-        if name is None:
-            return ImportOutcome(f"#{position}", "rejected", ["no usable name"], named=False)
-        document, _notes = to_current(entry)
-        problems = validate(document)
-        reasons = [problem_group(p) for p in problems]
-        details = [str(p) for p in problems]
-        if problems and strict:
-            return ImportOutcome(name, "rejected", reasons, details=details)
-        existing = db.execute(
-            "SELECT id FROM servers WHERE registry_id = ? AND name = ?", [reg["id"], name]
-        ).fetchone()
-        if existing and not replace:
-            return ImportOutcome(name, "skipped", [f"already in registry '{reg['slug']}'"])
-        if existing:
-            db.table("servers").update(existing[0], self._server_columns(name, document, problems))
-            outcome = "replaced-draft" if problems else "replaced"
-            return ImportOutcome(name, outcome, reasons, details=details)
-        self._insert_server(db, reg["id"], name, document, problems)
-        return ImportOutcome(name, "draft" if problems else "imported", reasons, details=details)
+        """Import entries of either shape in one transaction: see `server_transfer`."""
+        return server_transfer.import_servers(
+            self,
+            actor,
+            scope,
+            entries,
+            strict=strict,
+            replace=replace,
+            source=source,
+            origins=origins,
+        )
 
     def export_servers(self, actor: str, scope: Scope) -> dict[str, Any] | list[dict[str, Any]]:
-        """Current-shape server.json: one object for a server's scope, else a list of the
-        registry's; drafts are refused."""
-        one_server = scope.server is not None
-        servers = [self.get_server(actor, scope)] if one_server else self.list_servers(actor, scope)
-        drafts = [s for s in servers if s.status == "draft"]
-        if drafts:
-            names = ", ".join(s.name for s in drafts[:5]) + (" …" if len(drafts) > 5 else "")
-            raise InvalidInput(
-                f"{len(drafts)} draft server(s) cannot be exported until fixed: {names}"
-            )
-        documents = [s.document for s in servers]
-        return documents[0] if one_server else documents
+        """Current-shape server.json of a server or a registry's: see `server_transfer`."""
+        return server_transfer.export_servers(self, actor, scope)
 
     # --- helpers -------------------------------------------------------------------------
 
-    def _writer(self, db, actor: str, org_slug: str, doing: str) -> tuple[dict, Membership]:
+    def writer(self, db, actor: str, org_slug: str, doing: str) -> tuple[dict, Membership]:
         authority = self.services.approvals.authority(actor)
         org, member = self.services.access.org_row(db, authority, org_slug)
         self.services.access.require(member, "registries:write", doing)
@@ -640,7 +578,7 @@ class RegistryService(Service):
             Server, exactly_one(db, "SELECT * FROM servers WHERE id = ?", [server_id]), _SERVER_JSON
         )
 
-    def _server_columns(self, name: str, document: dict, problems: list[Problem]) -> dict:
+    def server_columns(self, name: str, document: dict, problems: list[Problem]) -> dict:
         def text(key: str) -> str:
             value = document.get(key)
             return value if isinstance(value, str) else ""
@@ -655,8 +593,8 @@ class RegistryService(Service):
             "updated_at": self.now(),
         }
 
-    def _insert_server(self, db, registry_id: int, name: str, document: dict, problems) -> int:
-        row = self._server_columns(name, document, problems)
+    def insert_server(self, db, registry_id: int, name: str, document: dict, problems) -> int:
+        row = self.server_columns(name, document, problems)
         row.update(registry_id=registry_id, created_at=row["updated_at"])
         # one statement, not sqlite-utils' insert (which plans the table each time): an import
         # inserts thousands
@@ -683,13 +621,6 @@ def _problems_message(name: str, problems: list[Problem]) -> str:
     shown = "; ".join(str(p) for p in problems[:4])
     more = f"; and {len(problems) - 4} more" if len(problems) > 4 else ""
     return f"server '{name}' is not valid: {shown}{more}"
-
-
-def _registry_of(scope: Scope) -> str:
-    """The registry a registry's scope names (a server's scope names a server, not this)."""
-    if scope.registry is None or scope.server is not None:
-        raise InvalidInput(f"name a registry, not {scope.label}")
-    return scope.registry
 
 
 def _server_of(scope: Scope) -> tuple[str, str]:
