@@ -160,19 +160,19 @@ def cmd_org_diff(ctx: Context) -> int:
     out = ctx.out
     out.write(f"A: {cell(diff.a, 0)}  B: {cell(diff.b, 0)}\n")
     if diff.empty:
-        locked = "" if diff.vault_unlocked else " (secrets not compared: the vault is locked)"
-        out.write(f"No differences{locked}.\n")
+        why = "" if diff.secrets_note is None else " (secrets' values not compared)"
+        out.write(f"No differences{why}.\n")
     for depth, text in outline(diff):
         out.write("  " * depth + cell(text, 0) + "\n")
     if diff.same_secrets:
         out.write(
             f"\n{plural(diff.same_secrets, 'secret')} the same in both (compared in memory).\n"
         )
-    if not diff.vault_unlocked:
-        out.write(
-            '\nThe vault is locked: secrets in both are "unknown"; start the agent '
-            f"({PROG} agent start) or set PYLEE_PASSPHRASE to compare them.\n"
-        )
+    if diff.secrets_note is not None:
+        out.write(f"\n{diff.secrets_note}")
+        if diff.may_reveal:  # only the vault stands in the way
+            out.write(f" Start the agent ({PROG} agent start) or set PYLEE_PASSPHRASE.")
+        out.write("\n")
     return 0
 
 

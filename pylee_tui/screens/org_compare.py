@@ -1,5 +1,6 @@
 """Compare the org shown with another one: the differences registry by registry, as a tree
-(`org diff` in the app). A secret is only ever said to be the same, to differ or to be missing."""
+(`org diff` in the app). A secret is only ever said to be the same, to differ or to be missing,
+and "unknown" when the vault is locked or the user may not reveal secrets in both orgs."""
 
 from __future__ import annotations
 
@@ -78,8 +79,10 @@ class OrgCompareScreen(Screen[None]):
         if diff.same_secrets:
             s = "" if diff.same_secrets == 1 else "s"
             notes.append(f"{diff.same_secrets} secret{s} the same in both.")
-        if not diff.vault_unlocked:
-            notes.append("Vault locked: secrets in both are unknown (unlock it to compare).")
+        if diff.secrets_note is not None:
+            notes.append(diff.secrets_note)
+            if diff.may_reveal:  # only the vault stands in the way
+                notes.append("Unlock it, then compare again.")
         self.query_one("#compare-note", Static).update(" ".join(notes))
         tree: Tree[None] = self.query_one("#compare-tree", Tree)
         tree.clear()

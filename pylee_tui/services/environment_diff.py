@@ -1,7 +1,9 @@
 """Two orgs compared: registries matched by slug, servers by name, keys by scope and name.
 
 A secret's value never leaves this module: with the vault's key, both sides are decrypted in
-memory, compared and dropped, and only "same", "differs" or "missing" is said of them.
+memory, compared and dropped, and only "same", "differs" or "missing" is said of them; and only
+to someone who may reveal secrets in both orgs (anyone else would learn from it whether two
+secrets are equal): for anyone else a secret on both sides is "unknown".
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ Place = tuple[str, str | None, str | None]
 SAME = "same"
 DIFFERS = "differs"
 LOCKED = "unknown (vault locked)"
+NO_REVEAL = "unknown (comparing secrets needs secrets:reveal in both orgs)"
 UNREADABLE = "unknown (cannot be decrypted)"
 CLONED = " (cloned without value)"
 
@@ -114,6 +117,19 @@ class OrgDiff:
     keys: tuple[KeyDiff, ...] = ()  # at org scope
     registries: tuple[RegistryDiff, ...] = ()  # those that differ, by slug
     same_secrets: int = 0  # secrets found equal in both (never listed one by one)
+    may_reveal: bool = True  # secrets:reveal in both orgs: secrets' values were compared
+
+    @property
+    def secrets_note(self) -> str | None:
+        """Why secrets on both sides are "unknown", when they are."""
+        if not self.may_reveal:
+            return (
+                'Secrets in both are "unknown": comparing them needs secrets:reveal in both '
+                "organizations (the admin role)."
+            )
+        if not self.vault_unlocked:
+            return 'The vault is locked: secrets in both are "unknown".'
+        return None
 
     @property
     def empty(self) -> bool:
@@ -124,6 +140,7 @@ class OrgDiff:
             "a": self.a,
             "b": self.b,
             "vault_unlocked": self.vault_unlocked,
+            "may_reveal": self.may_reveal,
             "same": self.empty,
             "same_secrets": self.same_secrets,
             "keys": [k.to_json() for k in self.keys],
@@ -209,8 +226,9 @@ def _place(
 
 
 class _Comparer:
-    def __init__(self, a: Side, b: Side, data_key: bytes | None) -> None:
+    def __init__(self, a: Side, b: Side, data_key: bytes | None, may_reveal: bool) -> None:
         self.a, self.b, self.data_key = a, b, data_key
+        self.may_reveal = may_reveal
         self.same_secrets = 0
 
     def keys(self, place: Place) -> tuple[KeyDiff, ...]:
@@ -261,7 +279,10 @@ class _Comparer:
         left: tuple[str, str | None, Any, bytes],
         right: tuple[str, str | None, Any, bytes],
     ) -> str:
-        """same / differs, decided on the plaintexts in memory and forgotten at once."""
+        """same / differs, decided on the plaintexts in memory and forgotten at once; never for
+        someone who may not reveal them."""
+        if not self.may_reveal:
+            return NO_REVEAL
         if self.data_key is None:
             return LOCKED
         try:
@@ -331,19 +352,28 @@ class _Comparer:
         return None if found.empty else found
 
 
-def compare_orgs(a: Side, b: Side, data_key: bytes | None) -> OrgDiff:
-    """How `b` differs from `a`."""
-    comparer = _Comparer(a, b, data_key)
+def compare_orgs(
+    a: Side,
+    b: Side,
+    data_key: bytes | None,
+    *,
+    may_reveal: bool = True,
+    vault_unlocked: bool | None = None,
+) -> OrgDiff:
+    """How `b` differs from `a`. Secrets' values are compared only with `may_reveal` (the
+    actor may reveal secrets in both orgs) and the vault's key."""
+    comparer = _Comparer(a, b, data_key if may_reveal else None, may_reveal)
     keys = comparer.keys(("org", None, None))
     slugs = sorted(set(a.registries) | set(b.registries))
     registries = tuple(d for d in (comparer.registry(s) for s in slugs) if d is not None)
     return OrgDiff(
         a.org["slug"],
         b.org["slug"],
-        data_key is not None,
+        data_key is not None if vault_unlocked is None else vault_unlocked,
         keys,
         registries,
         comparer.same_secrets,
+        may_reveal,
     )
 
 

@@ -320,16 +320,21 @@ class EnvironmentService(Service):
     def diff(self, actor: str, a: str, b: str) -> OrgDiff:
         """How org `b` differs from org `a`, registry by registry (matched by slug). Secrets are
         compared in memory when the vault is unlocked (decrypted, compared, dropped) and said
-        only to be the same, to differ or to be missing; with the vault locked, "unknown".
-        Needs membership of both orgs."""
+        only to be the same, to differ or to be missing; with the vault locked, "unknown". Only
+        an actor who may reveal secrets in both orgs learns whether two are equal: for anyone
+        else a secret on both sides is "unknown" too. Needs membership of both orgs."""
         vault = self.services.vault
-        data_key = vault.data_key() if vault.unlocked else None
         with self.store.reading() as db:
-            row_a, _ = self.services.access.org_row(db, actor, a)
-            row_b, _ = self.services.access.org_row(db, actor, b)
+            row_a, member_a = self.services.access.org_row(db, actor, a)
+            row_b, member_b = self.services.access.org_row(db, actor, b)
+            may_reveal = member_a.allows("secrets:reveal") and member_b.allows("secrets:reveal")
             side_a = read_side(db, row_a)
             side_b = read_side(db, row_b)
-        return compare_orgs(side_a, side_b, data_key)
+        unlocked = vault.unlocked
+        data_key = vault.data_key() if may_reveal and unlocked else None
+        return compare_orgs(
+            side_a, side_b, data_key, may_reveal=may_reveal, vault_unlocked=unlocked
+        )
 
 
 def _pk(value: Any) -> int:

@@ -72,7 +72,7 @@ async def test_compare_from_the_palette_lists_differences_at_80x24(db_path) -> N
         assert not any("\x1b" in s for s in shown)
         assert "Registry data-sources:" in shown
         note = str(screen.query_one("#compare-note", Static).render())
-        assert "Vault locked" in note
+        assert "The vault is locked" in note and "Unlock it" in note
         assert DEMO_SECRET not in " ".join(shown) + note
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, OrgScreen), "back")
