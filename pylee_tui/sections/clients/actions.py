@@ -199,7 +199,8 @@ class ClientActions:
         found = file.found
 
         def plan() -> Any:
-            return self.services.clients.plan_import(
+            clients = self.services.clients
+            planned = clients.plan_import(
                 self.user,
                 found.client,
                 found.scope,
@@ -209,6 +210,8 @@ class ClientActions:
                 entries=choice.entries or None,
                 secret_names=choice.secret_names,
             )
+            clients.check_direct(self.user, planned)  # refused before the passphrase is asked
+            return planned
 
         def planned(import_plan: ImportPlan) -> None:
             if import_plan.secret_count:

@@ -6,6 +6,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
+from pylee_tui.services.approvals import ChangeRequested
 from pylee_tui.services.base import Service
 from pylee_tui.services.clients import importer
 from pylee_tui.services.clients.model import FoundFile, ImportItem, ImportPlan, ImportResult
@@ -96,13 +97,16 @@ class ClientsService(Service):
         """Create the plan's servers, their variables (server scope) and secrets (the vault,
         server scope), in one transaction: all or nothing. A server of the same name refuses the
         import with the list, unless `replace`. Secrets need the unlocked vault (VaultLocked
-        before anything is written)."""
+        before anything is written). A registry that requires approval refuses a member who may
+        write but not approve (`check_direct`), before anything is written: an import stores
+        variables and secrets with its servers, which a change request cannot hold."""
         items = [i for i in plan.items if i.skipped is None]
         if not items:
             raise InvalidInput(f"nothing to import from {plan.path}: every entry was skipped")
+        self.check_direct(actor, plan)
+        scope = Scope(plan.org, plan.registry)
         if plan.secret_count:
             self.services.vault.data_key()  # VaultLocked now, not halfway
-        scope = Scope(plan.org, plan.registry)
         existing = {s.name for s in self.services.registries.list_servers(actor, scope)}
         clash = [i.server for i in items if i.server in existing]
         if clash and not replace:
@@ -111,6 +115,35 @@ class ClientsService(Service):
                 "import over them)"
             )
         result = ImportResult(plan, [], [], [], [], [])
+        try:
+            self._import(actor, plan, items, existing, result)
+        except ChangeRequested:
+            # approval was turned on meanwhile: the request was rolled back with the rest
+            raise _needs_approver(plan) from None
+        return result
+
+    def check_direct(self, actor: str, plan: ImportPlan) -> None:
+        """Refuse (InvalidInput, one line) an import the actor could not make at once: into a
+        registry that requires approval, by a member who may write to registries but not
+        approve. A caller that asks for the passphrase next calls this first."""
+        allowed = self.services.access.allowed(actor, plan.org)
+        if (
+            "registries:write" in allowed
+            and "registries:approve" not in allowed
+            and self.services.approvals.requires_approval(actor, Scope(plan.org, plan.registry))
+        ):
+            raise _needs_approver(plan)
+
+    def _import(
+        self,
+        actor: str,
+        plan: ImportPlan,
+        items: list[ImportItem],
+        existing: set[str],
+        result: ImportResult,
+    ) -> None:
+        """The servers, then their keys, in one transaction (see `apply_import`)."""
+        scope = Scope(plan.org, plan.registry)
         with self.store.transaction():
             report = self.services.registries.import_servers(
                 actor,
@@ -135,7 +168,6 @@ class ClientsService(Service):
                 for key, value in item.secrets.items():
                     variables.set_key(actor, where, key, value, kind="secret")
                     result.secrets_stored.append(f"{item.server}: {key}")
-        return result
 
     # --- rewrite ------------------------------------------------------------------------------
 
@@ -240,6 +272,13 @@ class ClientsService(Service):
         imported = [i for i in plan.items if i.skipped is None]
         items = [i for i in imported if i.group == "" and i.server in valid]
         return items, [i for i in imported if i not in items]
+
+
+def _needs_approver(plan: ImportPlan) -> InvalidInput:
+    return InvalidInput(
+        f"registry {plan.org}/{plan.registry} requires approval: import the file with an "
+        "approver, or ask one to approve a `server import` of its servers; nothing was imported"
+    )
 
 
 def plan_json(plan: ImportPlan) -> dict[str, Any]:
