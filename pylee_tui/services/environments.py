@@ -103,7 +103,7 @@ class EnvironmentService(Service):
                 "UPDATE organizations SET overview_updated_at = ? WHERE id = ?",
                 [src["overview_updated_at"] if src["overview"] else None, new["id"]],
             )
-            registries, servers = self._copy_registries(db, src["id"], new["id"], now)
+            registries, servers = self._copy_registries(db, actor, src["id"], new, now)
             variables = self._copy_variables(db, actor, src, new, registries, servers, now)
             members = self._copy_members(db, actor, src["id"], new["id"]) if with_members else 0
             missing = self._missing(db, new["id"])
@@ -136,10 +136,11 @@ class EnvironmentService(Service):
             )
 
     def _copy_registries(
-        self, db: sqlite_utils.Database, src_id: int, new_id: int, now: str
+        self, db: sqlite_utils.Database, actor: str, src_id: int, new: dict[str, Any], now: str
     ) -> tuple[dict[int, int], dict[int, int]]:
-        """Copy every registry and server (with its published versions and pin); the maps
-        old id -> new id of each."""
+        """Copy every registry (whether it requires approval too) and server (with its
+        published versions), then the forks' links and the pins; the maps old id -> new id of
+        each registry and server."""
         registries: dict[int, int] = {}
         servers: dict[int, int] = {}
         for reg in db.query("SELECT * FROM registries WHERE org_id = ? ORDER BY id", [src_id]):
@@ -147,12 +148,13 @@ class EnvironmentService(Service):
                 db.table("registries")
                 .insert(
                     {
-                        "org_id": new_id,
+                        "org_id": new["id"],
                         "name": reg["name"],
                         "slug": reg["slug"],
                         "description": reg["description"],
                         "overview": reg["overview"],
                         "overview_updated_at": reg.get("overview_updated_at"),
+                        "require_approval": reg["require_approval"],
                         "created_at": now,
                         "updated_at": now,
                     }
@@ -181,20 +183,98 @@ class EnvironmentService(Service):
                 )
                 .last_pk
             )
-            # its published versions (immutable: copied as they are) and its pin, if any
-            params = [servers[server["id"]], server["id"]]
+            # its published versions (immutable: copied as they are; a forked server has none)
             db.execute(
                 "INSERT INTO server_versions (server_id, version, document, published_at, "
                 "published_by) SELECT ?, version, document, published_at, published_by "
                 "FROM server_versions WHERE server_id = ? ORDER BY id",
-                params,
+                [servers[server["id"]], server["id"]],
             )
+        upstreams = self._copy_forks(db, actor, src_id, new, (registries, servers), now)
+        self._copy_pins(db, servers, upstreams)
+        return registries, servers
+
+    def _copy_forks(
+        self,
+        db: sqlite_utils.Database,
+        actor: str,
+        src_id: int,
+        new: dict[str, Any],
+        copies: tuple[dict[int, int], dict[int, int]],
+        now: str,
+    ) -> dict[int, int | None]:
+        """A forked registry of the source stays a fork in the clone, each forked server linked
+        to the same upstream server; an upstream in the source org itself is the clone's copy
+        of it (the clone holds its own). Returns the clone's forked servers: new id -> the
+        upstream's id (None: gone upstream)."""
+
+        def label(registry_id: int, server_id: int | None = None) -> str:
+            slug = exactly_one(db, "SELECT slug FROM registries WHERE id = ?", [registry_id])
+            text = f"{new['slug']}/{slug['slug']}"
+            if server_id is not None:
+                row = exactly_one(db, "SELECT name FROM servers WHERE id = ?", [server_id])
+                text += f"/{row['name']}"
+            return text
+
+        registries, servers = copies
+        for fork in db.query(
+            "SELECT f.* FROM registry_forks f JOIN registries r ON r.id = f.registry_id "
+            "WHERE r.org_id = ?",
+            [src_id],
+        ):
+            upstream = fork["upstream_registry_id"]
+            mapped = registries.get(upstream) if upstream is not None else None
+            db.execute(
+                "INSERT INTO registry_forks (registry_id, upstream_registry_id, upstream_label, "
+                "forked_at, forked_by) VALUES (?, ?, ?, ?, ?)",
+                [
+                    registries[fork["registry_id"]],
+                    upstream if mapped is None else mapped,
+                    fork["upstream_label"] if mapped is None else label(mapped),
+                    now,
+                    actor,
+                ],
+            )
+        found: dict[int, int | None] = {}
+        for link in db.query(
+            "SELECT u.* FROM server_upstreams u JOIN servers s ON s.id = u.server_id "
+            "JOIN registries r ON r.id = s.registry_id WHERE r.org_id = ?",
+            [src_id],
+        ):
+            upstream = link["upstream_id"]
+            mapped = servers.get(upstream) if upstream is not None else None
+            new_id = servers[link["server_id"]]
+            found[new_id] = upstream if mapped is None else mapped
+            if mapped is None:
+                text = link["upstream_label"]
+            else:
+                reg = exactly_one(db, "SELECT registry_id FROM servers WHERE id = ?", [mapped])
+                text = label(reg["registry_id"], mapped)
+            db.execute(
+                "INSERT INTO server_upstreams (server_id, upstream_id, upstream_label) "
+                "VALUES (?, ?, ?)",
+                [new_id, found[new_id], text],
+            )
+        return found
+
+    def _copy_pins(
+        self, db: sqlite_utils.Database, servers: dict[int, int], upstreams: dict[int, int | None]
+    ) -> None:
+        """Copy each pin that names a version the clone's server can use (its own published
+        versions, or its upstream's): never a pin to nothing (a server gone upstream has none).
+        A forked server's row then holds the document it uses."""
+        mirror = self.services.server_versions.mirror
+        for old_id, new_id in servers.items():
+            source = upstreams.get(new_id, new_id)  # None: gone upstream, nothing to pin
             db.execute(
                 "INSERT INTO server_pins (server_id, version, pinned_at, pinned_by) "
-                "SELECT ?, version, pinned_at, pinned_by FROM server_pins WHERE server_id = ?",
-                params,
+                "SELECT ?, version, pinned_at, pinned_by FROM server_pins p WHERE server_id = ? "
+                "AND EXISTS (SELECT 1 FROM server_versions v WHERE v.server_id = ? "
+                "AND v.version = p.version)",
+                [new_id, old_id, source],
             )
-        return registries, servers
+            if new_id in upstreams:
+                mirror(db, new_id)
 
     def _copy_variables(
         self,
