@@ -557,3 +557,43 @@ def _owner_columns(owner: dict[str, Any] | None) -> list[Any]:
 
 def known_migrations() -> list[str]:
     return [m.name for m in migrations._migrations]
+
+
+@migrations(name="0014_team")
+def _m0014_team(db: sqlite_utils.Database) -> None:
+    """Team mode's logins: the people a team server knows (each with the public key they enrolled
+    with), the single-use enrolment codes an invitation hands out, and the API tokens an
+    enrolment issues. Codes and tokens are kept as their SHA-256 only (hex): the text itself
+    exists once, in what issued it."""
+    db.executescript(
+        """
+        CREATE TABLE people (
+            email TEXT PRIMARY KEY,
+            public_key BLOB,
+            key_fingerprint TEXT,
+            enrolled_at TEXT,
+            server_admin INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE enrolment_codes (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL,
+            code_hash TEXT NOT NULL UNIQUE,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT
+        );
+        CREATE INDEX enrolment_codes_email ON enrolment_codes (email);
+        CREATE TABLE api_tokens (
+            id INTEGER PRIMARY KEY,
+            email TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            label TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            last_used_at TEXT,
+            revoked_at TEXT
+        );
+        CREATE INDEX api_tokens_email ON api_tokens (email);
+        """
+    )

@@ -19,6 +19,7 @@ from pylee_tui.services.errors import (
     PermissionDenied,
     PyleeError,
     SecretUnreadable,
+    Unauthenticated,
     VaultLocked,
     WrongPassphrase,
 )
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from pylee_tui.services.search import SearchService
     from pylee_tui.services.server_versions import ServerVersionService
     from pylee_tui.services.settings import SettingsService
+    from pylee_tui.services.tokens import TokenService
     from pylee_tui.services.variables import VariableService
     from pylee_tui.services.vault import VaultService
     from pylee_tui.store import Store
@@ -58,6 +60,7 @@ __all__ = [
     "Scope",
     "SecretUnreadable",
     "Services",
+    "Unauthenticated",
     "VaultLocked",
     "WrongPassphrase",
 ]
@@ -198,6 +201,12 @@ class Services:
         from pylee_tui.services.approvals import ApprovalService
 
         return ApprovalService(self)
+
+    @cached_property
+    def tokens(self) -> TokenService:
+        from pylee_tui.services.tokens import TokenService
+
+        return TokenService(self)
 
     def now(self) -> str:
         return to_iso(self.clock())

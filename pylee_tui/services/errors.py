@@ -38,3 +38,7 @@ class WrongPassphrase(PyleeError):
 
 class SecretUnreadable(PyleeError):
     """A stored ciphertext failed to decrypt (altered, or moved from another key)."""
+
+
+class Unauthenticated(PyleeError):
+    """A team server's caller gave no valid token or enrolment code; the message says what to do."""
