@@ -1,0 +1,1 @@
+"""Team mode: a server shared by a team, its client and its keys."""
