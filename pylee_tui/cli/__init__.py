@@ -41,6 +41,7 @@ GROUPS = (
     "run",
     "check",
     "call",
+    "team_tokens",
     "completion",
 )
 

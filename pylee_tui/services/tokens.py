@@ -79,6 +79,8 @@ class TokenInfo:
     last_used_at: str | None
     revoked_at: str | None
     alive: bool  # would authenticate now
+    # in a word: 'alive', 'revoked', 'expired', or 'inactive' (its person belongs nowhere now)
+    state: str = "alive"
 
 
 def token_hash(token: str) -> str:
@@ -106,9 +108,11 @@ def new_token() -> str:
 
 
 def key_fingerprint(public_key: bytes) -> str:
-    """A short, human-comparable fingerprint of a public key: 'ab12 cd34 ef56 7890'."""
-    digest = hashlib.sha256(public_key).hexdigest()[:16]
-    return " ".join(digest[i : i + 4] for i in range(0, 16, 4))
+    """A short human form of a public key to compare by eye: 'ab12 cd34 ef56 7890 1a2b' (the
+    first 80 bits of its SHA-256; the same text as team.sealing.fingerprint, which a service may
+    not import)."""
+    digest = hashlib.sha256(public_key).hexdigest()[:20]
+    return " ".join(digest[i : i + 4] for i in range(0, len(digest), 4))
 
 
 def check_label(label: str) -> str:
@@ -343,9 +347,10 @@ class TokenService(Service):
 
 _INFO_COLUMNS = (
     "t.id, t.email, t.label, t.created_at, t.expires_at, t.last_used_at, t.revoked_at, "
-    "(t.revoked_at IS NULL AND t.expires_at > :now AND p.email IS NOT NULL AND "
+    "CASE WHEN t.revoked_at IS NOT NULL THEN 'revoked' WHEN t.expires_at <= :now THEN 'expired' "
+    "WHEN p.email IS NOT NULL AND "
     + _ALIVE.format(email="t.email")
-    + ") AS alive"
+    + " THEN 'alive' ELSE 'inactive' END AS state"
 )
 
 
@@ -358,5 +363,6 @@ def _info(row: dict[str, Any]) -> TokenInfo:
         expires_at=row["expires_at"],
         last_used_at=row["last_used_at"],
         revoked_at=row["revoked_at"],
-        alive=bool(row["alive"]),
+        alive=row["state"] == "alive",
+        state=row["state"],
     )
