@@ -13,6 +13,7 @@ import pytest
 
 from pylee_tui import crypto
 from pylee_tui.crypto import CryptoError, KdfParams, Undecryptable, WrongPassphrase
+from pylee_tui.services import tokens
 from pylee_tui.team import sealing
 from pylee_tui.team.sealing import KeyPair
 
@@ -66,6 +67,14 @@ def test_fingerprint_is_short_grouped_hex_and_tells_keys_apart() -> None:
     assert sealing.fingerprint(two.public) != shown
     with pytest.raises(CryptoError, match="32 bytes"):
         sealing.fingerprint(one.public[:31])
+
+
+def test_the_server_stores_the_fingerprint_a_member_sees_on_their_machine() -> None:
+    """services/tokens.py keeps its own copy (a service may not import team/): they must agree,
+    or a member comparing fingerprints by eye would see two different keys."""
+    for _ in range(10):
+        public = sealing.new_key_pair().public
+        assert tokens.key_fingerprint(public) == sealing.fingerprint(public)
 
 
 @pytest.mark.parametrize("point", LOW_ORDER)
