@@ -28,6 +28,19 @@ _FORBIDDEN_KEYS = {"value", "secret", "passphrase", "plaintext"}
 _FILTER_MAX = 100
 # events read at a time by a listing (memory holds one page, however long the log)
 PAGE = 1000
+# An event that names a member's own (user-scope) keys, which only they and admins may see:
+# one of the key's own writes or reveals (metadata scope "user"), or a secret read along a
+# chain (a copy, an export, a launch) naming a key its actor keeps, or kept, at the user scope.
+_PERSONAL = """(
+    json_extract(metadata, '$.scope') = 'user'
+    OR (substr(action, 1, 7) = 'secret.' AND EXISTS (
+        SELECT 1 FROM user_variable_versions uv JOIN members m ON m.id = uv.member_id
+        WHERE m.org_id = audit_events.org_id AND m.email = audit_events.actor
+          AND (uv.key = audit_events.target_label
+               OR uv.key = json_extract(audit_events.metadata, '$.via')
+               OR uv.key IN (SELECT value FROM json_each(audit_events.metadata, '$.keys')))
+    ))
+)"""
 
 
 @dataclass(frozen=True)
@@ -222,13 +235,18 @@ class AuditService(Service):
     ) -> Iterator[AuditEvent]:
         """`list_for_org`, read a page at a time as it is consumed: memory stays one page
         however long the log. The access, the filters and the limit are checked now, before the
-        first event is asked for."""
+        first event is asked for. An event naming another member's user-scope keys is left out
+        (in SQL, so a limit and the pages count what is shown) unless the actor is an admin
+        (`members:manage`): nobody else learns who overrides which key."""
         where = where or AuditFilter()
         if query:
             where = AuditFilter(query, where.action, where.by, where.since, where.until)
         selection = Selection.of(where, limit, before)
-        org, _member = self.services.access.visible_org(actor, org_slug)
-        return self._pages("org_id = ?", [org["id"]], selection, stop)
+        org, member = self.services.access.visible_org(actor, org_slug)
+        if member.allows("members:manage"):
+            return self._pages("org_id = ?", [org["id"]], selection, stop)
+        key = f"org_id = ? AND (actor = ? OR NOT {_PERSONAL})"
+        return self._pages(key, [org["id"], actor], selection, stop)
 
     def stream_by_actor(
         self,
