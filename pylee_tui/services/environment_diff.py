@@ -1,4 +1,6 @@
-"""Two orgs compared: registries matched by slug, servers by name, keys by scope and name.
+"""Two orgs compared: registries matched by slug, servers by name, keys by scope and name. A
+server is compared as each org uses it (exports and `run`: its pinned version, else its latest
+published one), its unpublished edits only said to be there (a draft).
 
 A secret's value never leaves this module: with the vault's key, both sides are decrypted in
 memory, compared and dropped, and only "same", "differs" or "missing" is said of them; and only
@@ -9,6 +11,7 @@ secrets are equal): for anyone else a secret on both sides is "unknown".
 from __future__ import annotations
 
 import hmac
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -58,15 +61,28 @@ class KeyDiff:
 
 
 @dataclass(frozen=True)
+class InUse:
+    """A server as its registry uses it: the version and document exports and `run` use (None:
+    none, a draft never published or gone upstream), and whether its working copy holds edits
+    not published (a draft of a next version)."""
+
+    version: str | None
+    document: dict[str, Any] | None
+    unpublished: bool = False
+
+
+@dataclass(frozen=True)
 class ServerDiff:
     name: str
     state: str  # "only in A", "only in B", "changed"
-    version_a: str | None = None
+    version_a: str | None = None  # the versions in use
     version_b: str | None = None
-    document_differs: bool = False
+    document_differs: bool = False  # the documents in use
     status_a: str | None = None
     status_b: str | None = None
     keys: tuple[KeyDiff, ...] = ()
+    unpublished_a: bool = False  # edits not published (a draft)
+    unpublished_b: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -77,6 +93,8 @@ class ServerDiff:
             "document_differs": self.document_differs,
             "status_a": self.status_a,
             "status_b": self.status_b,
+            "unpublished_a": self.unpublished_a,
+            "unpublished_b": self.unpublished_b,
             "keys": [k.to_json() for k in self.keys],
         }
 
@@ -157,6 +175,15 @@ class Side:
     servers: dict[str, dict[str, dict[str, Any]]]  # registry slug -> name -> row
     keys: dict[Place, dict[str, tuple[str, str | None, Any, bytes]]]  # kind, value, ref, blob
     cloned: set[tuple[Place, str]] = field(default_factory=set)
+    in_use: dict[tuple[str, str], InUse] = field(default_factory=dict)  # (slug, name)
+
+    def used(self, slug: str, name: str) -> InUse:
+        """The server as the org uses it (its working copy when nobody said)."""
+        found = self.in_use.get((slug, name))
+        if found is not None:
+            return found
+        row = self.servers[slug][name]
+        return InUse(row["version"], json.loads(row["document"]))
 
 
 def read_side(db: sqlite_utils.Database, org: dict[str, Any]) -> Side:
@@ -298,30 +325,32 @@ class _Comparer:
         left = self.a.servers[slug].get(name)
         right = self.b.servers[slug].get(name)
         if left is None or right is None:
-            row = left or right
-            assert row is not None
             state = "only in A" if right is None else "only in B"
             return ServerDiff(
                 name,
                 state,
-                version_a=left["version"] if left else None,
-                version_b=right["version"] if right else None,
+                version_a=self.a.used(slug, name).version if left else None,
+                version_b=self.b.used(slug, name).version if right else None,
             )
+        used_a, used_b = self.a.used(slug, name), self.b.used(slug, name)
         keys = self.keys(("server", slug, name))
-        versions = left["version"] != right["version"]
-        document = left["document"] != right["document"]
+        versions = used_a.version != used_b.version
+        document = used_a.document != used_b.document
         status = left["status"] != right["status"]
-        if not (keys or versions or document or status):
+        drafts = used_a.unpublished != used_b.unpublished
+        if not (keys or versions or document or status or drafts):
             return None
         return ServerDiff(
             name,
             "changed",
-            left["version"],
-            right["version"],
+            used_a.version,
+            used_b.version,
             document,
             left["status"],
             right["status"],
             keys,
+            used_a.unpublished,
+            used_b.unpublished,
         )
 
     def registry(self, slug: str) -> RegistryDiff | None:
@@ -379,8 +408,6 @@ def compare_orgs(
 
 def _shown(value: str | None) -> str:
     """A variable's value quoted, its control characters written as JSON escapes."""
-    import json
-
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -408,6 +435,9 @@ def server_line(d: ServerDiff) -> str:
         parts.append("server.json differs")
     if d.status_a != d.status_b:
         parts.append(f"{d.status_a} (A), {d.status_b} (B)")
+    drafts = [side for side, on in (("A", d.unpublished_a), ("B", d.unpublished_b)) if on]
+    if drafts:
+        parts.append(f"unpublished edits (draft) in {' and '.join(drafts)}")
     return f"server {d.name}" + (f": {'; '.join(parts)}" if parts else "")
 
 

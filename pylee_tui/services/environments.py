@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pylee_tui.services.base import Service, exactly_one
-from pylee_tui.services.environment_diff import OrgDiff, compare_orgs, read_side
+from pylee_tui.services.environment_diff import InUse, OrgDiff, Side, compare_orgs, read_side
+from pylee_tui.services.scope import Scope
 
 if TYPE_CHECKING:
     import sqlite_utils
-
-    from pylee_tui.services.scope import Scope
 
 COPIED_SCOPES = ("org", "registry", "server")  # a scope not known here is not copied
 CLONED_MEMBER_STATES = ("active", "invited")
@@ -410,11 +409,28 @@ class EnvironmentService(Service):
             may_reveal = member_a.allows("secrets:reveal") and member_b.allows("secrets:reveal")
             side_a = read_side(db, row_a)
             side_b = read_side(db, row_b)
+            for side in (side_a, side_b):
+                side.in_use = self._in_use(actor, side)
         unlocked = vault.unlocked
         data_key = vault.data_key() if may_reveal and unlocked else None
         return compare_orgs(
             side_a, side_b, data_key, may_reveal=may_reveal, vault_unlocked=unlocked
         )
+
+    def _in_use(self, actor: str, side: Side) -> dict[tuple[str, str], InUse]:
+        """Each server of the side as its registry uses it (what exports and `run` read)."""
+        versions = self.services.server_versions
+        found = {}
+        org = side.org["slug"]
+        for slug, servers in side.servers.items():
+            resolved = versions.resolved(actor, Scope(org, slug))
+            for name in servers:
+                used = resolved[name]
+                state = versions.state(actor, Scope(org, slug, name))
+                # edits not published: a server never published is used as it is
+                unpublished = state.changed and bool(state.versions)
+                found[(slug, name)] = InUse(used.version, used.document, unpublished)
+        return found
 
 
 def _pk(value: Any) -> int:

@@ -189,9 +189,9 @@ def test_an_edit_in_one_org_shows_in_the_diff(demo: Services) -> None:
     demo.variables.set_key(ANN, Scope("acme-qa"), "REGION", "us-east-1")
     demo.variables.set_key(ANN, Scope("acme-qa", "core-tools"), "NEW_FLAG", "on")
     document = demo.registries.get_server(ANN, Scope("acme-qa", "core-tools", EXA)).document
-    demo.registries.edit_server(
-        ANN, Scope("acme-qa", "core-tools", EXA), {**document, "version": "0.4.0"}
-    )
+    qa_exa = Scope("acme-qa", "core-tools", EXA)
+    demo.registries.edit_server(ANN, qa_exa, {**document, "version": "0.4.0", "description": "QA"})
+    demo.server_versions.publish(ANN, qa_exa, version="0.4.0")  # the diff compares versions in use
     demo.registries.remove_server(ANN, Scope("acme-qa", "data-sources", QDRANT))
     demo.registries.create(ANN, "acme-qa", "Extras")
     demo.registries.edit(ANN, Scope("acme-qa", "core-tools"), description="QA only")

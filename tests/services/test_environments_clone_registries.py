@@ -135,3 +135,18 @@ def test_no_pin_of_a_clone_names_a_version_that_does_not_exist(
         ("mirror", WAREHOUSE_NAME),
         ("old", WEATHER_NAME),
     }
+
+
+def test_the_diff_of_a_clone_shows_no_server_differing(world: Services) -> None:
+    assert world.environments.diff(ANN, "prod", "prod-qa").registries == ()
+    # a new version upstream, pinned in neither: both forks use it, still no difference
+    up_search = Scope("up", "core", SEARCH_NAME)
+    world.registries.edit_server(ANN, up_search, newer(SEARCH, "7.7.7"))
+    world.server_versions.publish(ANN, up_search)
+    assert world.environments.diff(ANN, "prod", "prod-qa").registries == ()
+    # the clone pins its copy of search at the old version: now it differs
+    world.server_versions.pin(ANN, Scope("prod-qa", "from-up", SEARCH_NAME), "0.2.0")
+    (reg,) = world.environments.diff(ANN, "prod", "prod-qa").registries
+    (server,) = reg.servers
+    assert (reg.slug, server.name, server.version_b) == ("from-up", SEARCH_NAME, "0.2.0")
+    assert server.version_a != "0.2.0" and server.document_differs
