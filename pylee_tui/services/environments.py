@@ -223,16 +223,17 @@ class EnvironmentService(Service):
         ):
             upstream = fork["upstream_registry_id"]
             mapped = registries.get(upstream) if upstream is not None else None
+            text = fork["upstream_label"] if mapped is None else label(mapped)
+            copy = registries[fork["registry_id"]]
             db.execute(
                 "INSERT INTO registry_forks (registry_id, upstream_registry_id, upstream_label, "
                 "forked_at, forked_by) VALUES (?, ?, ?, ?, ?)",
-                [
-                    registries[fork["registry_id"]],
-                    upstream if mapped is None else mapped,
-                    fork["upstream_label"] if mapped is None else label(mapped),
-                    now,
-                    actor,
-                ],
+                [copy, upstream if mapped is None else mapped, text, now, actor],
+            )
+            # the description `fork` wrote (unless edited since) names the new upstream
+            db.execute(
+                "UPDATE registries SET description = ? WHERE id = ? AND description = ?",
+                [f"Fork of {text}", copy, f"Fork of {fork['upstream_label']}"],
             )
         found: dict[int, int | None] = {}
         for link in db.query(

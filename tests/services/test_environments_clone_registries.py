@@ -95,6 +95,8 @@ def test_a_fork_of_the_cloned_orgs_own_registry_follows_the_clones_copy(
     world: Services,
 ) -> None:
     assert world.forks.fork_of(ANN, Scope("prod-qa", "mirror")) == "prod-qa/own"
+    mirror = world.registries.get_registry(ANN, Scope("prod-qa", "mirror"))
+    assert mirror.description == "Fork of prod-qa/own"  # the description fork wrote, in step
     line = world.forks.upstreams(ANN, Scope("prod-qa", "mirror"))[WAREHOUSE_NAME]
     assert line.upstream == f"prod-qa/own/{WAREHOUSE_NAME}"
     assert line.pinned == world.forks.upstreams(ANN, Scope("prod", "mirror"))[WAREHOUSE_NAME].pinned
@@ -138,15 +140,22 @@ def test_no_pin_of_a_clone_names_a_version_that_does_not_exist(
 
 
 def test_the_diff_of_a_clone_shows_no_server_differing(world: Services) -> None:
-    assert world.environments.diff(ANN, "prod", "prod-qa").registries == ()
+    def differing() -> list[tuple[str, tuple[str, ...], tuple]]:
+        diff = world.environments.diff(ANN, "prod", "prod-qa")
+        return [(r.slug, r.fields, r.servers) for r in diff.registries]
+
+    # only the description of the fork of the org's own registry (it names the new upstream)
+    assert differing() == [("mirror", ("description",), ())]
     # a new version upstream, pinned in neither: both forks use it, still no difference
     up_search = Scope("up", "core", SEARCH_NAME)
     world.registries.edit_server(ANN, up_search, newer(SEARCH, "7.7.7"))
     world.server_versions.publish(ANN, up_search)
-    assert world.environments.diff(ANN, "prod", "prod-qa").registries == ()
+    assert differing() == [("mirror", ("description",), ())]
     # the clone pins its copy of search at the old version: now it differs
     world.server_versions.pin(ANN, Scope("prod-qa", "from-up", SEARCH_NAME), "0.2.0")
-    (reg,) = world.environments.diff(ANN, "prod", "prod-qa").registries
+    reg = next(
+        r for r in world.environments.diff(ANN, "prod", "prod-qa").registries if r.slug == "from-up"
+    )
     (server,) = reg.servers
     assert (reg.slug, server.name, server.version_b) == ("from-up", SEARCH_NAME, "0.2.0")
     assert server.version_a != "0.2.0" and server.document_differs
