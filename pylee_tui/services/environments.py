@@ -1,10 +1,11 @@
 """Environments: an org cloned into another (development, staging, production), the keys a clone
 could not carry (its secrets, missing until set), and two orgs compared registry by registry.
 
-A clone copies registries, servers, the overviews and every variable at org, registry and server
-scope. It copies no secret: each becomes a row of `missing_secrets` at the same scope of the new
-org, a key that is missing until someone sets it there. Personal overrides (the user scope) are
-a member's own and never copied.
+A clone copies registries (whether each requires approval too), servers with their published
+versions, forks' links to their upstreams, the pins that name a version the server can use, the
+overviews and every variable at org, registry and server scope. It copies no secret: each
+becomes a row of `missing_secrets` at the same scope of the new org, a key that is missing until
+someone sets it there. Personal overrides (the user scope) are a member's own and never copied.
 """
 
 from __future__ import annotations
@@ -83,10 +84,11 @@ class EnvironmentService(Service):
         slug: str | None = None,
         with_members: bool = False,
     ) -> CloneReport:
-        """A new org `name` holding a copy of `source` (its registries, servers, overviews and
-        variables; each secret a missing key), the actor its admin; with `with_members`, the
-        source's active members and open invitations too, with their roles and grants. Any
-        member of the source may clone it; copying its members needs `members:manage` there.
+        """A new org `name` holding a copy of `source` (its registries, servers, forks, pins,
+        overviews and variables; each secret a missing key), the actor its admin; with
+        `with_members`, the source's active members and open invitations too, with their roles
+        and grants. Any member of the source may clone it; copying its members needs
+        `members:manage` there.
         One transaction, one audit event (`org.clone`) on the new org."""
         access = self.services.access
         with self.store.transaction() as db:
