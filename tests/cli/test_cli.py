@@ -543,6 +543,17 @@ BAD_INPUT = [
     ("clients sync", ("clients", "sync", "claude", "--scope", "project"), ANN, 1),
     ("clients adopt", ("clients", "adopt", "cursor"), ANN, 2),
     ("clients adopt", ("clients", "adopt", "cursor", "x", "--file", "{tmp}/never.json"), ANN, 1),
+    ("serve init", ("serve", "init", "--email", "not-an-email"), None, 1),
+    ("serve init", ("serve", "init"), None, 2),
+    ("serve init", ("serve", "init", "--email", ANN, "extra"), None, 2),
+    ("serve run", ("serve", "run", "--listen"), None, 2),
+    ("serve run", ("serve", "run", "--no-such-option"), None, 2),
+    ("token list", ("token", "list"), None, 1),
+    ("token list", ("token", "list", "--all"), ANN, 1),
+    ("token list", ("token", "list", "extra"), ANN, 2),
+    ("token revoke", ("token", "revoke", "1"), ANN, 1),
+    ("token revoke", ("token", "revoke", "x"), ANN, 2),
+    ("token revoke", ("token", "revoke"), ANN, 2),
 ]
 
 
