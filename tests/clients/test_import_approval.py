@@ -7,9 +7,11 @@ from __future__ import annotations
 import pytest
 
 from pylee_tui.services import Services
-from pylee_tui.services.errors import InvalidInput
+from pylee_tui.services.errors import InvalidInput, PermissionDenied
 from tests.clients.machine import MACHINE, TOOLS, registry
 from tests.support import ANN, BOB, table_rows
+
+CY = "cy@example.com"  # a member with no grant, or only registries:write
 
 
 @pytest.fixture
@@ -60,3 +62,25 @@ def test_an_approver_imports_into_the_same_registry(gated: Services) -> None:
     result = gated.clients.apply_import(ANN, plan(gated, ANN))
     assert "com.npmjs.modelcontextprotocol/github" in result.created
     assert gated.approvals.list_requests(ANN, "acme", state="all") == []
+
+
+@pytest.mark.parametrize(
+    ("grants", "says"),
+    [((), "cannot import servers"), (("registries:write",), "cannot change variables")],
+)
+def test_what_the_writes_would_refuse_is_refused_before_the_passphrase(
+    gated: Services, grants: tuple[str, ...], says: str
+) -> None:
+    """Into a registry without approval: the import needs the servers' write, and the
+    variables' and secrets' writes for what it stores; one it lacks is said at once, not after
+    the vault's passphrase was asked for."""
+    gated.approvals.set_required(ANN, TOOLS, False)
+    gated.members.invite(ANN, "acme", CY)
+    gated.members.accept(CY, "acme")
+    for grant in grants:
+        gated.members.grant(ANN, "acme", CY, grant)
+    gated.vault.lock()
+    before = table_rows(gated.store)
+    with pytest.raises(PermissionDenied, match=says):
+        gated.clients.apply_import(CY, plan(gated, CY))
+    assert table_rows(gated.store) == before

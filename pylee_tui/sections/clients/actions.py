@@ -210,7 +210,7 @@ class ClientActions:
                 entries=choice.entries or None,
                 secret_names=choice.secret_names,
             )
-            clients.check_direct(self.user, planned)  # refused before the passphrase is asked
+            clients.check_import(self.user, planned)  # refused before the passphrase is asked
             return planned
 
         def planned(import_plan: ImportPlan) -> None:

@@ -17,6 +17,7 @@ from pylee_tui.services.export.clients import FORMATS, client_format
 from pylee_tui.services.export.merge import Owners
 from pylee_tui.services.export.plan import InstallResult
 from pylee_tui.services.scope import Scope
+from pylee_tui.services.variables import WRITE_PERMISSIONS
 
 REWRITE_MODES = ("launcher", "reference")
 
@@ -97,13 +98,12 @@ class ClientsService(Service):
         """Create the plan's servers, their variables (server scope) and secrets (the vault,
         server scope), in one transaction: all or nothing. A server of the same name refuses the
         import with the list, unless `replace`. Secrets need the unlocked vault (VaultLocked
-        before anything is written). A registry that requires approval refuses a member who may
-        write but not approve (`check_direct`), before anything is written: an import stores
-        variables and secrets with its servers, which a change request cannot hold."""
+        before anything is written). What `check_import` refuses (a writer on a registry that
+        requires approval, a permission missing) is refused first."""
         items = [i for i in plan.items if i.skipped is None]
         if not items:
             raise InvalidInput(f"nothing to import from {plan.path}: every entry was skipped")
-        self.check_direct(actor, plan)
+        self.check_import(actor, plan)
         scope = Scope(plan.org, plan.registry)
         if plan.secret_count:
             self.services.vault.data_key()  # VaultLocked now, not halfway
@@ -122,10 +122,13 @@ class ClientsService(Service):
             raise _needs_approver(plan) from None
         return result
 
-    def check_direct(self, actor: str, plan: ImportPlan) -> None:
-        """Refuse (InvalidInput, one line) an import the actor could not make at once: into a
-        registry that requires approval, by a member who may write to registries but not
-        approve. A caller that asks for the passphrase next calls this first."""
+    def check_import(self, actor: str, plan: ImportPlan) -> None:
+        """Refuse in one line, before anything is written or the passphrase asked for, an
+        import the actor could not make at once: into a registry that requires approval by a
+        member who may write to registries but not approve (InvalidInput: an import's keys
+        cannot wait in a change request), or without a permission its writes need (the servers',
+        and the variables' and secrets' for what it stores: PermissionDenied, in the words the
+        write would use)."""
         allowed = self.services.access.allowed(actor, plan.org)
         if (
             "registries:write" in allowed
@@ -133,6 +136,14 @@ class ClientsService(Service):
             and self.services.approvals.requires_approval(actor, Scope(plan.org, plan.registry))
         ):
             raise _needs_approver(plan)
+        needs = [("registries:write", "import servers")]
+        items = [i for i in plan.items if i.skipped is None]
+        for kind, stored in (("variable", "variables"), ("secret", "secrets")):
+            if any(getattr(i, stored) for i in items):
+                needs.append(WRITE_PERMISSIONS[kind])
+        for permission, doing in needs:
+            if permission not in allowed:
+                self.services.access.check(actor, plan.org, permission, doing)
 
     def _import(
         self,
