@@ -42,6 +42,7 @@ GROUPS = (
     "check",
     "call",
     "team_tokens",
+    "team_serve",
     "completion",
 )
 
