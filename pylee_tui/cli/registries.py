@@ -151,9 +151,19 @@ def cmd_registry_delete(ctx: Context) -> int:
     org, slug = ctx.args.org, ctx.args.slug
     if not ctx.args.yes:
         contents = ctx.services.registries.contents(ctx.user, Scope(org, slug), check=True)
-        unconfirmed(f"deleting registry '{slug}' removes {registry_contents(contents)}")
+        closes = (
+            f" and closes {plural(contents.requests, 'open change request')} (as rejected)"
+            if contents.requests
+            else ""
+        )
+        unconfirmed(f"deleting registry '{slug}' removes {registry_contents(contents)}{closes}")
     report = ctx.services.registries.delete(ctx.user, Scope(org, slug))
-    ctx.out.write(f"Deleted registry {slug} with {registry_contents(report)}.\n")
+    closed = (
+        f"; closed {plural(report.requests, 'open change request')} as rejected"
+        if report.requests
+        else ""
+    )
+    ctx.out.write(f"Deleted registry {slug} with {registry_contents(report)}{closed}.\n")
     return 0
 
 

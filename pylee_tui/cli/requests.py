@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from .context import Context
@@ -12,6 +13,8 @@ if TYPE_CHECKING:
     from pylee_tui.services.approvals import ChangeRequest
 
 STATES = ("open", "approved", "rejected", "all")
+# approvals.MAX_ID, the largest integer SQLite holds (not imported: it loads jsonschema)
+NUMBER = functools.partial(positive_int, maximum=2**63 - 1)
 
 
 def cmd_request_list(ctx: Context) -> int:
@@ -97,15 +100,15 @@ def register(commands: Commands) -> None:
     p.add_argument("--state", choices=STATES, default="open", help="open (default), …, all")
     json_flag(p)
     p = request.command("show", cmd_request_show, "show a change request with its diff")
-    p.add_argument("number", metavar="N", type=positive_int)
+    p.add_argument("number", metavar="N", type=NUMBER)
     json_flag(p)
     p = request.command(
         "approve", cmd_request_approve, "approve and apply a change request (approvers)"
     )
-    p.add_argument("number", metavar="N", type=positive_int)
+    p.add_argument("number", metavar="N", type=NUMBER)
     p.add_argument("--comment", metavar="C", help="a note for the requester")
     p = request.command(
         "reject", cmd_request_reject, "reject a change request, saying why (approvers)"
     )
-    p.add_argument("number", metavar="N", type=positive_int)
+    p.add_argument("number", metavar="N", type=NUMBER)
     p.add_argument("--comment", metavar="C", required=True, help="why (the requester reads it)")

@@ -4,6 +4,8 @@ stale request). `BUILDERS` maps an operation ("server.edit", ...) to its builder
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,10 +13,10 @@ from typing import Any
 
 from pylee_tui.services.base import one
 from pylee_tui.services.change_diff import document_diff, fingerprint, import_diff, import_plan
-from pylee_tui.services.errors import Conflict, NotFound
+from pylee_tui.services.errors import Conflict, InvalidInput, NotFound
 from pylee_tui.services.scope import Scope
 
-__all__ = ["BUILDERS", "Draft", "registry_row", "server_row"]
+__all__ = ["BUILDERS", "Draft", "registry_fingerprint", "registry_row", "server_row"]
 
 
 @dataclass
@@ -210,6 +212,104 @@ def _rollback(db, org: dict, reg: dict, scope: Scope, params: dict[str, Any]) ->
     )
 
 
+def registry_fingerprint(row: dict[str, Any]) -> str:
+    """A registry's state as a registry edit sees it: what it may change."""
+    fields = (row["name"], row["slug"], row["description"], row["overview"])
+    text = "\0".join(str(f) for f in fields)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def _registry_edit(db, org: dict, reg: dict, scope: Scope, params: dict[str, Any]) -> Draft:
+    changes = {k: v for k, v in params["changes"].items() if reg[k] != v}
+    if not changes:
+        raise InvalidInput(f"nothing to change: registry '{reg['slug']}' already reads so")
+    slug = changes.get("slug")
+    if slug is not None and one(
+        db, "SELECT 1 FROM registries WHERE org_id = ? AND slug = ?", [org["id"], slug]
+    ):
+        raise Conflict(f"registry slug '{slug}' is already taken")
+    summary = f"edit registry {reg['slug']}" + (f" (renamed {slug})" if slug else "")
+    diff: list[str] = []
+    for field in ("name", "slug", "description"):
+        if field in changes:
+            diff += [f"- {field}: {reg[field]}", f"+ {field}: {changes[field]}"]
+    if "overview" in changes:
+        diff.append("overview:")
+        diff += list(
+            difflib.unified_diff(
+                reg["overview"].splitlines(), changes["overview"].splitlines(), lineterm="", n=1
+            )
+        )[2:]
+    return Draft(
+        reg,
+        "",
+        summary,
+        {"changes": changes, "base": params.get("base"), "force": bool(params.get("force"))},
+        [[reg["id"], None, registry_fingerprint(reg)]],
+        diff,
+    )
+
+
+def _pin_source(db, row: dict[str, Any]) -> int:
+    """The server whose versions a pin names: a forked server's upstream, else itself."""
+    upstream = one(db, "SELECT * FROM server_upstreams WHERE server_id = ?", [row["id"]])
+    if upstream is None:
+        return int(row["id"])
+    if upstream["upstream_id"] is None:
+        raise InvalidInput(f"server '{row['name']}' is gone upstream: nothing to pin")
+    return int(upstream["upstream_id"])
+
+
+def _pinned_lines(db, row: dict[str, Any], source: int) -> tuple[str, str]:
+    """(what the registry uses now, what following the latest means) as diff lines say it."""
+    pin = one(db, "SELECT version FROM server_pins WHERE server_id = ?", [row["id"]])
+    latest = one(
+        db,
+        "SELECT version FROM server_versions WHERE server_id = ? ORDER BY id DESC LIMIT 1",
+        [source],
+    )
+    follows = f"uses the latest version ({latest['version'] if latest else 'none yet'})"
+    return (f"pinned to {pin['version']}" if pin else follows), follows
+
+
+def _pin(db, org: dict, reg: dict, scope: Scope, params: dict[str, Any]) -> Draft:
+    name = scope.server or ""
+    row = server_row(db, reg, name)
+    source = _pin_source(db, row)
+    version = params["version"]
+    if not one(
+        db,
+        "SELECT 1 FROM server_versions WHERE server_id = ? AND version = ?",
+        [source, version],
+    ):
+        raise NotFound(f"server '{name}' has no published version {version!r}")
+    now, _follows = _pinned_lines(db, row, source)
+    return Draft(
+        reg,
+        name,
+        f"pin server {name} in registry {reg['slug']} to {version}",
+        {"version": version},
+        [[reg["id"], name, fingerprint(row)]],
+        [f"server {name}", f"- {now}", f"+ pinned to {version}"],
+    )
+
+
+def _unpin(db, org: dict, reg: dict, scope: Scope, params: dict[str, Any]) -> Draft:
+    name = scope.server or ""
+    row = server_row(db, reg, name)
+    if not one(db, "SELECT 1 FROM server_pins WHERE server_id = ?", [row["id"]]):
+        raise InvalidInput(f"server '{name}' is not pinned")
+    now, follows = _pinned_lines(db, row, _pin_source(db, row))
+    return Draft(
+        reg,
+        name,
+        f"unpin server {name} in registry {reg['slug']}",
+        {},
+        [[reg["id"], name, fingerprint(row)]],
+        [f"server {name}", f"- {now}", f"+ {follows}"],
+    )
+
+
 Builder = Callable[[Any, dict, dict, Scope, dict[str, Any]], Draft]
 BUILDERS: dict[str, Builder] = {
     "server.add": _add,
@@ -219,4 +319,7 @@ BUILDERS: dict[str, Builder] = {
     "server.import": _import,
     "server.publish": _publish,
     "server.rollback": _rollback,
+    "server.pin": _pin,
+    "server.unpin": _unpin,
+    "registry.edit": _registry_edit,
 }

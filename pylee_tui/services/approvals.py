@@ -11,10 +11,16 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pylee_tui.services.access import Membership
-from pylee_tui.services.approval_drafts import BUILDERS, Draft, registry_row
+from pylee_tui.services.approval_drafts import (
+    BUILDERS,
+    Draft,
+    registry_fingerprint,
+    registry_row,
+)
 from pylee_tui.services.base import Service, one
 from pylee_tui.services.change_diff import capped, fingerprint
 from pylee_tui.services.errors import (
@@ -29,10 +35,11 @@ from pylee_tui.services.scope import Scope
 if TYPE_CHECKING:
     from pylee_tui.services import Services
 
-__all__ = ["STATES", "ApprovalService", "ChangeRequest", "ChangeRequested"]
+__all__ = ["MAX_ID", "STATES", "ApprovalService", "ChangeRequest", "ChangeRequested"]
 
 STATES = ("open", "approved", "rejected")
 MAX_COMMENT = 1000
+MAX_ID = 2**63 - 1  # the largest request number SQLite can hold
 
 _SELECT = """
     SELECT c.*, o.slug AS org_slug, r.slug AS registry_slug
@@ -49,8 +56,8 @@ class ChangeRequest:
     id: int
     org: str
     registry: str
-    operation: str  # server.add|edit|remove|move|import|publish|rollback
-    target: str  # the server's name ("" for an import)
+    operation: str  # server.add|edit|remove|move|import|publish|rollback|pin|unpin, registry.edit
+    target: str  # the server's name ("" for an import or a registry edit)
     summary: str
     diff: str
     state: str  # open | approved | rejected
@@ -304,11 +311,16 @@ class ApprovalService(Service):
                     f"you ({actor}) cannot approve your own change request #{number}: another "
                     "admin or a member with the grant 'registries:approve' decides it"
                 )
+            requester = self.services.access.membership(db, row["requested_by"], row["org_id"])
+            if requester is None or not requester.allows("registries:write"):
+                raise PermissionDenied(
+                    f"cannot approve change request #{number}: {row['requested_by']} is no "
+                    "longer a member who may write registries: reject the request"
+                )
             stale = self._stale(db, row)
             if stale is not None:
                 raise Conflict(
-                    f"server {stale} changed since the request was made; reject it and ask for "
-                    "a new one"
+                    f"{stale} changed since the request was made; reject it and ask for a new one"
                 )
             self._local.replay = (row["requested_by"], actor)
             try:
@@ -330,10 +342,36 @@ class ApprovalService(Service):
                 raise Conflict(f"change request #{number} is already {row['state']}")
             return self._decide(db, actor, row, "rejected", comment)
 
+    def close_open(
+        self,
+        db,
+        actor: str,
+        org_id: int,
+        comment: str,
+        *,
+        registry_id: int | None = None,
+        requested_by: str | None = None,
+    ) -> int:
+        """Inside the caller's transaction: reject the org's open requests on one registry or
+        of one requester, with `comment` (audited as `actor`'s). Returns how many it closed."""
+        where = ["c.org_id = ?", "c.state = 'open'"]
+        params: list[Any] = [org_id]
+        if registry_id is not None:
+            where.append("c.registry_id = ?")
+            params.append(registry_id)
+        if requested_by is not None:
+            where.append("c.requested_by = ?")
+            params.append(requested_by)
+        rows = list(db.query(f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY c.id", params))
+        for row in rows:
+            self._decide(db, actor, row, "rejected", comment)
+        return len(rows)
+
     # --- helpers -------------------------------------------------------------------------
 
     def _request(self, db, actor: str, number: int) -> tuple[dict[str, Any], Membership]:
-        row = one(db, f"{_SELECT} WHERE c.id = ?", [number])
+        # a number beyond SQLite's integers names no request (rather than overflow the query)
+        row = one(db, f"{_SELECT} WHERE c.id = ?", [number]) if 0 < number <= MAX_ID else None
         member = self.services.access.membership(db, actor, row["org_id"]) if row else None
         if row is None or member is None:
             raise NotFound(f"no change request #{number} (or you are not a member of its org)")
@@ -377,11 +415,16 @@ class ApprovalService(Service):
         """The name of the first server the request touches whose state differs from its state
         when the request was made, or None."""
         for registry_id, name, before in json.loads(row["base"]):
+            if name is None:  # the registry itself (a registry edit)
+                reg = one(db, "SELECT * FROM registries WHERE id = ?", [registry_id])
+                if reg is None or registry_fingerprint(reg) != before:
+                    return f"registry {row['registry_slug']}"
+                continue
             now = one(
                 db, "SELECT * FROM servers WHERE registry_id = ? AND name = ?", [registry_id, name]
             )
             if fingerprint(now) != before:
-                return str(name)
+                return f"server {name}"
         return None
 
     def _replay(self, db, row: dict[str, Any]) -> None:
@@ -426,6 +469,22 @@ class ApprovalService(Service):
                     bump=params["bump"],
                     new_version=params["version"],
                     discard=params["discard"],
+                )
+            case "server.pin":
+                self.services.server_versions.pin(requester, at, params["version"])
+            case "server.unpin":
+                self.services.server_versions.unpin(requester, at)
+            case "registry.edit":
+                changes, base = params["changes"], params["base"]
+                registries.edit(
+                    requester,
+                    scope,
+                    name=changes.get("name"),
+                    new_slug=changes.get("slug"),
+                    description=changes.get("description"),
+                    overview=changes.get("overview"),
+                    overview_base=datetime.fromisoformat(base) if base else None,
+                    force=params["force"],
                 )
             case other:
                 raise InvalidInput(f"change request #{row['id']} holds an unknown change: {other}")

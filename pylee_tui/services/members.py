@@ -286,7 +286,8 @@ class MemberService(Service):
             return f"revoking the {row['status']} invitation of {email} to '{org_slug}'"
 
     def remove(self, actor: str, org_slug: str, email: str) -> Member:
-        """An active member loses access; a pending (or expired) invitation is revoked.
+        """An active member loses access; a pending (or expired) invitation is revoked. Their
+        open change requests are closed as rejected.
 
         The row stays, marked 'revoked', so the members table shows who was removed and an
         invitation can be sent again later.
@@ -309,6 +310,10 @@ class MemberService(Service):
                 row["id"],
                 row["email"],
                 {"role": row["role"], "was": row["status"]},
+            )
+            # their open change requests could never be approved now: closed, each audited
+            self.services.approvals.close_open(
+                db, actor, org["id"], f"{email} was removed from the org", requested_by=email
             )
             return self._member(db, row["id"])
 

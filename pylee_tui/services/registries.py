@@ -37,6 +37,7 @@ __all__ = [
     "SERVER_PAGE",
     "ImportOutcome",
     "ImportReport",
+    "RegistryDeletion",
     "RegistryService",
     "ServerEdit",
     "ServerLine",
@@ -78,6 +79,19 @@ class ServerEdit:
     server: Server
     was_draft: bool
     renamed_from: str | None = None
+
+
+class RegistryDeletion(DeletionReport):
+    """What deleting a registry removes, and how many open change requests on it it closes
+    (as rejected, each audited: the requests themselves go with the registry)."""
+
+    requests: int = 0
+
+    def describe(self) -> str:
+        text = super().describe()
+        if self.requests:
+            text += f", {plural(self.requests, 'open change request')} (closed as rejected)"
+        return text
 
 
 class RegistryService(Service):
@@ -167,6 +181,9 @@ class RegistryService(Service):
             name=name, slug=new_slug, description=description, overview=overview
         )
         slug = _registry_of(scope)
+        base = overview_base.isoformat() if overview_base is not None else None
+        gate = {"changes": changes, "base": base, "force": force}
+        self.services.approvals.gate(actor, scope, "registry.edit", gate)
         with self.store.transaction() as db:
             org, _member = self.writer(db, actor, scope.org, "edit a registry")
             row = self.registry_row(db, org, slug)
@@ -183,7 +200,7 @@ class RegistryService(Service):
             )
             return model_from_row(Registry, edited)
 
-    def contents(self, actor: str, scope: Scope, *, check: bool = False) -> DeletionReport:
+    def contents(self, actor: str, scope: Scope, *, check: bool = False) -> RegistryDeletion:
         """What deleting the registry would remove (for the confirmation). With `check`, first
         refuse as `delete` would, so nobody confirms a deletion that cannot happen."""
         slug = _registry_of(scope)
@@ -191,20 +208,24 @@ class RegistryService(Service):
             if check:
                 org, member = self.writer(db, actor, scope.org, "delete a registry")
                 row = self.registry_row(db, org, slug)
-                self._guard_registry_secrets(db, member, row)
+                self._guard_registry_delete(db, member, row)
                 return self._registry_contents(db, row["id"])
             org, _member = self.services.access.org_row(db, actor, scope.org)
             return self._registry_contents(db, self.registry_row(db, org, slug)["id"])
 
-    def delete(self, actor: str, scope: Scope) -> DeletionReport:
+    def delete(self, actor: str, scope: Scope) -> RegistryDeletion:
         """Delete the registry with its servers and the keys of every scope in it, history and
-        all: so a registry holding secrets also needs `secrets:write` (admins have it)."""
+        all: so a registry holding secrets also needs `secrets:write` (admins have it). One
+        that requires approval is deleted by those who approve (a request to delete it could
+        not outlive it); its open change requests are closed as rejected, each audited."""
         slug = _registry_of(scope)
         with self.store.transaction() as db:
             org, member = self.writer(db, actor, scope.org, "delete a registry")
             row = self.registry_row(db, org, slug)
-            self._guard_registry_secrets(db, member, row)
+            self._guard_registry_delete(db, member, row)
             report = self._registry_contents(db, row["id"])
+            comment = f"registry {row['slug']} was deleted"
+            self.services.approvals.close_open(db, actor, org["id"], comment, registry_id=row["id"])
             # server-scope variables hang off servers; delete them with the registry
             db.execute("DELETE FROM registries WHERE id = ?", [row["id"]])
             self.services.audit.record(
@@ -496,8 +517,15 @@ class RegistryService(Service):
         self.services.access.require(member, "registries:write", doing)
         return org, member
 
-    def _guard_registry_secrets(self, db, member: Membership, reg: dict) -> None:
-        """Deleting a registry deletes the secrets of its scope and of its servers' scopes."""
+    def _guard_registry_delete(self, db, member: Membership, reg: dict) -> None:
+        """A registry that requires approval is not a writer's to delete (a request to delete
+        it would go with it); deleting one deletes the secrets of its scope and of its
+        servers' scopes."""
+        if reg["require_approval"] and not member.allows("registries:approve"):
+            raise PermissionDenied(
+                f"registry {reg['slug']} requires approval: ask an admin or an approver to "
+                "delete it"
+            )
         self._guard_secrets(
             db,
             member,
@@ -603,18 +631,20 @@ class RegistryService(Service):
         cursor = db.execute(f"INSERT INTO servers ({columns}) VALUES ({marks})", row)
         return int(cursor.lastrowid or 0)
 
-    def _registry_contents(self, db, registry_id: int) -> DeletionReport:
+    def _registry_contents(self, db, registry_id: int) -> RegistryDeletion:
         row = exactly_one(
             db,
             """
             SELECT
+              (SELECT count(*) FROM change_requests WHERE registry_id = :r AND state = 'open')
+                AS requests,
               (SELECT count(*) FROM servers WHERE registry_id = :r) AS servers,
               (SELECT count(*) FROM variables WHERE registry_id = :r
                  OR server_id IN (SELECT id FROM servers WHERE registry_id = :r)) AS variables
             """,
             {"r": registry_id},
         )
-        return DeletionReport(registries=1, **row)
+        return RegistryDeletion(registries=1, **row)
 
 
 def _problems_message(name: str, problems: list[Problem]) -> str:

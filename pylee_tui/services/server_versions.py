@@ -227,7 +227,9 @@ class ServerVersionService(Service):
 
     def pin(self, actor: str, scope: Scope, version: str) -> VersionState:
         """Make the registry use `version` of the server (a forked server: of its upstream)
-        until unpinned, whatever is published after it."""
+        until unpinned, whatever is published after it. On a registry that requires approval
+        (a fork's pin changes the fork registry), a writer's pin becomes a change request."""
+        self.services.approvals.gate(actor, scope, "server.pin", {"version": version})
         with self.store.transaction() as db:
             org, reg, row = self._row(db, actor, scope, write="pin a server version")
             source = self._source_id(db, row)
@@ -242,7 +244,8 @@ class ServerVersionService(Service):
             return self._pin_changed(db, actor, org, reg, row, {"version": version})
 
     def unpin(self, actor: str, scope: Scope) -> VersionState:
-        """Follow the latest published version again."""
+        """Follow the latest published version again (gated as `pin` is)."""
+        self.services.approvals.gate(actor, scope, "server.unpin", {})
         with self.store.transaction() as db:
             org, reg, row = self._row(db, actor, scope, write="unpin a server version")
             pinned = one(db, "SELECT version FROM server_pins WHERE server_id = ?", [row["id"]])

@@ -245,7 +245,7 @@ def test_delete_cascades_to_servers_and_variables_and_says_so(acme: Services, st
     assert [k for (k,) in left] == ["DSN", "LOG_LEVEL", "POOL"]
     assert names(acme, "data") == [WAREHOUSE["name"]]
     assert audit_metadata(acme, "registry.delete") == [
-        {"registries": 1, "servers": 2, "variables": 4}
+        {"registries": 1, "requests": 0, "servers": 2, "variables": 4}
     ]
     with pytest.raises(NotFound):
         acme.registries.get_registry(ANN, Scope("acme", "core"))
