@@ -1,5 +1,6 @@
 """Servers in and out of a registry in bulk: `import_servers` (entries of either server.json
-shape, one transaction, entry by entry) and `export_servers` (current-shape server.json).
+shape, one transaction, entry by entry; a forked server is not replaced) and `export_servers`
+(current-shape server.json of the versions the registry uses).
 RegistryService delegates its methods of the same names here."""
 
 from __future__ import annotations
@@ -99,6 +100,10 @@ def _import_one(
     if existing and not replace:
         return ImportOutcome(name, "skipped", [f"already in registry '{reg['slug']}'"])
     if existing:
+        try:  # a forked server's document is its upstream's: refused as an edit is
+            registries.services.server_versions.refuse_fork_edit(db, reg["id"], name)
+        except InvalidInput as refused:
+            return ImportOutcome(name, "rejected", ["a forked server"], details=[str(refused)])
         db.table("servers").update(existing[0], registries.server_columns(name, document, problems))
         outcome = "replaced-draft" if problems else "replaced"
         return ImportOutcome(name, outcome, reasons, details=details)
@@ -110,16 +115,25 @@ def export_servers(
     registries: RegistryService, actor: str, scope: Scope
 ) -> dict[str, Any] | list[dict[str, Any]]:
     """Current-shape server.json: one object for a server's scope, else a list of the
-    registry's; drafts are refused."""
-    one_server = scope.server is not None
-    servers = (
-        [registries.get_server(actor, scope)]
-        if one_server
-        else registries.list_servers(actor, scope)
-    )
-    drafts = [s for s in servers if s.status == "draft"]
-    if drafts:
-        names = ", ".join(s.name for s in drafts[:5]) + (" …" if len(drafts) > 5 else "")
-        raise InvalidInput(f"{len(drafts)} draft server(s) cannot be exported until fixed: {names}")
-    documents = [s.document for s in servers]
-    return documents[0] if one_server else documents
+    registry's, by name. Each is the version the registry uses, as exports to clients write it
+    (its pin, else its latest published version; a fork's, its upstream's; a valid server never
+    published, its working copy). A server with none (a draft never published, a fork gone
+    upstream) is refused."""
+    versions = registries.services.server_versions
+    if scope.server is not None:
+        used = {scope.server: versions.resolved_one(actor, scope)}
+    else:
+        used = versions.resolved(actor, Scope(scope.org, registry_of(scope)))
+    unusable = [(name, r.reason) for name, r in used.items() if r.document is None]
+    if unusable:
+        shown = unusable[:5]
+        more = " …" if len(unusable) > 5 else ""
+        if all(reason.startswith("a draft") for _name, reason in unusable):
+            names = ", ".join(name for name, _reason in shown)
+            raise InvalidInput(
+                f"{len(unusable)} draft server(s) cannot be exported until fixed: {names}{more}"
+            )
+        why = "; ".join(f"{name}: {reason}" for name, reason in shown)
+        raise InvalidInput(f"{len(unusable)} server(s) cannot be exported: {why}{more}")
+    documents = [r.document for r in used.values() if r.document is not None]
+    return documents[0] if scope.server is not None else documents
