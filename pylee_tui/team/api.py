@@ -186,10 +186,10 @@ def create_app(services: "Services") -> FastAPI:
 
 def _add_call(app: FastAPI, services: "Services", method: rpc.MethodSpec, actor: Any) -> None:
     """`POST /v1/rpc/{service}/{method}`: the body validated by the method's arguments model."""
-    bound: Callable[..., Any] = getattr(getattr(services, method.service), method.name)
 
     def call(body: BaseModel, actor: str) -> JSONResponse:
         arguments = rpc.decode_arguments(method, body)
+        bound: Callable[..., Any] = getattr(getattr(services, method.service), method.name)
         try:
             result = bound(actor, **arguments)
             return JSONResponse({"result": rpc.encode_result(method, result)})
