@@ -54,3 +54,11 @@ def test_a_request_number_too_big_is_one_clear_line(acme: CliRunner, command: st
     result = acme("request", command, "99999999999999999999999", user=ANN)
     assert result.code == 2
     assert "must be from 1 to" in one_error_line(result)
+
+
+def test_a_writers_registry_rename_is_a_request(acme: CliRunner) -> None:
+    out = ok(acme("registry", "edit", "core", *ORG, "--slug", "tools", user=BOB))
+    assert out == "Change request #1 opened for approval: edit registry core (renamed tools)\n"
+    assert "+ slug: tools" in ok(acme("request", "show", "1", user=DAVE)).splitlines()
+    ok(acme("request", "approve", "1", user=DAVE))
+    assert "tools" in ok(acme("registry", "show", "tools", *ORG))
