@@ -113,9 +113,18 @@ def run_server(args: argparse.Namespace) -> int:
 
 def read_new_passphrase(from_stdin: bool) -> str:
     """The passphrase that protects the new team key: typed twice, or one line of stdin."""
-    from pylee_tui.services.errors import PyleeError
+    from pylee_tui.services.errors import InvalidInput, PyleeError
 
-    from .prompt import ask_twice, check_passphrase, stdin_is_tty
+    from .prompt import ask_twice, stdin_is_tty
+    from .prompt import check_passphrase as vault_rule
+
+    def check_passphrase(value: str) -> str:
+        try:
+            return vault_rule(value)
+        except InvalidInput as exc:  # the vault's rule, worded for this passphrase
+            raise InvalidInput(
+                str(exc).replace("the vault passphrase", "your team key's passphrase")
+            ) from None
 
     if from_stdin:
         line = sys.stdin.readline() if sys.stdin is not None else ""

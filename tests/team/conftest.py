@@ -39,7 +39,12 @@ class TeamServer:
 def serve_in_thread(app: object) -> Iterator[str]:
     """Run `app` until the test ends; yields its base URL once it accepts connections."""
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")  # type: ignore[arg-type]
-    server = uvicorn.Server(config)
+    yield from run_in_thread(uvicorn.Server(config))
+
+
+def run_in_thread(server: uvicorn.Server, scheme: str = "http") -> Iterator[str]:
+    """Run `server` (listening on 127.0.0.1) until the test ends; yields its base URL once it
+    accepts connections."""
     thread = threading.Thread(target=server.run, name="team-server", daemon=True)
     thread.start()
     deadline = time.monotonic() + STARTUP_DEADLINE
@@ -49,7 +54,7 @@ def serve_in_thread(app: object) -> Iterator[str]:
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{scheme}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(STARTUP_DEADLINE)
