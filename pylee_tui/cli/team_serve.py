@@ -127,7 +127,10 @@ def read_new_passphrase(from_stdin: bool) -> str:
             ) from None
 
     if from_stdin:
-        line = sys.stdin.readline() if sys.stdin is not None else ""
+        try:
+            line = sys.stdin.readline() if sys.stdin is not None else ""
+        except (OSError, ValueError, UnicodeDecodeError):
+            raise PyleeError("cannot read the passphrase from standard input") from None
         return check_passphrase(line.rstrip("\r\n"))
     if not stdin_is_tty():
         raise PyleeError(
