@@ -151,6 +151,18 @@ def _saved_login() -> login_module.SavedLogin | None:
         return None
 
 
+def _ca_file(name: str | None) -> str | None:
+    """--ca FILE as an absolute path (the login outlives the directory join ran in), checked."""
+    if name is None:
+        return None
+    from pylee_tui.services.errors import InvalidInput
+
+    path = Path(name).expanduser().resolve()
+    if not path.is_file():
+        raise InvalidInput(f"--ca {name}: no such file")
+    return str(path)
+
+
 def cmd_join(parser: CliParser, args: argparse.Namespace, out: TextIO) -> int:
     from pylee_tui.team import login, remote, sealing
 
@@ -159,7 +171,8 @@ def cmd_join(parser: CliParser, args: argparse.Namespace, out: TextIO) -> int:
     passphrase = read_new_passphrase(args.passphrase_stdin)
     keys = sealing.new_key_pair()
     protected = sealing.protect(keys.private, passphrase)  # before the code is used up
-    issued = remote.enrol(url, args.code, keys.public, label=args.label)
+    ca = _ca_file(args.ca)
+    issued = remote.enrol(url, args.code, keys.public, label=args.label, verify=ca or True)
     path = login.save(
         login.SavedLogin(
             url=url,
@@ -169,6 +182,7 @@ def cmd_join(parser: CliParser, args: argparse.Namespace, out: TextIO) -> int:
             expires_at=issued.expires_at,
             public_key=keys.public,
             protected_private_key=protected,
+            ca=ca,
         )
     )
     if earlier is not None:
@@ -200,7 +214,9 @@ def cmd_logout(parser: CliParser, args: argparse.Namespace, out: TextIO) -> int:
         return 0
     revoked = ""
     try:
-        with RemoteServices(saved.url, saved.token, timeout=LOGOUT_TIMEOUT) as server:
+        verify = saved.ca or True
+        server = RemoteServices(saved.url, saved.token, verify=verify, timeout=LOGOUT_TIMEOUT)
+        with server:
             server.tokens.revoke(saved.email, saved.token_id)
         revoked = "; its token is revoked on the server"
     except PyleeError as exc:
@@ -222,6 +238,12 @@ def register(commands: Commands) -> None:
     p.add_argument("url", metavar="URL", help="the team server, e.g. https://pylee.example.com")
     p.add_argument("code", metavar="CODE", help="the enrolment code (XXXXX-XXXXX-XXXXX-XXXXX)")
     p.add_argument("--label", default="", help="a name for this login, e.g. the machine's")
+    p.add_argument(
+        "--ca",
+        metavar="FILE",
+        help="the CA certificates (PEM) the server's certificate is checked with, for a server "
+        "whose certificate the system does not trust",
+    )
     p.add_argument(
         "--passphrase-stdin",
         action="store_true",

@@ -31,6 +31,8 @@ def login_path() -> Path:
 
 @dataclass(frozen=True)
 class SavedLogin:
+    """A login as `join` saved it."""
+
     url: str
     email: str
     token: str
@@ -38,6 +40,7 @@ class SavedLogin:
     expires_at: str
     public_key: bytes
     protected_private_key: bytes  # sealing.protect's blob: the passphrase opens it
+    ca: str | None = None  # the CA bundle the server's certificate is checked with (join --ca)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -49,6 +52,7 @@ class SavedLogin:
             "expires_at": self.expires_at,
             "public_key": base64.b64encode(self.public_key).decode(),
             "private_key": base64.b64encode(self.protected_private_key).decode(),
+            "ca": self.ca,
         }
 
     @classmethod
@@ -65,6 +69,7 @@ class SavedLogin:
                 expires_at=_text(data["expires_at"]),
                 public_key=base64.b64decode(_text(data["public_key"]), validate=True),
                 protected_private_key=base64.b64decode(_text(data["private_key"]), validate=True),
+                ca=None if data.get("ca") is None else _text(data["ca"]),
             )
         except (KeyError, TypeError, ValueError, binascii.Error):
             raise InvalidInput(problem) from None

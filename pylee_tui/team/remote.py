@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import ssl
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -64,6 +65,17 @@ def server_url(url: str) -> str:
     return text.rstrip("/")
 
 
+def _tls_check(verify: bool | str) -> bool | ssl.SSLContext:
+    """What checks the server's certificate: the system's CAs (True), those of a PEM file (a
+    path), or nothing (False, for tests of the refusal only)."""
+    if not isinstance(verify, str):
+        return verify
+    try:
+        return ssl.create_default_context(cafile=verify)
+    except (OSError, ssl.SSLError):
+        raise InvalidInput(f"{verify} holds no CA certificate (PEM) to check with") from None
+
+
 class Connection:
     """One HTTP client to one server, turning its answers into results or PyleeErrors."""
 
@@ -83,7 +95,7 @@ class Connection:
         self._client = httpx2.Client(
             base_url=self.url,
             headers=headers,
-            verify=verify,
+            verify=_tls_check(verify),
             timeout=timeout,
             transport=transport,
             trust_env=False,  # a proxy from the environment never sees the token

@@ -7,9 +7,12 @@ from __future__ import annotations
 import argparse
 import base64
 import io
+import ipaddress
 import json
 import re
 import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -206,3 +209,69 @@ def test_a_damaged_login_file_is_one_line_and_logout_removes_it(cli: CliRunner) 
     code, out, _err = cli("logout")
     assert code == 0 and out.startswith("Removed the saved team login, which could not be read")
     assert not path.exists()
+
+
+# --- TLS -----------------------------------------------------------------------------------
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 signed by its own key (the test's own CA), as PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pylee test server")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "server.pem", directory / "server.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_serve_with_tls_and_join_with_the_servers_ca(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    match = re.search(r"join <server-url> (\S+)", cli("serve", "init", "--email", ANN).out)
+    assert match
+    cert, key = self_signed(tmp_path)
+    args = argparse.Namespace(
+        listen="127.0.0.1:0", tls_cert=str(cert), tls_key=str(key), db=str(cli.db)
+    )
+    server, _shown = build_server(args)
+    for url in run_in_thread(server, scheme="https"):
+        monkeypatch.setattr("sys.stdin", io.StringIO(PASSPHRASE + "\n"))
+        code, _out, err = cli("join", url, match.group(1), "--passphrase-stdin")
+        assert code == 1  # the system does not trust the test's CA: nothing is sent
+        assert "cannot reach the team server" in err and "CERTIFICATE_VERIFY_FAILED" in err
+        assert not login.login_path().exists()
+        monkeypatch.setattr("sys.stdin", io.StringIO(PASSPHRASE + "\n"))
+        code, out, err = cli("join", url, match.group(1), "--passphrase-stdin", "--ca", str(cert))
+        assert (code, err) == (0, "")
+        saved = login.load()
+        assert saved is not None and saved.ca == str(cert)
+        with RemoteServices(url, saved.token, verify=str(cert)) as remote:
+            assert remote.whoami() == ANN
+        assert cli("logout").out.endswith("its token is revoked on the server.\n")
