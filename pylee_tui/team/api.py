@@ -14,6 +14,7 @@ Unauthenticated: `GET /v1/health` and `POST /v1/enrol` (an enrolment code buys a
 # the dependencies made inside `create_app`
 import base64
 import binascii
+import contextlib
 import inspect
 import logging
 import sqlite3
@@ -26,6 +27,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, create_model
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pylee_tui import __version__
 from pylee_tui.services.errors import InvalidInput, PyleeError, Unauthenticated
@@ -43,6 +45,9 @@ NO_TOKEN = (
 )
 BUG = "the team server failed on this request (a bug: its log has the details)"
 STORE_TROUBLE = "the team server cannot use its store just now (its log says why); try again later"
+# the largest request body read (an import of thousands of servers fits): a bigger one is refused
+# before it is read whole, token or not
+MAX_BODY_BYTES = 32 * 1024 * 1024
 
 
 class EnrolRequest(BaseModel):
@@ -113,8 +118,53 @@ def _validation_message(exc: RequestValidationError) -> str:
     return f"{where}: {message}{more}" if where else f"{message}{more}"
 
 
-def create_app(services: "Services") -> FastAPI:
-    """The API over `services` (one store; its lock serialises the worker threads' calls)."""
+class _TooLarge(Exception):
+    """A body that went past MAX_BODY_BYTES while it was read (sent without a length)."""
+
+
+class BodyLimit:
+    """ASGI middleware: a request whose body passes `limit` bytes is answered 413, unread."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await self._refuse(scope, receive, send)
+            return
+        seen, exceeded = 0, False
+
+        async def counted() -> Message:
+            nonlocal seen, exceeded
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                exceeded = True
+                raise _TooLarge
+            return message
+
+        async def unless_exceeded(message: Message) -> None:
+            if not exceeded:  # else the app's answer to a body it could not read: replaced
+                await send(message)
+
+        with contextlib.suppress(_TooLarge):  # when the app lets it through unconverted
+            await self.app(scope, counted, unless_exceeded)
+        if exceeded:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        message = f"the request is larger than this team server takes ({self.limit:,} bytes)"
+        await _plain_error(413, "TooLarge", message)(scope, receive, send)
+
+
+def create_app(services: "Services", *, max_body: int = MAX_BODY_BYTES) -> FastAPI:
+    """The API over `services` (one store; its lock serialises the worker threads' calls);
+    a request body over `max_body` bytes is refused unread."""
     app = FastAPI(
         title="pylee-tui team server",
         version=__version__,
@@ -123,6 +173,7 @@ def create_app(services: "Services") -> FastAPI:
         docs_url="/v1/docs",
         redoc_url=None,
     )
+    app.add_middleware(BodyLimit, limit=max_body)
     bearer = HTTPBearer(auto_error=False, description="the token `pylee-tui join` saved")
 
     def acting_user(

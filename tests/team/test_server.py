@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import socket
+from collections.abc import Iterator
 
 import httpx2
 import pytest
@@ -16,16 +17,17 @@ from pylee_tui.services import (
     NotFound,
     PermissionDenied,
     Scope,
+    Services,
     Unauthenticated,
 )
 from pylee_tui.services.approvals import ChangeRequested
 from pylee_tui.services.tokens import BAD_CODE, BAD_TOKEN
 from pylee_tui.team import rpc
-from pylee_tui.team.api import BUG, NO_TOKEN
+from pylee_tui.team.api import BUG, NO_TOKEN, create_app
 from pylee_tui.team.remote import RemoteServices, Unreachable, enrol, health, server_url
 from pylee_tui.team.sealing import new_key_pair
 from tests.support import ANN, BOB, server_doc
-from tests.team.conftest import TeamServer
+from tests.team.conftest import TeamServer, serve_in_thread
 
 
 def post(team: TeamServer, path: str, token: str | None = None, **kw: object) -> httpx2.Response:
@@ -334,3 +336,21 @@ def test_openapi_documents_one_path_per_exposed_method_without_actor(team: TeamS
     for path in exposed:
         schema = str(document["paths"][path])
         assert "'actor'" not in schema, path
+
+
+def test_a_body_over_the_limit_is_refused_unread_token_or_not(services: Services) -> None:
+    for url in serve_in_thread(create_app(services, max_body=1000)):
+        big = {"code": "x" * 2000, "public_key": ""}
+        answer = httpx2.post(url + "/v1/enrol", json=big)
+        assert answer.status_code == 413
+        assert answer.json()["error"]["kind"] == "TooLarge"
+
+        def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
+            yield b'{"code": "'
+            yield b"x" * 2000
+            yield b'", "public_key": ""}'
+
+        answer = httpx2.post(url + "/v1/enrol", content=chunks())
+        assert answer.status_code == 413
+        small = httpx2.post(url + "/v1/enrol", json={"code": "x", "public_key": ""})
+        assert small.status_code == 422  # under the limit: read, and refused for what it says
