@@ -217,7 +217,18 @@ def cmd_server_edit(ctx: Context) -> int:
     server = edit.server
     renamed = f" (renamed from {edit.renamed_from})" if edit.renamed_from else ""
     fixed = "; it is no longer a draft" if edit.was_draft else ""
-    ctx.out.write(f"Updated {cell(server.name, 0)} {server.version}{renamed}{fixed}.\n")
+    shown = cell(server.name, 0)
+    state = ctx.services.server_versions.state(ctx.user, Scope(org, registry, server.name))
+    if state.latest is None:  # never published: the document's own version is all there is
+        ctx.out.write(f"Updated {shown} {cell(server.version, 0)}{renamed}{fixed}.\n")
+    elif state.changed:
+        ctx.out.write(
+            f"Updated {shown}{renamed}{fixed}: unpublished changes since {state.latest}; "
+            f"publish them with `{PROG} server publish {shown} --org {org} --registry "
+            f"{registry}`.\n"
+        )
+    else:
+        ctx.out.write(f"Updated {shown}{renamed}{fixed}: as its latest version {state.latest}.\n")
     return 0
 
 

@@ -209,6 +209,13 @@ class ServerVersionService(Service):
                 )
             latest = self._version_document(db, row["id"], state.latest or version)
             suggestion = suggest_bump(latest, old)
+            if suggestion.bump is None and not state.changed:
+                raise InvalidInput(
+                    f"nothing to roll back: {version} is the latest version"
+                    if version == state.latest
+                    else f"nothing to roll back: {state.latest}, the latest version, has the "
+                    f"content of {version}"
+                )
             if suggestion.bump is None:
                 suggestion = Suggestion("patch", [f"the content of {version}"])
             target = self._target(state, suggestion, bump, new_version, row)

@@ -110,8 +110,8 @@ def bash_offers(script: Path, line: str, cwd: Path | None = None) -> list[str]:
     ("line", "offered"),
     [
         ("pylee-tui reg", ["registry"]),
-        ("pylee-tui se", ["secret", "server"]),
-        ("pylee-tui --db my.db --as ann@example.com se", ["secret", "server"]),
+        ("pylee-tui se", ["secret", "serve", "server"]),
+        ("pylee-tui --db my.db --as ann@example.com se", ["secret", "serve", "server"]),
         ("pylee-tui registry ", ["create", "delete", "edit", "fork", "list", "show"]),
         ("pylee-tui export --cl", ["--client"]),
         ("pylee-tui export --org acme --registry core --client ", sorted(CLIENTS)),
@@ -172,7 +172,7 @@ def test_fish_script_parses(scripts: dict[str, Path]) -> None:
     ("line", "offered"),
     [
         ("pylee-tui reg", ["registry"]),
-        ("pylee-tui --db my.db se", ["secret", "server"]),
+        ("pylee-tui --db my.db se", ["secret", "serve", "server"]),
         ("pylee-tui registry ", ["create", "delete", "edit", "fork", "list", "show"]),
         ("pylee-tui export --cl", ["--client"]),
         ("pylee-tui export --org acme --client ", sorted(CLIENTS)),

@@ -516,7 +516,11 @@ def test_server_edit_replaces_the_document(acme: CliRunner, tmp_path: Path) -> N
             write_json(tmp_path / "w.json", changed),
         )
     )
-    assert out == "Updated io.github.acme/weather 1.1.0.\n"
+    # the file says 1.1.0, but nothing is published until `server publish` says so
+    assert out == (
+        "Updated io.github.acme/weather: unpublished changes since 1.0.0; publish them with "
+        "`pylee-tui server publish io.github.acme/weather --org acme --registry core`.\n"
+    )
     assert as_json(acme("server", "show", WEATHER["name"], *CORE, "--json"))["document"] == changed
     renamed = changed | {"name": "io.github.acme/forecast"}
     out = ok(

@@ -259,6 +259,17 @@ def test_rollback_refuses_to_lose_unpublished_changes(acme: Services) -> None:
     assert acme.server_versions.rollback(ANN, SERVER, "1.0.0", discard=True).version == "1.0.2"
 
 
+def test_rollback_to_the_latest_content_is_refused_and_publishes_nothing(acme: Services) -> None:
+    acme.registries.edit_server(ANN, SERVER, edited(description="a"))
+    acme.server_versions.publish(ANN, SERVER)  # 1.0.1
+    acme.server_versions.rollback(ANN, SERVER, "1.0.0")  # 1.0.2, the content of 1.0.0
+    with pytest.raises(InvalidInput, match="nothing to roll back: 1.0.2 is the latest version"):
+        acme.server_versions.rollback(ANN, SERVER, "1.0.2")
+    with pytest.raises(InvalidInput, match="1.0.2, the latest version, has the content of 1.0.0"):
+        acme.server_versions.rollback(ANN, SERVER, "1.0.0")
+    assert versions(acme) == ["1.0.0", "1.0.1", "1.0.2"]
+
+
 # --- pins -----------------------------------------------------------------------------------
 
 

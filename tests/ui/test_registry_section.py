@@ -367,6 +367,26 @@ async def test_a_key_that_needs_another_item_says_which(db_path, acme):
 # --- confirmations say what cannot be undone ------------------------------------------------
 
 
+async def test_deleting_a_registry_says_it_closes_its_open_change_requests(db_path, acme):
+    from pylee_tui.services.approvals import ChangeRequested
+
+    acme.members.invite(ANN, "acme", BOB)
+    acme.members.accept(BOB, "acme")
+    acme.members.grant(ANN, "acme", BOB, "registries:write")
+    acme.approvals.set_required(ANN, Scope("acme", "core-tools"), True)
+    with pytest.raises(ChangeRequested):
+        acme.registries.remove_server(BOB, Scope("acme", "core-tools", MAPS))
+    async with app_for(db_path).run_test(size=SIZE) as pilot:
+        tree = await open_registries(pilot)
+        await put_cursor(pilot, tree, NodeData("registry", "core-tools"))
+        await pilot.press("d")
+        await settle(pilot)
+        assert pilot.app.screen.message == (
+            "This deletes its 3 servers. It closes its 1 open change request as rejected. "
+            "This cannot be undone."
+        )
+
+
 async def test_the_removal_question_says_what_goes_and_that_it_cannot_be_undone(db_path, acme):
     acme.variables.set_key(ANN, Scope("acme", "core-tools"), "REGION", "eu")
     acme.variables.set_key(ANN, Scope("acme", "core-tools", SEARCH), "UNITS", "metric")

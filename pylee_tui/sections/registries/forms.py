@@ -8,13 +8,16 @@ from __future__ import annotations
 import os
 import shlex
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pylee_tui.dialogs.choice import ChoiceScreen, confirm
 from pylee_tui.dialogs.form import FormField, FormScreen
 from pylee_tui.models import DeletionReport, RegistrySummary, plural
 from pylee_tui.server_json import KNOWN_REGISTRY_TYPES, SCHEMA_URL, read_entries
 from pylee_tui.services import InvalidInput
+
+if TYPE_CHECKING:
+    from pylee_tui.services.registries import RegistryDeletion
 
 Save = Callable[[dict[str, str]], Any]
 
@@ -153,18 +156,24 @@ def import_form(registry: str, run: Save) -> FormScreen:
     )
 
 
-def delete_registry_question(summary: RegistrySummary, report: DeletionReport) -> ChoiceScreen:
+def delete_registry_question(summary: RegistrySummary, report: RegistryDeletion) -> ChoiceScreen:
     """What goes with the registry, and that it cannot be undone (its keys' history goes too,
-    so there is nothing to roll back to)."""
+    so there is nothing to roll back to); the change requests still open on it are closed."""
     keys = (
         f" and the {plural(report.variables, 'variable or secret')} of the registry and its "
         "servers, with their history"
         if report.variables
         else ""
     )
+    requests = (
+        f" It closes its {plural(report.requests, 'open change request')} as rejected."
+        if report.requests
+        else ""
+    )
     return confirm(
         f"Delete registry {summary.name}?",
-        f"This deletes its {plural(report.servers, 'server')}{keys}. This cannot be undone.",
+        f"This deletes its {plural(report.servers, 'server')}{keys}.{requests} "
+        "This cannot be undone.",
         yes="Delete",
         variant="error",
     )
