@@ -31,8 +31,10 @@ PAGE = 1000
 # An event that names a member's own (user-scope) keys, which only they and admins may see:
 # one of the key's own writes or reveals (metadata scope "user"), or a secret read along a
 # chain (a copy, an export, a launch) naming a key its actor keeps, or kept, at the user scope.
+# (coalesce: an event with no scope in its metadata must count as not personal, not as NULL,
+# which `NOT` would keep NULL and so hide the event)
 _PERSONAL = """(
-    json_extract(metadata, '$.scope') = 'user'
+    coalesce(json_extract(metadata, '$.scope'), '') = 'user'
     OR (substr(action, 1, 7) = 'secret.' AND EXISTS (
         SELECT 1 FROM user_variable_versions uv JOIN members m ON m.id = uv.member_id
         WHERE m.org_id = audit_events.org_id AND m.email = audit_events.actor
