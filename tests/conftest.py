@@ -19,8 +19,8 @@ from tests.support import ANN, CliRunner, Clock
 
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Point every default location into tmp_path and forget any identity (and passphrase)
-    from the real shell. The runtime directory, where an unlock agent's socket lives, is a
+    """Point every default location into tmp_path and forget any identity, passphrase and team
+    server (and its saved login) from the real shell. The runtime directory, where an unlock agent's socket lives, is a
     short private one of its own (a socket's path may not pass 107 bytes): a developer's own
     agent is never asked."""
     for name in (
@@ -29,11 +29,14 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
         "PYLEE_DEBUG",
         "PYLEE_PASSPHRASE",
         "PYLEE_NEW_PASSPHRASE",
+        "PYLEE_SERVER",  # a developer's team server: no test talks to it
     ):
         monkeypatch.delenv(name, raising=False)
     xdg = tmp_path / "xdg-data"
     monkeypatch.setenv("XDG_DATA_HOME", str(xdg))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    # where the saved team login lives (team/login.py): never the developer's own
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     runtime = tempfile.mkdtemp(prefix="pyl-rt-")  # made 0700
     monkeypatch.setenv("XDG_RUNTIME_DIR", runtime)
