@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from pylee_tui.services.export import ExportService
     from pylee_tui.services.forks import ForkService
     from pylee_tui.services.identity import IdentityService
+    from pylee_tui.services.invitations import InvitationService, Mailer
     from pylee_tui.services.launch import LaunchService
     from pylee_tui.services.member_review import MemberReviewService
     from pylee_tui.services.members import MemberService
@@ -71,6 +72,11 @@ class Services:
 
     Each service is made (and its module imported) the first time it is asked for: a command
     that lists orgs loads neither the vault's cryptography nor the export's JSON Schema."""
+
+    # set by `serve run` on a team server: what mails invitations (to, subject, body), and the
+    # URL its people join at (both None elsewhere: the inviter passes the code on)
+    mailer: Mailer | None = None
+    public_url: str | None = None
 
     def __init__(self, store: Store, clock: Callable[[], datetime] = utcnow):
         self.store = store
@@ -207,6 +213,12 @@ class Services:
         from pylee_tui.services.tokens import TokenService
 
         return TokenService(self)
+
+    @cached_property
+    def invitations(self) -> InvitationService:
+        from pylee_tui.services.invitations import InvitationService
+
+        return InvitationService(self)
 
     def now(self) -> str:
         return to_iso(self.clock())
