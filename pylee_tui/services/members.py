@@ -291,6 +291,11 @@ class MemberService(Service):
 
         The row stays, marked 'revoked', so the members table shows who was removed and an
         invitation can be sent again later.
+
+        On a team server, a person who now belongs nowhere (no other membership or pending
+        invitation, not a server admin) has every login token revoked in the same transaction
+        (counted in the audit event's `tokens_revoked`); invited again, they join with the new
+        code their invitation brings.
         """
         email = valid("email", email)
         with self.store.transaction() as db:
@@ -301,15 +306,12 @@ class MemberService(Service):
             else:
                 action = "member.revoke_invitation"
             self._update(db, row, {"status": "revoked"})
+            metadata: dict[str, Any] = {"role": row["role"], "was": row["status"]}
+            revoked = self.services.tokens.revoke_if_gone(db, email)
+            if revoked:
+                metadata["tokens_revoked"] = revoked
             self.services.audit.record(
-                db,
-                actor,
-                org,
-                action,
-                "member",
-                row["id"],
-                row["email"],
-                {"role": row["role"], "was": row["status"]},
+                db, actor, org, action, "member", row["id"], row["email"], metadata
             )
             # their open change requests could never be approved now: closed, each audited
             self.services.approvals.close_open(

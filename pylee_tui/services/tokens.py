@@ -6,7 +6,11 @@ an API token that lives ninety days. Codes and tokens are random enough that a p
 all the database keeps of them: their text exists once, in the value that issued it, and never in
 a message, a log or the store. A token works while it is neither revoked nor expired and its
 person still belongs somewhere: a server admin, or a member (active, or invited and not yet
-expired) of at least one organization.
+expired) of at least one organization. Removing a person from the last organization they belong
+to also revokes their tokens (`revoke_if_gone`), so a later invitation starts from a new code.
+
+A public key must be a usable X25519 key: a low-order point (whose shared secret with any key is
+all zeros, so anything sealed to it is open to everyone) is refused before the code is spent.
 """
 
 from __future__ import annotations
@@ -41,6 +45,13 @@ TOKEN_PREFIX = "pyl_"
 CODE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # base32 (RFC 4648): no 0/O or 1/I pairs
 CODE_LENGTH = 20
 PUBLIC_KEY_BYTES = 32  # a raw X25519 public key
+# a fixed X25519 private key to probe a presented public key with: a low-order point gives the
+# all-zero shared secret for every (clamped) private key, which `exchange` refuses
+_PROBE_PRIVATE = bytes(range(1, PUBLIC_KEY_BYTES + 1))
+BAD_KEY = (
+    "this public key cannot be used: it is a low-order X25519 point, which would let anyone read "
+    "what is sealed to it; make a new key pair and enrol again (the code is still good)"
+)
 LABEL_MAX = 80
 # longer than any code or token we issue, with room for pasted spaces: anything beyond is not one
 _MAX_PRESENTED = 256
@@ -124,6 +135,23 @@ def check_label(label: str) -> str:
     return label
 
 
+def check_public_key(public_key: object) -> bytes:
+    """`public_key` if it is a usable raw X25519 public key, else InvalidInput in one line."""
+    if not isinstance(public_key, bytes) or len(public_key) != PUBLIC_KEY_BYTES:
+        raise InvalidInput(f"a public key is {PUBLIC_KEY_BYTES} bytes (a raw X25519 key)")
+    from cryptography.hazmat.primitives.asymmetric.x25519 import (
+        X25519PrivateKey,
+        X25519PublicKey,
+    )
+
+    try:
+        probe = X25519PrivateKey.from_private_bytes(_PROBE_PRIVATE)
+        probe.exchange(X25519PublicKey.from_public_bytes(public_key))
+    except ValueError:  # the all-zero shared secret of a low-order point
+        raise InvalidInput(BAD_KEY) from None
+    return public_key
+
+
 def _presented(text: object) -> str | None:
     """The code or token as given, if it could be one at all (text of a sane length)."""
     if not isinstance(text, str) or not text.strip() or len(text) > _MAX_PRESENTED:
@@ -174,10 +202,11 @@ class TokenService(Service):
         """Trade a live enrolment code and the person's public key for an API token.
 
         The code is used up; the key is stored (replacing an earlier one: `replaced_key`). Two
-        enrolments racing with one code: exactly one wins, the other is refused."""
+        enrolments racing with one code: exactly one wins, the other is refused. A key that is
+        not a usable X25519 public key (wrong size, low order) is refused first: the code stays
+        good."""
         presented = _presented(code)
-        if not isinstance(public_key, bytes) or len(public_key) != PUBLIC_KEY_BYTES:
-            raise InvalidInput(f"a public key is {PUBLIC_KEY_BYTES} bytes (a raw X25519 key)")
+        public_key = check_public_key(public_key)  # refused before the code is looked at
         label = check_label(label)
         if presented is None:
             raise Unauthenticated(BAD_CODE)
@@ -288,6 +317,25 @@ class TokenService(Service):
             [now, valid("email", email)],
         )
         return int(cursor.rowcount)
+
+    def revoke_if_gone(self, db: sqlite_utils.Database, email: str) -> int:
+        """In the caller's transaction (a removal): revoke every live token of `email` when
+        they now belong nowhere on this server: no active membership, no pending invitation, not
+        a server admin. How many were revoked (0 when they still belong somewhere).
+
+        Their tokens already stopped working with their last membership; revoking them makes
+        `token list` say so and keeps them dead if the person is invited again later (an
+        invitation on a team server brings a new enrolment code, so they join afresh)."""
+        email = valid("email", email)
+        gone = one(
+            db,
+            "SELECT 1 FROM people p WHERE p.email = :email AND NOT "
+            + _ALIVE.format(email=":email"),
+            {"email": email, **self._moments()},
+        )
+        if gone is None:  # never enrolled here, or still belongs somewhere
+            return 0
+        return self.revoke_all(db, email)
 
     # --- people -------------------------------------------------------------------------------
 

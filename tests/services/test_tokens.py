@@ -19,8 +19,9 @@ from pylee_tui.services import (
     Services,
     Unauthenticated,
 )
-from pylee_tui.services.tokens import BAD_CODE, BAD_TOKEN, IssuedToken, TokenInfo
+from pylee_tui.services.tokens import BAD_CODE, BAD_KEY, BAD_TOKEN, IssuedToken, TokenInfo
 from pylee_tui.store import Store
+from pylee_tui.team.sealing import new_key_pair
 from tests.support import ANN, BOB, CARL, Clock
 
 KEY_A = bytes(range(32))
@@ -136,6 +137,33 @@ def test_a_bad_key_or_label_keeps_the_code(
     assert services.tokens.enrol(code, KEY_A).email == ANN
 
 
+# X25519 points of small order (and non-canonical encodings of them): the shared secret with
+# any private key is all zeros, so a box sealed to one is open to anyone
+LOW_ORDER_POINTS = [
+    bytes(32),
+    (1).to_bytes(32, "little"),
+    bytes.fromhex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"),
+    bytes.fromhex("5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157"),
+    bytes.fromhex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),  # p - 1
+    bytes.fromhex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),  # p
+    bytes.fromhex("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),  # p + 1
+    bytes(31) + b"\x80",  # 0 with the top bit set (X25519 ignores it)
+]
+
+
+@pytest.mark.parametrize("point", LOW_ORDER_POINTS, ids=lambda p: p.hex()[:8])
+def test_a_low_order_public_key_is_refused_and_the_code_stays_good(
+    services: Services, point: bytes
+) -> None:
+    code = services.tokens.init_server(ANN)
+    with pytest.raises(InvalidInput) as caught:
+        services.tokens.enrol(code, point)
+    assert str(caught.value) == BAD_KEY
+    assert "\n" not in BAD_KEY
+    assert services.tokens.enrol(code, new_key_pair().public).email == ANN  # not spent
+    assert services.tokens.person_key(ANN, ANN) != point
+
+
 def test_one_code_raced_by_two_enrolments_has_one_winner(db_path: Path) -> None:
     """Two connections (as two server workers would have) enrol with the same code at once."""
     first = Store(db_path)
@@ -205,7 +233,21 @@ def test_every_bad_token_gets_the_same_message(services: Services, admin: Issued
     assert services.tokens.authenticate(f" {admin.token}\n") == ANN  # pasted with a newline
 
 
-def test_a_token_dies_with_its_last_membership(services: Services, clock: Clock) -> None:
+def removal_event(
+    services: Services, org: str, email: str, *, reader: str = ANN
+) -> dict[str, object]:
+    """The metadata of the newest removal (or revoked invitation) of `email` in `org`."""
+    events = [
+        e
+        for e in services.audit.list_for_org(reader, org)
+        if e.action in ("member.remove", "member.revoke_invitation") and e.target_label == email
+    ]
+    return events[0].metadata
+
+
+def test_a_token_dies_with_its_last_membership_and_is_revoked(
+    services: Services, clock: Clock
+) -> None:
     services.tokens.init_server(ANN)
     services.orgs.create(ANN, "Acme")
     services.orgs.create(ANN, "Beta")
@@ -216,12 +258,68 @@ def test_a_token_dies_with_its_last_membership(services: Services, clock: Clock)
     services.members.accept(BOB, "beta")
     services.members.remove(ANN, "acme", BOB)
     assert services.tokens.authenticate(bob.token) == BOB  # still in beta
+    assert "tokens_revoked" not in removal_event(services, "acme", BOB)
     services.members.remove(ANN, "beta", BOB)
     assert refused_token(services, bob.token) == BAD_TOKEN
-    assert services.tokens.list_tokens(BOB)[0].state == "inactive"
-    # invited again: the same token works again (it was never revoked)
+    [info] = services.tokens.list_tokens(BOB)
+    assert (info.state, info.alive) == ("revoked", False)
+    assert removal_event(services, "beta", BOB)["tokens_revoked"] == 1
+    # invited again: the old token stays dead; the invitation's new code enrols them afresh
     services.members.invite(ANN, "beta", BOB)
-    assert services.tokens.authenticate(bob.token) == BOB
+    assert refused_token(services, bob.token) == BAD_TOKEN
+    with services.store.transaction() as db:
+        code = services.tokens.issue_code(db, BOB, by=ANN)
+    again = services.tokens.enrol(code, KEY_B)
+    assert services.tokens.authenticate(again.token) == BOB
+
+
+def test_revoking_the_only_invitation_of_an_enrolled_person_revokes_their_tokens(
+    services: Services, admin: IssuedToken
+) -> None:
+    bob = services.tokens.enrol(invite_code(services, BOB), KEY_B)
+    services.members.remove(ANN, "acme", BOB)  # never accepted: the invitation is revoked
+    assert refused_token(services, bob.token) == BAD_TOKEN
+    assert services.tokens.list_tokens(BOB)[0].state == "revoked"
+    assert removal_event(services, "acme", BOB)["tokens_revoked"] == 1
+
+
+def test_a_pending_invitation_elsewhere_keeps_the_tokens_until_it_lapses(
+    services: Services, clock: Clock, admin: IssuedToken
+) -> None:
+    services.orgs.create(ANN, "Beta")
+    services.orgs.create(ANN, "Gamma")
+    bob = services.tokens.enrol(invite_code(services, BOB), KEY_B)
+    services.members.accept(BOB, "acme")
+    services.members.invite(ANN, "beta", BOB)
+    services.members.remove(ANN, "acme", BOB)
+    assert services.tokens.authenticate(bob.token) == BOB  # beta's invitation is pending
+    services.members.invite(ANN, "gamma", BOB)
+    services.members.accept(BOB, "gamma")
+    clock.advance(days=8)  # beta's invitation lapsed meanwhile
+    services.members.remove(ANN, "gamma", BOB)
+    assert services.tokens.list_tokens(BOB)[0].state == "revoked"
+
+
+def test_a_server_admin_removed_from_an_org_keeps_their_login(
+    services: Services, admin: IssuedToken
+) -> None:
+    services.tokens.enrol(invite_code(services, BOB), KEY_B)
+    services.members.accept(BOB, "acme")
+    services.members.change_role(ANN, "acme", BOB, "admin")
+    services.members.remove(BOB, "acme", ANN)  # ann now belongs to no org
+    assert services.tokens.authenticate(admin.token) == ANN  # she runs the server
+    assert services.tokens.list_tokens(ANN)[0].state == "alive"
+    assert "tokens_revoked" not in removal_event(services, "acme", ANN, reader=BOB)
+
+
+def test_removing_someone_who_never_enrolled_revokes_nothing(
+    services: Services, admin: IssuedToken
+) -> None:
+    services.members.invite(ANN, "acme", CARL)
+    services.members.accept(CARL, "acme")
+    services.members.remove(ANN, "acme", CARL)
+    assert "tokens_revoked" not in removal_event(services, "acme", CARL)
+    assert services.tokens.authenticate(admin.token) == ANN
 
 
 def test_an_invitation_left_pending_past_seven_days_ends_the_token(
