@@ -20,9 +20,9 @@ from tests.support import ANN, CliRunner, Clock
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Point every default location into tmp_path and forget any identity, passphrase and team
-    server (and its saved login) from the real shell. The runtime directory, where an unlock agent's socket lives, is a
-    short private one of its own (a socket's path may not pass 107 bytes): a developer's own
-    agent is never asked."""
+    server (and its saved login) from the real shell. The runtime directory, where an unlock
+    agent's socket lives, is a short private one of its own (a socket's path may not pass 107
+    bytes): a developer's own agent is never asked."""
     for name in (
         "PYLEE_DB",
         "PYLEE_USER",

@@ -9,11 +9,12 @@ import pytest
 
 from pylee_tui.services import Services, Unauthenticated
 from pylee_tui.services.tokens import IssuedToken
+from pylee_tui.team.sealing import new_key_pair
 from tests.cli.expect import as_json, ok, one_error_line, rows
 from tests.support import ANN, BOB, CliRunner, with_services
 
 CODE = re.compile(r"[A-Z2-7]{5}(?:-[A-Z2-7]{5}){3}")
-KEY = bytes(32)
+KEY = new_key_pair().public  # a real X25519 key: enrolment refuses a low-order point
 
 
 def serve_init(cli: CliRunner, email: str = ANN) -> str:
