@@ -58,6 +58,14 @@ def build_parser(named: Sequence[str] | None = None) -> CliParser:
         description="Run MCP infrastructure from the terminal. With no command, opens the app.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument(
+        "--server",
+        dest="team_server",
+        metavar="URL",
+        default=None,
+        help="work against this team server, as your saved login (env PYLEE_SERVER; before the "
+        "command; --db wins)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CliParser)
     commands = Commands(sub, common, only)
     for name in GROUPS:
@@ -66,8 +74,13 @@ def build_parser(named: Sequence[str] | None = None) -> CliParser:
 
 
 def launch_app(args: argparse.Namespace) -> int:
-    """Open the app. A store that cannot be opened or a bad --as is a one-line error first."""
+    """Open the app. A store that cannot be opened or a bad --as is a one-line error first.
+    Against a team server (remote_guard): not yet, in one line."""
     from pylee_tui.services import Services
+
+    from .remote_guard import refuse_the_app
+
+    refuse_the_app(args)
     from pylee_tui.store import Store, resolve_db_path
 
     path = resolve_db_path(args.db)
@@ -161,4 +174,4 @@ def main(
         return 1
     finally:
         if ctx is not None:
-            ctx.store.close()
+            ctx.close()

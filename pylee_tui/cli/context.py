@@ -1,19 +1,23 @@
-"""What a command runs with: the parsed arguments, the services over the store, the acting user
-and the streams it writes to."""
+"""What a command runs with: the parsed arguments, the services over the store (or a team
+server's, see `remote_guard`), the acting user and the streams it writes to."""
 
 from __future__ import annotations
 
 import argparse
 import os
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, cast
 
 if TYPE_CHECKING:
     from pylee_tui.services import Services
     from pylee_tui.store import Store
+    from pylee_tui.team.remote import RemoteServices
 
 
 class Context:
-    """What a command needs: the services, the acting user (resolved lazily), the streams."""
+    """What a command needs: the services, the acting user (resolved lazily), the streams.
+
+    Against a team server (`remote` is True) `services` is a `RemoteServices` and the acting
+    user is the login's person (the server's `whoami`); there is no local store to touch."""
 
     def __init__(
         self, args: argparse.Namespace, out: TextIO, err: TextIO, raw_out: TextIO | None = None
@@ -22,12 +26,54 @@ class Context:
         self.out = out  # escapes what stored text could do to a terminal (safe_text.SafeWriter)
         self.err = err
         self.raw_out = raw_out or out  # byte-exact values: see `value_out`
+        self._user: str | None = None
+        self._store: Store | None = None
+        self._remote: RemoteServices | None = None
+        from . import remote_guard
+
+        saved = remote_guard.team_login(args)
+        if saved is not None:
+            # refused before anything is sent or opened
+            remote_guard.refuse_unless_routed(args)
+            remote_guard.check_acting_user(args, saved)
+            from pylee_tui.team.remote import RemoteServices
+
+            self._remote = RemoteServices(saved.url, saved.token, verify=saved.ca or True)
+            self.services: Services = cast("Services", self._remote)
+            return
         from pylee_tui.services import Services
         from pylee_tui.store import Store, resolve_db_path
 
-        self.store: Store = Store(resolve_db_path(args.db))
-        self.services: Services = Services(self.store)
-        self._user: str | None = None
+        self._store = Store(resolve_db_path(args.db))
+        self.services = Services(self._store)
+
+    @property
+    def remote(self) -> bool:
+        """Whether the command runs against a team server."""
+        return self._remote is not None
+
+    @property
+    def server_url(self) -> str | None:
+        """The team server's URL, when the command runs against one."""
+        return None if self._remote is None else self._remote.url
+
+    @property
+    def store(self) -> Store:
+        """The local store. Against a team server there is none: a command that needs one is
+        refused (`remote_guard`), so reaching here is that table missing the command."""
+        if self._store is None:
+            from pylee_tui.services.errors import PyleeError
+
+            from .remote_guard import command_name, not_yet
+
+            raise PyleeError(not_yet(command_name(self.args)))
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+        if self._remote is not None:
+            self._remote.close()
 
     @property
     def value_out(self) -> TextIO:
@@ -40,7 +86,10 @@ class Context:
     @property
     def user(self) -> str:
         if self._user is None:
-            self._user = self.services.identity.require(
-                self.args.as_user, os.environ.get("PYLEE_USER")
-            )
+            if self._remote is not None:
+                self._user = self._remote.whoami()
+            else:
+                self._user = self.services.identity.require(
+                    self.args.as_user, os.environ.get("PYLEE_USER")
+                )
         return self._user
