@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -152,6 +153,12 @@ def check_public_key(public_key: object) -> bytes:
     return public_key
 
 
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    """SQLite gave up waiting for another connection's lock ('database is locked'/'busy')."""
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
 def _presented(text: object) -> str | None:
     """The code or token as given, if it could be one at all (text of a sane length)."""
     if not isinstance(text, str) or not text.strip() or len(text) > _MAX_PRESENTED:
@@ -274,12 +281,19 @@ class TokenService(Service):
         row = rows[0]
         last = row["last_used_at"]
         if last is None or last < to_iso(self.services.clock() - LAST_USED_EVERY):
-            with self.store.transaction() as db:
-                db.execute(
-                    "UPDATE api_tokens SET last_used_at = ? WHERE id = ?",
-                    [params["now"], row["id"]],
-                )
+            self._note_use(row["id"], params["now"])
         return str(row["email"])
+
+    def _note_use(self, token_id: int, now: str) -> None:
+        """Write a token's last use: bookkeeping, given up when another connection holds the
+        store's write lock past the busy timeout (`pylee-tui --db` on the served file), so that
+        a call is never refused for it: a read goes on, a write meets the busy store itself."""
+        try:
+            with self.store.transaction() as db:
+                db.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", [now, token_id])
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
 
     def list_tokens(self, actor: str, *, everyone: bool = False) -> list[TokenInfo]:
         """The actor's tokens, newest first; every person's with `everyone` (server admins)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -359,6 +360,24 @@ def test_last_used_is_written_at_most_once_a_minute(
     clock.advance(seconds=2)
     services.tokens.authenticate(admin.token)
     assert last_used() is not None and last_used() > first  # type: ignore[operator]
+
+
+def test_a_busy_store_skips_noting_the_use_but_still_authenticates(
+    services: Services, clock: Clock, admin: IssuedToken, db_path: Path
+) -> None:
+    """Another connection (`pylee-tui --db` on the served file) holds the write lock: the token
+    still works; its last use is noted on a later call."""
+    services.store.conn.execute("PRAGMA busy_timeout = 50")  # not the 5 s a server waits
+    other = sqlite3.connect(db_path, timeout=0.05)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        assert services.tokens.authenticate(admin.token) == ANN
+        assert services.tokens.list_tokens(ANN)[0].last_used_at is None
+    finally:
+        other.rollback()
+        other.close()
+    assert services.tokens.authenticate(admin.token) == ANN
+    assert services.tokens.list_tokens(ANN)[0].last_used_at is not None
 
 
 def test_list_shows_own_tokens_and_everyone_only_to_a_server_admin(

@@ -12,6 +12,7 @@ timeout instead of failing."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -27,12 +28,14 @@ from pylee_tui.services import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    PyleeError,
     Scope,
     Services,
     Unauthenticated,
 )
 from pylee_tui.services.tokens import BAD_CODE, BAD_KEY, BAD_TOKEN, IssuedToken
 from pylee_tui.store import Store
+from pylee_tui.team.api import STORE_TROUBLE
 from pylee_tui.team.remote import RemoteServices, enrol
 from pylee_tui.team.sealing import new_key_pair
 from tests.support import ANN, BOB, CARL
@@ -406,3 +409,29 @@ def test_a_local_writer_on_the_served_file_waits_instead_of_failing(
     assert set(outcomes[0]) | set(outcomes[1]) <= registries
     assert len(registries) >= 2 * writes
     assert {o.slug for o in team.services.orgs.list_orgs(ANN)} >= set(outcomes[2])
+
+
+def test_a_store_held_by_another_writer_is_one_line_never_a_500(
+    team: TeamServer, db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another connection holds the write lock past the busy timeout: reads (and the token's
+    check, whose note of its use is given up) go on; a write is refused in one line (503) and
+    works once the lock is free. Before, the token check's note failed the call with a bare 500."""
+    caplog.set_level(logging.ERROR, logger="pylee_tui.team")
+    team.services.store.conn.execute("PRAGMA busy_timeout = 100")  # not the 5 s a server waits
+    team.services.orgs.create(ANN, "Acme", slug="acme")
+    team.clock.advance(minutes=2)  # the token's last use is due to be noted
+    other = sqlite3.connect(db_path, timeout=0.1)
+    other.execute("BEGIN IMMEDIATE")
+    with RemoteServices(team.url, team.tokens[ANN]) as ann:
+        try:
+            assert ann.whoami() == ANN
+            assert [org.slug for org in ann.orgs.list_orgs(ANN)] == ["acme"]
+            with pytest.raises(PyleeError) as busy:
+                ann.orgs.create(ANN, "Beta")
+            assert str(busy.value) == STORE_TROUBLE
+        finally:
+            other.rollback()
+            other.close()
+        assert ann.orgs.create(ANN, "Beta").slug == "beta"
+    assert not [r for r in caplog.records if r.getMessage().startswith("bug in")]
