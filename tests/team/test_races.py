@@ -248,6 +248,36 @@ def test_two_admins_inviting_one_person_at_once_make_one_invitation(
     assert len([e for e in invites if e.target_label.startswith("new")]) == ROUNDS
 
 
+def test_an_invitation_revoked_while_it_is_accepted_ends_revoked_either_way(
+    team: TeamServer, quiet_server: None
+) -> None:
+    """Accept first: the new member is removed. Revoke first: the acceptance finds no
+    invitation. Either way the person is out and their login is revoked with it."""
+    services = team.services
+    services.orgs.create(ANN, "Acme", slug="acme")
+    firsts: Counter[str] = Counter()
+    with RemoteServices(team.url, team.tokens[ANN]) as ann:
+        for _ in range(ROUNDS):
+            services.members.invite(ANN, "acme", BOB)
+            with RemoteServices(team.url, team.enrol(BOB)) as bob:
+                outcomes = race(
+                    partial(bob.members.accept, BOB, "acme"),
+                    partial(ann.members.remove, ANN, "acme", BOB),
+                )
+            assert not isinstance(outcomes[1], Exception), outcomes[1]
+            accepted = not isinstance(outcomes[0], Exception)
+            if not accepted:  # revoked first; or his token died before his call was read
+                refusal = outcomes[0]
+                assert isinstance(refusal, NotFound | Unauthenticated), repr(refusal)
+            firsts["accept" if accepted else "remove"] += 1
+            assert outcomes[1].status == "revoked"
+            assert _active(services, "acme") == {ANN: "admin"}
+            assert {t.state for t in services.tokens.list_tokens(BOB)} == {"revoked"}
+    assert firsts["accept"] == len(actions(services, ANN, "member.accept"))
+    assert firsts["accept"] == len(actions(services, ANN, "member.remove"))
+    assert firsts["remove"] == len(actions(services, ANN, "member.revoke_invitation"))
+
+
 def test_one_enrolment_code_used_by_two_clients_at_once_enrols_one(
     team: TeamServer, quiet_server: None
 ) -> None:
