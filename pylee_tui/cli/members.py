@@ -4,7 +4,7 @@ with which role and grants, and the admins' regular review of them."""
 from __future__ import annotations
 
 import shlex
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pylee_tui.fields import GRANTS, ROLES
 
@@ -14,6 +14,7 @@ from .parser import PROG, Commands, json_flag, org_option
 from .prompt import unconfirmed
 
 if TYPE_CHECKING:
+    from pylee_tui.services.invitations import InvitationService
     from pylee_tui.services.member_review import MemberReview, ReviewLine, Suggestion
 
 
@@ -33,11 +34,55 @@ def cmd_member_list(ctx: Context) -> int:
     return 0
 
 
+def _invitations(ctx: Context) -> InvitationService:
+    """The invitations service, local or the team server's."""
+    found = getattr(ctx.services, "invitations", None)
+    if found is None:  # a RemoteServices that does not name it yet: the same calls, by name
+        from pylee_tui.team.remote import RemoteService
+
+        connection = ctx.services.connection  # type: ignore[attr-defined]
+        return cast("InvitationService", RemoteService(connection, "invitations"))
+    return cast("InvitationService", found)
+
+
 def cmd_member_invite(ctx: Context) -> int:
-    member = ctx.services.members.invite(ctx.user, ctx.args.org, ctx.args.email, role=ctx.args.role)
+    """Invite; on a team server (against one, or its store with --db) the person also needs
+    the code that lets them join it: mailed by the server, or shown here once to pass on."""
+    org = ctx.args.org
+    invitation = _invitations(ctx).invite(ctx.user, org, ctx.args.email, role=ctx.args.role)
+    member = invitation.member
+    invited = f"Invited {member.email} to {org} as {member.role}"
+    accept = f"{PROG} member accept --org {shlex.quote(org)}"
+    if invitation.code is None and not invitation.mailed and not invitation.joined:
+        # a local store: no server to join, they accept as themselves
+        ctx.out.write(
+            f"{invited}; they accept with: "
+            f"{PROG} --as {member.email} member accept --org {org} (within 7 days)\n"
+        )
+        return 0
+    if invitation.mail_error is not None:
+        ctx.err.write(f"{PROG}: warning: {invitation.mail_error}\n")
+    if invitation.code is None:
+        if invitation.joined:
+            told = " (a mail told them)" if invitation.mailed else ""
+            ctx.out.write(
+                f"{invited}; they have joined this server already{told} and accept with: "
+                f"{accept} (within 7 days)\n"
+            )
+        else:
+            ctx.out.write(
+                f"{invited}; the code to join was emailed to {member.email}. They join with it, "
+                f"then accept with: {accept} (within 7 days)\n"
+            )
+        return 0
+    url = invitation.join_url or ctx.server_url or "<server-url>"
+    renewed = " (their earlier code no longer works)" if invitation.renewed else ""
     ctx.out.write(
-        f"Invited {member.email} to {ctx.args.org} as {member.role}; they accept with: "
-        f"{PROG} --as {member.email} member accept --org {ctx.args.org} (within 7 days)\n"
+        f"{invited}. Their enrolment code (single use, valid 7 days; shown only now){renewed}:\n"
+        f"  {invitation.code}\n"
+        "Pass it on; they join from their own machine with:\n"
+        f"  {PROG} join {url} {invitation.code}\n"
+        f"then accept with:\n  {accept}\n"
     )
     return 0
 

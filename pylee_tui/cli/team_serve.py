@@ -17,8 +17,10 @@ if TYPE_CHECKING:
     import uvicorn
 
     from pylee_tui.team import login as login_module
+    from pylee_tui.team.mail import SmtpMailer
 
 DEFAULT_LISTEN = "127.0.0.1:8750"
+SMTP_URL_ENV = "PYLEE_SMTP_URL"
 LOGOUT_TIMEOUT = 10.0  # seconds: logging out does not wait long for a server that is gone
 
 
@@ -31,6 +33,28 @@ def add_run_arguments(parser: CliParser) -> None:
     )
     parser.add_argument("--tls-cert", metavar="FILE", help="the TLS certificate chain (PEM)")
     parser.add_argument("--tls-key", metavar="FILE", help="the TLS private key (PEM)")
+    parser.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the URL the team reaches this server at, as invitations name it (default: the "
+        "--listen address)",
+    )
+    parser.add_argument(
+        "--smtp-url",
+        metavar="URL",
+        help="mail invitations' codes through this SMTP server: smtp://host:port (STARTTLS when "
+        "offered) or smtps://host:port, with user:password@ to log in (default: $"
+        f"{SMTP_URL_ENV}, which keeps a password out of the process list); without it the "
+        "inviter is shown the code",
+    )
+    parser.add_argument(
+        "--mail-from", metavar="ADDR", help="the sender of invitation mails (with --smtp-url)"
+    )
+    parser.add_argument(
+        "--smtp-ca",
+        metavar="FILE",
+        help="the CA certificates (PEM) the SMTP server's certificate is checked with",
+    )
 
 
 def parse_listen(text: str) -> tuple[str, int]:
@@ -73,11 +97,65 @@ def check_tls(host: str, cert: str | None, key: str | None) -> tuple[str, str] |
     return cert, key
 
 
+def build_mailer(args: argparse.Namespace) -> SmtpMailer | None:
+    """The mailer --smtp-url / $PYLEE_SMTP_URL and --mail-from describe, checked (None without
+    an SMTP URL); nothing is sent yet."""
+    import os
+
+    from pylee_tui.services.errors import InvalidInput
+
+    url = getattr(args, "smtp_url", None) or os.environ.get(SMTP_URL_ENV) or None
+    mail_from = getattr(args, "mail_from", None)
+    ca = getattr(args, "smtp_ca", None)
+    if url is None:
+        if mail_from is not None or ca is not None:
+            flag = "--mail-from" if mail_from is not None else "--smtp-ca"
+            raise InvalidInput(f"{flag} needs --smtp-url (the SMTP server that sends the mail)")
+        return None
+    if not mail_from:
+        raise InvalidInput("--smtp-url needs --mail-from ADDR (the sender of invitation mails)")
+    if ca is not None and not Path(ca).is_file():
+        raise InvalidInput(f"--smtp-ca {ca}: no such file")
+    from pylee_tui.team.mail import SmtpMailer
+
+    return SmtpMailer(url, mail_from, ca=ca)
+
+
+def public_url(args: argparse.Namespace, host: str, listening_at: str, mailing: bool) -> str | None:
+    """The URL invitations name: --public-url, else where the server listens (None when that is
+    every address, 0.0.0.0 or ::, which names no machine; refused when mail must name one)."""
+    import ipaddress
+
+    from pylee_tui.services.errors import InvalidInput
+    from pylee_tui.team.remote import server_url
+
+    given = getattr(args, "public_url", None)
+    if given is not None:
+        return server_url(given)
+    try:
+        unspecified = ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        unspecified = host == ""
+    if not unspecified:
+        return listening_at
+    if mailing:
+        raise InvalidInput(
+            f"--public-url is needed: the mailed invitations must say where to join, and {host} "
+            "names no machine"
+        )
+    return None
+
+
 def build_server(args: argparse.Namespace) -> tuple[uvicorn.Server, str]:
     """The uvicorn server `serve` runs, over the store --db names, and the URL it answers at:
     everything checked, nothing listening yet."""
     host, port = parse_listen(args.listen)
     tls = check_tls(host, args.tls_cert, args.tls_key)
+    shown = f"[{host}]" if ":" in host else host
+    scheme = "https" if tls else "http"
+    listening_at = f"{scheme}://{shown}:{port}"
+    mailer = build_mailer(args)
+    joined_at = public_url(args, host, listening_at, mailer is not None)
     import uvicorn
 
     from pylee_tui.services import Services
@@ -85,8 +163,11 @@ def build_server(args: argparse.Namespace) -> tuple[uvicorn.Server, str]:
     from pylee_tui.team.api import create_app
 
     store = Store(resolve_db_path(getattr(args, "db", None)))
+    services = Services(store)
+    services.mailer = mailer
+    services.public_url = joined_at
     config = uvicorn.Config(
-        create_app(Services(store)),
+        create_app(services),
         host=host,
         port=port,
         ssl_certfile=tls[0] if tls else None,
@@ -95,15 +176,20 @@ def build_server(args: argparse.Namespace) -> tuple[uvicorn.Server, str]:
         lifespan="off",
         server_header=False,
     )
-    shown = f"[{host}]" if ":" in host else host
-    scheme = "https" if tls else "http"
-    return uvicorn.Server(config), f"{scheme}://{shown}:{port}"
+    return uvicorn.Server(config), listening_at
 
 
 def run_server(args: argparse.Namespace) -> int:
     """`pylee-tui serve [run]`: answer the team's clients until interrupted."""
     server, url = build_server(args)
     print(f"{PROG} team server at {url} (ctrl+c stops it)", file=sys.stderr, flush=True)
+    mailer = build_mailer(args)
+    if mailer is not None:
+        print(
+            f"Invitations are mailed via {mailer.describe()} from {mailer.mail_from}.",
+            file=sys.stderr,
+            flush=True,
+        )
     server.run()
     return 0
 
