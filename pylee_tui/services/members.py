@@ -282,8 +282,12 @@ class MemberService(Service):
             org, row = self._managed(db, actor, org_slug, email, "remove members")
             if row["status"] == "active":
                 self._keep_an_admin(db, org, row, "remove")
-                return f"removing {email} ({row['role']}) from '{org_slug}' ends their access to it"
-            return f"revoking the {row['status']} invitation of {email} to '{org_slug}'"
+                said = f"removing {email} ({row['role']}) from '{org_slug}' ends their access to it"
+            else:
+                said = f"revoking the {row['status']} invitation of {email} to '{org_slug}'"
+            if self.services.tokens.logins_ended_by_leaving(db, email, org["id"]):
+                said += " and their login to this team server (they belong to no other org here)"
+            return said
 
     def remove(self, actor: str, org_slug: str, email: str) -> Member:
         """An active member loses access; a pending (or expired) invitation is revoked. Their

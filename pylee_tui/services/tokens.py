@@ -351,6 +351,21 @@ class TokenService(Service):
             return 0
         return self.revoke_all(db, email)
 
+    def logins_ended_by_leaving(self, db: sqlite_utils.Database, email: str, org_id: int) -> int:
+        """How many live tokens `revoke_if_gone` would revoke once `email` leaves the org
+        `org_id` (0 when they belong somewhere else, run the server, or never enrolled): what a
+        removal's confirmation says."""
+        row = exactly_one(
+            db,
+            "SELECT count(*) AS n FROM api_tokens t JOIN people p ON p.email = t.email "
+            "WHERE t.email = :email AND t.revoked_at IS NULL AND t.expires_at > :now "
+            "AND p.server_admin = 0 AND NOT EXISTS (SELECT 1 FROM members m "
+            "WHERE m.email = :email AND m.org_id != :org AND (m.status = 'active' OR "
+            "(m.status = 'invited' AND m.invited_at >= :cutoff)))",
+            {"email": valid("email", email), "org": org_id, **self._moments()},
+        )
+        return int(row["n"])
+
     # --- people -------------------------------------------------------------------------------
 
     def person_key(self, actor: str, email: str) -> bytes | None:

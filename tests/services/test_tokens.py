@@ -257,9 +257,14 @@ def test_a_token_dies_with_its_last_membership_and_is_revoked(
     services.members.accept(BOB, "acme")
     services.members.invite(ANN, "beta", BOB)
     services.members.accept(BOB, "beta")
+    assert "login" not in services.members.removal(ANN, "acme", BOB)
     services.members.remove(ANN, "acme", BOB)
     assert services.tokens.authenticate(bob.token) == BOB  # still in beta
     assert "tokens_revoked" not in removal_event(services, "acme", BOB)
+    assert services.members.removal(ANN, "beta", BOB) == (
+        f"removing {BOB} (member) from 'beta' ends their access to it and their login to this "
+        "team server (they belong to no other org here)"
+    )
     services.members.remove(ANN, "beta", BOB)
     assert refused_token(services, bob.token) == BAD_TOKEN
     [info] = services.tokens.list_tokens(BOB)
@@ -278,6 +283,9 @@ def test_revoking_the_only_invitation_of_an_enrolled_person_revokes_their_tokens
     services: Services, admin: IssuedToken
 ) -> None:
     bob = services.tokens.enrol(invite_code(services, BOB), KEY_B)
+    assert services.members.removal(ANN, "acme", BOB).endswith(
+        "and their login to this team server (they belong to no other org here)"
+    )
     services.members.remove(ANN, "acme", BOB)  # never accepted: the invitation is revoked
     assert refused_token(services, bob.token) == BAD_TOKEN
     assert services.tokens.list_tokens(BOB)[0].state == "revoked"
@@ -292,11 +300,13 @@ def test_a_pending_invitation_elsewhere_keeps_the_tokens_until_it_lapses(
     bob = services.tokens.enrol(invite_code(services, BOB), KEY_B)
     services.members.accept(BOB, "acme")
     services.members.invite(ANN, "beta", BOB)
+    assert "login" not in services.members.removal(ANN, "acme", BOB)
     services.members.remove(ANN, "acme", BOB)
     assert services.tokens.authenticate(bob.token) == BOB  # beta's invitation is pending
     services.members.invite(ANN, "gamma", BOB)
     services.members.accept(BOB, "gamma")
     clock.advance(days=8)  # beta's invitation lapsed meanwhile
+    assert "their login" in services.members.removal(ANN, "gamma", BOB)
     services.members.remove(ANN, "gamma", BOB)
     assert services.tokens.list_tokens(BOB)[0].state == "revoked"
 
@@ -307,6 +317,7 @@ def test_a_server_admin_removed_from_an_org_keeps_their_login(
     services.tokens.enrol(invite_code(services, BOB), KEY_B)
     services.members.accept(BOB, "acme")
     services.members.change_role(ANN, "acme", BOB, "admin")
+    assert "login" not in services.members.removal(BOB, "acme", ANN)
     services.members.remove(BOB, "acme", ANN)  # ann now belongs to no org
     assert services.tokens.authenticate(admin.token) == ANN  # she runs the server
     assert services.tokens.list_tokens(ANN)[0].state == "alive"
