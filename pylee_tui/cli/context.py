@@ -38,7 +38,13 @@ class Context:
             remote_guard.check_acting_user(args, saved)
             from pylee_tui.team.remote import RemoteServices
 
-            self._remote = RemoteServices(saved.url, saved.token, verify=saved.ca or True)
+            # with the person's key when the client takes it (the end-to-end vault's secrets)
+            from_login = getattr(RemoteServices, "from_login", None)
+            self._remote = (
+                from_login(saved)
+                if from_login is not None
+                else RemoteServices(saved.url, saved.token, verify=saved.ca or True)
+            )
             self.services: Services = cast("Services", self._remote)
             return
         from pylee_tui.services import Services

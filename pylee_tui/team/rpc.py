@@ -4,7 +4,8 @@
 (`actor`), which never travels: the server acts as the email its token names. Everything else
 about a call comes from the method itself: its parameters become a pydantic model (the request
 body, documented in the server's OpenAPI), its return type a `TypeAdapter` that turns the
-result into JSON and back into the same objects (models, dataclasses such as `Scope`, lists).
+result into JSON and back into the same objects (models, dataclasses such as `Scope`, lists;
+a stream travels as a list and an `EffectiveConfig` as what it is made of: see `wire`).
 
 Errors travel as `{"error": {"kind": ..., "message": ...}}` with an HTTP status per kind; the
 client raises the same PyleeError subclass with the server's message.
@@ -28,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create
 
 from pylee_tui.services import errors
 from pylee_tui.services.errors import InvalidInput, PyleeError
+from pylee_tui.team.wire import materialise, wire_hint
 
 # service attribute of `Services` -> the methods a team server answers, each taking `actor` first
 EXPOSED: dict[str, tuple[str, ...]] = {
@@ -60,7 +62,7 @@ EXPOSED: dict[str, tuple[str, ...]] = {
         "removal",
         "remove",
     ),
-    "audit": ("list_for_org", "list_by_actor"),
+    "audit": ("list_for_org", "list_by_actor", "stream_for_org", "stream_by_actor"),
     "approvals": (
         "requires_approval",
         "set_required",
@@ -94,6 +96,8 @@ EXPOSED: dict[str, tuple[str, ...]] = {
         "user_overrides",
         "server_names",
         "deleted",
+        "effective",
+        "effective_for_servers",
         "set_key",
         "unset",
         "rollback",
@@ -108,11 +112,11 @@ EXPOSED: dict[str, tuple[str, ...]] = {
 SECRET_METHODS: dict[str, tuple[str, ...]] = {
     "variables": ("reveal", "reveal_effective", "reveal_for_servers"),
 }
-# Not offered yet: `variables.effective` and `effective_for_servers` return an `EffectiveConfig`,
-# a plain class pydantic cannot describe; they travel once it is a dataclass.
 # An argument value that would make an exposed method encrypt or decrypt: refused the same way.
+# (`variables.effective` travels masked, as `wire` writes it: never with reveal=True.)
 SECRET_ARGUMENTS: dict[tuple[str, str], tuple[str, object]] = {
     ("variables", "set_key"): ("kind", "secret"),
+    ("variables", "effective"): ("reveal", True),
 }
 SECRETS_LATER = (
     "secrets against a team server arrive with the end-to-end vault; use a local store for now"
@@ -280,7 +284,7 @@ def spec(service: str, name: str) -> MethodSpec:
     arguments = create_model(
         f"{_camel(service)}{_camel(name)}Arguments", __base__=_Arguments, **fields
     )
-    result_hint = types.get("return", Any)
+    result_hint = wire_hint(types.get("return", Any))  # streams as lists, EffectiveConfig its way
     return MethodSpec(
         service=service,
         name=name,
@@ -339,7 +343,7 @@ def decode_arguments(method: MethodSpec, body: BaseModel) -> dict[str, Any]:
 
 
 def encode_result(method: MethodSpec, value: Any) -> Any:
-    return method.result.dump_python(value, mode="json")
+    return method.result.dump_python(materialise(value), mode="json")
 
 
 def decode_result(method: MethodSpec, data: Any) -> Any:
