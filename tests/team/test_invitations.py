@@ -230,3 +230,18 @@ def test_the_mail_is_sent_once_the_invitation_is_stored_and_the_store_free(
     acme.services.mailer = reading_mailer
     assert invite(remote).mailed
     assert seen == ["invited"]
+
+
+def test_someone_removed_and_invited_again_joins_with_a_new_code(
+    acme: TeamServer, remote: RemoteServices
+) -> None:
+    first = invite(remote)
+    token = joins(acme.url, first.code or "")
+    acme.services.members.accept(BOB, "acme")
+    remote.members.remove(ANN, "acme", BOB)  # their last membership: their login is revoked
+    with RemoteServices(acme.url, token) as bob, pytest.raises(Unauthenticated):
+        bob.whoami()
+    again = invite(remote)
+    assert again.code is not None and not again.joined and not again.renewed
+    with RemoteServices(acme.url, joins(acme.url, again.code)) as bob:
+        assert bob.members.accept(BOB, "acme").status == "active"
