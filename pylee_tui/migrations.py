@@ -597,3 +597,35 @@ def _m0014_team(db: sqlite_utils.Database) -> None:
         CREATE INDEX api_tokens_email ON api_tokens (email);
         """
     )
+
+
+@migrations(name="0015_team_vault")
+def _m0015_team_vault(db: sqlite_utils.Database) -> None:
+    """The team vault's keys: each org's X25519 public key by generation (a rotation makes the
+    next one), and that generation's private key wrapped to each reader's personal public key
+    (`public_key`: the reader key it was sealed to, so a reader who enrolled again with another
+    key is seen to lack one). The private keys themselves never reach the server."""
+    db.executescript(
+        """
+        CREATE TABLE org_keys (
+            org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            generation INTEGER NOT NULL,
+            public_key BLOB NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            PRIMARY KEY (org_id, generation)
+        );
+        CREATE TABLE org_key_wraps (
+            org_id INTEGER NOT NULL,
+            generation INTEGER NOT NULL,
+            email TEXT NOT NULL,
+            public_key BLOB NOT NULL,
+            wrapped BLOB NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            PRIMARY KEY (org_id, generation, email),
+            FOREIGN KEY (org_id, generation) REFERENCES org_keys (org_id, generation)
+                ON DELETE CASCADE
+        );
+        """
+    )

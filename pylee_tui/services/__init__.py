@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from pylee_tui.services.search import SearchService
     from pylee_tui.services.server_versions import ServerVersionService
     from pylee_tui.services.settings import SettingsService
+    from pylee_tui.services.team_vault import TeamVaultService
     from pylee_tui.services.tokens import TokenService
     from pylee_tui.services.variables import VariableService
     from pylee_tui.services.vault import VaultService
@@ -141,6 +142,12 @@ class Services:
         from pylee_tui.services.variables import VariableService
 
         return VariableService(self)
+
+    @cached_property
+    def team_vault(self) -> TeamVaultService:
+        from pylee_tui.services.team_vault import TeamVaultService
+
+        return TeamVaultService(self)
 
     @cached_property
     def onboarding(self) -> OnboardingService:

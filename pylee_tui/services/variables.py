@@ -31,6 +31,7 @@ from pylee_tui.services.effective import EffectiveReader
 from pylee_tui.services.errors import Conflict, InvalidInput, NotFound, SecretUnreadable
 from pylee_tui.services.resolver import EffectiveConfig
 from pylee_tui.services.scope import Scope
+from pylee_tui.services.team_vault import TEAM_SECRETS_SEALED, is_sealed, is_team_store
 from pylee_tui.services.variable_scope import VARIABLE_COLUMNS as _COLUMNS
 from pylee_tui.services.variable_scope import ScopeRef
 from pylee_tui.services.variable_scope import stored_columns as _stored
@@ -349,11 +350,30 @@ class VariableService(Service):
         with self.store.transaction() as db:
             ref, member = self._scope(db, actor, scope)
             self._require_write(member, kind, ref)
+            if kind == "secret" and is_team_store(db):
+                raise InvalidInput(TEAM_SECRETS_SEALED)
             row_id = self._write(db, actor, ref, key, kind, value, action="set")
             return model_from_row(
                 Variable,
                 exactly_one(db, f"SELECT {_COLUMNS} FROM {ref.table} WHERE id = ?", [row_id]),
             )
+
+    def resolve(self, db, actor: str, scope: Scope) -> tuple[ScopeRef, Membership]:
+        """The scope's rows and the actor's membership, in the caller's transaction (the team
+        vault's writes and reads of sealed values go through the rules here)."""
+        return self._scope(db, actor, scope)
+
+    def write_sealed(
+        self, db, actor: str, ref: ScopeRef, member: Membership, key: str, blob: bytes
+    ) -> Variable:
+        """Store a secret sealed on a member's machine (the team vault) as its new value: the
+        path `set_key` takes (permission, kind, versions, audit), with the blob as it came."""
+        key = valid("variable_key", key)
+        self._require_write(member, "secret", ref)
+        row_id = self._write(db, actor, ref, key, "secret", None, action="set", sealed=blob)
+        return model_from_row(
+            Variable, exactly_one(db, f"SELECT {_COLUMNS} FROM {ref.table} WHERE id = ?", [row_id])
+        )
 
     def check_write(self, actor: str, scope: Scope, kind: Kind) -> None:
         """Refuse, as `set_key` would, before a value or a passphrase is asked for."""
@@ -479,12 +499,25 @@ class VariableService(Service):
                 f"version {version} of {key} is its deletion; roll back to a version with a value"
             )
         self._require_write(member, old["kind"], ref)
-        if old["kind"] == "secret":
-            value = self._decrypt(ref, key, old["encrypted_value"])
-        else:
+        sealed = None
+        if old["kind"] != "secret":
             value = old["value"]
+        elif is_sealed(old["encrypted_value"]):
+            # a team vault's blob: every kept version is sealed to the org's current key (a
+            # rotation re-seals them all), so the old blob is the new version as it is
+            value, sealed = None, bytes(old["encrypted_value"])
+        else:
+            value = self._decrypt(ref, key, old["encrypted_value"])
         row_id = self._write(
-            db, actor, ref, key, old["kind"], value, action="rollback", from_version=version
+            db,
+            actor,
+            ref,
+            key,
+            old["kind"],
+            value,
+            action="rollback",
+            from_version=version,
+            sealed=sealed,
         )
         return model_from_row(
             Variable, exactly_one(db, f"SELECT {_COLUMNS} FROM {ref.table} WHERE id = ?", [row_id])
@@ -512,10 +545,13 @@ class VariableService(Service):
         ref: ScopeRef,
         key: str,
         kind: str,
-        value: str,
+        value: str | None,
         action: str,
         from_version: int | None = None,
+        sealed: bytes | None = None,
     ) -> int:
+        """Write a key's new value (a secret: encrypted with the vault's key, or `sealed`, a
+        team vault's blob as it came) as its new version, audited."""
         backfill(db, ref, key)
         where, params = ref.where_sql()
         existing = one(
@@ -534,7 +570,11 @@ class VariableService(Service):
                 f"DELETE FROM {ref.versions_table} WHERE {where} AND key = ? AND kind = 'variable'",
                 [*params, key],
             )
-            encrypted = crypto.encrypt(self.services.vault.data_key(), value, ref.aad(key))
+            if sealed is not None:
+                encrypted = sealed
+            else:
+                assert value is not None  # a secret is written from a value or a sealed blob
+                encrypted = crypto.encrypt(self.services.vault.data_key(), value, ref.aad(key))
         now = self.now()
         plain = value if kind == "variable" else None
         columns = {
@@ -572,6 +612,11 @@ class VariableService(Service):
         return row_id
 
     def _decrypt(self, ref: ScopeRef, key: str, blob: bytes) -> str:
+        if is_sealed(blob):
+            raise SecretUnreadable(
+                f"{key} at {ref.label} is sealed by the team vault: only a reader's own machine "
+                "opens it"
+            )
         try:
             return crypto.decrypt(self.services.vault.data_key(), blob, ref.aad(key))
         except crypto.Undecryptable as exc:

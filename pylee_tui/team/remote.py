@@ -6,8 +6,12 @@ server's own one-line message. Every method still takes the acting user first, a
 that argument is IGNORED: the server acts as the person its token names, whoever the caller
 claims to be (`whoami` says who that is).
 
-Methods that decrypt or encrypt a secret's value are refused before anything is sent: secrets
-against a team server arrive with the end-to-end vault.
+Secrets travel sealed (the end-to-end vault, `team.vault_client`): `variables.set_key(...,
+kind="secret")` seals the value on this machine and `variables.reveal` opens it here; the server
+keeps blobs it cannot open. Membership changes that make or unmake a reader of an org's secrets
+(`members.change_role`, `grant`, `revoke_grant`, `remove`) are followed by this client sharing
+or rotating the org's key when it may (`vault.reconcile`). The other methods that decrypt (a
+revealed effective configuration, an export's values) are refused before anything is sent.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import base64
 import ipaddress
 import ssl
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 import httpx2
@@ -25,6 +29,12 @@ from pylee_tui import __version__
 from pylee_tui.services.errors import InvalidInput, PyleeError
 from pylee_tui.services.tokens import IssuedToken
 from pylee_tui.team import rpc
+from pylee_tui.team.vault_client import RemoteVault
+
+if TYPE_CHECKING:
+    from pylee_tui.models import Member, Variable
+    from pylee_tui.services.scope import Scope
+    from pylee_tui.team.login import SavedLogin
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -134,19 +144,74 @@ class RemoteService:
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_") or not callable(getattr(self._local, name, None)):
             raise AttributeError(f"{self._service} has no method {name!r}")
-        service = self._service
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            method = rpc.spec(service, name)  # InvalidInput for a method not offered
-            body = rpc.encode_arguments(method, args, kwargs)
-            data = self._connection.request("POST", method.path, body)
-            if not isinstance(data, dict) or "result" not in data:
-                raise PyleeError(f"the team server answered {service}.{name} without a result")
-            return rpc.decode_result(method, data["result"])
+            return self._call(name, *args, **kwargs)
 
         call.__name__ = name
         call.__doc__ = getattr(self._local, name).__doc__
         return call
+
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """`name(*args, **kwargs)` answered by the server."""
+        method = rpc.spec(self._service, name)  # InvalidInput for a method not offered
+        body = rpc.encode_arguments(method, args, kwargs)
+        data = self._connection.request("POST", method.path, body)
+        if not isinstance(data, dict) or "result" not in data:
+            raise PyleeError(f"the team server answered {self._service}.{name} without a result")
+        return rpc.decode_result(method, data["result"])
+
+
+class RemoteVariables(RemoteService):
+    """`variables` of a team server, a secret's value sealed and opened on this machine."""
+
+    def __init__(self, connection: Connection, vault: RemoteVault):
+        super().__init__(connection, "variables")
+        self._vault = vault
+
+    def set_key(
+        self, actor: str, scope: Scope, key: str, value: str, *, kind: str = "variable"
+    ) -> Variable:
+        if kind == "secret":
+            return self._vault.put_secret(scope, key, value)
+        return self._call("set_key", actor, scope, key, value, kind=kind)
+
+    def reveal(
+        self,
+        actor: str,
+        scope: Scope,
+        key: str,
+        *,
+        purpose: Literal["reveal", "copy"] = "reveal",
+    ) -> str:
+        return self._vault.reveal(scope, key, purpose=purpose)
+
+
+class RemoteMembers(RemoteService):
+    """`members` of a team server; a change of who may read an org's secrets is followed by
+    sharing or rotating its key (`RemoteVault.reconcile`: what it leaves undone is in the
+    vault's `notes`)."""
+
+    def __init__(self, connection: Connection, vault: RemoteVault):
+        super().__init__(connection, "members")
+        self._vault = vault
+
+    def _changed(self, name: str, actor: str, org_slug: str, *args: Any) -> Member:
+        member = self._call(name, actor, org_slug, *args)
+        self._vault.reconcile(org_slug)
+        return member
+
+    def change_role(self, actor: str, org_slug: str, email: str, role: str) -> Member:
+        return self._changed("change_role", actor, org_slug, email, role)
+
+    def grant(self, actor: str, org_slug: str, email: str, permission: str) -> Member:
+        return self._changed("grant", actor, org_slug, email, permission)
+
+    def revoke_grant(self, actor: str, org_slug: str, email: str, permission: str) -> Member:
+        return self._changed("revoke_grant", actor, org_slug, email, permission)
+
+    def remove(self, actor: str, org_slug: str, email: str) -> Member:
+        return self._changed("remove", actor, org_slug, email)
 
 
 class RemoteServices:
@@ -160,27 +225,49 @@ class RemoteServices:
         verify: bool | str = True,
         timeout: float = DEFAULT_TIMEOUT,
         transport: httpx2.BaseTransport | None = None,
+        protected_key: bytes | None = None,
+        public_key: bytes | None = None,
     ):
         self.connection = Connection(
             url, token, verify=verify, timeout=timeout, transport=transport
         )
         self.url = self.connection.url
+        self._email: str | None = None
+        self.team_vault = RemoteService(self.connection, "team_vault")
+        # the member's key (as `join` saved it: protected by their passphrase) opens secrets
+        self.vault = RemoteVault(
+            self.team_vault, self.whoami, protected_key=protected_key, public_key=public_key
+        )
         self.orgs = RemoteService(self.connection, "orgs")
         self.registries = RemoteService(self.connection, "registries")
-        self.members = RemoteService(self.connection, "members")
+        self.members = RemoteMembers(self.connection, self.vault)
         self.audit = RemoteService(self.connection, "audit")
         self.approvals = RemoteService(self.connection, "approvals")
         self.server_versions = RemoteService(self.connection, "server_versions")
         self.forks = RemoteService(self.connection, "forks")
         self.environments = RemoteService(self.connection, "environments")
         self.member_review = RemoteService(self.connection, "member_review")
-        self.variables = RemoteService(self.connection, "variables")
+        self.variables = RemoteVariables(self.connection, self.vault)
         self.tokens = RemoteService(self.connection, "tokens")
 
+    @classmethod
+    def from_login(cls, login: SavedLogin, **options: Any) -> RemoteServices:
+        """The services of the server a saved login names, as its person, with their key."""
+        options.setdefault("verify", login.ca or True)
+        return cls(
+            login.url,
+            login.token,
+            protected_key=login.protected_private_key,
+            public_key=login.public_key,
+            **options,
+        )
+
     def whoami(self) -> str:
-        """The email the server acts as for this token."""
-        data = self.connection.request("GET", "/v1/whoami")
-        return str(data["email"]) if isinstance(data, dict) else ""
+        """The email the server acts as for this token (asked once)."""
+        if self._email is None:
+            data = self.connection.request("GET", "/v1/whoami")
+            self._email = str(data["email"]) if isinstance(data, dict) else ""
+        return self._email
 
     def close(self) -> None:
         self.connection.close()

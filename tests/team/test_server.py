@@ -225,15 +225,17 @@ def test_secret_values_are_refused_before_anything_is_sent() -> None:
     # nothing listens there: an answer other than Unreachable was decided by the client alone
     remote = RemoteServices(f"http://127.0.0.1:{free_port()}", "pyl_x")
     scope = Scope("acme")
+    with pytest.raises(InvalidInput, match="arrive with the end-to-end vault"):
+        remote.variables.reveal_effective(ANN, scope, "TOKEN")
+    # a secret's own value travels sealed (the end-to-end vault: tests/team/test_team_vault.py)
     for call in (
-        lambda: remote.variables.reveal(ANN, scope, "TOKEN"),
-        lambda: remote.variables.reveal_effective(ANN, scope),
+        lambda: remote.variables.set_key(ANN, scope, "LOG_LEVEL", "debug"),
         lambda: remote.variables.set_key(ANN, scope, "TOKEN", "s3cret", kind="secret"),
     ):
-        with pytest.raises(InvalidInput, match="arrive with the end-to-end vault"):
+        with pytest.raises(
+            Unreachable, match=r"cannot reach the team server at http://127\.0\.0\.1"
+        ):
             call()
-    with pytest.raises(Unreachable, match=r"cannot reach the team server at http://127\.0\.0\.1"):
-        remote.variables.set_key(ANN, scope, "LOG_LEVEL", "debug")
 
 
 def test_a_secret_sent_by_hand_is_refused_by_the_server_too(team: TeamServer) -> None:
