@@ -469,6 +469,15 @@ class Store:
                 raise
 
     @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Hold this Store for a sequence of reads and transactions that must see no other
+        thread's use of it in between (each transaction still commits on its own): a team
+        server's call, whose token check, permission reads and writes are then one step for its
+        other worker threads. Another connection to the file is not held off."""
+        with self._lock:
+            yield
+
+    @contextlib.contextmanager
     def reading(self) -> Iterator[sqlite_utils.Database]:
         """Reads share the connection, so they take the same lock as writes."""
         with self._lock:
