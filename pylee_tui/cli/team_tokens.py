@@ -3,8 +3,8 @@ people log in with.
 
 `serve` is one parser with two actions: `init` (here) makes the first server admin and prints
 their enrolment code; `run` (pylee_tui.cli.team_serve, loaded only when `serve` is built) runs
-the server. Plain `pylee-tui serve ...` means `serve run`. `token` works on the local store for
-now: on the server's own database, as the acting user.
+the server. Plain `pylee-tui serve ...` means `serve run`. `token` works against the team server
+of the saved login (as its person), or on a server's own database with --db (as the acting user).
 """
 
 from __future__ import annotations
