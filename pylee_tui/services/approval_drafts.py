@@ -16,7 +16,17 @@ from pylee_tui.services.change_diff import document_diff, fingerprint, import_di
 from pylee_tui.services.errors import Conflict, InvalidInput, NotFound
 from pylee_tui.services.scope import Scope
 
-__all__ = ["BUILDERS", "Draft", "registry_fingerprint", "registry_row", "server_row"]
+__all__ = [
+    "BUILDERS",
+    "PINNED",
+    "Draft",
+    "pin_fingerprint",
+    "registry_fingerprint",
+    "registry_row",
+    "server_row",
+]
+
+PINNED = "pin"  # a base entry's 4th item: its fingerprint is `pin_fingerprint`
 
 
 @dataclass
@@ -27,7 +37,7 @@ class Draft:
     target: str
     summary: str
     params: dict[str, Any]
-    base: list[list[Any]]  # [registry id, server name, fingerprint or None]
+    base: list[list[Any]]  # [registry id, server name, fingerprint or None(, PINNED)]
     diff: list[str]
 
 
@@ -250,6 +260,30 @@ def _registry_edit(db, org: dict, reg: dict, scope: Scope, params: dict[str, Any
     )
 
 
+def pin_fingerprint(db, row: dict[str, Any] | None) -> str | None:
+    """A server's state as a pin or an unpin sees it (None: no such server): its row, the
+    version it is pinned to, a fork's link to its upstream, and the latest version of the
+    server whose versions it uses (what following the latest would mean)."""
+    if row is None:
+        return None
+    pin = one(db, "SELECT version FROM server_pins WHERE server_id = ?", [row["id"]])
+    upstream = one(db, "SELECT * FROM server_upstreams WHERE server_id = ?", [row["id"]])
+    source = row["id"] if upstream is None else upstream["upstream_id"]
+    latest = one(
+        db,
+        "SELECT id, version FROM server_versions WHERE server_id = ? ORDER BY id DESC LIMIT 1",
+        [source],
+    )
+    parts = [
+        fingerprint(row),
+        pin["version"] if pin else None,
+        None if upstream is None else [upstream["upstream_id"], upstream["upstream_label"]],
+        None if latest is None else [latest["id"], latest["version"]],
+    ]
+    text = json.dumps(parts, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
 def _pin_source(db, row: dict[str, Any]) -> int:
     """The server whose versions a pin names: a forked server's upstream, else itself."""
     upstream = one(db, "SELECT * FROM server_upstreams WHERE server_id = ?", [row["id"]])
@@ -289,7 +323,7 @@ def _pin(db, org: dict, reg: dict, scope: Scope, params: dict[str, Any]) -> Draf
         name,
         f"pin server {name} in registry {reg['slug']} to {version}",
         {"version": version},
-        [[reg["id"], name, fingerprint(row)]],
+        [[reg["id"], name, pin_fingerprint(db, row), PINNED]],
         [f"server {name}", f"- {now}", f"+ pinned to {version}"],
     )
 
@@ -305,7 +339,7 @@ def _unpin(db, org: dict, reg: dict, scope: Scope, params: dict[str, Any]) -> Dr
         name,
         f"unpin server {name} in registry {reg['slug']}",
         {},
-        [[reg["id"], name, fingerprint(row)]],
+        [[reg["id"], name, pin_fingerprint(db, row), PINNED]],
         [f"server {name}", f"- {now}", f"+ {follows}"],
     )
 

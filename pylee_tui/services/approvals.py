@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 from pylee_tui.services.access import Membership
 from pylee_tui.services.approval_drafts import (
     BUILDERS,
+    PINNED,
     Draft,
+    pin_fingerprint,
     registry_fingerprint,
     registry_row,
 )
@@ -414,7 +416,7 @@ class ApprovalService(Service):
     def _stale(self, db, row: dict[str, Any]) -> str | None:
         """The name of the first server the request touches whose state differs from its state
         when the request was made, or None."""
-        for registry_id, name, before in json.loads(row["base"]):
+        for registry_id, name, before, *how in json.loads(row["base"]):
             if name is None:  # the registry itself (a registry edit)
                 reg = one(db, "SELECT * FROM registries WHERE id = ?", [registry_id])
                 if reg is None or registry_fingerprint(reg) != before:
@@ -423,7 +425,9 @@ class ApprovalService(Service):
             now = one(
                 db, "SELECT * FROM servers WHERE registry_id = ? AND name = ?", [registry_id, name]
             )
-            if fingerprint(now) != before:
+            # a pin or an unpin also depends on the pin and on a fork's upstream
+            state = pin_fingerprint(db, now) if how == [PINNED] else fingerprint(now)
+            if state != before:
                 return f"server {name}"
         return None
 
