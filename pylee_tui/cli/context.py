@@ -38,14 +38,12 @@ class Context:
             remote_guard.check_acting_user(args, saved)
             from pylee_tui.team.remote import RemoteServices
 
-            # with the person's key when the client takes it (the end-to-end vault's secrets)
-            from_login = getattr(RemoteServices, "from_login", None)
-            self._remote = (
-                from_login(saved)
-                if from_login is not None
-                else RemoteServices(saved.url, saved.token, verify=saved.ca or True)
-            )
+            # with the person's key (protected by their passphrase): secrets open on this machine
+            self._remote = RemoteServices.from_login(saved)
             self.services: Services = cast("Services", self._remote)
+            from .team_vault import attach
+
+            attach(self)  # membership changes may need the team key to share or rotate
             return
         from pylee_tui.services import Services
         from pylee_tui.store import Store, resolve_db_path
@@ -76,6 +74,10 @@ class Context:
         return self._store
 
     def close(self) -> None:
+        if self._remote is not None:  # what the org's key needs, left undone along the way
+            from .team_vault import print_notes
+
+            print_notes(self)
         if self._store is not None:
             self._store.close()
         if self._remote is not None:
