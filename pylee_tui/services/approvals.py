@@ -50,6 +50,11 @@ _SELECT = """
     JOIN registries r ON r.id = c.registry_id
 """
 
+# a request on a registry, or one moving a server into it (two parameters: the registry's id)
+_TOUCHING = (
+    "(c.registry_id = ? OR (c.operation = 'server.move' AND json_extract(c.params, '$.to_id') = ?))"
+)
+
 
 @dataclass(frozen=True)
 class ChangeRequest:
@@ -279,6 +284,16 @@ class ApprovalService(Service):
             rows = db.query(f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY c.id DESC", params)
             return [ChangeRequest.from_row(r) for r in rows]
 
+    def open_touching(self, db, registry_id: int) -> int:
+        """Inside the caller's transaction: how many open requests touch the registry (are on
+        it, or move a server into it): those deleting it closes."""
+        row = one(
+            db,
+            f"SELECT count(*) AS n FROM change_requests c WHERE c.state = 'open' AND {_TOUCHING}",
+            [registry_id, registry_id],
+        )
+        return int(row["n"]) if row else 0
+
     def open_count(self, actor: str, org: str) -> int:
         """How many change requests of the org wait for a decision."""
         with self.store.reading() as db:
@@ -354,13 +369,14 @@ class ApprovalService(Service):
         registry_id: int | None = None,
         requested_by: str | None = None,
     ) -> int:
-        """Inside the caller's transaction: reject the org's open requests on one registry or
-        of one requester, with `comment` (audited as `actor`'s). Returns how many it closed."""
+        """Inside the caller's transaction: reject the org's open requests touching one
+        registry (on it, or moving a server into it) or of one requester, with `comment`
+        (audited as `actor`'s). Returns how many it closed."""
         where = ["c.org_id = ?", "c.state = 'open'"]
         params: list[Any] = [org_id]
         if registry_id is not None:
-            where.append("c.registry_id = ?")
-            params.append(registry_id)
+            where.append(_TOUCHING)
+            params += [registry_id, registry_id]
         if requested_by is not None:
             where.append("c.requested_by = ?")
             params.append(requested_by)

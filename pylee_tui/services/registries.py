@@ -82,8 +82,9 @@ class ServerEdit:
 
 
 class RegistryDeletion(DeletionReport):
-    """What deleting a registry removes, and how many open change requests on it it closes
-    (as rejected, each audited: the requests themselves go with the registry)."""
+    """What deleting a registry removes, and how many open change requests it closes (as
+    rejected, each audited): those on it (which then go with the registry) and those moving a
+    server into it (which stay, rejected)."""
 
     requests: int = 0
 
@@ -636,15 +637,15 @@ class RegistryService(Service):
             db,
             """
             SELECT
-              (SELECT count(*) FROM change_requests WHERE registry_id = :r AND state = 'open')
-                AS requests,
               (SELECT count(*) FROM servers WHERE registry_id = :r) AS servers,
               (SELECT count(*) FROM variables WHERE registry_id = :r
                  OR server_id IN (SELECT id FROM servers WHERE registry_id = :r)) AS variables
             """,
             {"r": registry_id},
         )
-        return RegistryDeletion(registries=1, **row)
+        # open requests on it, or moving a server into it: deleting it closes them
+        requests = self.services.approvals.open_touching(db, registry_id)
+        return RegistryDeletion(registries=1, requests=requests, **row)
 
 
 def _problems_message(name: str, problems: list[Problem]) -> str:
