@@ -3,18 +3,23 @@ could not carry (its secrets, missing until set), and two orgs compared registry
 
 A clone copies registries (whether each requires approval too), servers with their published
 versions, forks' links to their upstreams, the pins that name a version the server can use, the
-overviews and every variable at org, registry and server scope. It copies no secret: each
-becomes a row of `missing_secrets` at the same scope of the new org, a key that is missing until
-someone sets it there. Personal overrides (the user scope) are a member's own and never copied.
+overviews and every variable at org, registry and server scope. A link to another org's server
+is kept only for a member of that org (as forking it would need): for anyone else the forked
+server becomes a plain copy of the version in use (`CloneReport.unfollowed`). It copies no
+secret: each becomes a row of `missing_secrets` at the same scope of the new org, a key that is
+missing until someone sets it there. Personal overrides (the user scope) are a member's own and
+never copied.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pylee_tui.services.base import Service, exactly_one
 from pylee_tui.services.environment_diff import InUse, OrgDiff, Side, compare_orgs, read_side
+from pylee_tui.services.forks import Home, home_of, tell_followed
 from pylee_tui.services.scope import Scope
 
 if TYPE_CHECKING:
@@ -44,6 +49,25 @@ class MissingSecret:
 
 
 @dataclass(frozen=True)
+class Unfollowed:
+    """A forked server a clone made a plain copy of: its upstream is in an org the cloner is
+    not a member of, so the clone does not follow it."""
+
+    registry: str  # the registry's slug
+    server: str
+    version: str  # the version the source used, now the copy's one published version
+    upstream: str  # org/registry/name it followed in the source
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "registry": self.registry,
+            "server": self.server,
+            "version": self.version,
+            "upstream": self.upstream,
+        }
+
+
+@dataclass(frozen=True)
 class CloneReport:
     """What `clone` made: the new org and what it holds."""
 
@@ -55,6 +79,7 @@ class CloneReport:
     variables: int
     members: int  # copied from the source (the actor not counted)
     missing: tuple[MissingSecret, ...]
+    unfollowed: tuple[Unfollowed, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,6 +94,7 @@ class CloneReport:
                 {"key": m.key, "scope": m.scope, "registry": m.registry, "server": m.server}
                 for m in self.missing
             ],
+            "unfollowed": [u.to_json() for u in self.unfollowed],
         }
 
 
@@ -88,7 +114,10 @@ class EnvironmentService(Service):
         overviews and variables; each secret a missing key), the actor its admin; with
         `with_members`, the source's active members and open invitations too, with their roles
         and grants. Any member of the source may clone it; copying its members needs
-        `members:manage` there.
+        `members:manage` there. A forked server following another org's server keeps
+        following it only when the actor is an active member of that org (whose log then
+        records `registry.forked`, as for a fork); else it becomes a plain copy of the version
+        the source uses (the report's `unfollowed`).
         One transaction, one audit event (`org.clone`) on the new org."""
         access = self.services.access
         with self.store.transaction() as db:
@@ -104,7 +133,7 @@ class EnvironmentService(Service):
                 "UPDATE organizations SET overview_updated_at = ? WHERE id = ?",
                 [src["overview_updated_at"] if src["overview"] else None, new["id"]],
             )
-            registries, servers = self._copy_registries(db, actor, src["id"], new, now)
+            registries, servers, unfollowed = self._copy_registries(db, actor, src, new, now)
             variables = self._copy_variables(db, actor, src, new, registries, servers, now)
             members = self._copy_members(db, actor, src["id"], new["id"]) if with_members else 0
             missing = self._missing(db, new["id"])
@@ -123,6 +152,7 @@ class EnvironmentService(Service):
                     "variables": variables,
                     "members": members,
                     "missing_secrets": len(missing),
+                    "unfollowed": len(unfollowed),
                 },
             )
             return CloneReport(
@@ -134,14 +164,21 @@ class EnvironmentService(Service):
                 variables=variables,
                 members=members,
                 missing=tuple(missing),
+                unfollowed=tuple(unfollowed),
             )
 
     def _copy_registries(
-        self, db: sqlite_utils.Database, actor: str, src_id: int, new: dict[str, Any], now: str
-    ) -> tuple[dict[int, int], dict[int, int]]:
+        self,
+        db: sqlite_utils.Database,
+        actor: str,
+        src: dict[str, Any],
+        new: dict[str, Any],
+        now: str,
+    ) -> tuple[dict[int, int], dict[int, int], list[Unfollowed]]:
         """Copy every registry (whether it requires approval too) and server (with its
         published versions), then the forks' links and the pins; the maps old id -> new id of
-        each registry and server."""
+        each registry and server, and the forked servers made plain copies."""
+        src_id = src["id"]
         registries: dict[int, int] = {}
         servers: dict[int, int] = {}
         for reg in db.query("SELECT * FROM registries WHERE org_id = ? ORDER BY id", [src_id]):
@@ -191,42 +228,61 @@ class EnvironmentService(Service):
                 "FROM server_versions WHERE server_id = ? ORDER BY id",
                 [servers[server["id"]], server["id"]],
             )
-        upstreams = self._copy_forks(db, actor, src_id, new, (registries, servers), now)
-        self._copy_pins(db, servers, upstreams)
-        return registries, servers
+        upstreams, unfollowed, copied = self._copy_forks(
+            db, actor, src, new, (registries, servers), now
+        )
+        self._copy_pins(db, servers, upstreams, copied)
+        return registries, servers, unfollowed
 
     def _copy_forks(
         self,
         db: sqlite_utils.Database,
         actor: str,
-        src_id: int,
+        src: dict[str, Any],
         new: dict[str, Any],
         copies: tuple[dict[int, int], dict[int, int]],
         now: str,
-    ) -> dict[int, int | None]:
+    ) -> tuple[dict[int, int | None], list[Unfollowed], set[int]]:
         """A forked registry of the source stays a fork in the clone, each forked server linked
         to the same upstream server; an upstream in the source org itself is the clone's copy
-        of it (the clone holds its own). Returns the clone's forked servers: new id -> the
-        upstream's id (None: gone upstream)."""
+        of it (the clone holds its own). A link into an org the actor is not an active member
+        of is not kept: that server becomes a plain copy of the version in use (and a registry
+        forked from such an org is no fork). Returns the clone's forked servers: new id -> the
+        upstream's id (None: gone upstream); the servers made copies; their new ids."""
+
+        def slug_of(registry_id: int) -> str:
+            row = exactly_one(db, "SELECT slug FROM registries WHERE id = ?", [registry_id])
+            return str(row["slug"])
 
         def label(registry_id: int, server_id: int | None = None) -> str:
-            slug = exactly_one(db, "SELECT slug FROM registries WHERE id = ?", [registry_id])
-            text = f"{new['slug']}/{slug['slug']}"
+            text = f"{new['slug']}/{slug_of(registry_id)}"
             if server_id is not None:
                 row = exactly_one(db, "SELECT name FROM servers WHERE id = ?", [server_id])
                 text += f"/{row['name']}"
             return text
 
+        def reached(org_id: int) -> bool:
+            return self.services.access.membership(db, actor, org_id) is not None
+
         registries, servers = copies
         for fork in db.query(
-            "SELECT f.* FROM registry_forks f JOIN registries r ON r.id = f.registry_id "
-            "WHERE r.org_id = ?",
-            [src_id],
+            "SELECT f.*, u.org_id AS upstream_org FROM registry_forks f "
+            "JOIN registries r ON r.id = f.registry_id "
+            "LEFT JOIN registries u ON u.id = f.upstream_registry_id WHERE r.org_id = ?",
+            [src["id"]],
         ):
             upstream = fork["upstream_registry_id"]
             mapped = registries.get(upstream) if upstream is not None else None
-            text = fork["upstream_label"] if mapped is None else label(mapped)
             copy = registries[fork["registry_id"]]
+            old_description = f"Fork of {fork['upstream_label']}"
+            if mapped is None and upstream is not None and not reached(fork["upstream_org"]):
+                # no fork of an org the actor is not in: the description fork wrote says so
+                db.execute(
+                    "UPDATE registries SET description = ? WHERE id = ? AND description = ?",
+                    [f"Copy of {fork['upstream_label']}", copy, old_description],
+                )
+                continue
+            text = fork["upstream_label"] if mapped is None else label(mapped)
             db.execute(
                 "INSERT INTO registry_forks (registry_id, upstream_registry_id, upstream_label, "
                 "forked_at, forked_by) VALUES (?, ?, ?, ?, ?)",
@@ -235,17 +291,28 @@ class EnvironmentService(Service):
             # the description `fork` wrote (unless edited since) names the new upstream
             db.execute(
                 "UPDATE registries SET description = ? WHERE id = ? AND description = ?",
-                [f"Fork of {text}", copy, f"Fork of {fork['upstream_label']}"],
+                [f"Fork of {text}", copy, old_description],
             )
         found: dict[int, int | None] = {}
+        unfollowed: list[Unfollowed] = []
+        copied: set[int] = set()
+        followed: dict[int, list[Home]] = {}  # source registry id -> what its copy follows
         for link in db.query(
-            "SELECT u.* FROM server_upstreams u JOIN servers s ON s.id = u.server_id "
-            "JOIN registries r ON r.id = s.registry_id WHERE r.org_id = ?",
-            [src_id],
+            "SELECT u.*, s.registry_id, s.name FROM server_upstreams u "
+            "JOIN servers s ON s.id = u.server_id "
+            "JOIN registries r ON r.id = s.registry_id WHERE r.org_id = ? ORDER BY s.id",
+            [src["id"]],
         ):
             upstream = link["upstream_id"]
             mapped = servers.get(upstream) if upstream is not None else None
             new_id = servers[link["server_id"]]
+            if upstream is not None and mapped is None:
+                home = home_of(db, upstream)
+                if not reached(home.org_id):
+                    unfollowed.append(self._plain_copy(db, actor, link, new_id, now))
+                    copied.add(new_id)
+                    continue
+                followed.setdefault(link["registry_id"], []).append(home)
             found[new_id] = upstream if mapped is None else mapped
             if mapped is None:
                 text = link["upstream_label"]
@@ -257,16 +324,68 @@ class EnvironmentService(Service):
                 "VALUES (?, ?, ?)",
                 [new_id, found[new_id], text],
             )
-        return found
+        for registry_id, homes in followed.items():
+            tell_followed(
+                self.services.audit,
+                db,
+                actor,
+                homes,
+                into=label(registries[registry_id]),
+                through=f"{src['slug']}/{slug_of(registry_id)}",
+                told=set(),
+            )
+        unfollowed.sort(key=lambda u: (u.registry, u.server))
+        return found, unfollowed, copied
+
+    def _plain_copy(
+        self, db: sqlite_utils.Database, actor: str, link: dict[str, Any], new_id: int, now: str
+    ) -> Unfollowed:
+        """Make the clone's server `new_id` a server of its own at the version its source
+        (the forked server `link` names) uses: that version published in the clone, by the
+        actor, now."""
+        pin = db.execute(
+            "SELECT version FROM server_pins WHERE server_id = ?", [link["server_id"]]
+        ).fetchone()
+        in_use = db.execute(
+            "SELECT version, document FROM server_versions WHERE server_id = ? "
+            + ("AND version = ?" if pin else "ORDER BY id DESC LIMIT 1"),
+            [link["upstream_id"], pin[0]] if pin else [link["upstream_id"]],
+        ).fetchone()
+        if in_use is None:  # cannot be (versions stay): the row's mirrored document then
+            row = exactly_one(db, "SELECT version, document FROM servers WHERE id = ?", [new_id])
+            in_use = (row["version"], row["document"])
+        version, document = in_use
+        parsed = json.loads(document)
+        description = parsed.get("description") if isinstance(parsed, dict) else None
+        db.execute(
+            "INSERT INTO server_versions (server_id, version, document, published_at, "
+            "published_by) VALUES (?, ?, ?, ?, ?)",
+            [new_id, version, document, now, actor],
+        )
+        db.execute(
+            "UPDATE servers SET version = ?, document = ?, description = ? WHERE id = ?",
+            [version, document, description if isinstance(description, str) else "", new_id],
+        )
+        registry = exactly_one(
+            db, "SELECT slug FROM registries WHERE id = ?", [link["registry_id"]]
+        )
+        return Unfollowed(registry["slug"], link["name"], version, link["upstream_label"])
 
     def _copy_pins(
-        self, db: sqlite_utils.Database, servers: dict[int, int], upstreams: dict[int, int | None]
+        self,
+        db: sqlite_utils.Database,
+        servers: dict[int, int],
+        upstreams: dict[int, int | None],
+        copied: set[int],
     ) -> None:
         """Copy each pin that names a version the clone's server can use (its own published
-        versions, or its upstream's): never a pin to nothing (a server gone upstream has none).
+        versions, or its upstream's): never a pin to nothing (a server gone upstream has none),
+        nor one of a server made a plain copy (its one version is what it uses).
         A forked server's row then holds the document it uses."""
         mirror = self.services.server_versions.mirror
         for old_id, new_id in servers.items():
+            if new_id in copied:
+                continue
             source = upstreams.get(new_id, new_id)  # None: gone upstream, nothing to pin
             db.execute(
                 "INSERT INTO server_pins (server_id, version, pinned_at, pinned_by) "

@@ -13,7 +13,7 @@ from typing import Any
 
 from pylee_tui.models import Registry
 from pylee_tui.services.base import Service, one
-from pylee_tui.services.errors import InvalidInput
+from pylee_tui.services.errors import InvalidInput, PermissionDenied
 from pylee_tui.services.scope import Scope
 
 
@@ -49,6 +49,64 @@ class UpstreamLine:
         if self.gone:
             return "gone upstream"
         return "behind" if self.behind else ""
+
+
+@dataclass(frozen=True)
+class Home:
+    """Where a server lives: its org and registry (what following it means reaching)."""
+
+    org_id: int
+    org: str
+    registry_id: int
+    registry: str
+    registry_name: str
+
+
+def home_of(db: Any, server_id: int) -> Home:
+    row = one(
+        db,
+        "SELECT o.id AS org_id, o.slug AS org, r.id AS registry_id, r.slug AS registry, "
+        "r.name AS registry_name FROM servers s JOIN registries r ON r.id = s.registry_id "
+        "JOIN organizations o ON o.id = r.org_id WHERE s.id = ?",
+        [server_id],
+    )
+    assert row is not None
+    return Home(
+        row["org_id"], row["org"], row["registry_id"], row["registry"], row["registry_name"]
+    )
+
+
+def tell_followed(
+    audit: Any,
+    db: Any,
+    actor: str,
+    followed: list[Home],
+    *,
+    into: str,
+    through: str,
+    told: set[int],
+) -> None:
+    """`registry.forked` in the org of each registry `followed` (one entry per server of the
+    new fork that follows it) unless that org is in `told`: `into` the new fork, `through` the
+    registry it was made from (a fork of a fork, or the registry a clone copied)."""
+    counts: dict[int, int] = {}
+    for home in followed:
+        counts[home.registry_id] = counts.get(home.registry_id, 0) + 1
+    seen: set[int] = set()
+    for home in followed:
+        if home.org_id in told or home.registry_id in seen:
+            continue
+        seen.add(home.registry_id)
+        audit.record(
+            db,
+            actor,
+            {"id": home.org_id, "slug": home.org},
+            "registry.forked",
+            "registry",
+            home.registry_id,
+            home.registry_name,
+            {"into": into, "servers": counts[home.registry_id], "through": through},
+        )
 
 
 # a servers row's fork state, as a column of a query over `servers` (NULL: not forked)
@@ -90,8 +148,11 @@ class ForkService(Service):
     ) -> ForkReport:
         """Make a registry in `into` whose servers refer to those of the registry `source`
         names (each following its upstream's latest published version, or pinned at it with
-        `pinned`). The actor must be a member of both orgs and may write registries in `into`.
-        Servers with nothing published upstream (drafts) are left out."""
+        `pinned`). The actor must be a member of both orgs and may write registries in `into`,
+        and of every org whose servers the fork would follow (a fork of a fork follows the
+        original's: PermissionDenied naming it). Servers with nothing published upstream
+        (drafts) are left out. `registry.fork` is recorded in `into`, `registry.forked` in
+        the source's org and in the org of each registry followed through it."""
         if source.registry is None or source.server is not None:
             raise InvalidInput(f"name a registry to fork, as ORG/REGISTRY, not {source.label}")
         with self.store.transaction() as db:
@@ -100,6 +161,18 @@ class ForkService(Service):
             dst_org, member = self.services.access.org_row(db, actor, into)
             self.services.access.require(member, "registries:write", "fork a registry into it")
             label = f"{src_org['slug']}/{src['slug']}"
+            rows = list(
+                db.query("SELECT * FROM servers WHERE registry_id = ? ORDER BY name", [src["id"]])
+            )
+            origins = {row["id"]: self._origin(db, row) for row in rows}
+            homes = {origin[0]: home_of(db, origin[0]) for origin in origins.values() if origin}
+            for home in homes.values():
+                if self.services.access.membership(db, actor, home.org_id) is None:
+                    raise PermissionDenied(
+                        f"you ({actor}) cannot fork {label}: its servers follow "
+                        f"{home.org}/{home.registry}, and a fork follows only orgs you are a "
+                        f"member of; you are not a member of '{home.org}'"
+                    )
             registry = self.services.registries.create(
                 actor,
                 into,
@@ -113,11 +186,9 @@ class ForkService(Service):
                 "forked_at, forked_by) VALUES (?, ?, ?, ?, ?)",
                 [registry.id, src["id"], label, now, actor],
             )
-            count, left_out = 0, []
-            for row in db.query(
-                "SELECT * FROM servers WHERE registry_id = ? ORDER BY name", [src["id"]]
-            ):
-                origin = self._origin(db, row)
+            count, left_out, followed = 0, [], []
+            for row in rows:
+                origin = origins[row["id"]]
                 version = None if origin is None else self._latest(db, origin[0])
                 if origin is None or version is None:
                     left_out.append(row["name"])
@@ -136,6 +207,7 @@ class ForkService(Service):
                         "VALUES (?, ?, ?, ?)",
                         [server_id, version, now, actor],
                     )
+                followed.append(homes[upstream_id])
                 count += 1
             metadata = {"from": label, "servers": count, "pinned": pinned}
             self.services.audit.record(
@@ -148,6 +220,7 @@ class ForkService(Service):
                 registry.name,
                 metadata,
             )
+            into_label = f"{dst_org['slug']}/{registry.slug}"
             if src_org["id"] != dst_org["id"]:
                 self.services.audit.record(
                     db,
@@ -157,8 +230,18 @@ class ForkService(Service):
                     "registry",
                     src["id"],
                     src["name"],
-                    {"into": f"{dst_org['slug']}/{registry.slug}", "servers": count},
+                    {"into": into_label, "servers": count},
                 )
+            # a fork of a fork follows the original: its org hears of it as of a direct fork
+            tell_followed(
+                self.services.audit,
+                db,
+                actor,
+                followed,
+                into=into_label,
+                through=label,
+                told={src_org["id"], dst_org["id"]},
+            )
             return ForkReport(registry, count, left_out, pinned)
 
     def upstreams(self, actor: str, scope: Scope) -> dict[str, UpstreamLine]:
