@@ -28,21 +28,60 @@ _FORBIDDEN_KEYS = {"value", "secret", "passphrase", "plaintext"}
 _FILTER_MAX = 100
 # events read at a time by a listing (memory holds one page, however long the log)
 PAGE = 1000
-# An event that names a member's own (user-scope) keys, which only they and admins may see:
-# one of the key's own writes or reveals (metadata scope "user"), or a secret read along a
-# chain (a copy, an export, a launch) naming a key its actor keeps, or kept, at the user scope.
-# (coalesce: an event with no scope in its metadata must count as not personal, not as NULL,
-# which `NOT` would keep NULL and so hide the event)
-_PERSONAL = """(
-    coalesce(json_extract(metadata, '$.scope'), '') = 'user'
-    OR (substr(action, 1, 7) = 'secret.' AND EXISTS (
-        SELECT 1 FROM user_variable_versions uv JOIN members m ON m.id = uv.member_id
-        WHERE m.org_id = audit_events.org_id AND m.email = audit_events.actor
-          AND (uv.key = audit_events.target_label
-               OR uv.key = json_extract(audit_events.metadata, '$.via')
-               OR uv.key IN (SELECT value FROM json_each(audit_events.metadata, '$.keys')))
-    ))
-)"""
+# An event about a member's own (user-scope) key: one of its writes or reveals, its metadata
+# scope "user". Only they and admins see it. (coalesce: an event with no scope in its metadata
+# is not personal; `!=` on NULL would be NULL and so hide it)
+_NOT_PERSONAL = "coalesce(json_extract(metadata, '$.scope'), '') != 'user'"
+# what a plain member sees as the target of a chain read whose target was its actor's personal
+# key (no key is written so: keys are capitals, digits and _)
+PERSONAL_LABEL = "(a personal key)"
+# the target label as `shown_to` gives it to the viewer (the parameter), in SQL: so a
+# search of the log by another member never matches a personal name it does not show
+_SHOWN_LABEL = (
+    "(CASE WHEN actor != ? AND target_label IN "
+    "(SELECT value FROM json_each(metadata, '$.personal_keys')) "
+    f"THEN '{PERSONAL_LABEL}' ELSE target_label END)"
+)
+# the actor's keys at the user scope of the org among those named (a JSON list)
+_PERSONAL_AMONG = (
+    "SELECT u.key FROM members m JOIN user_variables u ON u.member_id = m.id "
+    "WHERE m.org_id = ? AND m.email = ? AND u.key IN (SELECT value FROM json_each(?)) "
+    "ORDER BY u.key"
+)
+
+
+def chain_names(action: str, label: str, metadata: Mapping[str, Any]) -> set[str]:
+    """The keys a secret read along a chain names: an export's or a launch's `keys`, or a
+    reveal through a reference (its `via`, and its label: the secret it decrypted). Empty for
+    any other event, an event about one key at its own scope (a set, a plain reveal) included:
+    its label is that scope's key, whatever the actor keeps for themselves."""
+    if not action.startswith("secret.") or metadata.get("scope") == "user":
+        return set()
+    names: set[str] = set()
+    keys = metadata.get("keys")
+    if isinstance(keys, list):
+        names.update(k for k in keys if isinstance(k, str))
+    via = metadata.get("via")
+    if isinstance(via, str):
+        names.update((via, label))
+    return names
+
+
+def shown_to(event: AuditEvent, viewer: str) -> AuditEvent:
+    """`event` as a member who is neither its actor nor an admin sees it: without the names of
+    its actor's personal keys it recorded (`personal_keys`), the event itself still there."""
+    personal = event.metadata.get("personal_keys")
+    if personal is None or event.actor == viewer:
+        return event
+    hidden = {k for k in personal if isinstance(k, str)} if isinstance(personal, list) else set()
+    metadata = {k: v for k, v in event.metadata.items() if k != "personal_keys"}
+    keys = metadata.get("keys")
+    if isinstance(keys, list):
+        metadata["keys"] = [k for k in keys if k not in hidden]
+    if metadata.get("via") in hidden:
+        del metadata["via"]
+    label = PERSONAL_LABEL if event.target_label in hidden else event.target_label
+    return event._replace(target_label=label, metadata=metadata)
 
 
 @dataclass(frozen=True)
@@ -100,16 +139,19 @@ class AuditFilter:
     since: str | date | datetime | None = None
     until: str | date | datetime | None = None
 
-    def sql(self) -> tuple[str, list[Any]]:
+    def sql(self, viewer: str | None = None) -> tuple[str, list[Any]]:
         """The WHERE conditions (each starting with AND) and their parameters; bad values are
-        refused with InvalidInput."""
+        refused with InvalidInput. With `viewer` (a plain member), the query matches the target
+        labels as `shown_to` gives them."""
         clauses: list[str] = []
         params: list[Any] = []
         if self.query:
+            label = "target_label" if viewer is None else _SHOWN_LABEL
             clauses.append(
-                "(actor LIKE ? OR action LIKE ? OR target_label LIKE ? OR target_type LIKE ?)"
+                f"(actor LIKE ? OR action LIKE ? OR {label} LIKE ? OR target_type LIKE ?)"
             )
-            params += [f"%{self.query}%"] * 4
+            like = f"%{self.query}%"
+            params += [like, like, *([] if viewer is None else [viewer]), like, like]
         if self.action is not None:
             prefix = self.action.strip().lower()
             if not prefix or len(prefix) > _FILTER_MAX:
@@ -174,11 +216,19 @@ class AuditService(Service):
         metadata: dict[str, Any] | None = None,
     ) -> None:
         """Append one event of `org` (its `id` and `slug`, e.g. an organizations row). Call
-        inside the transaction of the change it describes."""
+        inside the transaction of the change it describes. A secret read along a chain records
+        which of the keys it names are, now, the actor's own at the user scope of the org
+        (`personal_keys`): the names a plain member's listing leaves out."""
         metadata = metadata or {}
         leaked = _FORBIDDEN_KEYS & set(metadata)
         if leaked:
             raise ValueError(f"audit metadata must not carry values: {sorted(leaked)}")
+        names = chain_names(action, label, metadata)
+        if names:
+            rows = db.execute(_PERSONAL_AMONG, [org["id"], actor, json.dumps(sorted(names))])
+            personal = [key for (key,) in rows]
+            if personal:
+                metadata = {**metadata, "personal_keys": personal}
         db.table("audit_events").insert(
             {
                 "org_id": org["id"],
@@ -237,18 +287,21 @@ class AuditService(Service):
     ) -> Iterator[AuditEvent]:
         """`list_for_org`, read a page at a time as it is consumed: memory stays one page
         however long the log. The access, the filters and the limit are checked now, before the
-        first event is asked for. An event naming another member's user-scope keys is left out
-        (in SQL, so a limit and the pages count what is shown) unless the actor is an admin
-        (`members:manage`): nobody else learns who overrides which key."""
+        first event is asked for. Unless the actor is an admin (`members:manage`), nobody
+        learns who overrides which key: another member's events about their own user-scope keys
+        are left out (in SQL, so a limit and the pages count what is shown), and their chain
+        reads come without the personal names (`shown_to`; an event recorded before those were
+        noted shows as it is)."""
         where = where or AuditFilter()
         if query:
             where = AuditFilter(query, where.action, where.by, where.since, where.until)
-        selection = Selection.of(where, limit, before)
         org, member = self.services.access.visible_org(actor, org_slug)
         if member.allows("members:manage"):
+            selection = Selection.of(where, limit, before)
             return self._pages("org_id = ?", [org["id"]], selection, stop)
-        key = f"org_id = ? AND (actor = ? OR NOT {_PERSONAL})"
-        return self._pages(key, [org["id"], actor], selection, stop)
+        selection = Selection.of(where, limit, before, viewer=actor)
+        key = f"org_id = ? AND (actor = ? OR {_NOT_PERSONAL})"
+        return self._pages(key, [org["id"], actor], selection, stop, viewer=actor)
 
     def stream_by_actor(
         self,
@@ -273,10 +326,13 @@ class AuditService(Service):
         params: list[Any],
         selection: Selection,
         stop: Callable[[], bool] | None = None,
+        *,
+        viewer: str | None = None,
     ) -> Iterator[AuditEvent]:
         """Keyset pages newest first: each page starts below the last id of the one before,
         on the (org_id, id) or (actor, id) index, so the thousandth page costs what the first
-        does. The store is locked for one page at a time, never while the caller works."""
+        does. The store is locked for one page at a time, never while the caller works. Each
+        event as `viewer` (a plain member) may see it, if given."""
         left, before = selection.limit, selection.before
         while left is None or left > 0:
             size = PAGE if left is None else min(PAGE, left)
@@ -291,7 +347,7 @@ class AuditService(Service):
                 page = [AuditEvent.from_row(row) for row in rows]
             except (ValueError, TypeError) as exc:  # a row written behind our back
                 raise InvalidInput(f"stored audit event is invalid: {exc}") from None
-            yield from page
+            yield from page if viewer is None else (shown_to(e, viewer) for e in page)
             if len(rows) < size:
                 return
             before = page[-1].id
@@ -309,7 +365,14 @@ class Selection:
     before: int | None
 
     @classmethod
-    def of(cls, where: AuditFilter, limit: int | None, before: int | None) -> Selection:
+    def of(
+        cls,
+        where: AuditFilter,
+        limit: int | None,
+        before: int | None,
+        *,
+        viewer: str | None = None,
+    ) -> Selection:
         if limit is not None and (
             isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= LIMIT_MAX
         ):
@@ -318,5 +381,5 @@ class Selection:
             raise InvalidInput(f"limit must be from 1 to {LIMIT_MAX:,} (got {shown})")
         if before is not None and (isinstance(before, bool) or not isinstance(before, int)):
             raise InvalidInput(f"before must be an event id (got {before!r})")
-        conditions, params = where.sql()
+        conditions, params = where.sql(viewer)
         return cls(conditions, params, limit, before)
