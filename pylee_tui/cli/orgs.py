@@ -143,6 +143,19 @@ def cmd_org_clone(ctx: Context) -> int:
         )
         for m in report.missing:
             out.write(f"  {cell(m.key, 0)}  at {cell(m.where, 0)}\n")
+    if report.unfollowed:
+        count = len(report.unfollowed)
+        are = "is a plain copy" if count == 1 else "are plain copies"
+        out.write(
+            f"\n{plural(count, 'forked server')} {are} "
+            "at the version in use, not following their upstream (you are not a member of its "
+            "org):\n"
+        )
+        for u in report.unfollowed:
+            out.write(
+                f"  {cell(u.registry, 0)}/{cell(u.server, 0)}  {cell(u.version, 0)}  "
+                f"(was following {cell(u.upstream, 0)})\n"
+            )
     return 0
 
 
