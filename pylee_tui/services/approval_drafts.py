@@ -115,6 +115,11 @@ def _move(db, org: dict, reg: dict, scope: Scope, params: dict[str, Any]) -> Dra
     name = scope.server or ""
     row = server_row(db, reg, name)
     target = registry_row(db, org, params["to"])
+    # what the move itself refuses, refused before anyone is asked to approve it
+    if target["id"] == reg["id"]:
+        raise InvalidInput(f"server '{name}' is already in registry '{target['slug']}'")
+    if one(db, "SELECT 1 FROM servers WHERE registry_id = ? AND name = ?", [target["id"], name]):
+        raise Conflict(f"registry '{target['slug']}' already has a server named '{name}'")
     return Draft(
         reg,
         name,
@@ -141,6 +146,12 @@ def _import(db, org: dict, reg: dict, scope: Scope, params: dict[str, Any]) -> D
         is not None
     }
     plan = import_plan(entries, existing, strict=params["strict"], replace=params["replace"])
+    doing = {what.split()[0] for _name, what, _doc in plan}
+    if plan and doing <= {"unchanged", "skipped"}:
+        raise InvalidInput(
+            f"nothing to import: every server is already in registry '{reg['slug']}'"
+            + (" as given" if doing == {"unchanged"} else "")
+        )
     base = [[reg["id"], n, fingerprint(existing.get(n))] for n in sorted(names)]
     source = f" from {params['source']}" if params.get("source") else ""
     count = len(entries)

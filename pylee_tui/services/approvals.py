@@ -22,6 +22,7 @@ from pylee_tui.services.approval_drafts import (
     pin_fingerprint,
     registry_fingerprint,
     registry_row,
+    server_row,
 )
 from pylee_tui.services.base import Service, one
 from pylee_tui.services.change_diff import capped, fingerprint
@@ -215,7 +216,27 @@ class ApprovalService(Service):
         builder = BUILDERS.get(operation)
         if builder is None:
             raise InvalidInput(f"{operation} cannot be sent for approval")
+        self._precheck(db, reg, scope, operation, params)
         return builder(db, org, reg, scope, params)
+
+    def _precheck(self, db, reg: dict, scope: Scope, operation: str, params: dict) -> None:
+        """Refuse a publication or a rollback that could only fail when approved, in the
+        words the direct write uses (its checks, as the store is now)."""
+        if operation not in ("server.publish", "server.rollback"):
+            return
+        versions = self.services.server_versions
+        row = server_row(db, reg, scope.server or "")
+        if operation == "server.publish":
+            versions.publishable(db, row, bump=params["bump"], version=params["version"])
+        else:
+            versions.rollbackable(
+                db,
+                row,
+                params["to"],
+                bump=params["bump"],
+                new_version=params["version"],
+                discard=bool(params["discard"]),
+            )
 
     def _record(self, db, actor: str, org: dict, operation: str, draft: Draft) -> int:
         cursor = db.execute(

@@ -50,7 +50,8 @@ def import_plan(
 ) -> list[tuple[str, str, Any]]:
     """(name or #position, what the import would do, the document in current shape or None) of
     each entry, as `RegistryService.import_servers` decides it: new, draft, replaced, skipped or
-    rejected. `existing`: the registry's rows by name, for the entries' names."""
+    rejected; or unchanged (replaced by the document it has). `existing`: the registry's rows by
+    name, for the entries' names."""
     plan: list[tuple[str, str, Any]] = []
     for position, entry in enumerate(entries, 1):
         name = entry.get("name") if isinstance(entry, dict) else None
@@ -64,6 +65,8 @@ def import_plan(
             plan.append((name, "rejected (not valid)", None))
         elif name in existing and not replace:
             plan.append((name, "skipped (already in the registry)", None))
+        elif name in existing and json.loads(existing[name]["document"]) == document:
+            plan.append((name, "unchanged (as in the registry)", None))
         elif name in existing:
             plan.append((name, "replaced" + (" (as a draft)" if problems else ""), document))
         else:
@@ -73,7 +76,7 @@ def import_plan(
 
 def import_diff(plan: list[tuple[str, str, Any]], existing: dict[str, dict[str, Any]]) -> list[str]:
     """The servers an import affects, one a line, then the diff of each it would replace."""
-    marks = {"new": "+", "replaced": "~", "skipped": "=", "rejected": "!"}
+    marks = {"new": "+", "replaced": "~", "unchanged": "=", "skipped": "=", "rejected": "!"}
     lines = [f"{marks[what.split()[0]]} {name}  {what}" for name, what, _doc in plan]
     for name, what, document in plan:
         if what.startswith("replaced"):

@@ -148,18 +148,7 @@ class ServerVersionService(Service):
         self.services.approvals.gate(actor, scope, "server.publish", gate)
         with self.store.transaction() as db:
             org, reg, row = self._row(db, actor, scope, write="publish a server version")
-            self._refuse_fork(db, row, "publish")
-            if row["status"] != "valid":
-                raise InvalidInput(
-                    f"server '{row['name']}' is a draft: fix its problems before publishing it"
-                )
-            state = self._state(db, row)
-            if state.versions and not state.changed and version is None and bump is None:
-                raise InvalidInput(
-                    f"nothing to publish: server '{row['name']}' is as its latest version "
-                    f"{state.latest} has it (rollback publishes an older version's content)"
-                )
-            target = self._target(state, state.suggestion, bump, version, row)
+            target, state = self.publishable(db, row, bump=bump, version=version)
             published = self._publish(
                 db,
                 row,
@@ -199,26 +188,9 @@ class ServerVersionService(Service):
         self.services.approvals.gate(actor, scope, "server.rollback", gate)
         with self.store.transaction() as db:
             org, reg, row = self._row(db, actor, scope, write="roll back a server")
-            self._refuse_fork(db, row, "roll back")
-            state = self._state(db, row)
-            old = self._version_document(db, row["id"], version)
-            if state.changed and not discard:
-                raise Conflict(
-                    f"server '{row['name']}' has unpublished changes; publish them first, or "
-                    "discard them with the rollback"
-                )
-            latest = self._version_document(db, row["id"], state.latest or version)
-            suggestion = suggest_bump(latest, old)
-            if suggestion.bump is None and not state.changed:
-                raise InvalidInput(
-                    f"nothing to roll back: {version} is the latest version"
-                    if version == state.latest
-                    else f"nothing to roll back: {state.latest}, the latest version, has the "
-                    f"content of {version}"
-                )
-            if suggestion.bump is None:
-                suggestion = Suggestion("patch", [f"the content of {version}"])
-            target = self._target(state, suggestion, bump, new_version, row)
+            old, target, suggestion = self.rollbackable(
+                db, row, version, bump=bump, new_version=new_version, discard=discard
+            )
             published = self._publish(db, row, old, target, actor, bump, suggestion)
             self.services.audit.record(
                 db,
@@ -280,6 +252,59 @@ class ServerVersionService(Service):
         return self._state(db, row)
 
     # --- for other services, inside their transaction ------------------------------------
+
+    def publishable(
+        self, db: Any, row: dict, *, bump: Bump | None, version: str | None
+    ) -> tuple[str, VersionState]:
+        """The version publishing the server's working copy makes, with its state; refuses
+        a forked server, a draft, nothing new to publish and a version not greater than the
+        latest (a change request for it is refused the same way)."""
+        self._refuse_fork(db, row, "publish")
+        if row["status"] != "valid":
+            raise InvalidInput(
+                f"server '{row['name']}' is a draft: fix its problems before publishing it"
+            )
+        state = self._state(db, row)
+        if state.versions and not state.changed and version is None and bump is None:
+            raise InvalidInput(
+                f"nothing to publish: server '{row['name']}' is as its latest version "
+                f"{state.latest} has it (rollback publishes an older version's content)"
+            )
+        return self._target(state, state.suggestion, bump, version, row), state
+
+    def rollbackable(
+        self,
+        db: Any,
+        row: dict,
+        version: str,
+        *,
+        bump: Bump | None,
+        new_version: str | None,
+        discard: bool,
+    ) -> tuple[dict[str, Any], str, Suggestion]:
+        """(the content of `version`, the version rolling back to it makes, why) or the
+        refusal: a forked server, no such version, unpublished changes not discarded, nothing
+        to roll back (a change request for it is refused the same way)."""
+        self._refuse_fork(db, row, "roll back")
+        state = self._state(db, row)
+        old = self._version_document(db, row["id"], version)
+        if state.changed and not discard:
+            raise Conflict(
+                f"server '{row['name']}' has unpublished changes; publish them first, or "
+                "discard them with the rollback"
+            )
+        latest = self._version_document(db, row["id"], state.latest or version)
+        suggestion = suggest_bump(latest, old)
+        if suggestion.bump is None and not state.changed:
+            raise InvalidInput(
+                f"nothing to roll back: {version} is the latest version"
+                if version == state.latest
+                else f"nothing to roll back: {state.latest}, the latest version, has the "
+                f"content of {version}"
+            )
+        if suggestion.bump is None:
+            suggestion = Suggestion("patch", [f"the content of {version}"])
+        return old, self._target(state, suggestion, bump, new_version, row), suggestion
 
     def publish_first(self, db: Any, registry_id: int, name: str, actor: str) -> None:
         """A new (or newly valid) server's first version: its document as it is, at its own

@@ -358,7 +358,7 @@ MUTATIONS: list[tuple[str, Callable[[Services], Any]]] = [
 ]
 READS = {"state", "document", "diff", "resolved", "resolved_one"}
 # called by other services inside their own transaction, after their own permission check
-INTERNAL = {"publish_first", "refuse_fork_edit", "mirror"}
+INTERNAL = {"publish_first", "refuse_fork_edit", "mirror", "publishable", "rollbackable"}
 
 
 def test_the_permission_table_covers_every_method() -> None:
