@@ -4,6 +4,7 @@ events they may see."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -50,3 +51,32 @@ def test_the_member_and_admins_do(acme: CliRunner, viewer: str) -> None:
     assert f"variable {PRIVATE}" in ok(acme("audit", *ORG, user=viewer))
     newest = as_json(acme("audit", *ORG, "--json", "--limit", "2", user=viewer))
     assert [e["target_label"] for e in newest] == ["ZONE", PRIVATE]
+
+
+def test_an_admins_org_secret_stays_in_every_members_log_after_a_personal_key(
+    acme: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ann sets and unsets a personal EXA_API_KEY, then reveals and sets the org's: cy still
+    sees every event of the org's EXA_API_KEY (the old one too), and none of ann's own."""
+    monkeypatch.setenv("PYLEE_PASSPHRASE", "correct horse battery")
+
+    def secret(*argv: str, value: str | None = None) -> None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(f"{value}\n" if value else ""))
+        result = acme("secret", *argv, *ORG)
+        assert result.code == 0, result.err  # the first says it created the vault
+
+    secret("set", "EXA_API_KEY", value="demo-FAKE")
+    secret("set", "EXA_API_KEY", "--user", value="ann-FAKE")
+    secret("unset", "EXA_API_KEY", "--user")
+    secret("get", "EXA_API_KEY", "--reveal")
+    secret("set", "EXA_API_KEY", value="new-FAKE")
+    events = as_json(acme("audit", *ORG, "--json", "--action", "secret.", user=CY))
+    assert [(e["action"], e["target_label"], e["metadata"]["scope"]) for e in events] == [
+        ("secret.set", "EXA_API_KEY", "org"),
+        ("secret.reveal", "EXA_API_KEY", "org"),
+        ("secret.set", "EXA_API_KEY", "org"),
+    ]
+    table = ok(acme("audit", *ORG, "--action", "secret.", user=CY))
+    assert table.count("variable EXA_API_KEY") == 3  # ann's own two are not there
+    mine = as_json(acme("audit", *ORG, "--json", "--action", "secret.", user=ANN))
+    assert [e["metadata"]["scope"] for e in mine] == ["org", "org", "user", "user", "org"]
