@@ -136,6 +136,7 @@ class OrgDiff:
     registries: tuple[RegistryDiff, ...] = ()  # those that differ, by slug
     same_secrets: int = 0  # secrets found equal in both (never listed one by one)
     may_reveal: bool = True  # secrets:reveal in both orgs: secrets' values were compared
+    compared_secrets: int = 0  # pairs of secrets decrypted to be compared (what is audited)
 
     @property
     def secrets_note(self) -> str | None:
@@ -257,6 +258,7 @@ class _Comparer:
         self.a, self.b, self.data_key = a, b, data_key
         self.may_reveal = may_reveal
         self.same_secrets = 0
+        self.compared = 0  # pairs decrypted (the audit log says how many)
 
     def keys(self, place: Place) -> tuple[KeyDiff, ...]:
         left = self.a.keys.get(place, {})
@@ -312,6 +314,7 @@ class _Comparer:
             return NO_REVEAL
         if self.data_key is None:
             return LOCKED
+        self.compared += 1
         try:
             plain_a = crypto.decrypt(self.data_key, left[3], left[2].aad(key)).encode()
             plain_b = crypto.decrypt(self.data_key, right[3], right[2].aad(key)).encode()
@@ -403,6 +406,7 @@ def compare_orgs(
         registries,
         comparer.same_secrets,
         may_reveal,
+        comparer.compared,
     )
 
 

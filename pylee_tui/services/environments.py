@@ -523,7 +523,9 @@ class EnvironmentService(Service):
         compared in memory when the vault is unlocked (decrypted, compared, dropped) and said
         only to be the same, to differ or to be missing; with the vault locked, "unknown". Only
         an actor who may reveal secrets in both orgs learns whether two are equal: for anyone
-        else a secret on both sides is "unknown" too. Needs membership of both orgs."""
+        else a secret on both sides is "unknown" too. Needs membership of both orgs. When secrets'
+        values were compared, `secret.compare` is recorded in both orgs (the other org, how many
+        secrets)."""
         vault = self.services.vault
         with self.store.reading() as db:
             row_a, member_a = self.services.access.org_row(db, actor, a)
@@ -535,9 +537,33 @@ class EnvironmentService(Service):
                 side.in_use = self._in_use(actor, side)
         unlocked = vault.unlocked
         data_key = vault.data_key() if may_reveal and unlocked else None
-        return compare_orgs(
+        diff = compare_orgs(
             side_a, side_b, data_key, may_reveal=may_reveal, vault_unlocked=unlocked
         )
+        if diff.compared_secrets:
+            self._record_compare(actor, row_a, row_b, diff.compared_secrets)
+        return diff
+
+    def _record_compare(
+        self, actor: str, row_a: dict[str, Any], row_b: dict[str, Any], count: int
+    ) -> None:
+        """`secret.compare` in each org (once for an org compared with itself): its secrets
+        were decrypted, as a reveal would."""
+        pairs = [(row_a, row_b)]
+        if row_a["id"] != row_b["id"]:
+            pairs.append((row_b, row_a))
+        with self.store.transaction() as db:
+            for org, other in pairs:
+                self.services.audit.record(
+                    db,
+                    actor,
+                    org,
+                    "secret.compare",
+                    "organization",
+                    org["id"],
+                    org["name"],
+                    {"other": other["slug"], "secrets": count},
+                )
 
     def _in_use(self, actor: str, side: Side) -> dict[tuple[str, str], InUse]:
         """Each server of the side as its registry uses it (what exports and `run` read)."""

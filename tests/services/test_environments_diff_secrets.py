@@ -64,3 +64,33 @@ def test_revealing_in_one_org_only_is_not_enough(demo: Services) -> None:
         assert diff.same_secrets == 0
     # an org compared with itself: still nothing said of its secrets' values
     assert demo.environments.diff(CARL, PROD, PROD).same_secrets == 0
+
+
+def compares(services: Services, org: str) -> list[tuple[str, dict]]:
+    return [
+        (e.actor, e.metadata)
+        for e in services.audit.list_for_org(ANN, org)
+        if e.action == "secret.compare"
+    ]
+
+
+def test_comparing_secrets_is_audited_in_both_orgs(demo: Services) -> None:
+    demo.environments.diff(ANN, PROD, "acme-qa")
+    # EXA_API_KEY and APIFY_TOKEN are in both: both decrypted and compared
+    assert compares(demo, PROD) == [(ANN, {"other": "acme-qa", "secrets": 2})]
+    assert compares(demo, "acme-qa") == [(ANN, {"other": PROD, "secrets": 2})]
+    # an org compared with itself: one event
+    demo.environments.diff(ANN, "acme-qa", "acme-qa")
+    assert len(compares(demo, "acme-qa")) == 2
+
+
+def test_no_compare_event_when_no_value_was_compared(demo: Services) -> None:
+    demo.environments.diff(CARL, PROD, "acme-qa")  # may not reveal
+    demo.vault.lock()
+    demo.environments.diff(ANN, PROD, "acme-qa")  # the vault locked
+    assert compares(demo, PROD) == compares(demo, "acme-qa") == []
+    # no secret on both sides: nothing decrypted, nothing to record
+    demo.orgs.create(ANN, "Empty")
+    demo.vault.unlock(PASS)
+    demo.environments.diff(ANN, PROD, "empty")
+    assert compares(demo, PROD) == compares(demo, "empty") == []
