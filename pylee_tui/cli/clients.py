@@ -85,6 +85,7 @@ def cmd_import(ctx: Context) -> int:
         secret_names=a.secret or (),
     )
     if a.dry_run:
+        clients.check_import(ctx.user, plan)  # refused as the import itself would be
         _show_items(ctx, plan)
         ctx.out.write("Dry run: nothing imported.\n")
         return 0

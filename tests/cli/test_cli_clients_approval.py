@@ -57,3 +57,16 @@ def test_an_admin_imports_into_it(cli: CliRunner, gated: Path) -> None:
     result = cli(*ARGS)
     assert result.code == 0, result.err
     assert "Imported 6 servers into acme/tools" in result.out
+
+
+def test_a_dry_run_is_refused_as_the_import_would_be(cli: CliRunner, gated: Path) -> None:
+    before, text = rows(cli.db), gated.read_bytes()
+    real = one_error_line(cli(*ARGS, user=BOB))
+    result = cli(*ARGS, "--dry-run", user=BOB)
+    assert result.code == 1 and result.out == ""
+    assert one_error_line(result) == real
+    assert rows(cli.db) == before and gated.read_bytes() == text
+    # an approver's dry run shows the plan and imports nothing
+    admin = cli(*ARGS, "--dry-run")
+    assert admin.code == 0 and admin.out.endswith("Dry run: nothing imported.\n")
+    assert rows(cli.db) == before
