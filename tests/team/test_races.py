@@ -161,6 +161,77 @@ def test_two_admins_demoting_each_other_at_once_one_wins(
     assert Counter(e.actor for e in demotions) == winners
 
 
+def test_three_admins_stepping_down_at_once_leave_the_last_one_admin(
+    two_admins: TeamServer, quiet_server: None
+) -> None:
+    """The last-admin rule under a race: of three admins demoting themselves at once, two do;
+    whoever comes last is refused and stays admin."""
+    team, services = two_admins, two_admins.services
+    join(team, CARL, role="admin")
+    team.enrol(CARL)
+    people = (ANN, BOB, CARL)
+    clients = [RemoteServices(team.url, team.tokens[email]) for email in people]
+    try:
+        for _ in range(ROUNDS // 2):
+            outcomes = race(
+                *(
+                    partial(client.members.change_role, email, "acme", email, "member")
+                    for email, client in zip(people, clients, strict=True)
+                )
+            )
+            assert len(won(outcomes)) == 2, outcomes
+            [kept] = [people[i] for i in range(3) if i not in won(outcomes)]
+            refusal = outcomes[people.index(kept)]
+            assert isinstance(refusal, Conflict), repr(refusal)
+            assert "they are the last active admin of 'acme'" in str(refusal)
+            assert admins(services) == [kept]
+            for email in people:
+                if email != kept:
+                    services.members.change_role(kept, "acme", email, "admin")
+    finally:
+        for client in clients:
+            client.close()
+    steps = [e for e in actions(services, ANN, "member.role") if e.actor == e.target_label]
+    assert len(steps) == ROUNDS  # two a round, each by the admin stepping down
+
+
+def test_three_admins_demoting_each_other_in_a_ring_keep_an_admin(
+    two_admins: TeamServer, quiet_server: None
+) -> None:
+    """ANN demotes BOB, BOB demotes CARL, CARL demotes ANN, all at once: whoever is demoted
+    before acting is refused; one or two demotions happen, never all three."""
+    team, services = two_admins, two_admins.services
+    join(team, CARL, role="admin")
+    team.enrol(CARL)
+    ring = {ANN: BOB, BOB: CARL, CARL: ANN}
+    clients = {email: RemoteServices(team.url, team.tokens[email]) for email in ring}
+    made = 0
+    try:
+        for _ in range(ROUNDS // 2):
+            outcomes = race(
+                *(
+                    partial(clients[a].members.change_role, a, "acme", b, "member")
+                    for a, b in ring.items()
+                )
+            )
+            wins = won(outcomes)
+            assert len(wins) in (1, 2), outcomes
+            for i, outcome in enumerate(outcomes):
+                if i not in wins:
+                    assert isinstance(outcome, PermissionDenied), repr(outcome)
+            left = admins(services)
+            assert len(left) == 3 - len(wins) and left
+            made += len(wins)
+            for email in ring:
+                if email not in left:
+                    services.members.change_role(left[0], "acme", email, "admin")
+    finally:
+        for client in clients.values():
+            client.close()
+    demotions = [e for e in actions(services, ANN, "member.role") if e.metadata["to"] == "member"]
+    assert len(demotions) == made
+
+
 def test_two_admins_removing_each_other_at_once_one_wins_and_the_loser_is_logged_out(
     two_admins: TeamServer, quiet_server: None
 ) -> None:
