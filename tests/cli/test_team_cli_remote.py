@@ -20,7 +20,7 @@ from pylee_tui.services import Scope
 from pylee_tui.team import login, sealing
 from tests.cli.expect import ok, one_error_line
 from tests.cli.test_cli import leaf_commands
-from tests.support import ANN, BOB, SEARCH, WEATHER, CliResult, CliRunner
+from tests.support import ANN, BOB, SEARCH, START, WEATHER, CliResult, CliRunner
 from tests.team import conftest as team_conftest
 from tests.team.conftest import TeamServer
 from tests.team.test_server import free_port
@@ -296,7 +296,7 @@ def test_the_routed_commands_work_against_a_real_server(
     assert BOB in ok(remote("member", "list", *ORG))
     assert BOB in ok(remote("member", "review", *ORG))
     # approvals: bob's edit is a request ann decides
-    ok(remote("registry", "edit", "core", *ORG, "--require-approval", "on"))
+    remote.team.services.approvals.set_required(ANN, Scope("acme", "core"), True)  # NAME_COLLISION
     out = ok(
         remote("server", "edit", name, "--file", str(files / "weather.json"), *CORE, person=BOB)
     )
@@ -377,7 +377,7 @@ def assert_no_plaintext(team: TeamServer, *values: bytes) -> None:
 
 # `RemoteService._call(self, name, *args, **kwargs)` (team/remote.py) takes the method's name as
 # `name`, so a method with a keyword `name` (orgs.edit, forks.fork) fails with a TypeError
-NAME_COLLISION = frozenset({"org edit", "registry fork"})
+NAME_COLLISION = frozenset({"org edit", "registry edit", "registry fork"})
 
 
 @pytest.mark.xfail(
@@ -392,6 +392,61 @@ def test_commands_whose_method_takes_a_name_work_against_a_server(remote: Remote
     ok(remote("org", "edit", "acme", "--name", "Acme Inc", "--description", "Our team"))
     org = remote.team.services.orgs.get_org(ANN, "acme")
     assert (org.name, org.description) == ("Acme Inc", "Our team")
+    assert ok(remote("registry", "edit", "core", *ORG, "--require-approval", "on")) == (
+        "Registry core in acme requires approval of changes.\n"
+    )
+    assert remote.team.services.approvals.requires_approval(ANN, Scope("acme", "core"))
     ok(remote("registry", "fork", "acme/core", "--into", "beta", "--name", "Core fork"))
     assert "Core fork" in ok(remote("registry", "list", "--org", "beta"))
     assert remote.ran == NAME_COLLISION | {"org create", "registry create", "registry list"}
+
+
+def test_json_answers_against_a_server_are_those_of_its_store(
+    remote: Remote, cli: CliRunner, files: Path
+) -> None:
+    """Every --json read says the same against the server as on the server's database file."""
+    name = WEATHER["name"]
+    ok(remote("org", "create", "Acme"))
+    ok(remote("registry", "create", "Core", *ORG, "--slug", "core"))
+    ok(remote("server", "add", str(files / "weather.json"), *CORE))
+    ok(remote("server", "edit", name, "--file", str(files / "weather2.json"), *CORE))
+    ok(remote("var", "set", "LOG_LEVEL", "info", *ORG))
+    ok(remote("var", "set", "LOG_LEVEL", "debug", *ORG))
+    ok(remote("member", "invite", BOB, *ORG))
+    ok(remote("org", "clone", "acme", "Staging", "--slug", "staging", "--json"))
+    remote.team.services.approvals.set_required(ANN, Scope("acme", "core"), True)  # NAME_COLLISION
+    ok(remote("member", "accept", *ORG, person=BOB))
+    ok(remote("member", "grant", BOB, "registries:write", *ORG))
+    ok(remote("server", "edit", name, "--file", str(files / "weather.json"), *CORE, person=BOB))
+    reads = [
+        ("org", "list"),
+        ("org", "show", "acme"),
+        ("org", "diff", "acme", "staging"),
+        ("audit", *ORG),
+        ("audit",),
+        ("registry", "list", *ORG),
+        ("registry", "show", "core", *ORG),
+        ("request", "list", "--state", "all"),
+        ("request", "show", "1"),
+        ("member", "list", *ORG),
+        ("server", "list", *CORE),
+        ("server", "show", name, *CORE),
+        ("server", "versions", name, *CORE),
+        ("var", "list", *ORG),
+        ("var", "history", "LOG_LEVEL", *ORG),
+        ("secret", "list", *ORG),
+    ]
+    served = remote.team.services.store.path
+    for argv in reads:
+        there = ok(remote(*argv, "--json"))
+        assert there == ok(cli(*argv, "--json", db=served, user=ANN)), argv
+        try:
+            json.loads(there)
+        except ValueError:
+            raise AssertionError((argv, there)) from None
+    # a review and a token's state are as of now: the server's clock is the test's
+    tokens = json.loads(ok(remote("token", "list", "--all", "--json")))
+    assert {t["email"] for t in tokens if t["alive"]} == {ANN, BOB}
+    review = json.loads(ok(remote("member", "review", *ORG, "--json")))
+    assert review["checked_at"].startswith(START.date().isoformat())
+    assert sorted(m["email"] for m in review["members"]) == [ANN, BOB]
