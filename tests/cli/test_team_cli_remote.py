@@ -450,3 +450,22 @@ def test_json_answers_against_a_server_are_those_of_its_store(
     review = json.loads(ok(remote("member", "review", *ORG, "--json")))
     assert review["checked_at"].startswith(START.date().isoformat())
     assert sorted(m["email"] for m in review["members"]) == [ANN, BOB]
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        (("--server",), 2, "argument --server: expected one argument"),
+        (("--server", "pylee.example.com", "org", "list"), 1, "is not an http(s) URL"),
+        (("--server", "http://pylee.example.com", "org", "list"), 1, "over https, not http"),
+        (("--server", "https://a.example/?x=1", "org", "list"), 1, "has no query, fragment"),
+        (("org", "list", "--server", "https://a.example"), 2, "unrecognized arguments"),
+    ],
+)
+def test_a_bad_server_option_is_one_line(
+    cli: CliRunner, argv: tuple[str, ...], code: int, message: str
+) -> None:
+    result = cli(*argv, db=False, user=None)
+    assert (result.code, result.out) == (code, "")
+    assert message in one_error_line(result)
+    assert not default_db_path().exists()
