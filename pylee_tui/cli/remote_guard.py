@@ -66,6 +66,8 @@ ROUTED = frozenset(
         *(f"secret {a}" for a in ("list", "set", "get", "unset", "history", "rollback")),
         "token list",
         "token revoke",
+        # an org's secrets key in the end-to-end vault (cli.team_vault)
+        *(f"vault {a}" for a in ("status", "share", "rotate")),
     }
 )
 
@@ -80,7 +82,6 @@ LOCAL_ONLY: dict[str, str] = {
     "check": "starts a server on this machine with secrets from a local vault",
     "call": "starts a server on this machine with secrets from a local vault",
     "agent start": "holds the key of a local vault",
-    "vault status": "the vault of a local store",
     "vault passwd": "the vault of a local store",
     **{
         f"clients {a}": "MCP client configs on this machine, with a local store"

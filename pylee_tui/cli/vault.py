@@ -321,6 +321,10 @@ def cmd_secret_rollback(ctx: Context) -> int:
 
 
 def cmd_vault_status(ctx: Context) -> int:
+    if getattr(ctx, "remote", False):  # a team server: an org's secrets key (cli.team_vault)
+        from .team_vault import cmd_team_status
+
+        return cmd_team_status(ctx)
     initialized = ctx.services.vault.initialized()
     if ctx.args.json:
         emit_json({"initialized": initialized}, ctx.out)
@@ -448,11 +452,19 @@ def register(commands: Commands) -> None:
     user_option(p)
 
     vault = commands.group("vault", "the vault's passphrase")
-    p = vault.command("status", cmd_vault_status, "whether the vault has a passphrase yet")
+    p = vault.command(
+        "status",
+        cmd_vault_status,
+        "whether the vault has a passphrase yet; against a team server, an org's secrets key",
+    )
     json_flag(p)
+    p.add_argument("--org", metavar="SLUG", help="against a team server: the organization")
     vault.command(
         "passwd",
         cmd_vault_passwd,
         f"change the vault passphrase: the current from {PASSPHRASE_ENV}, the new from "
         f"{NEW_PASSPHRASE_ENV}, else prompts",
     )
+    from .team_vault import register_actions  # vault share, vault rotate (team server)
+
+    register_actions(vault)

@@ -250,8 +250,8 @@ class RemoteVault:
                 done = self.rotate(org)
                 self.notes.append(
                     f"rotated the secrets key of {org} (generation {done.generation}): "
-                    f"{done.sealed} sealed value(s) re-sealed; {', '.join(state.stale)} no "
-                    "longer hold(s) it"
+                    f"{done.sealed} sealed value(s) re-sealed, kept versions included; "
+                    f"{', '.join(state.stale)} no longer hold(s) it"
                 )
             elif state.lacking:
                 if not self._try_unlock():

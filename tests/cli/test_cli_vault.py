@@ -1070,6 +1070,11 @@ BAD_INPUT = [
     ),
     case("vault passwd", ("vault", "passwd"), None, 1),
     case("vault passwd", ("vault", "passwd", "extra"), ANN, 2),
+    # an org's secrets key lives on a team server: a local store says so in one line
+    case("vault share", ("vault", "share", *ORG), ANN, 1, says="lives on a team server"),
+    case("vault share", ("vault", "share"), ANN, 2),
+    case("vault rotate", ("vault", "rotate", *ORG), ANN, 1, says="lives on a team server"),
+    case("vault rotate", ("vault", "rotate", "--org"), ANN, 2),
     case("env", ("env", "--org", "nope"), ANN, 1),
     case("env", ("env", *ORG), CARL, 1),
     case("env", ("env", *ORG), None, 1),

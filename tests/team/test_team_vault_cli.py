@@ -1,0 +1,167 @@
+"""The end-to-end vault from the shell, as the issue's "done when" tries it: a server, an admin
+who invites a second admin and a member with secrets:write, the member sets a secret they
+cannot reveal, the second admin reveals it, the first removes the second (the key rotates and
+every secret is re-sealed) and the removed person's login is refused; `vault status`, `share`
+and `rotate --org` say what they did; the server's files never hold the value."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from pylee_tui.team import login, sealing
+from tests.support import ANN, BOB, CARL, CliResult, CliRunner
+from tests.team.conftest import TeamServer
+
+VALUE = "sk-live-5c1f-never-on-the-server"
+ORG = ("--org", "acme")
+
+
+def passphrase_of(email: str) -> str:
+    return f"the team key passphrase of {email}"
+
+
+class Shell:
+    """The CLI with no --db, as the person whose saved login it uses (each their own key)."""
+
+    def __init__(self, cli: CliRunner, team: TeamServer, monkeypatch: pytest.MonkeyPatch):
+        self.cli, self.team, self.monkeypatch = cli, team, monkeypatch
+        self.logins: dict[str, login.SavedLogin] = {}
+
+    def join(self, email: str) -> None:
+        keys = sealing.new_key_pair()
+        with self.team.services.store.transaction() as db:
+            code = self.team.services.tokens.issue_code(db, email, ANN)
+        issued = self.team.services.tokens.enrol(code, keys.public, "tests")
+        self.logins[email] = login.SavedLogin(
+            url=self.team.url,
+            email=email,
+            token=issued.token,
+            token_id=issued.token_id,
+            expires_at=issued.expires_at,
+            public_key=keys.public,
+            protected_private_key=sealing.protect(keys.private, passphrase_of(email)),
+        )
+
+    def __call__(
+        self, *argv: str, person: str = ANN, stdin: str = "", passphrase: bool = False
+    ) -> CliResult:
+        if person not in self.logins:
+            self.join(person)
+        login.save(self.logins[person])
+        self.monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        if passphrase:
+            self.monkeypatch.setenv("PYLEE_PASSPHRASE", passphrase_of(person))
+        else:
+            self.monkeypatch.delenv("PYLEE_PASSPHRASE", raising=False)
+        return self.cli(*argv, db=False, user=None)
+
+
+def ok(result: CliResult) -> str:
+    assert result.code == 0, result.err
+    return result.out
+
+
+def one_line(result: CliResult) -> str:
+    assert result.code == 1 and len(result.err.splitlines()) == 1, result
+    return result.err
+
+
+@pytest.fixture
+def shell(cli: CliRunner, team: TeamServer, monkeypatch: pytest.MonkeyPatch) -> Shell:
+    return Shell(cli, team, monkeypatch)
+
+
+def on_disk(team: TeamServer) -> bytes:
+    path = Path(team.services.store.path)
+    return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+
+
+def test_done_when_from_the_shell(shell: Shell, team: TeamServer) -> None:
+    ok(shell("org", "create", "Acme"))
+    ok(shell("member", "invite", BOB, *ORG))
+    ok(shell("member", "invite", CARL, *ORG, "--role", "admin"))
+    ok(shell("member", "accept", *ORG, person=BOB))
+    ok(shell("member", "accept", *ORG, person=CARL))
+    ok(shell("member", "grant", BOB, "secrets:write", *ORG))
+    assert "acme has no secrets key yet" in ok(shell("vault", "status", *ORG))
+
+    # the key is made by an admin's client: by hand here (a first secret would make it too)
+    shared = ok(shell("vault", "share", *ORG))
+    assert "Made the secrets key of acme (generation 1" in shared
+    assert f"shared with {ANN}, {CARL}." in shared
+
+    out = ok(shell("secret", "set", "API_KEY", *ORG, person=BOB, stdin=VALUE))
+    assert out == "Set secret API_KEY at org acme.\n"
+    refused = one_line(shell("secret", "get", "API_KEY", "--reveal", *ORG, person=BOB))
+    assert "cannot reveal secrets in 'acme'" in refused
+    revealed = shell("secret", "get", "API_KEY", "--reveal", *ORG, person=CARL, passphrase=True)
+    assert ok(revealed) == f"{VALUE}\n"
+    wrong = shell("secret", "get", "API_KEY", "--reveal", *ORG, person=CARL)  # no passphrase
+    assert "PYLEE_PASSPHRASE" in one_line(wrong)
+
+    removed = shell("member", "remove", CARL, *ORG, "--yes", passphrase=True)
+    ok(removed)
+    rotated = "rotated the secrets key of acme (generation 2): 2 sealed value(s) re-sealed"
+    assert rotated in removed.err
+    assert "Unauthenticated" not in removed.err
+    gone = one_line(shell("org", "list", person=CARL))
+    assert "the token is not valid" in gone
+
+    status = json.loads(ok(shell("vault", "status", *ORG, "--json")))
+    assert (status["generation"], status["stale"], status["sealed"]) == (2, [], 2)
+    assert [(r["email"], r["has_key"]) for r in status["readers"]] == [(ANN, True)]
+    assert ok(shell("secret", "get", "API_KEY", "--reveal", *ORG, passphrase=True)) == (
+        f"{VALUE}\n"
+    )
+    assert VALUE.encode() not in on_disk(team)
+
+
+def test_a_removal_without_the_passphrase_says_the_rotation_is_due(shell: Shell) -> None:
+    ok(shell("org", "create", "Acme"))
+    ok(shell("member", "invite", CARL, *ORG, "--role", "admin"))
+    ok(shell("member", "accept", *ORG, person=CARL))
+    ok(shell("secret", "set", "API_KEY", *ORG, stdin=VALUE))  # the first secret makes the key
+    removed = shell("member", "remove", CARL, *ORG, "--yes")
+    assert ok(removed).startswith("Removed")
+    assert (
+        f"{CARL} still hold(s) the secrets key of acme: rotate it with "
+        "`pylee-tui vault rotate --org acme`"
+    ) in removed.err
+    status = ok(shell("vault", "status", *ORG))
+    assert f"Due a rotation: {CARL} hold(s) the key" in status
+    rotated = ok(shell("vault", "rotate", *ORG, passphrase=True))
+    assert rotated.startswith("Rotated the secrets key of acme: generation 2")
+    assert f"{CARL} no longer hold(s) it" in rotated
+    assert "Due a rotation" not in ok(shell("vault", "status", *ORG))
+
+
+def test_sharing_with_a_new_admin(shell: Shell) -> None:
+    ok(shell("org", "create", "Acme"))
+    ok(shell("secret", "set", "API_KEY", *ORG, stdin=VALUE))
+    ok(shell("member", "invite", BOB, *ORG))
+    ok(shell("member", "accept", *ORG, person=BOB))
+    promoted = shell("member", "role", BOB, "admin", *ORG)  # no passphrase: not shared yet
+    ok(promoted)
+    assert "share it with `pylee-tui vault share --org acme`" in promoted.err
+    lacking = one_line(
+        shell("secret", "get", "API_KEY", "--reveal", *ORG, person=BOB, passphrase=True)
+    )
+    assert "you may not read secrets in acme (no key was shared with you: ask an admin" in lacking
+    assert f"Shared the secrets key of acme with {BOB}." in ok(
+        shell("vault", "share", *ORG, passphrase=True)
+    )
+    assert ok(shell("secret", "get", "API_KEY", "--reveal", *ORG, person=BOB, passphrase=True)) == (
+        f"{VALUE}\n"
+    )
+    assert "Nothing to share" in ok(shell("vault", "share", *ORG))
+
+
+def test_the_team_vault_commands_against_a_local_store(cli: CliRunner) -> None:
+    ok(cli("org", "create", "Acme"))
+    for argv in (("vault", "share", *ORG), ("vault", "rotate", *ORG)):
+        assert "an org's secrets key lives on a team server" in one_line(cli(*argv))
+    assert "The vault has no passphrase yet" in ok(cli("vault", "status"))
