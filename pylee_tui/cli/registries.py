@@ -28,6 +28,7 @@ def cmd_registry_list(ctx: Context) -> int:
     org = ctx.args.org
     registries = ctx.services.registries.list_registries(ctx.user, org)
     if ctx.args.json:
+        approvals = ctx.services.approvals
         stream_json(
             (
                 {
@@ -36,6 +37,7 @@ def cmd_registry_list(ctx: Context) -> int:
                     "description": r.description,
                     "servers": r.server_count,
                     "drafts": r.draft_count,
+                    "require_approval": approvals.requires_approval(ctx.user, Scope(org, r.slug)),
                 }
                 for r in registries
             ),
@@ -73,12 +75,14 @@ def cmd_registry_show(ctx: Context) -> int:
     servers = ctx.services.registries.list_servers(ctx.user, Scope(org, reg.slug))
     forked = ctx.services.forks.upstreams(ctx.user, Scope(org, reg.slug))
     fork_of = ctx.services.forks.fork_of(ctx.user, Scope(org, reg.slug))
+    required = ctx.services.approvals.requires_approval(ctx.user, Scope(org, reg.slug))
     if ctx.args.json:
         emit_json(
             {
                 "org": org,
                 "slug": reg.slug,
                 "name": reg.name,
+                "require_approval": required,
                 "fork_of": fork_of,
                 "description": reg.description,
                 "overview": reg.overview,
@@ -95,6 +99,9 @@ def cmd_registry_show(ctx: Context) -> int:
     if reg.description:
         out.write(f"{reg.description}\n")
     out.write(f"Created: {reg.created_at:%Y-%m-%d %H:%M} UTC\n")
+    out.write(
+        "Approval: " + ("changes by members need an approver\n" if required else "not required\n")
+    )
     if fork_of:
         behind = sum(1 for line in forked.values() if line.behind)
         gone = sum(1 for line in forked.values() if line.gone)
@@ -122,28 +129,26 @@ def cmd_registry_show(ctx: Context) -> int:
 
 
 def cmd_registry_edit(ctx: Context) -> int:
-    args, scope = ctx.args, Scope(ctx.args.org, ctx.args.slug)
-    if args.require_approval is not None:
-        on = args.require_approval == "on"
-        ctx.services.approvals.set_required(ctx.user, scope, on)
-        ctx.out.write(
-            f"Registry {args.slug} in {args.org} "
-            + ("requires approval of changes.\n" if on else "no longer requires approval.\n")
-        )
-        if not (args.name or args.new_slug or args.description or args.overview_file):
-            return 0
-    overview = None
-    if ctx.args.overview_file:
-        overview = read_text_file(ctx.args.overview_file)
+    """The fields and whether changes need approval, in one change: all of it or none."""
+    args = ctx.args
+    overview = read_text_file(args.overview_file) if args.overview_file else None
+    required = None if args.require_approval is None else args.require_approval == "on"
     reg = ctx.services.registries.edit(
         ctx.user,
-        Scope(ctx.args.org, ctx.args.slug),
-        name=ctx.args.name,
-        new_slug=ctx.args.new_slug,
-        description=ctx.args.description,
+        Scope(args.org, args.slug),
+        name=args.name,
+        new_slug=args.new_slug,
+        description=args.description,
         overview=overview,
+        require_approval=required,
     )
-    ctx.out.write(f"Updated registry {reg.name} ({reg.slug}) in {ctx.args.org}.\n")
+    if required is not None:
+        ctx.out.write(
+            f"Registry {args.slug} in {args.org} "
+            + ("requires approval of changes.\n" if required else "no longer requires approval.\n")
+        )
+    if any(v is not None for v in (args.name, args.new_slug, args.description, overview)):
+        ctx.out.write(f"Updated registry {reg.name} ({reg.slug}) in {args.org}.\n")
     return 0
 
 

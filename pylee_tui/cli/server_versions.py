@@ -9,6 +9,7 @@ from pylee_tui.services import Scope
 from .context import Context
 from .output import cell, emit_json, emit_table, when
 from .parser import PROG, Commands, json_flag, registry_options
+from .requests import json_when_requested
 
 if TYPE_CHECKING:
     from pylee_tui.services.server_versions import Published, VersionState
@@ -75,6 +76,7 @@ def _published(ctx: Context, published: Published, what: str) -> None:
     )
 
 
+@json_when_requested
 def cmd_server_publish(ctx: Context) -> int:
     if ctx.args.dry_run:
         state = ctx.services.server_versions.state(ctx.user, _scope(ctx))

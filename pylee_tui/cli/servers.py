@@ -16,6 +16,7 @@ from .files import file_label, read_json_file, write_text_file
 from .output import cell, emit_json, emit_table, server_summary_json, stream_json
 from .parser import PROG, Commands, json_flag, registry_options
 from .prompt import unconfirmed
+from .requests import json_when_requested
 from .server_versions import register as register_versions
 
 if TYPE_CHECKING:
@@ -258,6 +259,7 @@ def cmd_server_move(ctx: Context) -> int:
     return 0
 
 
+@json_when_requested
 def cmd_server_import(ctx: Context) -> int:
     entries: list[Any] = []
     origins: list[tuple[str, int]] = []  # (file, position in it) of each entry, for the report

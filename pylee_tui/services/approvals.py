@@ -140,24 +140,30 @@ class ApprovalService(Service):
             self.services.access.require(
                 member, "org:manage", "change whether a registry requires approval"
             )
-            reg = registry_row(db, org, _registry_slug(scope))
-            if bool(reg["require_approval"]) == required:
-                return False
-            db.execute(
-                "UPDATE registries SET require_approval = ? WHERE id = ?",
-                [int(required), reg["id"]],
+            return self.apply_required(
+                db, actor, org, registry_row(db, org, _registry_slug(scope)), required
             )
-            self.services.audit.record(
-                db,
-                actor,
-                org,
-                "registry.approval",
-                "registry",
-                reg["id"],
-                reg["name"],
-                {"required": required},
-            )
-            return True
+
+    def apply_required(self, db, actor: str, org: dict, reg: dict, required: bool) -> bool:
+        """Inside the caller's transaction, after its check of `org:manage`: set whether the
+        registry `reg` requires approval, audited when it changed. Returns whether it did."""
+        if bool(reg["require_approval"]) == required:
+            return False
+        db.execute(
+            "UPDATE registries SET require_approval = ? WHERE id = ?",
+            [int(required), reg["id"]],
+        )
+        self.services.audit.record(
+            db,
+            actor,
+            org,
+            "registry.approval",
+            "registry",
+            reg["id"],
+            reg["name"],
+            {"required": required},
+        )
+        return True
 
     # --- the gate ------------------------------------------------------------------------
 

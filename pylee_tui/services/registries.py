@@ -175,18 +175,30 @@ class RegistryService(Service):
         overview: str | None = None,
         overview_base: datetime | None = None,
         force: bool = False,
+        require_approval: bool | None = None,
     ) -> Registry:
         """Several changes in one transaction, one audit event per field that changed (see
-        `named_edit.apply_edit`: `overview_base` guards the overview against lost updates)."""
-        changes = named_changes(
-            name=name, slug=new_slug, description=description, overview=overview
-        )
+        `named_edit.apply_edit`: `overview_base` guards the overview against lost updates).
+        `require_approval` (True/False) also sets whether the registry's changes need approval,
+        in the same transaction (so a refused rename leaves it as it was): that part needs
+        `org:manage`, and someone who may turn approval off is not stopped by it."""
+        fields = {"name": name, "slug": new_slug, "description": description, "overview": overview}
+        given = any(value is not None for value in fields.values())
+        changes = named_changes(**fields) if given or require_approval is None else {}
         slug = _registry_of(scope)
         base = overview_base.isoformat() if overview_base is not None else None
-        gate = {"changes": changes, "base": base, "force": force}
-        self.services.approvals.gate(actor, scope, "registry.edit", gate)
+        if require_approval is None:
+            gate = {"changes": changes, "base": base, "force": force}
+            self.services.approvals.gate(actor, scope, "registry.edit", gate)
         with self.store.transaction() as db:
-            org, _member = self.writer(db, actor, scope.org, "edit a registry")
+            authority = self.services.approvals.authority(actor)
+            org, member = self.services.access.org_row(db, authority, scope.org)
+            if require_approval is not None:
+                self.services.access.require(
+                    member, "org:manage", "change whether a registry requires approval"
+                )
+            if changes:
+                self.services.access.require(member, "registries:write", "edit a registry")
             row = self.registry_row(db, org, slug)
             edited = apply_edit(
                 self.services,
@@ -199,6 +211,8 @@ class RegistryService(Service):
                 overview_base=overview_base,
                 force=force,
             )
+            if require_approval is not None:
+                self.services.approvals.apply_required(db, actor, org, edited, require_approval)
             return model_from_row(Registry, edited)
 
     def contents(self, actor: str, scope: Scope, *, check: bool = False) -> RegistryDeletion:

@@ -212,6 +212,7 @@ def test_registry_create_list_and_show(cli: CliRunner) -> None:
             "description": "Search",
             "servers": 0,
             "drafts": 0,
+            "require_approval": False,
         },
         {
             "slug": "core-tools-2",
@@ -219,6 +220,7 @@ def test_registry_create_list_and_show(cli: CliRunner) -> None:
             "description": "",
             "servers": 0,
             "drafts": 0,
+            "require_approval": False,
         },
     ]
     shown = ok(cli("registry", "show", "core-tools", *ORG))
@@ -247,6 +249,7 @@ def test_registry_show_lists_servers_with_status_and_the_overview_size(
         "org",
         "slug",
         "name",
+        "require_approval",
         "fork_of",
         "description",
         "overview",

@@ -273,7 +273,7 @@ def test_a_decided_request_cannot_be_rewritten_in_the_database(
 READS = {"requires_approval", "list_requests", "open_count", "get_request", "can_decide"}
 # called by RegistryService's writes (tested above); close_open inside a registry delete or a
 # member removal (tests/services/test_approvals_registry.py)
-INTERNAL = {"gate", "authority", "close_open", "open_touching"}
+INTERNAL = {"gate", "authority", "close_open", "open_touching", "apply_required"}
 MUTATIONS = {"set_required": "admin role", "approve": "registries:approve"}
 
 
