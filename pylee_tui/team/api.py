@@ -183,6 +183,16 @@ def create_app(services: "Services", *, max_body: int = MAX_BODY_BYTES) -> FastA
             raise Unauthenticated(NO_TOKEN)
         return services.tokens.authenticate(credentials.credentials)
 
+    def bearer_token(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> str:
+        """The token itself, checked once here (401 before the body is decoded) and again by
+        the call under the store's hold, so a membership ended in between is seen."""
+        if credentials is None:
+            raise Unauthenticated(NO_TOKEN)
+        services.tokens.authenticate(credentials.credentials)
+        return credentials.credentials
+
     Actor = Annotated[str, Depends(acting_user)]
 
     @app.get("/v1/health", tags=["server"])
@@ -211,8 +221,9 @@ def create_app(services: "Services", *, max_body: int = MAX_BODY_BYTES) -> FastA
             replaced_key=issued.replaced_key,
         )
 
+    Token = Annotated[str, Depends(bearer_token)]
     for method in rpc.specs():
-        _add_call(app, services, method, Actor)
+        _add_call(app, services, method, Token)
 
     @app.exception_handler(PyleeError)
     def refused(_request: Request, exc: PyleeError) -> JSONResponse:
@@ -235,14 +246,26 @@ def create_app(services: "Services", *, max_body: int = MAX_BODY_BYTES) -> FastA
     return app
 
 
-def _add_call(app: FastAPI, services: "Services", method: rpc.MethodSpec, actor: Any) -> None:
-    """`POST /v1/rpc/{service}/{method}`: the body validated by the method's arguments model."""
+# Calls that run without holding the store for their whole length: an invitation mails its code
+# after its transaction, and a slow mail server must not stop every other member's calls.
+UNHELD = frozenset({("invitations", "invite")})
 
-    def call(body: BaseModel, actor: str) -> JSONResponse:
+
+def _add_call(app: FastAPI, services: "Services", method: rpc.MethodSpec, token: Any) -> None:
+    """`POST /v1/rpc/{service}/{method}`: the body validated by the method's arguments model.
+
+    The call holds the store (`Store.hold`) from its token check to its last write: a rule one
+    of its reads decides (approval required? still a member? still an admin?) cannot change
+    under it through another member's call, whose own call waits its turn."""
+    held = (method.service, method.name) not in UNHELD
+
+    def call(body: BaseModel, token: str) -> JSONResponse:
         arguments = rpc.decode_arguments(method, body)
         bound: Callable[..., Any] = getattr(getattr(services, method.service), method.name)
         try:
-            result = bound(actor, **arguments)
+            with services.store.hold() if held else contextlib.nullcontext():
+                actor = services.tokens.authenticate(token)
+                result = bound(actor, **arguments)
             return JSONResponse({"result": rpc.encode_result(method, result)})
         except PyleeError:
             raise
@@ -257,7 +280,7 @@ def _add_call(app: FastAPI, services: "Services", method: rpc.MethodSpec, actor:
     call.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [
             inspect.Parameter("body", inspect.Parameter.KEYWORD_ONLY, annotation=method.arguments),
-            inspect.Parameter("actor", inspect.Parameter.KEYWORD_ONLY, annotation=actor),
+            inspect.Parameter("token", inspect.Parameter.KEYWORD_ONLY, annotation=token),
         ]
     )
     documented: dict[int | str, dict[str, Any]] = dict(ERROR_RESPONSES)

@@ -561,11 +561,6 @@ def test_a_held_store_runs_no_other_threads_use_in_between(services: Services) -
     assert made[-3:] == ["First", "Second", "Other"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="approvals.gate decides in one read and the write commits in a later transaction: "
-    "the team server must run each call under services.store.hold() (team/api.py, not T6's)",
-)
 def test_approval_turned_on_while_a_writer_adds_a_server_never_lets_the_add_slip_past(
     team: TeamServer,
 ) -> None:
