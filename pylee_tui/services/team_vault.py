@@ -246,10 +246,12 @@ class TeamVaultService(Service):
                 may_init=member.allows("secrets:reveal"),
             )
 
-    def check_reveal(self, actor: str, scope: Scope, key: str) -> None:
-        """Refuse, as `sealed` would, without reading anything out (nor an audit event)."""
+    def check_reveal(self, actor: str, scope: Scope, key: str) -> str:
+        """Refuse, as `sealed` would, without reading anything out (nor an audit event); the
+        key's kind when it would not refuse (a variable needs no key to be read)."""
         with self.store.reading() as db:
-            self._sealed(db, actor, scope, key, "reveal")
+            found, _ref, _row_id = self._sealed(db, actor, scope, key, "reveal")
+            return found.kind
 
     def sealed(
         self, actor: str, scope: Scope, key: str, *, purpose: Literal["reveal", "copy"] = "reveal"

@@ -167,8 +167,8 @@ class RemoteVault:
         self, scope: Scope, key: str, *, purpose: Literal["reveal", "copy"] = "reveal"
     ) -> str:
         """A key's value opened on this machine (a secret: the server audits the read)."""
-        if not self.unlocked:
-            self._service.check_reveal(self.email, scope, key)  # refusals before a passphrase
+        # refusals come before a passphrase is asked for; a plain variable needs none
+        if not self.unlocked and self._service.check_reveal(self.email, scope, key) == "secret":
             self._unlock_or_raise()
         for _attempt in range(ATTEMPTS):
             found = self._service.sealed(self.email, scope, key, purpose=purpose)

@@ -167,6 +167,10 @@ def test_reveal_asks_for_the_passphrase_only_after_the_checks(
     ]
     assert reveals == []  # refused and locked attempts read nothing
     assert carl.unlocked().variables.reveal(CARL, ORG, "API_TOKEN") == VALUE
+    # a plain variable is read without any key
+    ann.remote.variables.set_key(ANN, ORG, "LOG_LEVEL", "debug")
+    assert bob.remote.variables.reveal(BOB, ORG, "LOG_LEVEL") == "debug"
+    assert not bob.remote.vault.unlocked
 
 
 def test_a_writer_with_the_whole_database_and_their_own_key_cannot_decrypt(

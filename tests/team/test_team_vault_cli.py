@@ -102,6 +102,9 @@ def test_done_when_from_the_shell(shell: Shell, team: TeamServer) -> None:
     assert ok(revealed) == f"{VALUE}\n"
     wrong = shell("secret", "get", "API_KEY", "--reveal", *ORG, person=CARL)  # no passphrase
     assert "PYLEE_PASSPHRASE" in one_line(wrong)
+    shell.monkeypatch.setenv("PYLEE_PASSPHRASE", "not the passphrase")
+    wrong = shell.cli("secret", "get", "API_KEY", "--reveal", *ORG, db=False, user=None)
+    assert "wrong passphrase for your team key" in one_line(wrong)
 
     removed = shell("member", "remove", CARL, *ORG, "--yes", passphrase=True)
     ok(removed)
