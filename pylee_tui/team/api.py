@@ -229,6 +229,13 @@ def create_app(services: "Services", *, max_body: int = MAX_BODY_BYTES) -> FastA
     def refused(_request: Request, exc: PyleeError) -> JSONResponse:
         return error_response(exc)
 
+    @app.exception_handler(StoreError)
+    @app.exception_handler(sqlite3.Error)
+    def store_trouble(_request: Request, exc: Exception) -> JSONResponse:
+        # the token check of /v1/whoami or /v1/enrol on a busy or damaged store: not a bug
+        log.warning("store error outside a call: %s", type(exc).__name__)
+        return _plain_error(503, "StoreError", STORE_TROUBLE)
+
     @app.exception_handler(RequestValidationError)
     def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         return _plain_error(422, "InvalidInput", _validation_message(exc))

@@ -539,6 +539,30 @@ def test_a_store_held_by_another_writer_is_one_line_never_a_500(
     assert not [r for r in caplog.records if r.getMessage().startswith("bug in")]
 
 
+def test_an_enrolment_on_a_store_held_by_another_writer_is_one_line_never_a_500(
+    team: TeamServer, db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """/v1/enrol writes outside an RPC call: a locked store is the same one-line 503 there, and
+    the code stays unspent for a try once the lock is free."""
+    caplog.set_level(logging.ERROR, logger="pylee_tui.team")
+    team.services.store.conn.execute("PRAGMA busy_timeout = 100")
+    team.services.orgs.create(ANN, "Acme", slug="acme")
+    team.services.members.invite(ANN, "acme", CARL)
+    with team.services.store.transaction() as db:
+        code = team.services.tokens.issue_code(db, CARL, ANN)
+    other = sqlite3.connect(db_path, timeout=0.1)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(PyleeError) as busy:
+            enrol(team.url, code, new_key_pair().public)
+        assert str(busy.value) == STORE_TROUBLE
+    finally:
+        other.rollback()
+        other.close()
+    assert enrol(team.url, code, new_key_pair().public).email == CARL
+    assert not [r for r in caplog.records if r.getMessage().startswith("bug in")]
+
+
 def test_a_held_store_runs_no_other_threads_use_in_between(services: Services) -> None:
     """`Store.hold()`: two transactions of one holder with nothing of another thread between."""
     services.orgs.create(ANN, "Acme", slug="acme")
