@@ -118,7 +118,7 @@ class RegistryWrites:
 
     def rename_registry(self, slug: str) -> None:
         """The registry's form; for an admin, with whether its changes need approval (read in a
-        worker first, and changed, when it was, in the worker that saves the rest)."""
+        worker first, and changed, when it was, in the same edit as the rest)."""
         org, registries, user = self._acting()
         approvals = self.browser.services.approvals
         summary = self.browser.registry_tree.registries[slug]
@@ -128,17 +128,18 @@ class RegistryWrites:
             turned: list[bool] = []  # the new setting, once saved, when it changed
 
             def save(values: dict[str, str]):
-                registry = registries.edit(
+                wanted = values.get("approval") == APPROVAL[True]
+                change = wanted if required is not None and wanted != required else None
+                registry = registries.edit(  # the fields and the setting: all or nothing
                     user,
                     Scope(org, summary.slug),
                     name=values["name"],
                     new_slug=values["slug"],
                     description=values["description"],
+                    require_approval=change,
                 )
-                wanted = values.get("approval") == APPROVAL[True]
-                if required is not None and wanted != required:
-                    approvals.set_required(user, Scope(org, registry.slug), wanted)
-                    turned.append(wanted)
+                if change is not None:
+                    turned.append(change)
                 return registry
 
             def message(reg) -> str:
