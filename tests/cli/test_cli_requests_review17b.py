@@ -148,3 +148,30 @@ def test_request_list_shows_a_long_change_whole(acme: CliRunner, tmp_path: Path)
     assert len(summary) > 60
     listed = ok(acme("request", "list", *ORG))
     assert listed.splitlines()[1].endswith(summary)
+
+
+def test_on_a_terminal_the_change_column_takes_the_rest_of_the_line(
+    acme: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from pylee_tui.cli import main
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    ok(
+        acme(
+            "server", "import", str(tmp_path / "weather2.json"), "--replace", *ORG, *CORE, user=BOB
+        )
+    )
+    for columns in (120, 300):  # the other columns take 61 here; CHANGE at least 40
+        monkeypatch.setenv("COLUMNS", str(columns))
+        out, err = Terminal(), io.StringIO()
+        assert main(["--db", str(acme.db), "--as", ANN, "request", "list", *ORG], out, err) == 0
+        lines = out.getvalue().splitlines()
+        assert len(lines) == 2
+        assert max(len(line) for line in lines) <= columns
+        summary = "import 1 server from " + str(tmp_path / "weather2.json") + " into registry core"
+        assert lines[1].endswith("…") == (len(summary) > columns - lines[0].index("CHANGE"))
