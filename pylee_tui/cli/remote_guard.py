@@ -66,6 +66,8 @@ ROUTED = frozenset(
         *(f"secret {a}" for a in ("list", "set", "get", "unset", "history", "rollback")),
         "token list",
         "token revoke",
+        # an effective configuration travels masked (team.wire); --reveal opens secrets here
+        "env",
         # an org's secrets key in the end-to-end vault (cli.team_vault)
         *(f"vault {a}" for a in ("status", "share", "rotate")),
     }
@@ -76,7 +78,6 @@ LOCAL_ONLY: dict[str, str] = {
     "login": "saves the acting user of a local database; against a server you act as your login",
     "serve init": "makes a local database a team server (run it where the server runs)",
     "demo": "loads demo data, secrets included, into a local store",
-    "env": "the effective configuration with revealed secrets needs the end-to-end vault",
     "export": "writes MCP client configs on this machine from a local store",
     "run": "launches a server on this machine with secrets from a local vault",
     "check": "starts a server on this machine with secrets from a local vault",

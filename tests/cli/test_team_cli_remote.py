@@ -224,7 +224,6 @@ LOCAL_ONLY_ARGV: dict[str, tuple[str, ...]] = {
     "login": ("login", ANN),
     "serve init": ("serve", "init", "--email", ANN),
     "demo": ("demo",),
-    "env": ("env", *ORG),
     "export": ("export", "--client", "claude", *CORE),
     "run": ("run", *CORE, "io.github.acme/weather"),
     "check": ("check", *CORE),
@@ -335,6 +334,10 @@ def test_the_routed_commands_work_against_a_real_server(
     assert "current" in ok(remote("secret", "history", "API_KEY", *ORG))
     ok(remote("secret", "rollback", "API_KEY", "1", *ORG))
     assert ok(remote("secret", "get", "API_KEY", "--reveal", *ORG)) == "s3cret-one\n"
+    masked = ok(remote("env", *ORG))
+    assert "API_KEY" in masked and "s3cret" not in masked
+    revealed = ok(remote("env", *ORG, "--reveal", "--format", "dotenv"))
+    assert "API_KEY='s3cret-one'\nLOG_LEVEL='info'\n" in revealed
     ok(remote("secret", "unset", "API_KEY", *ORG))
     assert_no_plaintext(remote.team, b"s3cret-one", b"s3cret-two")
     # audit, clone, diff, fork
@@ -435,6 +438,8 @@ def test_json_answers_against_a_server_are_those_of_its_store(
         ("var", "list", *ORG),
         ("var", "history", "LOG_LEVEL", *ORG),
         ("secret", "list", *ORG),
+        ("env", *ORG),
+        ("env", *CORE, "--server", name),
     ]
     served = remote.team.services.store.path
     for argv in reads:
