@@ -130,25 +130,30 @@ def cmd_registry_show(ctx: Context) -> int:
 
 def cmd_registry_edit(ctx: Context) -> int:
     """The fields and whether changes need approval, in one change: all of it or none."""
-    args = ctx.args
+    args, scope = ctx.args, Scope(ctx.args.org, ctx.args.slug)
     overview = read_text_file(args.overview_file) if args.overview_file else None
     required = None if args.require_approval is None else args.require_approval == "on"
-    reg = ctx.services.registries.edit(
-        ctx.user,
-        Scope(args.org, args.slug),
-        name=args.name,
-        new_slug=args.new_slug,
-        description=args.description,
-        overview=overview,
-        require_approval=required,
-    )
+    fields = (args.name, args.new_slug, args.description, overview)
+    edited = None
+    if required is not None and all(v is None for v in fields):
+        ctx.services.approvals.set_required(ctx.user, scope, required)  # the setting alone
+    else:
+        edited = ctx.services.registries.edit(
+            ctx.user,
+            scope,
+            name=args.name,
+            new_slug=args.new_slug,
+            description=args.description,
+            overview=overview,
+            require_approval=required,
+        )
     if required is not None:
         ctx.out.write(
             f"Registry {args.slug} in {args.org} "
             + ("requires approval of changes.\n" if required else "no longer requires approval.\n")
         )
-    if any(v is not None for v in (args.name, args.new_slug, args.description, overview)):
-        ctx.out.write(f"Updated registry {reg.name} ({reg.slug}) in {args.org}.\n")
+    if edited is not None:
+        ctx.out.write(f"Updated registry {edited.name} ({edited.slug}) in {args.org}.\n")
     return 0
 
 
