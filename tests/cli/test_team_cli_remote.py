@@ -153,7 +153,9 @@ def test_an_unreachable_server_is_one_line_naming_it(cli: CliRunner, team: TeamS
     assert not default_db_path().exists()
 
 
-def test_as_cannot_change_who_acts_against_a_server(remote: Remote, cli: CliRunner) -> None:
+def test_as_cannot_change_who_acts_against_a_server(
+    remote: Remote, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ok(remote("org", "create", "Acme"))
     result = cli("org", "create", "Beta", db=False, user=BOB)
     assert result.code == 1 and result.out == ""
@@ -163,7 +165,9 @@ def test_as_cannot_change_who_acts_against_a_server(remote: Remote, cli: CliRunn
     assert [o.slug for o in remote.team.services.orgs.list_orgs(ANN)] == ["acme"]
     assert "acme" in ok(cli("org", "list", db=False, user=ANN.upper()))  # the same person
     # PYLEE_USER names a local store's acting user: against a server it changes nothing
+    monkeypatch.setenv("PYLEE_USER", BOB)
     assert "acme" in ok(cli("org", "list", db=False, user=None))
+    assert ok(cli("whoami", db=False, user=None)) == f"{ANN}\n"
 
 
 def test_the_app_against_a_team_server_is_one_line(
