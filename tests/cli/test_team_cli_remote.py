@@ -233,7 +233,6 @@ LOCAL_ONLY_ARGV: dict[str, tuple[str, ...]] = {
     "check": ("check", *CORE),
     "call": ("call", "io.github.acme/weather", "some_tool", *CORE),
     "agent start": ("agent", "start"),
-    "vault status": ("vault", "status"),
     "vault passwd": ("vault", "passwd"),
     "clients scan": ("clients", "scan"),
     "clients import": ("clients", "import", "claude", *CORE),
@@ -249,6 +248,7 @@ def test_a_command_that_needs_a_local_store_is_refused_before_anything(
 ) -> None:
     gone = f"http://127.0.0.1:{free_port()}"  # refused before anything is sent: none answers
     log_in(team, ANN, url=gone)
+    assert LOCAL_ONLY_ARGV.keys() == LOCAL_ONLY.keys()
     argv = LOCAL_ONLY_ARGV[command]
     parsed = build_parser(argv).parse_args(argv)
     assert command_name(parsed) == command
