@@ -23,12 +23,11 @@ rotation, which an admin's client makes (`status` says so).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Base64Bytes
 
-from pylee_tui.fields import VARIABLE_VALUE_MAX_BYTES
 from pylee_tui.services.access import Membership
 from pylee_tui.services.base import Service, one, valid
 from pylee_tui.services.errors import (
@@ -39,161 +38,32 @@ from pylee_tui.services.errors import (
     SecretUnreadable,
 )
 from pylee_tui.services.scope import Scope
+from pylee_tui.services.team_vault_models import (
+    KEY_BYTES,
+    KEY_CHANGED,
+    MAX_SEALED_BYTES,
+    READERS_CHANGED,
+    SEALED_OVERHEAD,
+    SECRETS_CHANGED,
+    WRAP_BYTES,
+    OrgKeyWrap,
+    Reader,
+    Resealed,
+    SealedRow,
+    SealedRows,
+    SealedSecret,
+    SealTarget,
+    VaultState,
+    Wrap,
+    is_sealed,
+    no_key_shared,
+)
 
 if TYPE_CHECKING:
     import sqlite_utils
 
     from pylee_tui.models import Variable
     from pylee_tui.services.variable_scope import ScopeRef
-
-KEY_BYTES = 32  # a raw X25519 key
-SEALED_FORMAT = b"\x02"  # team.sealing.SEALED_FORMAT (a local vault's ciphertext starts \x01)
-SEALED_OVERHEAD = 1 + KEY_BYTES + 12 + 16  # format, ephemeral key, nonce, tag
-MAX_SEALED_BYTES = VARIABLE_VALUE_MAX_BYTES + SEALED_OVERHEAD
-WRAP_BYTES = SEALED_OVERHEAD + KEY_BYTES  # a sealed org private key
-
-TEAM_SECRETS_SEALED = (
-    "secrets reach a team server sealed by the member's machine: set them with "
-    "`pylee-tui secret set` against the server"
-)
-KEY_CHANGED = "the org's key changed meanwhile: try again"
-SECRETS_CHANGED = "the org's secrets changed meanwhile: nothing was rotated; try again"
-READERS_CHANGED = "who may read the org's secrets changed meanwhile: nothing was written; try again"
-
-
-def no_key_shared(org: str) -> str:
-    return (
-        f"you may not read secrets in {org} (no key was shared with you: ask an admin to run "
-        f"`pylee-tui vault share --org {org}`)"
-    )
-
-
-def is_team_store(db: sqlite_utils.Database) -> bool:
-    """Whether this store is a team server's (`serve init` ran: it knows people)."""
-    return one(db, "SELECT 1 AS x FROM people LIMIT 1") is not None
-
-
-def is_sealed(blob: object) -> bool:
-    """Whether a stored ciphertext is a team vault's sealed blob (not the local vault's)."""
-    return isinstance(blob, bytes | bytearray | memoryview) and bytes(blob[:1]) == SEALED_FORMAT
-
-
-# --- what travels -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Reader:
-    """A member who may read the org's secrets, and whether the current key is shared with them
-    (to the key they enrolled with: `public_key`, None before they enrol)."""
-
-    email: str
-    role: str
-    public_key: Base64Bytes | None
-    wrapped: bool
-
-
-@dataclass(frozen=True)
-class VaultState:
-    """An org's team vault: its key's generation (0: none yet) and public half, who reads, who
-    still holds the key without reading (`stale`: a rotation is due), how many values are sealed
-    to it, and how many secrets a local vault encrypted before the store served a team."""
-
-    org: str
-    org_id: int
-    generation: int
-    public_key: Base64Bytes | None
-    readers: list[Reader]
-    stale: list[str]
-    sealed: int
-    unsealed: int
-    shared_with_you: bool
-
-    @property
-    def lacking(self) -> list[str]:
-        """Readers with an enrolled key the current key is not shared with yet."""
-        return [r.email for r in self.readers if r.public_key is not None and not r.wrapped]
-
-
-@dataclass(frozen=True)
-class SealTarget:
-    """Where and to what a value for `key` at a scope is sealed: the aad's parts (org id, scope
-    kind and row id, key, generation) and the public key. `personal`: the user scope, sealed to
-    the member's own key (generation 0). `public_key` None: the org has no key yet; one who may
-    read secrets (`may_init`) makes it."""
-
-    org: str
-    org_id: int
-    scope: str
-    scope_id: int
-    key: str
-    generation: int
-    public_key: Base64Bytes | None
-    personal: bool
-    may_init: bool
-
-
-@dataclass(frozen=True)
-class SealedSecret:
-    """A key's stored value for its reader: a variable's value, or a secret's sealed blob and
-    what opens it (the aad's parts; `personal`: sealed to the reader's own key)."""
-
-    org: str
-    org_id: int
-    scope: str
-    scope_id: int
-    key: str
-    kind: str
-    generation: int
-    personal: bool
-    blob: Base64Bytes | None = None
-    value: str | None = None
-
-
-@dataclass(frozen=True)
-class OrgKeyWrap:
-    """The org's current private key wrapped for the asking reader, and its public half."""
-
-    org_id: int
-    generation: int
-    public_key: Base64Bytes
-    wrapped: Base64Bytes
-
-
-@dataclass(frozen=True)
-class Wrap:
-    """The org's private key sealed to one reader's `public_key` (an admin's client makes it)."""
-
-    email: str
-    public_key: Base64Bytes
-    wrapped: Base64Bytes
-
-
-@dataclass(frozen=True)
-class SealedRow:
-    """One sealed value of the org (a current key or a kept version), for a rotation."""
-
-    table: Literal["variables", "variable_versions"]
-    id: int
-    scope: str
-    scope_id: int
-    key: str
-    blob: Base64Bytes
-
-
-@dataclass(frozen=True)
-class SealedRows:
-    generation: int
-    rows: list[SealedRow]
-
-
-@dataclass(frozen=True)
-class Resealed:
-    """A sealed row's blob sealed again to the next generation's key."""
-
-    table: Literal["variables", "variable_versions"]
-    id: int
-    blob: Base64Bytes
-
 
 _SEALED = "substr(CAST(encrypted_value AS BLOB), 1, 1) = x'02'"
 _LOCAL = "encrypted_value IS NOT NULL AND NOT " + _SEALED
@@ -274,6 +144,57 @@ class TeamVaultService(Service):
                     found.key,
                     ref.metadata(),
                 )
+            return found
+
+    def check_effective(self, actor: str, scope: Scope, keys: list[str] | None = None) -> int:
+        """Refuse, as `sealed_effective` would, reading nothing out (nor an audit event): how
+        many secrets it would give (none: no key is needed to open anything)."""
+        with self.store.reading() as db:
+            return len(self._effective(db, actor, scope, keys, "reveal")[0])
+
+    def sealed_effective(
+        self,
+        actor: str,
+        scope: Scope,
+        keys: list[str] | None = None,
+        *,
+        purpose: Literal["export", "reveal", "copy"] = "export",
+        via: str | None = None,
+    ) -> list[SealedSecret]:
+        """The sealed values of the secrets that win in the scope's effective configuration
+        (the reader's own overrides over it): every one, or those of `keys`, to be opened on the
+        reader's machine. As locally: an export (a revealed configuration) needs
+        `secrets:reveal` and is one `secret.export` event naming the keys; a reveal or copy of
+        one key's value needs it unless every secret in it is the reader's own, and is one
+        `secret.reveal`/`secret.copy` event per secret, naming the key read (`via`)."""
+        if purpose not in ("export", "reveal", "copy"):
+            raise InvalidInput(f"purpose must be export, reveal or copy, not {purpose!r}")
+        with self.store.transaction() as db:
+            found, ref, ids = self._effective(db, actor, scope, keys, purpose)
+            if purpose == "export" and found:
+                self.services.audit.record(
+                    db,
+                    actor,
+                    ref.org,
+                    "secret.export",
+                    "variable",
+                    None,
+                    ref.label,
+                    ref.metadata(keys=sorted(s.key for s in found)),
+                )
+            elif found:
+                for secret in found:
+                    more = {} if via is None else {"via": via}
+                    self.services.audit.record(
+                        db,
+                        actor,
+                        ref.org,
+                        f"secret.{purpose}",
+                        "variable",
+                        ids[secret.key],
+                        secret.key,
+                        ref.metadata(**more),
+                    )
             return found
 
     def my_wrap(self, actor: str, org: str) -> OrgKeyWrap:
@@ -576,6 +497,67 @@ class TeamVaultService(Service):
         if ref.member is None:
             generation = self._wrap_of(db, ref.org, actor).generation
         return replace(found, blob=bytes(row["blob"]), generation=generation), ref, row["id"]
+
+    def _effective(
+        self,
+        db: sqlite_utils.Database,
+        actor: str,
+        scope: Scope,
+        keys: list[str] | None,
+        purpose: str,
+    ) -> tuple[list[SealedSecret], ScopeRef, dict[str, int]]:
+        """The winning secrets of the scope's effective configuration (or of `keys`), sealed,
+        once the actor may read them; with their row ids."""
+        variables = self.services.variables
+        ref, member = variables.resolve(db, actor, scope)
+        if purpose == "export":
+            self.services.access.require(member, "secrets:reveal", "reveal secrets")
+        config = variables.effective(actor, scope)  # masked: which definition wins where
+        levels = variables.levels(db, ref, member)
+        wanted = None if keys is None else {valid("variable_key", k) for k in keys}
+        winners = [
+            d
+            for d in map(config.definition, config.keys())
+            if d is not None and d.kind == "secret" and (wanted is None or d.key in wanted)
+        ]
+        if any(d.scope != "user" for d in winners):
+            self.services.access.require(member, "secrets:reveal", f"{purpose} secrets")
+        generation = 0
+        if any(d.scope != "user" for d in winners):
+            generation = self._wrap_of(db, ref.org, actor).generation
+        found, ids = [], {}
+        for definition in winners:
+            level = levels[definition.scope]
+            where, params = level.where_sql()
+            row = one(
+                db,
+                f"SELECT id, CAST(encrypted_value AS BLOB) AS blob FROM {level.table} "
+                f"WHERE {where} AND key = ?",
+                [*params, definition.key],
+            )
+            if row is None:  # gone between the two reads: as if it never won
+                continue
+            if not is_sealed(row["blob"]):
+                raise SecretUnreadable(
+                    f"{definition.key} at {level.label} was encrypted by this store's local "
+                    "vault before it served a team, and cannot be read here: set it again"
+                )
+            personal = level.member is not None
+            found.append(
+                SealedSecret(
+                    org=ref.org["slug"],
+                    org_id=ref.org["id"],
+                    scope=level.scope,
+                    scope_id=level.scope_id,
+                    key=definition.key,
+                    kind="secret",
+                    generation=0 if personal else generation,
+                    personal=personal,
+                    blob=bytes(row["blob"]),
+                )
+            )
+            ids[definition.key] = row["id"]
+        return found, ref, ids
 
     def _rows(self, db: sqlite_utils.Database, org_id: int) -> list[SealedRow]:
         found = []

@@ -31,7 +31,7 @@ from pylee_tui.services.effective import EffectiveReader
 from pylee_tui.services.errors import Conflict, InvalidInput, NotFound, SecretUnreadable
 from pylee_tui.services.resolver import EffectiveConfig
 from pylee_tui.services.scope import Scope
-from pylee_tui.services.team_vault import TEAM_SECRETS_SEALED, is_sealed, is_team_store
+from pylee_tui.services.team_vault_models import TEAM_SECRETS_SEALED, is_sealed, is_team_store
 from pylee_tui.services.variable_scope import VARIABLE_COLUMNS as _COLUMNS
 from pylee_tui.services.variable_scope import ScopeRef
 from pylee_tui.services.variable_scope import stored_columns as _stored
@@ -362,6 +362,14 @@ class VariableService(Service):
         """The scope's rows and the actor's membership, in the caller's transaction (the team
         vault's writes and reads of sealed values go through the rules here)."""
         return self._scope(db, actor, scope)
+
+    def levels(self, db, ref: ScopeRef, member: Membership) -> dict[str, ScopeRef]:
+        """Every scope the effective configuration at `ref` reads, by level (org, registry,
+        server; user: the member's own), in the caller's transaction (the team vault's)."""
+        found = {level.scope: level for level in ref.chain()}
+        if ref.member is None:
+            found["user"] = self._mine(db, ref, member)
+        return found
 
     def write_sealed(
         self, db, actor: str, ref: ScopeRef, member: Membership, key: str, blob: bytes

@@ -26,13 +26,14 @@ from urllib.parse import urlsplit
 import httpx2
 
 from pylee_tui import __version__
-from pylee_tui.services.errors import InvalidInput, PyleeError
+from pylee_tui.services.errors import InvalidInput, NotFound, PyleeError
 from pylee_tui.services.tokens import IssuedToken
 from pylee_tui.team import rpc
 from pylee_tui.team.vault_client import RemoteVault
 
 if TYPE_CHECKING:
     from pylee_tui.models import Member, Variable
+    from pylee_tui.services.resolver import EffectiveConfig
     from pylee_tui.services.scope import Scope
     from pylee_tui.team.login import SavedLogin
 
@@ -185,6 +186,35 @@ class RemoteVariables(RemoteService):
         purpose: Literal["reveal", "copy"] = "reveal",
     ) -> str:
         return self._vault.reveal(scope, key, purpose=purpose)
+
+    def effective(self, actor: str, scope: Scope, *, reveal: bool = False) -> EffectiveConfig:
+        """As the server resolves it (masked); with `reveal`, the winning secrets opened on this
+        machine (needs `secrets:reveal` and the org's key shared, as locally)."""
+        masked: EffectiveConfig = self._call("effective", actor, scope)
+        if not reveal:
+            return masked
+        return self._vault.revealed(masked, scope, purpose="export")
+
+    def reveal_effective(
+        self,
+        actor: str,
+        scope: Scope,
+        key: str,
+        *,
+        purpose: Literal["reveal", "copy"] = "reveal",
+    ) -> str | None:
+        """One key's value in the scope's effective configuration, references expanded, with
+        only the secrets it is made of opened on this machine (None: unusable, e.g. a cycle)."""
+        masked: EffectiveConfig = self._call("effective", actor, scope)
+        entry = masked.get(key)
+        if entry is None:
+            raise NotFound(f"no {key} at {scope.label} or above it")
+        secrets = masked.secrets_in(key)
+        if not secrets:
+            return entry.value
+        config = self._vault.revealed(masked, scope, sorted(secrets), purpose=purpose, via=key)
+        revealed = config.get(key)
+        return revealed.value if revealed is not None else None
 
 
 class RemoteMembers(RemoteService):

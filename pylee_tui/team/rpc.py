@@ -112,6 +112,8 @@ EXPOSED: dict[str, tuple[str, ...]] = {
         "seal_target",
         "check_reveal",
         "sealed",
+        "check_effective",
+        "sealed_effective",
         "my_wrap",
         "sealed_rows",
         "put_sealed",

@@ -25,13 +25,14 @@ from pylee_tui.services.errors import (
     VaultLocked,
     WrongPassphrase,
 )
-from pylee_tui.services.team_vault import (
+from pylee_tui.services.team_vault_models import (
     KEY_CHANGED,
     SECRETS_CHANGED,
     OrgKeyWrap,
     Reader,
     Resealed,
     SealedRows,
+    SealedSecret,
     VaultState,
     Wrap,
 )
@@ -40,6 +41,7 @@ from pylee_tui.team import sealing
 
 if TYPE_CHECKING:
     from pylee_tui.models import Variable
+    from pylee_tui.services.resolver import EffectiveConfig
     from pylee_tui.services.scope import Scope
     from pylee_tui.team.remote import RemoteService
 
@@ -174,22 +176,39 @@ class RemoteVault:
             found = self._service.sealed(self.email, scope, key, purpose=purpose)
             if found.kind != "secret":
                 return str(found.value)
-            assert found.blob is not None  # a secret always comes with its blob
-            if found.personal:
-                private = self._mine()
-                aad = personal_aad(found.org_id, found.scope_id, found.key)
-            else:
-                wrap = self._service.my_wrap(self.email, found.org)
-                if wrap.generation != found.generation:  # rotated in between: read again
-                    continue
-                private = self._org_private(wrap)
-                aad = sealing.secret_aad(
-                    found.org_id, found.scope, found.scope_id, found.key, found.generation
-                )
-            try:
-                return sealing.open_secret(private, bytes(found.blob), aad)
-            except crypto.CryptoError as exc:
-                raise SecretUnreadable(f"{key} cannot be opened with your key: {exc}") from None
+            opened = self._open([found])
+            if opened is not None:
+                return opened[found.key]
+        raise Conflict(KEY_CHANGED)
+
+    def revealed(
+        self,
+        masked: EffectiveConfig,
+        scope: Scope,
+        keys: list[str] | None = None,
+        *,
+        purpose: Literal["export", "reveal", "copy"] = "export",
+        via: str | None = None,
+    ) -> EffectiveConfig:
+        """`masked` (the scope's effective configuration as the server resolved it) with its
+        winning secrets (every one, or those of `keys`) opened on this machine: their values in
+        place, references through them expanded. The server audits the read."""
+        from pylee_tui.team.wire import config_from_wire, config_to_wire
+
+        if not self.unlocked and self._service.check_effective(self.email, scope, keys):
+            self._unlock_or_raise()  # refusals first, then the passphrase
+        for _attempt in range(ATTEMPTS):
+            found = self._service.sealed_effective(
+                self.email, scope, keys, purpose=purpose, via=via
+            )
+            values = self._open(found)
+            if values is None:
+                continue
+            wire = config_to_wire(masked)
+            winners = [
+                d._replace(value=values[d.key]) if d.key in values else d for d in wire.winners
+            ]
+            return config_from_wire(wire.model_copy(update={"winners": winners}))
         raise Conflict(KEY_CHANGED)
 
     # --- the org's key ------------------------------------------------------------------------
@@ -309,6 +328,32 @@ class RemoteVault:
                 "another machine?): join again here to write your own secrets"
             )
         return bytes(public_key)
+
+    def _open(self, found: list[SealedSecret]) -> dict[str, str] | None:
+        """Each sealed secret's value by key; None when the org's key was rotated since they
+        were read (read them again)."""
+        values: dict[str, str] = {}
+        wrap: OrgKeyWrap | None = None
+        for secret in found:
+            assert secret.blob is not None  # a secret always comes with its blob
+            if secret.personal:
+                private = self._mine()
+                aad = personal_aad(secret.org_id, secret.scope_id, secret.key)
+            else:
+                wrap = wrap or self._service.my_wrap(self.email, secret.org)
+                if wrap.generation != secret.generation:
+                    return None
+                private = self._org_private(wrap)
+                aad = sealing.secret_aad(
+                    secret.org_id, secret.scope, secret.scope_id, secret.key, secret.generation
+                )
+            try:
+                values[secret.key] = sealing.open_secret(private, bytes(secret.blob), aad)
+            except crypto.CryptoError as exc:
+                raise SecretUnreadable(
+                    f"{secret.key} cannot be opened with your key: {exc}"
+                ) from None
+        return values
 
     def _org_private(self, wrap: OrgKeyWrap) -> bytes:
         """The org's private key from this reader's wrap, checked against its public half."""

@@ -226,9 +226,11 @@ def test_secret_values_are_refused_before_anything_is_sent() -> None:
     remote = RemoteServices(f"http://127.0.0.1:{free_port()}", "pyl_x")
     scope = Scope("acme")
     with pytest.raises(InvalidInput, match="arrive with the end-to-end vault"):
-        remote.variables.reveal_effective(ANN, scope, "TOKEN")
+        remote.variables.reveal_for_servers(ANN, scope, {"weather": ["TOKEN"]})
     # a secret's own value travels sealed (the end-to-end vault: tests/team/test_team_vault.py)
     for call in (
+        lambda: remote.variables.reveal(ANN, scope, "TOKEN"),
+        lambda: remote.variables.reveal_effective(ANN, scope, "TOKEN"),
         lambda: remote.variables.set_key(ANN, scope, "LOG_LEVEL", "debug"),
         lambda: remote.variables.set_key(ANN, scope, "TOKEN", "s3cret", kind="secret"),
     ):

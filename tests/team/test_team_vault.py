@@ -351,3 +351,42 @@ def test_a_sealed_value_is_not_opened_by_the_servers_own_services(
     ann.remote.variables.set_key(ANN, ORG, "API_TOKEN", VALUE, kind="secret")
     with pytest.raises(SecretUnreadable, match="sealed by the team vault"):
         team.services.variables.reveal(ANN, ORG, "API_TOKEN")
+
+
+def test_an_effective_configuration_is_opened_on_the_readers_machine(
+    team: TeamServer, people: dict[str, Member]
+) -> None:
+    ann, bob, carl = acme(team, people)
+    ann.remote.variables.set_key(ANN, ORG, "API_TOKEN", VALUE, kind="secret")
+    ann.remote.variables.set_key(ANN, ORG, "API_URL", "https://api.example.com/?t=${API_TOKEN}")
+    ann.remote.variables.set_key(ANN, ORG, "LOG_LEVEL", "debug")
+    mine = Scope("acme", user=True)
+    bob.remote.variables.set_key(BOB, mine, "MY_TOKEN", "bobs-own-value", kind="secret")
+
+    masked = carl.remote.variables.effective(CARL, ORG)
+    assert masked.get("API_URL").value is None  # type: ignore[union-attr]
+    config = carl.unlocked().variables.effective(CARL, ORG, reveal=True)
+    assert config.get("API_TOKEN").value == VALUE  # type: ignore[union-attr]
+    assert config.get("API_URL").value == f"https://api.example.com/?t={VALUE}"  # type: ignore[union-attr]
+    assert config.get("LOG_LEVEL").value == "debug"  # type: ignore[union-attr]
+    assert carl.remote.variables.reveal_effective(CARL, ORG, "API_URL") == (
+        f"https://api.example.com/?t={VALUE}"
+    )
+    assert carl.remote.variables.reveal_effective(CARL, ORG, "LOG_LEVEL") == "debug"
+
+    with pytest.raises(PermissionDenied, match="cannot reveal secrets"):
+        bob.remote.variables.effective(BOB, ORG, reveal=True)
+    with pytest.raises(PermissionDenied, match="cannot reveal secrets"):
+        bob.remote.variables.reveal_effective(BOB, ORG, "API_URL")
+    # his own secret needs no grant, as locally
+    assert bob.unlocked().variables.reveal_effective(BOB, ORG, "MY_TOKEN") == "bobs-own-value"
+
+    events = [
+        (e.action, e.actor, e.target_label, e.metadata.get("keys"), e.metadata.get("via"))
+        for e in team.services.audit.list_for_org(ANN, "acme")
+        if e.action in ("secret.export", "secret.reveal")
+    ]
+    assert ("secret.export", CARL, "org acme", ["API_TOKEN"], None) in events
+    assert ("secret.reveal", CARL, "API_TOKEN", None, "API_URL") in events
+    assert b"bobs-own-value" not in stored_bytes(team)
+    assert VALUE.encode() not in stored_bytes(team)
