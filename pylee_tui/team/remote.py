@@ -153,8 +153,10 @@ class RemoteService:
         call.__doc__ = getattr(self._local, name).__doc__
         return call
 
-    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        """`name(*args, **kwargs)` answered by the server."""
+    def _call(self, method_name: str, /, *args: Any, **kwargs: Any) -> Any:
+        """`method_name(*args, **kwargs)` answered by the server (positional-only: a method may
+        take a keyword `name`, as orgs.edit does)."""
+        name = method_name
         method = rpc.spec(self._service, name)  # InvalidInput for a method not offered
         body = rpc.encode_arguments(method, args, kwargs)
         data = self._connection.request("POST", method.path, body)

@@ -382,16 +382,11 @@ def assert_no_plaintext(team: TeamServer, *values: bytes) -> None:
             assert not [v for v in values if v in data], path
 
 
-# `RemoteService._call(self, name, *args, **kwargs)` (team/remote.py) takes the method's name as
-# `name`, so a method with a keyword `name` (orgs.edit, forks.fork) fails with a TypeError
+# methods that take a keyword `name` (orgs.edit, forks.fork): RemoteService._call takes the
+# method's own name positional-only, so they travel (tested on their own below)
 NAME_COLLISION = frozenset({"org edit", "registry edit", "registry fork"})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="team/remote.py: RemoteService._call's `name` collides with the methods' `name=` "
-    "(make it positional-only)",
-)
 def test_commands_whose_method_takes_a_name_work_against_a_server(remote: Remote) -> None:
     ok(remote("org", "create", "Acme"))
     ok(remote("org", "create", "Beta"))
