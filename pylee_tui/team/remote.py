@@ -233,6 +233,11 @@ class RemoteMembers(RemoteService):
         self._vault.reconcile(org_slug)
         return member
 
+    def accept(self, actor: str, org_slug: str) -> Member:
+        member: Member = self._call("accept", actor, org_slug)
+        self._vault.after_accept(org_slug)
+        return member
+
     def change_role(self, actor: str, org_slug: str, email: str, role: str) -> Member:
         return self._changed("change_role", actor, org_slug, email, role)
 

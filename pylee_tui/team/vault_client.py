@@ -286,6 +286,19 @@ class RemoteVault:
         except PyleeError as exc:
             self.notes.append(f"the secrets key of {org} was left as it was: {exc}")
 
+    def after_accept(self, org: str) -> None:
+        """Having joined an org as one who may read its secrets: say when its key is not shared
+        with this member yet (only an admin's client can share it). Never raises."""
+        try:
+            state = self.org_status(org)
+        except PyleeError:
+            return
+        if state.generation and self.email in state.lacking:
+            self.notes.append(
+                f"the secrets key of {org} is not shared with you yet: ask an admin to run "
+                f"`pylee-tui vault share --org {org}`"
+            )
+
     def take_notes(self) -> list[str]:
         """What `reconcile` did or left undone since the last call, once."""
         notes, self.notes = self.notes, []

@@ -390,3 +390,20 @@ def test_an_effective_configuration_is_opened_on_the_readers_machine(
     assert ("secret.reveal", CARL, "API_TOKEN", None, "API_URL") in events
     assert b"bobs-own-value" not in stored_bytes(team)
     assert VALUE.encode() not in stored_bytes(team)
+
+
+def test_an_admin_who_accepts_is_told_to_ask_for_the_key(
+    team: TeamServer, people: dict[str, Member]
+) -> None:
+    ann = join(team, people, ANN)
+    ann.remote.orgs.create(ANN, "Acme", slug="acme")
+    ann.remote.variables.set_key(ANN, ORG, "API_TOKEN", VALUE, kind="secret")
+    ann.remote.members.invite(ANN, "acme", CARL, role="admin")
+    carl = join(team, people, CARL)
+    carl.remote.members.accept(CARL, "acme")
+    assert carl.remote.vault.take_notes() == [
+        "the secrets key of acme is not shared with you yet: ask an admin to run "
+        "`pylee-tui vault share --org acme`"
+    ]
+    ann.unlocked().vault.share("acme")
+    assert carl.unlocked().variables.reveal(CARL, ORG, "API_TOKEN") == VALUE
