@@ -4,7 +4,8 @@ admin's client shares the org's key with new readers and rotates it when one lea
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -407,3 +408,56 @@ def test_an_admin_who_accepts_is_told_to_ask_for_the_key(
     ]
     ann.unlocked().vault.share("acme")
     assert carl.unlocked().variables.reveal(CARL, ORG, "API_TOKEN") == VALUE
+
+
+def test_rotations_and_writes_racing_lose_nothing(
+    team: TeamServer, people: dict[str, Member]
+) -> None:
+    ann, bob, carl = acme(team, people)
+    ann.remote.variables.set_key(ANN, ORG, "API_TOKEN", "round-0", kind="secret")
+    ann.unlocked()
+    carl.unlocked()
+    rounds = 4
+    barrier = threading.Barrier(3, timeout=30)
+    failures: list[BaseException] = []
+
+    def each_round(act: Callable[[int], object]) -> Callable[[], None]:
+        def run() -> None:
+            for number in range(1, rounds + 1):
+                try:
+                    barrier.wait()
+                    act(number)
+                except BaseException as exc:  # the test reports every one
+                    failures.append(exc)
+
+        return run
+
+    threads = [
+        threading.Thread(target=each_round(lambda _n: ann.remote.vault.rotate("acme"))),
+        threading.Thread(target=each_round(lambda _n: carl.remote.vault.rotate("acme"))),
+        threading.Thread(
+            target=each_round(
+                lambda n: bob.remote.variables.set_key(
+                    BOB, ORG, "API_TOKEN", f"round-{n}", kind="secret"
+                )
+            )
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    # both admins' rotations all happened, one after the other; every value opens
+    state = ann.remote.vault.org_status("acme")
+    assert (state.generation, state.stale) == (1 + 2 * rounds, [])
+    assert ann.remote.variables.reveal(ANN, ORG, "API_TOKEN") == f"round-{rounds}"
+    key = org_private(team, ann)
+    rows = ann.remote.team_vault.sealed_rows(ANN, "acme")
+    for row in rows.rows:
+        aad = sealing.secret_aad(state.org_id, row.scope, row.scope_id, row.key, state.generation)
+        assert sealing.open_secret(key, row.blob, aad).startswith("round-")
+    rotations = [
+        e for e in team.services.audit.list_for_org(ANN, "acme") if e.action == "vault.key.rotate"
+    ]
+    assert len(rotations) == 2 * rounds
