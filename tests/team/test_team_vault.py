@@ -245,7 +245,10 @@ def test_removing_an_admin_rotates_the_key_and_reseals_every_secret(
     # writers seal to the new key
     bob.remote.variables.set_key(BOB, ORG, "LATER", "later-value", kind="secret")
     assert ann.remote.variables.reveal(ANN, ORG, "LATER") == "later-value"
-    assert b"version-one" not in stored_bytes(team)
+    disk = stored_bytes(team)
+    assert b"version-one" not in disk and VALUE.encode() not in disk
+    for key in (carls_old_key, org_private(team, ann), ann.keys.private, carl.keys.private):
+        assert key not in disk  # no org key of any generation, no member's key
 
 
 def test_a_removal_without_the_admins_passphrase_leaves_a_rotation_due(
