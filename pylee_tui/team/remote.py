@@ -307,6 +307,7 @@ class RemoteServices:
         return self._email
 
     def close(self) -> None:
+        self.vault.lock()  # the member's and the orgs' private keys leave memory with it
         self.connection.close()
 
     def __enter__(self) -> RemoteServices:

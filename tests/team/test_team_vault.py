@@ -168,6 +168,8 @@ def test_reveal_asks_for_the_passphrase_only_after_the_checks(
     ]
     assert reveals == []  # refused and locked attempts read nothing
     assert carl.unlocked().variables.reveal(CARL, ORG, "API_TOKEN") == VALUE
+    carl.remote.close()
+    assert not carl.remote.vault.unlocked  # closing forgets the keys
     # a plain variable is read without any key
     ann.remote.variables.set_key(ANN, ORG, "LOG_LEVEL", "debug")
     assert bob.remote.variables.reveal(BOB, ORG, "LOG_LEVEL") == "debug"
