@@ -604,7 +604,8 @@ def _m0015_team_vault(db: sqlite_utils.Database) -> None:
     """The team vault's keys: each org's X25519 public key by generation (a rotation makes the
     next one), and that generation's private key wrapped to each reader's personal public key
     (`public_key`: the reader key it was sealed to, so a reader who enrolled again with another
-    key is seen to lack one). The private keys themselves never reach the server."""
+    key is seen to lack one; a rotation deletes the older generations' wraps). The private keys
+    themselves never reach the server."""
     db.executescript(
         """
         CREATE TABLE org_keys (
@@ -616,16 +617,14 @@ def _m0015_team_vault(db: sqlite_utils.Database) -> None:
             PRIMARY KEY (org_id, generation)
         );
         CREATE TABLE org_key_wraps (
-            org_id INTEGER NOT NULL,
+            org_id INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
             generation INTEGER NOT NULL,
             email TEXT NOT NULL,
             public_key BLOB NOT NULL,
             wrapped BLOB NOT NULL,
             created_at TEXT NOT NULL,
             created_by TEXT NOT NULL,
-            PRIMARY KEY (org_id, generation, email),
-            FOREIGN KEY (org_id, generation) REFERENCES org_keys (org_id, generation)
-                ON DELETE CASCADE
+            PRIMARY KEY (org_id, generation, email)
         );
         """
     )

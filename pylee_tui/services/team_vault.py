@@ -58,6 +58,7 @@ from pylee_tui.services.team_vault_models import (
     is_sealed,
     no_key_shared,
 )
+from pylee_tui.services.variables import resolve_scope, scope_levels, write_sealed
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -91,7 +92,7 @@ class TeamVaultService(Service):
         """What a value for `key` at `scope` is sealed to, once the actor may write it there."""
         key = valid("variable_key", key)
         with self.store.reading() as db:
-            ref, member = self.services.variables.resolve(db, actor, scope)
+            ref, member = resolve_scope(self.services.variables, db, actor, scope)
             self._require_write(ref, member)
             self._not_a_variable(db, ref, key)
             base = {"org": ref.org["slug"], "org_id": ref.org["id"], "scope": ref.scope}
@@ -222,7 +223,7 @@ class TeamVaultService(Service):
         key = valid("variable_key", key)
         _check_blob(blob, MAX_SEALED_BYTES, "a sealed secret")
         with self.store.transaction() as db:
-            ref, member = self.services.variables.resolve(db, actor, scope)
+            ref, member = resolve_scope(self.services.variables, db, actor, scope)
             self._require_write(ref, member)
             if ref.member is not None:
                 if generation != 0:
@@ -233,7 +234,7 @@ class TeamVaultService(Service):
                     raise Conflict(f"org {ref.org['slug']} has no key yet: {KEY_CHANGED}")
                 if current[0] != generation:
                     raise Conflict(KEY_CHANGED)
-            return self.services.variables.write_sealed(db, actor, ref, member, key, bytes(blob))
+            return write_sealed(self.services.variables, db, actor, ref, member, key, bytes(blob))
 
     def init_key(
         self, actor: str, org: str, public_key: Base64Bytes, wraps: list[Wrap]
@@ -465,7 +466,7 @@ class TeamVaultService(Service):
         self, db: sqlite_utils.Database, actor: str, scope: Scope, key: str, purpose: str
     ) -> tuple[SealedSecret, ScopeRef, int]:
         key = valid("variable_key", key)
-        ref, member = self.services.variables.resolve(db, actor, scope)
+        ref, member = resolve_scope(self.services.variables, db, actor, scope)
         where, params = ref.where_sql()
         row = one(
             db,
@@ -509,11 +510,11 @@ class TeamVaultService(Service):
         """The winning secrets of the scope's effective configuration (or of `keys`), sealed,
         once the actor may read them; with their row ids."""
         variables = self.services.variables
-        ref, member = variables.resolve(db, actor, scope)
+        ref, member = resolve_scope(variables, db, actor, scope)
         if purpose == "export":
             self.services.access.require(member, "secrets:reveal", "reveal secrets")
         config = variables.effective(actor, scope)  # masked: which definition wins where
-        levels = variables.levels(db, ref, member)
+        levels = scope_levels(variables, db, ref, member)
         wanted = None if keys is None else {valid("variable_key", k) for k in keys}
         winners = [
             d

@@ -358,31 +358,6 @@ class VariableService(Service):
                 exactly_one(db, f"SELECT {_COLUMNS} FROM {ref.table} WHERE id = ?", [row_id]),
             )
 
-    def resolve(self, db, actor: str, scope: Scope) -> tuple[ScopeRef, Membership]:
-        """The scope's rows and the actor's membership, in the caller's transaction (the team
-        vault's writes and reads of sealed values go through the rules here)."""
-        return self._scope(db, actor, scope)
-
-    def levels(self, db, ref: ScopeRef, member: Membership) -> dict[str, ScopeRef]:
-        """Every scope the effective configuration at `ref` reads, by level (org, registry,
-        server; user: the member's own), in the caller's transaction (the team vault's)."""
-        found = {level.scope: level for level in ref.chain()}
-        if ref.member is None:
-            found["user"] = self._mine(db, ref, member)
-        return found
-
-    def write_sealed(
-        self, db, actor: str, ref: ScopeRef, member: Membership, key: str, blob: bytes
-    ) -> Variable:
-        """Store a secret sealed on a member's machine (the team vault) as its new value: the
-        path `set_key` takes (permission, kind, versions, audit), with the blob as it came."""
-        key = valid("variable_key", key)
-        self._require_write(member, "secret", ref)
-        row_id = self._write(db, actor, ref, key, "secret", None, action="set", sealed=blob)
-        return model_from_row(
-            Variable, exactly_one(db, f"SELECT {_COLUMNS} FROM {ref.table} WHERE id = ?", [row_id])
-        )
-
     def check_write(self, actor: str, scope: Scope, kind: Kind) -> None:
         """Refuse, as `set_key` would, before a value or a passphrase is asked for."""
         with self.store.reading() as db:
@@ -639,3 +614,44 @@ class VariableService(Service):
         if not reveal:
             return self._reader.masked(db, ref, mine)
         return self._reader.revealed(db, ref, self.services.vault.data_key, reveal, mine)
+
+
+# --- the team vault's way in: in its transaction, by the rules above (not service methods: a
+# remote client never calls them) -------------------------------------------------------------
+
+
+def resolve_scope(
+    variables: VariableService, db, actor: str, scope: Scope
+) -> tuple[ScopeRef, Membership]:
+    """The scope's rows and the actor's membership, in the caller's transaction."""
+    return variables._scope(db, actor, scope)
+
+
+def scope_levels(
+    variables: VariableService, db, ref: ScopeRef, member: Membership
+) -> dict[str, ScopeRef]:
+    """Every scope the effective configuration at `ref` reads, by level (org, registry, server;
+    user: the member's own)."""
+    found = {level.scope: level for level in ref.chain()}
+    if ref.member is None:
+        found["user"] = variables._mine(db, ref, member)
+    return found
+
+
+def write_sealed(
+    variables: VariableService,
+    db,
+    actor: str,
+    ref: ScopeRef,
+    member: Membership,
+    key: str,
+    blob: bytes,
+) -> Variable:
+    """Store a secret sealed on a member's machine (the team vault) as its new value: the path
+    `set_key` takes (permission, kind, versions, audit), with the blob as it came."""
+    key = valid("variable_key", key)
+    variables._require_write(member, "secret", ref)
+    row_id = variables._write(db, actor, ref, key, "secret", None, action="set", sealed=blob)
+    return model_from_row(
+        Variable, exactly_one(db, f"SELECT {_COLUMNS} FROM {ref.table} WHERE id = ?", [row_id])
+    )
