@@ -6,6 +6,8 @@ Rules:
 - plain variables need `variables:write`; secrets `secrets:write` (write-only) and an unlocked
   vault; reading a secret's plaintext (reveal, copy, export) needs `secrets:reveal`;
 - a secret's value is stored only as AES-256-GCM ciphertext bound to its org, scope and key;
+  on a team server it arrives sealed by the member's machine (`team_vault`) and is never
+  opened here;
 - every write appends a version (the current value and the 10 before it are kept);
   history lists versions; rollback writes an old value as a new version;
 - deleting (unset) is a version too: a deleted key keeps its history, is listed by `deleted`
