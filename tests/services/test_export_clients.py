@@ -73,6 +73,8 @@ def test_claude_desktop_on_macos_and_windows(
 ) -> None:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("APPDATA", str(tmp_path / "AppData" / "Roaming"))
+    # Claude Desktop on macOS reads Application Support even when XDG_CONFIG_HOME is set
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     mac = default_config_path("claude", platform="darwin")
     assert mac == tmp_path / "home" / "Library" / "Application Support" / CLAUDE_FILE
     windows = default_config_path("claude", platform="win32")

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from platformdirs.api import PlatformDirsABC
-from platformdirs.macos import MacOS
 from platformdirs.unix import Unix
 from platformdirs.windows import Windows
 
@@ -287,12 +286,16 @@ def _string_map(value: Any, what: str, problems: list[str]) -> dict[str, str]:
 def user_config_dir(platform: str | None = None, home: Path | None = None) -> Path:
     """The user's config folder on `platform` as platformdirs knows it: `$XDG_CONFIG_HOME` or
     `~/.config` on Linux, `~/Library/Application Support` on macOS, `%APPDATA%` on Windows.
-    `home` stands for the user's home folder (tests)."""
+    `home` stands for the user's home folder (tests).
+
+    On macOS the desktop apps (Claude, VS Code) keep their settings in Application Support
+    whatever `$XDG_CONFIG_HOME` says, so that folder is named directly: platformdirs honours
+    the XDG variables on macOS too, which would point at a file the app never reads."""
     platform = platform or sys.platform
-    dirs: PlatformDirsABC
     if platform == "darwin":
-        dirs = MacOS(roaming=True)
-    elif platform.startswith("win"):
+        return (home or Path.home()) / "Library" / "Application Support"
+    dirs: PlatformDirsABC
+    if platform.startswith("win"):
         dirs = Windows(roaming=True)
     else:
         dirs = Unix(roaming=True)
