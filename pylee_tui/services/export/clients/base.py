@@ -294,11 +294,9 @@ def user_config_dir(platform: str | None = None, home: Path | None = None) -> Pa
     platform = platform or sys.platform
     if platform == "darwin":
         return (home or Path.home()) / "Library" / "Application Support"
-    dirs: PlatformDirsABC
-    if platform.startswith("win"):
-        dirs = Windows(roaming=True)
-    else:
-        dirs = Unix(roaming=True)
+    dirs: PlatformDirsABC = (
+        Windows(roaming=True) if platform.startswith("win") else Unix(roaming=True)
+    )
     try:
         folder = dirs.user_config_path
     except NotImplementedError:  # Windows' folders asked for on another system
