@@ -53,6 +53,17 @@ def stored_bytes(services: Services) -> bytes:
     return b"".join(p.read_bytes() for p in path.parent.iterdir() if p.name.startswith(path.name))
 
 
+@pytest.fixture
+def logged(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Everything logged reaches caplog: a `run` or `check` earlier in the same worker turned
+    the HTTP client's loggers' propagation off (runtime.session.quiet_sdk_loggers), which
+    would leave the scan below nothing to read."""
+    for name in ("httpx2", "httpcore2"):
+        monkeypatch.setattr(logging.getLogger(name), "propagate", True)
+    caplog.set_level(logging.DEBUG)
+    yield
+
+
 def ours(caplog: pytest.LogCaptureFixture) -> str:
     """What was logged on this side (the test's SMTP server, aiosmtpd's `mail.log`, is the
     recipient's: it reads the mail)."""
@@ -77,9 +88,11 @@ def joins(url: str, code: str, email: str = BOB) -> str:
 
 
 def test_the_code_comes_back_once_and_enrols_the_invited_person(
-    acme: TeamServer, remote: RemoteServices, caplog: pytest.LogCaptureFixture
+    acme: TeamServer,
+    remote: RemoteServices,
+    caplog: pytest.LogCaptureFixture,
+    logged: None,
 ) -> None:
-    caplog.set_level(logging.DEBUG)
     invitation = invite(remote, role="admin")
     assert (invitation.member.email, invitation.member.role) == (BOB, "admin")
     assert invitation.member.status == "invited"
@@ -160,8 +173,8 @@ def test_the_code_is_mailed_with_the_join_line_and_not_given_back(
     remote: RemoteServices,
     smtp_sink: Sink,  # noqa: F811 (the imported fixture)
     caplog: pytest.LogCaptureFixture,
+    logged: None,
 ) -> None:
-    caplog.set_level(logging.DEBUG)
     acme.services.mailer = SmtpMailer(smtp_sink.smtp_url, "pylee@example.com")
     acme.services.public_url = acme.url
     invitation = invite(remote)
