@@ -43,6 +43,7 @@ GROUPS = (
     "call",
     "team_tokens",
     "team_serve",
+    "team_push",
     "completion",
 )
 
