@@ -1,0 +1,167 @@
+"""`push` and `pull`: a local org moved to a team server (its secrets re-sealed on the way, by the
+pusher's machine) and copied back down into a fresh local store, over a real server."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from pylee_tui.services import Services
+from pylee_tui.services.scope import Scope
+from pylee_tui.store import Store
+from pylee_tui.team import login, sealing
+from tests.support import ANN, CliResult, CliRunner, server_doc
+from tests.team.conftest import TeamServer
+
+VALUE = "sk-live-9d2e-pushed-sealed"
+TEAM_PASSPHRASE = "the team key passphrase of ann"
+LOCAL_PASSPHRASE = "the local vault passphrase of ann"
+WEATHER = "io.github.acme/weather"
+FILES = "io.github.acme/files"
+
+
+def local_org(path: Path) -> None:
+    """A local org `acme`: a registry requiring approval with two servers (one with two
+    published versions and pinned at the first), a fork of it, a variable and a secret."""
+    store = Store(path)
+    try:
+        services = Services(store)
+        services.orgs.create(ANN, "Acme", slug="acme", overview="# Acme\n")
+        services.registries.create(ANN, "acme", "Tools", slug="tools", description="our tools")
+        tools = Scope("acme", "tools")
+        services.registries.add_server(ANN, tools, server_doc(WEATHER, "1.0.0"))
+        services.registries.edit_server(
+            ANN, Scope("acme", "tools", WEATHER), server_doc(WEATHER, "1.0.0", "Weather, v2")
+        )
+        services.server_versions.publish(ANN, Scope("acme", "tools", WEATHER), version="1.1.0")
+        services.server_versions.pin(ANN, Scope("acme", "tools", WEATHER), "1.0.0")
+        services.registries.add_server(ANN, tools, server_doc(FILES, "0.3.0"))
+        services.forks.fork(ANN, tools, "acme", name="Tools fork", slug="tools-fork")
+        services.approvals.set_required(ANN, tools, True)
+        services.variables.set_key(ANN, Scope("acme"), "LOG_LEVEL", "debug")
+        services.vault.unlock_or_initialize(ANN, LOCAL_PASSPHRASE)
+        services.variables.set_key(ANN, Scope("acme", "tools"), "API_KEY", VALUE, kind="secret")
+    finally:
+        store.close()
+
+
+class Team:
+    """ANN's saved login on the test server, and the CLI as her."""
+
+    def __init__(self, cli: CliRunner, team: TeamServer, monkeypatch: pytest.MonkeyPatch):
+        self.cli, self.team, self.monkeypatch = cli, team, monkeypatch
+        keys = sealing.new_key_pair()
+        with team.services.store.transaction() as db:
+            code = team.services.tokens.issue_code(db, ANN, ANN)
+        issued = team.services.tokens.enrol(code, keys.public, "tests")
+        self.login = login.SavedLogin(
+            url=team.url,
+            email=ANN,
+            token=issued.token,
+            token_id=issued.token_id,
+            expires_at=issued.expires_at,
+            public_key=keys.public,
+            protected_private_key=sealing.protect(keys.private, TEAM_PASSPHRASE),
+        )
+
+    def __call__(
+        self, *argv: str, db: Path | bool = True, passphrase: str | None = None, logged_in=True
+    ) -> CliResult:
+        if logged_in:
+            login.save(self.login)
+        else:
+            login.delete()
+        self.monkeypatch.setattr("sys.stdin", io.StringIO(""))
+        if passphrase is None:
+            self.monkeypatch.delenv("PYLEE_PASSPHRASE", raising=False)
+        else:
+            self.monkeypatch.setenv("PYLEE_PASSPHRASE", passphrase)
+        return self.cli(*argv, db=db, user=ANN if db else None)
+
+
+@pytest.fixture
+def shell(cli: CliRunner, team: TeamServer, monkeypatch: pytest.MonkeyPatch) -> Team:
+    cli.db.parent.mkdir(parents=True, exist_ok=True)
+    local_org(cli.db)
+    return Team(cli, team, monkeypatch)
+
+
+def on_disk(team: TeamServer) -> bytes:
+    path = Path(team.services.store.path)
+    return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+
+
+def one_line(result: CliResult) -> str:
+    assert result.code == 1 and len(result.err.splitlines()) == 1, result
+    return result.err
+
+
+def test_push_then_pull_round_trip(
+    shell: Team, team: TeamServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pushed = shell("push", "--org", "acme", passphrase=LOCAL_PASSPHRASE)
+    assert pushed.code == 0, pushed.err
+    progress = capsys.readouterr().err
+    assert f"pushing org acme to {team.url} as acme" in progress
+    assert "created org acme" in progress
+    assert "Members are not pushed" in pushed.out
+    assert "1 secret(s) sealed" in pushed.out
+
+    # the server holds the org, its versions, pin, fork and approval rule, and no plaintext
+    server = team.services
+    assert server.orgs.get_org(ANN, "acme").overview == "# Acme\n"
+    state = server.server_versions.state(ANN, Scope("acme", "tools", WEATHER))
+    assert [v.version for v in state.versions] == ["1.0.0", "1.1.0"]
+    assert state.pinned == "1.0.0"
+    assert server.forks.fork_of(ANN, Scope("acme", "tools-fork")) == "acme/tools"
+    assert set(server.forks.upstreams(ANN, Scope("acme", "tools-fork"))) == {WEATHER, FILES}
+    assert server.approvals.requires_approval(ANN, Scope("acme", "tools"))
+    assert VALUE.encode() not in on_disk(team)
+
+    # a reader on the server opens it with her team key
+    revealed = shell(
+        "secret", "get", "API_KEY", "--reveal", "--org", "acme", "--registry", "tools",
+        db=False, passphrase=TEAM_PASSPHRASE,
+    )  # fmt: skip
+    assert (revealed.code, revealed.out) == (0, f"{VALUE}\n"), revealed.err
+
+    # pulled down into a fresh local store, where the local vault opens it
+    fresh = tmp_path / "fresh.db"
+    pulled = shell(
+        "--db", str(fresh), "pull", "--org", "acme", db=False, passphrase=TEAM_PASSPHRASE
+    )
+    assert pulled.code == 0, pulled.err
+    assert "1 secret(s) sealed" in pulled.out
+    got = shell(
+        "secret", "get", "API_KEY", "--reveal", "--org", "acme", "--registry", "tools",
+        db=fresh, passphrase=TEAM_PASSPHRASE,
+    )  # fmt: skip
+    assert (got.code, got.out) == (0, f"{VALUE}\n"), got.err
+    listed = json.loads(
+        shell("server", "versions", WEATHER, "--org", "acme", "--registry", "tools", "--json",
+              db=fresh).out
+    )  # fmt: skip
+    assert [v["version"] for v in listed["versions"]] == ["1.0.0", "1.1.0"]
+
+
+def test_an_org_already_on_the_server_is_refused_and_nothing_made(
+    shell: Team, team: TeamServer
+) -> None:
+    team.services.orgs.create(ANN, "Theirs", slug="acme")
+    before = team.services.registries.list_registries(ANN, "acme")
+    refused = shell("push", "--org", "acme", passphrase=LOCAL_PASSPHRASE)
+    assert "org acme already exists on" in one_line(refused)
+    assert "--as-slug" in refused.err
+    assert team.services.registries.list_registries(ANN, "acme") == before
+    assert [o.slug for o in team.services.orgs.list_orgs(ANN)] == ["acme"]
+
+
+def test_bad_input_is_one_line(shell: Team, team: TeamServer) -> None:
+    assert "join" in one_line(shell("push", "--org", "acme", logged_in=False))
+    unknown = shell("push", "--org", "nope", passphrase=LOCAL_PASSPHRASE)
+    assert "nope" in one_line(unknown)
+    assert team.services.orgs.list_orgs(ANN) == []
+    assert "nope" in one_line(shell("pull", "--org", "nope", passphrase=TEAM_PASSPHRASE))
