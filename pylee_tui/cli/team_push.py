@@ -30,9 +30,8 @@ PUSH_HELP = (
 )
 PULL_HELP = "copy an org of a team server into the local store (secrets into the local vault)"
 NOT_CARRIED = (
-    "Not copied: members (invite them: `{prog}{server} member invite EMAIL --org {org}`), "
-    "personal overrides, change requests, the audit log and each key's history; published "
-    "versions are dated now, by you."
+    "Not copied: personal overrides, change requests, the audit log and each key's earlier "
+    "values; published versions are dated now, by you."
 )
 
 
@@ -117,19 +116,17 @@ def _stopped(exc: Any, *, where: str, undo: str) -> str:
     )
 
 
-def _summary(out: TextIO, copied: Copied, plan: OrgCopy, where: str, hint: str) -> None:
-    out.write(f"Copied {plan.slug} to {where}: {copied.describe()}.\n")
-    out.write(f"{copied.secrets} secret(s) sealed")
-    out.write(f", {len(copied.missing)} left unset.\n" if copied.missing else ".\n")
+def _summary(out: TextIO, copied: Copied, plan: OrgCopy, where: str) -> None:
+    out.write(f"Copied org {plan.slug} to {where}: {copied.describe()}.\n")
     for key in copied.missing:
-        out.write(f"  unset: {key.key} at {key.where}\n")
+        out.write(f"  unset: secret {key.key} at {key.where}\n")
     for note in copied.notes:
         out.write(f"  note: {note}\n")
-    if plan.members:
-        out.write(f"Members are not pushed: {plan.members} other member(s) of {plan.slug}. ")
-    else:
-        out.write("Members are not pushed. ")
-    out.write(hint + "\n")
+
+
+def _sealed(copied: Copied, how: str) -> str:
+    unset = f"; {len(copied.missing)} left unset" if copied.missing else ""
+    return f"{copied.secrets} secret(s) sealed {how}{unset}.\n"
 
 
 def _plan_lines(err: TextIO, plan: OrgCopy) -> None:
@@ -182,8 +179,14 @@ def cmd_push(parser: CliParser, args: argparse.Namespace, out: TextIO) -> int:
         except CopyStopped as exc:
             undo = f"{PROG} --server {stores.url} org delete {slug} --yes"
             raise PyleeError(_stopped(exc, where=stores.url, undo=undo)) from None
-        hint = NOT_CARRIED.format(prog=PROG, server=f" --server {stores.url}", org=slug)
-        _summary(out, copied, plan, stores.url, hint)
+        _summary(out, copied, plan, stores.url)
+        out.write(_sealed(copied, "to the new org's key, on this machine"))
+        others = f" ({plan.members} other member(s) of {plan.slug} here)" if plan.members else ""
+        out.write(
+            f"Members are not pushed{others}: you are the org's only member there; invite "
+            f"people with `{PROG} --server {stores.url} member invite EMAIL --org {slug}`.\n"
+        )
+        out.write(NOT_CARRIED + "\n")
         return 0
     finally:
         stores.close()
@@ -200,8 +203,7 @@ def cmd_pull(parser: CliParser, args: argparse.Namespace, out: TextIO) -> int:
         slug = args.into_slug or plan.slug
         _plan_lines(err, plan)
         before_secrets = None
-        if plan.secrets:
-            _open_team_key(stores, plan.slug)
+        if plan.secrets and _open_team_key(stores, plan.slug):
             before_secrets = _unlock_local(stores.local, stores.user, create=True)
         where = f"the local store ({stores.path})"
 
@@ -226,21 +228,26 @@ def cmd_pull(parser: CliParser, args: argparse.Namespace, out: TextIO) -> int:
         except CopyStopped as exc:
             undo = f"{PROG} --db {stores.path} org delete {slug} --yes"
             raise PyleeError(_stopped(exc, where=where, undo=undo)) from None
-        hint = (
-            f"You are the admin of the local copy; the org on {stores.url} is unchanged. "
-            "Each key's history and the audit log stay on the server."
-        )
+        _summary(out, copied, plan, where)
+        out.write(_sealed(copied, "into the local vault"))
         if copied.missing:
-            hint += f" Set the unset secrets with `{PROG} secret set KEY --org {slug} ...`."
-        _summary(out, copied, plan, where, hint)
+            out.write(
+                f"`{PROG} env --org {slug}` (with --registry, --server) lists the unset secrets "
+                f"as missing until set: `{PROG} secret set KEY --org {slug}`.\n"
+            )
+        out.write(
+            f"Members are not pulled: you are the only member (admin) of the local copy; the "
+            f"org on {stores.url} is unchanged.\n"
+        )
+        out.write(NOT_CARRIED + "\n")
         return 0
     finally:
         stores.close()
 
 
-def _open_team_key(stores: Stores, org: str) -> None:
-    """The member's team key, when they may read the org's secrets (else they are left unset:
-    no passphrase asked for)."""
+def _open_team_key(stores: Stores, org: str) -> bool:
+    """Open the member's team key when the org's key is shared with them, so that they may read
+    its secrets; False (no passphrase asked for) when it is not: the secrets are left unset."""
     from pylee_tui.services.errors import PyleeError
 
     from .team_vault import passphrase_source
@@ -248,9 +255,16 @@ def _open_team_key(stores: Stores, org: str) -> None:
     try:
         state = stores.remote.vault.org_status(org)
     except PyleeError:
-        return
-    if state.generation and state.shared_with_you:
-        stores.remote.vault.unlock(passphrase_source())
+        return False
+    if not (state.generation and state.shared_with_you):
+        if stores.email in state.lacking:
+            sys.stderr.write(
+                f"{PROG}: the secrets key of {org} is not shared with you yet (ask an admin for "
+                f"`{PROG} vault share --org {org}`): its secrets are left unset\n"
+            )
+        return False
+    stores.remote.vault.unlock(passphrase_source())
+    return True
 
 
 def register(commands: Commands) -> None:

@@ -66,6 +66,7 @@ class RegistryCopy:
     require_approval: bool
     fork_of: str | None  # the slug of the registry of the same org it is a fork of
     servers: tuple[ServerCopy, ...]
+    own_description: bool = True  # False: a fork's, as `fork` wrote it (names its upstream)
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,7 @@ def _read_registry(
         source.approvals.requires_approval(actor, scope),
         fork_of,
         tuple(servers),
+        own_description=fork_of is None or reg.description != f"Fork of {label}",
     )
 
 
@@ -320,9 +322,11 @@ def _copy_registry(target: Any, actor: str, org: str, reg: RegistryCopy, copied:
             target.registries.edit(actor, scope, overview=reg.overview)
     else:
         target.forks.fork(actor, Scope(org, reg.fork_of), org, name=reg.name, slug=reg.slug)
-        target.registries.edit(
-            actor, scope, description=reg.description, overview=reg.overview or None
-        )
+        description = reg.description if reg.own_description else None
+        if description is not None or reg.overview:
+            target.registries.edit(
+                actor, scope, description=description, overview=reg.overview or None
+            )
         following = {s.name for s in reg.servers if s.follows}
         for server in target.registries.list_servers(actor, scope):
             if server.name not in following:  # not in the source's fork (left out, or removed)

@@ -13,7 +13,7 @@ from pylee_tui.services import Services
 from pylee_tui.services.scope import Scope
 from pylee_tui.store import Store
 from pylee_tui.team import login, sealing
-from tests.support import ANN, CliResult, CliRunner, server_doc
+from tests.support import ANN, BOB, CliResult, CliRunner, server_doc
 from tests.team.conftest import TeamServer
 
 VALUE = "sk-live-9d2e-pushed-sealed"
@@ -49,17 +49,20 @@ def local_org(path: Path) -> None:
 
 
 class Team:
-    """ANN's saved login on the test server, and the CLI as her."""
+    """People's saved logins on the test server (each their own key), and the CLI as them."""
 
     def __init__(self, cli: CliRunner, team: TeamServer, monkeypatch: pytest.MonkeyPatch):
         self.cli, self.team, self.monkeypatch = cli, team, monkeypatch
+        self.logins: dict[str, login.SavedLogin] = {}
+
+    def join(self, email: str) -> login.SavedLogin:
         keys = sealing.new_key_pair()
-        with team.services.store.transaction() as db:
-            code = team.services.tokens.issue_code(db, ANN, ANN)
-        issued = team.services.tokens.enrol(code, keys.public, "tests")
-        self.login = login.SavedLogin(
-            url=team.url,
-            email=ANN,
+        with self.team.services.store.transaction() as db:
+            code = self.team.services.tokens.issue_code(db, email, ANN)
+        issued = self.team.services.tokens.enrol(code, keys.public, "tests")
+        return login.SavedLogin(
+            url=self.team.url,
+            email=email,
             token=issued.token,
             token_id=issued.token_id,
             expires_at=issued.expires_at,
@@ -68,18 +71,24 @@ class Team:
         )
 
     def __call__(
-        self, *argv: str, db: Path | bool = True, passphrase: str | None = None, logged_in=True
+        self,
+        *argv: str,
+        db: Path | bool = True,
+        passphrase: str | None = None,
+        person: str | None = ANN,
     ) -> CliResult:
-        if logged_in:
-            login.save(self.login)
-        else:
+        if person is None:
             login.delete()
+        else:
+            if person not in self.logins:
+                self.logins[person] = self.join(person)
+            login.save(self.logins[person])
         self.monkeypatch.setattr("sys.stdin", io.StringIO(""))
         if passphrase is None:
             self.monkeypatch.delenv("PYLEE_PASSPHRASE", raising=False)
         else:
             self.monkeypatch.setenv("PYLEE_PASSPHRASE", passphrase)
-        return self.cli(*argv, db=db, user=ANN if db else None)
+        return self.cli(*argv, db=db, user=None if db is False else (person or ANN))
 
 
 @pytest.fixture
@@ -107,8 +116,8 @@ def test_push_then_pull_round_trip(
     progress = capsys.readouterr().err
     assert f"pushing org acme to {team.url} as acme" in progress
     assert "created org acme" in progress
+    assert "1 secret(s) sealed to the new org's key, on this machine." in pushed.out
     assert "Members are not pushed" in pushed.out
-    assert "1 secret(s) sealed" in pushed.out
 
     # the server holds the org, its versions, pin, fork and approval rule, and no plaintext
     server = team.services
@@ -160,8 +169,53 @@ def test_an_org_already_on_the_server_is_refused_and_nothing_made(
 
 
 def test_bad_input_is_one_line(shell: Team, team: TeamServer) -> None:
-    assert "join" in one_line(shell("push", "--org", "acme", logged_in=False))
+    assert "join" in one_line(shell("push", "--org", "acme", person=None))
     unknown = shell("push", "--org", "nope", passphrase=LOCAL_PASSPHRASE)
     assert "nope" in one_line(unknown)
     assert team.services.orgs.list_orgs(ANN) == []
     assert "nope" in one_line(shell("pull", "--org", "nope", passphrase=TEAM_PASSPHRASE))
+
+
+def test_a_member_who_cannot_read_secrets_pulls_the_rest(
+    shell: Team, team: TeamServer, tmp_path: Path
+) -> None:
+    assert shell("push", "--org", "acme", passphrase=LOCAL_PASSPHRASE).code == 0
+    team.services.members.invite(ANN, "acme", BOB)
+    shell.logins[BOB] = shell.join(BOB)
+    team.services.members.accept(BOB, "acme")
+
+    fresh = tmp_path / "bob.db"
+    pulled = shell("--db", str(fresh), "pull", "--org", "acme", db=False, person=BOB)
+    assert pulled.code == 0, pulled.err
+    assert "0 secret(s) sealed into the local vault; 1 left unset." in pulled.out
+    assert "unset: secret API_KEY at registry tools" in pulled.out
+    env = shell("env", "--org", "acme", "--registry", "tools", db=fresh, person=BOB)
+    assert "API_KEY  at registry tools" in env.out
+    assert "LOG_LEVEL" in env.out
+
+
+def test_a_push_stopped_midway_says_what_is_there_and_how_to_remove_it(
+    shell: Team, team: TeamServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pylee_tui.team.remote import Unreachable
+
+    def gone(*_args: object) -> None:
+        raise Unreachable(f"cannot reach the team server at {team.url}: connection refused")
+
+    monkeypatch.setattr("pylee_tui.team.vault_client.RemoteVault.put_secret", gone)
+    stopped = one_line(shell("push", "--org", "acme", passphrase=LOCAL_PASSPHRASE))
+    assert "stopped at the variables and secrets: cannot reach the team server" in stopped
+    assert "org acme with 2 registries, 4 server(s)" in stopped
+    undo = f"pylee-tui --server {team.url} org delete acme --yes"
+    assert undo in stopped
+    monkeypatch.undo()
+    removed = shell(*undo.split()[1:], db=False)
+    assert removed.code == 0, removed.err
+    assert shell("push", "--org", "acme", passphrase=LOCAL_PASSPHRASE).code == 0
+
+
+def test_a_dry_run_sends_nothing(shell: Team, team: TeamServer) -> None:
+    dry = shell("push", "--org", "acme", "--dry-run")
+    assert dry.code == 0, dry.err
+    assert "2 registr(ies), 4 server(s), 1 variable(s), 1 secret(s). Nothing was sent." in dry.out
+    assert team.services.orgs.list_orgs(ANN) == []
