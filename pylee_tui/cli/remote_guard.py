@@ -70,6 +70,11 @@ ROUTED = frozenset(
         "env",
         # an org's secrets key in the end-to-end vault (cli.team_vault)
         *(f"vault {a}" for a in ("status", "share", "rotate")),
+        # servers started on this machine, secrets opened here with the member's key
+        # (team.remote_launch); a check's results are kept nowhere
+        "run",
+        "check",
+        "call",
     }
 )
 
@@ -79,9 +84,6 @@ LOCAL_ONLY: dict[str, str] = {
     "serve init": "makes a local database a team server (run it where the server runs)",
     "demo": "loads demo data, secrets included, into a local store",
     "export": "writes MCP client configs on this machine from a local store",
-    "run": "launches a server on this machine with secrets from a local vault",
-    "check": "starts a server on this machine with secrets from a local vault",
-    "call": "starts a server on this machine with secrets from a local vault",
     "agent start": "holds the key of a local vault",
     "vault passwd": "the vault of a local store",
     **{

@@ -78,7 +78,7 @@ def start(ctx: Context) -> int:
             raise RunFailed(
                 EXIT_USAGE, f"{launch.server} is a remote server: it takes no arguments"
             )
-        ctx.store.close()  # the session may last hours: hold no database open meanwhile
+        ctx.close()  # the session may last hours: hold no database (nor team key) meanwhile
         from pylee_tui.runtime.bridge import run_bridge
 
         return run_bridge(launch, ctx.err)
@@ -99,7 +99,7 @@ def start(ctx: Context) -> int:
 
 def exec_server(ctx: Context, argv: list[str], env: dict[str, str]) -> NoReturn:
     """Become the server: its stdio is the client's, its exit status is ours."""
-    ctx.store.close()
+    ctx.close()
     for stream in (sys.stdout, sys.stderr):
         stream.flush()
     try:

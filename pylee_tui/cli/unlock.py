@@ -16,6 +16,10 @@ from .prompt import PASSPHRASE_ENV, read_passphrase, stdin_is_tty
 
 NO_VAULT = f"the vault has no passphrase yet: the first `{PROG} secret set` creates it"
 LOCKED_HINT = f"the vault is locked: start the agent (`{PROG} agent start`) or set {PASSPHRASE_ENV}"
+TEAM_LOCKED_HINT = (
+    f"your team key is locked: set {PASSPHRASE_ENV} to its passphrase (the one `{PROG} join` "
+    "asked for)"
+)
 
 
 def note_vault_created(ctx: Context) -> None:
@@ -31,10 +35,10 @@ def open_vault(ctx: Context, create: bool = False) -> None:
     if vault.initialized():
         from pylee_tui.agent.client import unlock_from_agent
 
-        if unlock_from_agent(vault):
+        if not ctx.remote and unlock_from_agent(vault):  # the agent holds local vaults' keys
             return
         if not os.environ.get(PASSPHRASE_ENV) and not stdin_is_tty():
-            raise VaultLocked(LOCKED_HINT)
+            raise VaultLocked(TEAM_LOCKED_HINT if ctx.remote else LOCKED_HINT)
         vault.unlock(read_passphrase(PASSPHRASE_ENV, "Vault passphrase: "))
         return
     if not create:

@@ -17,9 +17,10 @@ revealed effective configuration, an export's values) are refused before anythin
 from __future__ import annotations
 
 import base64
+import functools
 import ipaddress
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
@@ -27,14 +28,16 @@ import httpx2
 
 from pylee_tui import __version__
 from pylee_tui.services.errors import InvalidInput, NotFound, PyleeError
+from pylee_tui.services.scope import Scope
 from pylee_tui.services.tokens import IssuedToken
 from pylee_tui.team import rpc
 from pylee_tui.team.vault_client import RemoteVault
 
 if TYPE_CHECKING:
     from pylee_tui.models import Member, Variable
+    from pylee_tui.services.checks import CheckService
+    from pylee_tui.services.launch import LaunchService
     from pylee_tui.services.resolver import EffectiveConfig
-    from pylee_tui.services.scope import Scope
     from pylee_tui.team.login import SavedLogin
 
 DEFAULT_TIMEOUT = 30.0
@@ -218,6 +221,35 @@ class RemoteVariables(RemoteService):
         revealed = config.get(key)
         return revealed.value if revealed is not None else None
 
+    def reveal_for_servers(
+        self,
+        actor: str,
+        scope: Scope,
+        wanted: Mapping[str, Collection[str]],
+        *,
+        purpose: Literal["export", "run", "check", "call"] = "export",
+    ) -> dict[str, dict[str, str | None]]:
+        """The plaintext of the secrets `wanted` names (server name -> keys) in the effective
+        configurations of the registry's servers, opened on this machine: an export needs
+        `secrets:reveal`; starting a server (run, check, call) needs it unless every secret it
+        gets is the member's own (their user scope). The server audits each read. A key that is
+        not a secret there is None."""
+        if purpose not in ("export", "run", "check", "call"):
+            raise InvalidInput(f"purpose must be export, run, check or call, not {purpose!r}")
+        if scope.registry is None or scope.server is not None:
+            raise InvalidInput(f"{scope.label} is not a registry: name one registry")
+        found: dict[str, dict[str, str | None]] = {}
+        for server, keys in sorted(wanted.items()):
+            if not keys:
+                continue
+            values = self._vault.winning_secrets(
+                Scope(scope.org, scope.registry, server),
+                sorted(keys),
+                purpose="export" if purpose == "export" else "reveal",
+            )
+            found[server] = {key: values.get(key) for key in sorted(keys)}
+        return found
+
 
 class RemoteMembers(RemoteService):
     """`members` of a team server; a change of who may read an org's secrets is followed by
@@ -298,6 +330,20 @@ class RemoteServices:
             public_key=login.public_key,
             **options,
         )
+
+    @functools.cached_property
+    def launch(self) -> LaunchService:
+        """Starting a server on this machine (`run`), its secrets opened here."""
+        from pylee_tui.team.remote_launch import launch_service
+
+        return launch_service(self)
+
+    @functools.cached_property
+    def checks(self) -> CheckService:
+        """Checking and calling servers started on this machine (results kept nowhere)."""
+        from pylee_tui.team.remote_launch import check_service
+
+        return check_service(self)
 
     def whoami(self) -> str:
         """The email the server acts as for this token (asked once)."""

@@ -211,6 +211,29 @@ class RemoteVault:
             return config_from_wire(wire.model_copy(update={"winners": winners}))
         raise Conflict(KEY_CHANGED)
 
+    def winning_secrets(
+        self,
+        scope: Scope,
+        keys: list[str],
+        *,
+        purpose: Literal["export", "reveal"] = "reveal",
+    ) -> dict[str, str]:
+        """The plaintext of the secrets among `keys` that win in the scope's effective
+        configuration (the member's own overrides over it), opened on this machine, by key: what
+        starting a server (`purpose="reveal"`: needs `secrets:reveal` unless every one is the
+        member's own) or an export (`"export"`: needs it always) is given. The server refuses
+        before anything is read, and audits the read."""
+        if not keys:
+            return {}
+        if not self.unlocked and self._service.check_effective(self.email, scope, keys):
+            self._unlock_or_raise()  # refusals first, then the passphrase
+        for _attempt in range(ATTEMPTS):
+            found = self._service.sealed_effective(self.email, scope, keys, purpose=purpose)
+            values = self._open(found)
+            if values is not None:
+                return values
+        raise Conflict(KEY_CHANGED)
+
     # --- the org's key ------------------------------------------------------------------------
 
     def org_status(self, org: str) -> VaultState:

@@ -1,0 +1,208 @@
+"""`run`, `check` and `call` against a team server: the server starts on the member's machine
+with the configuration the team server resolves for them, its secrets opened there with the
+member's key. A member who may not reveal the org's secrets is refused (77 for `run`) unless
+every secret the server gets is their own; the team server's files never hold a value."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from pylee_tui.team import login, sealing
+from tests.fixtures.mcp_servers import fake_uvx, path_with, server_json
+from tests.fixtures.mcp_servers.client import as_a_client, calls
+from tests.runtime.conftest import sha256
+from tests.support import ANN, BOB, CliResult, CliRunner
+from tests.team.conftest import TeamServer
+
+SECRET = "sk-team-RUN-4242-never-on-the-server"  # the registry's API_KEY, set by bob
+OWN = "sk-bob-OWN-1717-never-on-the-server"  # bob's own API_KEY (his user scope)
+REPORTER = server_json(
+    "pylee-fixture-reporter",
+    env=[{"name": "API_KEY", "isRequired": True, "isSecret": True}, {"name": "REGION"}],
+)
+NAME = REPORTER["name"]
+TOOLS = ("--org", "acme", "--registry", "tools")
+TIMEOUT = 30
+
+
+def passphrase_of(email: str) -> str:
+    return f"the team key passphrase of {email}"
+
+
+class Shell:
+    """The CLI with no --db, as the person whose saved login it uses (each their own key); and
+    `pylee-tui run` in a child process as an MCP client starts it, with the same login."""
+
+    def __init__(
+        self, cli: CliRunner, team: TeamServer, monkeypatch: pytest.MonkeyPatch, tmp: Path
+    ):
+        self.cli, self.team, self.monkeypatch = cli, team, monkeypatch
+        self.logins: dict[str, login.SavedLogin] = {}
+        fake_uvx(tmp / "bin")
+        monkeypatch.setenv("PATH", path_with(tmp / "bin"))
+
+    def join(self, email: str) -> None:
+        keys = sealing.new_key_pair()
+        with self.team.services.store.transaction() as db:
+            code = self.team.services.tokens.issue_code(db, email, ANN)
+        issued = self.team.services.tokens.enrol(code, keys.public, "tests")
+        self.logins[email] = login.SavedLogin(
+            url=self.team.url,
+            email=email,
+            token=issued.token,
+            token_id=issued.token_id,
+            expires_at=issued.expires_at,
+            public_key=keys.public,
+            protected_private_key=sealing.protect(keys.private, passphrase_of(email)),
+        )
+
+    def as_person(self, person: str, passphrase: bool) -> None:
+        if person not in self.logins:
+            self.join(person)
+        login.save(self.logins[person])
+        if passphrase:
+            self.monkeypatch.setenv("PYLEE_PASSPHRASE", passphrase_of(person))
+        else:
+            self.monkeypatch.delenv("PYLEE_PASSPHRASE", raising=False)
+
+    def __call__(
+        self, *argv: str, person: str = ANN, stdin: str = "", passphrase: bool = False
+    ) -> CliResult:
+        self.as_person(person, passphrase)
+        self.monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        return self.cli(*argv, db=False, user=None)
+
+    def run_argv(self, *head: str) -> list[str]:
+        """`pylee-tui run` as a client's command (no --db: the saved login's server)."""
+        return [sys.executable, "-m", "pylee_tui", *head, "run", *TOOLS, NAME]
+
+    def run(self, person: str, *head: str) -> subprocess.CompletedProcess[str]:
+        """`pylee-tui run` with nothing on stdin: for a refusal, before the server starts."""
+        self.as_person(person, passphrase=True)
+        return subprocess.run(
+            self.run_argv(*head),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
+
+    def session(self, person: str, wanted: list[tuple[str, dict]], *head: str) -> list[Any]:
+        """Start `pylee-tui run` over stdio as a client does, call tools, give their results."""
+        import os
+
+        self.as_person(person, passphrase=True)
+        argv = self.run_argv(*head)
+        results, said = anyio.run(
+            lambda: as_a_client(
+                argv[0], argv[1:], dict(os.environ), lambda s: calls(s, wanted), TIMEOUT
+            )
+        )
+        assert SECRET not in said and OWN not in said
+        return [r.structured_content["result"] for r in results]
+
+
+def ok(result: CliResult) -> str:
+    assert result.code == 0, result.err
+    return result.out
+
+
+@pytest.fixture
+def shell(
+    cli: CliRunner, team: TeamServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Shell:
+    """acme's registry `tools` holds the reporter; bob (a member with secrets:write) has set its
+    API_KEY at the registry, sealed to the org's key, which he cannot read back."""
+    shell = Shell(cli, team, monkeypatch, tmp_path)
+    document = tmp_path / "reporter.json"
+    document.write_text(json.dumps(REPORTER))
+    ok(shell("org", "create", "Acme"))
+    ok(shell("registry", "create", "Tools", "--org", "acme"))
+    ok(shell("server", "add", str(document), *TOOLS))
+    ok(shell("var", "set", "REGION", "eu", "--org", "acme"))
+    ok(shell("member", "invite", BOB, "--org", "acme"))
+    ok(shell("member", "accept", "--org", "acme", person=BOB))
+    ok(shell("member", "grant", BOB, "secrets:write", "--org", "acme"))
+    ok(shell("vault", "share", "--org", "acme"))  # the org's key (a first secret makes it too)
+    ok(shell("secret", "set", "API_KEY", *TOOLS, person=BOB, stdin=SECRET))
+    return shell
+
+
+def on_disk(team: TeamServer) -> bytes:
+    path = Path(team.services.store.path)
+    return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+
+
+def test_a_reader_runs_the_server_with_the_secret_opened_on_their_machine(
+    shell: Shell, team: TeamServer
+) -> None:
+    found, wrong, region = shell.session(
+        ANN,
+        [
+            ("value_matches", {"name": "API_KEY", "sha256": sha256(SECRET)}),
+            ("value_matches", {"name": "API_KEY", "sha256": sha256(OWN)}),
+            ("value_matches", {"name": "REGION", "sha256": sha256("eu")}),
+        ],
+    )
+    assert (found, wrong, region) == (True, False, True)
+    # the same, the server named on the command line as an exported launcher entry names it
+    assert shell.session(
+        ANN,
+        [("value_matches", {"name": "API_KEY", "sha256": sha256(SECRET)})],
+        "--server",
+        team.url,
+    ) == [True]
+    events = [e for e in team.services.audit.list_for_org(ANN, "acme") if e.actor == ANN]
+    assert "secret.reveal" in {e.action for e in events}
+    assert SECRET.encode() not in on_disk(team)
+
+
+def test_check_and_call_against_the_server(shell: Shell, team: TeamServer) -> None:
+    checked = json.loads(ok(shell("check", *TOOLS, "--json", passphrase=True)))
+    assert [(r["server"], r["state"]) for r in checked] == [(NAME, "ok")]
+    assert SECRET not in json.dumps(checked)
+    answer = shell(
+        "call", NAME, "value_matches", *TOOLS,
+        "--arg", "name=API_KEY", "--arg", f"sha256={sha256(SECRET)}",
+        passphrase=True,
+    )  # fmt: skip
+    assert ok(answer) == "true\n"
+    # without the passphrase and no terminal to ask on: one line naming PYLEE_PASSPHRASE
+    locked = shell("check", *TOOLS)
+    assert locked.code == 1 and "PYLEE_PASSPHRASE" in locked.err
+    assert len(locked.err.splitlines()) == 1
+    assert SECRET.encode() not in on_disk(team)
+
+
+def test_a_writer_without_reveal_is_refused_but_runs_with_their_own_value(
+    shell: Shell, team: TeamServer
+) -> None:
+    refused = shell.run(BOB)
+    assert refused.returncode == 77, refused.stderr
+    assert refused.stdout == ""  # the client's wire: never a message there
+    assert refused.stderr.startswith("pylee-tui run: ")
+    assert "cannot" in refused.stderr and "reveal secrets" in refused.stderr
+    assert len(refused.stderr.splitlines()) == 1
+    called = shell("call", NAME, "add", *TOOLS, "--arg", "a=1", person=BOB, passphrase=True)
+    assert called.code == 1 and "reveal secrets" in called.err
+
+    # his own API_KEY (the user scope) wins over the registry's: no grant needed to use it
+    ok(shell("secret", "set", "API_KEY", "--org", "acme", "--user", person=BOB, stdin=OWN))
+    own, org = shell.session(
+        BOB,
+        [
+            ("value_matches", {"name": "API_KEY", "sha256": sha256(OWN)}),
+            ("value_matches", {"name": "API_KEY", "sha256": sha256(SECRET)}),
+        ],
+    )
+    assert (own, org) == (True, False)
+    stored = on_disk(team)
+    assert OWN.encode() not in stored and SECRET.encode() not in stored
