@@ -108,6 +108,23 @@ def _unlock_local(services: Services, user: str, *, create: bool) -> Callable[[]
     return lambda: None if vault.unlocked else vault.unlock_or_initialize(user, passphrase)
 
 
+def _slug(given: str | None) -> str | None:
+    """The new org's slug, checked before anything is opened (None: the source's)."""
+    from pylee_tui.services.base import valid
+
+    return valid("slug", given) if given is not None else None
+
+
+def _read(read_org: Callable[..., OrgCopy], source: Any, actor: str, org: str, where: str) -> Any:
+    """The source org as `read_org` reads it; an org it does not hold, said with where."""
+    from pylee_tui.services.errors import NotFound
+
+    try:
+        return read_org(source, actor, org)
+    except NotFound as exc:
+        raise NotFound(f"{where}: {exc}") from None
+
+
 def _stopped(exc: Any, *, where: str, undo: str) -> str:
     copied: Copied = exc.copied
     return (
@@ -141,10 +158,13 @@ def cmd_push(parser: CliParser, args: argparse.Namespace, out: TextIO) -> int:
     from pylee_tui.team.transfer import CopyStopped, copy_org, read_org
 
     err = cast(TextIO, SafeWriter(sys.stderr))
+    wanted = _slug(args.as_slug)
     stores = Stores(args)
     try:
-        plan = read_org(stores.local, stores.user, args.org)
-        slug = args.as_slug or plan.slug
+        plan = _read(
+            read_org, stores.local, stores.user, args.org, f"the local store {stores.path}"
+        )
+        slug = wanted or plan.slug
         _plan_lines(err, plan)
         if args.dry_run:
             out.write(
@@ -197,10 +217,11 @@ def cmd_pull(parser: CliParser, args: argparse.Namespace, out: TextIO) -> int:
     from pylee_tui.team.transfer import CopyStopped, copy_org, mark_missing, read_org
 
     err = cast(TextIO, SafeWriter(sys.stderr))
+    wanted = _slug(args.into_slug)
     stores = Stores(args)
     try:
-        plan = read_org(stores.remote, stores.email, args.org)
-        slug = args.into_slug or plan.slug
+        plan = _read(read_org, stores.remote, stores.email, args.org, stores.url)
+        slug = wanted or plan.slug
         _plan_lines(err, plan)
         before_secrets = None
         if plan.secrets and _open_team_key(stores, plan.slug):

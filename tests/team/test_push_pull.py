@@ -168,12 +168,41 @@ def test_an_org_already_on_the_server_is_refused_and_nothing_made(
     assert [o.slug for o in team.services.orgs.list_orgs(ANN)] == ["acme"]
 
 
-def test_bad_input_is_one_line(shell: Team, team: TeamServer) -> None:
-    assert "join" in one_line(shell("push", "--org", "acme", person=None))
-    unknown = shell("push", "--org", "nope", passphrase=LOCAL_PASSPHRASE)
-    assert "nope" in one_line(unknown)
+# (command, argv, the person logged in (None: nobody), PYLEE_PASSPHRASE, exit code)
+BAD_INPUT = [
+    ("push", ("push",), ANN, LOCAL_PASSPHRASE, 2),
+    ("push", ("push", "--org", "acme", "extra"), ANN, LOCAL_PASSPHRASE, 2),
+    ("push", ("push", "--org", "acme"), None, LOCAL_PASSPHRASE, 1),
+    ("push", ("push", "--org", "nope"), ANN, LOCAL_PASSPHRASE, 1),
+    ("push", ("push", "--org", "acme"), ANN, None, 1),  # the local vault locked: no terminal
+    ("push", ("push", "--org", "acme"), ANN, "not the passphrase", 1),
+    ("push", ("push", "--org", "acme", "--as-slug", "Bad Slug"), ANN, LOCAL_PASSPHRASE, 1),
+    ("push", ("push", "--org", "acme", "--server", "http://pylee.example.com"), ANN, None, 1),
+    ("push", ("push", "--org", "acme", "--server", "http://127.0.0.1:1"), ANN, None, 1),
+    ("pull", ("pull",), ANN, TEAM_PASSPHRASE, 2),
+    ("pull", ("pull", "--org", "acme"), None, TEAM_PASSPHRASE, 1),
+    ("pull", ("pull", "--org", "acme"), ANN, TEAM_PASSPHRASE, 1),  # not on the server
+    ("pull", ("pull", "--org", "acme", "--server", "ftp://x"), ANN, TEAM_PASSPHRASE, 1),
+]
+
+
+@pytest.mark.parametrize(
+    ("command", "argv", "person", "passphrase", "code"),
+    BAD_INPUT,
+    ids=[f"{i:02d} {' '.join(argv)[:40]}" for i, (_, argv, *_) in enumerate(BAD_INPUT)],
+)
+def test_bad_input_is_one_line_and_copies_nothing(
+    shell: Team, team: TeamServer, command, argv, person, passphrase, code
+) -> None:
+    result = shell(*argv, person=person, passphrase=passphrase)
+    assert result.code == code, result
+    assert len(result.err.splitlines()) == 1 and result.out == "", result
     assert team.services.orgs.list_orgs(ANN) == []
-    assert "nope" in one_line(shell("pull", "--org", "nope", passphrase=TEAM_PASSPHRASE))
+    store = Store(shell.cli.db)
+    try:
+        assert [o.slug for o in Services(store).orgs.list_orgs(ANN)] == ["acme"]
+    finally:
+        store.close()
 
 
 def test_a_member_who_cannot_read_secrets_pulls_the_rest(
