@@ -143,14 +143,13 @@ def _summary(out: TextIO, copied: Copied, plan: OrgCopy, where: str) -> None:
 
 def _sealed(copied: Copied, how: str) -> str:
     unset = f"; {len(copied.missing)} left unset" if copied.missing else ""
-    return f"{copied.secrets} secret(s) sealed {how}{unset}.\n"
+    from pylee_tui.summaries import plural
+
+    return f"{plural(copied.secrets, 'secret')} sealed {how}{unset}.\n"
 
 
 def _plan_lines(err: TextIO, plan: OrgCopy) -> None:
-    err.write(
-        f"{PROG}: org {plan.slug}: {len(plan.registries)} registr(ies), {plan.servers} "
-        f"server(s), {len(plan.keys) - plan.secrets} variable(s), {plan.secrets} secret(s)\n"
-    )
+    err.write(f"{PROG}: org {plan.slug}: {plan.describe()}\n")
 
 
 def cmd_push(parser: CliParser, args: argparse.Namespace, out: TextIO) -> int:
@@ -168,9 +167,7 @@ def cmd_push(parser: CliParser, args: argparse.Namespace, out: TextIO) -> int:
         _plan_lines(err, plan)
         if args.dry_run:
             out.write(
-                f"Would copy {plan.slug} to {stores.url} as org {slug}: "
-                f"{len(plan.registries)} registr(ies), {plan.servers} server(s), "
-                f"{len(plan.keys) - plan.secrets} variable(s), {plan.secrets} secret(s). "
+                f"Would copy org {plan.slug} to {stores.url} as {slug}: {plan.describe()}. "
                 "Nothing was sent.\n"
             )
             for note in plan.notes:

@@ -40,6 +40,7 @@ from pylee_tui.services.errors import (
     VaultLocked,
 )
 from pylee_tui.services.scope import Scope
+from pylee_tui.summaries import plural
 
 Progress = Callable[[str], None]
 
@@ -110,6 +111,13 @@ class OrgCopy:
     def secrets(self) -> int:
         return sum(1 for k in self.keys if k.kind == "secret")
 
+    def describe(self) -> str:
+        return (
+            f"{plural(len(self.registries), 'registry')}, {plural(self.servers, 'server')}, "
+            f"{plural(len(self.keys) - self.secrets, 'variable')}, "
+            f"{plural(self.secrets, 'secret')}"
+        )
+
 
 @dataclass
 class Copied:
@@ -126,11 +134,10 @@ class Copied:
     notes: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
-        registries = "registry" if self.registries == 1 else "registries"
         return (
-            f"org {self.slug} with {self.registries} {registries}, {self.servers} server(s) "
-            f"({self.versions} published version(s)), "
-            f"{self.variables} variable(s), {self.secrets} secret(s)"
+            f"org {self.slug} with {plural(self.registries, 'registry')}, "
+            f"{plural(self.servers, 'server')} ({plural(self.versions, 'published version')}), "
+            f"{plural(self.variables, 'variable')}, {plural(self.secrets, 'secret')}"
         )
 
 
@@ -289,14 +296,14 @@ def copy_org(
                 step = f"registry {reg.slug}"
                 _copy_registry(target, target_actor, new, reg, copied)
                 done.add(reg.slug)
-                progress(f"registry {reg.slug}: {len(reg.servers)} server(s)")
+                progress(f"registry {reg.slug}: {plural(len(reg.servers), 'server')}")
             names = {r.slug for r in ready}
             pending = [r for r in pending if r.slug not in names]
         step = "the variables and secrets"
         if before_secrets is not None and plan.secrets:
             before_secrets()
         _copy_keys(source, source_actor, target, target_actor, plan, new, copied, on_missing)
-        progress(f"{copied.variables} variable(s), {copied.secrets} secret(s)")
+        progress(f"{plural(copied.variables, 'variable')}, {plural(copied.secrets, 'secret')}")
     except PyleeError as exc:
         raise CopyStopped(str(exc), copied, step) from None
     return copied

@@ -21,6 +21,7 @@ TEAM_PASSPHRASE = "the team key passphrase of ann"
 LOCAL_PASSPHRASE = "the local vault passphrase of ann"
 WEATHER = "io.github.acme/weather"
 FILES = "io.github.acme/files"
+BROKEN = "io.github.acme/broken"
 
 
 def local_org(path: Path) -> None:
@@ -39,7 +40,15 @@ def local_org(path: Path) -> None:
         services.server_versions.publish(ANN, Scope("acme", "tools", WEATHER), version="1.1.0")
         services.server_versions.pin(ANN, Scope("acme", "tools", WEATHER), "1.0.0")
         services.registries.add_server(ANN, tools, server_doc(FILES, "0.3.0"))
+        # unpublished changes, and a draft never published
+        services.registries.edit_server(
+            ANN, Scope("acme", "tools", FILES), server_doc(FILES, "0.3.0", "Files, unpublished")
+        )
+        services.registries.add_server(ANN, tools, {"name": BROKEN}, allow_draft=True)
+        services.registries.edit(ANN, tools, overview="Our tools.\n")
         services.forks.fork(ANN, tools, "acme", name="Tools fork", slug="tools-fork")
+        forked = Scope("acme", "tools-fork", WEATHER)
+        services.variables.set_key(ANN, forked, "REGION", "eu-west")
         services.approvals.set_required(ANN, tools, True)
         services.variables.set_key(ANN, Scope("acme"), "LOG_LEVEL", "debug")
         services.vault.unlock_or_initialize(ANN, LOCAL_PASSPHRASE)
@@ -116,7 +125,7 @@ def test_push_then_pull_round_trip(
     progress = capsys.readouterr().err
     assert f"pushing org acme to {team.url} as acme" in progress
     assert "created org acme" in progress
-    assert "1 secret(s) sealed to the new org's key, on this machine." in pushed.out
+    assert "1 secret sealed to the new org's key, on this machine." in pushed.out
     assert "Members are not pushed" in pushed.out
 
     # the server holds the org, its versions, pin, fork and approval rule, and no plaintext
@@ -128,6 +137,13 @@ def test_push_then_pull_round_trip(
     assert server.forks.fork_of(ANN, Scope("acme", "tools-fork")) == "acme/tools"
     assert set(server.forks.upstreams(ANN, Scope("acme", "tools-fork"))) == {WEATHER, FILES}
     assert server.approvals.requires_approval(ANN, Scope("acme", "tools"))
+    assert server.registries.get_registry(ANN, Scope("acme", "tools")).overview == "Our tools.\n"
+    files = Scope("acme", "tools", FILES)
+    assert server.server_versions.state(ANN, files).changed
+    assert server.registries.get_server(ANN, files).description == "Files, unpublished"
+    assert server.registries.drafts(ANN, "acme") == [("tools", BROKEN)]
+    region = server.variables.get_key(ANN, Scope("acme", "tools-fork", WEATHER), "REGION")
+    assert region.value == "eu-west"
     assert VALUE.encode() not in on_disk(team)
 
     # a reader on the server opens it with her team key
@@ -143,7 +159,7 @@ def test_push_then_pull_round_trip(
         "--db", str(fresh), "pull", "--org", "acme", db=False, passphrase=TEAM_PASSPHRASE
     )
     assert pulled.code == 0, pulled.err
-    assert "1 secret(s) sealed" in pulled.out
+    assert "1 secret sealed into the local vault." in pulled.out
     got = shell(
         "secret", "get", "API_KEY", "--reveal", "--org", "acme", "--registry", "tools",
         db=fresh, passphrase=TEAM_PASSPHRASE,
@@ -216,7 +232,7 @@ def test_a_member_who_cannot_read_secrets_pulls_the_rest(
     fresh = tmp_path / "bob.db"
     pulled = shell("--db", str(fresh), "pull", "--org", "acme", db=False, person=BOB)
     assert pulled.code == 0, pulled.err
-    assert "0 secret(s) sealed into the local vault; 1 left unset." in pulled.out
+    assert "0 secrets sealed into the local vault; 1 left unset." in pulled.out
     assert "unset: secret API_KEY at registry tools" in pulled.out
     env = shell("env", "--org", "acme", "--registry", "tools", db=fresh, person=BOB)
     assert "API_KEY  at registry tools" in env.out
@@ -234,7 +250,7 @@ def test_a_push_stopped_midway_says_what_is_there_and_how_to_remove_it(
     monkeypatch.setattr("pylee_tui.team.vault_client.RemoteVault.put_secret", gone)
     stopped = one_line(shell("push", "--org", "acme", passphrase=LOCAL_PASSPHRASE))
     assert "stopped at the variables and secrets: cannot reach the team server" in stopped
-    assert "org acme with 2 registries, 4 server(s)" in stopped
+    assert "org acme with 2 registries, 5 servers" in stopped
     undo = f"pylee-tui --server {team.url} org delete acme --yes"
     assert undo in stopped
     monkeypatch.undo()
@@ -246,5 +262,5 @@ def test_a_push_stopped_midway_says_what_is_there_and_how_to_remove_it(
 def test_a_dry_run_sends_nothing(shell: Team, team: TeamServer) -> None:
     dry = shell("push", "--org", "acme", "--dry-run")
     assert dry.code == 0, dry.err
-    assert "2 registr(ies), 4 server(s), 1 variable(s), 1 secret(s). Nothing was sent." in dry.out
+    assert "2 registries, 5 servers, 2 variables, 1 secret. Nothing was sent." in dry.out
     assert team.services.orgs.list_orgs(ANN) == []
