@@ -153,8 +153,8 @@ def _plan_lines(err: TextIO, plan: OrgCopy) -> None:
 
 
 def cmd_push(parser: CliParser, args: argparse.Namespace, out: TextIO) -> int:
-    from pylee_tui.services.errors import Conflict, PyleeError
-    from pylee_tui.team.transfer import CopyStopped, copy_org, read_org
+    from pylee_tui.services.errors import PyleeError
+    from pylee_tui.team.transfer import CopyStopped, OrgExists, copy_org, read_org
 
     err = cast(TextIO, SafeWriter(sys.stderr))
     wanted = _slug(args.as_slug)
@@ -186,9 +186,7 @@ def cmd_push(parser: CliParser, args: argparse.Namespace, out: TextIO) -> int:
                 stores.local, stores.user, stores.remote, stores.email, plan,
                 slug=slug, progress=progress,
             )  # fmt: skip
-        except Conflict as exc:
-            if "already exists" not in str(exc):
-                raise
+        except OrgExists:
             raise PyleeError(
                 f"org {slug} already exists on {stores.url}: nothing was pushed (push it under "
                 "another slug with --as-slug SLUG)"
@@ -210,8 +208,8 @@ def cmd_push(parser: CliParser, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_pull(parser: CliParser, args: argparse.Namespace, out: TextIO) -> int:
-    from pylee_tui.services.errors import Conflict, PyleeError
-    from pylee_tui.team.transfer import CopyStopped, copy_org, mark_missing, read_org
+    from pylee_tui.services.errors import PyleeError
+    from pylee_tui.team.transfer import CopyStopped, OrgExists, copy_org, mark_missing, read_org
 
     err = cast(TextIO, SafeWriter(sys.stderr))
     wanted = _slug(args.into_slug)
@@ -236,9 +234,7 @@ def cmd_pull(parser: CliParser, args: argparse.Namespace, out: TextIO) -> int:
                 progress=progress, on_missing=mark_missing(stores.local, stores.user, plan.slug),
                 before_secrets=before_secrets,
             )  # fmt: skip
-        except Conflict as exc:
-            if "already exists" not in str(exc):
-                raise
+        except OrgExists:
             raise PyleeError(
                 f"org {slug} already exists in {where}: nothing was pulled (pull it under "
                 "another slug with --into-slug SLUG)"

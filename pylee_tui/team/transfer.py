@@ -21,8 +21,8 @@ who becomes the new org's admin. What is carried:
   source will not open for this person is left missing (`on_missing` records it, as a clone
   does, where the target can).
 
-Not carried: members (they join by invitation), personal overrides (the user scope), change
-requests and the audit log.
+Not carried: members (they join by invitation), personal overrides (the user scope), the keys a
+clone left missing in the source, change requests and the audit log.
 """
 
 from __future__ import annotations
@@ -139,6 +139,10 @@ class Copied:
             f"{plural(self.servers, 'server')} ({plural(self.versions, 'published version')}), "
             f"{plural(self.variables, 'variable')}, {plural(self.secrets, 'secret')}"
         )
+
+
+class OrgExists(Conflict):
+    """The target already holds an org under the slug: nothing was made."""
 
 
 class CopyStopped(PyleeError):
@@ -266,7 +270,7 @@ def copy_org(
     before_secrets: Callable[[], object] | None = None,
 ) -> Copied:
     """Make `plan` (read from `source` by `read_org`) in `target` as `target_actor`, under
-    `slug` (default: the source's). An org already there under that slug: Conflict, nothing
+    `slug` (default: the source's). An org already there under that slug: OrgExists, nothing
     made. A failure after the org is made: CopyStopped, saying how far it got. `before_secrets`
     runs once the org and its scopes exist, before the first secret is written (a local vault
     with no passphrase yet is made then: making one needs a role in an org)."""
@@ -281,7 +285,7 @@ def copy_org(
             overview=plan.overview,
         )
     except Conflict:
-        raise Conflict(f"org {new} already exists") from None
+        raise OrgExists(f"org {new} already exists") from None
     copied.created = True
     progress(f"created org {new}")
     step = "the registries"
@@ -306,6 +310,8 @@ def copy_org(
         progress(f"{plural(copied.variables, 'variable')}, {plural(copied.secrets, 'secret')}")
     except PyleeError as exc:
         raise CopyStopped(str(exc), copied, step) from None
+    except KeyboardInterrupt:  # said as a failure is: what is there, and how to remove it
+        raise CopyStopped("interrupted", copied, step) from None
     return copied
 
 
