@@ -128,15 +128,18 @@ def _read(read_org: Callable[..., OrgCopy], source: Any, actor: str, org: str, w
 def _stopped(exc: Any, *, where: str, undo: str) -> str:
     copied: Copied = exc.copied
     return (
-        f"stopped at {exc.step}: {exc}; copied so far to {where}: {copied.describe()}; "
+        f"stopped at {exc.step}: {exc}; copied so far to {where}: org {copied.slug} with "
+        f"{copied.describe()}; "
         f"finish by hand, or remove it with `{undo}` and run this again"
     )
 
 
 def _summary(out: TextIO, copied: Copied, plan: OrgCopy, where: str) -> None:
-    out.write(f"Copied org {plan.slug} to {where}: {copied.describe()}.\n")
+    out.write(f"Copied org {plan.slug} to {where} as {copied.slug}: {copied.describe()}.\n")
     for key in copied.missing:
         out.write(f"  unset: secret {key.key} at {key.where}\n")
+    for reason in copied.why_missing:
+        out.write(f"  (unset because: {reason})\n")
     for note in copied.notes:
         out.write(f"  note: {note}\n")
 

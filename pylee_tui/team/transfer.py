@@ -131,11 +131,12 @@ class Copied:
     variables: int = 0
     secrets: int = 0
     missing: list[KeyCopy] = field(default_factory=list)
+    why_missing: list[str] = field(default_factory=list)  # each reason once
     notes: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
         return (
-            f"org {self.slug} with {plural(self.registries, 'registry')}, "
+            f"{plural(self.registries, 'registry')}, "
             f"{plural(self.servers, 'server')} ({plural(self.versions, 'published version')}), "
             f"{plural(self.variables, 'variable')}, {plural(self.secrets, 'secret')}"
         )
@@ -419,7 +420,8 @@ def _copy_keys(
             except UNREADABLE as exc:
                 if isinstance(exc, PermissionDenied):
                     refused = str(exc)
-                copied.notes.append(f"secret {key.key} at {key.where} left unset: {exc}")
+                if str(exc) not in copied.why_missing:
+                    copied.why_missing.append(str(exc))
         if value is None:
             copied.missing.append(key)
             if on_missing is not None:
