@@ -75,6 +75,9 @@ ROUTED = frozenset(
         "run",
         "check",
         "call",
+        # client configs written here (team.remote_export); a launcher entry runs
+        # `pylee-tui --server URL run`, inline values are opened here
+        "export",
     }
 )
 
@@ -83,7 +86,6 @@ LOCAL_ONLY: dict[str, str] = {
     "login": "saves the acting user of a local database; against a server you act as your login",
     "serve init": "makes a local database a team server (run it where the server runs)",
     "demo": "loads demo data, secrets included, into a local store",
-    "export": "writes MCP client configs on this machine from a local store",
     "agent start": "holds the key of a local vault",
     "vault passwd": "the vault of a local store",
     **{

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from pylee_tui.services.launch import LaunchService
     from pylee_tui.services.resolver import EffectiveConfig
     from pylee_tui.team.login import SavedLogin
+    from pylee_tui.team.remote_export import RemoteExport
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -331,6 +332,12 @@ class RemoteServices:
             **options,
         )
 
+    def now(self) -> str:
+        """This machine's clock (ISO), for what is kept here: when a check ran, a file written."""
+        from pylee_tui.fields import to_iso, utcnow
+
+        return to_iso(utcnow())
+
     @functools.cached_property
     def launch(self) -> LaunchService:
         """Starting a server on this machine (`run`), its secrets opened here."""
@@ -345,6 +352,13 @@ class RemoteServices:
 
         return check_service(self)
 
+    @functools.cached_property
+    def export(self) -> RemoteExport:
+        """MCP client configs written on this machine from the server's registries."""
+        from pylee_tui.team.remote_export import RemoteExport
+
+        return RemoteExport(self)
+
     def whoami(self) -> str:
         """The email the server acts as for this token (asked once)."""
         if self._email is None:
@@ -354,6 +368,8 @@ class RemoteServices:
 
     def close(self) -> None:
         self.vault.lock()  # the member's and the orgs' private keys leave memory with it
+        if "export" in self.__dict__:  # this machine's record of the files exports wrote
+            self.export.close()
         self.connection.close()
 
     def __enter__(self) -> RemoteServices:

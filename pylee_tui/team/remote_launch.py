@@ -34,9 +34,7 @@ class RemoteChecks(CheckService):
     def _store(self, actor: str, org_slug: str, results: list[CheckResult]) -> list[CheckResult]:
         from dataclasses import replace
 
-        from pylee_tui.fields import to_iso, utcnow
-
-        now = to_iso(utcnow())
+        now = self.now()
         return [replace(r, checked_at=now, checked_by=actor) for r in results]
 
 

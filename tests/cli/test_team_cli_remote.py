@@ -228,7 +228,6 @@ LOCAL_ONLY_ARGV: dict[str, tuple[str, ...]] = {
     "login": ("login", ANN),
     "serve init": ("serve", "init", "--email", ANN),
     "demo": ("demo",),
-    "export": ("export", "--client", "claude", *CORE),
     "agent start": ("agent", "start"),
     "vault passwd": ("vault", "passwd"),
     "clients scan": ("clients", "scan"),
@@ -364,8 +363,9 @@ def test_the_routed_commands_work_against_a_real_server(
     assert f"{BOB}  member  revoked" in ok(remote("member", "list", *ORG))
     # `vault status|share|rotate` (an org's key) have their own tests: tests/team/test_team_vault*
     vault = {c for c in ROUTED if c.startswith("vault ")}
-    # `run`, `check` and `call` start servers on this machine: tests/team/test_team_run_cli.py
-    launch = {"run", "check", "call"}
+    # `run`, `check`, `call` and `export` (servers started, client files written on this
+    # machine) have their own tests: tests/team/test_team_run_cli.py
+    launch = {"run", "check", "call", "export"}
     left = ROUTED - vault - launch - NAME_COLLISION
     assert remote.ran >= left, sorted(left - remote.ran)
     assert not default_db_path().exists()

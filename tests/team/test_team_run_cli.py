@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -206,3 +207,49 @@ def test_a_writer_without_reveal_is_refused_but_runs_with_their_own_value(
     assert (own, org) == (True, False)
     stored = on_disk(team)
     assert OWN.encode() not in stored and SECRET.encode() not in stored
+
+
+def test_export_writes_client_files_that_start_the_server_through_the_team_server(
+    shell: Shell, team: TeamServer, tmp_path: Path
+) -> None:
+    out = tmp_path / "claude.json"
+    written = shell(
+        "export", "--client", "claude", "--secrets", "launcher", *TOOLS, "--out", str(out)
+    )
+    assert ok(written).startswith(f"Wrote {out}: added ")
+    assert "PYLEE_PASSPHRASE" in written.err  # the note: what the client must give `run`
+    text = out.read_text()
+    assert SECRET not in text
+    (entry,) = json.loads(text)["mcpServers"].values()
+    assert entry["args"][-9:] == ["--server", team.url, "run", *TOOLS, NAME]
+    assert "--db" not in entry["args"] and "--as" not in entry["args"]
+    # the entry as a client starts it, with the team key's passphrase in its environment
+    shell.as_person(ANN, passphrase=True)
+    results, _said = anyio.run(
+        lambda: as_a_client(
+            entry["command"],
+            entry["args"],
+            dict(os.environ),
+            lambda s: calls(s, [("value_matches", {"name": "API_KEY", "sha256": sha256(SECRET)})]),
+            TIMEOUT,
+        )
+    )
+    assert [r.structured_content["result"] for r in results] == [True]
+    # again: the same file, the entry its own (remembered on this machine, not on the server)
+    again = shell(
+        "export", "--client", "claude", "--secrets", "launcher", *TOOLS, "--out", str(out)
+    )
+    assert ok(again) == f"No change: {out} already holds this export.\n"
+
+    # reference mode names the secret; inline opens it here, for a reader only
+    referenced = ok(shell("export", "--client", "vscode", *TOOLS))
+    assert "API_KEY" in referenced and SECRET not in referenced
+    inline = shell("export", "--client", "claude", "--secrets", "inline", *TOOLS, passphrase=True)
+    assert SECRET in ok(inline)
+    refused = shell(
+        "export", "--client", "claude", "--secrets", "inline", *TOOLS, person=BOB, passphrase=True
+    )
+    assert refused.code == 1 and "reveal secrets" in refused.err and SECRET not in refused.out
+    actions = [e.action for e in team.services.audit.list_for_org(ANN, "acme")]
+    assert "secret.export" in actions
+    assert SECRET.encode() not in on_disk(team)

@@ -1,0 +1,111 @@
+"""`export` against a team server: MCP client configs written on this machine from what the
+team server holds.
+
+The plan is the local one (`ExportService.plan`) over the team server's services: its servers,
+the version each registry uses and the member's effective configurations come from the server.
+- `launcher` entries start `pylee-tui --server URL run …`: the server, not a local store, and
+  no `--as` (against a team server one acts as one's login). No value is read.
+- `reference` entries name the secrets the client's way: no value is read either.
+- `inline` values are opened on this machine with the member's key (`secrets:reveal`, as
+  locally; the team server audits the read as `secret.export`).
+
+Which entries of a client's file an export wrote (so that the next one replaces only its own,
+and `clients status` can tell a hand edit) is about this machine's files, so it is kept on this
+machine: in a small store of its own per team server (`files_store_path`), never on the server.
+The team server records no `registry.export` event (it is not offered one to record).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from pylee_tui.services.export.launcher import LAUNCHER_NOTE, pylee_command
+from pylee_tui.services.export.service import ExportService
+
+if TYPE_CHECKING:
+    from pylee_tui.services import Services
+    from pylee_tui.services.export.entry import EntryBuilder
+    from pylee_tui.services.export.plan import ExportPlan
+    from pylee_tui.store import Store
+    from pylee_tui.team.remote import RemoteServices
+
+TEAM_LAUNCHER_NOTE = (
+    "entries start through `pylee-tui --server URL run`: when one needs secrets, the client "
+    "must give it your team key's passphrase (PYLEE_PASSPHRASE in the client's environment)"
+)
+
+
+def files_store_path(url: str) -> Path:
+    """Where this machine keeps what exports from the team server at `url` wrote to its client
+    files: `<data dir>/team-files/<host>-<port>-<hash>.db` (the data dir as for a local store)."""
+    from urllib.parse import urlsplit
+
+    from pylee_tui.paths import data_dir
+
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    digest = hashlib.sha256(url.encode()).hexdigest()[:8]
+    return data_dir() / "team-files" / f"{parts.hostname}-{port}-{digest}.db"
+
+
+def launcher_argv_for(url: str, command: list[str], builder: EntryBuilder) -> list[str]:
+    """`pylee-tui --server URL run --org O --registry R SERVER`."""
+    plan = builder.plan
+    return [
+        *command,
+        "--server",
+        url,
+        "run",
+        "--org",
+        plan.org,
+        "--registry",
+        plan.registry,
+        builder.server_name,
+    ]
+
+
+class RemoteExport(ExportService):
+    """`export` of a team server's registry, written on this machine (module docstring)."""
+
+    def __init__(self, remote: RemoteServices):
+        super().__init__(cast("Services", remote))
+        self._url = remote.url
+
+    @functools.cached_property
+    def _files(self) -> Store:
+        from pylee_tui.store import Store
+
+        path = files_store_path(self._url)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return Store(path)
+
+    @property
+    def store(self) -> Store:
+        """This machine's record of the client files exports wrote (never the server's)."""
+        return self._files
+
+    def close(self) -> None:
+        if "_files" in self.__dict__:
+            self._files.close()
+
+    def plan(self, actor: str, *args: Any, **kwargs: Any) -> ExportPlan:
+        plan = super().plan(actor, *args, **kwargs)
+        plan.notes[:] = [TEAM_LAUNCHER_NOTE if n == LAUNCHER_NOTE else n for n in plan.notes]
+        return plan
+
+    def _launcher_entries(
+        self, actor: str, plan: ExportPlan, builders: dict[str, EntryBuilder]
+    ) -> None:
+        command = pylee_command()
+        for server_name, builder in builders.items():
+            builder.warn_secret_headers()
+            argv = launcher_argv_for(self._url, command, builder)
+            plan.entries[builder.entry_name] = builder.client.command_entry(argv, {})
+            plan.servers[builder.entry_name] = server_name
+
+    def record_export(self, actor: str, plan: ExportPlan, path: str = "-") -> None:
+        """Nothing: the team server is offered no event to record an export with (an inline
+        export's read of the secrets is audited there, as `secret.export`)."""
