@@ -3,7 +3,9 @@ matrix (tests/services/test_services_members.py: each role or grant against each
 method) that a team server answers, run by that person's own client over HTTP. An allowed cell
 succeeds; a refused one is a 403 (404 for people who may not see the org) whose message is exactly
 the one the local services give for the same call over an identical store, and it changes
-nothing. Calls without a live token are 401, whichever method and whatever the reason.
+nothing. The other services' own permission tables (registries, server versions, forks: what a
+plain member may not do) and the calls that handle an org's secrets key (readers only) are run
+the same way. Calls without a live token are 401, whichever method and whatever the reason.
 
 One server for the module, over a proxy whose services each cell points at a fresh copy of one
 database file built once (the world of the local matrix, its secrets sealed as a team's are).
@@ -27,6 +29,8 @@ from pylee_tui.store import Store
 from pylee_tui.team import rpc, sealing
 from pylee_tui.team.api import NO_TOKEN, create_app
 from pylee_tui.team.remote import RemoteServices, RemoteVariables
+from tests.services.test_forks import MUTATIONS as FORK_MUTATIONS
+from tests.services.test_server_versions import MUTATIONS as VERSION_MUTATIONS
 from tests.services.test_services_members import (
     ACTORS,
     CALLS,
@@ -37,6 +41,7 @@ from tests.services.test_services_members import (
     W,
     join,
 )
+from tests.services.test_services_registries import MUTATIONS as REGISTRY_MUTATIONS
 from tests.support import ANN, BOB, CARL, WEATHER, Clock, table_rows
 from tests.team.conftest import serve_in_thread
 
@@ -220,29 +225,86 @@ def refusal(run: Callable[[], Any]) -> PyleeError:
 def test_permission_matrix_over_http(world: World, call: str, actor: str, outcome: str) -> None:
     email = ACTORS[actor][0]
     run = CALLS[call][1]
-    served = world.serve()
-    client: Any = world.clients[email]  # stands where Services stands
+    if outcome != "allowed":
+        check_refused(world, email, lambda s: run(s, email), outcome)
+        return
+    world.serve()
     statuses = world.transports[email].statuses
     statuses.clear()
-    if outcome == "allowed":
-        run(client, email)
-        assert statuses and all(status < 300 for status in statuses), statuses
-        return
+    client: Any = world.clients[email]  # stands where Services stands
+    run(client, email)
+    assert statuses and all(status < 300 for status in statuses), statuses
+
+
+def content(services: Services) -> dict[str, list[tuple]]:
+    """Every table's rows but the tokens' (a token records when it was last used)."""
+    return {k: v for k, v in table_rows(services.store).items() if k != "api_tokens"}
+
+
+def check_refused(world: World, email: str, run: Callable[[Any], Any], outcome: str) -> None:
+    """`run` refused on the local services over the store the server answers from, then
+    refused the same way (message and all, with its status) by `email`'s own client."""
+    served = world.serve()
+    statuses = world.transports[email].statuses
+    statuses.clear()
     before = content(served)
     # the local services over the very store the server answers from: refused, unchanged
-    expected = refusal(lambda: run(served, email))
+    expected = refusal(lambda: run(served))
     assert isinstance(expected, PermissionDenied if outcome == "denied" else NotFound)
     assert content(served) == before
-    got = refusal(lambda: run(client, email))
+    got = refusal(lambda: run(world.clients[email]))
     assert (type(got), str(got)) == (type(expected), str(expected))
     assert statuses[-1] == STATUS[outcome]
     assert content(served) == before  # nothing changed on the server either
     world.dirty = False
 
 
-def content(services: Services) -> dict[str, list[tuple]]:
-    """Every table's rows but the tokens' (a token records when it was last used)."""
-    return {k: v for k, v in table_rows(services.store).items() if k != "api_tokens"}
+# --- the other services' tables: what a plain member (bob) may not do --------------------------
+
+# each service's own permission table (tests/services): its writes, as bob, a plain member of acme
+# (the world has their registry core with weather, and registry data)
+PLAIN_MEMBER = [
+    *(("registries." + name, change) for name, change in REGISTRY_MUTATIONS),
+    *(("server_versions." + name, change) for name, change in VERSION_MUTATIONS),
+    *(("forks." + name, change) for name, change in FORK_MUTATIONS),
+]
+
+
+@pytest.mark.parametrize(("name", "change"), PLAIN_MEMBER, ids=[n for n, _ in PLAIN_MEMBER])
+def test_the_other_tables_refuse_a_plain_member_over_http(
+    world: World, name: str, change: Callable[[Any], Any]
+) -> None:
+    check_refused(world, BOB, change, "denied")
+
+
+# --- the org's secrets key: only its readers (admins) handle it --------------------------------
+
+KEY_CALLS: dict[str, Callable[[Any, str], Any]] = {
+    "team_vault.my_wrap": lambda s, a: s.team_vault.my_wrap(a, "acme"),
+    "team_vault.sealed_rows": lambda s, a: s.team_vault.sealed_rows(a, "acme"),
+    "team_vault.init_key": lambda s, a: s.team_vault.init_key(
+        a, "acme", sealing.new_key_pair().public, []
+    ),
+    "team_vault.add_wraps": lambda s, a: s.team_vault.add_wraps(a, "acme", 1, []),
+    "team_vault.rotate": lambda s, a: s.team_vault.rotate(
+        a, "acme", 1, sealing.new_key_pair().public, [], []
+    ),
+}
+# everyone but the admin (whose way through is tests/team/test_team_vault.py, with real keys)
+KEY_CELLS = [(call, actor) for call in KEY_CALLS for actor in ACTORS if actor != "admin"]
+
+
+def test_the_key_calls_are_every_exposed_key_method() -> None:
+    keyed = {"my_wrap", "sealed_rows", "init_key", "add_wraps", "rotate"}
+    assert keyed <= set(rpc.EXPOSED["team_vault"])
+    assert {call.split(".")[1] for call in KEY_CALLS} == keyed
+
+
+@pytest.mark.parametrize(("call", "actor"), KEY_CELLS, ids=[f"{c}-{a}" for c, a in KEY_CELLS])
+def test_only_readers_handle_the_orgs_key_over_http(world: World, call: str, actor: str) -> None:
+    email, has = ACTORS[actor]
+    outcome = "not found" if has == "hidden" else "denied"
+    check_refused(world, email, lambda s: KEY_CALLS[call](s, email), outcome)
 
 
 # --- no live token: 401, whatever the method -------------------------------------------------
