@@ -170,6 +170,9 @@ def test_push_then_pull_round_trip(
               db=fresh).out
     )  # fmt: skip
     assert [v["version"] for v in listed["versions"]] == ["1.0.0", "1.1.0"]
+    again = shell("--db", str(fresh), "pull", "--org", "acme", db=False, passphrase=TEAM_PASSPHRASE)
+    assert "org acme already exists in the local store" in one_line(again)
+    assert "--into-slug" in again.err
 
 
 def test_an_org_already_on_the_server_is_refused_and_nothing_made(
