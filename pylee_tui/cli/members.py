@@ -127,7 +127,8 @@ def cmd_member_remove(ctx: Context) -> int:
 
 def cmd_member_accept(ctx: Context) -> int:
     member = ctx.services.members.accept(ctx.user, ctx.args.org)
-    ctx.out.write(f"Welcome to {ctx.args.org}: you ({member.email}) are a {member.role}.\n")
+    article = "an" if member.role[:1] in "aeiou" else "a"
+    ctx.out.write(f"Welcome to {ctx.args.org}: you ({member.email}) are {article} {member.role}.\n")
     return 0
 
 

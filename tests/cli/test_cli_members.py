@@ -33,7 +33,9 @@ def test_done_when_invite_accept_limit_grant_and_audit(cli: CliRunner) -> None:
 
     # bob cannot see acme until he accepts
     assert as_json(cli("org", "list", "--json", user=BOB)) == []
-    assert "Welcome to acme" in ok(cli("member", "accept", *ORG, user=BOB))
+    assert f"Welcome to acme: you ({BOB}) are a member." in ok(
+        cli("member", "accept", *ORG, user=BOB)
+    )
     assert [o["slug"] for o in as_json(cli("org", "list", "--json", user=BOB))] == ["acme"]
 
     # a plain member can read but not invite or create registries
@@ -71,6 +73,14 @@ def test_done_when_invite_accept_limit_grant_and_audit(cli: CliRunner) -> None:
         (ANN, "member.role", BOB),
         (ANN, "member.revoke_invitation", CARL),
     ]
+
+
+def test_accepting_names_the_role_with_its_article(cli: CliRunner) -> None:
+    ok(cli("org", "create", "Acme"))
+    ok(cli("member", "invite", CARL, "--role", "admin", *ORG))
+    assert f"Welcome to acme: you ({CARL}) are an admin." in ok(
+        cli("member", "accept", *ORG, user=CARL)
+    )
 
 
 def test_member_list_table_and_json(acme: CliRunner) -> None:
