@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -100,10 +101,20 @@ class Team:
         return self.cli(*argv, db=db, user=None if db is False else (person or ANN))
 
 
+@pytest.fixture(scope="module")
+def made_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`local_org` made once (its vault's key derivation is most of its cost), copied per test."""
+    path = tmp_path_factory.mktemp("local") / "pylee.db"
+    local_org(path)
+    return path
+
+
 @pytest.fixture
-def shell(cli: CliRunner, team: TeamServer, monkeypatch: pytest.MonkeyPatch) -> Team:
+def shell(
+    cli: CliRunner, team: TeamServer, monkeypatch: pytest.MonkeyPatch, made_once: Path
+) -> Team:
     cli.db.parent.mkdir(parents=True, exist_ok=True)
-    local_org(cli.db)
+    shutil.copyfile(made_once, cli.db)
     return Team(cli, team, monkeypatch)
 
 
