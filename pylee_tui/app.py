@@ -48,12 +48,14 @@ if TYPE_CHECKING:
     from textual.command import Provider
 
     from pylee_tui.models import Member, OrgSummary
+    from pylee_tui.team.remote import RemoteServices
 
 # Start-up imports what the org screen's first frame needs: the palette, the dialogs and the
 # other screens are imported where first opened (each import is paid before that frame otherwise)
 
 THEME_SETTING = "theme"
 LAST_ORG_SETTING = "last_org:{user}"
+UNREACHABLE = "server unreachable — retrying"
 
 
 @runtime_checkable
@@ -117,9 +119,10 @@ class PyleeApp(VaultSession):
 
     def __init__(
         self,
-        db_path: str | Path,
+        db_path: str | Path | None = None,
         user: str | None = None,
         *,
+        remote: RemoteServices | None = None,
         clock: Callable[[], datetime] | None = None,
         watch_interval: float = 1.5,
         vault_idle_lock: float = 15 * 60,
@@ -127,10 +130,17 @@ class PyleeApp(VaultSession):
     ) -> None:
         """`vault_idle_lock`: seconds without input before the vault locks itself (0: never);
         a choice saved from the command palette replaces it at start-up. `idle_clock` is what
-        the idle lock measures time with (seconds, only differences count): a test moves it."""
+        the idle lock measures time with (seconds, only differences count): a test moves it.
+
+        `remote`: work against a team server (`app_team`) instead of the store at `db_path`;
+        every `watch_interval` seconds the app asks the server's change number (`poll_changes`)."""
         install_terminal_guard()
         super().__init__()
-        self.db_path = Path(db_path)
+        if (db_path is None) == (remote is None):
+            raise ValueError("PyleeApp needs a db_path or a remote, not both")
+        self.db_path = Path(db_path) if db_path is not None else Path()
+        self.remote = remote
+        self.server_status = ""  # UNREACHABLE (or the server's refusal) while polls fail
         self.requested_user = user
         self.clock = clock
         self.watch_interval = watch_interval
@@ -156,8 +166,7 @@ class PyleeApp(VaultSession):
     @work(thread=True, exclusive=True, group="boot")
     def _boot(self) -> None:
         try:
-            store = Store(self.db_path)
-            services = Services(store) if self.clock is None else Services(store, self.clock)
+            services = self._open_services()
             user = services.identity.resolve(self.requested_user, os.environ.get("PYLEE_USER"))
             theme = services.settings.get_setting(THEME_SETTING)
             idle_lock = services.settings.get_setting(VAULT_IDLE_SETTING)
@@ -197,6 +206,15 @@ class PyleeApp(VaultSession):
             joined,
             idle_lock,
         )
+
+    def _open_services(self) -> Services:
+        if self.remote is not None:
+            from pylee_tui.app_team import TeamAppServices
+
+            # stands where Services stands (the same methods, answered by the server)
+            return cast("Services", TeamAppServices(self.remote))
+        store = Store(self.db_path)
+        return Services(store) if self.clock is None else Services(store, self.clock)
 
     def _first_frame(
         self, services: Services, user: str, theme: str | None, orgs: list[OrgSummary], first: str
@@ -367,6 +385,9 @@ class PyleeApp(VaultSession):
     ) -> Any:
         if worker is not None and worker.is_cancelled:
             return None  # refused, but superseded by a newer call of its group
+        if type(exc).__name__ == "Unreachable":  # said once, in the org bar and a notification
+            self._server_trouble(str(exc), UNREACHABLE)
+            return failed(exc) if failed is not None else None
         if failed is not None:
             return failed(exc)
         if type(exc).__name__ == "ChangeRequested":  # kept for an approver: not a refusal
@@ -553,6 +574,9 @@ class PyleeApp(VaultSession):
     def _watch_store(self) -> None:
         if self.services is None:
             return
+        if self.remote is not None:
+            self.poll_changes()
+            return
         self.call(self.services.store.data_version, done=self._data_version_seen)
 
     def _data_version_seen(self, version: int) -> None:
@@ -563,6 +587,41 @@ class PyleeApp(VaultSession):
                 if isinstance(screen, OrgScreen):
                     screen.reload()
 
+    def poll_changes(self) -> None:
+        """Against a team server: ask its change number (one poll at a time, group "feed");
+        when it has moved, the org screen loads again what it shows, as for a local change
+        (a form open above it keeps its text: it is not reloaded)."""
+        services = self.services
+        if services is None or self.remote is None:
+            return
+        changes = cast("Callable[[], int]", getattr(services, "changes"))  # noqa: B009
+        self.call(changes, done=self._changes_seen, failed=self._poll_failed, group="feed")
+
+    def _changes_seen(self, number: int) -> None:
+        if self.server_status:
+            self._server_trouble("", "")
+        self._data_version_seen(number)
+
+    def _poll_failed(self, exc: Exception) -> None:
+        if type(exc).__name__ != "Unreachable":  # e.g. the token revoked: the server's words
+            self._server_trouble(str(exc), str(exc))
+
+    def _server_trouble(self, message: str, status: str) -> None:
+        """Say once that the server fails (`status`, in the org bar too), or that it is back
+        (""): a notification per change of state, not one per failed call."""
+        if status == self.server_status:
+            return
+        self.server_status = status
+        self.sub_title = status or (self.remote.url if self.remote is not None else "")
+        for screen in self.screen_stack:
+            if isinstance(screen, OrgScreen):
+                screen.show_server_status(status)
+        if status:
+            self.log.warning(message)
+            self.notify(status, severity="warning", title="Team server", timeout=8)
+        else:
+            self.notify("The team server answers again.", title="Team server", timeout=4)
+
     # --- theme ---------------------------------------------------------------------------
 
     def _theme_changed(self, theme) -> None:
@@ -570,6 +629,16 @@ class PyleeApp(VaultSession):
             self.call(self.services.settings.set_setting, THEME_SETTING, theme.name)
 
 
-def run_app(db_path: Path, user: str | None) -> int:
-    PyleeApp(db_path=db_path, user=user).run()
+def run_app(
+    db_path: Path | None = None, user: str | None = None, remote: RemoteServices | None = None
+) -> int:
+    """The app on the store at `db_path`, or against the team server `remote` talks to (the
+    member's keys leave memory with the app)."""
+    if remote is None:
+        PyleeApp(db_path=db_path, user=user).run()
+        return 0
+    try:
+        PyleeApp(remote=remote).run()
+    finally:
+        remote.close()
     return 0

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from pylee_tui.services import Services
 
 VAULT_IDLE_SETTING = "vault_idle_lock"
+TEAM_KEY_MISSING = "There is no team key on this machine: `pylee-tui join` the server again."
 VAULT_IDLE_CHOICES = (
     ("300", "5 minutes"),
     ("900", "15 minutes"),
@@ -82,6 +83,12 @@ class VaultSession(App[None]):
                 if by_agent:
                     self.vault_changed.publish(True)
                 then()
+                return
+            if not status.initialized and getattr(services, "is_team", False):
+                # a team key is chosen by `join`, never here: this machine has none
+                self.notify(TEAM_KEY_MISSING, severity="warning", timeout=8)
+                if cancelled is not None:
+                    cancelled()
                 return
             screen = (
                 VaultUnlockScreen(reason) if status.initialized else ChoosePassphraseScreen(reason)

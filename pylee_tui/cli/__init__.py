@@ -76,12 +76,18 @@ def build_parser(named: Sequence[str] | None = None) -> CliParser:
 
 def launch_app(args: argparse.Namespace) -> int:
     """Open the app. A store that cannot be opened or a bad --as is a one-line error first.
-    Against a team server (remote_guard): not yet, in one line."""
+    Against a team server (`--server`, PYLEE_SERVER or the login `join` saved: remote_guard),
+    the app works there, as the login's person."""
+    from . import remote_guard
+
+    saved = remote_guard.team_login(args)
+    if saved is not None:
+        remote_guard.check_acting_user(args, saved)
+        from pylee_tui.app import run_app
+        from pylee_tui.team.remote import RemoteServices
+
+        return run_app(remote=RemoteServices.from_login(saved))
     from pylee_tui.services import Services
-
-    from .remote_guard import refuse_the_app
-
-    refuse_the_app(args)
     from pylee_tui.store import Store, resolve_db_path
 
     path = resolve_db_path(args.db)

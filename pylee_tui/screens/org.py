@@ -240,6 +240,11 @@ class OrgScreen(TypeAhead, Screen[None]):
         bar.position = f"{slugs.index(slug) + 1}/{len(slugs)}" if slug in slugs else ""
         self.sub_title = name
 
+    def show_server_status(self, status: str) -> None:
+        """A team server's trouble (unreachable: retrying), in the org bar; "" when it answers."""
+        if self._composed:
+            self.query_one(OrgBar).server = status
+
     async def show_view(self, view: OrgView) -> None:
         """Show an org whose view the caller already loaded."""
         self.slug = view.org.slug

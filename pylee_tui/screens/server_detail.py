@@ -178,6 +178,8 @@ class ServerScreen(Screen[bool]):
             scope = self.scope
             server = services.registries.get_server(user, scope)
             scope = Scope(self.org, self.registry, server.name)
+            if {"launch", "checks"} & getattr(services, "local_only", frozenset()):
+                return server, None, None  # not offered against a team server (app_team)
             return (
                 server,
                 services.launch.preview(user, scope),
@@ -206,6 +208,10 @@ class ServerScreen(Screen[bool]):
         if preview is not None:
             self.query_one("#server-launch", Static).update(launch_text(preview))
             self.show_check(last_check)
+        elif {"launch", "checks"} & getattr(self.services, "local_only", frozenset()):
+            self.query_one("#server-launch", Static).update(
+                Text("Launching and checking a server work with a local store only.", "dim")
+            )
         table = self.query_one("#server-inputs", DataTable)
         table.clear()
         for row in declared_inputs(doc):

@@ -34,6 +34,10 @@ from pylee_tui.team.wire import materialise, wire_hint
 # service attribute of `Services` -> the methods a team server answers, each taking `actor` first
 EXPOSED: dict[str, tuple[str, ...]] = {
     "orgs": ("list_orgs", "get_org", "role", "contents", "create", "edit", "delete"),
+    # what the app's org screen reads first: the acting member's permissions, onboarding
+    "access": ("allowed",),
+    "onboarding": ("state",),
+    "search": ("search",),
     "registries": (
         "list_registries",
         "get_registry",
@@ -42,6 +46,7 @@ EXPOSED: dict[str, tuple[str, ...]] = {
         "contents",
         "delete",
         "list_servers",
+        "server_pages",
         "drafts",
         "get_server",
         "add_server",
@@ -54,6 +59,7 @@ EXPOSED: dict[str, tuple[str, ...]] = {
     ),
     "members": (
         "list_members",
+        "member_lines",
         "invite",
         "accept",
         "change_role",

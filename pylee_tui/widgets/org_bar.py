@@ -1,4 +1,5 @@
-"""The bar at the top of every org screen: the current org (name, slug) and who you are."""
+"""The bar at the top of every org screen: the current org (name, slug) and who you are; a team
+server that does not answer, while it does not."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class OrgBar(Widget):
     user: reactive[str] = reactive("")
     role: reactive[str] = reactive("")
     position: reactive[str] = reactive("")
+    server: reactive[str] = reactive("")  # a team server's trouble ("" while it answers)
 
     def render(self) -> Text:
         left = Text()
@@ -38,6 +40,9 @@ class OrgBar(Widget):
         else:
             left.append("no organization", style="dim italic")
         right = Text()
+        if self.server:
+            warning = self.app.current_theme.warning or "yellow"
+            right.append(f"{escape(self.server)}  ", style=f"bold {warning}")
         if self.user:
             right.append(self.user)
             if self.role:
