@@ -596,6 +596,7 @@ def test_the_bad_input_table_covers_every_command() -> None:
     from tests.cli.test_cli_vault import BAD_INPUT as VAULT_BAD_INPUT
     from tests.runtime.test_check_call_bad_input import BAD_INPUT as CHECK_CALL_BAD_INPUT
     from tests.runtime.test_run import BAD_INPUT as RUN_BAD_INPUT
+    from tests.team.test_push_pull import BAD_INPUT as PUSH_BAD_INPUT
 
     covered = {
         command
@@ -611,6 +612,7 @@ def test_the_bad_input_table_covers_every_command() -> None:
         + CHECK_CALL_BAD_INPUT
         + VERSION_BAD_INPUT
         + FORK_BAD_INPUT
+        + PUSH_BAD_INPUT
     }
     assert covered == leaf_commands()
 
