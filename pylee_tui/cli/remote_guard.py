@@ -78,6 +78,8 @@ ROUTED = frozenset(
         # client configs written here (team.remote_export); a launcher entry runs
         # `pylee-tui --server URL run`, inline values are opened here
         "export",
+        # this machine's client files, by its record of the exports from the server
+        *(f"clients {a}" for a in ("scan", "status", "sync")),
     }
 )
 
@@ -88,10 +90,9 @@ LOCAL_ONLY: dict[str, str] = {
     "demo": "loads demo data, secrets included, into a local store",
     "agent start": "holds the key of a local vault",
     "vault passwd": "the vault of a local store",
-    **{
-        f"clients {a}": "MCP client configs on this machine, with a local store"
-        for a in ("scan", "import", "status", "sync", "adopt")
-    },
+    # each writes servers, variables and secrets in one transaction of a local store
+    "clients import": "turns a client's servers into a local registry's, all or nothing",
+    "clients adopt": "takes a hand edit back into a local registry's server, all or nothing",
 }
 
 # the commands that open no store: the same with or without a team server

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from pylee_tui.services.launch import LaunchService
     from pylee_tui.services.resolver import EffectiveConfig
     from pylee_tui.team.login import SavedLogin
-    from pylee_tui.team.remote_export import RemoteExport
+    from pylee_tui.team.remote_export import RemoteClients, RemoteDrift, RemoteExport
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -358,6 +358,20 @@ class RemoteServices:
         from pylee_tui.team.remote_export import RemoteExport
 
         return RemoteExport(self)
+
+    @functools.cached_property
+    def clients(self) -> RemoteClients:
+        """The MCP clients' files on this machine (`clients scan`)."""
+        from pylee_tui.team.remote_export import RemoteClients
+
+        return RemoteClients(self)
+
+    @functools.cached_property
+    def drift(self) -> RemoteDrift:
+        """The files exported from this server: status and sync."""
+        from pylee_tui.team.remote_export import RemoteDrift
+
+        return RemoteDrift(self)
 
     def whoami(self) -> str:
         """The email the server acts as for this token (asked once)."""

@@ -13,6 +13,9 @@ Which entries of a client's file an export wrote (so that the next one replaces 
 and `clients status` can tell a hand edit) is about this machine's files, so it is kept on this
 machine: in a small store of its own per team server (`files_store_path`), never on the server.
 The team server records no `registry.export` event (it is not offered one to record).
+
+`clients scan`, `status` and `sync` read the same record: the files exported from this team
+server (a local store's exports have their own record, in that store).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from pylee_tui.services.clients.drift import DriftService
+from pylee_tui.services.clients.service import ClientsService
 from pylee_tui.services.export.launcher import LAUNCHER_NOTE, pylee_command
 from pylee_tui.services.export.service import ExportService
 
@@ -109,3 +114,29 @@ class RemoteExport(ExportService):
     def record_export(self, actor: str, plan: ExportPlan, path: str = "-") -> None:
         """Nothing: the team server is offered no event to record an export with (an inline
         export's read of the secrets is audited there, as `secret.export`)."""
+
+
+class RemoteClients(ClientsService):
+    """`clients scan` against a team server: which entries are ours, by this machine's record
+    of the exports from it."""
+
+    def __init__(self, remote: RemoteServices):
+        super().__init__(cast("Services", remote))
+        self._remote = remote
+
+    @property
+    def store(self) -> Store:
+        return self._remote.export.store
+
+
+class RemoteDrift(DriftService):
+    """`clients status` and `sync` against a team server: the files exported from it, compared
+    with (and exported again from) its registries."""
+
+    def __init__(self, remote: RemoteServices):
+        super().__init__(cast("Services", remote))
+        self._remote = remote
+
+    @property
+    def store(self) -> Store:
+        return self._remote.export.store

@@ -230,10 +230,7 @@ LOCAL_ONLY_ARGV: dict[str, tuple[str, ...]] = {
     "demo": ("demo",),
     "agent start": ("agent", "start"),
     "vault passwd": ("vault", "passwd"),
-    "clients scan": ("clients", "scan"),
     "clients import": ("clients", "import", "claude", *CORE),
-    "clients status": ("clients", "status"),
-    "clients sync": ("clients", "sync", "claude"),
     "clients adopt": ("clients", "adopt", "claude", "weather"),
 }
 
@@ -365,7 +362,7 @@ def test_the_routed_commands_work_against_a_real_server(
     vault = {c for c in ROUTED if c.startswith("vault ")}
     # `run`, `check`, `call` and `export` (servers started, client files written on this
     # machine) have their own tests: tests/team/test_team_run_cli.py
-    launch = {"run", "check", "call", "export"}
+    launch = {"run", "check", "call", "export", "clients scan", "clients status", "clients sync"}
     left = ROUTED - vault - launch - NAME_COLLISION
     assert remote.ran >= left, sorted(left - remote.ran)
     assert not default_db_path().exists()

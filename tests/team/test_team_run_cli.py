@@ -213,9 +213,8 @@ def test_export_writes_client_files_that_start_the_server_through_the_team_serve
     shell: Shell, team: TeamServer, tmp_path: Path
 ) -> None:
     out = tmp_path / "claude.json"
-    written = shell(
-        "export", "--client", "claude", "--secrets", "launcher", *TOOLS, "--out", str(out)
-    )
+    launcher = ("export", "--client", "claude", "--secrets", "launcher", *TOOLS, "--out", str(out))
+    written = shell(*launcher)
     assert ok(written).startswith(f"Wrote {out}: added ")
     assert "PYLEE_PASSPHRASE" in written.err  # the note: what the client must give `run`
     text = out.read_text()
@@ -236,10 +235,22 @@ def test_export_writes_client_files_that_start_the_server_through_the_team_serve
     )
     assert [r.structured_content["result"] for r in results] == [True]
     # again: the same file, the entry its own (remembered on this machine, not on the server)
-    again = shell(
-        "export", "--client", "claude", "--secrets", "launcher", *TOOLS, "--out", str(out)
-    )
-    assert ok(again) == f"No change: {out} already holds this export.\n"
+    assert ok(shell(*launcher)) == f"No change: {out} already holds this export.\n"
+
+    # the clients' files: the entry is told as ours, in sync; a hand edit is seen and synced
+    def states() -> list[tuple[str, str]]:
+        files = json.loads(ok(shell("clients", "status", "--json")))
+        return [(e["name"], e["state"]) for f in files for e in f["entries"]]
+
+    assert states() == [(entry_name := next(iter(json.loads(text)["mcpServers"])), "in sync")]
+    out.write_text(text.replace('"run"', '"run", "--verbose"'))
+    assert states() == [(entry_name, "changed by hand")]
+    synced = ok(shell("clients", "sync", "claude", "--file", str(out)))
+    assert synced.startswith(f"Synced {out} with acme/tools: replaced {entry_name}")
+    assert states() == [(entry_name, "in sync")]
+    assert json.loads(out.read_text())["mcpServers"][entry_name] == entry
+    scanned = json.loads(ok(shell("clients", "scan", "--json")))
+    assert {f["client"] for f in scanned} >= {"claude", "vscode"}
 
     # reference mode names the secret; inline opens it here, for a reader only
     referenced = ok(shell("export", "--client", "vscode", *TOOLS))
