@@ -154,13 +154,6 @@ def test_a_reader_runs_the_server_with_the_secret_opened_on_their_machine(
         ],
     )
     assert (found, wrong, region) == (True, False, True)
-    # the same, the server named on the command line as an exported launcher entry names it
-    assert shell.session(
-        ANN,
-        [("value_matches", {"name": "API_KEY", "sha256": sha256(SECRET)})],
-        "--server",
-        team.url,
-    ) == [True]
     events = [e for e in team.services.audit.list_for_org(ANN, "acme") if e.actor == ANN]
     assert "secret.reveal" in {e.action for e in events}
     assert SECRET.encode() not in on_disk(team)
