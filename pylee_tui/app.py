@@ -318,7 +318,9 @@ class PyleeApp(VaultSession):
             worker = get_current_worker()
             try:
                 result = fn(*args, **kwargs)
+                self._say_vault_notes()
             except (PyleeError, StoreError) as exc:
+                self._say_vault_notes()
                 self.call_from_thread(self._failed, exc, failed, worker)
                 return
             except sqlite3.Error as exc:
@@ -344,6 +346,14 @@ class PyleeApp(VaultSession):
             exclusive=group is not None,
             exit_on_error=False,
         )
+
+    def _say_vault_notes(self) -> None:
+        """Against a team server: what a membership change did to an org's secrets key, or
+        left undone (rotating it needs the team key unlocked: `vault rotate` then), said once.
+        In the call's thread, after the call."""
+        if self.remote is not None:
+            for note in self.remote.vault.take_notes():
+                self.call_from_thread(self.notify, note, title="Secrets key", timeout=10)
 
     def cancel_calls(self, group: str) -> None:
         """Drop the answers of the calls of `group` still running (see `call`)."""

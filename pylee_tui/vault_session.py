@@ -90,8 +90,11 @@ class VaultSession(App[None]):
                 if cancelled is not None:
                     cancelled()
                 return
+            team = bool(getattr(services, "is_team", False))
             screen = (
-                VaultUnlockScreen(reason) if status.initialized else ChoosePassphraseScreen(reason)
+                VaultUnlockScreen(reason, team=team)
+                if status.initialized
+                else ChoosePassphraseScreen(reason)
             )
 
             def closed(ok: bool | None) -> None:

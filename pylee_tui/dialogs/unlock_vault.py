@@ -21,20 +21,28 @@ class VaultUnlockScreen(ModalScreen[bool]):
     AUTO_FOCUS = "#vault-passphrase"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="vault_unlock.cancel")]
 
-    def __init__(self, reason: str = "") -> None:
+    def __init__(self, reason: str = "", *, team: bool = False) -> None:
+        """`team`: the vault of a team server, opened with the member's own team key (its
+        passphrase is the one `pylee-tui join` asked for)."""
         super().__init__()
         self.reason = reason
+        self.team = team
 
     def compose(self) -> ComposeResult:
+        explain = (
+            "Secrets open on this machine with your team key: its passphrase is the one "
+            "`pylee-tui join` asked for."
+            if self.team
+            else "Secrets are encrypted with a key only the vault passphrase opens."
+        )
         with Vertical(classes="dialog", id="vault-unlock"):
             yield Static("Unlock the vault", classes="dialog-title")
             yield Static(
-                (self.reason + "\n" if self.reason else "")
-                + "Secrets are encrypted with a key only the vault passphrase opens.",
+                (self.reason + "\n" if self.reason else "") + explain,
                 classes="dialog-message",
                 markup=False,
             )
-            yield Label("Vault passphrase")
+            yield Label("Team key passphrase" if self.team else "Vault passphrase")
             yield Input(password=True, id="vault-passphrase")
             yield Static("", id="vault-error", classes="field-error", markup=False)
             with Horizontal(classes="dialog-buttons"):

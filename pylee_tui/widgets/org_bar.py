@@ -40,13 +40,18 @@ class OrgBar(Widget):
         else:
             left.append("no organization", style="dim italic")
         right = Text()
+        warning = self.app.current_theme.warning or "yellow"
+        trouble = Text(escape(self.server), style=f"bold {warning}")
         if self.server:
-            warning = self.app.current_theme.warning or "yellow"
-            right.append(f"{escape(self.server)}  ", style=f"bold {warning}")
+            right.append_text(trouble)
+            right.append("  ")
         if self.user:
             right.append(self.user)
             if self.role:
                 right.append(f" · {self.role}", style="bold" if self.role == "admin" else "")
         width = self.size.width - 2
+        if self.server and left.cell_len + right.cell_len >= width:
+            # narrow: the server's trouble wins over who you are
+            right = trouble
         gap = max(1, width - left.cell_len - right.cell_len)
         return Text.assemble(left, " " * gap, right)

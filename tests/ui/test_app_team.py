@@ -191,6 +191,7 @@ async def test_a_secret_opens_with_the_members_passphrase(team, other):
         await wait_until(
             pilot, lambda: isinstance(app.screen, VaultUnlockScreen), "the passphrase asked"
         )
+        assert "pylee-tui join" in str(app.screen.query_one(".dialog-message").render())
         await type_text(pilot, PASSPHRASE)
         await pilot.press("enter")
         await wait_until(pilot, lambda: FAKE in str(table_rows(table)), "the secret revealed")
@@ -199,3 +200,22 @@ async def test_a_secret_opens_with_the_members_passphrase(team, other):
 
 def table_rows(table: VaultTable) -> list[list[str]]:
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_what_a_role_change_left_to_do_to_the_secrets_key_is_said(team, other):
+    other.variables.set_key(ANN, Scope("acme"), "API_KEY", FAKE, kind="secret")  # the org's key
+    other.members.invite(ANN, "acme", BOB)
+    with RemoteServices(team.url, team.enrol(BOB)) as bob:
+        bob.members.accept(BOB, "acme")
+    app = app_for(team)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        services = app.services
+        assert services is not None
+        # Bob made an admin, with Ann's team key locked: sharing the org's key is left to do
+        app.call(services.members.change_role, ANN, "acme", BOB, "admin")
+        await wait_until(
+            pilot,
+            lambda: any("vault share --org acme" in m for m in messages(app)),
+            "the secrets key's note",
+        )
