@@ -589,10 +589,10 @@ class PyleeApp(VaultSession):
             return
         self.call(self.services.store.data_version, done=self._data_version_seen)
 
-    def _data_version_seen(self, version: int) -> None:
+    def _data_version_seen(self, version: int, *, reload: bool = False) -> None:
         changed = self._data_version is not None and version != self._data_version
         self._data_version = version
-        if changed:
+        if changed or reload:
             for screen in self.screen_stack:
                 if isinstance(screen, OrgScreen):
                     screen.reload()
@@ -608,9 +608,11 @@ class PyleeApp(VaultSession):
         self.call(changes, done=self._changes_seen, failed=self._poll_failed, group="feed")
 
     def _changes_seen(self, number: int) -> None:
-        if self.server_status:
+        back = bool(self.server_status)
+        if back:
             self._server_trouble("", "")
-        self._data_version_seen(number)
+        # back from an outage: what failed to load meanwhile loads now, changed or not
+        self._data_version_seen(number, reload=back)
 
     def _poll_failed(self, exc: Exception) -> None:
         if type(exc).__name__ != "Unreachable":  # e.g. the token revoked: the server's words

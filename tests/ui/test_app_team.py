@@ -167,12 +167,18 @@ async def test_the_server_back_clears_the_line(team, other, monkeypatch):
         app.poll_changes()
         await settle(pilot)
         assert app.server_status == UNREACHABLE
+        await open_registries(pilot)  # its list cannot load meanwhile
+        assert registries_shown(app) == []
         monkeypatch.setattr(remote.connection, "request", real)
         app.poll_changes()
         await settle(pilot)
         assert app.server_status == ""
         assert app.org_screen.query_one(OrgBar).server == ""
         assert messages(app)[-1] == "The team server answers again."
+        # nothing changed on the server, yet what failed to load is loaded now
+        await wait_until(
+            pilot, lambda: registries_shown(app) == ["core-tools"], "the registries loaded"
+        )
 
 
 async def test_a_secret_opens_with_the_members_passphrase(team, other):
