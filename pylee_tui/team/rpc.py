@@ -141,6 +141,9 @@ SECRET_ARGUMENTS: dict[tuple[str, str], tuple[str, object]] = {
     ("variables", "set_key"): ("kind", "secret"),
     ("variables", "effective"): ("reveal", True),
 }
+# Callback arguments that only spare local work (`stop`: a reader no longer wants the answer):
+# a remote call leaves them behind, and the server's call runs to its end.
+LOCAL_HINTS = frozenset({"stop"})
 SECRETS_LATER = (
     "secrets against a team server arrive with the end-to-end vault; use a local store for now"
 )
@@ -342,7 +345,7 @@ def encode_arguments(method: MethodSpec, args: tuple[Any, ...], kwargs: dict[str
         if refused is not None and refused == (name, value):
             raise InvalidInput(SECRETS_LATER)
         if name not in method.remote:
-            if value is not None:
+            if value is not None and name not in LOCAL_HINTS:
                 raise InvalidInput(f"{name} cannot be sent to a team server")
             continue
         adapter = method.remote[name]

@@ -21,6 +21,7 @@ from pylee_tui.team import sealing
 from pylee_tui.team.api import create_app
 from pylee_tui.team.remote import RemoteServices
 from pylee_tui.widgets.org_bar import OrgBar
+from pylee_tui.widgets.row_table import VirtualTable
 from tests.support import ANN, BOB
 from tests.team.conftest import TeamServer, serve_in_thread
 from tests.ui.pilot import settle, type_text, wait_until
@@ -105,6 +106,13 @@ async def test_the_org_and_its_registries_come_from_the_server(team, other):
         assert (bar.org_name, bar.user, bar.role) == ("Acme", ANN, "admin")
         await open_registries(pilot)
         assert registries_shown(app) == ["core-tools"]
+        await pilot.press("5")  # the audit log, paged by the server
+        await wait_until(
+            pilot,
+            lambda: "registry.create" in str(table_rows(app.screen.query_one("#audit-table"))),
+            "the audit log shown",
+        )
+        assert not [m for m in messages(app) if "audit" in m.lower()]
 
 
 async def test_another_members_change_appears_after_the_poll(team, other):
@@ -204,7 +212,7 @@ async def test_a_secret_opens_with_the_members_passphrase(team, other):
         assert app.services is not None and app.services.vault.unlocked
 
 
-def table_rows(table: VaultTable) -> list[list[str]]:
+def table_rows(table: VaultTable | VirtualTable) -> list[list[str]]:
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
