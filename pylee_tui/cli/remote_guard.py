@@ -27,8 +27,6 @@ if TYPE_CHECKING:
     from pylee_tui.team.login import SavedLogin
 
 SERVER_ENV = "PYLEE_SERVER"
-APP_LATER = "the app against a team server arrives later; open a local store with --db"
-
 # the commands that work against a team server, through RemoteServices
 ROUTED = frozenset(
     {
@@ -96,8 +94,19 @@ LOCAL_ONLY: dict[str, str] = {
 }
 
 # the commands that open no store: the same with or without a team server
+# (push and pull open a local store and the saved login's server themselves: cli.team_push)
 NO_STORE = frozenset(
-    {"join", "logout", "serve run", "completion", "agent status", "agent lock", "agent stop"}
+    {
+        "join",
+        "logout",
+        "serve run",
+        "completion",
+        "agent status",
+        "agent lock",
+        "agent stop",
+        "push",
+        "pull",
+    }
 )
 
 
@@ -151,9 +160,3 @@ def check_acting_user(args: argparse.Namespace, saved: SavedLogin) -> None:
         raise InvalidInput(
             f"against a team server you act as {saved.email} (your login); --as cannot change that"
         )
-
-
-def refuse_the_app(args: argparse.Namespace) -> None:
-    """`pylee-tui` with no command opens the app: a local store only, for now."""
-    if team_login(args) is not None:
-        raise PyleeError(APP_LATER)

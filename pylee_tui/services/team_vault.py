@@ -117,11 +117,16 @@ class TeamVaultService(Service):
                 may_init=member.allows("secrets:reveal"),
             )
 
-    def check_reveal(self, actor: str, scope: Scope, key: str) -> str:
-        """Refuse, as `sealed` would, without reading anything out (nor an audit event); the
-        key's kind when it would not refuse (a variable needs no key to be read)."""
+    def check_reveal(
+        self, actor: str, scope: Scope, key: str, purpose: Literal["reveal", "copy"] = "reveal"
+    ) -> str:
+        """Refuse, as `sealed` would for `purpose` (its message names it), without reading
+        anything out (nor an audit event); the key's kind when it would not refuse (a variable
+        needs no key to be read)."""
+        if purpose not in ("reveal", "copy"):
+            raise InvalidInput(f"purpose must be reveal or copy, not {purpose!r}")
         with self.store.reading() as db:
-            found, _ref, _row_id = self._sealed(db, actor, scope, key, "reveal")
+            found, _ref, _row_id = self._sealed(db, actor, scope, key, purpose)
             return found.kind
 
     def sealed(

@@ -170,7 +170,10 @@ class RemoteVault:
     ) -> str:
         """A key's value opened on this machine (a secret: the server audits the read)."""
         # refusals come before a passphrase is asked for; a plain variable needs none
-        if not self.unlocked and self._service.check_reveal(self.email, scope, key) == "secret":
+        if (
+            not self.unlocked
+            and self._service.check_reveal(self.email, scope, key, purpose) == "secret"
+        ):
             self._unlock_or_raise()
         for _attempt in range(ATTEMPTS):
             found = self._service.sealed(self.email, scope, key, purpose=purpose)

@@ -18,6 +18,7 @@ from pylee_tui.cli.remote_guard import LOCAL_ONLY, NO_STORE, ROUTED, command_nam
 from pylee_tui.paths import default_db_path
 from pylee_tui.services import Scope
 from pylee_tui.team import login, sealing
+from pylee_tui.team.remote import RemoteServices
 from tests.cli.expect import ok, one_error_line
 from tests.cli.test_cli import leaf_commands
 from tests.support import ANN, BOB, SEARCH, START, WEATHER, CliResult, CliRunner
@@ -170,18 +171,22 @@ def test_as_cannot_change_who_acts_against_a_server(
     assert ok(cli("whoami", db=False, user=None)) == f"{ANN}\n"
 
 
-def test_the_app_against_a_team_server_is_one_line(
+def test_the_app_opens_against_the_team_server_as_the_login(
     cli: CliRunner, team: TeamServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    opened: list[object] = []
+    opened: list[dict[str, object]] = []
     monkeypatch.setattr("pylee_tui.app.run_app", lambda **kw: opened.append(kw) or 0)
     log_in(team, ANN)
-    result = cli(db=False, user=None)
-    assert (result.code, result.out, opened) == (1, "", [])
-    assert one_error_line(result) == (
-        "pylee-tui: the app against a team server arrives later; open a local store with --db"
-    )
-    assert cli(user=None).code == 0 and len(opened) == 1  # --db: the app, on that store
+    assert cli(db=False, user=None).code == 0
+    [kw] = opened
+    remote = kw["remote"]
+    assert isinstance(remote, RemoteServices) and remote.url == team.url
+    assert remote.whoami() == ANN
+    remote.close()
+    other = cli("--as", BOB, db=False, user=None)  # --as cannot name someone else there
+    assert other.code == 1 and len(opened) == 1
+    assert "--as cannot change that" in one_error_line(other)
+    assert cli(user=None).code == 0 and "remote" not in opened[1]  # --db: the local store
 
 
 def test_a_damaged_login_is_one_line(cli: CliRunner) -> None:
