@@ -9,15 +9,26 @@ import json
 import os
 import socket
 import struct
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .daemon import KEY_BYTES, MAX_REQUEST, decode_key
 from .paths import AgentPathError, socket_path
 
-if TYPE_CHECKING:
-    from pylee_tui.services.vault import VaultService
-
 TIMEOUT = 2.0
+
+
+class Unlockable(Protocol):
+    """A local vault (`VaultService`) or a member's team key (`team.vault_client.RemoteVault`):
+    what the agent's key is looked up by and handed to."""
+
+    @property
+    def unlocked(self) -> bool: ...
+
+    def initialized(self) -> bool: ...
+
+    def fingerprint(self) -> str: ...
+
+    def unlock_with_key(self, data_key: bytes) -> None: ...
 
 
 class AgentAbsent(Exception):
@@ -102,7 +113,7 @@ def send(op: str) -> bool:
         return False
 
 
-def unlock_from_agent(vault: VaultService) -> bool:
+def unlock_from_agent(vault: Unlockable) -> bool:
     """Unlock `vault` with the key the agent holds for it; False (and nothing changed) when
     there is no vault, no agent, or the agent holds no key for this vault as it is now."""
     try:

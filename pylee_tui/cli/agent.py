@@ -1,5 +1,7 @@
 """`agent`: the unlock agent, which holds the vault's data key in memory so that commands run
 without a terminal (a client launching `pylee-tui run`) need no passphrase in their environment.
+Against a team server it holds the member's team key instead (the private key `join` saved),
+found by server, email and the key's fingerprint.
 
 `agent status` with no agent running is a plain answer (exit 0); `agent lock` and `agent stop`
 with none are an error (exit 1), as `ssh-add -x` and `ssh-agent -k` are."""
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
     from .context import Context
 
 DEFAULT_IDLE = 8 * 3600
+NO_TEAM_KEY = f"there is no team key on this machine: `{PROG} join` the server again"
+TEAM_LABEL = "team key of "  # how RemoteVault.agent_label names a member's key
 START_TIMEOUT = 10.0  # for the spawned agent to say `ready`
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"(\d+)([smhd])")
@@ -73,12 +77,16 @@ def cmd_agent_start(ctx: Context) -> int:
     vault = ctx.services.vault
     if not vault.initialized():
         raise PyleeError(
-            f"the vault has no passphrase yet, so there is no key for the agent to hold; the "
-            f"first `{PROG} secret set` creates it"
+            NO_TEAM_KEY
+            if ctx.remote
+            else f"the vault has no passphrase yet, so there is no key for the agent to hold; "
+            f"the first `{PROG} secret set` creates it"
         )
+    path = the_socket()
+    if ctx.remote:  # the member's team key: found by server, email and the key's fingerprint
+        return start_with_team_key(ctx, path)
     fingerprint = vault.fingerprint()
     store = str(ctx.store.path.resolve())
-    path = the_socket()
     running = client.status()
     if running is not None and client.fetch_key(fingerprint) is not None:
         ctx.out.write(
@@ -102,6 +110,42 @@ def cmd_agent_start(ctx: Context) -> int:
     ctx.out.write(
         f"Agent started (pid {pid}): it holds this store's vault key in memory and forgets it "
         f"after {shown_duration(idle)} without use; socket: {path}\n"
+    )
+    return 0
+
+
+def start_with_team_key(ctx: Context, path: Path) -> int:
+    """`agent start` against a team server: the passphrase opens the member's private key once
+    and the agent keeps it in memory, as it keeps a local vault's key."""
+    from pylee_tui.agent import client
+    from pylee_tui.services import PyleeError
+    from pylee_tui.team.vault_client import RemoteVault
+
+    vault = ctx.services.vault
+    assert isinstance(vault, RemoteVault)
+    running = client.status()
+    if running is not None and client.unlock_from_agent(vault):
+        ctx.out.write(
+            f"An agent is already running (pid {running.get('pid')}) and holds your team key "
+            f"for {vault.server_url}; socket: {path}\n"
+        )
+        return 0
+    vault.unlock(read_passphrase(PASSPHRASE_ENV, "Team key passphrase: "))  # a wrong one: here
+    fingerprint, label, key = vault.fingerprint(), vault.agent_label(), vault.data_key()
+    idle = ctx.args.idle_timeout
+    if running is not None:
+        if not client.add_key(fingerprint, label, key):
+            raise PyleeError("the running agent did not take the key; see `agent status`")
+        ctx.out.write(
+            f"Gave the running agent (pid {running.get('pid')}) your {label}; socket: {path}\n"
+        )
+        return 0
+    if ctx.args.foreground:
+        return run_in_foreground(ctx, path, idle, fingerprint, label, key)
+    pid = spawn(path, idle, fingerprint, label, key)
+    ctx.out.write(
+        f"Agent started (pid {pid}): it holds your {label} in memory and forgets it after "
+        f"{shown_duration(idle)} without use; socket: {path}\n"
     )
     return 0
 
@@ -169,7 +213,8 @@ def run_in_foreground(
 
     keys = daemon.Keys(idle_timeout=idle)
     keys.add(fingerprint, store, key)
-    ctx.store.close()  # the agent needs no store
+    if not ctx.remote:
+        ctx.store.close()  # the agent needs no store
 
     def ready() -> None:
         ctx.out.write(f"Agent running in the foreground (pid {os.getpid()}); socket: {path}\n")
@@ -206,10 +251,13 @@ def cmd_agent_status(parser: Any, args: argparse.Namespace, out: TextIO) -> int:
             f"one); socket: {path}\n"
         )
         return 0
-    which = stores[0] if len(stores) == 1 else f"{len(stores)} stores"
+    if len(stores) == 1:
+        which = stores[0] if stores[0].startswith(TEAM_LABEL) else f"the vault key of {stores[0]}"
+    else:
+        which = f"the keys of {len(stores)} stores"
     left = found.get("idle_left")
     out.write(
-        f"Agent running (pid {pid}), unlocked: holds the vault key of {which}; locks after "
+        f"Agent running (pid {pid}), unlocked: holds {which}; locks after "
         f"{shown_duration(float(left or 0))} without use; socket: {path}\n"
     )
     return 0
@@ -246,8 +294,8 @@ def register(commands: Commands) -> None:
     p = agent.command(
         "start",
         cmd_agent_start,
-        f"ask for the vault passphrase once ({PASSPHRASE_ENV} or a prompt) and keep the key in "
-        "an agent",
+        f"ask for the vault passphrase (against a team server: your team key's) once "
+        f"({PASSPHRASE_ENV} or a prompt) and keep the key in an agent",
     )
     p.add_argument(
         "--idle-timeout",

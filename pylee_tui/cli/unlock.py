@@ -1,6 +1,7 @@
 """Opening the vault for a command: only when the service says the command needs the vault's
-key, and only after every other check has passed. The key comes from the unlock agent when it
-holds it, else from PYLEE_PASSPHRASE, else from a prompt on a terminal."""
+key, and only after every other check has passed. The key (a local vault's, or against a team
+server the member's team key) comes from the unlock agent when it holds it, else from
+PYLEE_PASSPHRASE, else from a prompt on a terminal."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from .prompt import PASSPHRASE_ENV, read_passphrase, stdin_is_tty
 NO_VAULT = f"the vault has no passphrase yet: the first `{PROG} secret set` creates it"
 LOCKED_HINT = f"the vault is locked: start the agent (`{PROG} agent start`) or set {PASSPHRASE_ENV}"
 TEAM_LOCKED_HINT = (
-    f"your team key is locked: set {PASSPHRASE_ENV} to its passphrase (the one `{PROG} join` "
-    "asked for)"
+    f"your team key is locked: start the agent (`{PROG} agent start`) or set {PASSPHRASE_ENV} "
+    f"to its passphrase (the one `{PROG} join` asked for)"
 )
 
 
@@ -35,7 +36,7 @@ def open_vault(ctx: Context, create: bool = False) -> None:
     if vault.initialized():
         from pylee_tui.agent.client import unlock_from_agent
 
-        if not ctx.remote and unlock_from_agent(vault):  # the agent holds local vaults' keys
+        if unlock_from_agent(vault):  # a local vault's key or the member's team key
             return
         if not os.environ.get(PASSPHRASE_ENV) and not stdin_is_tty():
             raise VaultLocked(TEAM_LOCKED_HINT if ctx.remote else LOCKED_HINT)

@@ -12,6 +12,7 @@ it no longer reads (`reconcile`, after each membership change made through `Remo
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
@@ -118,14 +119,32 @@ class RemoteVault:
         self._org_keys.clear()
 
     def fingerprint(self) -> str:
-        """The unlock agent holds local vaults' keys, never a team key."""
-        raise VaultLocked(LOCKED)
+        """What the unlock agent holds this key under: the server, the member and the key's
+        own fingerprint (never a database path: there is no local store)."""
+        if self._protected is None:
+            raise VaultLocked(NO_KEY_HERE)
+        public = self._public if self._public is not None else self._public_of_private()
+        digest = hashlib.sha256(public).hexdigest()[:32]
+        return f"team:{self.server_url}|{self.email}|{digest}"
+
+    def agent_label(self) -> str:
+        """How `agent status` names this key."""
+        return f"team key of {self.email} on {self.server_url}"
+
+    @property
+    def server_url(self) -> str:
+        url = getattr(getattr(self._service, "_connection", None), "url", None)
+        return str(url) if url else "the team server"
 
     def unlock_with_key(self, data_key: bytes) -> None:
-        raise InvalidInput("a team key is opened with its passphrase only")
+        """Take the private key the unlock agent held (it must be this login's key)."""
+        if self._public is not None and sealing.public_key_of(data_key) != self._public:
+            raise InvalidInput("the agent's team key is not this login's key")
+        self._private = bytes(data_key)
 
     def data_key(self) -> bytes:
-        raise VaultLocked(LOCKED)
+        """The unlocked private key, for the unlock agent only (it keeps it in memory)."""
+        return self._mine()
 
     def check_change_passphrase(self, actor: str) -> None:
         raise InvalidInput(
@@ -346,6 +365,8 @@ class RemoteVault:
     def _try_unlock(self) -> bool:
         if self.unlocked:
             return True
+        if self._protected is not None and self._from_agent():
+            return True
         if self.passphrase is None or self._protected is None:
             return False
         try:
@@ -353,6 +374,17 @@ class RemoteVault:
         except VaultLocked:
             return False
         return True
+
+    def _from_agent(self) -> bool:
+        """The unlock agent's copy of this key, when it holds one (before any passphrase)."""
+        from pylee_tui.agent.client import unlock_from_agent
+
+        return unlock_from_agent(self)
+
+    def _public_of_private(self) -> bytes:
+        if self._private is None:
+            raise VaultLocked(LOCKED)
+        return sealing.public_key_of(self._private)
 
     def _unlock_or_raise(self) -> None:
         if not self._try_unlock():
