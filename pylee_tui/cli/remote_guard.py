@@ -68,6 +68,8 @@ ROUTED = frozenset(
         "env",
         # an org's secrets key in the end-to-end vault (cli.team_vault)
         *(f"vault {a}" for a in ("status", "share", "rotate")),
+        # the passphrase of the member's team key in the saved login (nothing goes to the server)
+        "vault passwd",
         # servers started on this machine, secrets opened here with the member's key
         # (team.remote_launch); a check's results are kept nowhere
         "run",
@@ -87,7 +89,6 @@ LOCAL_ONLY: dict[str, str] = {
     "serve init": "makes a local database a team server (run it where the server runs)",
     "demo": "loads demo data, secrets included, into a local store",
     "agent start": "holds the key of a local vault",
-    "vault passwd": "the vault of a local store",
     # each writes servers, variables and secrets in one transaction of a local store
     "clients import": "turns a client's servers into a local registry's, all or nothing",
     "clients adopt": "takes a hand edit back into a local registry's server, all or nothing",

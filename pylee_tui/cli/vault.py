@@ -341,6 +341,8 @@ def cmd_vault_status(ctx: Context) -> int:
 
 
 def cmd_vault_passwd(ctx: Context) -> int:
+    if getattr(ctx, "remote", False):  # a team server: the passphrase of the member's team key
+        return team_passwd(ctx)
     vault = ctx.services.vault
     user = ctx.user
     if not vault.initialized():
@@ -355,6 +357,30 @@ def cmd_vault_passwd(ctx: Context) -> int:
     ctx.out.write(
         "Changed the vault passphrase; every secret is kept, and the old passphrase no longer "
         "opens the vault.\n"
+    )
+    return 0
+
+
+def team_passwd(ctx: Context) -> int:
+    """`vault passwd` against a team server: the saved login's private key re-protected under a
+    new passphrase, on this machine only (the key pair is the same: nothing goes to the server)."""
+    from pylee_tui.team import login
+
+    from .remote_guard import team_login
+
+    saved = team_login(ctx.args)
+    assert saved is not None  # ctx.remote: the command runs as this login
+    old = read_passphrase(PASSPHRASE_ENV, "Current passphrase of your team key: ")
+    from pylee_tui.team.sealing import unprotect
+
+    unprotect(saved.protected_private_key, old)  # a wrong one fails before the new is asked for
+    new = read_passphrase(NEW_PASSPHRASE_ENV, "New passphrase for your team key: ", new=True)
+    if new == old:
+        raise InvalidInput("the new passphrase is the same as the current one; nothing was changed")
+    login.change_passphrase(saved, old, new)
+    ctx.out.write(
+        f"Changed the passphrase of your team key for {saved.url} ({saved.email}); the old "
+        "passphrase no longer opens it. Nothing was sent to the server.\n"
     )
     return 0
 

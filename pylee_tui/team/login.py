@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import os
 from dataclasses import dataclass
@@ -118,3 +119,21 @@ def delete(path: Path | None = None) -> bool:
     except FileNotFoundError:
         return False
     return True
+
+
+def change_passphrase(
+    login: SavedLogin, old: str, new: str, path: Path | None = None
+) -> SavedLogin:
+    """The login with its private key protected by `new` instead of `old`, saved whole (0600,
+    atomically). The key pair is the same, so the server has nothing to learn; a wrong `old` is
+    `WrongPassphrase` and the file is left as it was."""
+    from pylee_tui.crypto import CryptoError
+
+    from . import sealing
+
+    private = sealing.unprotect(login.protected_private_key, old)
+    if sealing.public_key_of(private) != login.public_key:
+        raise CryptoError("the saved login's key pair does not match: run `pylee-tui join` again")
+    changed = dataclasses.replace(login, protected_private_key=sealing.protect(private, new))
+    save(changed, path)
+    return changed

@@ -234,7 +234,6 @@ LOCAL_ONLY_ARGV: dict[str, tuple[str, ...]] = {
     "serve init": ("serve", "init", "--email", ANN),
     "demo": ("demo",),
     "agent start": ("agent", "start"),
-    "vault passwd": ("vault", "passwd"),
     "clients import": ("clients", "import", "claude", *CORE),
     "clients adopt": ("clients", "adopt", "claude", "weather"),
 }
@@ -363,7 +362,8 @@ def test_the_routed_commands_work_against_a_real_server(
     assert result.code == 0 and "rotated the secrets key of acme" in result.err
     ok(remote("member", "remove", BOB, "--yes", *ORG))
     assert f"{BOB}  member  revoked" in ok(remote("member", "list", *ORG))
-    # `vault status|share|rotate` (an org's key) have their own tests: tests/team/test_team_vault*
+    # `vault status|share|rotate` (an org's key) have their own tests: tests/team/test_team_vault*;
+    # `vault passwd` (the team key's passphrase): tests/team/test_team_passwd_demo.py
     vault = {c for c in ROUTED if c.startswith("vault ")}
     # `run`, `check`, `call` and `export` (servers started, client files written on this
     # machine) have their own tests: tests/team/test_team_run_cli.py
