@@ -56,3 +56,18 @@ def test_a_wrong_passphrase_gives_the_agent_nothing(shell: Shell) -> None:
     shell.monkeypatch.setenv("PYLEE_PASSPHRASE", "not the passphrase")
     assert "wrong passphrase" in one_line(shell.cli("agent", "start", db=False, user=None))
     assert "No agent running" in ok(shell("agent", "status"))
+
+
+def test_one_agent_holds_a_local_vault_key_and_the_team_key(shell: Shell, team: TeamServer) -> None:
+    local = shell.cli
+    shell.monkeypatch.setenv("PYLEE_PASSPHRASE", "the local vault's passphrase")
+    assert local("org", "create", "Home", "--slug", "home").code == 0
+    assert local("secret", "set", "HOME_KEY", "--org", "home", "--value", "local-v").code == 0
+    assert local("agent", "start").code == 0
+    ok(shell("org", "create", "Acme", "--slug", "acme"))
+    ok(shell("secret", "set", "API_KEY", "--value", VALUE, *ORG, passphrase=True))
+    assert "Gave the running agent" in ok(shell("agent", "start", passphrase=True))
+    assert "the keys of 2 stores" in ok(shell("agent", "status"))
+    assert ok(shell("secret", "get", "API_KEY", "--reveal", *ORG)) == f"{VALUE}\n"
+    home = local("secret", "get", "HOME_KEY", "--org", "home", "--reveal")
+    assert (home.code, home.out) == (0, "local-v\n")
