@@ -38,8 +38,9 @@ if TYPE_CHECKING:
     from pylee_tui.team.remote import RemoteServices
 
 TEAM_LAUNCHER_NOTE = (
-    "entries start through `pylee-tui --server URL run`: when one needs secrets, the client "
-    "must give it your team key's passphrase (PYLEE_PASSPHRASE in the client's environment)"
+    "entries start through `pylee-tui --server URL run`: when one needs secrets, your team key "
+    "must be at hand (the agent: `pylee-tui agent start`, or PYLEE_PASSPHRASE in the client's "
+    "environment)"
 )
 
 
