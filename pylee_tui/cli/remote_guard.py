@@ -70,6 +70,8 @@ ROUTED = frozenset(
         *(f"vault {a}" for a in ("status", "share", "rotate")),
         # the passphrase of the member's team key in the saved login (nothing goes to the server)
         "vault passwd",
+        # made in a throwaway local store, each org copied up as push does (secrets sealed here)
+        "demo",
         # servers started on this machine, secrets opened here with the member's key
         # (team.remote_launch); a check's results are kept nowhere
         "run",
@@ -87,7 +89,6 @@ ROUTED = frozenset(
 LOCAL_ONLY: dict[str, str] = {
     "login": "saves the acting user of a local database; against a server you act as your login",
     "serve init": "makes a local database a team server (run it where the server runs)",
-    "demo": "loads demo data, secrets included, into a local store",
     "agent start": "holds the key of a local vault",
     # each writes servers, variables and secrets in one transaction of a local store
     "clients import": "turns a client's servers into a local registry's, all or nothing",

@@ -99,3 +99,26 @@ def test_a_wrong_old_passphrase_keeps_the_login(shell: Shell) -> None:
     same = one_line(shell("vault", "passwd", passphrase=OLD, new=OLD))
     assert "the same as the current one" in same
     assert login.login_path().read_bytes() == before
+
+
+def test_demo_lands_on_the_server_sealed_and_a_reader_reveals_a_secret(
+    shell: Shell, team: TeamServer
+) -> None:
+    from pylee_tui.services.demo import DEMO_SECRET
+
+    wrong = one_line(shell("demo", passphrase="not it"))
+    assert "wrong passphrase for your team key" in wrong
+    assert team.services.orgs.list_orgs(ANN) == []
+    loaded = ok(shell("demo", passphrase=OLD))
+    assert loaded.startswith(f"Loaded the demo onto {team.url}: ")
+    assert "fake secrets were sealed on this machine" in loaded
+    slugs = sorted(o.slug for o in team.services.orgs.list_orgs(ANN))
+    assert loaded.splitlines()[0].split(": ", 1)[1].startswith(", ".join(slugs) + ";")
+    org = slugs[0]
+    assert "EXA_API_KEY" in ok(shell("secret", "list", "--org", org))
+    reveal = shell("secret", "get", "EXA_API_KEY", "--reveal", "--org", org, passphrase=OLD)
+    assert ok(reveal) == f"{DEMO_SECRET}\n"
+    assert DEMO_SECRET.encode() not in on_disk(team)
+
+    again = one_line(shell("demo", passphrase=OLD))
+    assert "the demo is already loaded" in again and "nothing was made" in again
