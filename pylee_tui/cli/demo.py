@@ -104,5 +104,7 @@ def _stopped_line(url: str | None, slug: str, loaded: list[str], why: str) -> st
 
 def register(commands: Commands) -> None:
     commands.command(
-        "demo", cmd_demo, "fill the store with sample orgs, registries, servers and members"
+        "demo",
+        cmd_demo,
+        "fill the store (or a team server) with sample orgs, registries, servers and members",
     )

@@ -488,8 +488,9 @@ def register(commands: Commands) -> None:
     vault.command(
         "passwd",
         cmd_vault_passwd,
-        f"change the vault passphrase: the current from {PASSPHRASE_ENV}, the new from "
-        f"{NEW_PASSPHRASE_ENV}, else prompts",
+        f"change the vault passphrase (against a team server: your team key's, in the saved "
+        f"login): the current from {PASSPHRASE_ENV}, the new from {NEW_PASSPHRASE_ENV}, else "
+        "prompts",
     )
     from .team_vault import register_actions  # vault share, vault rotate (team server)
 
