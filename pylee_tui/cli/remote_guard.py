@@ -31,6 +31,8 @@ SERVER_ENV = "PYLEE_SERVER"
 ROUTED = frozenset(
     {
         "whoami",
+        # the unlock agent holds the member's team key (cli.agent, team.vault_client)
+        "agent start",
         "audit",
         *(f"org {a}" for a in ("list", "create", "show", "edit", "delete", "clone", "diff")),
         *(f"registry {a}" for a in ("list", "create", "show", "edit", "delete", "fork")),
@@ -89,7 +91,6 @@ ROUTED = frozenset(
 LOCAL_ONLY: dict[str, str] = {
     "login": "saves the acting user of a local database; against a server you act as your login",
     "serve init": "makes a local database a team server (run it where the server runs)",
-    "agent start": "holds the key of a local vault",
     # each writes servers, variables and secrets in one transaction of a local store
     "clients import": "turns a client's servers into a local registry's, all or nothing",
     "clients adopt": "takes a hand edit back into a local registry's server, all or nothing",

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from pylee_tui.cli import remote_guard
 from pylee_tui.team import login
 from tests.agent.conftest import runtime  # noqa: F401  (the agent's private runtime dir)
 from tests.support import ANN, CliRunner
@@ -25,9 +24,6 @@ def shell(
     monkeypatch: pytest.MonkeyPatch,
     runtime: Path,  # noqa: F811
 ) -> Shell:
-    if "agent start" not in remote_guard.ROUTED:  # until remote_guard routes it
-        monkeypatch.setattr(remote_guard, "ROUTED", remote_guard.ROUTED | {"agent start"})
-        monkeypatch.delitem(remote_guard.LOCAL_ONLY, "agent start", raising=False)
     return Shell(cli, team, monkeypatch)
 
 
