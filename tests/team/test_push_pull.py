@@ -248,7 +248,7 @@ def test_a_member_who_cannot_read_secrets_pulls_the_rest(
     assert pulled.code == 0, pulled.err
     assert "0 secrets sealed into the local vault; 1 left unset." in pulled.out
     assert "unset: secret API_KEY at registry tools\n" in pulled.out
-    assert f"(unset because: you ({BOB}) cannot reveal secrets in 'acme'" in pulled.out
+    assert f"(unset because: you ({BOB}) cannot copy secrets in 'acme'" in pulled.out
     env = shell("env", "--org", "acme", "--registry", "tools", db=fresh, person=BOB)
     assert "API_KEY  at registry tools" in env.out
     assert "LOG_LEVEL" in env.out
