@@ -25,14 +25,14 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from pylee_tui.services.base import Service
 from pylee_tui.services.clients.drift import DriftService
 from pylee_tui.services.clients.service import ClientsService
-from pylee_tui.services.export.launcher import LAUNCHER_NOTE, pylee_command
+from pylee_tui.services.export.launcher import LAUNCHER_NOTE
 from pylee_tui.services.export.service import ExportService
 
 if TYPE_CHECKING:
     from pylee_tui.services import Services
-    from pylee_tui.services.export.entry import EntryBuilder
     from pylee_tui.services.export.plan import ExportPlan
     from pylee_tui.store import Store
     from pylee_tui.team.remote import RemoteServices
@@ -55,22 +55,6 @@ def files_store_path(url: str) -> Path:
     port = parts.port or (443 if parts.scheme == "https" else 80)
     digest = hashlib.sha256(url.encode()).hexdigest()[:8]
     return data_dir() / "team-files" / f"{parts.hostname}-{port}-{digest}.db"
-
-
-def launcher_argv_for(url: str, command: list[str], builder: EntryBuilder) -> list[str]:
-    """`pylee-tui --server URL run --org O --registry R SERVER`."""
-    plan = builder.plan
-    return [
-        *command,
-        "--server",
-        url,
-        "run",
-        "--org",
-        plan.org,
-        "--registry",
-        plan.registry,
-        builder.server_name,
-    ]
 
 
 class RemoteExport(ExportService):
@@ -102,42 +86,33 @@ class RemoteExport(ExportService):
         plan.notes[:] = [TEAM_LAUNCHER_NOTE if n == LAUNCHER_NOTE else n for n in plan.notes]
         return plan
 
-    def _launcher_entries(
-        self, actor: str, plan: ExportPlan, builders: dict[str, EntryBuilder]
-    ) -> None:
-        command = pylee_command()
-        for server_name, builder in builders.items():
-            builder.warn_secret_headers()
-            argv = launcher_argv_for(self._url, command, builder)
-            plan.entries[builder.entry_name] = builder.client.command_entry(argv, {})
-            plan.servers[builder.entry_name] = server_name
+    def launcher_target(self, actor: str) -> list[str]:
+        """`--server URL`: no --db and no --as (against a team server you act as your login)."""
+        return ["--server", self._url]
 
     def record_export(self, actor: str, plan: ExportPlan, path: str = "-") -> None:
         """Nothing: the team server is offered no event to record an export with (an inline
         export's read of the secrets is audited there, as `secret.export`)."""
 
 
-class RemoteClients(ClientsService):
+class _ExportRecord(Service):
+    """A service over this machine's record of the exports from a team server (not the
+    server's store): `clients scan`, `status` and `sync` read it."""
+
+    def __init__(self, remote: RemoteServices):
+        super().__init__(cast("Services", remote))
+        self._remote = remote
+
+    @property
+    def store(self) -> Store:
+        return self._remote.export.store
+
+
+class RemoteClients(_ExportRecord, ClientsService):
     """`clients scan` against a team server: which entries are ours, by this machine's record
     of the exports from it."""
 
-    def __init__(self, remote: RemoteServices):
-        super().__init__(cast("Services", remote))
-        self._remote = remote
 
-    @property
-    def store(self) -> Store:
-        return self._remote.export.store
-
-
-class RemoteDrift(DriftService):
+class RemoteDrift(_ExportRecord, DriftService):
     """`clients status` and `sync` against a team server: the files exported from it, compared
     with (and exported again from) its registries."""
-
-    def __init__(self, remote: RemoteServices):
-        super().__init__(cast("Services", remote))
-        self._remote = remote
-
-    @property
-    def store(self) -> Store:
-        return self._remote.export.store

@@ -33,18 +33,19 @@ def pylee_command() -> list[str]:
     return [os.path.abspath(sys.executable), "-m", "pylee_tui"]
 
 
-def launcher_argv(
-    command: list[str], db: Path | str, actor: str, builder: EntryBuilder
-) -> list[str]:
-    """`pylee-tui --db DB --as ACTOR run --org O --registry R SERVER`: the store and the user
-    given, so the entry does not depend on the client's environment or working folder."""
+def store_options(db: Path | str, actor: str) -> list[str]:
+    """`--db DB --as ACTOR`: the store and the user given, so a local store's entry does not
+    depend on the client's environment or working folder."""
+    return ["--db", os.path.abspath(db), "--as", actor]
+
+
+def launcher_argv(command: list[str], where: list[str], builder: EntryBuilder) -> list[str]:
+    """`pylee-tui WHERE run --org O --registry R SERVER`, WHERE naming the store the entry runs
+    against (`store_options`, or a team server's `--server URL`)."""
     plan = builder.plan
     return [
         *command,
-        "--db",
-        os.path.abspath(db),
-        "--as",
-        actor,
+        *where,
         "run",
         "--org",
         plan.org,
@@ -54,10 +55,8 @@ def launcher_argv(
     ]
 
 
-def launcher_entry(
-    command: list[str], db: Path | str, actor: str, builder: EntryBuilder
-) -> dict[str, Any]:
+def launcher_entry(command: list[str], where: list[str], builder: EntryBuilder) -> dict[str, Any]:
     """The client's entry starting the builder's server through `pylee-tui run`: no env, no
     headers (a remote too: `run` bridges stdio to it)."""
     builder.warn_secret_headers()
-    return builder.client.command_entry(launcher_argv(command, db, actor, builder), {})
+    return builder.client.command_entry(launcher_argv(command, where, builder), {})

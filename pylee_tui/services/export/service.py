@@ -33,7 +33,12 @@ from pylee_tui.services.export.configfile import (
     write_config,
 )
 from pylee_tui.services.export.entry import EntryBuilder
-from pylee_tui.services.export.launcher import LAUNCHER_NOTE, launcher_entry, pylee_command
+from pylee_tui.services.export.launcher import (
+    LAUNCHER_NOTE,
+    launcher_entry,
+    pylee_command,
+    store_options,
+)
 from pylee_tui.services.export.merge import Clash, Merge, Owners, merge
 from pylee_tui.services.export.names import entry_names
 from pylee_tui.services.export.plan import ExportPlan, InstallResult
@@ -179,14 +184,16 @@ class ExportService(Service):
     def _launcher_entries(
         self, actor: str, plan: ExportPlan, builders: dict[str, EntryBuilder]
     ) -> None:
-        """Each entry starts `pylee-tui run` for its server, as `actor`, on this store: no
-        value is read, so none is decrypted."""
-        command = pylee_command()
+        """Each entry starts `pylee-tui run` for its server against this store
+        (`launcher_target`): no value is read, so none is decrypted."""
+        command, where = pylee_command(), self.launcher_target(actor)
         for server_name, builder in builders.items():
-            plan.entries[builder.entry_name] = launcher_entry(
-                command, self.store.path, actor, builder
-            )
+            plan.entries[builder.entry_name] = launcher_entry(command, where, builder)
             plan.servers[builder.entry_name] = server_name
+
+    def launcher_target(self, actor: str) -> list[str]:
+        """The options a launcher entry names its store with: this file, as `actor`."""
+        return store_options(self.store.path, actor)
 
     # --- files --------------------------------------------------------------------------------
 
