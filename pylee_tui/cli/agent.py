@@ -96,20 +96,36 @@ def cmd_agent_start(ctx: Context) -> int:
         return 0
     vault.unlock(read_passphrase(PASSPHRASE_ENV, "Vault passphrase: "))  # a wrong one: here
     key = vault.data_key()
+    return hand_over(
+        ctx, path, running, (fingerprint, store, key), "this store's key", "this store's vault key"
+    )
+
+
+def hand_over(
+    ctx: Context,
+    path: Path,
+    running: dict[str, Any] | None,
+    held: tuple[str, str, bytes],
+    gave: str,
+    holds: str,
+) -> int:
+    """Give the key `held` (fingerprint, label, key) to the running agent, or start one with
+    it (in the foreground with --foreground), saying so with `gave` / `holds`."""
+    from pylee_tui.agent import client
+    from pylee_tui.services import PyleeError
+
     idle = ctx.args.idle_timeout
     if running is not None:
-        if not client.add_key(fingerprint, store, key):
+        if not client.add_key(*held):
             raise PyleeError("the running agent did not take the key; see `agent status`")
-        ctx.out.write(
-            f"Gave the running agent (pid {running.get('pid')}) this store's key; socket: {path}\n"
-        )
+        ctx.out.write(f"Gave the running agent (pid {running.get('pid')}) {gave}; socket: {path}\n")
         return 0
     if ctx.args.foreground:
-        return run_in_foreground(ctx, path, idle, fingerprint, store, key)
-    pid = spawn(path, idle, fingerprint, store, key)
+        return run_in_foreground(ctx, path, idle, *held)
+    pid = spawn(path, idle, *held)
     ctx.out.write(
-        f"Agent started (pid {pid}): it holds this store's vault key in memory and forgets it "
-        f"after {shown_duration(idle)} without use; socket: {path}\n"
+        f"Agent started (pid {pid}): it holds {holds} in memory and forgets it after "
+        f"{shown_duration(idle)} without use; socket: {path}\n"
     )
     return 0
 
@@ -118,7 +134,6 @@ def start_with_team_key(ctx: Context, path: Path) -> int:
     """`agent start` against a team server: the passphrase opens the member's private key once
     and the agent keeps it in memory, as it keeps a local vault's key."""
     from pylee_tui.agent import client
-    from pylee_tui.services import PyleeError
     from pylee_tui.team.vault_client import RemoteVault
 
     vault = ctx.services.vault
@@ -131,23 +146,9 @@ def start_with_team_key(ctx: Context, path: Path) -> int:
         )
         return 0
     vault.unlock(read_passphrase(PASSPHRASE_ENV, "Team key passphrase: "))  # a wrong one: here
-    fingerprint, label, key = vault.fingerprint(), vault.agent_label(), vault.data_key()
-    idle = ctx.args.idle_timeout
-    if running is not None:
-        if not client.add_key(fingerprint, label, key):
-            raise PyleeError("the running agent did not take the key; see `agent status`")
-        ctx.out.write(
-            f"Gave the running agent (pid {running.get('pid')}) your {label}; socket: {path}\n"
-        )
-        return 0
-    if ctx.args.foreground:
-        return run_in_foreground(ctx, path, idle, fingerprint, label, key)
-    pid = spawn(path, idle, fingerprint, label, key)
-    ctx.out.write(
-        f"Agent started (pid {pid}): it holds your {label} in memory and forgets it after "
-        f"{shown_duration(idle)} without use; socket: {path}\n"
-    )
-    return 0
+    label = vault.agent_label()
+    held = (vault.fingerprint(), label, vault.data_key())
+    return hand_over(ctx, path, running, held, f"your {label}", f"your {label}")
 
 
 def start_line(path: Path, idle: int, fingerprint: str, store: str, key: bytes) -> bytes:
