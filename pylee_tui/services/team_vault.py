@@ -164,7 +164,7 @@ class TeamVaultService(Service):
         scope: Scope,
         keys: list[str] | None = None,
         *,
-        purpose: Literal["export", "reveal", "copy"] = "export",
+        purpose: Literal["export", "reveal", "copy", "run", "check", "call"] = "export",
         via: str | None = None,
     ) -> list[SealedSecret]:
         """The sealed values of the secrets that win in the scope's effective configuration
@@ -172,21 +172,29 @@ class TeamVaultService(Service):
         reader's machine. As locally: an export (a revealed configuration) needs
         `secrets:reveal` and is one `secret.export` event naming the keys; a reveal or copy of
         one key's value needs it unless every secret in it is the reader's own, and is one
-        `secret.reveal`/`secret.copy` event per secret, naming the key read (`via`)."""
-        if purpose not in ("export", "reveal", "copy"):
-            raise InvalidInput(f"purpose must be export, reveal or copy, not {purpose!r}")
+        `secret.reveal`/`secret.copy` event per secret, naming the key read (`via`). Starting
+        a server on the reader's machine (`run`, `check`, `call`: `scope` is the server's) needs
+        what a reveal needs and is one `secret.<purpose>` event naming the keys and the server,
+        as a local start is."""
+        if purpose not in ("export", "reveal", "copy", "run", "check", "call"):
+            raise InvalidInput(
+                f"purpose must be export, reveal, copy, run, check or call, not {purpose!r}"
+            )
         with self.store.transaction() as db:
             found, ref, ids = self._effective(db, actor, scope, keys, purpose)
-            if purpose == "export" and found:
+            if purpose in ("export", "run", "check", "call") and found:
+                more: dict[str, Any] = {"keys": sorted(s.key for s in found)}
+                if purpose != "export":
+                    more["servers"] = [scope.server] if scope.server else []
                 self.services.audit.record(
                     db,
                     actor,
                     ref.org,
-                    "secret.export",
+                    f"secret.{purpose}",
                     "variable",
                     None,
                     ref.label,
-                    ref.metadata(keys=sorted(s.key for s in found)),
+                    ref.metadata(**more),
                 )
             elif found:
                 for secret in found:
@@ -527,7 +535,8 @@ class TeamVaultService(Service):
             if d is not None and d.kind == "secret" and (wanted is None or d.key in wanted)
         ]
         if any(d.scope != "user" for d in winners):
-            self.services.access.require(member, "secrets:reveal", f"{purpose} secrets")
+            doing = "reveal" if purpose in ("run", "check", "call") else purpose
+            self.services.access.require(member, "secrets:reveal", f"{doing} secrets")
         generation = 0
         if any(d.scope != "user" for d in winners):
             generation = self._wrap_of(db, ref.org, actor).generation

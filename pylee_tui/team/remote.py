@@ -246,7 +246,7 @@ class RemoteVariables(RemoteService):
             values = self._vault.winning_secrets(
                 Scope(scope.org, scope.registry, server),
                 sorted(keys),
-                purpose="export" if purpose == "export" else "reveal",
+                purpose=purpose,
             )
             found[server] = {key: values.get(key) for key in sorted(keys)}
         return found

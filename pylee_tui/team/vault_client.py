@@ -238,13 +238,13 @@ class RemoteVault:
         scope: Scope,
         keys: list[str],
         *,
-        purpose: Literal["export", "reveal"] = "reveal",
+        purpose: Literal["export", "reveal", "run", "check", "call"] = "reveal",
     ) -> dict[str, str]:
         """The plaintext of the secrets among `keys` that win in the scope's effective
         configuration (the member's own overrides over it), opened on this machine, by key: what
-        starting a server (`purpose="reveal"`: needs `secrets:reveal` unless every one is the
-        member's own) or an export (`"export"`: needs it always) is given. The server refuses
-        before anything is read, and audits the read."""
+        starting a server (`run`, `check`, `call`: needs `secrets:reveal` unless every one is
+        the member's own) or an export (`"export"`: needs it always) is given. The server
+        refuses before anything is read, and audits the read as `secret.<purpose>`."""
         if not keys:
             return {}
         if not self.unlocked and self._service.check_effective(self.email, scope, keys):

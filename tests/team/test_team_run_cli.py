@@ -154,8 +154,12 @@ def test_a_reader_runs_the_server_with_the_secret_opened_on_their_machine(
         ],
     )
     assert (found, wrong, region) == (True, False, True)
+    # audited as a local start is: one `secret.run` naming the keys and the server, no reveal
     events = [e for e in team.services.audit.list_for_org(ANN, "acme") if e.actor == ANN]
-    assert "secret.reveal" in {e.action for e in events}
+    runs = [e for e in events if e.action == "secret.run"]
+    assert runs and all(e.metadata["keys"] == ["API_KEY"] for e in runs)
+    assert all(e.metadata["servers"] == [NAME] for e in runs)
+    assert "secret.reveal" not in {e.action for e in events}
     assert SECRET.encode() not in on_disk(team)
 
 
@@ -169,6 +173,8 @@ def test_check_and_call_against_the_server(shell: Shell, team: TeamServer) -> No
         passphrase=True,
     )  # fmt: skip
     assert ok(answer) == "true\n"
+    actions = [e.action for e in team.services.audit.list_for_org(ANN, "acme") if e.actor == ANN]
+    assert {"secret.check", "secret.call"} <= set(actions)
     # without the passphrase and no terminal to ask on: one line naming PYLEE_PASSPHRASE
     locked = shell("check", *TOOLS)
     assert locked.code == 1 and "PYLEE_PASSPHRASE" in locked.err
