@@ -37,6 +37,9 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     # where the saved team login lives (team/login.py): never the developer's own
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    # a saved login's token stays in that file: the developer's own OS keyring is never used
+    monkeypatch.setenv("PYLEE_KEYRING", "off")
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     runtime = tempfile.mkdtemp(prefix="pyl-rt-")  # made 0700
     monkeypatch.setenv("XDG_RUNTIME_DIR", runtime)

@@ -259,7 +259,7 @@ def cmd_join(parser: CliParser, args: argparse.Namespace, out: TextIO) -> int:
     protected = sealing.protect(keys.private, passphrase)  # before the code is used up
     ca = _ca_file(args.ca)
     issued = remote.enrol(url, args.code, keys.public, label=args.label, verify=ca or True)
-    path = login.save(
+    saved = login.save(
         login.SavedLogin(
             url=url,
             email=issued.email,
@@ -279,9 +279,16 @@ def cmd_join(parser: CliParser, args: argparse.Namespace, out: TextIO) -> int:
         f"Joined {url} as {issued.email} (token #{issued.token_id}, valid until "
         f"{issued.expires_at[:10]}).\n"
         f"Your key's fingerprint: {sealing.fingerprint(keys.public)}\n"
-        f"Saved to {path}\n"
+        f"{_where_saved(saved)}\n"
     )
     return 0
+
+
+def _where_saved(saved: login_module.Saved) -> str:
+    """Where join put the login, and its token above all."""
+    if saved.keyring is not None:
+        return f"Saved to {saved.path} (0600); token saved in the OS keyring ({saved.keyring})."
+    return f"Saved to {saved.path} (0600), with the token ({saved.why_file})."
 
 
 def cmd_logout(parser: CliParser, args: argparse.Namespace, out: TextIO) -> int:
@@ -292,8 +299,9 @@ def cmd_logout(parser: CliParser, args: argparse.Namespace, out: TextIO) -> int:
     try:
         saved = login.load()
     except PyleeError as exc:  # damaged: nothing to revoke with, but logging out still works
-        login.delete()
+        deleted = login.delete()
         out.write(f"Removed the saved team login, which could not be read ({exc}).\n")
+        out.write(_token_removed(deleted))
         return 0
     if saved is None:
         out.write(f"No team login is saved ({login.login_path()}).\n")
@@ -310,9 +318,18 @@ def cmd_logout(parser: CliParser, args: argparse.Namespace, out: TextIO) -> int:
             f"; the server did not revoke its token ({exc}): it stops working on "
             f"{saved.expires_at[:10]}, or when revoked with `{PROG} token revoke {saved.token_id}`"
         )
-    login.delete()
+    deleted = login.delete()
     out.write(f"Logged out of {saved.url} as {saved.email}{revoked}.\n")
+    out.write(_token_removed(deleted))
     return 0
+
+
+def _token_removed(deleted: login_module.Deleted) -> str:
+    """A line when logout took the token out of the OS keyring (a token in the file went with
+    the file)."""
+    if deleted.keyring is None:
+        return ""
+    return f"Removed its token from the OS keyring ({deleted.keyring}).\n"
 
 
 def register(commands: Commands) -> None:
