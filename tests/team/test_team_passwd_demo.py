@@ -7,13 +7,13 @@ from __future__ import annotations
 import io
 import os
 import stat
-from pathlib import Path
 
 import pytest
 
 from pylee_tui.team import login, sealing
 from tests.support import ANN, CliResult, CliRunner
 from tests.team.conftest import TeamServer
+from tests.team.shell import ok, on_disk, one_line
 
 OLD = "the old team key passphrase"
 NEW = "a brand new team key passphrase"
@@ -57,21 +57,6 @@ class Shell:
             else:
                 self.monkeypatch.setenv(env, value)
         return self.cli(*argv, db=False, user=None)
-
-
-def ok(result: CliResult) -> str:
-    assert result.code == 0, result.err
-    return result.out
-
-
-def one_line(result: CliResult) -> str:
-    assert result.code == 1 and len(result.err.splitlines()) == 1, result
-    return result.err
-
-
-def on_disk(team: TeamServer) -> bytes:
-    path = Path(team.services.store.path)
-    return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
 
 
 def test_passwd_changes_the_team_key_passphrase_in_the_login(

@@ -5,7 +5,6 @@ every secret the server gets is their own; the team server's files never hold a 
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -16,12 +15,12 @@ from typing import Any
 import anyio
 import pytest
 
-from pylee_tui.team import login, sealing
 from tests.fixtures.mcp_servers import fake_uvx, path_with, server_json
 from tests.fixtures.mcp_servers.client import as_a_client, calls
 from tests.runtime.conftest import sha256
-from tests.support import ANN, BOB, CliResult, CliRunner
+from tests.support import ANN, BOB, CliRunner
 from tests.team.conftest import TeamServer
+from tests.team.shell import TeamShell, ok, on_disk
 
 SECRET = "sk-team-RUN-4242-never-on-the-server"  # the registry's API_KEY, set by bob
 OWN = "sk-bob-OWN-1717-never-on-the-server"  # bob's own API_KEY (his user scope)
@@ -34,52 +33,16 @@ TOOLS = ("--org", "acme", "--registry", "tools")
 TIMEOUT = 30
 
 
-def passphrase_of(email: str) -> str:
-    return f"the team key passphrase of {email}"
-
-
-class Shell:
-    """The CLI with no --db, as the person whose saved login it uses (each their own key); and
-    `pylee-tui run` in a child process as an MCP client starts it, with the same login."""
+class Shell(TeamShell):
+    """The team shell, and `pylee-tui run` in a child process as an MCP client starts it, with
+    the same login."""
 
     def __init__(
         self, cli: CliRunner, team: TeamServer, monkeypatch: pytest.MonkeyPatch, tmp: Path
     ):
-        self.cli, self.team, self.monkeypatch = cli, team, monkeypatch
-        self.logins: dict[str, login.SavedLogin] = {}
+        super().__init__(cli, team, monkeypatch)
         fake_uvx(tmp / "bin")
         monkeypatch.setenv("PATH", path_with(tmp / "bin"))
-
-    def join(self, email: str) -> None:
-        keys = sealing.new_key_pair()
-        with self.team.services.store.transaction() as db:
-            code = self.team.services.tokens.issue_code(db, email, ANN)
-        issued = self.team.services.tokens.enrol(code, keys.public, "tests")
-        self.logins[email] = login.SavedLogin(
-            url=self.team.url,
-            email=email,
-            token=issued.token,
-            token_id=issued.token_id,
-            expires_at=issued.expires_at,
-            public_key=keys.public,
-            protected_private_key=sealing.protect(keys.private, passphrase_of(email)),
-        )
-
-    def as_person(self, person: str, passphrase: bool) -> None:
-        if person not in self.logins:
-            self.join(person)
-        login.save(self.logins[person])
-        if passphrase:
-            self.monkeypatch.setenv("PYLEE_PASSPHRASE", passphrase_of(person))
-        else:
-            self.monkeypatch.delenv("PYLEE_PASSPHRASE", raising=False)
-
-    def __call__(
-        self, *argv: str, person: str = ANN, stdin: str = "", passphrase: bool = False
-    ) -> CliResult:
-        self.as_person(person, passphrase)
-        self.monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        return self.cli(*argv, db=False, user=None)
 
     def run_argv(self, *head: str) -> list[str]:
         """`pylee-tui run` as a client's command (no --db: the saved login's server)."""
@@ -111,11 +74,6 @@ class Shell:
         return [r.structured_content["result"] for r in results]
 
 
-def ok(result: CliResult) -> str:
-    assert result.code == 0, result.err
-    return result.out
-
-
 @pytest.fixture
 def shell(
     cli: CliRunner, team: TeamServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
@@ -135,11 +93,6 @@ def shell(
     ok(shell("vault", "share", "--org", "acme"))  # the org's key (a first secret makes it too)
     ok(shell("secret", "set", "API_KEY", *TOOLS, person=BOB, stdin=SECRET))
     return shell
-
-
-def on_disk(team: TeamServer) -> bytes:
-    path = Path(team.services.store.path)
-    return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
 
 
 def test_a_reader_runs_the_server_with_the_secret_opened_on_their_machine(

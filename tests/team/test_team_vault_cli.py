@@ -6,78 +6,24 @@ and `rotate --org` say what they did; the server's files never hold the value.""
 
 from __future__ import annotations
 
-import io
 import json
-from pathlib import Path
 
 import pytest
 
-from pylee_tui.team import login, sealing
-from tests.support import ANN, BOB, CARL, CliResult, CliRunner
+from tests.support import ANN, BOB, CARL, CliRunner
 from tests.team.conftest import TeamServer
+from tests.team.shell import TeamShell, ok, on_disk, one_line
 
 VALUE = "sk-live-5c1f-never-on-the-server"
 ORG = ("--org", "acme")
 
 
-def passphrase_of(email: str) -> str:
-    return f"the team key passphrase of {email}"
-
-
-class Shell:
-    """The CLI with no --db, as the person whose saved login it uses (each their own key)."""
-
-    def __init__(self, cli: CliRunner, team: TeamServer, monkeypatch: pytest.MonkeyPatch):
-        self.cli, self.team, self.monkeypatch = cli, team, monkeypatch
-        self.logins: dict[str, login.SavedLogin] = {}
-
-    def join(self, email: str) -> None:
-        keys = sealing.new_key_pair()
-        with self.team.services.store.transaction() as db:
-            code = self.team.services.tokens.issue_code(db, email, ANN)
-        issued = self.team.services.tokens.enrol(code, keys.public, "tests")
-        self.logins[email] = login.SavedLogin(
-            url=self.team.url,
-            email=email,
-            token=issued.token,
-            token_id=issued.token_id,
-            expires_at=issued.expires_at,
-            public_key=keys.public,
-            protected_private_key=sealing.protect(keys.private, passphrase_of(email)),
-        )
-
-    def __call__(
-        self, *argv: str, person: str = ANN, stdin: str = "", passphrase: bool = False
-    ) -> CliResult:
-        if person not in self.logins:
-            self.join(person)
-        login.save(self.logins[person])
-        self.monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-        if passphrase:
-            self.monkeypatch.setenv("PYLEE_PASSPHRASE", passphrase_of(person))
-        else:
-            self.monkeypatch.delenv("PYLEE_PASSPHRASE", raising=False)
-        return self.cli(*argv, db=False, user=None)
-
-
-def ok(result: CliResult) -> str:
-    assert result.code == 0, result.err
-    return result.out
-
-
-def one_line(result: CliResult) -> str:
-    assert result.code == 1 and len(result.err.splitlines()) == 1, result
-    return result.err
+Shell = TeamShell
 
 
 @pytest.fixture
 def shell(cli: CliRunner, team: TeamServer, monkeypatch: pytest.MonkeyPatch) -> Shell:
     return Shell(cli, team, monkeypatch)
-
-
-def on_disk(team: TeamServer) -> bytes:
-    path = Path(team.services.store.path)
-    return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
 
 
 def test_done_when_from_the_shell(shell: Shell, team: TeamServer) -> None:
