@@ -82,8 +82,9 @@ ROUTED = frozenset(
         # client configs written here (team.remote_export); a launcher entry runs
         # `pylee-tui --server URL run`, inline values are opened here
         "export",
-        # this machine's client files, by its record of the exports from the server
-        *(f"clients {a}" for a in ("scan", "status", "sync")),
+        # this machine's client files, by its record of the exports from the server; an
+        # import or an adopt is one transaction on the server, its secrets sealed here
+        *(f"clients {a}" for a in ("scan", "status", "sync", "import", "adopt")),
     }
 )
 
@@ -91,9 +92,6 @@ ROUTED = frozenset(
 LOCAL_ONLY: dict[str, str] = {
     "login": "saves the acting user of a local database; against a server you act as your login",
     "serve init": "makes a local database a team server (run it where the server runs)",
-    # each writes servers, variables and secrets in one transaction of a local store
-    "clients import": "turns a client's servers into a local registry's, all or nothing",
-    "clients adopt": "takes a hand edit back into a local registry's server, all or nothing",
 }
 
 # the commands that open no store: the same with or without a team server

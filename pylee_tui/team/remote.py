@@ -39,7 +39,8 @@ if TYPE_CHECKING:
     from pylee_tui.services.launch import LaunchService
     from pylee_tui.services.resolver import EffectiveConfig
     from pylee_tui.team.login import SavedLogin
-    from pylee_tui.team.remote_export import RemoteClients, RemoteDrift, RemoteExport
+    from pylee_tui.team.remote_clients import RemoteClients, RemoteDrift
+    from pylee_tui.team.remote_export import RemoteExport
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -362,14 +363,14 @@ class RemoteServices:
     @functools.cached_property
     def clients(self) -> RemoteClients:
         """The MCP clients' files on this machine (`clients scan`)."""
-        from pylee_tui.team.remote_export import RemoteClients
+        from pylee_tui.team.remote_clients import RemoteClients
 
         return RemoteClients(self)
 
     @functools.cached_property
     def drift(self) -> RemoteDrift:
         """The files exported from this server: status and sync."""
-        from pylee_tui.team.remote_export import RemoteDrift
+        from pylee_tui.team.remote_clients import RemoteDrift
 
         return RemoteDrift(self)
 

@@ -14,8 +14,9 @@ and `clients status` can tell a hand edit) is about this machine's files, so it 
 machine: in a small store of its own per team server (`files_store_path`), never on the server.
 The team server records no `registry.export` event (it is not offered one to record).
 
-`clients scan`, `status` and `sync` read the same record: the files exported from this team
-server (a local store's exports have their own record, in that store).
+`clients scan`, `status`, `sync` and `adopt` read the same record (`ExportRecord`, used by
+`team.remote_clients`): the files exported from this team server (a local store's exports have
+their own record, in that store).
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from pylee_tui.services.base import Service
-from pylee_tui.services.clients.drift import DriftService
-from pylee_tui.services.clients.service import ClientsService
 from pylee_tui.services.export.launcher import LAUNCHER_NOTE
 from pylee_tui.services.export.service import ExportService
 
@@ -95,7 +94,7 @@ class RemoteExport(ExportService):
         export's read of the secrets is audited there, as `secret.export`)."""
 
 
-class _ExportRecord(Service):
+class ExportRecord(Service):
     """A service over this machine's record of the exports from a team server (not the
     server's store): `clients scan`, `status` and `sync` read it."""
 
@@ -106,13 +105,3 @@ class _ExportRecord(Service):
     @property
     def store(self) -> Store:
         return self._remote.export.store
-
-
-class RemoteClients(_ExportRecord, ClientsService):
-    """`clients scan` against a team server: which entries are ours, by this machine's record
-    of the exports from it."""
-
-
-class RemoteDrift(_ExportRecord, DriftService):
-    """`clients status` and `sync` against a team server: the files exported from it, compared
-    with (and exported again from) its registries."""

@@ -128,6 +128,8 @@ EXPOSED: dict[str, tuple[str, ...]] = {
         "rotate",
     ),
     "invitations": ("invite",),
+    # `clients import` and `adopt`: the writes of a local store's, secrets sealed by the member
+    "clients": ("check_writes", "import_targets", "import_sealed", "adopt_sealed"),
 }
 
 # Methods that decrypt or encrypt a secret's value: they arrive with the end-to-end vault (the

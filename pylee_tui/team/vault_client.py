@@ -54,6 +54,14 @@ NO_KEY_HERE = "there is no team key on this machine: `pylee-tui join` the server
 ATTEMPTS = 3  # a key rotated or made by someone else meanwhile: read again and retry
 
 
+def no_org_key(org: str) -> Conflict:
+    """A secret written to an org that has no key yet, by someone who may not make it."""
+    return Conflict(
+        f"org {org} has no secrets key yet: an admin makes it by setting its first secret, or "
+        f"with `pylee-tui vault share --org {org}`"
+    )
+
+
 def personal_aad(org_id: int, member_id: int, key: str) -> bytes:
     """What a secret of a member's own (the user scope, sealed to their key) is bound to."""
     return crypto.associated_data(org_id, "user", member_id, key) + b"\x00sealed-to-member"
@@ -165,10 +173,7 @@ class RemoteVault:
                 aad = personal_aad(target.org_id, target.scope_id, target.key)
             elif target.public_key is None:
                 if not target.may_init:
-                    raise Conflict(
-                        f"org {target.org} has no secrets key yet: an admin makes it by setting "
-                        f"its first secret, or with `pylee-tui vault share --org {target.org}`"
-                    )
+                    raise no_org_key(target.org)
                 self._init(target.org)
                 continue
             else:

@@ -232,8 +232,6 @@ def _parse_minimal(parser: argparse.ArgumentParser, words: list[str]) -> argpars
 LOCAL_ONLY_ARGV: dict[str, tuple[str, ...]] = {
     "login": ("login", ANN),
     "serve init": ("serve", "init", "--email", ANN),
-    "clients import": ("clients", "import", "claude", *CORE),
-    "clients adopt": ("clients", "adopt", "claude", "weather"),
 }
 
 
@@ -364,8 +362,9 @@ def test_the_routed_commands_work_against_a_real_server(
     # `vault passwd` (the team key's passphrase): tests/team/test_team_passwd_demo.py
     vault = {c for c in ROUTED if c.startswith("vault ")}
     # `run`, `check`, `call` and `export` (servers started, client files written on this
-    # machine) have their own tests: tests/team/test_team_run_cli.py
-    launch = {"run", "check", "call", "export", "clients scan", "clients status", "clients sync"}
+    # machine) have their own tests: tests/team/test_team_run_cli.py; `clients import` and
+    # `adopt` (a client file into the server's registry): tests/team/test_team_clients.py
+    launch = {"run", "check", "call", "export"} | {c for c in ROUTED if c.startswith("clients ")}
     # `demo` (orgs made here, copied up sealed): tests/team/test_team_passwd_demo.py
     # `agent start` (the team key held in memory): tests/team/test_team_agent.py
     left = ROUTED - vault - launch - NAME_COLLISION - {"demo", "agent start"}

@@ -5,6 +5,7 @@ registries and variables services. What cannot be said so is refused, nothing wr
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,7 +42,24 @@ class Edit:
     changes: list[str] = field(default_factory=list)
 
 
+@dataclass
+class AdoptPlan:
+    """What adopting an entry does: the edit of its server, and the entry as recorded after."""
+
+    scope: Scope
+    edit: Edit
+    written: Any
+
+
 def adopt_entry(services: Services, actor: str, path: Path, record: Written) -> AdoptResult:
+    plan = plan_adopt(services, actor, path, record)
+    apply_adopt(services, actor, record, plan)
+    return adopt_result(record, plan)
+
+
+def plan_adopt(services: Services, actor: str, path: Path, record: Written) -> AdoptPlan:
+    """The change of the entry said in its server's terms; refused (InvalidInput, one line)
+    when it cannot be. Nothing is written."""
     fmt = client_format(record.client)
     text = read_client_file(path)
     if text is None:
@@ -74,44 +92,75 @@ def adopt_entry(services: Services, actor: str, path: Path, record: Written) -> 
         )
     if not edit.changes:
         raise InvalidInput(f"{record.name}: nothing in the change can be adopted")
-    if edit.set_secrets:
-        services.vault.data_key()  # VaultLocked now, before anything is written
     # as written: the new secrets' values masked, as an inline export's are
     written = mask_entry(mask_like(raw, record.entry), SecretMatcher(edit.set_secrets.values()))
+    return AdoptPlan(scope, edit, written)
+
+
+def apply_adopt(services: Services, actor: str, record: Written, plan: AdoptPlan) -> None:
+    """The edit made through a local store's services and the entry recorded as written, in
+    one transaction."""
+    edit = plan.edit
+    if edit.set_secrets:
+        services.vault.data_key()  # VaultLocked now, before anything is written
+
+    def secrets(key: str, value: str) -> None:
+        services.variables.set_key(actor, plan.scope, key, value, kind="secret")
+
     try:
         # all or nothing: the services' own transactions nest in this one
         with services.store.transaction() as db:
-            _apply(services, actor, scope, edit)
-            rerecord(db, record, written, services.now(), actor)
+            published = apply_edit(services, actor, plan.scope, edit, secrets)
+            rerecord(db, record, plan.written, services.now(), actor)
     except ChangeRequested:
         # the request was rolled back with the rest: say so rather than point at it
-        raise InvalidInput(
-            f"{record.name}: registry {record.org}/{record.registry} requires approval of a "
-            "change to its servers, which adopt cannot wait for: ask an approver to adopt it, "
-            "or edit the server and publish it for approval; nothing was changed"
-        ) from None
-    if edit.set_secrets and record.secrets != "inline":
-        edit.changes.append(
+        raise adopt_needs_approver(plan.scope, record.name) from None
+    if published is not None:
+        edit.changes.append(f"published as version {published}")
+
+
+def adopt_needs_approver(scope: Scope, entry: str | None = None) -> InvalidInput:
+    """An adopt into a registry that requires approval (a change request cannot be waited for)."""
+    return InvalidInput(
+        ("" if entry is None else f"{entry}: ")
+        + f"registry {scope.org}/{scope.registry} requires approval of a "
+        "change to its servers, which adopt cannot wait for: ask an approver to adopt it, "
+        "or edit the server and publish it for approval; nothing was changed"
+    )
+
+
+def adopt_result(record: Written, plan: AdoptPlan) -> AdoptResult:
+    changes = list(plan.edit.changes)
+    if plan.edit.set_secrets and record.secrets != "inline":
+        changes.append(
             "the file still holds the new secret's value: `clients sync` writes the "
             f"{record.secrets} form instead"
         )
-    return AdoptResult(record.org, record.registry, record.server, tuple(edit.changes))
+    return AdoptResult(record.org, record.registry, record.server, tuple(changes))
 
 
-def _apply(services: Services, actor: str, scope: Scope, edit: Edit) -> None:
-    """The edit made through the services (inside the caller's transaction)."""
+def apply_edit(
+    services: Services,
+    actor: str,
+    scope: Scope,
+    edit: Edit,
+    secrets: Callable[[str, str], None],
+) -> str | None:
+    """The edit made through the services (inside the caller's transaction), each new secret
+    as `secrets(key, value)` writes it; the version published (None: no document change)."""
+    published = None
     if edit.document_changed:
         # exports write a server's latest published version: the hand change is published
         # as the next one (the bump its changes suggest), so the file and the registry agree
         services.registries.edit_server(actor, scope, edit.document)
-        published = services.server_versions.publish(actor, scope)
-        edit.changes.append(f"published as version {published.version}")
+        published = services.server_versions.publish(actor, scope).version
     for key, value in edit.set_variables.items():
         services.variables.set_key(actor, scope, key, value)
     for key, value in edit.set_secrets.items():
-        services.variables.set_key(actor, scope, key, value, kind="secret")
+        secrets(key, value)
     for key in edit.unset:
         services.variables.unset(actor, scope, key)
+    return published
 
 
 def _command(edit: Edit, now: ClientEntry, before: ClientEntry, name: str) -> None:

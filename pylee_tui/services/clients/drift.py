@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Collection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pylee_tui.services.base import Service
 from pylee_tui.services.clients.model import (
@@ -37,6 +37,9 @@ from pylee_tui.services.export.written import (
 )
 from pylee_tui.services.resolver import MASK
 from pylee_tui.services.scope import Scope
+
+if TYPE_CHECKING:
+    from pylee_tui.services.clients.adopt import AdoptPlan
 
 # a name whose value is a secret (an env key or header the user added by hand)
 SECRET_NAME = re.compile(r"TOKEN|KEY|SECRET|PASSWORD|AUTH", re.IGNORECASE)
@@ -244,7 +247,7 @@ class DriftService(Service):
         registry as an edit of its server (and its server-scope variables); then the entry is
         recorded as written, in sync. Only an entry changed by hand can be adopted; a change
         that cannot be said in the server's terms is refused, nothing written."""
-        from pylee_tui.services.clients.adopt import adopt_entry
+        from pylee_tui.services.clients.adopt import adopt_result, plan_adopt
 
         path = Path(path).expanduser()
         records = {r.name: r for r in self._records(path, client)}
@@ -264,7 +267,16 @@ class DriftService(Service):
             raise InvalidInput(
                 f"{entry} is {state or 'unreadable'}: only an entry changed by hand can be adopted"
             )
-        return adopt_entry(self.services, actor, path, record)
+        plan = plan_adopt(self.services, actor, path, record)
+        self._apply_adopt(actor, record, plan)
+        return adopt_result(record, plan)
+
+    def _apply_adopt(self, actor: str, record: Written, plan: AdoptPlan) -> None:
+        """The edit made and the entry recorded as written, all or nothing (a local store's:
+        one transaction)."""
+        from pylee_tui.services.clients.adopt import apply_adopt
+
+        apply_adopt(self.services, actor, record, plan)
 
 
 def _registry_of(record: Written) -> _Registry:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import Base64Bytes
+
 from pylee_tui.services.export.clients.base import ClientEntry
 
 # a recorded entry's state, as `clients status` words it
@@ -118,3 +120,55 @@ class AdoptResult:
     registry: str
     server: str
     changes: tuple[str, ...]  # what changed in the server, one line each
+
+
+# --- a team server's side: secrets arrive sealed by the member's machine (clients/sealed.py) ---
+
+
+@dataclass
+class SealedItem:
+    """An import item as it travels to a team server: no secret's value, only its key (and,
+    once sealed on the member's machine to the server's scope, its blob)."""
+
+    entry: str
+    server: str
+    document: dict[str, Any]
+    variables: dict[str, str] = field(default_factory=dict)
+    secret_keys: list[str] = field(default_factory=list)
+    sealed: dict[str, Base64Bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ImportTargets:
+    """What the secrets of an import are sealed to: the org's key (generation 0 and no public
+    key: none yet; `may_init`: the member may make it) and the id each server will have."""
+
+    org_id: int
+    generation: int
+    public_key: Base64Bytes | None
+    may_init: bool
+    server_ids: dict[str, int]
+
+
+@dataclass
+class ImportDone:
+    """What an import into a team server stored (ImportResult without the plan)."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    drafts: list[str] = field(default_factory=list)
+    secrets_stored: list[str] = field(default_factory=list)
+    variables_stored: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AdoptChange:
+    """A hand edit of an exported entry as a team server applies it, in one transaction: the
+    server's new document (None: unchanged; published as its next version), its server-scope
+    variables set, secrets set (sealed on the member's machine to `generation`), keys unset."""
+
+    document: dict[str, Any] | None
+    set_variables: dict[str, str] = field(default_factory=dict)
+    sealed: dict[str, Base64Bytes] = field(default_factory=dict)
+    generation: int = 0
+    unset: list[str] = field(default_factory=list)

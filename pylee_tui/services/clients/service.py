@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
 from pylee_tui.services.approvals import ChangeRequested
 from pylee_tui.services.base import Service
-from pylee_tui.services.clients import importer
-from pylee_tui.services.clients.model import FoundFile, ImportItem, ImportPlan, ImportResult
+from pylee_tui.services.clients import importer, sealed
+from pylee_tui.services.clients.model import (
+    AdoptChange,
+    FoundFile,
+    ImportDone,
+    ImportItem,
+    ImportPlan,
+    ImportResult,
+    ImportTargets,
+    SealedItem,
+)
 from pylee_tui.services.clients.scan import config_path, read_file
 from pylee_tui.services.errors import Conflict, InvalidInput
 from pylee_tui.services.export import owners as records
@@ -106,7 +115,7 @@ class ClientsService(Service):
         self.check_import(actor, plan)
         scope = Scope(plan.org, plan.registry)
         if plan.secret_count:
-            self.services.vault.data_key()  # VaultLocked now, not halfway
+            self._secrets_ready()
         existing = {s.name for s in self.services.registries.list_servers(actor, scope)}
         clash = [i.server for i in items if i.server in existing]
         if clash and not replace:
@@ -116,11 +125,15 @@ class ClientsService(Service):
             )
         result = ImportResult(plan, [], [], [], [], [])
         try:
-            self._import(actor, plan, items, existing, result)
+            self._import(actor, plan, items, clash, result)
         except ChangeRequested:
             # approval was turned on meanwhile: the request was rolled back with the rest
             raise _needs_approver(plan) from None
         return result
+
+    def _secrets_ready(self) -> None:
+        """VaultLocked now, not halfway through the import (a local vault encrypts here)."""
+        self.services.vault.data_key()
 
     def check_import(self, actor: str, plan: ImportPlan) -> None:
         """Refuse in one line, before anything is written or the passphrase asked for, an
@@ -129,56 +142,134 @@ class ClientsService(Service):
         cannot wait in a change request), or without a permission its writes need (the servers',
         and the variables' and secrets' for what it stores: PermissionDenied, in the words the
         write would use)."""
-        allowed = self.services.access.allowed(actor, plan.org)
+        items = [i for i in plan.items if i.skipped is None]
+        self.check_writes(
+            actor,
+            plan.org,
+            plan.registry,
+            any(i.variables for i in items),
+            any(i.secrets for i in items),
+        )
+
+    def check_writes(
+        self, actor: str, org: str, registry: str, variables: bool, secrets: bool
+    ) -> None:
+        """`check_import` for an import into `org`/`registry` storing variables, secrets."""
+        allowed = self.services.access.allowed(actor, org)
         if (
             "registries:write" in allowed
             and "registries:approve" not in allowed
-            and self.services.approvals.requires_approval(actor, Scope(plan.org, plan.registry))
+            and self.services.approvals.requires_approval(actor, Scope(org, registry))
         ):
-            raise _needs_approver(plan)
+            raise sealed.needs_approver(org, registry)
         needs = [("registries:write", "import servers")]
-        items = [i for i in plan.items if i.skipped is None]
-        for kind, stored in (("variable", "variables"), ("secret", "secrets")):
-            if any(getattr(i, stored) for i in items):
+        for kind, stored in (("variable", variables), ("secret", secrets)):
+            if stored:
                 needs.append(WRITE_PERMISSIONS[kind])
         for permission, doing in needs:
             if permission not in allowed:
-                self.services.access.check(actor, plan.org, permission, doing)
+                self.services.access.check(actor, org, permission, doing)
 
     def _import(
         self,
         actor: str,
         plan: ImportPlan,
         items: list[ImportItem],
-        existing: set[str],
+        replacing: list[str],
         result: ImportResult,
     ) -> None:
         """The servers, then their keys, in one transaction (see `apply_import`)."""
-        scope = Scope(plan.org, plan.registry)
+
+        def secrets(item: ImportItem, where: Scope) -> list[str]:
+            for key, value in item.secrets.items():
+                self.services.variables.set_key(actor, where, key, value, kind="secret")
+            return list(item.secrets)
+
         with self.store.transaction():
-            report = self.services.registries.import_servers(
+            self.write_items(
                 actor,
-                scope,
-                [i.document for i in items],
-                replace=True,
-                source=f"{plan.client} {plan.path}",
+                Scope(plan.org, plan.registry),
+                f"{plan.client} {plan.path}",
+                items,
+                replacing,
+                result,
+                secrets,
             )
-            for item, outcome in zip(items, report.outcomes, strict=True):
-                if outcome.outcome not in ("imported", "draft", "replaced", "replaced-draft"):
-                    raise InvalidInput(
-                        f"{item.entry}: cannot import {item.server}: {'; '.join(outcome.reasons)}"
-                    )
-                (result.updated if item.server in existing else result.created).append(item.server)
-                if outcome.outcome in ("draft", "replaced-draft"):
-                    result.drafts.append(item.server)
-                where = Scope(plan.org, plan.registry, item.server)
-                variables = self.services.variables
-                for key, value in item.variables.items():
-                    variables.set_key(actor, where, key, value, kind="variable")
-                    result.variables_stored.append(f"{item.server}: {key}")
-                for key, value in item.secrets.items():
-                    variables.set_key(actor, where, key, value, kind="secret")
-                    result.secrets_stored.append(f"{item.server}: {key}")
+
+    def write_items(
+        self,
+        actor: str,
+        scope: Scope,
+        source: str,
+        items: list[ImportItem],
+        replacing: Collection[str],
+        result: ImportResult | ImportDone,
+        secrets: Callable[[ImportItem, Scope], list[str]],
+    ) -> None:
+        """Inside the caller's transaction: the items' servers (those of `replacing` replaced,
+        any other already there: Conflict), then each one's variables, then its secrets as
+        `secrets` writes them (the keys it wrote)."""
+        report = self.services.registries.import_servers(
+            actor, scope, [i.document for i in items], replace=True, source=source
+        )
+        for item, outcome in zip(items, report.outcomes, strict=True):
+            if outcome.outcome not in ("imported", "draft", "replaced", "replaced-draft"):
+                raise InvalidInput(
+                    f"{item.entry}: cannot import {item.server}: {'; '.join(outcome.reasons)}"
+                )
+            if outcome.outcome.startswith("replaced") and item.server not in replacing:
+                raise Conflict(
+                    f"{item.server} was added to registry '{scope.registry}' meanwhile: "
+                    "nothing was imported; run the import again"
+                )
+            (result.updated if item.server in replacing else result.created).append(item.server)
+            if outcome.outcome in ("draft", "replaced-draft"):
+                result.drafts.append(item.server)
+            where = Scope(scope.org, scope.registry, item.server)
+            for key, value in item.variables.items():
+                self.services.variables.set_key(actor, where, key, value, kind="variable")
+                result.variables_stored.append(f"{item.server}: {key}")
+            result.secrets_stored.extend(f"{item.server}: {key}" for key in secrets(item, where))
+
+    # --- a team server's side: the secrets arrive sealed (clients/sealed.py) ------------------
+
+    def import_targets(
+        self,
+        actor: str,
+        org: str,
+        registry: str,
+        items: list[SealedItem],
+        replacing: list[str],
+        source: str = "",
+    ) -> ImportTargets:
+        """(A team server) What the secrets of `items` are sealed to before `import_sealed`:
+        the org's key and the id each server will have (the import made and rolled back: no
+        trace of it is left). Refused as the import itself would be."""
+        return sealed.import_targets(self, actor, org, registry, items, replacing, source)
+
+    def import_sealed(
+        self,
+        actor: str,
+        org: str,
+        registry: str,
+        items: list[SealedItem],
+        replacing: list[str],
+        source: str = "",
+        generation: int = 0,
+        server_ids: dict[str, int] | None = None,
+    ) -> ImportDone:
+        """(A team server) The import of `items` in one transaction: servers, variables, and
+        each secret as sealed on the member's machine to what `import_targets` named. A key or a
+        server id that changed since: Conflict (KEY_CHANGED or IDS_CHANGED), nothing written."""
+        return sealed.import_sealed(
+            self, actor, org, registry, items, replacing, source, generation, server_ids or {}
+        )
+
+    def adopt_sealed(self, actor: str, scope: Scope, change: AdoptChange) -> str | None:
+        """(A team server) A hand edit of an exported entry (`clients adopt`) applied in one
+        transaction, its secrets sealed on the member's machine; the version published (None:
+        the document did not change)."""
+        return sealed.adopt_sealed(self, actor, scope, change)
 
     # --- rewrite ------------------------------------------------------------------------------
 
@@ -286,10 +377,7 @@ class ClientsService(Service):
 
 
 def _needs_approver(plan: ImportPlan) -> InvalidInput:
-    return InvalidInput(
-        f"registry {plan.org}/{plan.registry} requires approval: import the file with an "
-        "approver, or ask one to approve a `server import` of its servers; nothing was imported"
-    )
+    return sealed.needs_approver(plan.org, plan.registry)
 
 
 def plan_json(plan: ImportPlan) -> dict[str, Any]:
