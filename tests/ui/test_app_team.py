@@ -25,6 +25,9 @@ from pylee_tui.widgets.row_table import VirtualTable
 from tests.support import ANN, BOB
 from tests.team.conftest import TeamServer, serve_in_thread
 from tests.ui.pilot import settle, type_text, wait_until
+from tests.ui.test_clients_section import machine
+
+__all__ = ["machine"]  # a fixture, used by name
 
 SIZE = (120, 36)
 PASSPHRASE = "ann's team passphrase"
@@ -233,3 +236,38 @@ async def test_what_a_role_change_left_to_do_to_the_secrets_key_is_said(team, ot
             lambda: any("vault share --org acme" in m for m in messages(app)),
             "the secrets key's note",
         )
+
+
+async def test_the_clients_section_imports_a_file_into_the_servers_registry(team, other, machine):
+    """Section 6 against a team server: the import's secrets are sealed on this machine (no
+    passphrase asked: sealing needs only the org's public key), the servers land on the server."""
+    from pylee_tui.dialogs.client_import import ClientImportScreen
+    from pylee_tui.sections.clients.pane import NodeRef
+    from tests.team.shell import on_disk
+    from tests.ui.test_clients_section import INLINE_TOKEN, open_clients, select
+
+    other.vault.share("acme")  # the org's secrets key (an admin's first secret makes it too)
+    home, _project = machine
+    claude = home / ".config" / "Claude" / "claude_desktop_config.json"
+    app = app_for(team)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_clients(pilot)
+        await select(pilot, pane, NodeRef("file", "claude", claude))
+        await pilot.press("i")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ClientImportScreen)
+        dialog.query_one("#import-registry").value = "core-tools"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await wait_until(
+            pilot,
+            lambda: bool(other.registries.list_servers(ANN, Scope("acme", "core-tools"))),
+            "the servers on the team server",
+        )
+        assert not isinstance(app.screen, VaultUnlockScreen)
+    servers = other.registries.list_servers(ANN, Scope("acme", "core-tools"))
+    github = next(s.name for s in servers if "github" in s.name)
+    other.vault.unlock(PASSPHRASE)
+    where = Scope("acme", "core-tools", github)
+    assert other.variables.reveal(ANN, where, "GITHUB_PERSONAL_ACCESS_TOKEN") == INLINE_TOKEN
+    assert INLINE_TOKEN.encode() not in on_disk(team)

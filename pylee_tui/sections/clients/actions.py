@@ -43,13 +43,21 @@ class ClientActions:
     def user(self) -> str:
         return self.pane.user
 
-    def _call(self, fn: Any, *args: Any, done: Any, group: str, retry: Any = None) -> None:
+    def _call(
+        self,
+        fn: Any,
+        *args: Any,
+        done: Any,
+        group: str,
+        retry: Any = None,
+        why: str = "to write the secrets this needs",
+    ) -> None:
         def failed(exc: Exception) -> None:
             if isinstance(exc, Changed):
                 self.pane.notify(CHANGED_SINCE, severity="warning", title="Not written")
                 self.pane.refresh_data()
             elif isinstance(exc, VaultLocked) and retry is not None:
-                self.pane.pylee_app.with_vault(retry, "to write the secrets this needs")
+                self.pane.pylee_app.with_vault(retry, why)
             else:
                 self.pane.notify(str(exc), severity="error", title="Refused")
 
@@ -213,18 +221,11 @@ class ClientActions:
             clients.check_import(self.user, planned)  # refused before the passphrase is asked
             return planned
 
-        def planned(import_plan: ImportPlan) -> None:
-            if import_plan.secret_count:
-                # the secrets go into the vault: it must be open
-                self.pane.pylee_app.with_vault(
-                    lambda: self._apply(import_plan), "to store the secrets found in the file"
-                )
-            else:
-                self._apply(import_plan)
-
-        self._call(plan, done=planned, group=IMPORT)
+        self._call(plan, done=self._apply, group=IMPORT)
 
     def _apply(self, plan: ImportPlan) -> None:
+        # secrets that need the vault open (a local store's) ask for it, then the import again;
+        # against a team server they are sealed with the org's public key: nothing is asked
         self._call(
             self.services.clients.apply_import,
             self.user,
@@ -232,6 +233,7 @@ class ClientActions:
             done=self._imported,
             group=IMPORT,
             retry=lambda: self._apply(plan),
+            why="to store the secrets found in the file",
         )
 
     def _imported(self, result: ImportResult) -> None:
