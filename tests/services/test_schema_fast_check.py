@@ -9,6 +9,7 @@ decides, so nothing changes) or the bundled schema and the documents never meet 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,10 +58,13 @@ def assert_same_as_jsonschema(document: Any, *, exactly: bool = True) -> None:
         assert problems == validate(document)
 
 
-def documents() -> list[Any]:
+@functools.cache
+def documents() -> tuple[Any, ...]:
+    """Every seed and demo document, upgraded once (read, never changed: a test copies the one
+    it mutates)."""
     seed = [to_current(e)[0] for e in SEED if isinstance(e, dict)]
     demo = [to_current(e)[0] for e in (DEMO if isinstance(DEMO, list) else DEMO.get("servers", []))]
-    return seed + demo
+    return (*seed, *demo)
 
 
 def test_every_seed_and_demo_document_gets_jsonschemas_own_problems() -> None:
