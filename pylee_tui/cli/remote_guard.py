@@ -75,7 +75,7 @@ ROUTED = frozenset(
         # made in a throwaway local store, each org copied up as push does (secrets sealed here)
         "demo",
         # servers started on this machine, secrets opened here with the member's key
-        # (team.remote_launch); a check's results are kept nowhere
+        # (team.remote_launch); a check's results (masked) are kept on the server
         "run",
         "check",
         "call",

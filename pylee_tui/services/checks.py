@@ -85,8 +85,8 @@ class CheckService(Service):
             jobs, timeout=timeout, parallel=parallel, progress=progress, isolated=isolated
         )
         results = [
-            _with(result, registry=reg)
-            for result, (reg, _name) in zip(results, targets, strict=True)
+            _masked(_with(result, registry=reg), job)
+            for result, job, (reg, _name) in zip(results, jobs, targets, strict=True)
         ]
         return self._store(actor, scope.org, results)
 
@@ -230,6 +230,14 @@ class CheckService(Service):
         return probe_all(jobs, **options)
 
     def _store(self, actor: str, org_slug: str, results: list[CheckResult]) -> list[CheckResult]:
+        """Keep the results (where: a team server's client sends them to the server)."""
+        return self.record(actor, org_slug, results)
+
+    def record(self, actor: str, org_slug: str, results: list[CheckResult]) -> list[CheckResult]:
+        """Keep each result as its server's last check, as the actor's, now; one `server.check`
+        event. (A team server keeps what a member's machine saw: their check, in their name.)"""
+        if not results:
+            raise InvalidInput("no check result to keep")
         now = self.now()
         stored: list[CheckResult] = []
         with self.store.transaction() as db:
@@ -277,6 +285,33 @@ class CheckService(Service):
                 },
             )
         return stored
+
+
+def _masked(result: CheckResult, job: Job) -> CheckResult:
+    """The result with every secret value the server was started with masked wherever the
+    server's own words carry it (its tools, resources and prompts, as its detail already is):
+    what is kept never holds one."""
+    launch = job.launch
+    if launch is None or not any(launch.secret_values):
+        return result
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return launch.mask(value)
+        if isinstance(value, dict):
+            return {clean(k): clean(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return type(value)(clean(v) for v in value)
+        return value
+
+    return _with(
+        result,
+        tools=clean(result.tools),
+        resources=clean(result.resources),
+        prompts=clean(result.prompts),
+        server_name=clean(result.server_name),
+        server_version=clean(result.server_version),
+    )
 
 
 def _with(result: CheckResult, **changes: Any) -> CheckResult:

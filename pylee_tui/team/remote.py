@@ -348,7 +348,7 @@ class RemoteServices:
 
     @functools.cached_property
     def checks(self) -> CheckService:
-        """Checking and calling servers started on this machine (results kept nowhere)."""
+        """Checking and calling servers started on this machine (results kept on the server)."""
         from pylee_tui.team.remote_launch import check_service
 
         return check_service(self)

@@ -5,8 +5,9 @@ server's services (`RemoteServices`): the server.json of the version the registr
 member's effective configuration come from the server; the secrets it needs are opened on this
 machine with the member's key (`RemoteVariables.reveal_for_servers`), never on the server.
 
-What a check finds stays on this machine: a team server keeps no check results (the app's
-badges and token counts of a team registry stay empty).
+What a check finds (the servers' answers, every secret value they were started with masked) is
+kept on the team server as the member's check (`checks.record`), so every member's app shows the
+badges, tools and token counts of a team registry; the server starts nothing itself.
 """
 
 from __future__ import annotations
@@ -23,19 +24,28 @@ if TYPE_CHECKING:
 
 
 class RemoteChecks(CheckService):
-    """`checks` against a team server: servers started here, results kept nowhere."""
+    """`checks` against a team server: servers started here; what they answered (masked) kept
+    on the server as the member's check, and read back from it."""
+
+    def __init__(self, remote: RemoteServices):
+        from pylee_tui.team.remote import RemoteService
+
+        super().__init__(cast("Services", remote))
+        self._server = RemoteService(remote.connection, "checks")
 
     def last_results(self, actor: str, scope: Scope) -> dict[str, CheckResult]:
-        return {}
+        found: dict[str, CheckResult] = self._server.last_results(actor, scope)
+        return found
 
     def last_result(self, actor: str, scope: Scope) -> CheckResult | None:
-        return None
+        found: CheckResult | None = self._server.last_result(actor, scope)
+        return found
 
     def _store(self, actor: str, org_slug: str, results: list[CheckResult]) -> list[CheckResult]:
-        from dataclasses import replace
-
-        now = self.now()
-        return [replace(r, checked_at=now, checked_by=actor) for r in results]
+        if not results:
+            return []
+        kept: list[CheckResult] = self._server.record(actor, org_slug, results)
+        return kept
 
 
 def launch_service(remote: RemoteServices) -> LaunchService:
@@ -43,4 +53,4 @@ def launch_service(remote: RemoteServices) -> LaunchService:
 
 
 def check_service(remote: RemoteServices) -> RemoteChecks:
-    return RemoteChecks(cast("Services", remote))
+    return RemoteChecks(remote)

@@ -130,6 +130,9 @@ EXPOSED: dict[str, tuple[str, ...]] = {
     "invitations": ("invite",),
     # `clients import` and `adopt`: the writes of a local store's, secrets sealed by the member
     "clients": ("check_writes", "import_targets", "import_sealed", "adopt_sealed"),
+    # what a member's machine saw when it checked servers (never `check` itself: a team server
+    # starts no server), and the last results read back (badges, tools, token counts)
+    "checks": ("record", "last_results", "last_result"),
 }
 
 # Methods that decrypt or encrypt a secret's value: they arrive with the end-to-end vault (the

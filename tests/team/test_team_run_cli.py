@@ -15,6 +15,9 @@ from typing import Any
 import anyio
 import pytest
 
+from pylee_tui.services import Scope
+from pylee_tui.services.launch import MASK
+from pylee_tui.team.remote import RemoteServices
 from tests.fixtures.mcp_servers import fake_uvx, path_with, server_json
 from tests.fixtures.mcp_servers.client import as_a_client, calls
 from tests.runtime.conftest import sha256
@@ -116,10 +119,23 @@ def test_a_reader_runs_the_server_with_the_secret_opened_on_their_machine(
     assert SECRET.encode() not in on_disk(team)
 
 
-def test_check_and_call_against_the_server(shell: Shell, team: TeamServer) -> None:
+def test_check_and_call_against_the_server(
+    shell: Shell, team: TeamServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REPORTER_LEAKS", "API_KEY")  # the server quotes its key in a tool
     checked = json.loads(ok(shell("check", *TOOLS, "--json", passphrase=True)))
     assert [(r["server"], r["state"]) for r in checked] == [(NAME, "ok")]
     assert SECRET not in json.dumps(checked)
+    # kept on the team server as ann's check, the value masked: every member sees the badge
+    kept = team.services.checks.last_result(BOB, Scope("acme", "tools", NAME))
+    assert kept is not None and (kept.state, kept.checked_by) == ("ok", ANN)
+    leaky = next(t for t in kept.tools if t["name"] == "leaky")
+    assert leaky["description"] == f"Calls the API with the key {MASK}"
+    with RemoteServices.from_login(shell.logins[BOB]) as bobs:  # what bob's app reads
+        badges = bobs.checks.last_results(BOB, Scope("acme", "tools"))
+        assert badges[NAME].state == "ok" and badges[NAME].tools == kept.tools
+        assert bobs.checks.registry_tokens(BOB, Scope("acme", "tools")) > 0
+    assert "server.check" in [e.action for e in team.services.audit.list_for_org(ANN, "acme")]
     answer = shell(
         "call", NAME, "value_matches", *TOOLS,
         "--arg", "name=API_KEY", "--arg", f"sha256={sha256(SECRET)}",

@@ -109,20 +109,44 @@ async def test_a_long_overview_opens_and_shows_its_end_when_scrolled() -> None:
         assert "api-100" in shown
 
 
+def gap_in_view_at(viewer: SafeMarkdownViewer, y: int) -> bool:
+    """Whether the view, scrolled to `y`, would show part of a gap (blocks not built)."""
+    top, height = viewer.document.virtual_region.y, viewer.scrollable_content_region.height
+    return any(
+        isinstance(child, MarkdownGap)
+        and child.display
+        and top + child.virtual_region.y < y + height
+        and top + child.virtual_region.bottom > y
+        for child in viewer.document.children
+    )
+
+
 async def test_every_part_of_a_long_overview_shows_when_scrolled_to() -> None:
-    app = ViewerApp(long_overview(40))
+    # long enough that blocks far behind are let go on the way down (they are once 80 are
+    # built), so the jumps back up land on gaps to build again
+    sections = 25
+    app = ViewerApp(long_overview(sections))
     async with app.run_test(size=(100, 30)) as pilot:
         viewer = app.query_one(SafeMarkdownViewer)
         await wait_until(pilot, lambda: ready(viewer), "the first render")
+        page = viewer.scrollable_content_region.height
         seen: set[str] = set()
-        # down a page at a time, then back up from the middle of a jump: the view is never a gap
-        for y in [*range(0, viewer.max_scroll_y + 1, 20), viewer.max_scroll_y // 2, 10]:
+
+        async def scroll_to(y: int) -> None:
             viewer.scroll_to(y=y, animate=False, immediate=True)
             await wait_until(pilot, lambda: ready(viewer), f"the view at {y}")
             await pilot.pause()
             assert not any(isinstance(w, MarkdownGap) for w in on_screen(viewer)), y
             seen.update(line.strip() for line in shown_lines(viewer))
-        assert {f"Section {n}" for n in range(1, 41)} <= seen
+
+        # down a page at a time: every line passes through the view, never a gap
+        for y in range(0, viewer.max_scroll_y + page, page):
+            await scroll_to(min(y, viewer.max_scroll_y))
+        assert {f"Section {n}" for n in range(1, sections + 1)} <= seen
+        # then back up, to the middle and to the top: let go of on the way down, built again
+        for y in (viewer.max_scroll_y // 2, 10):
+            assert gap_in_view_at(viewer, y), y
+            await scroll_to(y)
 
 
 async def test_the_contents_list_every_heading_and_go_to_one_not_built_yet() -> None:
