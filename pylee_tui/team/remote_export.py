@@ -12,7 +12,7 @@ the version each registry uses and the member's effective configurations come fr
 Which entries of a client's file an export wrote (so that the next one replaces only its own,
 and `clients status` can tell a hand edit) is about this machine's files, so it is kept on this
 machine: in a small store of its own per team server (`files_store_path`), never on the server.
-The team server records no `registry.export` event (it is not offered one to record).
+The team server records the export's `registry.export` event (`export.record_event`).
 
 `clients scan`, `status`, `sync` and `adopt` read the same record (`ExportRecord`, used by
 `team.remote_clients`): the files exported from this team server (a local store's exports have
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from pylee_tui.services.base import Service
 from pylee_tui.services.export.launcher import LAUNCHER_NOTE
-from pylee_tui.services.export.service import ExportService
+from pylee_tui.services.export.service import ExportEvent, ExportService
 
 if TYPE_CHECKING:
     from pylee_tui.services import Services
@@ -62,6 +62,7 @@ class RemoteExport(ExportService):
     def __init__(self, remote: RemoteServices):
         super().__init__(cast("Services", remote))
         self._url = remote.url
+        self._connection = remote.connection
 
     @functools.cached_property
     def _files(self) -> Store:
@@ -89,9 +90,12 @@ class RemoteExport(ExportService):
         """`--server URL`: no --db and no --as (against a team server you act as your login)."""
         return ["--server", self._url]
 
-    def record_export(self, actor: str, plan: ExportPlan, path: str = "-") -> None:
-        """Nothing: the team server is offered no event to record an export with (an inline
-        export's read of the secrets is audited there, as `secret.export`)."""
+    def record_event(self, actor: str, event: ExportEvent) -> None:
+        """The export's `registry.export` event, recorded by the team server (an inline
+        export's read of the secrets is audited there too, as `secret.export`)."""
+        from pylee_tui.team.remote import RemoteService
+
+        RemoteService(self._connection, "export").record_event(actor, event)
 
 
 class ExportRecord(Service):

@@ -133,6 +133,8 @@ EXPOSED: dict[str, tuple[str, ...]] = {
     # what a member's machine saw when it checked servers (never `check` itself: a team server
     # starts no server), and the last results read back (badges, tools, token counts)
     "checks": ("record", "last_results", "last_result"),
+    # an export written on a member's machine, as its audit event (what, where; never a value)
+    "export": ("record_event",),
 }
 
 # Methods that decrypt or encrypt a secret's value: they arrive with the end-to-end vault (the

@@ -229,6 +229,15 @@ def test_export_writes_client_files_that_start_the_server_through_the_team_serve
         "export", "--client", "claude", "--secrets", "inline", *TOOLS, person=BOB, passphrase=True
     )
     assert refused.code == 1 and "reveal secrets" in refused.err and SECRET not in refused.out
-    actions = [e.action for e in team.services.audit.list_for_org(ANN, "acme")]
-    assert "secret.export" in actions
+    events = team.services.audit.list_for_org(ANN, "acme")
+    assert "secret.export" in [e.action for e in events]
+    # each export written here is the server's `registry.export` event, as a local one is
+    exports = [e for e in events if e.action == "registry.export" and e.actor == ANN]
+    assert {(e.metadata["client"], e.metadata["secrets"]) for e in exports} >= {
+        ("claude", "launcher"),
+        ("vscode", "reference"),
+        ("claude", "inline"),
+    }
+    inlined = next(e for e in exports if e.metadata["secrets"] == "inline")
+    assert inlined.metadata["inlined_secrets"] == 1 and inlined.metadata["servers"] == [NAME]
     assert SECRET.encode() not in on_disk(team)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -364,25 +365,56 @@ class ExportService(Service):
     def record_export(self, actor: str, plan: ExportPlan, path: str = "-") -> None:
         """The audit event of an export written to `path`; an export printed to stdout ("-")
         is still an export (audited, nothing remembered)."""
+        self.record_event(
+            actor,
+            ExportEvent(
+                org=plan.org,
+                registry=plan.registry,
+                client=plan.client,
+                path=path,
+                servers=sorted(plan.servers.values()),
+                secrets=plan.secrets,
+                inlined_secrets=len(plan.inlined_secrets),
+            ),
+        )
+
+    def record_event(self, actor: str, event: ExportEvent) -> None:
+        """One `registry.export` event (a team server records the exports its members' machines
+        write: what was written where, never a value)."""
         metadata = {
-            "client": plan.client,
-            "path": path,
-            "servers": sorted(plan.servers.values()),
-            "secrets": plan.secrets,
-            "inlined_secrets": len(plan.inlined_secrets),
+            "client": event.client,
+            "path": event.path,
+            "servers": sorted(event.servers),
+            "secrets": event.secrets,
+            "inlined_secrets": event.inlined_secrets,
         }
         with self.store.transaction() as db:
-            org, _member = self.services.access.org_row(db, actor, plan.org)
+            org, _member = self.services.access.org_row(db, actor, event.org)
+            self.services.registries.registry_row(db, org, event.registry)
             self.services.audit.record(
                 db,
                 actor,
                 org,
                 "registry.export",
                 "registry",
-                plan.registry,
-                plan.registry,
+                event.registry,
+                event.registry,
                 metadata,
             )
+
+
+@dataclass(frozen=True)
+class ExportEvent:
+    """What an export's audit event says: the registry, the client, the file (`-`: printed),
+    the servers' names, the secrets mode and how many values were written inline."""
+
+    org: str
+    registry: str
+    client: str
+    path: str
+    servers: list[str]
+    secrets: str
+    inlined_secrets: int
 
 
 def secrets_mode(default: str, secrets: str | None, inline_secrets: bool) -> str:
