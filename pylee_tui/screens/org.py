@@ -15,9 +15,10 @@ from textual.css.query import DOMQuery
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
-from textual.widgets import ContentSwitcher, Input, TextArea
+from textual.widgets import ContentSwitcher, Input, Static, TextArea
 
 from pylee_tui import heap
+from pylee_tui.safe_text import escape
 from pylee_tui.sections.base import OrgSection
 from pylee_tui.sections.org_view import OrgView, load_org_view
 from pylee_tui.services import NotFound, Services
@@ -170,6 +171,9 @@ class OrgScreen(TypeAhead, Screen[None]):
     def compose(self) -> ComposeResult:
         yield OrgBar()
         yield SectionBar(SECTIONS, id="section-bar")
+        # a team server's trouble, over every section: a table left empty by a load that could
+        # not reach the server must not read as "nothing there"
+        yield Static("", id="server-trouble", markup=False)
         with ContentSwitcher(initial="overview", id="sections"):
             # its pane (the Markdown, the onboarding timeline) is mounted with the first org's
             # view: the first frame needs neither
@@ -244,6 +248,14 @@ class OrgScreen(TypeAhead, Screen[None]):
         """A team server's trouble (unreachable: retrying), in the org bar; "" when it answers."""
         if self._composed:
             self.query_one(OrgBar).server = status
+            banner = self.query_one("#server-trouble", Static)
+            banner.update(
+                f"{escape(status)}: what is shown may be out of date or missing until the "
+                "server answers."
+                if status
+                else ""
+            )
+            banner.display = bool(status)
 
     async def show_view(self, view: OrgView) -> None:
         """Show an org whose view the caller already loaded."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from pylee_tui.app import UNREACHABLE, PyleeApp
 from pylee_tui.dialogs.form import FormScreen
@@ -180,12 +180,17 @@ async def test_the_server_back_clears_the_line(team, other, monkeypatch):
         assert app.server_status == UNREACHABLE
         await open_registries(pilot)  # its list cannot load meanwhile
         assert registries_shown(app) == []
+        # an empty tree must not read as "no registries": the section says why, above it
+        banner = app.org_screen.query_one("#server-trouble", Static)
+        assert banner.display and str(banner.render()).startswith(UNREACHABLE)
+        assert "may be out of date or missing" in str(banner.render())
         monkeypatch.setattr(remote.connection, "request", real)
         app.poll_changes()
         await settle(pilot)
         assert app.server_status == ""
         assert app.org_screen.query_one(OrgBar).server == ""
         assert messages(app)[-1] == "The team server answers again."
+        assert not banner.display
         # nothing changed on the server, yet what failed to load is loaded now
         await wait_until(
             pilot, lambda: registries_shown(app) == ["core-tools"], "the registries loaded"
