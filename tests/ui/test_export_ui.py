@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -75,11 +76,13 @@ def message(screen: ExportScreen) -> str:
     return str(screen.query_one("#export-message", Static).render())
 
 
-async def type_path(pilot, screen: ExportScreen, path: str) -> None:
-    """Clear the File field and type `path` into it, one key at a time, without enter."""
+async def type_path(pilot, screen: ExportScreen, path: str, *, given: str = "") -> None:
+    """Set the File field to `given` and type `path` after it, one key at a time, without
+    enter (each key costs a frame or more: a long folder is given, not typed)."""
     field = screen.query_one("#export-path", Input)
     field.focus()
-    field.value = ""
+    field.value = given
+    field.cursor_position = len(given)
     await type_text(pilot, path)
 
 
@@ -186,7 +189,8 @@ async def test_ctrl_s_writes_only_the_change_the_preview_shows(world: Path, tmp_
         await settle(pilot)
         await set_path(pilot, screen, shown_first)
         assert screen.ready and str(shown_first) in status(screen)
-        await type_path(pilot, screen, str(target))
+        # the folder given, the file's name typed
+        await type_path(pilot, screen, target.name, given=f"{target.parent}{os.sep}")
         await pilot.press("ctrl+s")  # before the preview caught up with the typing
         await settle(pilot)
         assert isinstance(pilot.app.screen, ExportScreen)
