@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from textual.widgets import Input, OptionList, TextArea
@@ -182,7 +183,12 @@ async def test_import_from_the_tree_keeps_drafts_and_reports(db_path, other, tmp
         cursor_to(tree, NodeData("registry", "core-tools"))
         await pilot.press("i")
         await settle(pilot)
-        await type_text(pilot, str(path))
+        # the file's field has the focus: its folder given, its name typed (a key costs a frame)
+        field = pilot.app.focused
+        assert isinstance(field, Input)
+        field.value = f"{path.parent}{os.sep}"
+        field.cursor_position = len(field.value)
+        await type_text(pilot, path.name)
         await pilot.press("enter")
         await settle(pilot)
         summary = pilot.app.screen
