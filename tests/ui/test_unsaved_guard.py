@@ -17,6 +17,8 @@ from pylee_tui.screens.overview_editor import OverviewEditorScreen
 from pylee_tui.screens.raw_json_editor import RawJsonScreen
 from pylee_tui.screens.server_detail import ServerScreen
 from pylee_tui.sections.registries.browser import RegistryBrowser
+from pylee_tui.sections.vault.pane import VaultPane
+from pylee_tui.sections.vault.rows import EFFECTIVE
 from pylee_tui.services import Scope, Services
 from pylee_tui.store import Store
 from pylee_tui.widgets.markdown_editor import MarkdownSplitEditor
@@ -268,9 +270,13 @@ async def test_the_raw_editors_hint_names_keys_that_do_not_edit_the_text(db_path
 async def test_a_vault_action_from_the_palette_asks_first_too(db_path, other):
     app = app_for(db_path)
     async with app.run_test(size=SIZE) as pilot:
-        await open_overview_editor(pilot)
-        await from_palette(pilot, "vault: defined here")
+        # short text typed: each key costs a frame or more
+        await open_overview_editor(pilot, "!")
+        await from_palette(pilot, "vault: def")  # "Vault: defined here / effective"
         assert isinstance(app.screen, ChoiceScreen), app.screen
         await pilot.click("#choice-discard")
         await settle(pilot)
         assert isinstance(app.screen, OrgScreen) and app.screen.section == "vault"
+        # and the action chosen ran: the table switched from defined here to effective
+        assert app.screen.query_one(VaultPane).mode == EFFECTIVE
+    assert stored_overview(other) == "# Alpha\n"  # discarded
