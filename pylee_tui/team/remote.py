@@ -34,8 +34,9 @@ from pylee_tui.team import rpc
 from pylee_tui.team.vault_client import RemoteVault
 
 if TYPE_CHECKING:
-    from pylee_tui.models import Member, Variable
+    from pylee_tui.models import Member, Organization, Variable
     from pylee_tui.services.checks import CheckService
+    from pylee_tui.services.environments import CloneReport
     from pylee_tui.services.launch import LaunchService
     from pylee_tui.services.resolver import EffectiveConfig
     from pylee_tui.team.login import SavedLogin
@@ -253,6 +254,34 @@ class RemoteVariables(RemoteService):
         return found
 
 
+class RemoteOrgs(RemoteService):
+    """`orgs` of a team server; a new org gets its secrets key at once (`RemoteVault.after_create`),
+    so its writers can seal secrets before an admin has set one."""
+
+    def __init__(self, connection: Connection, vault: RemoteVault):
+        super().__init__(connection, "orgs")
+        self._vault = vault
+
+    def create(self, actor: str, name: str, **options: Any) -> Organization:
+        org: Organization = self._call("create", actor, name, **options)
+        self._vault.after_create(org.slug)
+        return org
+
+
+class RemoteEnvironments(RemoteService):
+    """`environments` of a team server; a clone's new org gets its secrets key at once, as a
+    created one does (its secrets are missing keys to set again: nothing to re-seal)."""
+
+    def __init__(self, connection: Connection, vault: RemoteVault):
+        super().__init__(connection, "environments")
+        self._vault = vault
+
+    def clone(self, actor: str, source: str, name: str, **options: Any) -> CloneReport:
+        report: CloneReport = self._call("clone", actor, source, name, **options)
+        self._vault.after_create(report.slug)
+        return report
+
+
 class RemoteMembers(RemoteService):
     """`members` of a team server; a change of who may read an org's secrets is followed by
     sharing or rotating its key (`RemoteVault.reconcile`: what it leaves undone is in the
@@ -309,14 +338,14 @@ class RemoteServices:
         self.vault = RemoteVault(
             self.team_vault, self.whoami, protected_key=protected_key, public_key=public_key
         )
-        self.orgs = RemoteService(self.connection, "orgs")
+        self.orgs = RemoteOrgs(self.connection, self.vault)
         self.registries = RemoteService(self.connection, "registries")
         self.members = RemoteMembers(self.connection, self.vault)
         self.audit = RemoteService(self.connection, "audit")
         self.approvals = RemoteService(self.connection, "approvals")
         self.server_versions = RemoteService(self.connection, "server_versions")
         self.forks = RemoteService(self.connection, "forks")
-        self.environments = RemoteService(self.connection, "environments")
+        self.environments = RemoteEnvironments(self.connection, self.vault)
         self.member_review = RemoteService(self.connection, "member_review")
         self.variables = RemoteVariables(self.connection, self.vault)
         self.tokens = RemoteService(self.connection, "tokens")

@@ -336,6 +336,20 @@ class RemoteVault:
         except PyleeError as exc:
             self.notes.append(f"the secrets key of {org} was left as it was: {exc}")
 
+    def after_create(self, org: str) -> None:
+        """Having made an org (its admin, its only reader so far): make its secrets key now, so
+        a member with `secrets:write` can seal a secret before any admin has set one. Needs no
+        unlock (a new key pair, wrapped to the readers' public keys). Never raises: what is left
+        undone is said in `notes`."""
+        try:
+            if self.org_status(org).generation == 0:
+                self._init(org)
+        except PyleeError as exc:
+            self.notes.append(
+                f"the secrets key of {org} was not made ({exc}): an admin makes it with "
+                f"`pylee-tui vault share --org {org}`"
+            )
+
     def after_accept(self, org: str) -> None:
         """Having joined an org as one who may read its secrets: say when its key is not shared
         with this member yet (only an admin's client can share it). Never raises."""

@@ -308,7 +308,9 @@ def test_the_routed_commands_work_against_a_real_server(
     assert second, out
     ok(remote("request", "reject", second[1], "--comment", "not now"))
     ok(remote("member", "revoke", BOB, "registries:write", *ORG))
-    ok(remote("member", "role", BOB, "admin", *ORG))
+    promoted = remote("member", "role", BOB, "admin", *ORG)
+    assert promoted.code == 0, promoted.err  # acme's key (made with acme) not shared yet:
+    assert "share it with `pylee-tui vault share --org acme`" in promoted.err  # ann's is locked
     # variables, their notes computed from the effective configuration the server sends
     ok(remote("var", "set", "LOG_LEVEL", "info", *ORG))
     assert ok(remote("var", "set", "LOG_LEVEL", "debug", *CORE)) == (
@@ -324,6 +326,7 @@ def test_the_routed_commands_work_against_a_real_server(
     # secrets: sealed on this machine, opened on this machine (the end-to-end vault)
     assert "No secrets" in ok(remote("secret", "list", *ORG))
     monkeypatch.setenv("PYLEE_PASSPHRASE", PASSPHRASE)  # opens the login's key
+    assert f"Shared the secrets key of acme with {BOB}." in ok(remote("vault", "share", *ORG))
     for value in ("s3cret-one", "s3cret-two"):
         remote("secret", "set", "API_KEY", *ORG, stdin=value)
     assert ok(remote("secret", "get", "API_KEY", "--reveal", *ORG)) == "s3cret-two\n"
@@ -343,6 +346,8 @@ def test_the_routed_commands_work_against_a_real_server(
     assert "org.create" in ok(remote("audit", "--action", "org."))
     ok(remote("org", "clone", "acme", "Acme Staging", "--slug", "staging"))
     assert "Acme Staging" in ok(remote("org", "show", "staging"))
+    # a clone's org has its secrets key from the start, as a created one (its secrets: missing)
+    assert "secrets key generation 1" in ok(remote("vault", "status", "--org", "staging"))
     ok(remote("org", "diff", "acme", "staging"))
     ok(remote("registry", "delete", "extra", "--yes", *ORG))
     ok(remote("org", "delete", "staging", "--yes"))

@@ -34,8 +34,9 @@ SEARCH = "sk-search-FAKE-2718-never-on-the-server"
 def shell(
     cli: CliRunner, team: TeamServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> TeamShell:
-    """ann (admin) made acme/tools and its secrets key; bob may write servers, variables and
-    secrets there, but not read a secret; the machine's client files are in a fake home."""
+    """ann (admin) made acme/tools (its secrets key made with it); bob may write servers and
+    secrets there (not variables: admins only), but not read a secret; the machine's client
+    files are in a fake home."""
     home, project = copy_machine(tmp_path, monkeypatch)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.chdir(project)
@@ -47,7 +48,6 @@ def shell(
     ok(shell("member", "accept", *ORG, person=BOB))
     for grant in ("registries:write", "secrets:write"):
         ok(shell("member", "grant", BOB, grant, *ORG))
-    ok(shell("vault", "share", *ORG))
     return shell
 
 

@@ -93,7 +93,6 @@ def shell(
     ok(shell("member", "invite", BOB, "--org", "acme"))
     ok(shell("member", "accept", "--org", "acme", person=BOB))
     ok(shell("member", "grant", BOB, "secrets:write", "--org", "acme"))
-    ok(shell("vault", "share", "--org", "acme"))  # the org's key (a first secret makes it too)
     ok(shell("secret", "set", "API_KEY", *TOOLS, person=BOB, stdin=SECRET))
     return shell
 

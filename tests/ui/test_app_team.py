@@ -251,7 +251,6 @@ async def test_the_clients_section_imports_a_file_into_the_servers_registry(team
     from tests.team.shell import on_disk
     from tests.ui.test_clients_section import INLINE_TOKEN, open_clients, select
 
-    other.vault.share("acme")  # the org's secrets key (an admin's first secret makes it too)
     home, _project = machine
     claude = home / ".config" / "Claude" / "claude_desktop_config.json"
     app = app_for(team)
