@@ -203,7 +203,33 @@ def query_matches(event: AuditEvent, query: str) -> bool:
     )
 
 
+# audited reads (a secret read, a server started with secrets, an export written on a member's
+# machine): they change nothing another member's app would show again
+READ_EVENTS = (
+    "secret.reveal",
+    "secret.copy",
+    "secret.export",
+    "secret.compare",
+    "secret.run",
+    "secret.check",
+    "secret.call",
+    "registry.export",
+)
+
+
 class AuditService(Service):
+    def newest_change(self) -> int:
+        """The id of the newest audit event that records a change: every change to the store
+        is audited, and the audit log is append-only, so the number grows with each change and
+        with nothing else (a team server's `/v1/changes`: the app polls it to show other
+        members' changes)."""
+        marks = ", ".join("?" for _ in READ_EVENTS)
+        row = self.store.rows(
+            f"SELECT coalesce(max(id), 0) AS n FROM audit_events WHERE action NOT IN ({marks})",
+            list(READ_EVENTS),
+        )
+        return int(row[0]["n"])
+
     def record(
         self,
         db: sqlite_utils.Database,

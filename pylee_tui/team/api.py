@@ -79,23 +79,6 @@ class Changes(BaseModel):
     changes: int
 
 
-# audited reads: they change nothing another member's app would show again
-READ_EVENTS = ("secret.reveal", "secret.copy", "secret.export", "secret.compare", "registry.export")
-
-
-def newest_change(services: "Services") -> int:
-    """The id of the newest audit event that records a change: every change to the store is
-    audited, and the audit log is append-only, so the number grows with each change and with
-    nothing else (the app polls it to show other members' changes)."""
-    marks = ", ".join("?" for _ in READ_EVENTS)
-    with services.store.reading() as db:
-        row = db.execute(
-            f"SELECT coalesce(max(id), 0) FROM audit_events WHERE action NOT IN ({marks})",
-            list(READ_EVENTS),
-        ).fetchone()
-    return int(row[0])
-
-
 class ErrorBody(BaseModel):
     kind: str
     message: str
@@ -230,7 +213,7 @@ def create_app(services: "Services", *, max_body: int = MAX_BODY_BYTES) -> FastA
     def changes(actor: Actor) -> Changes:
         """A number that grows whenever the store changes (anyone's change, any org): a client
         polls it and reads again what it shows when it has moved. It tells nothing else."""
-        return Changes(changes=newest_change(services))
+        return Changes(changes=services.audit.newest_change())
 
     @app.post("/v1/enrol", tags=["server"], responses=ERROR_RESPONSES)
     def enrol(body: EnrolRequest) -> EnrolAnswer:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx2
 
 from pylee_tui.services import Scope
+from pylee_tui.services.export.service import ExportEvent
 from pylee_tui.team.remote import RemoteServices
 from tests.support import ANN, BOB
 from tests.team.conftest import TeamServer
@@ -30,7 +31,15 @@ def test_a_change_by_one_member_moves_the_number_another_reads(team: TeamServer)
         after = changes(team, bob_token)
         assert after > before
         ann.variables.set_key(ANN, Scope("acme"), "REGION", "eu-west-1")
-        assert changes(team, bob_token) > after
+        changed = changes(team, bob_token)
+        assert changed > after
+        # an audited read (an export written on ann's machine) changes nothing shown
+        event = ExportEvent("acme", "core-tools", "claude", "-", [], "launcher", 0)
+        ann.export.record_event(ANN, event)
+        assert [e.action for e in team.services.audit.list_for_org(ANN, "acme")][0] == (
+            "registry.export"
+        )
+        assert changes(team, bob_token) == changed
 
 
 def test_the_number_needs_a_token(team: TeamServer) -> None:
