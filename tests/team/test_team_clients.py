@@ -192,3 +192,53 @@ def test_adopt_takes_a_hand_edit_into_the_server_with_a_new_secret_sealed(
     assert name in status and "changed by hand" not in status
     again = shell("clients", "adopt", "cursor", name, "--file", str(out), person=BOB)
     assert "only an entry changed by hand can be adopted" in one_line(again)
+
+
+def test_the_new_calls_refuse_over_http_as_the_local_rules_do(
+    shell: TeamShell, team: TeamServer
+) -> None:
+    """Through the server with real tokens: a plain member may not import or adopt, someone
+    outside the org does not see it (404), and a check or an export is recorded only for a
+    member, with the same messages the local services give."""
+    from pylee_tui.runtime.probe import CheckResult
+    from pylee_tui.services.clients.model import AdoptChange
+    from pylee_tui.services.errors import NotFound, PermissionDenied
+    from pylee_tui.services.export.service import ExportEvent
+    from pylee_tui.team.remote import RemoteService, RemoteServices
+
+    ok(shell("member", "invite", "dan@example.com", *ORG))
+    ok(shell("member", "accept", *ORG, person="dan@example.com"))  # a plain member
+    ok(shell("org", "create", "Other"))  # ola belongs there only: acme is not hers to see
+    ok(shell("member", "invite", "ola@example.com", "--org", "other"))
+    ok(shell("member", "accept", "--org", "other", person="ola@example.com"))
+    outsider = shell.logins["ola@example.com"]
+    document = server_json("pylee-fixture-x")
+    item = SealedItem("x", document["name"], document)
+    result = CheckResult(document["name"], "ok", registry="tools")
+    event = ExportEvent("acme", "tools", "claude", "-", [], "launcher", 0)
+    change = AdoptChange(document=document)
+    where = Scope("acme", "tools", document["name"])
+    dan = shell.logins["dan@example.com"]
+    with RemoteServices.from_login(dan) as member:
+        clients = RemoteService(member.connection, "clients")
+        with pytest.raises(PermissionDenied, match="cannot import servers"):
+            clients.import_targets("x", "acme", "tools", [item], [], "t")
+        with pytest.raises(PermissionDenied, match="cannot import servers"):
+            clients.import_sealed("x", "acme", "tools", [item], [], "t")
+        with pytest.raises(PermissionDenied, match="cannot edit a server in 'acme'"):
+            clients.adopt_sealed("x", where, change)
+        member.export.record_event("x", event)  # a member may export: recorded as theirs
+    with RemoteServices.from_login(outsider) as ola:
+        clients = RemoteService(ola.connection, "clients")
+        for call in (
+            lambda: clients.import_targets("x", "acme", "tools", [item], [], "t"),
+            lambda: RemoteService(ola.connection, "checks").record("x", "acme", [result]),
+            lambda: ola.export.record_event("x", event),
+        ):
+            with pytest.raises(NotFound, match="acme"):
+                call()
+    assert servers(team) == []
+    exports = [
+        e for e in team.services.audit.list_for_org(ANN, "acme") if e.action == "registry.export"
+    ]
+    assert [e.actor for e in exports] == ["dan@example.com"]
