@@ -30,7 +30,7 @@ from pylee_tui.screens.server_tools import (
     tool_rows,
 )
 from pylee_tui.screens.server_versions import VersionsPane
-from pylee_tui.services import Scope, Services, VaultLocked
+from pylee_tui.services import InvalidInput, Scope, Services, VaultLocked
 from pylee_tui.widgets.footer import PyleeFooter
 from pylee_tui.widgets.org_bar import OrgBar
 from pylee_tui.widgets.pylee_app import pylee_app
@@ -293,14 +293,21 @@ class ServerScreen(Screen[bool]):
         if result is None or event.row_key.value is None:
             return
         tool = result.tools[int(event.row_key.value)]
-        self.app.push_screen(ToolCallScreen(self.name_, tool, self._call(str(tool.get("name")))))
+        self.app.push_screen(ToolCallScreen(self.name_, tool, self._call(tool)))
 
-    def _call(self, tool: str) -> Any:
-        """The form's caller: `checks.call` in a worker, the vault asked for when locked."""
+    def _call(self, definition: dict[str, Any]) -> Any:
+        """The form's caller: what the tool's schema refuses said at once (no server started
+        for it), else `checks.call` in a worker, the vault asked for when locked."""
         app, services, user = pylee_app(self), self.services, pylee_app(self).require_user()
         scope = self.scope
+        tool = str(definition.get("name"))
 
         def caller(values: dict[str, str], done: Any, refused: Any) -> None:
+            problems = services.checks.form_problems(definition, values)
+            if problems:
+                refused(InvalidInput("\n".join(problems)))
+                return
+
             def failed(exc: Exception) -> None:
                 if isinstance(exc, VaultLocked):
                     reason = f"To call {tool} the vault must be unlocked."

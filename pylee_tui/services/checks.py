@@ -168,6 +168,17 @@ class CheckService(Service):
         except Problem as problem:
             raise CallFailed(launch.server, problem.state, problem.detail) from None
 
+    def form_problems(
+        self, tool: Mapping[str, Any], text_arguments: Mapping[str, str]
+    ) -> list[str]:
+        """What the tool's input schema (as its last check gave it) refuses in a form's fields,
+        one line each (`tool: problem`), before anything is started; `call` checks again
+        against the schema the server gives when it is called."""
+        schema = tool.get("input_schema") or {}
+        values = typed_arguments(schema, text_arguments)
+        name = str(tool.get("name", ""))
+        return [f"{name}: {problem}" for problem in argument_problems(schema, values)]
+
     # --- helpers -----------------------------------------------------------------------------
 
     def _launch(self, actor: str, scope: Scope, purpose: Any) -> Launch:

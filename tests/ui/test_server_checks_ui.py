@@ -170,15 +170,26 @@ async def open_tool_form(pilot, tool: str) -> ToolCallScreen:
     return form
 
 
-async def test_a_tool_is_called_from_the_form_its_schema_builds(db_path, checked):
+async def test_a_tool_is_called_from_the_form_its_schema_builds(db_path, checked, monkeypatch):
+    from pylee_tui.services.checks import CheckService
+
+    started: list[str] = []
+    real_call = CheckService.call
+
+    def call(self, actor, scope, tool, *args, **kwargs):
+        started.append(tool)
+        return real_call(self, actor, scope, tool, *args, **kwargs)
+
+    monkeypatch.setattr(CheckService, "call", call)
     async with app_for(db_path).run_test(size=(120, 36)) as pilot:
         await unlock(pilot)
         form = await open_tool_form(pilot, "add")
         assert [f[:3] for f in form.fields] == [("a", "integer", True), ("b", "integer", False)]
-        await type_text(pilot, "x")  # not an integer: refused before any call
+        await type_text(pilot, "x")  # not an integer: said at once, no server started for it
         await pilot.press("enter")
         await wait_until(pilot, lambda: bool(form.problems), "a problem")
         assert form.problems == ["a: 'x' is not of type 'integer'"]
+        assert started == []
         assert "✗ a: 'x' is not of type 'integer'" in str(
             form.query_one("#tool-call-problems", Static).render()
         )
@@ -187,7 +198,7 @@ async def test_a_tool_is_called_from_the_form_its_schema_builds(db_path, checked
         await pilot.press("enter")
         await wait_until(pilot, lambda: form.result is not None, "the answer", rounds=400)
         assert form.result is not None and (form.result.text, form.result.is_error) == ("5", False)
-        assert form.problems == []
+        assert form.problems == [] and started == ["add"]
         assert str(form.query_one("#tool-call-result", Static).render()).strip() == "5"
 
 
