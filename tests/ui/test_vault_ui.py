@@ -680,17 +680,21 @@ async def test_change_the_passphrase_from_the_palette(db_path, with_secret):
         screen = pilot.app.screen
         assert isinstance(screen, ChangePassphraseScreen)
         # a wrong current passphrase is said inline and changes nothing
-        await type_text(pilot, "not the passphrase")
+        await type_text(pilot, "nope")
         await pilot.press("enter")
-        await type_text(pilot, "battery staple")
+        await type_text(pilot, NEW_PASSPHRASE)
         await pilot.press("enter")
-        await type_text(pilot, "battery staple")
+        await type_text(pilot, NEW_PASSPHRASE)
         await pilot.press("enter")
         await settle(pilot)
         assert pilot.app.screen is screen
         assert "wrong vault passphrase" in str(screen.query_one("#vault-error").render())
-        screen.query_one("#vault-current", Input).focus()
-        await type_text(pilot, PASSPHRASE)
+        # the refused one is cleared and has the focus; the new one typed twice stays
+        current = screen.query_one("#vault-current", Input)
+        assert current.value == "" and current.has_focus
+        assert screen.query_one("#vault-new", Input).value == NEW_PASSPHRASE
+        assert screen.query_one("#vault-again", Input).value == NEW_PASSPHRASE
+        current.value = PASSPHRASE  # typing it is shown above: given here
         await pilot.press("enter")
         await pilot.press("enter")
         await pilot.press("enter")
@@ -705,7 +709,7 @@ async def test_change_the_passphrase_from_the_palette(db_path, with_secret):
     services = Services(store)
     with pytest.raises(WrongPassphrase):
         services.vault.unlock(PASSPHRASE)
-    services.vault.unlock("battery staple")
+    services.vault.unlock(NEW_PASSPHRASE)
     assert services.variables.reveal(ANN, Scope("acme"), "API_TOKEN") == FAKE
     store.close()
 
