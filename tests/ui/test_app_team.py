@@ -214,7 +214,9 @@ async def test_a_secret_opens_with_the_members_passphrase(team, other):
             pilot, lambda: isinstance(app.screen, VaultUnlockScreen), "the passphrase asked"
         )
         assert "pylee-tui join" in str(app.screen.query_one(".dialog-message").render())
-        await type_text(pilot, PASSPHRASE)
+        field = app.screen.query_one("#vault-passphrase", Input)
+        assert field.has_focus
+        field.value = PASSPHRASE  # the member's team passphrase: given, not typed
         await pilot.press("enter")
         await wait_until(pilot, lambda: FAKE in str(table_rows(table)), "the secret revealed")
         assert app.services is not None and app.services.vault.unlocked
