@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from pylee_tui.app import PyleeApp
 from pylee_tui.dialogs.form import FormScreen
@@ -46,8 +47,9 @@ async def test_a_writers_rename_on_an_approval_registry_is_sent_for_approval(wor
         await pilot.press("r")
         await settle(pilot)
         assert isinstance(app.screen, FormScreen)
-        await pilot.press("ctrl+u")
-        await type_text(pilot, "io.github.acme/weather-renamed")
+        await pilot.press("end")  # the name is filled in: a suffix renames it
+        await type_text(pilot, "-v2")
+        assert app.screen.query_one("#field-name", Input).value == f"{WEATHER['name']}-v2"
         await pilot.press("enter")
         await wait_until(pilot, lambda: not isinstance(app.screen, FormScreen), "the form closed")
         said = [n for n in app._notifications if n.title == "Sent for approval"]
