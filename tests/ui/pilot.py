@@ -36,7 +36,18 @@ async def wait_until(pilot, condition, what: str, rounds: int = 100) -> None:
 
 
 async def type_text(pilot, text: str) -> None:
-    """Type like a person: one key press per character."""
+    """Type like a person: one key event per character, each handled in order by whatever has
+    the focus when it comes, as `pilot.press` sends them; then wait until the screen has handled
+    them all. (`pilot.press` waits for the process to look idle after every key, ~90 ms a key:
+    the events and their order are the same without it.)"""
+    from textual import events
+    from textual.keys import _character_to_key
+
+    app = pilot.app
     for ch in text:
-        await pilot.press(ch if ch != " " else "space")
+        key = "space" if ch == " " else (ch if ch.isalnum() else _character_to_key(ch))
+        event = events.Key(key, ch)
+        event.set_sender(app)
+        app._driver.send_message(event)
+    await pilot._wait_for_screen()
     await pilot.pause()
