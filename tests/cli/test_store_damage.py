@@ -283,7 +283,8 @@ def test_an_interrupted_first_start_leaves_nothing_at_the_path(
     def interrupted(*_args, **_kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(store_module.migrations, "apply", interrupted)
+    # interrupted while the new store's schema goes in (a copy of the migrated schema)
+    monkeypatch.setattr(store_module, "_fresh_schema", interrupted)
     assert cli("org", "create", "Acme").code == 130
     # no empty or half-made pylee.db (nor a stray temporary file) is left behind
     assert not cli.db.exists()

@@ -574,3 +574,25 @@ def test_service_calls_inside_a_transaction_roll_back_together(store: Store) -> 
     for table in ("organizations", "members", "audit_events"):
         assert store.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
     assert services.orgs.list_orgs(ANN) == []
+
+
+def test_a_new_store_has_exactly_the_schema_the_migrations_make(tmp_path: Path) -> None:
+    """A new store is a copy of a schema migrated once per process: the same tables, indexes,
+    triggers, migration records and user_version as the migrations applied to an empty file."""
+    by_hand = sqlite3.connect(tmp_path / "migrated.db")
+    migrations.apply(sqlite_utils.Database(by_hand))
+    by_hand.commit()
+    Store(tmp_path / "first.db").close()
+    Store(tmp_path / "second.db").close()  # the second copies what the first built
+    schema = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+    applied = "SELECT name FROM _sqlite_migrations ORDER BY name"
+    want = (by_hand.execute(schema).fetchall(), by_hand.execute(applied).fetchall())
+    for name in ("first.db", "second.db"):
+        made = sqlite3.connect(tmp_path / name)
+        try:
+            assert (made.execute(schema).fetchall(), made.execute(applied).fetchall()) == want
+            assert made.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+            assert made.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        finally:
+            made.close()
+    by_hand.close()
