@@ -4,13 +4,17 @@ permission matrix over every mutating service method."""
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pylee_tui import crypto
 from pylee_tui.services import Conflict, InvalidInput, NotFound, PermissionDenied, Scope, Services
 from pylee_tui.services.variables import VariableService
+from pylee_tui.store import Store
 from tests.support import ANN, BOB, CARL, WEATHER, Clock, server_doc, table_rows
 
 DAN = "dan@example.com"  # member with secrets:write
@@ -203,11 +207,12 @@ def test_with_two_admins_one_may_be_demoted_or_leave_but_not_both(acme: Services
 # --- who may do what -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def world(services: Services) -> Services:
+VAULT_PASSPHRASE = "correct horse battery"
+
+
+def build_world(s: Services) -> None:
     """acme with registries core (weather) and data; ann admin, bob plain member, carl with
     registries:write, dan with secrets:write, eve invited (not accepted); ola runs 'other'."""
-    s = services
     s.orgs.create(ANN, "Acme")
     s.orgs.create(OLA, "Other")
     s.registries.create(ANN, "acme", "Core", slug="core")
@@ -219,7 +224,7 @@ def world(services: Services) -> Services:
     s.members.grant(ANN, "acme", DAN, "secrets:write")
     s.members.invite(ANN, "acme", EVE)
     # the vault unlocked, a secret and a variable with two versions each, keys at every scope
-    s.vault.initialize(ANN, "correct horse battery")
+    s.vault.initialize(ANN, VAULT_PASSPHRASE)
     for value in ("v1", "v2"):
         s.variables.set_key(ANN, Scope("acme"), "TOKEN", f"token-{value}", kind="secret")
         s.variables.set_key(ANN, Scope("acme"), "MODE", value)
@@ -230,7 +235,37 @@ def world(services: Services) -> Services:
     s.variables.unset(ANN, Scope("acme"), "OLD_MODE")
     s.variables.set_key(ANN, Scope("acme"), "OLD_TOKEN", "token-v0", kind="secret")
     s.variables.unset(ANN, Scope("acme"), "OLD_TOKEN")
-    return s
+
+
+@pytest.fixture(scope="module")
+def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The world built once for the module, in a database file each test copies. Built with
+    a clock at the same start as the tests' `clock`, so its timestamps are the ones a world
+    built in the test would have."""
+    template = tmp_path_factory.mktemp("members-world") / "world.db"
+    with pytest.MonkeyPatch.context() as patch:
+        # the cheap KDF of tests/conftest.py (a function fixture; this one is the module's):
+        # its parameters are stored with the vault, so every copy unlocks as cheaply
+        patch.setattr(crypto, "DEFAULT_KDF", {"iterations": 1, "lanes": 1, "memory_kib": 8})
+        store = Store(template)
+        try:
+            build_world(Services(store, clock=Clock()))
+        finally:
+            store.close()  # the last connection: the file holds everything, no -wal left
+    return template
+
+
+@pytest.fixture
+def world(world_template: Path, db_path: Path, clock: Clock) -> Iterator[Services]:
+    """A fresh copy of the module's world, its vault unlocked as the build left it (the data
+    key lives in the services, not the file). It opens the test's `db_path` itself: a test
+    takes `world` or `services`, not both."""
+    shutil.copyfile(world_template, db_path)
+    store = Store(db_path)
+    s = Services(store, clock=clock)
+    s.vault.unlock(VAULT_PASSPHRASE)
+    yield s
+    store.close()
 
 
 W = WEATHER["name"]
