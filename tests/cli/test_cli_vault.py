@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from pylee_tui import crypto
 from pylee_tui.services import PermissionDenied, Scope
 from tests.cli.conftest import Keyboard
 from tests.cli.expect import as_json, ok, one_error_line, rows
@@ -64,8 +65,7 @@ def set_secret(cli: CliRunner, monkeypatch, key: str, value: str, *scope: str) -
     return result.err
 
 
-@pytest.fixture
-def acme(cli: CliRunner, keyboard: Keyboard, monkeypatch) -> CliRunner:
+def build_acme(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     """acme: ann admin, bob an active member, carl invited; registry prod with the weather
     server; LOG_LEVEL=info at the org; the secret TOKEN (two versions) at the org; beta is bob's."""
     ok(cli("org", "create", "Acme"))
@@ -82,6 +82,54 @@ def acme(cli: CliRunner, keyboard: Keyboard, monkeypatch) -> CliRunner:
     ok(cli("var", "set", "LOG_LEVEL", "info", *ORG))
     set_secret(cli, monkeypatch, "TOKEN", "first-token")
     set_secret(cli, monkeypatch, "TOKEN", "tok-3f9a")
+
+
+# where the CLI may leave files besides the store (e.g. a schema cache in XDG_CACHE_HOME)
+HOMES = ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "HOME")
+
+
+def copy_build_leftovers(directory: Path) -> None:
+    """Give the test what building the store in its own directories would have left there."""
+    for name in HOMES:
+        if (directory / name.lower()).is_dir():
+            shutil.copytree(directory / name.lower(), os.environ[name], dirs_exist_ok=True)
+
+
+@pytest.fixture(scope="module")
+def acme_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The acme store, built once for the module through the CLI; each test gets a copy.
+    The autouse fixtures of tests/conftest.py are function-scoped, so the build applies what it
+    needs itself: the cheap KDF, an environment of its own and a keyboard nobody types at."""
+    directory = tmp_path_factory.mktemp("acme")
+    cli = CliRunner(directory / "cli" / "pylee.db")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(crypto, "DEFAULT_KDF", {"iterations": 1, "lanes": 1, "memory_kib": 8})
+        for name in ("DB", "USER", "DEBUG", "PASSPHRASE", "NEW_PASSPHRASE", "SERVER"):
+            patch.delenv("PYLEE_" + name, raising=False)
+        for name in HOMES:
+            patch.setenv(name, str(directory / name.lower()))
+        # an unlock agent's socket would live here: never copied to a test
+        patch.setenv("XDG_RUNTIME_DIR", str(directory / "runtime"))
+        patch.setenv("PYLEE_KEYRING", "off")
+        patch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+        patch.setattr("sys.stdin", io.StringIO(""))
+        keyboard = Keyboard(patch)
+        build_acme(cli, patch)
+        assert keyboard.prompts == []
+    # every CLI call closed its store, so the WAL is checkpointed into the main file
+    for suffix in ("-wal", "-shm", "-journal"):
+        assert not Path(f"{cli.db}{suffix}").exists()
+    return cli.db
+
+
+@pytest.fixture
+def acme(cli: CliRunner, keyboard: Keyboard, monkeypatch, acme_template: Path) -> CliRunner:
+    """acme: ann admin, bob an active member, carl invited; registry prod with the weather
+    server; LOG_LEVEL=info at the org; the secret TOKEN (two versions) at the org; beta is bob's.
+    A fresh copy of the module's template (see acme_template), with passphrase PASS."""
+    cli.db.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(acme_template, cli.db)
+    copy_build_leftovers(acme_template.parents[1])
     passphrase(monkeypatch, None)
     piped(monkeypatch, "")
     return cli
