@@ -185,7 +185,7 @@ def _check_file_before_open(path: Path) -> bool:
     return True
 
 
-_TEMPLATE: sqlite3.Connection | None = None
+_TEMPLATE: tuple[int, sqlite3.Connection] | None = None  # (the process it was made in, it)
 _TEMPLATE_LOCK = threading.Lock()
 
 
@@ -195,7 +195,8 @@ def _fresh_schema() -> sqlite3.Connection:
     ~0.15 s a store (sqlite-utils splits each script statement by statement in Python); a
     copy through SQLite's backup API, a few milliseconds."""
     global _TEMPLATE
-    if _TEMPLATE is None:
+    # a forked child makes its own: a SQLite connection is not to be used across a fork
+    if _TEMPLATE is None or _TEMPLATE[0] != os.getpid():
         import sqlite_utils
 
         from pylee_tui.migrations import migrations
@@ -204,8 +205,8 @@ def _fresh_schema() -> sqlite3.Connection:
         migrations.apply(sqlite_utils.Database(conn, execute_plugins=False))
         conn.execute(f"PRAGMA user_version = {schema_version_known()}")
         conn.commit()
-        _TEMPLATE = conn
-    return _TEMPLATE
+        _TEMPLATE = (os.getpid(), conn)
+    return _TEMPLATE[1]
 
 
 def _create_new_store(path: Path) -> None:
