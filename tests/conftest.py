@@ -14,7 +14,7 @@ import pytest
 from pylee_tui import crypto
 from pylee_tui.services import Services
 from pylee_tui.store import Store
-from tests.support import ANN, CliRunner, Clock
+from tests.support import ANN, CHEAP_KDF, HOMES, CliRunner, Clock, isolate
 
 
 @pytest.fixture(autouse=True)
@@ -23,27 +23,9 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     server (and its saved login) from the real shell. The runtime directory, where an unlock
     agent's socket lives, is a short private one of its own (a socket's path may not pass 107
     bytes): a developer's own agent is never asked."""
-    for name in (
-        "PYLEE_DB",
-        "PYLEE_USER",
-        "PYLEE_DEBUG",
-        "PYLEE_PASSPHRASE",
-        "PYLEE_NEW_PASSPHRASE",
-        "PYLEE_SERVER",  # a developer's team server: no test talks to it
-    ):
-        monkeypatch.delenv(name, raising=False)
-    xdg = tmp_path / "xdg-data"
-    monkeypatch.setenv("XDG_DATA_HOME", str(xdg))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
-    # where the saved team login lives (team/login.py): never the developer's own
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    # a saved login's token stays in that file: the developer's own OS keyring is never used
-    monkeypatch.setenv("PYLEE_KEYRING", "off")
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
     runtime = tempfile.mkdtemp(prefix="pyl-rt-")  # made 0700
-    monkeypatch.setenv("XDG_RUNTIME_DIR", runtime)
-    yield xdg
+    isolate(monkeypatch, tmp_path, runtime)
+    yield tmp_path / HOMES["XDG_DATA_HOME"]
     shutil.rmtree(runtime, ignore_errors=True)
 
 
@@ -52,7 +34,7 @@ def cheap_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2id at 64 MiB costs ~0.1 s per derivation; tests derive keys hundreds of times.
     The parameters are stored with each vault, so this only changes how new vaults are made
     (test_crypto checks the real defaults separately)."""
-    monkeypatch.setattr(crypto, "DEFAULT_KDF", {"iterations": 1, "lanes": 1, "memory_kib": 8})
+    monkeypatch.setattr(crypto, "DEFAULT_KDF", CHEAP_KDF)
 
 
 @pytest.fixture

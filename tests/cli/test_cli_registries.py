@@ -5,8 +5,6 @@ from __future__ import annotations
 import copy
 import io
 import json
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,8 @@ from tests.support import (
     SEARCH,
     WAREHOUSE,
     CliRunner,
+    cli_template,
+    copy_template,
     server_doc,
     with_services,
 )
@@ -79,38 +79,10 @@ def build_acme(cli: CliRunner) -> None:
     with_services(cli.db, fill)
 
 
-# where the CLI may leave files besides the store (e.g. a schema cache in XDG_CACHE_HOME)
-HOMES = ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "HOME")
-
-
-def copy_build_leftovers(directory: Path) -> None:
-    """Give the test what building the store in its own directories would have left there."""
-    for name in HOMES:
-        if (directory / name.lower()).is_dir():
-            shutil.copytree(directory / name.lower(), os.environ[name], dirs_exist_ok=True)
-
-
 @pytest.fixture(scope="module")
 def acme_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The acme store, built once for the module through the CLI; each test gets a copy.
-    The autouse fixtures of tests/conftest.py are function-scoped, so the build points every
-    default location into a directory of its own and forgets the shell's identity itself."""
-    directory = tmp_path_factory.mktemp("acme")
-    cli = CliRunner(directory / "cli" / "pylee.db")
-    with pytest.MonkeyPatch.context() as patch:
-        for name in ("DB", "USER", "DEBUG", "PASSPHRASE", "NEW_PASSPHRASE", "SERVER"):
-            patch.delenv("PYLEE_" + name, raising=False)
-        for name in HOMES:
-            patch.setenv(name, str(directory / name.lower()))
-        # an unlock agent's socket would live here: never copied to a test
-        patch.setenv("XDG_RUNTIME_DIR", str(directory / "runtime"))
-        patch.setenv("PYLEE_KEYRING", "off")
-        patch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
-        build_acme(cli)
-    # every CLI call closed its store, so the WAL is checkpointed into the main file
-    for suffix in ("-wal", "-shm", "-journal"):
-        assert not Path(f"{cli.db}{suffix}").exists()
-    return cli.db
+    """The acme store, built once for the module through the CLI; each test gets a copy."""
+    return cli_template(tmp_path_factory, lambda cli, _patch: build_acme(cli))
 
 
 @pytest.fixture
@@ -118,9 +90,7 @@ def acme(cli: CliRunner, tmp_path: Path, acme_template: Path) -> CliRunner:
     """acme (ann admin, bob member): registry core (weather, search, fixable as a draft) and
     registry data (warehouse, search); beta is bob's. Files for the FILE arguments in tmp_path.
     The store is a fresh copy of the module's template (see acme_template)."""
-    cli.db.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(acme_template, cli.db)
-    copy_build_leftovers(acme_template.parents[1])
+    copy_template(acme_template, cli)
     broken_weather = copy.deepcopy(WEATHER)
     broken_weather["packages"][0]["transport"] = {"type": "carrier-pigeon"}
     files = {

@@ -13,11 +13,19 @@ from typing import Any
 
 import pytest
 
-from pylee_tui import crypto
 from pylee_tui.services import PermissionDenied, Scope
 from tests.cli.conftest import Keyboard
 from tests.cli.expect import as_json, ok, one_error_line, rows
-from tests.support import ANN, BOB, CARL, WEATHER, CliRunner, with_services
+from tests.support import (
+    ANN,
+    BOB,
+    CARL,
+    WEATHER,
+    CliRunner,
+    cli_template,
+    copy_template,
+    with_services,
+)
 
 ORG = ("--org", "acme")
 PROD = ("--org", "acme", "--registry", "prod")
@@ -84,42 +92,18 @@ def build_acme(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     set_secret(cli, monkeypatch, "TOKEN", "tok-3f9a")
 
 
-# where the CLI may leave files besides the store (e.g. a schema cache in XDG_CACHE_HOME)
-HOMES = ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "HOME")
-
-
-def copy_build_leftovers(directory: Path) -> None:
-    """Give the test what building the store in its own directories would have left there."""
-    for name in HOMES:
-        if (directory / name.lower()).is_dir():
-            shutil.copytree(directory / name.lower(), os.environ[name], dirs_exist_ok=True)
+def build_quietly(cli: CliRunner, patch: pytest.MonkeyPatch) -> None:
+    """`build_acme` with nothing on stdin and a keyboard nobody types at: it asks nothing."""
+    patch.setattr("sys.stdin", io.StringIO(""))
+    keyboard = Keyboard(patch)
+    build_acme(cli, patch)
+    assert keyboard.prompts == []
 
 
 @pytest.fixture(scope="module")
 def acme_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The acme store, built once for the module through the CLI; each test gets a copy.
-    The autouse fixtures of tests/conftest.py are function-scoped, so the build applies what it
-    needs itself: the cheap KDF, an environment of its own and a keyboard nobody types at."""
-    directory = tmp_path_factory.mktemp("acme")
-    cli = CliRunner(directory / "cli" / "pylee.db")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(crypto, "DEFAULT_KDF", {"iterations": 1, "lanes": 1, "memory_kib": 8})
-        for name in ("DB", "USER", "DEBUG", "PASSPHRASE", "NEW_PASSPHRASE", "SERVER"):
-            patch.delenv("PYLEE_" + name, raising=False)
-        for name in HOMES:
-            patch.setenv(name, str(directory / name.lower()))
-        # an unlock agent's socket would live here: never copied to a test
-        patch.setenv("XDG_RUNTIME_DIR", str(directory / "runtime"))
-        patch.setenv("PYLEE_KEYRING", "off")
-        patch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
-        patch.setattr("sys.stdin", io.StringIO(""))
-        keyboard = Keyboard(patch)
-        build_acme(cli, patch)
-        assert keyboard.prompts == []
-    # every CLI call closed its store, so the WAL is checkpointed into the main file
-    for suffix in ("-wal", "-shm", "-journal"):
-        assert not Path(f"{cli.db}{suffix}").exists()
-    return cli.db
+    """The acme store, built once for the module through the CLI; each test gets a copy."""
+    return cli_template(tmp_path_factory, build_quietly)
 
 
 @pytest.fixture
@@ -127,9 +111,7 @@ def acme(cli: CliRunner, keyboard: Keyboard, monkeypatch, acme_template: Path) -
     """acme: ann admin, bob an active member, carl invited; registry prod with the weather
     server; LOG_LEVEL=info at the org; the secret TOKEN (two versions) at the org; beta is bob's.
     A fresh copy of the module's template (see acme_template), with passphrase PASS."""
-    cli.db.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(acme_template, cli.db)
-    copy_build_leftovers(acme_template.parents[1])
+    copy_template(acme_template, cli)
     passphrase(monkeypatch, None)
     piped(monkeypatch, "")
     return cli

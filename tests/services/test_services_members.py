@@ -15,7 +15,7 @@ from pylee_tui import crypto
 from pylee_tui.services import Conflict, InvalidInput, NotFound, PermissionDenied, Scope, Services
 from pylee_tui.services.variables import VariableService
 from pylee_tui.store import Store
-from tests.support import ANN, BOB, CARL, WEATHER, Clock, server_doc, table_rows
+from tests.support import ANN, BOB, CARL, CHEAP_KDF, WEATHER, Clock, server_doc, table_rows
 
 DAN = "dan@example.com"  # member with secrets:write
 EVE = "eve@example.com"  # invited, has not accepted
@@ -246,7 +246,7 @@ def world_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with pytest.MonkeyPatch.context() as patch:
         # the cheap KDF of tests/conftest.py (a function fixture; this one is the module's):
         # its parameters are stored with the vault, so every copy unlocks as cheaply
-        patch.setattr(crypto, "DEFAULT_KDF", {"iterations": 1, "lanes": 1, "memory_kib": 8})
+        patch.setattr(crypto, "DEFAULT_KDF", CHEAP_KDF)
         store = Store(template)
         try:
             build_world(Services(store, clock=Clock()))

@@ -42,7 +42,7 @@ from tests.services.test_services_members import (
     join,
 )
 from tests.services.test_services_registries import MUTATIONS as REGISTRY_MUTATIONS
-from tests.support import ANN, BOB, CARL, WEATHER, Clock, table_rows
+from tests.support import ANN, BOB, CARL, CHEAP_KDF, WEATHER, Clock, table_rows
 from tests.team.conftest import serve_in_thread
 
 PASSPHRASE = "ann's team passphrase"
@@ -142,7 +142,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     clock = Clock()
     with pytest.MonkeyPatch.context() as patch:
         # the cheap KDF of tests/conftest.py (a function fixture; this one is the module's)
-        patch.setattr(crypto, "DEFAULT_KDF", {"iterations": 1, "lanes": 1, "memory_kib": 8})
+        patch.setattr(crypto, "DEFAULT_KDF", CHEAP_KDF)
         store = Store(template)
         services = Services(store, clock=clock)
         proxy = Swappable(services)
