@@ -17,6 +17,26 @@ def passphrase_of(email: str) -> str:
     return f"the team key passphrase of {email}"
 
 
+def saved_login(
+    team: TeamServer, email: str, passphrase: str, label: str = "tests"
+) -> login.SavedLogin:
+    """The login `join` would save for `email` (enrolled by ANN) on `team`: a key pair of their
+    own, the private key under `passphrase`. Not saved: the caller saves it when it acts."""
+    keys = sealing.new_key_pair()
+    with team.services.store.transaction() as db:
+        code = team.services.tokens.issue_code(db, email, ANN)
+    issued = team.services.tokens.enrol(code, keys.public, label)
+    return login.SavedLogin(
+        url=team.url,
+        email=email,
+        token=issued.token,
+        token_id=issued.token_id,
+        expires_at=issued.expires_at,
+        public_key=keys.public,
+        protected_private_key=sealing.protect(keys.private, passphrase),
+    )
+
+
 class TeamShell:
     """`shell(*argv, person=...)`: the CLI as `person` (joined on first use, enrolled by ANN),
     with their passphrase in PYLEE_PASSPHRASE when `passphrase` (none: no terminal to ask on)."""
@@ -26,19 +46,7 @@ class TeamShell:
         self.logins: dict[str, login.SavedLogin] = {}
 
     def join(self, email: str, passphrase: str | None = None) -> login.SavedLogin:
-        keys = sealing.new_key_pair()
-        with self.team.services.store.transaction() as db:
-            code = self.team.services.tokens.issue_code(db, email, ANN)
-        issued = self.team.services.tokens.enrol(code, keys.public, "tests")
-        self.logins[email] = login.SavedLogin(
-            url=self.team.url,
-            email=email,
-            token=issued.token,
-            token_id=issued.token_id,
-            expires_at=issued.expires_at,
-            public_key=keys.public,
-            protected_private_key=sealing.protect(keys.private, passphrase or passphrase_of(email)),
-        )
+        self.logins[email] = saved_login(self.team, email, passphrase or passphrase_of(email))
         return self.logins[email]
 
     def as_person(self, person: str, passphrase: bool) -> None:

@@ -19,6 +19,7 @@ from pylee_tui.team.remote import RemoteService, RemoteServices, enrol
 from tests.cli.expect import ok, one_error_line
 from tests.support import ANN, BOB, CliRunner, with_services
 from tests.team.conftest import TeamServer, run_in_thread
+from tests.team.shell import saved_login
 from tests.team.test_invitations import JOIN
 from tests.team.test_mail import Sink, body_of, smtp_sink  # noqa: F401 (a fixture)
 from tests.team.test_server import free_port
@@ -29,21 +30,7 @@ ORG = ("--org", "acme")
 
 def logged_in(team: TeamServer, email: str = ANN) -> None:
     """Save a login for `email` on `team`, as `join` leaves it."""
-    keys = sealing.new_key_pair()
-    with team.services.store.transaction() as db:
-        code = team.services.tokens.issue_code(db, email, ANN)
-    issued = team.services.tokens.enrol(code, keys.public)
-    login.save(
-        login.SavedLogin(
-            url=team.url,
-            email=issued.email,
-            token=issued.token,
-            token_id=issued.token_id,
-            expires_at=issued.expires_at,
-            public_key=keys.public,
-            protected_private_key=sealing.protect(keys.private, "a long enough passphrase"),
-        )
-    )
+    login.save(saved_login(team, email, "a long enough passphrase", label=""))
 
 
 def enrols_bob(url: str, code: str) -> None:

@@ -13,9 +13,10 @@ import pytest
 from pylee_tui.services import Services
 from pylee_tui.services.scope import Scope
 from pylee_tui.store import Store
-from pylee_tui.team import login, sealing
+from pylee_tui.team import login
 from tests.support import ANN, BOB, CliResult, CliRunner, server_doc
 from tests.team.conftest import TeamServer
+from tests.team.shell import saved_login
 
 VALUE = "sk-live-9d2e-pushed-sealed"
 TEAM_PASSPHRASE = "the team key passphrase of ann"
@@ -66,19 +67,7 @@ class Team:
         self.logins: dict[str, login.SavedLogin] = {}
 
     def join(self, email: str) -> login.SavedLogin:
-        keys = sealing.new_key_pair()
-        with self.team.services.store.transaction() as db:
-            code = self.team.services.tokens.issue_code(db, email, ANN)
-        issued = self.team.services.tokens.enrol(code, keys.public, "tests")
-        return login.SavedLogin(
-            url=self.team.url,
-            email=email,
-            token=issued.token,
-            token_id=issued.token_id,
-            expires_at=issued.expires_at,
-            public_key=keys.public,
-            protected_private_key=sealing.protect(keys.private, TEAM_PASSPHRASE),
-        )
+        return saved_login(self.team, email, TEAM_PASSPHRASE)
 
     def __call__(
         self,
