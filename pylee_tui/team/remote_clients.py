@@ -15,6 +15,7 @@ id: the server first makes the import and rolls it back to say which ids the ser
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pylee_tui.services.base import valid
@@ -139,6 +140,7 @@ def import_items(
 
 
 def _sealed(item: ImportItem, travelling: SealedItem, targets: ImportTargets) -> SealedItem:
+    """`travelling` with `item`'s secrets sealed to the org key and server id of `targets`."""
     assert targets.public_key is not None
     public = bytes(targets.public_key)
     server_id = targets.server_ids[item.server]
@@ -146,14 +148,7 @@ def _sealed(item: ImportItem, travelling: SealedItem, targets: ImportTargets) ->
     for key, value in item.secrets.items():
         aad = sealing.secret_aad(targets.org_id, "server", server_id, key, targets.generation)
         blobs[key] = sealing.seal_secret(public, valid("variable_value", value), aad)
-    return SealedItem(
-        travelling.entry,
-        travelling.server,
-        travelling.document,
-        variables=travelling.variables,
-        secret_keys=travelling.secret_keys,
-        sealed=blobs,
-    )
+    return replace(travelling, sealed=blobs)
 
 
 def adopt(remote: RemoteServices, plan: AdoptPlan) -> str | None:
@@ -183,26 +178,13 @@ def adopt(remote: RemoteServices, plan: AdoptPlan) -> str | None:
 def _seal_for(
     remote: RemoteServices, plan: AdoptPlan, secrets: dict[str, str]
 ) -> tuple[dict[str, bytes], int]:
-    """The secrets sealed to what the server names for the server's scope (the org's key made
-    first when it has none and this member may make it), and the key's generation."""
+    """The secrets sealed for the server's scope (`RemoteVault.seal`), and the org key's
+    generation they were sealed to (one for all: else the key moved meanwhile, KEY_CHANGED)."""
     blobs: dict[str, bytes] = {}
-    generation = 0
+    generations: set[int] = set()
     for key, value in secrets.items():
-        target = remote.team_vault.seal_target(remote.whoami(), plan.scope, key)
-        if target.public_key is None:
-            if not target.may_init:
-                raise no_org_key(target.org)
-            remote.vault.share(target.org)
-            target = remote.team_vault.seal_target(remote.whoami(), plan.scope, key)
-            if target.public_key is None:
-                raise no_org_key(target.org)
-        aad = sealing.secret_aad(
-            target.org_id, target.scope, target.scope_id, target.key, target.generation
-        )
-        blobs[key] = sealing.seal_secret(
-            bytes(target.public_key), valid("variable_value", value), aad
-        )
-        if generation and generation != target.generation:
-            raise Conflict(KEY_CHANGED)
-        generation = target.generation
-    return blobs, generation
+        blobs[key], generation = remote.vault.seal(plan.scope, key, value)
+        generations.add(generation)
+    if len(generations) != 1:
+        raise Conflict(KEY_CHANGED)
+    return blobs, generations.pop()

@@ -165,29 +165,37 @@ class RemoteVault:
     def put_secret(self, scope: Scope, key: str, value: str) -> Variable:
         """Seal `value` on this machine and store it at `scope` (the org's first secret, by a
         reader: its key is made first)."""
-        value = valid("variable_value", value)
         for attempt in range(ATTEMPTS):
-            target = self._service.seal_target(self.email, scope, key)
-            if target.personal:
-                public = self._own_public(target.public_key)
-                aad = personal_aad(target.org_id, target.scope_id, target.key)
-            elif target.public_key is None:
-                if not target.may_init:
-                    raise no_org_key(target.org)
-                self._init(target.org)
-                continue
-            else:
-                public = bytes(target.public_key)
-                aad = sealing.secret_aad(
-                    target.org_id, target.scope, target.scope_id, target.key, target.generation
-                )
-            blob = sealing.seal_secret(public, value, aad)
+            blob, generation = self.seal(scope, key, value)
             try:
-                return self._service.put_sealed(self.email, scope, key, blob, target.generation)
+                return self._service.put_sealed(self.email, scope, key, blob, generation)
             except Conflict as exc:
                 if KEY_CHANGED not in str(exc) or attempt == ATTEMPTS - 1:
                     raise
         raise Conflict(KEY_CHANGED)
+
+    def seal(self, scope: Scope, key: str, value: str) -> tuple[bytes, int]:
+        """`value` sealed on this machine to what the server names for `key` at `scope` (the
+        member's own key for their user scope, else the org's, made first when the org has
+        none and this member may make it), and that key's generation."""
+        value = valid("variable_value", value)
+        target = self._service.seal_target(self.email, scope, key)
+        if not target.personal and target.public_key is None:
+            if not target.may_init:
+                raise no_org_key(target.org)
+            self._init(target.org)
+            target = self._service.seal_target(self.email, scope, key)
+            if target.public_key is None:
+                raise no_org_key(target.org)
+        if target.personal:
+            public = self._own_public(target.public_key)
+            aad = personal_aad(target.org_id, target.scope_id, target.key)
+        else:
+            public = bytes(target.public_key)
+            aad = sealing.secret_aad(
+                target.org_id, target.scope, target.scope_id, target.key, target.generation
+            )
+        return sealing.seal_secret(public, value, aad), target.generation
 
     def reveal(
         self, scope: Scope, key: str, *, purpose: Literal["reveal", "copy"] = "reveal"
