@@ -171,12 +171,21 @@ class RemoteService:
         return rpc.decode_result(method, data["result"])
 
 
-class RemoteVariables(RemoteService):
-    """`variables` of a team server, a secret's value sealed and opened on this machine."""
+class WithVault(RemoteService):
+    """A service of a team server whose calls the member's vault client follows up on this
+    machine (`SERVICE` names it)."""
+
+    SERVICE = ""
 
     def __init__(self, connection: Connection, vault: RemoteVault):
-        super().__init__(connection, "variables")
+        super().__init__(connection, self.SERVICE)
         self._vault = vault
+
+
+class RemoteVariables(WithVault):
+    """`variables` of a team server, a secret's value sealed and opened on this machine."""
+
+    SERVICE = "variables"
 
     def set_key(
         self, actor: str, scope: Scope, key: str, value: str, *, kind: str = "variable"
@@ -254,13 +263,11 @@ class RemoteVariables(RemoteService):
         return found
 
 
-class RemoteOrgs(RemoteService):
+class RemoteOrgs(WithVault):
     """`orgs` of a team server; a new org gets its secrets key at once (`RemoteVault.after_create`),
     so its writers can seal secrets before an admin has set one."""
 
-    def __init__(self, connection: Connection, vault: RemoteVault):
-        super().__init__(connection, "orgs")
-        self._vault = vault
+    SERVICE = "orgs"
 
     def create(self, actor: str, name: str, **options: Any) -> Organization:
         org: Organization = self._call("create", actor, name, **options)
@@ -268,13 +275,11 @@ class RemoteOrgs(RemoteService):
         return org
 
 
-class RemoteEnvironments(RemoteService):
+class RemoteEnvironments(WithVault):
     """`environments` of a team server; a clone's new org gets its secrets key at once, as a
     created one does (its secrets are missing keys to set again: nothing to re-seal)."""
 
-    def __init__(self, connection: Connection, vault: RemoteVault):
-        super().__init__(connection, "environments")
-        self._vault = vault
+    SERVICE = "environments"
 
     def clone(self, actor: str, source: str, name: str, **options: Any) -> CloneReport:
         report: CloneReport = self._call("clone", actor, source, name, **options)
@@ -282,14 +287,12 @@ class RemoteEnvironments(RemoteService):
         return report
 
 
-class RemoteMembers(RemoteService):
+class RemoteMembers(WithVault):
     """`members` of a team server; a change of who may read an org's secrets is followed by
     sharing or rotating its key (`RemoteVault.reconcile`: what it leaves undone is in the
     vault's `notes`)."""
 
-    def __init__(self, connection: Connection, vault: RemoteVault):
-        super().__init__(connection, "members")
-        self._vault = vault
+    SERVICE = "members"
 
     def _changed(self, name: str, actor: str, org_slug: str, *args: Any) -> Member:
         member = self._call(name, actor, org_slug, *args)
